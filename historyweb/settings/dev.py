@@ -1,0 +1,10 @@
+"""Local development: `make run`. Debug is on unless DJANGO_DEBUG says otherwise."""
+
+import os
+
+from .base import *  # noqa: F403
+from .base import env_bool
+
+DEBUG = env_bool("DJANGO_DEBUG", default=True)
+# A fixed key is fine on a developer's machine only; production refuses to start without its own.
+SECRET_KEY = os.environ.get("DJANGO_SECRET_KEY") or "dev-only-insecure-key-never-used-in-production"

@@ -1,0 +1,52 @@
+"""Small factories: each builds a valid object with sensible defaults."""
+
+import itertools
+
+from timeline.models import CodeSample, Era, Reference, Slide, Talk, TalkEra
+
+_counter = itertools.count(1)
+
+
+def make_era(**fields):
+    n = next(_counter)
+    defaults = {
+        "slug": f"era-{n}",
+        "title": f"Era {n}",
+        "year": 1990 + n % 30,
+        "kind": Era.Kind.FRAMEWORK,
+        "summary": f"Summary of era {n}.",
+        "body": f"Body of era **{n}**.",
+    }
+    defaults.update(fields)
+    return Era.objects.create(**defaults)
+
+
+def make_slide(era, **fields):
+    order = fields.pop("order", None) or (era.slides.count() + 1)
+    defaults = {"title": f"Slide {order}", "body": "A *slide*.", "notes": "Say this."}
+    defaults.update(fields)
+    return Slide.objects.create(era=era, order=order, **defaults)
+
+
+def make_sample(era, **fields):
+    order = fields.pop("order", None) or (era.samples.count() + 1)
+    defaults = {"title": f"Sample {order}", "language": "python", "code": "print('hi')\n"}
+    defaults.update(fields)
+    return CodeSample.objects.create(era=era, order=order, **defaults)
+
+
+def make_reference(era, **fields):
+    n = next(_counter)
+    defaults = {"title": f"Source {n}", "url": f"https://example.org/{n}", "kind": "docs"}
+    defaults.update(fields)
+    return Reference.objects.create(era=era, **defaults)
+
+
+def make_talk(eras, **fields):
+    n = next(_counter)
+    defaults = {"slug": f"talk-{n}", "title": f"Talk {n}", "duration_minutes": 20}
+    defaults.update(fields)
+    talk = Talk.objects.create(**defaults)
+    for order, era in enumerate(eras, start=1):
+        TalkEra.objects.create(talk=talk, era=era, order=order)
+    return talk

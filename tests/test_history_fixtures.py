@@ -1,0 +1,136 @@
+import json
+import shutil
+
+import pytest
+from django.conf import settings
+from django.core.management import call_command
+from django.core.management.base import CommandError
+
+from timeline.models import CodeSample, Era, Reference, Slide, Talk, TalkEra
+
+pytestmark = pytest.mark.django_db
+
+MODELS = [Era, Slide, CodeSample, Reference, Talk, TalkEra]
+
+
+def snapshot():
+    """Every row of every content model, as comparable tuples (pks excluded)."""
+    rows = {}
+    for model in MODELS:
+        fields = [f for f in model._meta.concrete_fields if not f.primary_key]
+        rows[model.__name__] = sorted(
+            tuple(_value(obj, f) for f in fields) for obj in model.objects.all()
+        )
+    rows["related"] = sorted(
+        (a, b) for a, b in Era.related.through.objects.values_list("from_era__slug", "to_era__slug")
+    )
+    return rows
+
+
+def _value(obj, field):
+    if field.is_relation:
+        related = getattr(obj, field.name)
+        return str(related.natural_key()) if related else "None"
+    return str(getattr(obj, field.attname))
+
+
+def test_load_history_renders_and_is_idempotent():
+    call_command("load_history", verbosity=0)
+    first = snapshot()
+    assert first["Era"], "the fixtures hold no era"
+    assert all(era.body_html for era in Era.objects.all())
+    assert all(s.highlighted_html for s in CodeSample.objects.all())
+    assert all(s.body_html for s in Slide.objects.exclude(body=""))
+    call_command("load_history", verbosity=0)
+    assert snapshot() == first
+
+
+def test_if_empty_keeps_an_editors_change():
+    call_command("load_history", verbosity=0)
+    era = Era.objects.order_by("year").first()
+    era.summary = "An editor's better summary."
+    era.save()
+    call_command("load_history", "--if-empty", verbosity=0)
+    era.refresh_from_db()
+    assert era.summary == "An editor's better summary."
+
+
+def test_dump_then_load_round_trips(tmp_path):
+    call_command("load_history", verbosity=0)
+    slide = Slide.objects.first()
+    slide.notes = "Edited note with ünïcode."
+    slide.save()
+    before = snapshot()
+    call_command("dump_history", dir=str(tmp_path), verbosity=0)
+    written = sorted(p.name for p in (tmp_path / "eras").glob("*.json"))
+    assert written == sorted(f"{slug}.json" for slug in Era.objects.values_list("slug", flat=True))
+    text = (tmp_path / "eras" / f"{slide.era.slug}.json").read_text()
+    assert "ünïcode" in text and '"pk"' not in text and "_html" not in text
+    for model in MODELS:
+        model.objects.all().delete()
+    call_command("load_history", dir=str(tmp_path), verbosity=0)
+    assert snapshot() == before
+
+
+def test_dump_is_stable(tmp_path):
+    call_command("load_history", verbosity=0)
+    call_command("dump_history", dir=str(tmp_path / "a"), verbosity=0)
+    call_command("dump_history", dir=str(tmp_path / "b"), verbosity=0)
+    for path in (tmp_path / "a").rglob("*.json"):
+        assert path.read_text() == (tmp_path / "b" / path.relative_to(tmp_path / "a")).read_text()
+
+
+@pytest.fixture
+def fixture_copy(tmp_path):
+    target = tmp_path / "fixtures"
+    shutil.copytree(settings.HISTORY_FIXTURES_DIR, target)
+    return target
+
+
+def test_broken_json_names_the_file_and_changes_nothing(fixture_copy):
+    call_command("load_history", verbosity=0)
+    before = snapshot()
+    broken = fixture_copy / "eras" / "zz-broken.json"
+    broken.write_text('[{"model": "timeline.era", "fields": {')
+    with pytest.raises(CommandError) as info:
+        call_command("load_history", dir=str(fixture_copy), verbosity=0)
+    assert "zz-broken.json" in str(info.value) and "Nothing was loaded" in str(info.value)
+    assert snapshot() == before
+
+
+def test_invalid_record_names_file_and_record_and_rolls_back(fixture_copy):
+    path = sorted((fixture_copy / "eras").glob("*.json"))[0]
+    records = json.loads(path.read_text())
+    records[0]["fields"]["summary"] = "Changed by a load that must roll back."
+    records.append(
+        {
+            "model": "timeline.codesample",
+            "fields": {
+                "era": records[0]["fields"]["slug"] and [records[0]["fields"]["slug"]],
+                "order": 99,
+                "title": "Bad language",
+                "language": "klingon",
+                "code": "x",
+            },
+        }
+    )
+    path.write_text(json.dumps(records))
+    with pytest.raises(CommandError) as info:
+        call_command("load_history", dir=str(fixture_copy), verbosity=0)
+    message = str(info.value)
+    assert path.name in message and f"record {len(records)}" in message
+    assert "language" in message and "klingon" in message
+    assert not Era.objects.filter(summary__startswith="Changed by a load").exists()
+    assert not CodeSample.objects.filter(title="Bad language").exists()
+
+
+def test_unknown_model_is_reported(fixture_copy):
+    (fixture_copy / "eras" / "zz.json").write_text('[{"model": "timeline.nope", "fields": {}}]')
+    with pytest.raises(CommandError) as info:
+        call_command("load_history", dir=str(fixture_copy), verbosity=0)
+    assert "zz.json" in str(info.value) and "record 1" in str(info.value)
+
+
+def test_empty_folder_is_reported(tmp_path):
+    with pytest.raises(CommandError, match="No fixtures found"):
+        call_command("load_history", dir=str(tmp_path), verbosity=0)

@@ -1,0 +1,73 @@
+import pytest
+
+from timeline import rendering
+
+HOSTILE = [
+    "<script>alert(1)</script>",
+    '<img src="x" onerror="alert(1)">',
+    "[click](javascript:alert(1))",
+    '<a href="javascript:alert(1)">x</a>',
+    '<iframe src="https://evil.example"></iframe>',
+    '<svg onload="alert(1)"></svg>',
+    '<p style="background:url(javascript:alert(1))">x</p>',
+    '<a href="JaVaScRiPt:alert(1)">x</a>',
+    '<form action="https://evil.example"><input name="p"></form>',
+    "<object data='x'></object>",
+]
+
+
+@pytest.mark.parametrize("payload", HOSTILE)
+def test_hostile_markdown_comes_out_inert(payload):
+    html = rendering.render_markdown(f"Intro\n\n{payload}\n\nOutro")
+    lowered = html.lower()
+    for bad in (
+        "<script",
+        "onerror",
+        "onload",
+        "javascript:",
+        "<iframe",
+        "<svg",
+        "style=",
+        "<form",
+        "<input",
+        "<object",
+    ):
+        assert bad not in lowered, (payload, html)
+    assert "Outro" in html
+
+
+def test_fenced_code_is_highlighted_by_pygments():
+    html = rendering.render_markdown("```python\ndef app(environ, start_response):\n    pass\n```")
+    assert 'class="highlight"' in html
+    assert '<span class="k">def</span>' in html
+
+
+def test_tables_render():
+    html = rendering.render_markdown("| a | b |\n|---|---|\n| 1 | 2 |")
+    assert "<table>" in html and "<td>1</td>" in html
+
+
+def test_links_get_safe_rel():
+    html = rendering.render_markdown("[PEP 333](https://peps.python.org/pep-0333/)")
+    assert 'href="https://peps.python.org/pep-0333/"' in html
+    assert "noopener" in html
+
+
+def test_empty_text_renders_empty():
+    assert rendering.render_markdown("") == ""
+
+
+def test_highlight_code_unknown_language_falls_back_to_text():
+    html = rendering.highlight_code("<b>x</b>", "no-such-lexer")
+    assert "&lt;b&gt;" in html and "<b>" not in html
+
+
+def test_highlight_code_escapes_html_in_code():
+    html = rendering.highlight_code("print('<script>alert(1)</script>')", "python")
+    assert "<script>" not in html
+
+
+def test_lexer_alias_check():
+    assert rendering.is_lexer_alias("python")
+    assert rendering.is_lexer_alias("http")
+    assert not rendering.is_lexer_alias("definitely-not-a-lexer")

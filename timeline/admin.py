@@ -1,0 +1,124 @@
+from django.contrib import admin
+from django.db.models import Count
+
+from .models import CodeSample, Era, Reference, Slide, Talk, TalkEra
+
+
+class MarkdownPreviewMedia:
+    """Adds a Preview button under each markdown field (rendered by the staff-only view)."""
+
+    class Media:
+        js = ["js/admin-preview.js"]
+        css = {"all": ["css/admin-preview.css"]}
+
+
+class SlideInline(admin.StackedInline):
+    model = Slide
+    extra = 0
+    show_change_link = True
+    fields = ["order", "title", "body", "notes"]
+
+
+class CodeSampleInline(admin.StackedInline):
+    model = CodeSample
+    extra = 0
+    show_change_link = True
+    fields = ["order", "title", "slide", "language", "runtime", "historical", "code", "request"]
+
+
+class ReferenceInline(admin.TabularInline):
+    model = Reference
+    extra = 0
+    fields = ["title", "url", "kind"]
+
+
+@admin.register(Era)
+class EraAdmin(MarkdownPreviewMedia, admin.ModelAdmin):
+    list_display = ["year", "title", "kind", "slide_count", "published"]
+    list_display_links = ["title"]
+    list_filter = ["kind", "published"]
+    list_editable = ["published"]
+    search_fields = ["title", "summary", "body", "slug"]
+    prepopulated_fields = {"slug": ["title"]}
+    filter_horizontal = ["related"]
+    inlines = [SlideInline, CodeSampleInline, ReferenceInline]
+    view_on_site = True
+    fieldsets = [
+        (None, {"fields": ["title", "slug", "kind", "summary", "published"]}),
+        ("Date", {"fields": ["year", "date", "date_note"]}),
+        ("Story", {"fields": ["body", "related"]}),
+    ]
+
+    def get_queryset(self, request):
+        return super().get_queryset(request).annotate(slide_total=Count("slides"))
+
+    @admin.display(description="Slides", ordering="slide_total")
+    def slide_count(self, obj):
+        return obj.slide_total
+
+
+@admin.register(Slide)
+class SlideAdmin(MarkdownPreviewMedia, admin.ModelAdmin):
+    list_display = ["title", "era", "order"]
+    list_filter = ["era__kind", "era"]
+    list_select_related = ["era"]
+    search_fields = ["title", "body", "notes", "era__title"]
+    autocomplete_fields = ["era"]
+    fields = ["era", "order", "title", "body", "notes"]
+
+
+@admin.register(CodeSample)
+class CodeSampleAdmin(admin.ModelAdmin):
+    list_display = ["title", "era", "order", "language", "runtime", "historical"]
+    list_filter = ["runtime", "historical", "language"]
+    list_select_related = ["era"]
+    search_fields = ["title", "code", "era__title"]
+    autocomplete_fields = ["era"]
+    fields = [
+        "era",
+        "slide",
+        "order",
+        "title",
+        "language",
+        "runtime",
+        "historical",
+        "code",
+        "request",
+        "expected_output",
+    ]
+
+    def formfield_for_foreignkey(self, db_field, request, **kwargs):
+        if db_field.name == "slide":
+            kwargs["queryset"] = Slide.objects.select_related("era")
+        return super().formfield_for_foreignkey(db_field, request, **kwargs)
+
+
+@admin.register(Reference)
+class ReferenceAdmin(admin.ModelAdmin):
+    list_display = ["title", "era", "kind", "url"]
+    list_filter = ["kind"]
+    list_select_related = ["era"]
+    search_fields = ["title", "url", "era__title"]
+    autocomplete_fields = ["era"]
+
+
+class TalkEraInline(admin.TabularInline):
+    model = TalkEra
+    extra = 0
+    autocomplete_fields = ["era"]
+    ordering = ["order"]
+
+
+@admin.register(Talk)
+class TalkAdmin(admin.ModelAdmin):
+    list_display = ["title", "slug", "duration_minutes", "era_count"]
+    search_fields = ["title", "description"]
+    prepopulated_fields = {"slug": ["title"]}
+    inlines = [TalkEraInline]
+
+    def get_queryset(self, request):
+        return super().get_queryset(request).annotate(era_total=Count("items"))
+
+    @admin.display(description="Eras", ordering="era_total")
+    def era_count(self, obj):
+        return obj.era_total

@@ -1,0 +1,186 @@
+"""Reading and writing the history fixtures: one JSON file per era plus talks.json.
+
+Records carry natural keys (slugs), so loading twice updates rows instead of duplicating
+them, and a dump gives a stable, readable diff. `loaddata` skips `save()`, so loading
+renders the markdown and code here.
+"""
+
+import json
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from django.conf import settings
+from django.core import serializers
+from django.core.exceptions import ValidationError
+from django.core.serializers.base import DeserializationError
+from django.db import DatabaseError, transaction
+
+from .models import CodeSample, Era, Reference, Slide, Talk, TalkEra
+
+ERA_DIR = "eras"
+TALKS_FILE = "talks.json"
+
+
+class FixtureError(Exception):
+    """A fixture that cannot be loaded; the message names the file and the record."""
+
+
+@dataclass
+class LoadResult:
+    files: int = 0
+    counts: dict = field(default_factory=dict)
+
+
+def fixtures_dir():
+    return Path(settings.HISTORY_FIXTURES_DIR)
+
+
+def fixture_files(directory=None):
+    directory = Path(directory or fixtures_dir())
+    files = sorted((directory / ERA_DIR).glob("*.json"))
+    if (directory / TALKS_FILE).exists():
+        files.append(directory / TALKS_FILE)
+    return files
+
+
+def load(directory=None):
+    """Load every fixture in one transaction: on any error nothing changes."""
+    files = fixture_files(directory)
+    if not files:
+        raise FixtureError(f"No fixtures found in {Path(directory or fixtures_dir())}.")
+    result = LoadResult(files=len(files))
+    with transaction.atomic():
+        deferred = []
+        for path in files:
+            deferred.extend(_load_file(path, result))
+        for path, number, obj in deferred:
+            with _naming(path, number, obj.object):
+                obj.save_deferred_fields()
+    return result
+
+
+def _load_file(path, result):
+    try:
+        text = path.read_text(encoding="utf-8")
+        records = json.loads(text)
+    except (OSError, UnicodeDecodeError, json.JSONDecodeError) as exc:
+        raise FixtureError(f"{path}: not readable JSON: {exc}") from exc
+    if not isinstance(records, list):
+        raise FixtureError(f"{path}: expected a JSON list of records.")
+    deferred = []
+    objects = serializers.deserialize("json", text, handle_forward_references=True)
+    number = 0
+    while True:
+        number += 1
+        try:
+            obj = next(objects)
+        except StopIteration:
+            break
+        except (DeserializationError, ValidationError, DatabaseError, LookupError) as exc:
+            where = _describe(records, number)
+            raise FixtureError(f"{path}, record {number} {where}: {exc}") from exc
+        with _naming(path, number, obj.object, records):
+            instance = obj.object
+            if hasattr(instance, "render"):
+                instance.render()
+            instance.full_clean(validate_unique=False, validate_constraints=False)
+            obj.save()
+        if obj.deferred_fields:
+            deferred.append((path, number, obj))
+        label = instance._meta.label
+        result.counts[label] = result.counts.get(label, 0) + 1
+    return deferred
+
+
+class _naming:
+    """Turns any error while saving a record into a FixtureError naming file and record."""
+
+    def __init__(self, path, number, instance, records=None):
+        self.path, self.number, self.instance, self.records = path, number, instance, records
+
+    def __enter__(self):
+        return self
+
+    def __exit__(self, exc_type, exc, tb):
+        if exc is None or isinstance(exc, FixtureError):
+            return False
+        if not isinstance(exc, ValidationError | DatabaseError | DeserializationError | ValueError):
+            return False
+        where = _describe(self.records, self.number) if self.records else ""
+        raise FixtureError(
+            f"{self.path}, record {self.number} {where}({self.instance._meta.label} "
+            f"{self.instance}): {_message(exc)}"
+        ) from exc
+
+
+def _describe(records, number):
+    try:
+        record = records[number - 1]
+        fields = record.get("fields", {})
+        key = fields.get("slug") or fields.get("title") or fields.get("order")
+        return f"[{record.get('model')} {key!r}] "
+    except (IndexError, AttributeError, TypeError):
+        return ""
+
+
+def _message(exc):
+    if isinstance(exc, ValidationError) and hasattr(exc, "message_dict"):
+        return "; ".join(f"{name}: {' '.join(msgs)}" for name, msgs in exc.message_dict.items())
+    return str(exc)
+
+
+def _fields(model):
+    """Every editable field; the rendered *_html fields are derived, so never dumped."""
+    names = [f.name for f in model._meta.fields if f.editable and not f.primary_key]
+    names += [f.name for f in model._meta.many_to_many if f.remote_field.through._meta.auto_created]
+    return [name for name in names if not name.endswith("_html")]
+
+
+def _records(objects):
+    """Objects of one model as fixture records with natural keys and no pk."""
+    objects = list(objects)
+    if not objects:
+        return []
+    text = serializers.serialize(
+        "json",
+        objects,
+        fields=_fields(type(objects[0])),
+        use_natural_foreign_keys=True,
+        use_natural_primary_keys=True,
+    )
+    return json.loads(text)
+
+
+def _write(path, records):
+    # ensure_ascii=False keeps non-ASCII text readable in diffs.
+    path.write_text(json.dumps(records, indent=2, ensure_ascii=False) + "\n", encoding="utf-8")
+
+
+def dump(directory=None):
+    """Write the database to fixtures: one file per era, talks.json; return paths written."""
+    directory = Path(directory or fixtures_dir())
+    era_dir = directory / ERA_DIR
+    era_dir.mkdir(parents=True, exist_ok=True)
+    written = []
+    for era in Era.objects.prefetch_related("related").order_by("slug"):
+        records = _records([era])
+        records += _records(Slide.objects.filter(era=era).select_related("era").order_by("order"))
+        records += _records(
+            CodeSample.objects.filter(era=era).select_related("era", "slide__era").order_by("order")
+        )
+        references = Reference.objects.filter(era=era).select_related("era")
+        records += _records(references.order_by("kind", "title", "url"))
+        path = era_dir / f"{era.slug}.json"
+        _write(path, records)
+        written.append(path)
+    for stale in set(era_dir.glob("*.json")) - set(written):
+        stale.unlink()
+    talks = []
+    for talk in Talk.objects.order_by("slug"):
+        talks += _records([talk])
+        items = TalkEra.objects.filter(talk=talk).select_related("talk", "era")
+        talks += _records(items.order_by("order"))
+    talks_path = directory / TALKS_FILE
+    _write(talks_path, talks)
+    written.append(talks_path)
+    return written

@@ -1,0 +1,359 @@
+from django.core.exceptions import ValidationError
+from django.core.validators import MaxValueValidator, MinValueValidator
+from django.db import models
+from django.urls import reverse
+from django.utils import timezone
+
+from . import rendering
+
+FIRST_YEAR = 1980
+
+
+def validate_year(value):
+    this_year = timezone.now().year
+    if not FIRST_YEAR <= value <= this_year:
+        raise ValidationError(f"Enter a year between {FIRST_YEAR} and {this_year}.")
+
+
+def validate_lexer_alias(value):
+    if not rendering.is_lexer_alias(value):
+        raise ValidationError(
+            f"“{value}” is not a Pygments lexer alias. Try python, python2, bash, http, "
+            "html, html+django, text or pycon."
+        )
+
+
+# Undated eras sort after dated ones of the same year, on SQLite and PostgreSQL alike.
+CHRONOLOGICAL = ["year", models.F("date").asc(nulls_last=True), "title"]
+
+
+class EraQuerySet(models.QuerySet):
+    def published(self):
+        return self.filter(published=True)
+
+    def chronological(self):
+        return self.order_by(*CHRONOLOGICAL)
+
+    def visible_to(self, user):
+        """Staff preview unpublished eras; everyone else sees only published ones."""
+        if user.is_authenticated and user.is_staff:
+            return self.all()
+        return self.published()
+
+    def search(self, text):
+        text = (text or "").strip()
+        if not text:
+            return self
+        return self.filter(
+            models.Q(title__icontains=text)
+            | models.Q(summary__icontains=text)
+            | models.Q(body__icontains=text)
+        )
+
+    def for_timeline(self):
+        return self.only("slug", "title", "year", "date", "kind", "summary", "published")
+
+
+class EraManager(models.Manager.from_queryset(EraQuerySet)):
+    def get_by_natural_key(self, slug):
+        return self.get(slug=slug)
+
+
+class Era(models.Model):
+    class Kind(models.TextChoices):
+        PROTOCOL = "protocol", "Protocol"
+        INTERFACE = "interface", "Interface"
+        SERVER = "server", "Server"
+        FRAMEWORK = "framework", "Framework"
+        TOOLKIT = "toolkit", "Toolkit"
+        PLATFORM = "platform", "Platform"
+
+    slug = models.SlugField(
+        unique=True, help_text="The address of the era's page: /eras/<slug>/. Keep it stable."
+    )
+    title = models.CharField(max_length=120, help_text="As learners know it, e.g. “WSGI”.")
+    year = models.PositiveSmallIntegerField(
+        validators=[validate_year],
+        help_text="Year of the first public release or of the specification, from a primary "
+        "source cited in the references.",
+    )
+    date = models.DateField(
+        null=True, blank=True, help_text="The exact date, when a primary source gives one."
+    )
+    date_note = models.CharField(
+        max_length=300,
+        blank=True,
+        help_text="A short note on the date: what it marks, or where the talk said otherwise.",
+    )
+    kind = models.CharField(max_length=20, choices=Kind.choices, default=Kind.FRAMEWORK)
+    summary = models.CharField(max_length=300, help_text="One line, shown on the timeline.")
+    body = models.TextField(blank=True, help_text="Markdown: what it solved, how, what it led to.")
+    body_html = models.TextField(blank=True, editable=False)
+    published = models.BooleanField(default=True, help_text="Unpublished eras are staff-only.")
+    related = models.ManyToManyField(
+        "self",
+        blank=True,
+        help_text="Eras that built on this one, replaced it, or that it grew out of.",
+    )
+
+    objects = EraManager()
+
+    class Meta:
+        ordering = CHRONOLOGICAL
+
+    def __str__(self):
+        return f"{self.title} ({self.year})"
+
+    def save(self, *args, **kwargs):
+        self.render()
+        super().save(*args, **kwargs)
+
+    def get_absolute_url(self):
+        return reverse("timeline:era", kwargs={"slug": self.slug})
+
+    def natural_key(self):
+        return (self.slug,)
+
+    def render(self):
+        self.body_html = rendering.render_markdown(self.body)
+
+    def sort_key(self):
+        """The CHRONOLOGICAL ordering, in Python."""
+        return (self.year, self.date is None, self.date or 0, self.title)
+
+    @property
+    def decade(self):
+        return self.year - self.year % 10
+
+
+class SlideManager(models.Manager):
+    def get_by_natural_key(self, era_slug, order):
+        return self.get(era__slug=era_slug, order=order)
+
+
+class Slide(models.Model):
+    era = models.ForeignKey(Era, on_delete=models.CASCADE, related_name="slides")
+    order = models.PositiveSmallIntegerField(help_text="Position within the era, from 1.")
+    title = models.CharField(max_length=200)
+    body = models.TextField(blank=True, help_text="Markdown shown on the slide. Keep it short.")
+    body_html = models.TextField(blank=True, editable=False)
+    notes = models.TextField(
+        blank=True, help_text="Speaker notes (markdown): what to say, shown only to the speaker."
+    )
+    notes_html = models.TextField(blank=True, editable=False)
+
+    objects = SlideManager()
+
+    class Meta:
+        ordering = ["era", "order"]
+        constraints = [
+            models.UniqueConstraint(fields=["era", "order"], name="unique_slide_order_per_era")
+        ]
+
+    def __str__(self):
+        return f"{self.era.title} #{self.order}: {self.title}"
+
+    def save(self, *args, **kwargs):
+        self.render()
+        super().save(*args, **kwargs)
+
+    def get_absolute_url(self):
+        return f"{self.era.get_absolute_url()}#slide-{self.order}"
+
+    def natural_key(self):
+        return (*self.era.natural_key(), self.order)
+
+    natural_key.dependencies = ["timeline.era"]
+
+    def render(self):
+        self.body_html = rendering.render_markdown(self.body)
+        self.notes_html = rendering.render_markdown(self.notes)
+
+
+class CodeSampleManager(models.Manager):
+    def get_by_natural_key(self, era_slug, order):
+        return self.get(era__slug=era_slug, order=order)
+
+
+class CodeSample(models.Model):
+    class Runtime(models.TextChoices):
+        NONE = "none", "Not runnable"
+        PYTHON = "python", "Python script"
+        CGI = "cgi", "CGI script"
+        WSGI = "wsgi", "WSGI application"
+        ASGI = "asgi", "ASGI application"
+
+    era = models.ForeignKey(Era, on_delete=models.CASCADE, related_name="samples")
+    slide = models.ForeignKey(
+        Slide,
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="samples",
+        help_text="Show the sample on this slide of the deck as well as on the era page.",
+    )
+    order = models.PositiveSmallIntegerField(help_text="Position within the era, from 1.")
+    title = models.CharField(max_length=200)
+    language = models.CharField(
+        max_length=40,
+        default="python",
+        validators=[validate_lexer_alias],
+        help_text="A Pygments lexer alias: python, python2, bash, http, html, text…",
+    )
+    code = models.TextField()
+    highlighted_html = models.TextField(blank=True, editable=False)
+    runtime = models.CharField(
+        max_length=10,
+        choices=Runtime.choices,
+        default=Runtime.NONE,
+        help_text="How the Run button runs it. Historical samples are never run.",
+    )
+    request = models.TextField(
+        blank=True,
+        help_text="For cgi, wsgi and asgi: the raw HTTP request to send, e.g. "
+        "“GET /hello?name=Ada HTTP/1.1” then headers, a blank line and a body.",
+    )
+    expected_output = models.TextField(
+        blank=True, help_text="What a run prints; check_samples fails when a run differs."
+    )
+    historical = models.BooleanField(
+        default=False,
+        help_text="Shown as written at the time (for example Python 2); never run.",
+    )
+    evolution = models.BooleanField(
+        default=False,
+        help_text="One of the same small app written in every era, shown side by side on the "
+        "evolution page.",
+    )
+
+    objects = CodeSampleManager()
+
+    class Meta:
+        ordering = ["era", "order"]
+        constraints = [
+            models.UniqueConstraint(fields=["era", "order"], name="unique_sample_order_per_era")
+        ]
+
+    def __str__(self):
+        return f"{self.era.title}: {self.title}"
+
+    def save(self, *args, **kwargs):
+        self.render()
+        super().save(*args, **kwargs)
+
+    def get_absolute_url(self):
+        return f"{self.era.get_absolute_url()}#sample-{self.order}"
+
+    def clean(self):
+        if self.slide_id and self.slide.era_id != self.era_id:
+            raise ValidationError({"slide": "The slide must belong to the same era."})
+        if self.historical and self.runtime != self.Runtime.NONE:
+            raise ValidationError({"runtime": "Historical samples are never run: choose none."})
+
+    def natural_key(self):
+        return (*self.era.natural_key(), self.order)
+
+    natural_key.dependencies = ["timeline.era", "timeline.slide"]
+
+    def render(self):
+        self.highlighted_html = rendering.highlight_code(self.code, self.language)
+
+    @property
+    def runnable(self):
+        return self.runtime != self.Runtime.NONE and not self.historical
+
+
+class ReferenceManager(models.Manager):
+    def get_by_natural_key(self, era_slug, url):
+        return self.get(era__slug=era_slug, url=url)
+
+
+class Reference(models.Model):
+    class Kind(models.TextChoices):
+        RFC = "rfc", "RFC"
+        PEP = "pep", "PEP"
+        DOCS = "docs", "Documentation"
+        RELEASE = "release", "Release announcement"
+        REPOSITORY = "repository", "Repository or changelog"
+        ARTICLE = "article", "Article"
+
+    era = models.ForeignKey(Era, on_delete=models.CASCADE, related_name="references")
+    title = models.CharField(max_length=300)
+    url = models.URLField(max_length=500)
+    kind = models.CharField(max_length=20, choices=Kind.choices, default=Kind.DOCS)
+
+    objects = ReferenceManager()
+
+    class Meta:
+        ordering = ["era", "kind", "title"]
+        constraints = [
+            models.UniqueConstraint(fields=["era", "url"], name="unique_reference_url_per_era")
+        ]
+
+    def __str__(self):
+        return self.title
+
+    def natural_key(self):
+        return (*self.era.natural_key(), self.url)
+
+    natural_key.dependencies = ["timeline.era"]
+
+
+class TalkManager(models.Manager):
+    def get_by_natural_key(self, slug):
+        return self.get(slug=slug)
+
+
+class Talk(models.Model):
+    slug = models.SlugField(unique=True, help_text="The talk's address: /talks/<slug>/present/.")
+    title = models.CharField(max_length=200)
+    description = models.TextField(blank=True)
+    duration_minutes = models.PositiveSmallIntegerField(
+        default=30,
+        validators=[MinValueValidator(1), MaxValueValidator(600)],
+        help_text="Target length; the speaker view splits it across the eras by slide count.",
+    )
+    eras = models.ManyToManyField(Era, through="TalkEra", related_name="talks")
+
+    objects = TalkManager()
+
+    class Meta:
+        ordering = ["title"]
+
+    def __str__(self):
+        return self.title
+
+    def natural_key(self):
+        return (self.slug,)
+
+    def ordered_eras(self):
+        return [item.era for item in self.items.select_related("era").order_by("order")]
+
+
+class TalkEraManager(models.Manager):
+    def get_by_natural_key(self, talk_slug, era_slug):
+        return self.get(talk__slug=talk_slug, era__slug=era_slug)
+
+
+class TalkEra(models.Model):
+    talk = models.ForeignKey(Talk, on_delete=models.CASCADE, related_name="items")
+    era = models.ForeignKey(Era, on_delete=models.CASCADE, related_name="talk_items")
+    order = models.PositiveSmallIntegerField()
+
+    objects = TalkEraManager()
+
+    class Meta:
+        ordering = ["talk", "order"]
+        constraints = [
+            models.UniqueConstraint(fields=["talk", "era"], name="unique_era_per_talk"),
+        ]
+        verbose_name = "era in talk"
+        verbose_name_plural = "eras in talk"
+
+    def __str__(self):
+        return f"{self.talk}: {self.order}. {self.era.title}"
+
+    def natural_key(self):
+        return (*self.talk.natural_key(), *self.era.natural_key())
+
+    natural_key.dependencies = ["timeline.talk", "timeline.era"]

@@ -1,0 +1,118 @@
+"""Markdown and code rendering: done once when content changes, never per request.
+
+Everything that leaves here is sanitised by nh3 against an explicit allow-list, so a slide
+or note with hostile HTML comes out inert whatever the editor typed.
+"""
+
+import markdown
+import nh3
+from pygments import highlight
+from pygments.formatters import HtmlFormatter
+from pygments.lexers import get_lexer_by_name
+from pygments.util import ClassNotFound
+
+ALLOWED_TAGS = {
+    "a",
+    "abbr",
+    "b",
+    "blockquote",
+    "br",
+    "caption",
+    "cite",
+    "code",
+    "dd",
+    "del",
+    "details",
+    "div",
+    "dl",
+    "dt",
+    "em",
+    "figcaption",
+    "figure",
+    "h2",
+    "h3",
+    "h4",
+    "h5",
+    "h6",
+    "hr",
+    "i",
+    "ins",
+    "kbd",
+    "li",
+    "mark",
+    "ol",
+    "p",
+    "pre",
+    "q",
+    "s",
+    "samp",
+    "small",
+    "span",
+    "strong",
+    "sub",
+    "summary",
+    "sup",
+    "table",
+    "tbody",
+    "td",
+    "tfoot",
+    "th",
+    "thead",
+    "time",
+    "tr",
+    "u",
+    "ul",
+    "var",
+}
+ALLOWED_ATTRIBUTES = {
+    "*": {"class", "id", "title", "lang"},
+    "a": {"href"},
+    "abbr": {"title"},
+    "td": {"colspan", "rowspan", "align"},
+    "th": {"colspan", "rowspan", "align", "scope"},
+    "time": {"datetime"},
+    "ol": {"start"},
+}
+ALLOWED_URL_SCHEMES = {"http", "https", "mailto"}
+
+MARKDOWN_EXTENSIONS = ["fenced_code", "tables", "codehilite", "sane_lists", "smarty"]
+MARKDOWN_CONFIG = {"codehilite": {"css_class": "highlight", "guess_lang": False}}
+
+
+def sanitize(html):
+    """Strip everything not on the allow-list: scripts, event handlers, javascript: URLs."""
+    return nh3.clean(
+        html,
+        tags=ALLOWED_TAGS,
+        attributes=ALLOWED_ATTRIBUTES,
+        url_schemes=ALLOWED_URL_SCHEMES,
+        link_rel="noopener noreferrer",
+        strip_comments=True,
+    )
+
+
+def render_markdown(text):
+    """Markdown (fenced code, tables) to sanitised HTML, code highlighted by Pygments."""
+    if not text:
+        return ""
+    html = markdown.markdown(
+        text, extensions=MARKDOWN_EXTENSIONS, extension_configs=MARKDOWN_CONFIG
+    )
+    return sanitize(html)
+
+
+def is_lexer_alias(alias):
+    try:
+        get_lexer_by_name(alias)
+    except ClassNotFound:
+        return False
+    return True
+
+
+def highlight_code(code, language):
+    """Pygments HTML for a code sample; unknown languages fall back to plain text."""
+    try:
+        lexer = get_lexer_by_name(language)
+    except ClassNotFound:
+        lexer = get_lexer_by_name("text")
+    return sanitize(highlight(code, lexer, HtmlFormatter(cssclass="highlight", wrapcode=True)))

@@ -1,0 +1,83 @@
+from itertools import groupby
+
+from django.db.models import Prefetch
+from django.shortcuts import get_object_or_404, render
+from django.views.decorators.cache import patch_cache_control
+
+from ..models import CodeSample, Era, Slide
+
+
+def timeline(request):
+    """All eras in date order, grouped by decade, filtered by kind and text."""
+    kind = request.GET.get("kind", "")
+    query = request.GET.get("q", "").strip()[:100]
+    kinds = dict(Era.Kind.choices)
+    eras = Era.objects.visible_to(request.user).for_timeline().chronological().search(query)
+    if kind in kinds:
+        eras = eras.filter(kind=kind)
+    else:
+        kind = ""
+    eras = list(eras)
+    decades = [(decade, list(items)) for decade, items in groupby(eras, key=lambda e: e.decade)]
+    response = render(
+        request,
+        "timeline/timeline.html",
+        {
+            "decades": decades,
+            "count": len(eras),
+            "kinds": Era.Kind.choices,
+            "kind": kind,
+            "kind_label": kinds.get(kind, ""),
+            "query": query,
+        },
+    )
+    if request.user.is_staff:
+        patch_cache_control(response, private=True, no_store=True)
+    return response
+
+
+def era_detail(request, slug):
+    """One era: slides in order, samples, references, related eras, neighbours."""
+    samples = CodeSample.objects.order_by("order")
+    era = get_object_or_404(
+        Era.objects.visible_to(request.user).prefetch_related(
+            Prefetch("slides", queryset=Slide.objects.order_by("order")),
+            Prefetch("samples", queryset=samples),
+            "references",
+            Prefetch(
+                "related",
+                queryset=Era.objects.visible_to(request.user).for_timeline().chronological(),
+            ),
+        ),
+        slug=slug,
+    )
+    neighbours = list(
+        Era.objects.visible_to(request.user).for_timeline().chronological().exclude(pk=era.pk)
+    )
+    position = sum(1 for other in neighbours if other.sort_key() < era.sort_key())
+    previous_era = neighbours[position - 1] if position > 0 else None
+    next_era = neighbours[position] if position < len(neighbours) else None
+    response = render(
+        request,
+        "timeline/era_detail.html",
+        {
+            "era": era,
+            "slides": slides_with_samples(era.slides.all(), era.samples.all()),
+            "loose_samples": [s for s in era.samples.all() if s.slide_id is None],
+            "references": era.references.all(),
+            "related": era.related.all(),
+            "previous_era": previous_era,
+            "next_era": next_era,
+        },
+    )
+    if not era.published or request.user.is_staff:
+        patch_cache_control(response, private=True, no_store=True)
+    return response
+
+
+def slides_with_samples(slides, samples):
+    """Pair each slide with its samples, from prefetched lists (no query per slide)."""
+    by_slide = {}
+    for sample in samples:
+        by_slide.setdefault(sample.slide_id, []).append(sample)
+    return [(slide, by_slide.get(slide.pk, [])) for slide in slides]
