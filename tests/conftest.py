@@ -1,4 +1,5 @@
 import pytest
+from django.core.cache import cache
 from django.test import Client
 
 
@@ -9,3 +10,15 @@ def admin_client_logged(django_user_model):
     staff_client = Client()
     staff_client.force_login(user)
     return staff_client
+
+
+@pytest.fixture(autouse=True)
+def _fresh_cache():
+    """The locmem cache outlives each test's database; start every test with an empty one."""
+    from timeline import page_cache
+
+    cache.clear()
+    page_cache.memory.clear()
+    yield
+    cache.clear()
+    page_cache.memory.clear()

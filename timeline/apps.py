@@ -4,3 +4,8 @@ from django.apps import AppConfig
 class TimelineConfig(AppConfig):
     name = "timeline"
     verbose_name = "History timeline"
+
+    def ready(self):
+        from . import page_cache
+
+        page_cache.connect_signals()

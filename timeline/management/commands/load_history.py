@@ -1,6 +1,6 @@
 from django.core.management.base import BaseCommand, CommandError
 
-from timeline import history_fixtures
+from timeline import history_fixtures, page_cache
 from timeline.models import Era
 
 
@@ -26,5 +26,6 @@ class Command(BaseCommand):
             result = history_fixtures.load(dir)
         except history_fixtures.FixtureError as exc:
             raise CommandError(f"Nothing was loaded. {exc}") from exc
+        page_cache.bump_content_version()
         counts = ", ".join(f"{n} {label}" for label, n in sorted(result.counts.items()))
         self.stdout.write(self.style.SUCCESS(f"Loaded {result.files} files: {counts}."))

@@ -1,0 +1,182 @@
+"""Whole-page caching of the content pages for anonymous visitors, with conditional GET.
+
+A page is rendered once per content version and URL, then served from memory (or the shared
+cache, for the other workers) without touching sessions, auth or the database. Any change to
+the content (admin edit, fixture load) bumps the content version, so no page outlives the
+content it shows. Visitors with a session cookie (editors, staff) always get a fresh render.
+
+Which pages: the URL names in settings.PAGE_CACHE_URL_NAMES. Such pages must not depend on the
+visitor: no CSRF token, no per-user text (staff-only parts are fine: staff bypass the cache).
+"""
+
+import hashlib
+import uuid
+from collections import OrderedDict
+from threading import Lock
+
+from django.conf import settings
+from django.core.cache import cache
+from django.db import transaction
+from django.db.models.signals import m2m_changed, post_delete, post_save
+from django.http import HttpResponse, HttpResponseNotModified
+from django.urls import Resolver404, resolve
+from django.utils.cache import patch_vary_headers
+from django.utils.http import parse_etags
+
+VERSION_KEY = "historyweb:content-version"
+PAGE_KEY = "historyweb:page:{version}:{digest}"
+MEMORY_ENTRIES = 256
+CACHE_CONTROL = "max-age=0, must-revalidate"
+# Headers worth replaying from a stored page; the ones above the cache (CSP, HSTS...) are
+# added again on the way out by their middleware.
+KEPT_HEADERS = {"content-type", "content-language", "x-frame-options", "content-length"}
+
+
+def content_version():
+    version = cache.get(VERSION_KEY)
+    if version is None:
+        cache.add(VERSION_KEY, uuid.uuid4().hex, timeout=None)
+        version = cache.get(VERSION_KEY)
+    return version
+
+
+def bump_content_version():
+    """Make every cached page stale, in every worker."""
+    cache.set(VERSION_KEY, uuid.uuid4().hex, timeout=None)
+
+
+def content_changed(sender=None, **kwargs):
+    # Bump now (this process sees the change at once) and again on commit, so a page
+    # rendered by another worker between the two, from the old rows, is never kept.
+    bump_content_version()
+    transaction.on_commit(bump_content_version)
+
+
+def connect_signals():
+    from .models import CodeSample, Era, Reference, Slide, Talk, TalkEra
+
+    for model in (Era, Slide, CodeSample, Reference, Talk, TalkEra):
+        uid = f"page-cache-{model.__name__}"
+        post_save.connect(content_changed, sender=model, dispatch_uid=uid + "-save")
+        post_delete.connect(content_changed, sender=model, dispatch_uid=uid + "-delete")
+    m2m_changed.connect(content_changed, sender=Era.related.through, dispatch_uid="page-cache-m2m")
+
+
+def etag_for(version, url):
+    return '"' + hashlib.sha256(f"{version} {url}".encode()).hexdigest()[:32] + '"'
+
+
+class _Memory:
+    """A small per-process LRU of pages, so a hit costs no pickle and no file read."""
+
+    def __init__(self, size):
+        self.size, self.items, self.lock = size, OrderedDict(), Lock()
+
+    def get(self, url, version):
+        with self.lock:
+            item = self.items.get(url)
+            if item is None or item[0] != version:
+                return None
+            self.items.move_to_end(url)
+            return item[1]
+
+    def put(self, url, version, entry):
+        with self.lock:
+            self.items[url] = (version, entry)
+            self.items.move_to_end(url)
+            while len(self.items) > self.size:
+                self.items.popitem(last=False)
+
+    def clear(self):
+        with self.lock:
+            self.items.clear()
+
+
+memory = _Memory(MEMORY_ENTRIES)
+
+
+class PageCacheMiddleware:
+    def __init__(self, get_response):
+        self.get_response = get_response
+
+    def __call__(self, request):
+        if not self._applies(request):
+            return self.get_response(request)
+        url = request.build_absolute_uri()
+        version = content_version()
+        etag = etag_for(version, url)
+        entry = self._lookup(url, version)
+        if entry is None and self._cacheable_url(request):
+            response = self.get_response(request)
+            if request.method == "GET" and self._storable(request, response):
+                entry = self._entry(response)
+                self._store(url, version, entry)
+            else:
+                return response
+        elif entry is None:
+            return self.get_response(request)
+        return self._respond(request, entry, etag)
+
+    def _applies(self, request):
+        return (
+            getattr(settings, "PAGE_CACHE_ENABLED", True)
+            and request.method in ("GET", "HEAD")
+            and settings.SESSION_COOKIE_NAME not in request.COOKIES
+        )
+
+    def _cacheable_url(self, request):
+        try:
+            match = resolve(request.path_info)
+        except Resolver404:
+            return False
+        return match.view_name in settings.PAGE_CACHE_URL_NAMES
+
+    def _lookup(self, url, version):
+        entry = memory.get(url, version)
+        if entry is None:
+            entry = cache.get(self._key(url, version))
+            if entry is not None:
+                memory.put(url, version, entry)
+        return entry
+
+    def _store(self, url, version, entry):
+        memory.put(url, version, entry)
+        cache.set(self._key(url, version), entry, timeout=24 * 60 * 60)
+
+    @staticmethod
+    def _key(url, version):
+        digest = hashlib.sha256(url.encode()).hexdigest()
+        return PAGE_KEY.format(version=version, digest=digest)
+
+    @staticmethod
+    def _storable(request, response):
+        cache_control = response.get("Cache-Control", "")
+        user = getattr(request, "user", None)
+        return (
+            response.status_code == 200
+            and not response.streaming
+            and not response.cookies
+            and "private" not in cache_control
+            and "no-store" not in cache_control
+            and not request.META.get("CSRF_COOKIE_NEEDS_UPDATE")
+            and not (user is not None and user.is_authenticated)
+        )
+
+    @staticmethod
+    def _entry(response):
+        headers = [(k, v) for k, v in response.items() if k.lower() in KEPT_HEADERS]
+        return (response.content, headers)
+
+    @staticmethod
+    def _respond(request, entry, etag):
+        content, headers = entry
+        if etag in parse_etags(request.headers.get("If-None-Match", "")):
+            response = HttpResponseNotModified()
+        else:
+            response = HttpResponse(content)
+            for name, value in headers:
+                response[name] = value
+        response["ETag"] = etag
+        response["Cache-Control"] = CACHE_CONTROL
+        patch_vary_headers(response, ["Cookie"])
+        return response
