@@ -1,0 +1,54 @@
+"""Under the real Content-Security-Policy nothing on any page, the admin included, is refused."""
+
+import pytest
+
+from .site_pages import ADMIN_PAGES, PUBLIC_PAGES, STAFF_USER, login, seed_history
+
+pytestmark = pytest.mark.django_db(transaction=True)
+
+PAGES = PUBLIC_PAGES + ADMIN_PAGES
+
+
+def watch_console(page):
+    problems = []
+    page.on(
+        "console",
+        lambda msg: problems.append(msg.text) if msg.type in ("error", "warning") else None,
+    )
+    page.on("pageerror", lambda exc: problems.append(f"uncaught: {exc}"))
+    return problems
+
+
+def csp_problems(problems):
+    return [p for p in problems if "Content Security Policy" in p or p.startswith("uncaught")]
+
+
+@pytest.mark.parametrize("name,url,staff", PAGES, ids=[p[0] for p in PAGES])
+def test_no_csp_violation(live_server, page, django_user_model, name, url, staff):
+    era = seed_history()
+    if staff:
+        django_user_model.objects.create_superuser(STAFF_USER[0], "ed@example.org", STAFF_USER[1])
+        login(page, live_server)
+    problems = watch_console(page)
+    response = page.goto(live_server.url + url.format(pk=era.pk))
+    assert "Content-Security-Policy" in {k.title(): v for k, v in response.headers.items()}
+    page.wait_for_load_state("networkidle")
+    assert csp_problems(problems) == []
+
+
+def test_admin_era_form_works_under_the_policy(live_server, page, django_user_model):
+    """Prepopulated slug, inlines, the related-eras widget and markdown preview all run."""
+    seed_history()
+    django_user_model.objects.create_superuser(STAFF_USER[0], "ed@example.org", STAFF_USER[1])
+    login(page, live_server)
+    problems = watch_console(page)
+    page.goto(live_server.url + "/admin/timeline/era/add/")
+    page.locator("#id_title").press_sequentially("Flask Framework")
+    assert page.input_value("#id_slug") == "flask-framework"  # prepopulate.js ran
+    assert page.locator("#id_related_from").count() == 1  # SelectFilter2.js ran
+    page.fill("#id_body", "Some *markdown*")
+    page.locator("#id_body ~ .markdown-preview-button").first.click()
+    assert page.locator(".markdown-preview em").inner_text() == "markdown"
+    page.locator("#slides-group .add-row a").click()
+    assert page.locator("#id_slides-0-title").count() == 1  # inlines.js ran
+    assert csp_problems(problems) == []

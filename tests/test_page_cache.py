@@ -1,0 +1,137 @@
+"""Whole-page caching: a hit costs no query, an edit invalidates, staff always see fresh pages."""
+
+import pytest
+from django.core.management import call_command
+from django.db import connection
+from django.test.utils import CaptureQueriesContext
+
+from timeline import page_cache
+from timeline.models import Era
+
+from .factories import make_era, make_reference, make_sample, make_slide
+
+pytestmark = pytest.mark.django_db
+
+# Every cached kind of page; add a deck URL here when the presenter lands.
+CACHED_PAGES = ["/", "/?kind=framework&q=wsgi", "/eras/wsgi/"]
+
+
+@pytest.fixture
+def wsgi():
+    era = make_era(slug="wsgi", title="WSGI", year=2003, summary="One calling convention.")
+    slide = make_slide(era, title="Why a standard")
+    make_sample(era, slide=slide, title="Hello WSGI")
+    make_reference(era, title="PEP 333")
+    make_era(slug="cgi", title="CGI", year=1993)
+    return era
+
+
+@pytest.mark.parametrize("url", CACHED_PAGES)
+def test_second_anonymous_get_is_served_without_a_query(
+    client, wsgi, url, django_assert_num_queries
+):
+    first = client.get(url)
+    assert first.status_code == 200
+    with django_assert_num_queries(0):
+        second = client.get(url)
+    assert second.status_code == 200
+    assert second.content == first.content
+    assert second["ETag"] == first["ETag"]
+    assert "Cookie" in second["Vary"]
+    assert not second.cookies
+
+
+def test_conditional_get_answers_304_with_no_body(client, wsgi, django_assert_num_queries):
+    etag = client.get("/eras/wsgi/")["ETag"]
+    with django_assert_num_queries(0):
+        response = client.get("/eras/wsgi/", headers={"if-none-match": etag})
+    assert response.status_code == 304
+    assert response.content == b""
+    assert response["ETag"] == etag
+    assert client.get("/eras/wsgi/", headers={"if-none-match": '"stale"'}).status_code == 200
+
+
+@pytest.mark.parametrize(
+    "edit",
+    [
+        pytest.param(lambda era: Era.objects.get(pk=era.pk).save(), id="era-save"),
+        pytest.param(lambda era: era.slides.first().save(), id="slide-save"),
+        pytest.param(lambda era: era.samples.first().delete(), id="sample-delete"),
+        pytest.param(lambda era: era.references.first().delete(), id="reference-delete"),
+        pytest.param(lambda era: era.related.add(Era.objects.get(slug="cgi")), id="related-m2m"),
+    ],
+)
+def test_any_content_change_invalidates(client, wsgi, edit):
+    etag = client.get("/eras/wsgi/")["ETag"]
+    edit(wsgi)
+    response = client.get("/eras/wsgi/", headers={"if-none-match": etag})
+    assert response.status_code == 200
+    assert response["ETag"] != etag
+
+
+def test_edit_shows_on_the_next_request(client, wsgi):
+    assert "One calling convention." in client.get("/").content.decode()
+    wsgi.summary = "Rewritten summary."
+    wsgi.save()
+    html = client.get("/").content.decode()
+    assert "Rewritten summary." in html and "One calling convention." not in html
+    assert "Rewritten summary." in client.get("/eras/wsgi/").content.decode()
+
+
+def test_load_history_invalidates(client, wsgi):
+    etag = client.get("/")["ETag"]
+    call_command("load_history")
+    assert client.get("/", headers={"if-none-match": etag}).status_code == 200
+
+
+def test_staff_bypass_the_cache_and_see_unpublished(client, admin_client_logged, wsgi):
+    make_era(slug="draft", title="Draft era", published=False)
+    client.get("/")
+    staff_page = admin_client_logged.get("/")
+    assert "Draft era" in staff_page.content.decode()
+    assert "no-store" in staff_page["Cache-Control"]
+    assert "ETag" not in staff_page
+    # And the staff render did not leak into the anonymous cache.
+    assert "Draft era" not in client.get("/").content.decode()
+
+
+def test_staff_view_is_rendered_every_time(admin_client_logged, wsgi):
+    admin_client_logged.get("/eras/wsgi/")
+    with CaptureQueriesContext(connection) as queries:
+        admin_client_logged.get("/eras/wsgi/")
+    # A cached hit would do no query: staff must reach the database.
+    assert len(queries) > 0
+
+
+def test_errors_and_other_pages_are_not_cached(client, wsgi):
+    assert client.get("/eras/nope/").status_code == 404
+    assert "ETag" not in client.get("/eras/nope/")
+    make_era(slug="nope", title="Now it exists")
+    assert client.get("/eras/nope/").status_code == 200
+
+
+def test_pages_carry_no_csrf_token_or_cookie(client, wsgi):
+    for url in CACHED_PAGES:
+        response = client.get(url)
+        assert "csrfmiddlewaretoken" not in response.content.decode()
+        assert not response.cookies
+
+
+def test_a_page_that_sets_a_cookie_is_not_stored(client, wsgi, monkeypatch):
+    storable = page_cache.PageCacheMiddleware._storable
+    seen = []
+
+    def spy(request, response):
+        response.set_cookie("tracker", "1")
+        seen.append(storable(request, response))
+        return seen[-1]
+
+    monkeypatch.setattr(page_cache.PageCacheMiddleware, "_storable", staticmethod(spy))
+    client.get("/")
+    assert seen == [False]
+
+
+def test_cache_can_be_switched_off(client, wsgi, settings, django_assert_max_num_queries):
+    settings.PAGE_CACHE_ENABLED = False
+    client.get("/")
+    assert "ETag" not in client.get("/")
