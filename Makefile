@@ -6,7 +6,7 @@ PY := $(BIN)/python
 PORT ?= 8000
 STAMP := $(VENV)/.installed
 
-.PHONY: help install install-test run test lint migrate load dump check-deploy clean
+.PHONY: help install install-test run test lint migrate load dump check-deploy clean axe bench
 
 help:
 	@echo "make run    create .venv, install, migrate, load the history if empty, serve on 127.0.0.1:$(PORT)"
@@ -27,6 +27,13 @@ $(STAMP)-test: requirements/test.txt requirements/base.txt $(STAMP)
 install: $(STAMP)
 install-test: $(STAMP)-test
 
+# axe-core for the accessibility tests: from npm, into the git-ignored node_modules/.
+AXE_VERSION := 4.14.1
+AXE := node_modules/axe-core/axe.min.js
+$(AXE):
+	npm install --prefix . --no-save --no-audit --no-fund --silent axe-core@$(AXE_VERSION)
+axe: $(AXE)
+
 migrate: install
 	$(PY) manage.py migrate --noinput
 
@@ -39,7 +46,7 @@ run: load
 dump: install
 	$(PY) manage.py dump_history
 
-test: install-test
+test: install-test $(AXE)
 	$(PY) manage.py makemigrations --check --dry-run
 	$(BIN)/ruff check .
 	$(BIN)/pytest
@@ -52,5 +59,8 @@ check-deploy: install
 	DJANGO_SETTINGS_MODULE=historyweb.settings.prod DJANGO_SECRET_KEY=$$(head -c 48 /dev/urandom | base64) \
 		DJANGO_ALLOWED_HOSTS=historyweb.example $(PY) manage.py check --deploy --fail-level WARNING
 
+bench: install
+	$(PY) bench/load.py
+
 clean:
-	rm -rf $(VENV) staticfiles .pytest_cache
+	rm -rf $(VENV) staticfiles .pytest_cache node_modules

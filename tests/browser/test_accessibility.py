@@ -1,0 +1,191 @@
+"""Accessibility: an axe-core audit of every public page in light and dark, and keyboard walks.
+
+axe-core comes from npm (`make axe`, part of `make test`) into the git-ignored node_modules/.
+To audit a new page, add it to site_pages.PUBLIC_PAGES; to walk it by keyboard, add a row to
+KEYBOARD_WALKS.
+"""
+
+import json
+import os
+from pathlib import Path
+
+import pytest
+from django.conf import settings
+
+from .site_pages import PUBLIC_PAGES, seed_history
+
+pytestmark = pytest.mark.django_db(transaction=True)
+
+AXE_PATH = Path(settings.BASE_DIR) / "node_modules" / "axe-core" / "axe.min.js"
+SCHEMES = ["light", "dark"]
+
+
+@pytest.fixture(scope="session")
+def axe_source():
+    if not AXE_PATH.exists():
+        message = f"axe-core is not installed at {AXE_PATH}: run `make axe`"
+        if os.environ.get("CI"):
+            pytest.fail(message + "; CI must run the accessibility audit.")
+        pytest.skip(message)
+    return AXE_PATH.read_text(encoding="utf-8")
+
+
+@pytest.fixture(params=SCHEMES)
+def scheme_page(request, browser):
+    # bypass_csp lets the audit inject axe as an inline script; test_csp.py checks the policy.
+    context = browser.new_context(
+        viewport={"width": 1280, "height": 800}, color_scheme=request.param, bypass_csp=True
+    )
+    page = context.new_page()
+    page.set_default_timeout(10_000)
+    yield page, request.param
+    context.close()
+
+
+def audit(page, axe_source):
+    """Run axe on the page with every <details> open, so hidden content is audited too."""
+    page.add_script_tag(content=axe_source)
+    # The era cards stretch their link over the card with a transparent ::after (a bigger
+    # target); axe cannot see through pseudo elements and would leave those texts unchecked.
+    page.evaluate(
+        "axe.configure({checks: [{id: 'color-contrast', options: {ignorePseudo: true}}]})"
+    )
+    page.evaluate("document.querySelectorAll('details').forEach(d => { d.open = true; })")
+    results = page.evaluate("async () => JSON.stringify(await axe.run(document))")
+    return json.loads(results)
+
+
+def describe(violations):
+    lines = []
+    for violation in violations:
+        lines.append(f"{violation['id']} ({violation['impact']}): {violation['help']}")
+        for node in violation["nodes"][:5]:
+            lines.append(f"    {node['target']}: {node['failureSummary'].splitlines()[-1]}")
+    return "\n".join(lines)
+
+
+@pytest.mark.parametrize("name,url,staff", PUBLIC_PAGES, ids=[p[0] for p in PUBLIC_PAGES])
+def test_axe_finds_no_violation(live_server, scheme_page, axe_source, name, url, staff):
+    page, scheme = scheme_page
+    era = seed_history()
+    page.goto(live_server.url + url.format(pk=era.pk))
+    assert page.evaluate("matchMedia('(prefers-color-scheme: dark)').matches") == (scheme == "dark")
+    results = audit(page, axe_source)
+    assert results["passes"], "axe ran no check at all"
+    assert results["violations"] == [], describe(results["violations"])
+
+
+def test_dark_scheme_really_applies(live_server, browser):
+    """The dark audit is only worth something if the page actually turns dark."""
+    seed_history()
+    backgrounds = {}
+    for scheme in SCHEMES:
+        context = browser.new_context(color_scheme=scheme)
+        page = context.new_page()
+        page.goto(live_server.url + "/")
+        backgrounds[scheme] = page.evaluate("getComputedStyle(document.body).backgroundColor")
+        context.close()
+    assert backgrounds["light"] != backgrounds["dark"]
+
+
+# (id, URL, selectors that Tab must reach in this order, the link to follow with Enter and
+# the URL that must then load). Add a row per new page.
+KEYBOARD_WALKS = [
+    (
+        "timeline",
+        "/",
+        ["a.skip-link", "a.brand", "#filter-q", "#filter-kind", "form button[type=submit]"],
+        "a.era-link[href='/eras/cgi/']",
+        "/eras/cgi/",
+    ),
+    (
+        "era",
+        "/eras/wsgi/",
+        ["a.skip-link", "a.brand", "#slide-1 a.anchor", ".references a"],
+        "a[rel=next]",
+        "/eras/django/",
+    ),
+]
+MAX_TABS = 60
+
+
+def focused(page, selector):
+    return page.evaluate(
+        "(sel) => document.activeElement && document.activeElement.matches(sel)", selector
+    )
+
+
+def tab_to(page, selector):
+    """Press Tab until `selector` has focus; return how many presses it took."""
+    for presses in range(1, MAX_TABS + 1):
+        page.keyboard.press("Tab")
+        if focused(page, selector):
+            return presses
+    raise AssertionError(f"Tab never reached {selector} in {MAX_TABS} presses")
+
+
+def has_visible_focus(page):
+    """The focused element, or the card around it, draws an outline."""
+    return page.evaluate(
+        """() => {
+          for (let el = document.activeElement; el && el !== document.body; el = el.parentElement) {
+            const style = getComputedStyle(el);
+            if (style.outlineStyle !== 'none' && parseFloat(style.outlineWidth) > 0) return true;
+          }
+          return false;
+        }"""
+    )
+
+
+@pytest.mark.parametrize("name,url,stops,follow,target", KEYBOARD_WALKS, ids=lambda v: v)
+def test_keyboard_walk(live_server, page, name, url, stops, follow, target):
+    seed_history()
+    page.goto(live_server.url + url)
+    first = page.evaluate("document.activeElement === document.body")
+    assert first, "nothing should have focus before the first Tab"
+    page.keyboard.press("Tab")
+    assert focused(page, "a.skip-link"), "the skip link is the first Tab stop"
+    assert page.locator("a.skip-link").is_visible(), "the skip link shows when focused"
+    for selector in stops[1:]:
+        tab_to(page, selector)
+        assert has_visible_focus(page), f"{selector} has no visible focus indicator"
+    tab_to(page, follow)
+    assert has_visible_focus(page), f"{follow} has no visible focus indicator"
+    page.keyboard.press("Enter")
+    page.wait_for_url(f"**{target}")
+
+
+def test_skip_link_moves_focus_to_the_content(live_server, page):
+    seed_history()
+    page.goto(live_server.url + "/eras/wsgi/")
+    page.keyboard.press("Tab")
+    page.keyboard.press("Enter")
+    assert page.url.endswith("#main")
+    assert page.evaluate("document.activeElement.id") == "main"
+    # The next Tab lands inside the content, not back in the header.
+    page.keyboard.press("Tab")
+    assert page.evaluate("!!document.activeElement.closest('main')")
+
+
+def test_filter_form_works_by_keyboard(live_server, page):
+    seed_history()
+    page.goto(live_server.url + "/")
+    tab_to(page, "#filter-q")
+    page.keyboard.type("wsgi")
+    page.keyboard.press("Enter")
+    page.wait_for_url("**/?q=wsgi*")
+    assert page.locator("a.era-link").count() == 1
+    assert page.locator("a.era-link").inner_text().endswith("WSGI")
+
+
+def test_the_audit_can_fail(live_server, scheme_page, axe_source):
+    """A page with a known fault must produce a violation, or a green audit means nothing."""
+    page, _ = scheme_page
+    seed_history()
+    page.goto(live_server.url + "/")
+    page.evaluate(
+        "document.querySelector('main').insertAdjacentHTML('beforeend', "
+        '\'<img src="/static/none.png"><a href="/"></a>\')'
+    )
+    found = {violation["id"] for violation in audit(page, axe_source)["violations"]}
+    assert {"image-alt", "link-name"} <= found
