@@ -293,6 +293,12 @@ class Reference(models.Model):
     def __str__(self):
         return self.title
 
+    @property
+    def safe_url(self):
+        """The URL when it is http(s), else "" (forms validate it; this guards raw loads)."""
+        scheme = self.url.strip().split(":", 1)[0].lower()
+        return self.url if scheme in ("http", "https") and ":" in self.url else ""
+
     def natural_key(self):
         return (*self.era.natural_key(), self.url)
 

@@ -1,0 +1,146 @@
+"""Hostile input: random paths, query strings, slugs, slide numbers, run requests: never a 500.
+
+The Django test client re-raises any unhandled exception, so a crash fails the test with its
+traceback; a handled error must be a 4xx. Example counts are kept small for a 2-core machine;
+raise them locally with HYPOTHESIS_PROFILE=thorough.
+"""
+
+import json
+import os
+from urllib.parse import quote, urlencode
+
+import pytest
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
+
+from .factories import make_era, make_reference, make_sample, make_slide
+
+pytestmark = pytest.mark.django_db
+
+settings.register_profile(
+    "ci",
+    max_examples=60,
+    deadline=None,
+    suppress_health_check=[HealthCheck.function_scoped_fixture, HealthCheck.too_slow],
+    derandomize=True,
+    database=None,
+)
+settings.register_profile(
+    "thorough",
+    max_examples=1000,
+    deadline=None,
+    suppress_health_check=[HealthCheck.function_scoped_fixture, HealthCheck.too_slow],
+)
+settings.load_profile(os.environ.get("HYPOTHESIS_PROFILE", "ci"))
+
+# Pages that take a slug: add the deck, speaker and print views of an era here as they land.
+SLUG_URLS = [
+    "/eras/{slug}/",
+    "/present/{slug}/",
+    "/present/{slug}/speaker/",
+    "/present/{slug}/print/",
+    "/talks/{slug}/present/",
+]
+# Pages whose query string is read: the slide number is tried on every one.
+QUERY_URLS = [
+    "/",
+    "/eras/wsgi/",
+    "/present/",
+    "/present/wsgi/",
+    "/present/wsgi/print/",
+    "/present/wsgi/speaker/",
+]
+QUERY_KEYS = ["q", "kind", "slide", "n", "notes", "page", "p", "o", "e", "format"]
+ADMIN_LIST_URLS = ["/admin/timeline/era/", "/admin/timeline/slide/", "/admin/timeline/codesample/"]
+ADMIN_KEYS = ["q", "o", "p", "e", "kind__exact", "published__exact", "era__id__exact", "all"]
+
+text = st.text(alphabet=st.characters(codec="utf-8", exclude_categories=["Cs"]), max_size=40)
+numbers = st.one_of(
+    st.integers(min_value=-(2**70), max_value=2**70).map(str),
+    st.sampled_from(["0", "-1", "1e9", "NaN", "inf", "0x10", " 1", "1/0", "١", "²"]),
+)
+values = st.one_of(text, numbers)
+query_dicts = st.dictionaries(st.one_of(st.sampled_from(QUERY_KEYS), text), values, max_size=4)
+
+
+@pytest.fixture
+def history(db):
+    era = make_era(slug="wsgi", title="WSGI", year=2003)
+    slide = make_slide(era)
+    make_sample(era, slide=slide, runtime="wsgi", request="GET / HTTP/1.1\n\n")
+    make_reference(era)
+    make_era(slug="cgi", title="CGI", year=1993)
+    return era
+
+
+def assert_no_server_error(response, what):
+    assert response.status_code < 500, (what, response.status_code)
+
+
+@given(path=text)
+def test_random_paths(client, history, path):
+    url = "/" + quote(path, safe="/?&=%#:@!$'()*+,;")
+    assert_no_server_error(client.get(url), url)
+
+
+@given(raw=st.binary(max_size=60))
+def test_random_percent_encoded_bytes_in_paths(client, history, raw):
+    for prefix in ("/", "/eras/", "/present/"):
+        url = prefix + quote(raw, safe="")
+        assert_no_server_error(client.get(url), url)
+
+
+@given(slug=st.one_of(text, numbers), template=st.sampled_from(SLUG_URLS))
+def test_random_slugs(client, history, slug, template):
+    url = template.format(slug=quote(slug, safe=""))
+    assert_no_server_error(client.get(url), url)
+
+
+@given(params=query_dicts, base=st.sampled_from(QUERY_URLS))
+def test_random_query_strings(client, history, params, base):
+    url = base + "?" + urlencode(params)
+    assert_no_server_error(client.get(url), url)
+
+
+@given(number=numbers, base=st.sampled_from(QUERY_URLS))
+def test_random_slide_numbers(client, history, number, base):
+    for url in (f"{base}?slide={quote(number)}", f"{base}{quote(number, safe='')}/"):
+        assert_no_server_error(client.get(url), url)
+
+
+@given(raw=st.text(max_size=80))
+def test_raw_query_strings(client, history, raw):
+    url = "/?" + quote(raw, safe="=&%+;")
+    assert_no_server_error(client.get(url), url)
+
+
+@given(params=st.dictionaries(st.sampled_from(ADMIN_KEYS), values, max_size=3))
+@settings(max_examples=30)
+def test_admin_lists_with_random_filters(admin_client_logged, history, params):
+    for base in ADMIN_LIST_URLS:
+        url = base + "?" + urlencode(params)
+        assert_no_server_error(admin_client_logged.get(url), url)
+
+
+json_values = st.recursive(
+    st.none() | st.booleans() | st.integers() | st.floats(allow_nan=False) | text,
+    lambda children: st.lists(children, max_size=3) | st.dictionaries(text, children, max_size=3),
+    max_leaves=6,
+)
+run_bodies = st.one_of(
+    st.fixed_dictionaries(
+        {}, optional={"code": json_values, "request": json_values, "extra": json_values}
+    ).map(json.dumps),
+    json_values.map(json.dumps),
+    st.text(max_size=60),
+)
+
+
+@given(body=run_bodies, pk=st.one_of(st.just("{pk}"), numbers))
+@settings(max_examples=25)
+def test_random_run_requests(client, history, body, pk):
+    """POST /samples/<pk>/run/ with any JSON (or not JSON at all) is answered, never a 500."""
+    sample_pk = history.samples.first().pk
+    url = f"/samples/{quote(pk.format(pk=sample_pk), safe='')}/run/"
+    response = client.post(url, body, content_type="application/json")
+    assert_no_server_error(response, (url, body))
