@@ -10,7 +10,7 @@ import os
 from urllib.parse import quote, urlencode
 
 import pytest
-from hypothesis import HealthCheck, given, settings
+from hypothesis import HealthCheck, example, given, settings
 from hypothesis import strategies as st
 
 from .factories import make_era, make_reference, make_sample, make_slide
@@ -54,7 +54,14 @@ QUERY_KEYS = ["q", "kind", "slide", "n", "notes", "page", "p", "o", "e", "format
 ADMIN_LIST_URLS = ["/admin/timeline/era/", "/admin/timeline/slide/", "/admin/timeline/codesample/"]
 ADMIN_KEYS = ["q", "o", "p", "e", "kind__exact", "published__exact", "era__id__exact", "all"]
 
-text = st.text(alphabet=st.characters(codec="utf-8", exclude_categories=["Cs"]), max_size=40)
+# Any character, with the troublemakers (NUL, quotes, markup, separators, BOM) made likely.
+SPECIALS = "\x00\x01\n\r\t<>\"'`%&;=?#/\\ \u2028\ufeff\u202e"
+text = st.text(
+    alphabet=st.one_of(
+        st.sampled_from(SPECIALS), st.characters(codec="utf-8", exclude_categories=["Cs"])
+    ),
+    max_size=40,
+)
 numbers = st.one_of(
     st.integers(min_value=-(2**70), max_value=2**70).map(str),
     st.sampled_from(["0", "-1", "1e9", "NaN", "inf", "0x10", " 1", "1/0", "١", "²"]),
@@ -97,6 +104,7 @@ def test_random_slugs(client, history, slug, template):
 
 
 @given(params=query_dicts, base=st.sampled_from(QUERY_URLS))
+@example(params={"q": "a\x00b"}, base="/")  # was a 500 on PostgreSQL
 def test_random_query_strings(client, history, params, base):
     url = base + "?" + urlencode(params)
     assert_no_server_error(client.get(url), url)
@@ -115,6 +123,7 @@ def test_raw_query_strings(client, history, raw):
 
 
 @given(params=st.dictionaries(st.sampled_from(ADMIN_KEYS), values, max_size=3))
+@example(params={"q": "\x00"})  # was a 500 on PostgreSQL
 @settings(max_examples=30)
 def test_admin_lists_with_random_filters(admin_client_logged, history, params):
     for base in ADMIN_LIST_URLS:
@@ -144,3 +153,10 @@ def test_random_run_requests(client, history, body, pk):
     url = f"/samples/{quote(pk.format(pk=sample_pk), safe='')}/run/"
     response = client.post(url, body, content_type="application/json")
     assert_no_server_error(response, (url, body))
+
+
+@pytest.mark.parametrize("url", ["/?q=a%00b", "/eras/a%00b/", "/?%00=1", "/admin/?q=%00"])
+def test_nul_characters_get_a_clear_400(client, url):
+    response = client.get(url)
+    assert response.status_code == 400
+    assert "Null characters are not allowed" in response.content.decode()

@@ -41,6 +41,7 @@ MIDDLEWARE = [
     "django.middleware.security.SecurityMiddleware",
     # Above the page cache, so cached pages and static files get the policy too.
     "csp.middleware.CSPMiddleware",
+    "historyweb.middleware.RejectNullCharactersMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
     # Answers anonymous GETs of content pages before sessions, auth or the database are touched.
     "timeline.page_cache.PageCacheMiddleware",
