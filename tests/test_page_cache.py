@@ -135,3 +135,37 @@ def test_cache_can_be_switched_off(client, wsgi, settings, django_assert_max_num
     settings.PAGE_CACHE_ENABLED = False
     client.get("/")
     assert "ETag" not in client.get("/")
+
+
+def test_file_version_is_shared_between_workers(tmp_path):
+    """Two stores on one file stand for two gunicorn workers: a bump in one reaches the other."""
+    path = tmp_path / "var" / "content-version"
+    worker_a, worker_b = page_cache._FileVersion(path), page_cache._FileVersion(path)
+    first = worker_a.get()
+    assert worker_b.get() == first
+    worker_b.bump()
+    assert worker_a.get() != first
+    assert worker_a.get() == worker_b.get()
+
+
+def test_page_cache_with_the_file_version(client, wsgi, settings, tmp_path):
+    settings.PAGE_CACHE_VERSION_FILE = tmp_path / "content-version"
+    etag = client.get("/eras/wsgi/")["ETag"]
+    assert client.get("/eras/wsgi/", headers={"if-none-match": etag}).status_code == 304
+    wsgi.save()
+    assert client.get("/eras/wsgi/", headers={"if-none-match": etag}).status_code == 200
+
+
+def test_cached_and_not_modified_answers_keep_the_security_headers(client, wsgi):
+    first = client.get("/eras/wsgi/")
+    for response in (
+        client.get("/eras/wsgi/"),
+        client.get("/eras/wsgi/", headers={"if-none-match": first["ETag"]}),
+    ):
+        for name in ("Content-Security-Policy", "X-Content-Type-Options", "Referrer-Policy"):
+            assert response[name] == first[name]
+
+
+def test_unknown_host_gets_400_not_a_cached_page(client, wsgi):
+    client.get("/")
+    assert client.get("/", headers={"host": "evil.example"}).status_code == 400

@@ -10,8 +10,11 @@ visitor: no CSRF token, no per-user text (staff-only parts are fine: staff bypas
 """
 
 import hashlib
+import os
+import tempfile
 import uuid
 from collections import OrderedDict
+from pathlib import Path
 from threading import Lock
 
 from django.conf import settings
@@ -20,29 +23,82 @@ from django.db import transaction
 from django.db.models.signals import m2m_changed, post_delete, post_save
 from django.http import HttpResponse, HttpResponseNotModified
 from django.urls import Resolver404, resolve
-from django.utils.cache import patch_vary_headers
 from django.utils.http import parse_etags
 
 VERSION_KEY = "historyweb:content-version"
 PAGE_KEY = "historyweb:page:{version}:{digest}"
 MEMORY_ENTRIES = 256
 CACHE_CONTROL = "max-age=0, must-revalidate"
-# Headers worth replaying from a stored page; the ones above the cache (CSP, HSTS...) are
-# added again on the way out by their middleware.
-KEPT_HEADERS = {"content-type", "content-language", "x-frame-options", "content-length"}
+# The cache sits first in MIDDLEWARE, so a stored page keeps every header the stack added
+# (CSP, HSTS, nosniff...), which are the same for every request to that scheme, host and URL.
+# These are set per response instead, or must never be replayed.
+DROPPED_HEADERS = {"set-cookie", "etag", "cache-control", "vary", "expires", "last-modified"}
+
+
+class _CacheVersion:
+    """The content version kept in the Django cache (tests; any single-process set-up)."""
+
+    def get(self):
+        version = cache.get(VERSION_KEY)
+        if version is None:
+            cache.add(VERSION_KEY, uuid.uuid4().hex, timeout=None)
+            version = cache.get(VERSION_KEY)
+        return version
+
+    def bump(self):
+        cache.set(VERSION_KEY, uuid.uuid4().hex, timeout=None)
+
+
+class _FileVersion:
+    """The content version kept in a small file shared by every worker on the machine.
+
+    A hit costs one stat(): the file is read again only when its inode, size or mtime
+    changed, and a bump replaces it atomically (a new inode), so no worker misses a bump.
+    """
+
+    def __init__(self, path):
+        self.path = Path(path)
+        self.stamp, self.version, self.lock = None, None, Lock()
+
+    def get(self):
+        try:
+            info = os.stat(self.path)
+        except FileNotFoundError:
+            self.bump()
+            info = os.stat(self.path)
+        stamp = (info.st_ino, info.st_size, info.st_mtime_ns)
+        if stamp != self.stamp:
+            with self.lock:
+                self.version = self.path.read_text().strip() or "empty"
+                self.stamp = stamp
+        return self.version
+
+    def bump(self):
+        self.path.parent.mkdir(parents=True, exist_ok=True)
+        fd, temporary = tempfile.mkstemp(dir=self.path.parent, prefix=".content-version-")
+        with os.fdopen(fd, "w") as handle:
+            handle.write(uuid.uuid4().hex)
+        os.replace(temporary, self.path)
+
+
+_stores = {}
+
+
+def _version_store():
+    path = getattr(settings, "PAGE_CACHE_VERSION_FILE", None)
+    store = _stores.get(path)
+    if store is None:
+        store = _stores[path] = _FileVersion(path) if path else _CacheVersion()
+    return store
 
 
 def content_version():
-    version = cache.get(VERSION_KEY)
-    if version is None:
-        cache.add(VERSION_KEY, uuid.uuid4().hex, timeout=None)
-        version = cache.get(VERSION_KEY)
-    return version
+    return _version_store().get()
 
 
 def bump_content_version():
     """Make every cached page stale, in every worker."""
-    cache.set(VERSION_KEY, uuid.uuid4().hex, timeout=None)
+    _version_store().bump()
 
 
 def content_changed(sender=None, **kwargs):
@@ -98,6 +154,7 @@ memory = _Memory(MEMORY_ENTRIES)
 class PageCacheMiddleware:
     def __init__(self, get_response):
         self.get_response = get_response
+        self.static_prefix = "/" + settings.STATIC_URL.lstrip("/")
 
     def __call__(self, request):
         if not self._applies(request):
@@ -122,6 +179,7 @@ class PageCacheMiddleware:
             getattr(settings, "PAGE_CACHE_ENABLED", True)
             and request.method in ("GET", "HEAD")
             and settings.SESSION_COOKIE_NAME not in request.COOKIES
+            and not request.path_info.startswith(self.static_prefix)
         )
 
     def _cacheable_url(self, request):
@@ -164,19 +222,22 @@ class PageCacheMiddleware:
 
     @staticmethod
     def _entry(response):
-        headers = [(k, v) for k, v in response.items() if k.lower() in KEPT_HEADERS]
+        headers = {k: v for k, v in response.items() if k.lower() not in DROPPED_HEADERS}
         return (response.content, headers)
 
     @staticmethod
     def _respond(request, entry, etag):
         content, headers = entry
-        if etag in parse_etags(request.headers.get("If-None-Match", "")):
+        if_none_match = request.headers.get("If-None-Match")
+        if if_none_match and etag in parse_etags(if_none_match):
             response = HttpResponseNotModified()
+            for name, value in headers.items():
+                if name.lower() not in ("content-type", "content-length"):
+                    response[name] = value
         else:
-            response = HttpResponse(content)
-            for name, value in headers:
-                response[name] = value
+            response = HttpResponse(content, headers=headers)
         response["ETag"] = etag
         response["Cache-Control"] = CACHE_CONTROL
-        patch_vary_headers(response, ["Cookie"])
+        # Staff (with a session cookie) get another page at the same URL.
+        response["Vary"] = "Cookie"
         return response

@@ -38,13 +38,13 @@ INSTALLED_APPS = [
 ]
 
 MIDDLEWARE = [
+    # First: answers anonymous GETs of content pages from memory, with the headers the rest of
+    # the stack gave them when they were rendered (timeline/page_cache.py).
+    "timeline.page_cache.PageCacheMiddleware",
     "django.middleware.security.SecurityMiddleware",
-    # Above the page cache, so cached pages and static files get the policy too.
     "csp.middleware.CSPMiddleware",
     "historyweb.middleware.RejectNullCharactersMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
-    # Answers anonymous GETs of content pages before sessions, auth or the database are touched.
-    "timeline.page_cache.PageCacheMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
     "django.middleware.common.CommonMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",
@@ -99,7 +99,7 @@ USE_TZ = True
 
 STATIC_URL = "static/"
 STATICFILES_DIRS = [BASE_DIR / "static"]
-STATIC_ROOT = BASE_DIR / "staticfiles"
+STATIC_ROOT = Path(os.environ.get("DJANGO_STATIC_ROOT", BASE_DIR / "staticfiles"))
 STORAGES = {
     "default": {"BACKEND": "django.core.files.storage.FileSystemStorage"},
     "staticfiles": {"BACKEND": "django.contrib.staticfiles.storage.StaticFilesStorage"},
@@ -135,6 +135,8 @@ CONTENT_SECURITY_POLICY = {
 # URL names of the pages cached whole for anonymous visitors (see timeline/page_cache.py).
 PAGE_CACHE_URL_NAMES = ["timeline:timeline", "timeline:era"]
 PAGE_CACHE_ENABLED = True
+# The content version every worker checks (one stat() per request); None keeps it in the cache.
+PAGE_CACHE_VERSION_FILE = VAR_DIR / "content-version"
 
 SECURE_CONTENT_TYPE_NOSNIFF = True
 SECURE_REFERRER_POLICY = "same-origin"
