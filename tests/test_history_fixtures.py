@@ -134,3 +134,82 @@ def test_unknown_model_is_reported(fixture_copy):
 def test_empty_folder_is_reported(tmp_path):
     with pytest.raises(CommandError, match="No fixtures found"):
         call_command("load_history", dir=str(tmp_path), verbosity=0)
+
+
+def _era_record(slug, **fields):
+    base = {"slug": slug, "title": slug.title(), "year": 2000, "kind": "framework"}
+    base.update(summary="A summary.", body="", published=True, related=[])
+    base.update(fields)
+    return {"model": "timeline.era", "fields": base}
+
+
+# Broken records the loader must refuse, naming the file and the record, loading nothing.
+# (id, records, words the message must contain)
+BROKEN_RECORDS = [
+    (
+        "javascript-url",
+        [
+            _era_record("zz-era"),
+            {
+                "model": "timeline.reference",
+                "fields": {"era": ["zz-era"], "title": "x", "url": "javascript:alert(1)"},
+            },
+        ],
+        ["record 2", "url"],
+    ),
+    (
+        "dangling-era",
+        [{"model": "timeline.slide", "fields": {"era": ["no-such-era"], "order": 1, "title": "x"}}],
+        ["record 1"],
+    ),
+    (
+        "duplicate-slide-order",
+        [
+            _era_record("zz-era"),
+            {"model": "timeline.slide", "fields": {"era": ["zz-era"], "order": 1, "title": "a"}},
+            {"model": "timeline.slide", "fields": {"era": ["zz-era"], "order": 1, "title": "b"}},
+        ],
+        ["record 3", "already defined in zz-bad.json, record 2"],
+    ),
+    ("year-out-of-range", [_era_record("zz-era", year=1066)], ["record 1", "year"]),
+    ("not-a-list", {"model": "timeline.era"}, ["JSON list"]),
+    ("nul-in-title", [_era_record("zz-era", title="a\x00b")], ["record 1", "title"]),
+]
+
+
+@pytest.mark.parametrize(
+    "records,words", [b[1:] for b in BROKEN_RECORDS], ids=[b[0] for b in BROKEN_RECORDS]
+)
+def test_broken_records_are_refused_and_nothing_changes(fixture_copy, records, words):
+    call_command("load_history", verbosity=0)
+    before = snapshot()
+    (fixture_copy / "eras" / "zz-bad.json").write_text(json.dumps(records))
+    with pytest.raises(CommandError) as info:
+        call_command("load_history", dir=str(fixture_copy), verbosity=0)
+    message = str(info.value)
+    assert "zz-bad.json" in message and "Nothing was loaded" in message
+    for word in words:
+        assert word in message
+    assert snapshot() == before
+
+
+def test_hostile_markup_in_a_fixture_is_sanitised_on_load(fixture_copy):
+    hostile = '<script>alert(1)</script><img src=x onerror="alert(1)">[x](javascript:alert(1))'
+    records = [_era_record("zz-era", body=hostile)]
+    records.append(
+        {
+            "model": "timeline.slide",
+            "fields": {
+                "era": ["zz-era"],
+                "order": 1,
+                "title": "t",
+                "body": hostile,
+                "notes": hostile,
+            },
+        }
+    )
+    (fixture_copy / "eras" / "zz-hostile.json").write_text(json.dumps(records))
+    call_command("load_history", dir=str(fixture_copy), verbosity=0)
+    slide = Slide.objects.get(era__slug="zz-era")
+    for html in (slide.era.body_html, slide.body_html, slide.notes_html):
+        assert "<script" not in html and "onerror" not in html and "javascript:" not in html

@@ -29,6 +29,7 @@ class FixtureError(Exception):
 class LoadResult:
     files: int = 0
     counts: dict = field(default_factory=dict)
+    seen: dict = field(default_factory=dict, repr=False)
 
 
 def fixtures_dir():
@@ -84,12 +85,32 @@ def _load_file(path, result):
             if hasattr(instance, "render"):
                 instance.render()
             instance.full_clean(validate_unique=False, validate_constraints=False)
+            _refuse_nul(instance)
+            _refuse_duplicate(instance, path, number, result)
             obj.save()
         if obj.deferred_fields:
             deferred.append((path, number, obj))
         label = instance._meta.label
         result.counts[label] = result.counts.get(label, 0) + 1
     return deferred
+
+
+def _refuse_nul(instance):
+    """PostgreSQL cannot store NUL and SQLite would: refuse it on both, with the field's name."""
+    for model_field in instance._meta.concrete_fields:
+        value = getattr(instance, model_field.attname)
+        if isinstance(value, str) and "\x00" in value:
+            raise ValidationError({model_field.name: ["contains a NUL character."]})
+
+
+def _refuse_duplicate(instance, path, number, result):
+    """Two records with one natural key would silently overwrite each other: refuse the second."""
+    if not hasattr(instance, "natural_key"):
+        return
+    key = (instance._meta.label, instance.natural_key())
+    first = result.seen.setdefault(key, f"{path.name}, record {number}")
+    if first != f"{path.name}, record {number}":
+        raise ValidationError(f"{instance._meta.label} {key[1]} is already defined in {first}.")
 
 
 class _naming:
@@ -126,6 +147,8 @@ def _describe(records, number):
 def _message(exc):
     if isinstance(exc, ValidationError) and hasattr(exc, "message_dict"):
         return "; ".join(f"{name}: {' '.join(msgs)}" for name, msgs in exc.message_dict.items())
+    if isinstance(exc, ValidationError):
+        return " ".join(exc.messages)
     return str(exc)
 
 
