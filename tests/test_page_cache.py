@@ -1,6 +1,7 @@
 """Whole-page caching: a hit costs no query, an edit invalidates, staff always see fresh pages."""
 
 import pytest
+from django.core.cache import cache
 from django.core.management import call_command
 from django.db import connection
 from django.test.utils import CaptureQueriesContext
@@ -169,3 +170,13 @@ def test_cached_and_not_modified_answers_keep_the_security_headers(client, wsgi)
 def test_unknown_host_gets_400_not_a_cached_page(client, wsgi):
     client.get("/")
     assert client.get("/", headers={"host": "evil.example"}).status_code == 400
+
+
+def test_query_string_pages_stay_out_of_the_shared_cache(client, wsgi):
+    client.get("/?q=anything")
+    client.get("/")
+    version = page_cache.content_version()
+    shared = page_cache.PageCacheMiddleware._key
+    assert cache.get(shared("http://testserver/", version)) is not None
+    assert cache.get(shared("http://testserver/?q=anything", version)) is None
+    assert page_cache.memory.get("http://testserver/?q=anything", version) is not None

@@ -189,9 +189,11 @@ class PageCacheMiddleware:
             return False
         return match.view_name in settings.PAGE_CACHE_URL_NAMES
 
+    # Only plain URLs go to the shared cache: query strings are unbounded (a search for every
+    # word), so their pages stay in this worker's bounded memory and never cost a disk write.
     def _lookup(self, url, version):
         entry = memory.get(url, version)
-        if entry is None:
+        if entry is None and "?" not in url:
             entry = cache.get(self._key(url, version))
             if entry is not None:
                 memory.put(url, version, entry)
@@ -199,7 +201,8 @@ class PageCacheMiddleware:
 
     def _store(self, url, version, entry):
         memory.put(url, version, entry)
-        cache.set(self._key(url, version), entry, timeout=24 * 60 * 60)
+        if "?" not in url:
+            cache.set(self._key(url, version), entry, timeout=24 * 60 * 60)
 
     @staticmethod
     def _key(url, version):

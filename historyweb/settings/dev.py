@@ -8,3 +8,5 @@ from .base import env_bool
 DEBUG = env_bool("DJANGO_DEBUG", default=True)
 # A fixed key is fine on a developer's machine only; production refuses to start without its own.
 SECRET_KEY = os.environ.get("DJANGO_SECRET_KEY") or "dev-only-insecure-key-never-used-in-production"
+# Template and CSS edits show at once on `make run`; production and the tests cache pages.
+PAGE_CACHE_ENABLED = env_bool("HISTORYWEB_PAGE_CACHE", default=False)
