@@ -83,7 +83,7 @@ def prepare(tmp):
     return env
 
 
-def start_gunicorn(env, port, workers):
+def start_gunicorn(env, port, workers, log):
     gunicorn = Path(PYTHON).with_name("gunicorn")
     command = [
         str(gunicorn),
@@ -97,7 +97,9 @@ def start_gunicorn(env, port, workers):
         "--log-level",
         "warning",
     ]
-    return subprocess.Popen(command, env=env, cwd=ROOT, start_new_session=True)
+    return subprocess.Popen(
+        command, env=env, cwd=ROOT, start_new_session=True, stdout=log, stderr=subprocess.STDOUT
+    )
 
 
 def stop(server):
@@ -304,17 +306,24 @@ def report(urls, sizes, notes, results, workers):
 
 def main():
     tmp = Path(tempfile.mkdtemp(prefix="historyweb-bench-"))
-    server = None
+    server, status = None, 1
+    log_path = tmp / "gunicorn.log"
     try:
         env = prepare(tmp)
         port, workers = free_port(), cores()
-        server = start_gunicorn(env, port, workers)
-        asyncio.run(wait_until_up(port, server))
-        urls, sizes, notes, results = asyncio.run(run(port, tmp / "static"))
-        return report(urls, sizes, notes, results, workers)
+        with open(log_path, "w") as log:
+            server = start_gunicorn(env, port, workers, log)
+            asyncio.run(wait_until_up(port, server))
+            urls, sizes, notes, results = asyncio.run(run(port, tmp / "static"))
+            status = report(urls, sizes, notes, results, workers)
+        return status
     finally:
         if server is not None:
             stop(server)
+        if status and log_path.exists():
+            # The server's own log (404s probed, errors), shown only when something failed.
+            print("\n--- gunicorn log (last lines) ---")
+            print("\n".join(log_path.read_text().splitlines()[-30:]))
         shutil.rmtree(tmp, ignore_errors=True)
 
 
