@@ -134,3 +134,52 @@ def test_unknown_model_is_reported(fixture_copy):
 def test_empty_folder_is_reported(tmp_path):
     with pytest.raises(CommandError, match="No fixtures found"):
         call_command("load_history", dir=str(tmp_path), verbosity=0)
+
+
+def _era_file(directory, slug, related):
+    record = {
+        "model": "timeline.era",
+        "fields": {
+            "slug": slug,
+            "title": slug.title(),
+            "year": 2005,
+            "date": None,
+            "date_note": "",
+            "kind": "framework",
+            "summary": f"The {slug} era.",
+            "body": "Body.",
+            "published": True,
+            "related": [[slug] for slug in related],
+        },
+    }
+    (directory / "eras").mkdir(parents=True, exist_ok=True)
+    (directory / "eras" / f"{slug}.json").write_text(json.dumps([record]))
+
+
+def test_a_link_written_on_one_side_survives_any_file_order(tmp_path):
+    """“b” links to “a” and “c”; “c.json” loads after it with an empty list, yet the links
+    stay (both directions), and a second load changes nothing."""
+    _era_file(tmp_path, "a", [])
+    _era_file(tmp_path, "b", ["a", "c"])
+    _era_file(tmp_path, "c", [])
+    for _ in range(2):
+        call_command("load_history", dir=str(tmp_path), verbosity=0)
+        assert set(Era.objects.get(slug="b").related.values_list("slug", flat=True)) == {"a", "c"}
+        assert list(Era.objects.get(slug="c").related.values_list("slug", flat=True)) == ["b"]
+
+
+def test_removing_a_link_from_the_fixture_removes_it(tmp_path):
+    _era_file(tmp_path, "a", [])
+    _era_file(tmp_path, "b", ["a"])
+    call_command("load_history", dir=str(tmp_path), verbosity=0)
+    _era_file(tmp_path, "b", [])
+    call_command("load_history", dir=str(tmp_path), verbosity=0)
+    assert not Era.objects.get(slug="a").related.exists()
+
+
+def test_unknown_related_era_is_reported_and_rolls_back(tmp_path):
+    _era_file(tmp_path, "a", ["nowhere"])
+    with pytest.raises(CommandError) as info:
+        call_command("load_history", dir=str(tmp_path), verbosity=0)
+    assert "a.json" in str(info.value) and "nowhere" in str(info.value)
+    assert not Era.objects.filter(slug="a").exists()

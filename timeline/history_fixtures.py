@@ -50,16 +50,38 @@ def load(directory=None):
         raise FixtureError(f"No fixtures found in {Path(directory or fixtures_dir())}.")
     result = LoadResult(files=len(files))
     with transaction.atomic():
-        deferred = []
+        deferred, links = [], []
         for path in files:
-            deferred.extend(_load_file(path, result))
+            deferred.extend(_load_file(path, result, links))
         for path, number, obj in deferred:
             with _naming(path, number, obj.object):
                 obj.save_deferred_fields()
+        _link_related(links)
     return result
 
 
-def _load_file(path, result):
+def _link_related(links):
+    """Set Era.related to the union of the links written in all files.
+
+    The relation is symmetrical and a link may be written on one side only, so letting
+    each record replace its era's links would make the result depend on file order (a
+    later era with an empty list would erase a link another file made to it).
+    """
+    eras = Era.objects.in_bulk(field_name="slug")
+    for _, _, slug, _ in links:
+        eras[slug].related.clear()
+    for path, number, slug, keys in links:
+        for key in keys:
+            target = key[0] if isinstance(key, list | tuple) and key else key
+            if target not in eras:
+                raise FixtureError(
+                    f"{path}, record {number} [timeline.era {slug!r}]: related era "
+                    f"{target!r} does not exist in any fixture."
+                )
+            eras[slug].related.add(eras[target])
+
+
+def _load_file(path, result, links):
     try:
         text = path.read_text(encoding="utf-8")
         records = json.loads(text)
@@ -81,6 +103,14 @@ def _load_file(path, result):
             raise FixtureError(f"{path}, record {number} {where}: {exc}") from exc
         with _naming(path, number, obj.object, records):
             instance = obj.object
+            if isinstance(instance, Era):
+                # Linked after every file is loaded: see _link_related.
+                keys = records[number - 1].get("fields", {}).get("related") or []
+                links.append((path, number, instance.slug, keys))
+                (obj.m2m_data or {}).pop("related", None)
+                obj.deferred_fields = {
+                    f: v for f, v in (obj.deferred_fields or {}).items() if f.name != "related"
+                }
             if hasattr(instance, "render"):
                 instance.render()
             instance.full_clean(validate_unique=False, validate_constraints=False)
