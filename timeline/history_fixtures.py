@@ -50,16 +50,38 @@ def load(directory=None):
         raise FixtureError(f"No fixtures found in {Path(directory or fixtures_dir())}.")
     result = LoadResult(files=len(files))
     with transaction.atomic():
-        deferred = []
+        deferred, links = [], {}
         for path in files:
-            deferred.extend(_load_file(path, result))
+            deferred.extend(_load_file(path, result, links))
         for path, number, obj in deferred:
             with _naming(path, number, obj.object):
                 obj.save_deferred_fields()
+        _save_related(links)
     return result
 
 
-def _load_file(path, result):
+def _save_related(links):
+    """Set every loaded era's related eras to the union of what all files say.
+
+    The relation is symmetrical and each link is listed in one file only, so letting each
+    record replace the set would let a later file (listing none) erase an earlier link.
+    """
+    eras = {era.slug: era for era in Era.objects.filter(slug__in=links)}
+    neighbours = {slug: set() for slug in links}
+    for slug, (path, targets) in links.items():
+        for target in targets:
+            if target not in eras and not Era.objects.filter(slug=target).exists():
+                raise FixtureError(
+                    f"{path}: era “{slug}” is related to “{target}”, which no file defines."
+                )
+            neighbours[slug].add(target)
+            neighbours.setdefault(target, set()).add(slug)
+    for slug, targets in neighbours.items():
+        era = eras.get(slug) or Era.objects.get(slug=slug)
+        era.related.set(Era.objects.filter(slug__in=targets))
+
+
+def _load_file(path, result, links):
     try:
         text = path.read_text(encoding="utf-8")
         records = json.loads(text)
@@ -79,6 +101,13 @@ def _load_file(path, result):
         except (DeserializationError, ValidationError, DatabaseError, LookupError) as exc:
             where = _describe(records, number)
             raise FixtureError(f"{path}, record {number} {where}: {exc}") from exc
+        if isinstance(obj.object, Era):
+            # Related eras are merged across files at the end (see _save_related).
+            links[obj.object.slug] = (path, _related_slugs(records[number - 1]))
+            obj.m2m_data.pop("related", None)
+            obj.deferred_fields = {
+                f: v for f, v in obj.deferred_fields.items() if f.name != "related"
+            }
         with _naming(path, number, obj.object, records):
             instance = obj.object
             if hasattr(instance, "render"):
@@ -111,6 +140,14 @@ class _naming:
             f"{self.path}, record {self.number} {where}({self.instance._meta.label} "
             f"{self.instance}): {_message(exc)}"
         ) from exc
+
+
+def _related_slugs(record):
+    """Slugs from a record's natural-key list, e.g. [["cgi"], ["wsgi"]]."""
+    try:
+        return [key[0] if isinstance(key, list) else key for key in record["fields"]["related"]]
+    except (KeyError, TypeError, IndexError):
+        return []
 
 
 def _describe(records, number):
