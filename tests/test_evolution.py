@@ -121,3 +121,20 @@ def test_query_count_is_constant(django_assert_num_queries, client, count):
     with django_assert_num_queries(1):
         response = client.get(URL)
     assert response.content.decode().count('class="evolution-step kind-') == count
+
+
+def test_the_real_history_shows_every_hello_app_in_era_order(client):
+    """With the project's fixtures loaded, every published hello app appears, oldest era first."""
+    from django.core.management import call_command
+
+    from timeline.models import CodeSample
+
+    call_command("load_history", verbosity=0)
+    samples = sorted(
+        CodeSample.objects.filter(evolution=True, era__published=True).select_related("era"),
+        key=lambda sample: (sample.era.sort_key(), sample.order),
+    )
+    assert samples, "no fixture marks a sample evolution=True"
+    html = client.get(URL).content.decode()
+    positions = [html.index(f'id="evolution-{s.era.slug}-{s.order}"') for s in samples]
+    assert positions == sorted(positions)
