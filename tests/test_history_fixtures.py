@@ -134,3 +134,29 @@ def test_unknown_model_is_reported(fixture_copy):
 def test_empty_folder_is_reported(tmp_path):
     with pytest.raises(CommandError, match="No fixtures found"):
         call_command("load_history", dir=str(tmp_path), verbosity=0)
+
+
+def _era(slug, related=()):
+    fields = {"slug": slug, "title": slug.upper(), "year": 2000, "summary": "s", "body": "b"}
+    return [{"model": "timeline.era", "fields": {**fields, "related": [[r] for r in related]}}]
+
+
+def test_a_link_listed_on_one_side_survives_loading_twice(tmp_path):
+    """`related` is symmetrical: a link listed only in a.json must not be dropped when
+    b.json, loaded later, lists its own (different) related eras."""
+    (tmp_path / "eras").mkdir()
+    (tmp_path / "eras" / "a.json").write_text(json.dumps(_era("a", ["b"])))
+    (tmp_path / "eras" / "b.json").write_text(json.dumps(_era("b", ["c"])))
+    (tmp_path / "eras" / "c.json").write_text(json.dumps(_era("c")))
+    for _ in range(2):
+        call_command("load_history", dir=str(tmp_path), verbosity=0)
+        assert set(Era.objects.get(slug="b").related.values_list("slug", flat=True)) == {"a", "c"}
+
+
+def test_unknown_related_era_names_the_file(tmp_path):
+    (tmp_path / "eras").mkdir()
+    (tmp_path / "eras" / "a.json").write_text(json.dumps(_era("a", ["nowhere"])))
+    with pytest.raises(CommandError) as info:
+        call_command("load_history", dir=str(tmp_path), verbosity=0)
+    assert "a.json" in str(info.value) and "nowhere" in str(info.value)
+    assert not Era.objects.filter(slug="a").exists()

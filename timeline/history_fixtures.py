@@ -50,16 +50,36 @@ def load(directory=None):
         raise FixtureError(f"No fixtures found in {Path(directory or fixtures_dir())}.")
     result = LoadResult(files=len(files))
     with transaction.atomic():
-        deferred = []
+        deferred, links = [], {}
         for path in files:
-            deferred.extend(_load_file(path, result))
+            deferred.extend(_load_file(path, result, links))
         for path, number, obj in deferred:
             with _naming(path, number, obj.object):
                 obj.save_deferred_fields()
+        _save_related(links)
     return result
 
 
-def _load_file(path, result):
+def _save_related(links):
+    """Set every listed era's related eras to the union of both sides' lists.
+
+    `related` is symmetrical and each link is listed in one file only, so letting the
+    deserializer call .set() file by file would drop links listed in earlier files.
+    """
+    eras = Era.objects.in_bulk(field_name="slug")
+    union = {}
+    for (path, _number), (slug, targets) in links.items():
+        union.setdefault(slug, set())
+        for target in targets:
+            if target not in eras:
+                raise FixtureError(f"{path}: era {slug!r} lists an unknown related era {target!r}.")
+            union[slug].add(target)
+            union.setdefault(target, set()).add(slug)
+    for slug, targets in union.items():
+        eras[slug].related.set([eras[target] for target in targets])
+
+
+def _load_file(path, result, links):
     try:
         text = path.read_text(encoding="utf-8")
         records = json.loads(text)
@@ -79,6 +99,8 @@ def _load_file(path, result):
         except (DeserializationError, ValidationError, DatabaseError, LookupError) as exc:
             where = _describe(records, number)
             raise FixtureError(f"{path}, record {number} {where}: {exc}") from exc
+        if isinstance(obj.object, Era):
+            _take_related(obj, records[number - 1], path, number, links)
         with _naming(path, number, obj.object, records):
             instance = obj.object
             if hasattr(instance, "render"):
@@ -90,6 +112,15 @@ def _load_file(path, result):
         label = instance._meta.label
         result.counts[label] = result.counts.get(label, 0) + 1
     return deferred
+
+
+def _take_related(obj, record, path, number, links):
+    """Keep `related` away from the deserializer; _save_related sets it once, at the end."""
+    obj.m2m_data.pop("related", None)
+    for deferred in [f for f in obj.deferred_fields if f.name == "related"]:
+        del obj.deferred_fields[deferred]
+    slugs = [key[0] for key in record.get("fields", {}).get("related", [])]
+    links[(path, number)] = (obj.object.slug, slugs)
 
 
 class _naming:
