@@ -323,6 +323,9 @@ class Talk(models.Model):
     def __str__(self):
         return self.title
 
+    def get_absolute_url(self):
+        return reverse("timeline:talk-present", kwargs={"slug": self.slug})
+
     def natural_key(self):
         return (self.slug,)
 

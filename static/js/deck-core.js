@@ -1,0 +1,321 @@
+// Shared by the audience deck and the speaker view: keys, the #/N address, the channel that
+// keeps windows in step, overlays, themes and fitting long code onto a slide.
+
+const EDITABLE = "input, textarea, select, [contenteditable=''], [contenteditable='true']";
+
+/** The slide number in `#/N`, or null when the address holds none. */
+export function slideFromHash(hash, count) {
+  const match = /^#\/(\d{1,5})$/.exec(hash || "");
+  if (!match) return null;
+  return clamp(Number(match[1]), count);
+}
+
+export function clamp(n, count) {
+  return Math.min(Math.max(1, n), count);
+}
+
+/** Keeps the address on the current slide without adding a history entry per slide. */
+export function showInAddress(n) {
+  const hash = `#/${n}`;
+  if (location.hash !== hash) history.replaceState(history.state, "", hash);
+}
+
+/** A message from another window, checked: known type, whole slide number in range. */
+export function readMessage(data, count) {
+  if (!data || typeof data !== "object") return null;
+  if (data.type === "hello") return { type: "hello" };
+  if (data.type === "goto" && Number.isInteger(data.slide) && data.slide >= 1 && data.slide <= count) {
+    return { type: "goto", slide: data.slide };
+  }
+  return null;
+}
+
+/** The deck's channel; `onGoto` runs for valid messages from other windows only. */
+export function openChannel(name, count, { onGoto, current }) {
+  if (!("BroadcastChannel" in window)) return { send() {}, hello() {} };
+  const channel = new BroadcastChannel(`historyweb-deck:${name}`);
+  channel.addEventListener("message", (event) => {
+    const message = readMessage(event.data, count);
+    if (!message) return;
+    if (message.type === "hello") channel.postMessage({ type: "goto", slide: current() });
+    else onGoto(message.slide);
+  });
+  return {
+    send(n) {
+      channel.postMessage({ type: "goto", slide: n });
+    },
+    hello() {
+      channel.postMessage({ type: "hello" });
+    },
+  };
+}
+
+/**
+ * Keyboard control shared by both views. `actions` maps names to functions:
+ * go(n), next, prev, first, last, overview, help, speaker, fullscreen, theme.
+ */
+export function bindKeys(actions, jumpIndicator) {
+  let digits = "";
+  let timer = null;
+  const showDigits = () => {
+    if (!jumpIndicator) return;
+    jumpIndicator.hidden = !digits;
+    jumpIndicator.textContent = digits ? `Go to slide ${digits}, then Enter` : "";
+  };
+  const clearDigits = () => {
+    digits = "";
+    showDigits();
+  };
+  document.addEventListener("keydown", (event) => {
+    if (event.defaultPrevented || event.altKey || event.ctrlKey || event.metaKey) return;
+    const target = event.target;
+    if (target instanceof Element && target.closest(EDITABLE)) return;
+    // An open overlay owns the keyboard; the dialog itself closes on Esc.
+    if (document.querySelector("dialog[open]")) return;
+    const onControl = target instanceof Element && target.closest("button, a, summary");
+    const key = event.key;
+    if (/^[0-9]$/.test(key)) {
+      digits = (digits + key).slice(-5);
+      showDigits();
+      clearTimeout(timer);
+      timer = setTimeout(clearDigits, 4000);
+      event.preventDefault();
+      return;
+    }
+    if (key === "Enter" && digits) {
+      actions.go(Number(digits));
+      clearDigits();
+      event.preventDefault();
+      return;
+    }
+    if (key === "Backspace" && digits) {
+      digits = digits.slice(0, -1);
+      showDigits();
+      event.preventDefault();
+      return;
+    }
+    const handlers = {
+      ArrowRight: actions.next,
+      ArrowDown: actions.next,
+      PageDown: actions.next,
+      ArrowLeft: actions.prev,
+      ArrowUp: actions.prev,
+      PageUp: actions.prev,
+      Home: actions.first,
+      End: actions.last,
+      " ": onControl ? null : event.shiftKey ? actions.prev : actions.next,
+      o: actions.overview,
+      O: actions.overview,
+      Escape: actions.overview,
+      "?": actions.help,
+      s: actions.speaker,
+      S: actions.speaker,
+      f: actions.fullscreen,
+      F: actions.fullscreen,
+      t: actions.theme,
+      T: actions.theme,
+    };
+    const handler = handlers[key];
+    if (!handler) return;
+    if (digits) clearDigits();
+    event.preventDefault();
+    handler();
+  });
+}
+
+/** Swipe left or right on a touch screen. */
+export function bindSwipe(element, { next, prev }) {
+  let start = null;
+  element.addEventListener(
+    "touchstart",
+    (event) => {
+      if (event.touches.length === 1) start = { x: event.touches[0].clientX, y: event.touches[0].clientY };
+    },
+    { passive: true },
+  );
+  element.addEventListener("touchend", (event) => {
+    if (!start || event.changedTouches.length !== 1) return;
+    const dx = event.changedTouches[0].clientX - start.x;
+    const dy = event.changedTouches[0].clientY - start.y;
+    start = null;
+    if (Math.abs(dx) < 50 || Math.abs(dx) < Math.abs(dy) * 1.5) return;
+    if (dx < 0) next();
+    else prev();
+  });
+}
+
+/** Opens a native modal dialog (it keeps focus inside) and gives focus back on close. */
+export function openOverlay(dialog, focusTarget) {
+  if (!dialog || dialog.open) return;
+  const previous = document.activeElement;
+  dialog.addEventListener(
+    "close",
+    () => {
+      if (previous instanceof HTMLElement && previous.isConnected) previous.focus();
+    },
+    { once: true },
+  );
+  dialog.showModal();
+  (focusTarget || dialog.querySelector("[data-close]"))?.focus();
+}
+
+export function closeOverlay(dialog) {
+  if (dialog?.open) dialog.close();
+}
+
+/** Close buttons, a click on the backdrop, and O or ? pressed again close an overlay. */
+export function wireOverlay(dialog, toggleKeys) {
+  if (!dialog) return;
+  dialog.querySelectorAll("[data-close]").forEach((button) =>
+    button.addEventListener("click", () => dialog.close()),
+  );
+  dialog.addEventListener("click", (event) => {
+    if (event.target === dialog) dialog.close();
+  });
+  dialog.addEventListener("keydown", (event) => {
+    if (toggleKeys.includes(event.key) && !event.target.closest?.(EDITABLE)) {
+      event.preventDefault();
+      dialog.close();
+    }
+  });
+}
+
+/** The overview: choose a slide; arrow keys move between slides in the grid. */
+export function wireOverview(dialog, go) {
+  if (!dialog) return;
+  wireOverlay(dialog, ["o", "O"]);
+  const links = [...dialog.querySelectorAll("[data-goto]")];
+  links.forEach((link, index) => {
+    link.addEventListener("click", (event) => {
+      event.preventDefault();
+      dialog.close();
+      go(Number(link.dataset.goto));
+    });
+    link.addEventListener("keydown", (event) => {
+      const step = { ArrowRight: 1, ArrowDown: 1, ArrowLeft: -1, ArrowUp: -1 }[event.key];
+      if (!step) return;
+      event.preventDefault();
+      links[clamp(index + step + 1, links.length) - 1].focus();
+    });
+  });
+  return (current) => {
+    links.forEach((link) => link.removeAttribute("aria-current"));
+    const link = links[current - 1];
+    if (!link) return;
+    link.setAttribute("aria-current", "true");
+    openOverlay(dialog, link);
+    link.scrollIntoView({ block: "nearest" });
+  };
+}
+
+/** Enlarge buttons copy the sample's highlighted code (nodes, not HTML) into a dialog. */
+export function wireEnlarge(root, dialog) {
+  if (!dialog) return;
+  wireOverlay(dialog, []);
+  const body = dialog.querySelector(".enlarge-body");
+  const title = dialog.querySelector("h2");
+  root.addEventListener("click", (event) => {
+    const button = event.target.closest?.("[data-enlarge]");
+    if (!button) return;
+    const sample = button.closest(".slide-sample")?.querySelector(".sample");
+    const code = sample?.querySelector(".sample-code");
+    if (!code) return;
+    title.textContent = sample.querySelector(".sample-title")?.textContent || "Code";
+    body.replaceChildren(code.cloneNode(true));
+    openOverlay(dialog);
+  });
+}
+
+// ---- Themes: the system's by default; T switches and the choice is remembered. ----
+const THEME_KEY = "historyweb-theme";
+
+export function applyTheme(theme) {
+  const root = document.documentElement;
+  if (theme === "light" || theme === "dark") root.dataset.theme = theme;
+  else delete root.dataset.theme;
+  for (const link of document.querySelectorAll("link[data-theme-css]")) {
+    if (!link.dataset.media) link.dataset.media = link.media;
+    link.media = !root.dataset.theme
+      ? link.dataset.media
+      : link.dataset.themeCss === root.dataset.theme
+        ? "all"
+        : "not all";
+  }
+}
+
+export function savedTheme() {
+  try {
+    return localStorage.getItem(THEME_KEY);
+  } catch {
+    return null;
+  }
+}
+
+export function toggleTheme() {
+  const current =
+    document.documentElement.dataset.theme ||
+    (matchMedia("(prefers-color-scheme: dark)").matches ? "dark" : "light");
+  const next = current === "dark" ? "light" : "dark";
+  try {
+    localStorage.setItem(THEME_KEY, next);
+  } catch {
+    // Private windows may refuse storage; the switch still works for this page.
+  }
+  applyTheme(next);
+  return next;
+}
+
+export function toggleFullscreen() {
+  if (document.fullscreenElement) document.exitFullscreen?.();
+  else document.documentElement.requestFullscreen?.().catch(() => {});
+}
+
+// ---- Fitting: long code shrinks until it fits; past a floor it scrolls (or wraps, in print). ----
+
+function overflowing(inner) {
+  if (inner.scrollHeight > inner.clientHeight + 1) return true;
+  for (const pre of inner.querySelectorAll("pre")) {
+    if (pre.scrollHeight > pre.clientHeight + 1 || pre.scrollWidth > pre.clientWidth + 1) return true;
+  }
+  return false;
+}
+
+function shrink(inner, property, floor) {
+  // Binary search on a scale factor: a handful of layouts per slide at most.
+  let low = floor;
+  let high = 1;
+  inner.style.setProperty(property, "1");
+  if (!overflowing(inner)) return true;
+  inner.style.setProperty(property, String(floor));
+  if (overflowing(inner)) return false;
+  for (let i = 0; i < 7; i += 1) {
+    const middle = (low + high) / 2;
+    inner.style.setProperty(property, String(middle));
+    if (overflowing(inner)) high = middle;
+    else low = middle;
+  }
+  inner.style.setProperty(property, String(low));
+  return true;
+}
+
+/**
+ * Fit a slide: first the code shrinks (to `codeFloor`), then the whole slide (to
+ * `fitFloor`); in print, code then wraps so nothing is cut off. Returns true when it fits.
+ */
+export function fitSlide(slide, { codeFloor = 0.6, fitFloor = 0.7, wrap = false } = {}) {
+  const inner = slide.querySelector(".slide-inner");
+  if (!inner || !inner.clientHeight) return false;
+  slide.classList.remove("wrap-code");
+  inner.style.setProperty("--fit", "1");
+  if (!inner.querySelector("pre")) return shrink(inner, "--fit", fitFloor);
+  if (shrink(inner, "--code-scale", codeFloor)) return true;
+  inner.style.setProperty("--code-scale", String(codeFloor));
+  if (shrink(inner, "--fit", fitFloor)) return true;
+  if (wrap) {
+    slide.classList.add("wrap-code");
+    inner.style.setProperty("--fit", "1");
+    if (shrink(inner, "--fit", fitFloor / 2)) return true;
+  }
+  inner.style.setProperty("--fit", String(fitFloor));
+  return false;
+}
