@@ -272,26 +272,29 @@ export function toggleFullscreen() {
 
 // ---- Fitting: long code shrinks until it fits; past a floor it scrolls (or wraps, in print). ----
 
-function overflowing(inner) {
-  if (inner.scrollHeight > inner.clientHeight + 1) return true;
-  for (const pre of inner.querySelectorAll("pre")) {
+const textOverflows = (inner) => inner.scrollHeight > inner.clientHeight + 1;
+
+function codeOverflows(inner) {
+  for (const pre of inner.querySelectorAll(".sample-code pre")) {
     if (pre.scrollHeight > pre.clientHeight + 1 || pre.scrollWidth > pre.clientWidth + 1) return true;
   }
   return false;
 }
 
-function shrink(inner, property, floor) {
-  // Binary search on a scale factor: a handful of layouts per slide at most.
+const anyOverflows = (inner) => textOverflows(inner) || codeOverflows(inner);
+
+/** The largest scale in [floor, 1] at which `overflows` is false (binary search), or floor. */
+function shrink(inner, property, floor, overflows) {
+  inner.style.setProperty(property, "1");
+  if (!overflows(inner)) return true;
+  inner.style.setProperty(property, String(floor));
+  if (overflows(inner)) return false;
   let low = floor;
   let high = 1;
-  inner.style.setProperty(property, "1");
-  if (!overflowing(inner)) return true;
-  inner.style.setProperty(property, String(floor));
-  if (overflowing(inner)) return false;
   for (let i = 0; i < 7; i += 1) {
     const middle = (low + high) / 2;
     inner.style.setProperty(property, String(middle));
-    if (overflowing(inner)) high = middle;
+    if (overflows(inner)) high = middle;
     else low = middle;
   }
   inner.style.setProperty(property, String(low));
@@ -299,23 +302,24 @@ function shrink(inner, property, floor) {
 }
 
 /**
- * Fit a slide: first the code shrinks (to `codeFloor`), then the whole slide (to
- * `fitFloor`); in print, code then wraps so nothing is cut off. Returns true when it fits.
+ * Fit a slide. Text that overflows shrinks the whole slide (to `fitFloor`); code then shrinks
+ * on its own (to `codeFloor`) so titles stay legible. On screen, code still too long scrolls
+ * and its Enlarge button shows it whole; in print (`print: true`) long lines wrap and
+ * everything shrinks further, because paper cannot scroll. Returns true when all fits.
  */
-export function fitSlide(slide, { codeFloor = 0.6, fitFloor = 0.7, wrap = false } = {}) {
-  const inner = slide.querySelector(".slide-inner");
+export function fitSlide(slide, { codeFloor = 0.7, fitFloor = 0.6, print = false } = {}) {
+  const inner = slide?.querySelector(".slide-inner");
   if (!inner || !inner.clientHeight) return false;
-  slide.classList.remove("wrap-code");
-  inner.style.setProperty("--fit", "1");
-  if (!inner.querySelector("pre")) return shrink(inner, "--fit", fitFloor);
-  if (shrink(inner, "--code-scale", codeFloor)) return true;
-  inner.style.setProperty("--code-scale", String(codeFloor));
-  if (shrink(inner, "--fit", fitFloor)) return true;
-  if (wrap) {
-    slide.classList.add("wrap-code");
-    inner.style.setProperty("--fit", "1");
-    if (shrink(inner, "--fit", fitFloor / 2)) return true;
+  slide.classList.remove("wrap-code", "code-scrolls");
+  inner.style.setProperty("--code-scale", "1");
+  shrink(inner, "--fit", fitFloor, textOverflows);
+  if (shrink(inner, "--code-scale", codeFloor, codeOverflows)) return true;
+  if (!print) {
+    slide.classList.add("code-scrolls");
+    return false;
   }
-  inner.style.setProperty("--fit", String(fitFloor));
-  return false;
+  slide.classList.add("wrap-code");
+  if (shrink(inner, "--code-scale", codeFloor * 0.75, codeOverflows)) return true;
+  inner.style.setProperty("--code-scale", String(codeFloor * 0.75));
+  return shrink(inner, "--fit", fitFloor / 2, anyOverflows);
 }

@@ -21,7 +21,7 @@ const deck = document.getElementById("deck");
 
 if (deck) {
   applyTheme(savedTheme());
-  const slides = [...deck.querySelectorAll(".stage > .slide")];
+  const slides = [...deck.querySelectorAll(".stage > .deck-slide")];
   const count = slides.length;
   const counter = deck.querySelector("[data-current]");
   const bar = deck.querySelector(".progress-bar");

@@ -13,8 +13,8 @@ function fitNotes(notes) {
 }
 
 function fitAll() {
-  for (const slide of document.querySelectorAll(".print-slide > .slide")) {
-    fitSlide(slide, { codeFloor: 0.5, fitFloor: 0.5, wrap: true });
+  for (const slide of document.querySelectorAll(".print-slide > .deck-slide")) {
+    fitSlide(slide, { codeFloor: 0.6, fitFloor: 0.6, print: true });
   }
   document.querySelectorAll(".print-notes").forEach(fitNotes);
   document.documentElement.dataset.fitted = "true";

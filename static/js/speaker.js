@@ -73,7 +73,7 @@ function makeTimer(key) {
 if (root) {
   applyTheme(savedTheme());
   const store = root.querySelector(".slide-store");
-  const slides = [...store.querySelectorAll(":scope > .slide")];
+  const slides = [...store.querySelectorAll(":scope > .deck-slide")];
   const notes = [...store.querySelectorAll(":scope > [data-notes]")];
   const count = slides.length;
   const panes = {
@@ -149,7 +149,10 @@ if (root) {
       }
       row.classList.toggle("is-over", current <= last && elapsed > start + budget);
     }
-    if (pace && planned !== null) {
+    if (pace && planned !== null && !timer.running && !elapsed) {
+      pace.textContent = `Plan for this slide: ${formatDuration(planned)} · start the timer`;
+      pace.classList.remove("behind", "ahead");
+    } else if (pace && planned !== null) {
       const drift = elapsed - planned;
       const words =
         Math.abs(drift) < 15
