@@ -20,7 +20,9 @@ def _era_with_slides(n_slides, **fields):
 
 
 def _slide_numbers(html):
-    return [int(n) for n in re.findall(r'<section class="deck-slide[^"]*" data-number="(\d+)"', html)]
+    return [
+        int(n) for n in re.findall(r'<section class="deck-slide[^"]*" data-number="(\d+)"', html)
+    ]
 
 
 def test_full_deck_is_eras_in_date_order_each_opening_with_a_title_slide(client):

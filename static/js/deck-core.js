@@ -2,6 +2,7 @@
 // keeps windows in step, overlays, themes and fitting long code onto a slide.
 
 const EDITABLE = "input, textarea, select, [contenteditable=''], [contenteditable='true']";
+const FOCUSABLE = "a[href], button:not([disabled]), input, select, textarea, [tabindex]:not([tabindex='-1'])";
 
 /** The slide number in `#/N`, or null when the address holds none. */
 export function slideFromHash(hash, count) {
@@ -173,6 +174,20 @@ export function wireOverlay(dialog, toggleKeys) {
     if (event.target === dialog) dialog.close();
   });
   dialog.addEventListener("keydown", (event) => {
+    if (event.key === "Tab") {
+      // A modal dialog lets Tab escape to the browser's toolbar; keep it cycling inside.
+      const focusable = [...dialog.querySelectorAll(FOCUSABLE)].filter((e) => e.offsetParent);
+      const first = focusable[0];
+      const last = focusable[focusable.length - 1];
+      if (event.shiftKey && document.activeElement === first) {
+        event.preventDefault();
+        last.focus();
+      } else if (!event.shiftKey && document.activeElement === last) {
+        event.preventDefault();
+        first.focus();
+      }
+      return;
+    }
     if (toggleKeys.includes(event.key) && !event.target.closest?.(EDITABLE)) {
       event.preventDefault();
       dialog.close();
