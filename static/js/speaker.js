@@ -18,9 +18,9 @@ import {
 
 const root = document.getElementById("deck");
 
-function formatDuration(totalSeconds) {
+function formatDuration(totalSeconds, round = Math.round) {
   const sign = totalSeconds < 0 ? "-" : "";
-  const seconds = Math.abs(Math.round(totalSeconds));
+  const seconds = Math.abs(round(totalSeconds));
   const h = Math.floor(seconds / 3600);
   const m = Math.floor((seconds % 3600) / 60);
   const s = String(seconds % 60).padStart(2, "0");
@@ -167,7 +167,7 @@ if (root) {
   }
 
   function tick() {
-    elapsedOut.textContent = formatDuration(timer.elapsedSeconds());
+    elapsedOut.textContent = formatDuration(timer.elapsedSeconds(), Math.floor);
     toggle.textContent = timer.running ? "Pause" : timer.elapsedSeconds() ? "Resume" : "Start";
     clock.textContent = clockFormat.format(new Date());
     updateBudget();
@@ -178,7 +178,7 @@ if (root) {
     if (action === "reset") timer.reset();
     tick();
   });
-  setInterval(tick, 1000);
+  setInterval(tick, 250);
 
   // ---- Keys and overlays, as in the audience window ----
   const showOverview = wireOverview(document.getElementById("overview"), (n) => go(n));
