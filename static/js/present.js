@@ -97,6 +97,18 @@ if (deck) {
     actions[control.dataset.action]?.();
   });
 
+  // Controls fade out after a few seconds without the mouse; moving it brings them back.
+  let idleTimer = null;
+  const wake = () => {
+    deck.classList.remove("idle");
+    clearTimeout(idleTimer);
+    idleTimer = setTimeout(() => deck.classList.add("idle"), 3000);
+  };
+  for (const type of ["mousemove", "pointerdown", "touchstart"]) {
+    document.addEventListener(type, wake, { passive: true });
+  }
+  wake();
+
   slides.forEach((slide) => slide.setAttribute("aria-hidden", "true"));
   const start = slideFromHash(location.hash, count);
   go(start || 1, { broadcast: false });

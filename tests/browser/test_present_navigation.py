@@ -252,3 +252,18 @@ def test_nothing_is_fetched_from_another_origin(live_server, page):
     page.goto(f"{live_server.url}/present/print/")
     assert requests
     assert all(url.startswith(live_server.url) for url in requests), requests
+
+
+def test_controls_fade_while_the_mouse_rests_and_return_on_movement(live_server, page):
+    make_deck()
+    page.clock.install()
+    open_deck(page, live_server)
+    page.clock.run_for(3_500)
+    assert page.locator("#deck.idle").count() == 1
+    page.wait_for_function("getComputedStyle(document.querySelector('.controls')).opacity === '0'")
+    page.mouse.move(300, 300)
+    page.mouse.move(320, 310)
+    assert page.locator("#deck").evaluate("e => e.classList.contains('idle')") is False
+    page.clock.run_for(3_500)
+    page.keyboard.press("Tab")  # keyboard focus shows them again
+    page.wait_for_function("getComputedStyle(document.querySelector('.controls')).opacity === '1'")
