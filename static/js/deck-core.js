@@ -287,7 +287,18 @@ export function toggleFullscreen() {
 
 // ---- Fitting: long code shrinks until it fits; past a floor it scrolls (or wraps, in print). ----
 
-const textOverflows = (inner) => inner.scrollHeight > inner.clientHeight + 1;
+function textOverflows(inner) {
+  if (inner.scrollHeight > inner.clientHeight + 1 || inner.scrollWidth > inner.clientWidth + 1) {
+    return true;
+  }
+  // Text running into the bottom padding, or out of its grid cell, counts as overflowing too.
+  const limit = inner.getBoundingClientRect().bottom - parseFloat(getComputedStyle(inner).paddingBottom);
+  for (const child of inner.children) {
+    if (child.getBoundingClientRect().bottom > limit + 1) return true;
+    if (!child.matches(".slide-samples") && child.scrollHeight > child.clientHeight + 1) return true;
+  }
+  return false;
+}
 
 function codeOverflows(inner) {
   for (const pre of inner.querySelectorAll(".sample-code pre")) {
@@ -316,19 +327,40 @@ function shrink(inner, property, floor, overflows) {
   return true;
 }
 
+/** Text first (the whole slide shrinks), then code on its own; returns the code's size. */
+function fitLayout(inner, codeFloor, fitFloor) {
+  inner.style.setProperty("--code-scale", "1");
+  shrink(inner, "--fit", fitFloor, textOverflows);
+  const fits = shrink(inner, "--code-scale", codeFloor, codeOverflows);
+  const size = inner.style.getPropertyValue("--fit") * inner.style.getPropertyValue("--code-scale");
+  return { fits, size };
+}
+
 /**
  * Fit a slide. Text that overflows shrinks the whole slide (to `fitFloor`); code then shrinks
- * on its own (to `codeFloor`) so titles stay legible. On screen, code still too long scrolls
- * and its Enlarge button shows it whole; in print (`print: true`) long lines wrap and
- * everything shrinks further, because paper cannot scroll. Returns true when all fits.
+ * on its own (to `codeFloor`) so titles stay legible. When text and code crowd each other,
+ * they are tried side by side and the layout that shows the code larger wins. On screen, code
+ * still too long scrolls and its Enlarge button shows it whole; in print (`print: true`)
+ * long lines wrap and everything shrinks further, because paper cannot scroll.
+ * Returns true when everything fits.
  */
 export function fitSlide(slide, { codeFloor = 0.7, fitFloor = 0.6, print = false } = {}) {
   const inner = slide?.querySelector(".slide-inner");
   if (!inner || !inner.clientHeight) return false;
-  slide.classList.remove("wrap-code", "code-scrolls");
-  inner.style.setProperty("--code-scale", "1");
-  shrink(inner, "--fit", fitFloor, textOverflows);
-  if (shrink(inner, "--code-scale", codeFloor, codeOverflows)) return true;
+  slide.classList.remove("wrap-code", "code-scrolls", "side-by-side");
+  let result = fitLayout(inner, codeFloor, fitFloor);
+  const crowded = !result.fits || result.size < 0.95;
+  if (crowded && inner.querySelector(".slide-body") && inner.querySelector(".slide-samples")) {
+    slide.classList.add("side-by-side");
+    const side = fitLayout(inner, codeFloor, fitFloor);
+    const better = side.fits === result.fits ? side.size > result.size + 0.05 : side.fits;
+    if (better) result = side;
+    else {
+      slide.classList.remove("side-by-side");
+      result = fitLayout(inner, codeFloor, fitFloor);
+    }
+  }
+  if (result.fits) return true;
   if (!print) {
     slide.classList.add("code-scrolls");
     return false;
