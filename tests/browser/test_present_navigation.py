@@ -4,6 +4,7 @@ import re
 
 import pytest
 
+from ..factories import make_era, make_sample, make_slide
 from .decks import make_deck
 
 pytestmark = pytest.mark.django_db(transaction=True)
@@ -267,3 +268,20 @@ def test_controls_fade_while_the_mouse_rests_and_return_on_movement(live_server,
     page.clock.run_for(3_500)
     page.keyboard.press("Tab")  # keyboard focus shows them again
     page.wait_for_function("getComputedStyle(document.querySelector('.controls')).opacity === '1'")
+
+
+def test_text_and_code_go_side_by_side_when_stacking_would_shrink_the_code(live_server, page):
+    era = make_era(slug="cgi", title="CGI", year=1993)
+    body = "\n".join(f"- Point number {n} about the environment" for n in range(6))
+    slide = make_slide(era, order=1, title="The contract", body=body)
+    code = "".join(f'print("line {n}")\n' for n in range(16))
+    make_sample(era, slide=slide, title="Script", code=code)
+    page.goto(f"{live_server.url}/present/#/2")
+    current = page.locator(".deck-slide.is-current")
+    current.wait_for()
+    assert "side-by-side" in current.get_attribute("class")
+    pre = current.locator(".sample-code pre")
+    assert pre.evaluate("e => e.scrollHeight <= e.clientHeight + 1")  # all 16 lines show
+    body_box = current.locator(".slide-body").bounding_box()
+    code_box = pre.bounding_box()
+    assert body_box["x"] + body_box["width"] <= code_box["x"]
