@@ -317,7 +317,7 @@ function shrink(inner, property, floor, overflows) {
   if (overflows(inner)) return false;
   let low = floor;
   let high = 1;
-  for (let i = 0; i < 7; i += 1) {
+  for (let i = 0; i < 5; i += 1) {
     const middle = (low + high) / 2;
     inner.style.setProperty(property, String(middle));
     if (overflows(inner)) high = middle;
@@ -327,13 +327,33 @@ function shrink(inner, property, floor, overflows) {
   return true;
 }
 
+/**
+ * Code shrinks in proportion to how much it overflows (its size is linear in the scale), so a
+ * couple of layouts usually suffice where a search would take eight. Returns true if it fits.
+ */
+function shrinkCode(inner, floor) {
+  let scale = 1;
+  inner.style.setProperty("--code-scale", "1");
+  for (let i = 0; i < 8 && codeOverflows(inner); i += 1) {
+    if (scale === floor) return false;
+    let ratio = 1;
+    for (const pre of inner.querySelectorAll(".sample-code pre")) {
+      ratio = Math.min(ratio, pre.clientHeight / pre.scrollHeight, pre.clientWidth / pre.scrollWidth);
+    }
+    scale = Math.max(floor, scale * Math.min(ratio, 0.97));
+    inner.style.setProperty("--code-scale", scale.toFixed(3));
+  }
+  return !codeOverflows(inner);
+}
+
 /** Text first (the whole slide shrinks), then code on its own; returns the code's size. */
 function fitLayout(inner, codeFloor, fitFloor) {
   inner.style.setProperty("--code-scale", "1");
   shrink(inner, "--fit", fitFloor, textOverflows);
-  const fits = shrink(inner, "--code-scale", codeFloor, codeOverflows);
-  const size = inner.style.getPropertyValue("--fit") * inner.style.getPropertyValue("--code-scale");
-  return { fits, size };
+  const fits = shrinkCode(inner, codeFloor);
+  const fit = inner.style.getPropertyValue("--fit");
+  const codeScale = inner.style.getPropertyValue("--code-scale");
+  return { fits, size: fit * codeScale, fit, codeScale };
 }
 
 /**
@@ -357,7 +377,8 @@ export function fitSlide(slide, { codeFloor = 0.7, fitFloor = 0.6, print = false
     if (better) result = side;
     else {
       slide.classList.remove("side-by-side");
-      result = fitLayout(inner, codeFloor, fitFloor);
+      inner.style.setProperty("--fit", result.fit);
+      inner.style.setProperty("--code-scale", result.codeScale);
     }
   }
   if (result.fits) return true;
@@ -366,7 +387,7 @@ export function fitSlide(slide, { codeFloor = 0.7, fitFloor = 0.6, print = false
     return false;
   }
   slide.classList.add("wrap-code");
-  if (shrink(inner, "--code-scale", codeFloor * 0.75, codeOverflows)) return true;
+  if (shrinkCode(inner, codeFloor * 0.75)) return true;
   inner.style.setProperty("--code-scale", String(codeFloor * 0.75));
   return shrink(inner, "--fit", fitFloor / 2, anyOverflows);
 }

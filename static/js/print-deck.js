@@ -23,5 +23,6 @@ function fitAll() {
 // Paper is light whatever the screen theme.
 applyTheme("light");
 fitAll();
-document.fonts?.ready.then(fitAll);
+// Fit again only if a font was still loading (system fonts usually are not).
+if (document.fonts && document.fonts.status !== "loaded") document.fonts.ready.then(fitAll);
 document.querySelector("[data-action='print']")?.addEventListener("click", () => window.print());
