@@ -1,6 +1,7 @@
 import re
 
 import pytest
+from django.core.exceptions import ValidationError
 from django.urls import reverse
 
 from timeline.models import Era, Talk
@@ -207,3 +208,11 @@ def test_talk_admin_links_to_the_talks_deck(admin_client_logged):
     html = admin_client_logged.get(reverse("admin:timeline_talk_change", args=[talk.pk])).content
     assert Talk.objects.get().get_absolute_url() == f"/talks/{talk.slug}/present/"
     assert b"View on site" in html
+
+
+@pytest.mark.parametrize("slug", ["speaker", "print"])
+def test_era_slugs_that_would_shadow_the_decks_views_are_refused(slug):
+    era = Era(slug=slug, title="X", year=2000, summary="S.")
+    with pytest.raises(ValidationError) as error:
+        era.full_clean()
+    assert "taken by the presenter" in str(error.value)
