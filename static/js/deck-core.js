@@ -1,7 +1,7 @@
 // Shared by the audience deck and the speaker view: keys, the #/N address, the channel that
 // keeps windows in step, overlays, themes and fitting long code onto a slide.
 
-const EDITABLE = "input, textarea, select, [contenteditable=''], [contenteditable='true']";
+const EDITABLE = "input, textarea, select, [contenteditable]:not([contenteditable='false'])";
 const FOCUSABLE = "a[href], button:not([disabled]), input, select, textarea, [tabindex]:not([tabindex='-1'])";
 
 /** The slide number in `#/N`, or null when the address holds none. */

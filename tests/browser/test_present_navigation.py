@@ -285,3 +285,16 @@ def test_text_and_code_go_side_by_side_when_stacking_would_shrink_the_code(live_
     body_box = current.locator(".slide-body").bounding_box()
     code_box = pre.bounding_box()
     assert body_box["x"] + body_box["width"] <= code_box["x"]
+
+
+def test_typing_in_an_editable_field_does_not_move_the_deck(live_server, page):
+    """A code editor inside a slide (the runner's) keeps its keys."""
+    make_deck()
+    open_deck(page, live_server, "#/3")
+    page.locator(".deck-slide.is-current .sample-code pre").evaluate(
+        "e => { e.setAttribute('contenteditable', 'plaintext-only'); e.focus(); }"
+    )
+    for key in ["ArrowRight", "Space", "End", "o", "5", "Enter"]:
+        page.keyboard.press(key)
+    assert current(page) == 3
+    assert page.locator("#overview").is_hidden()
