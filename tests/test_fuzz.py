@@ -40,6 +40,8 @@ SLUG_URLS = [
     "/present/{slug}/speaker/",
     "/present/{slug}/print/",
     "/talks/{slug}/present/",
+    "/talks/{slug}/present/speaker/",
+    "/talks/{slug}/present/print/",
 ]
 # Pages whose query string is read: the slide number is tried on every one.
 QUERY_URLS = [
@@ -49,6 +51,9 @@ QUERY_URLS = [
     "/present/wsgi/",
     "/present/wsgi/print/",
     "/present/wsgi/speaker/",
+    "/present/print/",
+    "/evolution/",
+    "/talks/",
 ]
 QUERY_KEYS = ["q", "kind", "slide", "n", "notes", "page", "p", "o", "e", "format"]
 ADMIN_LIST_URLS = ["/admin/timeline/era/", "/admin/timeline/slide/", "/admin/timeline/codesample/"]

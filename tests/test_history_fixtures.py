@@ -214,6 +214,7 @@ def test_hostile_markup_in_a_fixture_is_sanitised_on_load(fixture_copy):
     for html in (slide.era.body_html, slide.body_html, slide.notes_html):
         assert "<script" not in html and "onerror" not in html and "javascript:" not in html
 
+
 def _era_file(directory, slug, year, related=()):
     record = {
         "model": "timeline.era",

@@ -7,23 +7,39 @@ from django.db import connection
 from django.test.utils import CaptureQueriesContext
 
 from timeline import page_cache
-from timeline.models import Era
+from timeline.models import Era, Talk, TalkEra
 
-from .factories import make_era, make_reference, make_sample, make_slide
+from .factories import make_era, make_reference, make_sample, make_slide, make_talk
 
 pytestmark = pytest.mark.django_db
 
-# Every cached kind of page; add a deck URL here when the presenter lands.
-CACHED_PAGES = ["/", "/?kind=framework&q=wsgi", "/eras/wsgi/"]
+# Every cached kind of page (settings.PAGE_CACHE_URL_NAMES); add new ones here.
+CACHED_PAGES = [
+    "/",
+    "/?kind=framework&q=wsgi",
+    "/eras/wsgi/",
+    "/evolution/",
+    "/talks/",
+    "/present/",
+    "/present/speaker/",
+    "/present/print/?notes=1",
+    "/present/wsgi/",
+    "/present/wsgi/speaker/",
+    "/present/wsgi/print/",
+    "/talks/short/present/",
+    "/talks/short/present/speaker/",
+    "/talks/short/present/print/",
+]
 
 
 @pytest.fixture
 def wsgi():
     era = make_era(slug="wsgi", title="WSGI", year=2003, summary="One calling convention.")
     slide = make_slide(era, title="Why a standard")
-    make_sample(era, slide=slide, title="Hello WSGI")
+    make_sample(era, slide=slide, title="Hello WSGI", evolution=True)
     make_reference(era, title="PEP 333")
-    make_era(slug="cgi", title="CGI", year=1993)
+    cgi = make_era(slug="cgi", title="CGI", year=1993)
+    make_talk([cgi, era], slug="short")
     return era
 
 
@@ -60,6 +76,8 @@ def test_conditional_get_answers_304_with_no_body(client, wsgi, django_assert_nu
         pytest.param(lambda era: era.samples.first().delete(), id="sample-delete"),
         pytest.param(lambda era: era.references.first().delete(), id="reference-delete"),
         pytest.param(lambda era: era.related.add(Era.objects.get(slug="cgi")), id="related-m2m"),
+        pytest.param(lambda era: Talk.objects.get(slug="short").save(), id="talk-save"),
+        pytest.param(lambda era: TalkEra.objects.filter(era=era).delete(), id="talk-era-delete"),
     ],
 )
 def test_any_content_change_invalidates(client, wsgi, edit):

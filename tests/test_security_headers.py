@@ -9,7 +9,7 @@ import sys
 import pytest
 from django.conf import settings as django_settings
 
-from .factories import make_era, make_reference, make_sample, make_slide
+from .factories import make_era, make_reference, make_sample, make_slide, make_talk
 
 pytestmark = pytest.mark.django_db
 
@@ -20,6 +20,14 @@ PAGES = [
     ("timeline-filtered", "/?kind=framework&q=wsgi", 200, False),
     ("era", "/eras/wsgi/", 200, False),
     ("not-found", "/eras/no-such-era/", 404, False),
+    ("evolution", "/evolution/", 200, False),
+    ("talks", "/talks/", 200, False),
+    ("deck", "/present/", 200, False),
+    ("deck-era", "/present/wsgi/", 200, False),
+    ("speaker", "/present/speaker/", 200, False),
+    ("print-handout", "/present/print/?notes=1", 200, False),
+    ("talk-deck", "/talks/short/present/", 200, False),
+    ("talk-speaker", "/talks/short/present/speaker/", 200, False),
     ("admin-login", "/admin/login/", 200, False),
     ("admin-index", "/admin/", 200, True),
     ("admin-change", "/admin/timeline/era/{wsgi_pk}/change/", 200, True),
@@ -31,8 +39,9 @@ PAGES = [
 def wsgi():
     era = make_era(slug="wsgi", title="WSGI", year=2003)
     make_slide(era)
-    make_sample(era)
+    make_sample(era, evolution=True)
     make_reference(era)
+    make_talk([era], slug="short")
     return era
 
 

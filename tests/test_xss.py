@@ -14,7 +14,7 @@ from django.urls import reverse
 
 from timeline.models import Reference
 
-from .factories import make_era, make_reference, make_sample, make_slide
+from .factories import make_era, make_reference, make_sample, make_slide, make_talk
 
 pytestmark = pytest.mark.django_db
 
@@ -70,7 +70,19 @@ FORBIDDEN_ELEMENTS = {
     "math",
 }
 # Pages that show content; add deck, speaker and print URLs here as they land.
-CONTENT_PAGES = ["/", "/?q=a", "/eras/{slug}/"]
+CONTENT_PAGES = [
+    "/",
+    "/?q=a",
+    "/eras/{slug}/",
+    "/evolution/",
+    "/talks/",
+    "/present/",
+    "/present/{slug}/",
+    "/present/{slug}/speaker/",
+    "/present/{slug}/print/?notes=1",
+    "/talks/{slug}/present/",
+    "/talks/{slug}/present/speaker/",
+]
 
 
 class ExecutableFinder(HTMLParser):
@@ -151,11 +163,13 @@ def era_full_of(payload, n):
         request=payload,
         expected_output=payload,
         runtime="wsgi",
+        evolution=True,
     )
     make_sample(era, title=payload[:200], code=payload, language="html", historical=True)
     make_reference(era, title=payload[:300], url="https://example.org/?q=" + payload[:200])
     Reference.objects.create(era=era, title="raw", url=payload[:500], kind="docs")
     era.related.add(make_era(title=payload[:120], summary=payload[:300]))
+    make_talk([era], slug=era.slug, title=payload[:200], description=payload)
     return era
 
 

@@ -133,7 +133,21 @@ CONTENT_SECURITY_POLICY = {
     }
 }
 # URL names of the pages cached whole for anonymous visitors (see timeline/page_cache.py).
-PAGE_CACHE_URL_NAMES = ["timeline:timeline", "timeline:era"]
+PAGE_CACHE_URL_NAMES = [
+    "timeline:timeline",
+    "timeline:era",
+    "timeline:evolution",
+    "timeline:talks",
+    "timeline:present",
+    "timeline:present-speaker",
+    "timeline:present-print",
+    "timeline:present-era",
+    "timeline:present-era-speaker",
+    "timeline:present-era-print",
+    "timeline:talk-present",
+    "timeline:talk-present-speaker",
+    "timeline:talk-present-print",
+]
 PAGE_CACHE_ENABLED = True
 # The content version every worker checks (one stat() per request); None keeps it in the cache.
 PAGE_CACHE_VERSION_FILE = VAR_DIR / "content-version"

@@ -3,13 +3,21 @@
 Each row: (id, URL, needs a staff login). The URL may use {pk} for the seeded era's primary key.
 """
 
-from ..factories import make_era, make_reference, make_sample, make_slide
+from ..factories import make_era, make_reference, make_sample, make_slide, make_talk
 
 PUBLIC_PAGES = [
     ("timeline", "/", False),
     ("timeline-filtered", "/?kind=interface&q=wsgi", False),
     ("era", "/eras/wsgi/", False),
     ("not-found", "/eras/no-such-era/", False),
+    ("evolution", "/evolution/", False),
+    ("talks", "/talks/", False),
+    ("deck", "/present/", False),
+    ("deck-era", "/present/wsgi/", False),
+    ("speaker", "/present/speaker/", False),
+    ("print-handout", "/present/print/?notes=1", False),
+    ("talk-deck", "/talks/short/present/", False),
+    ("talk-speaker", "/talks/short/present/speaker/", False),
 ]
 ADMIN_PAGES = [
     ("admin-login", "/admin/login/", False),
@@ -61,6 +69,14 @@ def seed_history():
         code="print 'hello'\n",
     )
     make_reference(wsgi, title="PEP 333", url="https://peps.python.org/pep-0333/", kind="pep")
+    make_sample(
+        cgi,
+        title="Hello from CGI",
+        runtime="cgi",
+        evolution=True,
+        code='print("Content-Type: text/plain")\nprint()\nprint("hello")\n',
+    )
+    make_talk([cgi, wsgi], slug="short", title="Short talk", duration_minutes=10)
     return wsgi
 
 
@@ -70,3 +86,16 @@ def login(page, live_server):
     page.fill("#id_password", STAFF_USER[1])
     page.click("input[type=submit]")
     page.wait_for_url("**/admin/")
+
+
+# Pages that lay themselves out with JavaScript say when they are done; audits wait for it.
+READY_WHEN = [
+    # The print view shrinks or wraps code to fit each sheet, then sets data-fitted.
+    "!document.querySelector('.print-pages') || document.documentElement.dataset.fitted === 'true'",
+]
+
+
+def wait_until_ready(page):
+    page.wait_for_load_state("networkidle")
+    for condition in READY_WHEN:
+        page.wait_for_function(condition)
