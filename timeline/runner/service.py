@@ -129,18 +129,17 @@ def check_rate(client):
 
 
 def run_sample(sample, code=None, request_text=None, client="anonymous"):
-    """Run a CodeSample as the learner asked: the original (cached) or their edit (limited)."""
+    """Run a CodeSample as the learner asked: the original (cached) or their edit (limited).
+
+    Raises Busy (answer 429) and SandboxUnavailable (fail closed, unless the cache answers)."""
     if not sample.runnable:
         return RunResult(runtime=sample.runtime, ok=False, error="This sample is not runnable.")
     code = sample.code if code is None else code.replace("\r\n", "\n")
     request_text = sample.request if request_text is None else request_text
-    try:
-        if code == sample.code and request_text == sample.request:
-            return run_cached(sample.runtime, code, request_text)
-        check_rate(client)
-        return run_code(sample.runtime, code, request_text)
-    except SandboxUnavailable as exc:
-        return RunResult(runtime=sample.runtime, ok=False, error=str(exc))
+    if code == sample.code and request_text == sample.request:
+        return run_cached(sample.runtime, code, request_text)
+    check_rate(client)
+    return run_code(sample.runtime, code, request_text)
 
 
 __all__ = ["Busy", "SandboxUnavailable", "run_code", "run_cached", "run_sample"]
