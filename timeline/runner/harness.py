@@ -36,7 +36,7 @@ def main():
     spec_path, result_fd = sys.argv[1], int(sys.argv[2])
     with open(spec_path, encoding="utf-8") as f:
         spec = json.load(f)
-    # A private copy of the report channel (os.dup makes it close-on-exec), off its well-known number.
+    # A private copy of the report channel (os.dup makes it close-on-exec), off its known number.
     channel = os.fdopen(os.dup(result_fd), "w", encoding="utf-8")
     os.close(result_fd)
     apply_limits(spec["limits"])
@@ -237,7 +237,10 @@ def request_body(request):
 
 
 def environ_view(environ):
-    return {key: value if isinstance(value, str) else short_repr(value) for key, value in environ.items()}
+    return {
+        key: value if isinstance(value, str) else short_repr(value)
+        for key, value in environ.items()
+    }
 
 
 def short_repr(value):
@@ -415,7 +418,9 @@ def run_asgi(spec):
             return message
 
         async def send(message):
-            events.append({"direction": "send", "scope": "lifespan", "message": message_view(message)})
+            events.append(
+                {"direction": "send", "scope": "lifespan", "message": message_view(message)}
+            )
             await replies.put(message)
 
         task = asyncio.ensure_future(app(lifespan_scope, receive, send))
@@ -432,8 +437,10 @@ def run_asgi(spec):
             return True
         getter.cancel()
         exc = task.exception()
-        note = f"the application does not support lifespan ({type(exc).__name__})" if exc else (
-            "the application returned from the lifespan scope"
+        note = (
+            f"the application does not support lifespan ({type(exc).__name__})"
+            if exc
+            else ("the application returned from the lifespan scope")
         )
         events.append({"direction": "note", "scope": "lifespan", "message": note})
         return False
@@ -451,7 +458,9 @@ def run_asgi(spec):
             else:
                 await finished.wait()
                 message = {"type": "http.disconnect"}
-            events.append({"direction": "receive", "scope": "http", "message": message_view(message)})
+            events.append(
+                {"direction": "receive", "scope": "http", "message": message_view(message)}
+            )
             return message
 
         async def send(message):
@@ -478,7 +487,9 @@ def run_asgi(spec):
                     response["complete"] = True
                     finished.set()
             else:
-                raise RuntimeError(f"Unexpected ASGI message for an HTTP scope: {short_repr(message)}")
+                raise RuntimeError(
+                    f"Unexpected ASGI message for an HTTP scope: {short_repr(message)}"
+                )
 
         events.append({"direction": "scope", "scope": "http", "message": message_view(http_scope)})
         await app(http_scope, receive, send)

@@ -114,7 +114,9 @@ def build_result(runtime, raw, config):
     result = RunResult(runtime=runtime, ok=False, duration_ms=raw.duration_ms)
     errors = []
     if raw.timed_out:
-        errors.append(f"Stopped after {config.timeout:g} s: the run took too long (an endless loop?).")
+        errors.append(
+            f"Stopped after {config.timeout:g} s: the run took too long (an endless loop?)."
+        )
     elif raw.overflowed:
         kb = config.output_bytes // 1024
         errors.append(f"Stopped: the output passed {kb} KB, so it was cut there.")

@@ -64,7 +64,9 @@ def sample_run(request, pk):
 
 def run_json(request, sample):
     if len(request.body) > MAX_BODY_BYTES:
-        return JsonResponse({"ok": False, "error": "The code and request are too long."}, status=413)
+        return JsonResponse(
+            {"ok": False, "error": "The code and request are too long."}, status=413
+        )
     try:
         data = json.loads(request.body or b"{}")
     except ValueError:
