@@ -79,7 +79,10 @@ def build_command(config, work_dir, result_fd, info_fd, hosts_file):
     command += ["--setenv", "LANG", "C.UTF-8", "--setenv", "HOME", "/tmp"]
     command += ["--info-fd", str(info_fd)]
     # The tmpfs comes first: mounted after the binds it would hide a venv that lives under /tmp.
-    command += ["--size", str(config.tmp_bytes), "--tmpfs", "/tmp"]
+    command += ["--perms", "1777", "--size", str(config.tmp_bytes), "--tmpfs", "/tmp"]
+    # Directories bwrap creates are 0700 by default; the harness drops root and must read them.
+    for directory in ("/etc", "/runner"):
+        command += ["--perms", "0755", "--dir", directory]
     for directory in SYSTEM_DIRS:
         if os.path.islink(directory):
             command += ["--symlink", os.readlink(directory), directory]
