@@ -187,7 +187,13 @@
     }
     container.appendChild(el("p", "run-meta", meta + "."));
     if (result.error) {
-      var error = pre(result.error, "run-error");
+      var message = result.error;
+      // A script's traceback is already in its output: say what failed, once.
+      if (result.output && result.output.indexOf(message.trim()) !== -1) {
+        var lines = message.trim().split("\n");
+        message = lines[lines.length - 1] + " (the traceback is in the output below)";
+      }
+      var error = pre(message, "run-error");
       error.setAttribute("role", "alert");
       container.appendChild(error);
     }

@@ -382,18 +382,17 @@ def asgi_scope(request):
     }
 
 
-def message_view(message):
-    if not isinstance(message, dict):
-        return short_repr(message)
-    view = {}
-    for key, value in message.items():
-        if isinstance(value, (bool, int, float, type(None))):
-            view[key] = value
-        elif isinstance(value, str):
-            view[key] = value if len(value) <= MAX_REPR else short_repr(value)
-        else:
-            view[key] = short_repr(value)
-    return view
+def message_view(message, depth=0):
+    """A JSON-safe picture of an ASGI message or scope: bytes as b'…' reprs, tuples as lists."""
+    if isinstance(message, (bool, int, float, type(None))):
+        return message
+    if isinstance(message, str):
+        return message if len(message) <= MAX_REPR else short_repr(message)
+    if depth < 4 and isinstance(message, dict):
+        return {str(key): message_view(value, depth + 1) for key, value in message.items()}
+    if depth < 4 and isinstance(message, (list, tuple)):
+        return [message_view(item, depth + 1) for item in message[:100]]
+    return short_repr(message)
 
 
 def run_asgi(spec):
