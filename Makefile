@@ -6,7 +6,7 @@ PY := $(BIN)/python
 PORT ?= 8000
 STAMP := $(VENV)/.installed
 
-.PHONY: help install install-test run test lint migrate load dump check-deploy clean
+.PHONY: help install install-test run test lint migrate load dump check-deploy clean bench-samples
 
 help:
 	@echo "make run    create .venv, install, migrate, load the history if empty, serve on 127.0.0.1:$(PORT)"
@@ -51,6 +51,10 @@ lint: install-test
 check-deploy: install
 	DJANGO_SETTINGS_MODULE=historyweb.settings.prod DJANGO_SECRET_KEY=$$(head -c 48 /dev/urandom | base64) \
 		DJANGO_ALLOWED_HOSTS=historyweb.example $(PY) manage.py check --deploy --fail-level WARNING
+
+# Median run time per runtime, cold and cached, beside a bare `python -I -c pass` (issue 4 budgets).
+bench-samples: install
+	$(PY) bench/bench_samples.py
 
 clean:
 	rm -rf $(VENV) staticfiles .pytest_cache

@@ -6,19 +6,20 @@ and drives it as the runtime says (a script, a CGI program, a WSGI or an ASGI ap
 report goes, as one JSON document, to a file descriptor the host passed in; the user's own output
 goes to stdout/stderr, which the host reads separately.
 
-Invoked as: python -I -B -u harness.py SPEC_PATH RESULT_FD
+Invoked as: python -I -B -u harness.py SPEC_PATH RESULT_FD (the spec is marshal data).
 """
 
-import base64
+# Imports are few and cheap on purpose: every run pays for them. No `re` (json, base64,
+# urllib.parse and traceback all pull it in): the spec arrives as marshal data written by the
+# host, the report is encoded below, and traceback is imported only when something failed.
+import binascii
 import io
-import json
-import linecache
+import marshal
 import os
 import resource
 import sys
-import traceback
 import types
-from urllib.parse import unquote_to_bytes
+from _json import encode_basestring_ascii
 
 FILENAME = "sample.py"
 # Apps, not scripts, are imported under this name, so `if __name__ == "__main__": app.run()`
@@ -34,8 +35,8 @@ class SampleError(Exception):
 
 def main():
     spec_path, result_fd = sys.argv[1], int(sys.argv[2])
-    with open(spec_path, encoding="utf-8") as f:
-        spec = json.load(f)
+    with open(spec_path, "rb") as f:
+        spec = marshal.load(f)
     # A private copy of the report channel (os.dup makes it close-on-exec), off its known number.
     channel = os.fdopen(os.dup(result_fd), "w", encoding="utf-8")
     os.close(result_fd)
@@ -56,7 +57,7 @@ def main():
             stream.flush()
         except Exception:  # noqa: BLE001 - the user may have closed or replaced it
             pass
-    channel.write(json.dumps(report))
+    channel.write(to_json(report))
     channel.close()
     os._exit(0)
 
@@ -86,12 +87,46 @@ def drop_privileges(uid):
     os.setuid(uid)
 
 
+def b64(data):
+    return binascii.b2a_base64(data, newline=False).decode("ascii")
+
+
+def unquote(path):
+    """Percent-decoding to bytes, as urllib.parse.unquote_to_bytes does."""
+    parts = path.encode("latin-1").split(b"%")
+    out = bytearray(parts[0])
+    for part in parts[1:]:
+        try:
+            out += bytes.fromhex(part[:2].decode("ascii")) + part[2:]
+        except ValueError:
+            out += b"%" + part
+    return bytes(out)
+
+
+def to_json(value):
+    """JSON for the report: dicts, lists, tuples, str, int, float, bool and None."""
+    if isinstance(value, str):
+        return encode_basestring_ascii(value)
+    if value is None or isinstance(value, bool):
+        return {None: "null", True: "true", False: "false"}[value]
+    if isinstance(value, (int, float)):
+        return repr(value)
+    if isinstance(value, dict):
+        items = (f"{encode_basestring_ascii(str(k))}:{to_json(v)}" for k, v in value.items())
+        return "{" + ",".join(items) + "}"
+    if isinstance(value, (list, tuple)):
+        return "[" + ",".join(to_json(item) for item in value) + "]"
+    return encode_basestring_ascii(repr(value))
+
+
 # -- loading the user's code ----------------------------------------------------------------------
 
 
+SOURCE = [""]
+
+
 def load(spec, name):
-    source = spec["code"]
-    linecache.cache[FILENAME] = (len(source), None, source.splitlines(True), FILENAME)
+    source = SOURCE[0] = spec["code"]
     module = types.ModuleType(name)
     module.__file__ = FILENAME
     module.__builtins__ = __builtins__
@@ -104,6 +139,11 @@ def load(spec, name):
 
 def describe_exception(exc):
     """The traceback as Python prints it, without the harness's own frames."""
+    import linecache
+    import traceback
+
+    source = SOURCE[0]
+    linecache.cache[FILENAME] = (len(source), None, source.splitlines(True), FILENAME)
     tb = exc.__traceback__
     # Skip leading frames that belong to this file; keep everything from the user's code on.
     while tb is not None and tb.tb_frame.f_code.co_filename == __file__:
@@ -183,7 +223,7 @@ def cgi_environ(request):
         "SERVER_PROTOCOL": request["protocol"],
         "REQUEST_METHOD": request["method"],
         "SCRIPT_NAME": "",
-        "PATH_INFO": unquote_to_bytes(request["path"]).decode("latin-1"),
+        "PATH_INFO": unquote(request["path"]).decode("latin-1"),
         "QUERY_STRING": request["query"],
         "REMOTE_ADDR": "127.0.0.1",
     }
@@ -233,7 +273,7 @@ def wsgi_environ(request):
 
 
 def request_body(request):
-    return base64.b64decode(request["body_b64"])
+    return binascii.a2b_base64(request["body_b64"])
 
 
 def environ_view(environ):
@@ -263,7 +303,7 @@ class Body:
         self.data += chunk[: max(room, 0)]
 
     def report(self):
-        return base64.b64encode(bytes(self.data)).decode("ascii")
+        return b64(bytes(self.data))
 
 
 def check_status_and_headers(status, headers):
@@ -354,7 +394,7 @@ def server_error(reason):
     return {
         "status": "500 Internal Server Error",
         "headers": [("Content-Type", "text/plain; charset=utf-8")],
-        "body_b64": base64.b64encode(text).decode("ascii"),
+        "body_b64": b64(text),
     }
 
 
@@ -362,7 +402,7 @@ def server_error(reason):
 
 
 def asgi_scope(request):
-    path_bytes = unquote_to_bytes(request["path"])
+    path_bytes = unquote(request["path"])
     return {
         "type": "http",
         "asgi": {"version": "3.0", "spec_version": "2.3"},
