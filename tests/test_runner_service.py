@@ -206,3 +206,25 @@ def test_sandbox_command_shape(settings, tmp_path):
     assert command[command.index("/etc/hosts") - 1] == str(tmp_path / "hosts")
     python = command[command.index("-I") - 1]
     assert python.startswith("/") and ".pyenv/shims" not in python
+
+
+def test_a_bwrap_that_cannot_build_the_sandbox_fails_closed(settings, sample, tmp_path):
+    fake = tmp_path / "bwrap"
+    fake.write_text(
+        "#!/bin/sh\n"
+        "echo 'bwrap: Creating new namespace failed: Operation not permitted' >&2\n"
+        "exit 1\n"
+    )
+    fake.chmod(0o755)
+    settings.RUNNER_BWRAP = str(fake)
+    settings.RUNNER_STATE_DIR = str(tmp_path / "runner")
+    with pytest.raises(SandboxUnavailable, match="could not start: bwrap: Creating new namespace"):
+        service.run_sample(sample)
+    assert cache.get(service.cache_key(sample.runtime, sample.code, sample.request)) is None
+
+
+def test_os_exit_before_the_report_is_explained(sandbox):
+    result = service.run_code("python", "import os\nprint('bye', flush=True)\nos._exit(0)\n")
+    assert not result.ok
+    assert result.output == "bye\n"
+    assert "ended before it could report (exit status 0)" in result.error

@@ -53,6 +53,7 @@ def status_line(status):
 
 
 def raw_response(status, headers, body):
+    """The response as the client would receive it, with \n line ends for reading."""
     lines = [f"HTTP/1.1 {status_line(status)}"]
     lines += [f"{name}: {value}" for name, value in headers]
     return "\n".join(lines) + "\n\n" + body
@@ -100,12 +101,19 @@ SIGNALS = {
 
 
 def crash_message(returncode):
-    number = returncode - 128 if returncode > 128 else -returncode
-    try:
-        name = SIGNALS.get(signal.Signals(number), signal.Signals(number).name)
-    except ValueError:
-        return f"The run ended without a report (exit status {returncode})."
-    return f"The process crashed: it was stopped by {name}."
+    """bwrap reports a signal death as 128 + the signal's number."""
+    if returncode is not None and (returncode > 128 or returncode < 0):
+        number = returncode - 128 if returncode > 128 else -returncode
+        try:
+            sig = signal.Signals(number)
+        except ValueError:
+            pass
+        else:
+            return f"The process crashed: it was stopped by {SIGNALS.get(sig, sig.name)}."
+    return (
+        f"The run ended before it could report (exit status {returncode}): "
+        "did the code call os._exit() or close its own output?"
+    )
 
 
 def build_result(runtime, raw, config):
@@ -122,10 +130,7 @@ def build_result(runtime, raw, config):
         errors.append(f"Stopped: the output passed {kb} KB, so it was cut there.")
         result.truncated = True
     elif raw.report is None:
-        if raw.stderr.startswith(b"bwrap:"):
-            errors.append(f"The sandbox could not start: {decode(raw.stderr).strip()}")
-        else:
-            errors.append(crash_message(raw.returncode))
+        errors.append(crash_message(raw.returncode))
     if report.get("error"):
         errors.append(report["error"].rstrip())
 

@@ -83,12 +83,16 @@ def run_code(runtime, code, request_text="", *, wait=None, config=None):
             raw = run_in_sandbox(config, spec, body, slot)
     except NoFreeSlot:
         raise Busy(2, "Every sandbox is busy. Try again in a moment.") from None
+    if raw.report is None and raw.stderr.startswith(b"bwrap:"):
+        # bwrap is there but cannot build the sandbox (no user namespaces, say): fail closed.
+        message = raw.stderr.decode("utf-8", "replace").strip()
+        raise SandboxUnavailable(f"The sandbox could not start: {message}")
     return build_result(runtime, raw, config)
 
 
 def cacheable(result):
     """Only outcomes the code itself decides: a timeout may be load, not the code."""
-    return "Stopped after" not in result.error and "sandbox could not start" not in result.error
+    return "Stopped after" not in result.error
 
 
 def run_cached(runtime, code, request_text=""):
