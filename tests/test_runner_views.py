@@ -168,3 +168,13 @@ def test_era_page_has_run_controls_and_no_per_user_data(client, sample):
     assert "csrfmiddlewaretoken" not in html
     assert "csrftoken" not in response.cookies
     assert " style=" not in html and "<script>" not in html  # strict CSP later
+
+
+def test_rate_limit_client_comes_from_the_proxy_header_when_configured(settings, rf):
+    from timeline.views.run import client_id
+
+    request = rf.get("/", REMOTE_ADDR="10.0.0.1", HTTP_X_REAL_IP="203.0.113.7")
+    assert client_id(request) == "10.0.0.1"
+    settings.RUNNER_CLIENT_IP_HEADER = "HTTP_X_REAL_IP"
+    assert client_id(request) == "203.0.113.7"
+    assert client_id(rf.get("/", REMOTE_ADDR="10.0.0.1")) == "10.0.0.1"

@@ -6,6 +6,7 @@ its CSRF token from `sample_csrf`, a tiny never-cached endpoint, before it posts
 
 import json
 
+from django.conf import settings
 from django.http import JsonResponse
 from django.middleware.csrf import get_token
 from django.shortcuts import get_object_or_404, render
@@ -27,7 +28,12 @@ def visible_sample(request, pk):
 
 
 def client_id(request):
-    return request.META.get("REMOTE_ADDR") or "unknown"
+    """Who the rate limit counts. Behind a proxy, set RUNNER_CLIENT_IP_HEADER (for example
+    "HTTP_X_REAL_IP") to a header the proxy sets and clients cannot forge."""
+    header = getattr(settings, "RUNNER_CLIENT_IP_HEADER", None)
+    value = request.META.get(header, "") if header else ""
+    value = value.split(",")[-1].strip()
+    return value or request.META.get("REMOTE_ADDR") or "unknown"
 
 
 def execute(request, sample, code, request_text):
