@@ -393,3 +393,14 @@ def test_starlette_app():
     assert result.body == "Hello, Ada"
     types = [e["message"].get("type") for e in result.events]
     assert "lifespan.startup.complete" in types
+
+
+def test_wsgi_path_is_percent_decoded_as_latin_1_per_pep_3333():
+    code = (
+        "def application(environ, start_response):\n"
+        "    start_response('200 OK', [('Content-Type', 'text/plain; charset=utf-8')])\n"
+        "    return [environ['PATH_INFO'].encode('latin-1')]\n"
+    )
+    result = run("wsgi", code, "GET /caf%C3%A9%2Fx%zz HTTP/1.1\n\n")
+    assert result.body == "/café/x%zz"
+    assert result.environ["PATH_INFO"] == "/cafÃ©/x%zz"
