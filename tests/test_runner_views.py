@@ -150,7 +150,7 @@ def test_the_no_js_form_post_shows_the_result(sandbox, sample):
     assert "HTTP/1.1 200 OK" in html
     assert "Edited &lt;b&gt;here&lt;/b&gt;" in html  # escaped, never HTML
     assert "<b>here</b>" not in html
-    assert "Reset" in html  # an edit can be undone
+    assert ">Reset</a>" in html  # an edit can be undone
     assert response.context["result"].body == "Edited <b>here</b>\n"
 
 
@@ -178,3 +178,15 @@ def test_rate_limit_client_comes_from_the_proxy_header_when_configured(settings,
     settings.RUNNER_CLIENT_IP_HEADER = "HTTP_X_REAL_IP"
     assert client_id(request) == "203.0.113.7"
     assert client_id(rf.get("/", REMOTE_ADDR="10.0.0.1")) == "10.0.0.1"
+
+
+def test_a_form_post_of_the_unchanged_sample_counts_as_unedited(sandbox, settings, client, sample):
+    """Browsers send textareas with CRLF line ends; that alone is not an edit."""
+    settings.RUNNER_RATE_LIMIT = 0
+    url = reverse("timeline:sample-run", args=[sample.pk])
+    data = {"code": CGI.replace("\n", "\r\n"), "request": sample.request.replace("\n", "\r\n")}
+    response = client.post(url, data)
+    assert response.status_code == 200
+    assert response.context["edited"] is False
+    assert ">Reset</a>" not in response.content.decode()
+    assert client.post(url, data).context["result"].cached is True

@@ -132,14 +132,19 @@ def check_rate(client):
         )
 
 
+def newlines(text):
+    """Browsers send textarea text with \r\n: compare and run it as the editor wrote it."""
+    return text.replace("\r\n", "\n")
+
+
 def run_sample(sample, code=None, request_text=None, client="anonymous"):
     """Run a CodeSample as the learner asked: the original (cached) or their edit (limited).
 
     Raises Busy (answer 429) and SandboxUnavailable (fail closed, unless the cache answers)."""
     if not sample.runnable:
         return RunResult(runtime=sample.runtime, ok=False, error="This sample is not runnable.")
-    code = sample.code if code is None else code.replace("\r\n", "\n")
-    request_text = sample.request if request_text is None else request_text
+    code = sample.code if code is None else newlines(code)
+    request_text = sample.request if request_text is None else newlines(request_text)
     if code == sample.code and request_text == sample.request:
         return run_cached(sample.runtime, code, request_text)
     check_rate(client)

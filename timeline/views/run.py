@@ -17,7 +17,7 @@ from django.views.decorators.http import require_GET, require_http_methods
 from ..models import CodeSample, Era
 from ..runner.result import HTTP_RUNTIMES, RunResult
 from ..runner.sandbox import SandboxUnavailable
-from ..runner.service import Busy, run_sample
+from ..runner.service import Busy, newlines, run_sample
 
 MAX_BODY_BYTES = 200 * 1024
 
@@ -59,8 +59,8 @@ def sample_run(request, pk):
         return run_page(request, sample, sample.code, sample.request, None)
     if request.content_type == "application/json":
         return run_json(request, sample)
-    code = request.POST.get("code", sample.code)
-    request_text = request.POST.get("request", sample.request)
+    code = newlines(request.POST.get("code", sample.code))
+    request_text = newlines(request.POST.get("request", sample.request))
     result, status, headers = execute(request, sample, code, request_text)
     response = run_page(request, sample, code, request_text, result, status=status)
     for name, value in headers.items():
