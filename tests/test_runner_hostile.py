@@ -220,3 +220,20 @@ def test_the_server_answers_pages_while_a_run_loops(client, db):
     finally:
         thread.join()
     assert os.getpid()  # nothing of the run is left: checked by the fixture
+
+
+def test_file_size_and_open_file_limits():
+    code = (
+        "try:\n"
+        "    open('/tmp/big', 'wb').write(b'x' * 5_000_000)\n"
+        "except OSError as exc:\n"
+        "    print('write:', exc.strerror)\n"
+        "files = []\n"
+        "try:\n"
+        "    while True:\n"
+        "        files.append(open('/dev/null'))\n"
+        "except OSError as exc:\n"
+        "    print('open:', exc.strerror, len(files) < 64)\n"
+    )
+    result = run_code("python", code)
+    assert result.output == "write: File too large\nopen: Too many open files True\n"
