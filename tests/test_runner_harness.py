@@ -404,3 +404,8 @@ def test_wsgi_path_is_percent_decoded_as_latin_1_per_pep_3333():
     result = run("wsgi", code, "GET /caf%C3%A9%2Fx%zz HTTP/1.1\n\n")
     assert result.body == "/café/x%zz"
     assert result.environ["PATH_INFO"] == "/cafÃ©/x%zz"
+
+
+def test_outputs_are_repeatable_for_check_samples():
+    code = "print({'wsgi', 'asgi', 'cgi', 'fastcgi', 'scgi', 'ajp'})\n"
+    assert run("python", code).output == run("python", code).output

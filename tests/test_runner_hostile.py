@@ -149,7 +149,7 @@ def test_environment_holds_no_secret(settings, monkeypatch):
     assert "db-password" not in result.output
     assert settings.SECRET_KEY not in result.output
     names = {line.split(" ", 1)[0] for line in result.output.splitlines()}
-    assert names <= {"PATH", "LANG", "HOME", "PWD"}
+    assert names <= {"PATH", "LANG", "HOME", "PWD", "PYTHONHASHSEED"}
 
 
 def test_the_project_and_its_data_are_not_visible(settings):

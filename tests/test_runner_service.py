@@ -204,7 +204,7 @@ def test_sandbox_command_shape(settings, tmp_path):
     assert "--unshare-pid" in command or "--unshare-all" in command
     assert command.index("--tmpfs") < command.index("--ro-bind")
     assert command[command.index("/etc/hosts") - 1] == str(tmp_path / "hosts")
-    python = command[command.index("-I") - 1]
+    python = command[command.index("-P") - 2]
     assert python.startswith("/") and ".pyenv/shims" not in python
 
 

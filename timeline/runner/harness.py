@@ -6,7 +6,7 @@ and drives it as the runtime says (a script, a CGI program, a WSGI or an ASGI ap
 report goes, as one JSON document, to a file descriptor the host passed in; the user's own output
 goes to stdout/stderr, which the host reads separately.
 
-Invoked as: python -I -B -u harness.py SPEC_PATH RESULT_FD (the spec is marshal data).
+Invoked as: python -s -P -B -u harness.py SPEC_PATH RESULT_FD (the spec is marshal data).
 """
 
 # Imports are few and cheap on purpose: every run pays for them. No `re` (json, base64,

@@ -79,6 +79,9 @@ def build_command(config, work_dir, result_fd, info_fd, hosts_file, argv=None):
     command += ["--die-with-parent", "--new-session", "--hostname", "sandbox"]
     command += ["--clearenv", "--setenv", "PATH", "/usr/local/bin:/usr/bin:/bin"]
     command += ["--setenv", "LANG", "C.UTF-8", "--setenv", "HOME", "/tmp"]
+    # A fixed hash seed: a sample that prints a set prints it the same way every run, so
+    # check_samples can compare outputs.
+    command += ["--setenv", "PYTHONHASHSEED", "0"]
     command += ["--info-fd", str(info_fd)]
     # The tmpfs comes first: mounted after the binds it would hide a venv that lives under /tmp.
     command += ["--perms", "1777", "--size", str(config.tmp_bytes), "--tmpfs", "/tmp"]
@@ -106,7 +109,9 @@ def build_command(config, work_dir, result_fd, info_fd, hosts_file, argv=None):
     command += ["--proc", "/proc", "--dev", "/dev", "--chdir", "/tmp"]
     if argv is not None:
         return command + [config.python, *argv]
-    command += [config.python, "-I", "-B", "-u", SANDBOX_HARNESS]
+    # -s -P rather than -I: the environment is entirely ours (--clearenv), and -I would ignore
+    # PYTHONHASHSEED. No user site-packages, no script directory on sys.path, no bytecode.
+    command += [config.python, "-s", "-P", "-B", "-u", SANDBOX_HARNESS]
     command += [f"{SANDBOX_WORK}/spec", str(result_fd)]
     return command
 
