@@ -86,29 +86,52 @@
     });
   }
 
-  /* A small set of tabs: one button per view, one panel visible at a time. */
+  var tabCounter = 0;
+
+  /* A small set of tabs: one button per view, one panel visible at a time; arrow keys move. */
   function tabs(views) {
     var wrapper = el("div", "run-tabs");
     var list = el("div", "run-tablist");
     list.setAttribute("role", "tablist");
     wrapper.appendChild(list);
     var buttons = [];
+
+    function select(index, focus) {
+      buttons.forEach(function (other, j) {
+        other.setAttribute("aria-selected", j === index ? "true" : "false");
+        other.tabIndex = j === index ? 0 : -1;
+        views[j].panel.hidden = j !== index;
+      });
+      if (focus) {
+        buttons[index].focus();
+      }
+    }
+
     views.forEach(function (view, index) {
+      tabCounter += 1;
       var tab = button(view.label, "run-tab");
+      tab.id = "run-tab-" + tabCounter;
+      view.panel.id = "run-panel-" + tabCounter;
       tab.setAttribute("role", "tab");
+      tab.setAttribute("aria-controls", view.panel.id);
       view.panel.setAttribute("role", "tabpanel");
-      view.panel.hidden = index !== 0;
-      tab.setAttribute("aria-selected", index === 0 ? "true" : "false");
+      view.panel.setAttribute("aria-labelledby", tab.id);
       tab.addEventListener("click", function () {
-        buttons.forEach(function (other, j) {
-          other.setAttribute("aria-selected", j === index ? "true" : "false");
-          views[j].panel.hidden = j !== index;
-        });
+        select(index, false);
+      });
+      tab.addEventListener("keydown", function (event) {
+        var step = { ArrowRight: 1, ArrowLeft: -1 }[event.key];
+        if (step) {
+          event.preventDefault();
+          event.stopPropagation(); // not the deck's next/previous slide
+          select((index + step + views.length) % views.length, true);
+        }
       });
       buttons.push(tab);
       list.appendChild(tab);
       wrapper.appendChild(view.panel);
     });
+    select(0, false);
     return wrapper;
   }
 

@@ -75,3 +75,23 @@ def test_recorded_output_is_shown_when_the_sandbox_is_missing(live_server, page,
     figure.locator(".run-recorded").wait_for()
     assert "bubblewrap" in figure.locator(".run-error").inner_text()
     assert figure.locator(".run-recorded").inner_text().endswith("Hello, Ada")
+
+
+def test_keys_in_the_editor_and_tabs_stay_there(live_server, page, era):
+    """Inside the deck, arrow keys move slides; typing in a sample must not."""
+    page.goto(live_server.url + era.get_absolute_url())
+    page.evaluate(
+        "window.seenKeys = [];"
+        "document.addEventListener('keydown', e => window.seenKeys.push(e.key));"
+    )
+    figure = page.locator("figure.sample[data-sample]")
+    figure.get_by_role("button", name="Edit").click()
+    figure.get_by_label("Code").press("ArrowLeft")
+    figure.get_by_label("Code").press("ArrowRight")
+    figure.get_by_role("button", name="Run").click()
+    response_tab = figure.get_by_role("tab", name="Response")
+    response_tab.focus()
+    response_tab.press("ArrowRight")
+    assert figure.get_by_role("tab", name="Raw").get_attribute("aria-selected") == "true"
+    assert figure.locator(".run-raw").is_visible()
+    assert page.evaluate("window.seenKeys") == []
