@@ -49,13 +49,21 @@ def test_unedited_runs_are_cached(sandbox, sample, count_runs):
     assert len(count_runs) == 1
 
 
-def test_cache_is_keyed_by_code_request_and_interpreter(sandbox, sample, monkeypatch):
+def test_cache_is_keyed_by_code_request_interpreter_and_packages(sandbox, sample, monkeypatch):
     key = service.cache_key("wsgi", WSGI, "GET / HTTP/1.1\n\n")
     assert key != service.cache_key("wsgi", WSGI, "GET /other HTTP/1.1\n\n")
     assert key != service.cache_key("wsgi", WSGI + "\n", "GET / HTTP/1.1\n\n")
     assert key != service.cache_key("asgi", WSGI, "GET / HTTP/1.1\n\n")
     monkeypatch.setattr(service, "interpreter_version", lambda python: "3.99.0")
     assert key != service.cache_key("wsgi", WSGI, "GET / HTTP/1.1\n\n")
+    newer = service.cache_key("wsgi", WSGI, "GET / HTTP/1.1\n\n")
+    monkeypatch.setattr(service, "packages_digest", lambda python: "flask-9.9.dist-info")
+    assert newer != service.cache_key("wsgi", WSGI, "GET / HTTP/1.1\n\n")
+
+
+def test_the_package_digest_reads_the_venv(settings):
+    digest = service.packages_digest(get_config().python)
+    assert len(digest) == 16 and digest != service.packages_digest("/nonexistent/bin/python")
 
 
 def test_edited_runs_are_not_served_from_the_cache(sandbox, sample, count_runs):

@@ -49,6 +49,20 @@ def interpreter_version(python):
     return completed.stdout.strip()
 
 
+@functools.lru_cache(maxsize=8)
+def packages_digest(python):
+    """Which packages the sandbox imports from: the venv's *.dist-info names carry versions, so
+    upgrading Flask gives new cache keys. Read once per process."""
+    venv = Path(python).parent.parent
+    names = sorted(
+        entry.name
+        for site in venv.glob("lib/python3*/site-packages")
+        for entry in site.iterdir()
+        if entry.name.endswith(".dist-info")
+    )
+    return hashlib.sha256("\n".join(names).encode()).hexdigest()[:16]
+
+
 @functools.lru_cache(maxsize=1)
 def harness_digest():
     return hashlib.sha256(HARNESS.read_bytes()).hexdigest()[:16]
@@ -57,7 +71,7 @@ def harness_digest():
 def cache_key(runtime, code, request_text, config=None):
     config = config or get_config()
     parts = [runtime, code, request_text, config.python, interpreter_version(config.python)]
-    parts.append(harness_digest())
+    parts += [packages_digest(config.python), harness_digest()]
     digest = hashlib.sha256(json.dumps(parts).encode()).hexdigest()
     return CACHE_PREFIX + digest
 
