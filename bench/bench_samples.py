@@ -111,18 +111,22 @@ def main():
     verdict = "within" if min(overhead, best) <= 10 else "OVER"
     print(f"{'sandbox overhead':<34}{overhead:6.1f} ms{best:7.1f} ms  ({verdict} the 10 ms budget)")
     print()
-    print(f"{'runtime':<20}{'cold run':>12}{'cached':>12}")
+    print(f"{'runtime':<20}{'cold median':>12}{'cold min':>12}{'cached':>12}")
     for label, (runtime, code, request) in SAMPLES.items():
         result = run_code(runtime, code, request)
         if not result.ok:
             print(f"{label:<20} failed: {result.error.splitlines()[-1]}")
             continue
-        cold = median_ms(lambda: run_code(runtime, code, request), max(5, REPEAT // 3))  # noqa: B023
+        colds = [
+            median_ms(lambda: run_code(runtime, code, request), 1)  # noqa: B023
+            for _ in range(max(5, REPEAT // 3))
+        ]
+        cold, cold_min = statistics.median(colds), min(colds)
         cache.clear()
         run_cached(runtime, code, request)
         cached = median_ms(lambda: run_cached(runtime, code, request), REPEAT * 4)  # noqa: B023
         mark = "" if cached < 5 else "  (OVER the 5 ms budget)"
-        print(f"{label:<20}{cold:9.1f} ms{cached:9.2f} ms{mark}")
+        print(f"{label:<20}{cold:9.1f} ms{cold_min:9.1f} ms{cached:9.2f} ms{mark}")
 
 
 def view_cached():
@@ -148,7 +152,8 @@ def view_cached():
     assert first["ok"], first
     post = lambda: client.post(url, "{}", content_type="application/json")  # noqa: E731
     assert post().json()["cached"]
-    print(f"{'wsgi, POST /samples/<pk>/run/':<20}{'':>12}{median_ms(post, REPEAT * 4):9.2f} ms")
+    view_ms = median_ms(post, REPEAT * 4)
+    print(f"{'wsgi, cached, through POST /samples/<pk>/run/ (server time)':<56}{view_ms:9.2f} ms")
 
 
 if __name__ == "__main__":
