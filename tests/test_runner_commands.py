@@ -102,3 +102,12 @@ def test_admin_era_action_records_its_samples(admin_client_logged, sample):
     other.refresh_from_db()
     assert sample.expected_output == EXPECTED
     assert other.expected_output == ""
+
+
+def test_check_samples_says_when_a_run_did_not_finish(sample, capsys):
+    CodeSample.objects.filter(pk=sample.pk).update(
+        runtime="python", code="while True:\n    pass\n", expected_output="done\n"
+    )
+    with pytest.raises(CommandError):
+        call_command("check_samples")
+    assert "The run did not finish: Stopped after 2 s" in capsys.readouterr().out

@@ -14,8 +14,12 @@ def normalise(text):
 
 
 def run_fresh(sample):
-    """Run the sample's own code and request now, in the sandbox (never from the cache)."""
-    return run_code(sample.runtime, sample.code, sample.request, wait=COMMAND_SLOT_WAIT)
+    """Run the sample's own code and request now, in the sandbox (never from the cache).
+    A run stopped by the clock is tried once more: on a loaded machine that is the load."""
+    result = run_code(sample.runtime, sample.code, sample.request, wait=COMMAND_SLOT_WAIT)
+    if not cacheable(result):
+        result = run_code(sample.runtime, sample.code, sample.request, wait=COMMAND_SLOT_WAIT)
+    return result
 
 
 def record(sample):
@@ -36,4 +40,7 @@ def difference(sample, result):
     lines = difflib.unified_diff(
         expected.splitlines(), actual.splitlines(), "expected_output", "this run", lineterm=""
     )
-    return "\n".join(lines)
+    text = "\n".join(lines)
+    if not cacheable(result):
+        text += f"\n  The run did not finish: {result.error}"
+    return text
