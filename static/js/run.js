@@ -292,7 +292,16 @@
       resetButton.hidden = !show;
     }
 
+    function fitRows(editor, most) {
+      var lines = editor.value.split("\n").length;
+      editor.rows = Math.min(Math.max(lines + 1, 3), most);
+    }
+
     editButton.addEventListener("click", function () {
+      fitRows(codeEditor, 24);
+      if (requestEditor) {
+        fitRows(requestEditor, 10);
+      }
       showEditors(true);
       codeEditor.focus();
     });
