@@ -1,4 +1,5 @@
 from django.contrib import admin, messages
+from django.db import models
 from django.db.models import Count
 
 from .models import CodeSample, Era, Reference, Slide, Talk, TalkEra
@@ -53,10 +54,15 @@ class CodeSampleInline(admin.StackedInline):
     fields = ["order", "title", "slide", "language", "runtime", "historical", "code", "request"]
 
 
+# Editors paste bare domains now and then; https is the right guess for a source.
+HTTPS_URLS = {models.URLField: {"assume_scheme": "https"}}
+
+
 class ReferenceInline(admin.TabularInline):
     model = Reference
     extra = 0
     fields = ["title", "url", "kind"]
+    formfield_overrides = HTTPS_URLS
 
 
 @admin.register(Era)
@@ -138,6 +144,7 @@ class ReferenceAdmin(admin.ModelAdmin):
     list_select_related = ["era"]
     search_fields = ["title", "url", "era__title"]
     autocomplete_fields = ["era"]
+    formfield_overrides = HTTPS_URLS
 
 
 class TalkEraInline(admin.TabularInline):

@@ -50,16 +50,43 @@ def load(directory=None):
         raise FixtureError(f"No fixtures found in {Path(directory or fixtures_dir())}.")
     result = LoadResult(files=len(files))
     with transaction.atomic():
-        deferred = []
+        deferred, links = [], {}
         for path in files:
-            deferred.extend(_load_file(path, result))
+            deferred.extend(_load_file(path, result, links))
         for path, number, obj in deferred:
             with _naming(path, number, obj.object):
                 obj.save_deferred_fields()
+        _set_related(links)
     return result
 
 
-def _load_file(path, result):
+def _set_related(links):
+    """Apply every loaded era's related links once all files are in.
+
+    `related` is symmetrical and each link is written on one side only, so letting the
+    deserializer set it file by file would let a later file's set() drop a link that an
+    earlier file declared. The links in the fixtures are the union of both sides.
+    """
+    eras = {era.slug: era for era in Era.objects.filter(slug__in=links)}
+    wanted = {slug: set() for slug in links}
+    outside = []  # links to eras that exist in the database but not in these files
+    for slug, (path, targets) in links.items():
+        for target in targets:
+            if target in eras:
+                wanted[slug].add(eras[target])
+                wanted[target].add(eras[slug])
+                continue
+            other = Era.objects.filter(slug=target).first()
+            if other is None:
+                raise FixtureError(f"{path}: era {slug!r} is related to unknown era {target!r}.")
+            outside.append((eras[slug], other))
+    for slug, others in wanted.items():
+        eras[slug].related.set(others)
+    for era, other in outside:
+        era.related.add(other)
+
+
+def _load_file(path, result, links):
     try:
         text = path.read_text(encoding="utf-8")
         records = json.loads(text)
@@ -81,6 +108,14 @@ def _load_file(path, result):
             raise FixtureError(f"{path}, record {number} {where}: {exc}") from exc
         with _naming(path, number, obj.object, records):
             instance = obj.object
+            if isinstance(instance, Era):
+                # Related links are set after every file is loaded: see _set_related.
+                obj.m2m_data.pop("related", None)
+                obj.deferred_fields = {
+                    f: v for f, v in (obj.deferred_fields or {}).items() if f.name != "related"
+                }
+                targets = records[number - 1]["fields"].get("related", [])
+                links[instance.slug] = (path, [_slug_of(t) for t in targets])
             if hasattr(instance, "render"):
                 instance.render()
             instance.full_clean(validate_unique=False, validate_constraints=False)
@@ -111,6 +146,11 @@ class _naming:
             f"{self.path}, record {self.number} {where}({self.instance._meta.label} "
             f"{self.instance}): {_message(exc)}"
         ) from exc
+
+
+def _slug_of(key):
+    """A related era as written in a fixture: a natural key ["slug"] or a bare slug."""
+    return key[0] if isinstance(key, list | tuple) else key
 
 
 def _describe(records, number):
@@ -151,6 +191,10 @@ def _records(objects):
     return json.loads(text)
 
 
+def _before(one, other):
+    return (one.sort_key(), one.slug) < (other.sort_key(), other.slug)
+
+
 def _write(path, records):
     # ensure_ascii=False keeps non-ASCII text readable in diffs.
     path.write_text(json.dumps(records, indent=2, ensure_ascii=False) + "\n", encoding="utf-8")
@@ -164,6 +208,11 @@ def dump(directory=None):
     written = []
     for era in Era.objects.prefetch_related("related").order_by("slug"):
         records = _records([era])
+        # Each symmetrical link is written once, on the later era, as the content guide asks.
+        earlier = sorted(
+            (other for other in era.related.all() if _before(other, era)), key=lambda e: e.slug
+        )
+        records[0]["fields"]["related"] = [list(other.natural_key()) for other in earlier]
         records += _records(Slide.objects.filter(era=era).select_related("era").order_by("order"))
         records += _records(
             CodeSample.objects.filter(era=era).select_related("era", "slide__era").order_by("order")

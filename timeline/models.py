@@ -7,6 +7,7 @@ from django.utils import timezone
 from . import rendering
 
 FIRST_YEAR = 1980
+RESERVED_ERA_SLUGS = {"speaker", "print"}
 
 
 def validate_year(value):
@@ -110,6 +111,13 @@ class Era(models.Model):
 
     def get_absolute_url(self):
         return reverse("timeline:era", kwargs={"slug": self.slug})
+
+    def clean(self):
+        # /present/speaker/ and /present/print/ are the full deck's views, not an era's deck.
+        if self.slug in RESERVED_ERA_SLUGS:
+            raise ValidationError(
+                {"slug": f"“{self.slug}” is taken by the presenter's addresses: choose another."}
+            )
 
     def natural_key(self):
         return (self.slug,)
@@ -322,6 +330,9 @@ class Talk(models.Model):
 
     def __str__(self):
         return self.title
+
+    def get_absolute_url(self):
+        return reverse("timeline:talk-present", kwargs={"slug": self.slug})
 
     def natural_key(self):
         return (self.slug,)

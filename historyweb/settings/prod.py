@@ -11,7 +11,7 @@ if not SECRET_KEY:
 DEBUG = False
 STORAGES = {
     **STORAGES,
-    "staticfiles": {"BACKEND": "whitenoise.storage.CompressedManifestStaticFilesStorage"},
+    "staticfiles": {"BACKEND": "historyweb.storage.StaticFilesStorage"},
 }
 
 # The proxy terminates TLS and says so in X-Forwarded-Proto.

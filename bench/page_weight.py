@@ -1,0 +1,136 @@
+"""First view of a deck: bytes transferred, gzipped (HTML + CSS + JS). Budget: 150 KB.
+
+    .venv/bin/python bench/page_weight.py [--path /present/] [--synthetic ERAS]
+
+Runs in-process on a throwaway in-memory database loaded from fixtures/ (plus, with
+--synthetic, made-up eras of six slides, each slide with a 15-line sample), so it needs no
+server. Static files are read from static/ and compressed at gzip level 9, as whitenoise
+does; module imports are followed. Exits non-zero when the total passes the budget.
+"""
+
+import argparse
+import gzip
+import io
+import os
+import re
+import sys
+from pathlib import Path
+from urllib.parse import urlsplit
+
+BUDGET = 150 * 1024
+ROOT = Path(__file__).resolve().parent.parent
+ASSET = re.compile(r'<(?:link|script)\b[^>]*?(?:href|src)="(/static/[^"]+)"')
+IMPORT = re.compile(r'(?:from|import)\s*["\'](\.{1,2}/[^"\']+)["\']')
+
+
+def setup_django():
+    sys.path.insert(0, str(ROOT))
+    os.environ["DJANGO_SETTINGS_MODULE"] = "historyweb.settings.test"
+    os.environ["DATABASE_URL"] = "sqlite://:memory:"
+    import warnings
+
+    import django
+
+    warnings.filterwarnings("ignore", message="No directory at")
+
+    django.setup()
+    from django.core.management import call_command
+
+    call_command("migrate", verbosity=0)
+    call_command("load_history", stdout=io.StringIO())
+
+
+def add_synthetic(eras):
+    import random
+
+    from timeline.models import CodeSample, Era, Slide
+
+    # Random names keep gzip from shrinking the made-up deck far below what real text gives.
+    rng = random.Random(1993)
+
+    def word():
+        return "".join(rng.choice("abcdefghijklmnopqrstuvwxyz_") for _ in range(rng.randint(3, 10)))
+
+    def code():
+        return "def app(environ):\n" + "".join(
+            f"    {word()} = environ.get('{word().upper()}', '{word()} {word()}')\n"
+            for _ in range(14)
+        )
+
+    def prose(words):
+        return " ".join(word() for _ in range(words))
+
+    for n in range(eras):
+        era = Era.objects.create(
+            slug=f"synthetic-{n}",
+            title=f"Synthetic era {n}",
+            year=1995 + n % 30,
+            summary="A one-line summary of about the length the real eras have, give or take.",
+        )
+        for order in range(1, 7):
+            slide = Slide.objects.create(
+                era=era,
+                order=order,
+                title=prose(5),
+                body=f"- {prose(8)}\n- {prose(6)} `{word()}`\n- {prose(7)} **{word()}**",
+                notes=prose(60),
+            )
+            CodeSample.objects.create(
+                era=era, slide=slide, order=order, title=prose(3), code=code()
+            )
+
+
+def static_file(url):
+    from django.contrib.staticfiles import finders
+
+    found = finders.find(urlsplit(url).path.removeprefix("/static/"))
+    return Path(found).read_bytes() if found else None
+
+
+def weigh(path):
+    from django.test import Client
+
+    response = Client().get(path, HTTP_HOST="localhost")
+    assert response.status_code == 200, f"{path} answered {response.status_code}"
+    html = response.content
+    files = {path: html}
+    queue = ASSET.findall(html.decode())
+    while queue:
+        url = queue.pop()
+        if url in files:
+            continue
+        data = static_file(url)
+        if data is None:
+            print(f"  missing: {url}")
+            continue
+        files[url] = data
+        if url.endswith(".js"):
+            base = url.rsplit("/", 1)[0]
+            for relative in IMPORT.findall(data.decode()):
+                queue.append(os.path.normpath(f"{base}/{relative}"))
+    return files
+
+
+def main():
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--path", default="/present/")
+    parser.add_argument("--synthetic", type=int, default=0, metavar="ERAS")
+    args = parser.parse_args()
+    setup_django()
+    if args.synthetic:
+        add_synthetic(args.synthetic)
+    files = weigh(args.path)
+    total_raw = total_gz = 0
+    print(f"{'file':48} {'raw':>9} {'gzip':>9}")
+    for name, data in files.items():
+        packed = len(gzip.compress(data, compresslevel=9))
+        total_raw += len(data)
+        total_gz += packed
+        print(f"{name:48} {len(data):9,} {packed:9,}")
+    verdict = "within" if total_gz <= BUDGET else "OVER"
+    print(f"{'total':48} {total_raw:9,} {total_gz:9,}  ({verdict} the {BUDGET // 1024} KB budget)")
+    return 0 if total_gz <= BUDGET else 1
+
+
+if __name__ == "__main__":
+    sys.exit(main())

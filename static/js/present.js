@@ -1,0 +1,123 @@
+// The audience deck: one slide at a time on a 16:9 stage, following the speaker view.
+import {
+  applyTheme,
+  bindKeys,
+  bindSwipe,
+  clamp,
+  fitSlide,
+  openChannel,
+  openOverlay,
+  savedTheme,
+  showInAddress,
+  slideFromHash,
+  toggleFullscreen,
+  toggleTheme,
+  wireEnlarge,
+  wireOverlay,
+  wireOverview,
+} from "./deck-core.js";
+
+const deck = document.getElementById("deck");
+
+if (deck) {
+  applyTheme(savedTheme());
+  const slides = [...deck.querySelectorAll(".stage > .deck-slide")];
+  const count = slides.length;
+  const counter = deck.querySelector("[data-current]");
+  const bar = deck.querySelector(".progress-bar");
+  const announcer = deck.querySelector("[data-announcer]");
+  const toast = deck.querySelector(".toast");
+  const help = document.getElementById("help");
+  let current = 0;
+  let toastTimer = null;
+
+  const say = (text) => {
+    toast.textContent = text;
+    toast.hidden = false;
+    clearTimeout(toastTimer);
+    toastTimer = setTimeout(() => (toast.hidden = true), 5000);
+  };
+
+  const channel = openChannel(deck.dataset.channel, count, {
+    onGoto: (n) => go(n, { broadcast: false }),
+    current: () => current,
+  });
+
+  function go(n, { broadcast = true } = {}) {
+    const next = clamp(Number(n) || 1, count);
+    if (next === current) return;
+    slides[current - 1]?.classList.remove("is-current");
+    slides[current - 1]?.setAttribute("aria-hidden", "true");
+    current = next;
+    const slide = slides[current - 1];
+    slide.classList.add("is-current");
+    slide.removeAttribute("aria-hidden");
+    fitSlide(slide);
+    counter.textContent = String(current);
+    bar.style.transform = `scaleX(${count > 1 ? (current - 1) / (count - 1) : 1})`;
+    announcer.textContent = `Slide ${current} of ${count}: ${slide.dataset.title}`;
+    showInAddress(current);
+    document.title = `${current}/${count} ${slide.dataset.title} · historyweb`;
+    if (broadcast) channel.send(current);
+  }
+
+  function openSpeaker() {
+    const url = `${deck.dataset.speakerUrl}#/${current}`;
+    const speaker = window.open(url, "historyweb-speaker");
+    if (!speaker) say("The browser blocked the new tab: use the Speaker view button instead.");
+  }
+
+  const showOverview = wireOverview(document.getElementById("overview"), (n) => go(n));
+  wireOverlay(help, ["?"]);
+  wireEnlarge(deck, document.getElementById("enlarge"));
+
+  const actions = {
+    go: (n) => go(n),
+    next: () => go(current + 1),
+    prev: () => go(current - 1),
+    first: () => go(1),
+    last: () => go(count),
+    overview: () => showOverview(current),
+    help: () => openOverlay(help),
+    speaker: openSpeaker,
+    fullscreen: toggleFullscreen,
+    theme: () => say(`${toggleTheme() === "dark" ? "Dark" : "Light"} theme`),
+  };
+  bindKeys(actions, deck.querySelector(".jump"));
+  bindSwipe(deck.querySelector(".stage"), actions);
+
+  deck.querySelector(".controls").addEventListener("click", (event) => {
+    const control = event.target.closest("[data-action]");
+    if (!control) return;
+    if (control.dataset.action === "speaker") {
+      event.preventDefault();
+      openSpeaker();
+      return;
+    }
+    actions[control.dataset.action]?.();
+  });
+
+  // Controls fade out after a few seconds without the mouse; moving it brings them back.
+  let idleTimer = null;
+  const wake = () => {
+    deck.classList.remove("idle");
+    clearTimeout(idleTimer);
+    idleTimer = setTimeout(() => deck.classList.add("idle"), 3000);
+  };
+  for (const type of ["mousemove", "pointerdown", "touchstart"]) {
+    document.addEventListener(type, wake, { passive: true });
+  }
+  wake();
+
+  slides.forEach((slide) => slide.setAttribute("aria-hidden", "true"));
+  const start = slideFromHash(location.hash, count);
+  go(start || 1, { broadcast: false });
+  if (!start) channel.hello(); // opened without an address: join the other windows' slide
+  window.addEventListener("hashchange", () => {
+    const n = slideFromHash(location.hash, count);
+    if (n) go(n);
+  });
+  window.addEventListener("resize", () => fitSlide(slides[current - 1]));
+  // The first fit may run before the system fonts settle.
+  document.fonts?.ready.then(() => fitSlide(slides[current - 1]));
+}

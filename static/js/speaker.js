@@ -1,0 +1,214 @@
+// The speaker view: current and next slide, notes, timer, clock and the time budget per era.
+import {
+  applyTheme,
+  bindKeys,
+  clamp,
+  fitSlide,
+  openChannel,
+  openOverlay,
+  savedTheme,
+  showInAddress,
+  slideFromHash,
+  toggleFullscreen,
+  toggleTheme,
+  wireEnlarge,
+  wireOverlay,
+  wireOverview,
+} from "./deck-core.js";
+
+const root = document.getElementById("deck");
+
+function formatDuration(totalSeconds, round = Math.round) {
+  const sign = totalSeconds < 0 ? "-" : "";
+  const seconds = Math.abs(round(totalSeconds));
+  const h = Math.floor(seconds / 3600);
+  const m = Math.floor((seconds % 3600) / 60);
+  const s = String(seconds % 60).padStart(2, "0");
+  return h ? `${sign}${h}:${String(m).padStart(2, "0")}:${s}` : `${sign}${m}:${s}`;
+}
+
+/** Elapsed time that survives a reload of the speaker view (kept per deck). */
+function makeTimer(key) {
+  let state = { running: false, startedAt: 0, banked: 0 };
+  try {
+    const saved = JSON.parse(localStorage.getItem(key) || "null");
+    if (saved && typeof saved.banked === "number" && typeof saved.startedAt === "number") {
+      state = { running: saved.running === true, startedAt: saved.startedAt, banked: saved.banked };
+    }
+  } catch {
+    // A damaged or refused store starts the timer afresh.
+  }
+  const save = () => {
+    try {
+      localStorage.setItem(key, JSON.stringify(state));
+    } catch {
+      // Storage refused: the timer still runs for this page.
+    }
+  };
+  return {
+    get running() {
+      return state.running;
+    },
+    elapsedSeconds() {
+      const live = state.running ? Date.now() - state.startedAt : 0;
+      return Math.max(0, (state.banked + live) / 1000);
+    },
+    start() {
+      if (state.running) return;
+      state = { ...state, running: true, startedAt: Date.now() };
+      save();
+    },
+    pause() {
+      if (!state.running) return;
+      state = { running: false, startedAt: 0, banked: state.banked + Date.now() - state.startedAt };
+      save();
+    },
+    reset() {
+      state = { running: false, startedAt: 0, banked: 0 };
+      save();
+    },
+  };
+}
+
+if (root) {
+  applyTheme(savedTheme());
+  const store = root.querySelector(".slide-store");
+  const slides = [...store.querySelectorAll(":scope > .deck-slide")];
+  const notes = [...store.querySelectorAll(":scope > [data-notes]")];
+  const count = slides.length;
+  const panes = {
+    current: root.querySelector("[data-pane='current']"),
+    next: root.querySelector("[data-pane='next']"),
+    notes: root.querySelector("[data-pane='notes']"),
+  };
+  const counter = root.querySelector("[data-current]");
+  const announcer = root.querySelector("[data-announcer]");
+  const endNote = root.querySelector("[data-end]");
+  const budgetRows = [...root.querySelectorAll(".budget tbody tr")];
+  const pace = root.querySelector("[data-pace]");
+  const help = document.getElementById("help");
+  let current = 0;
+
+  const channel = openChannel(root.dataset.channel, count, {
+    onGoto: (n) => go(n, { broadcast: false }),
+    current: () => current,
+  });
+
+  function go(n, { broadcast = true } = {}) {
+    const next = clamp(Number(n) || 1, count);
+    if (next === current) return;
+    current = next;
+    // The current slide is the real element (moved, so a Run button keeps working);
+    // the next one is an inert copy.
+    store.prepend(...panes.current.children);
+    store.append(...panes.notes.children);
+    panes.current.append(slides[current - 1]);
+    panes.notes.append(notes[current - 1]);
+    const following = slides[current];
+    const copy = following?.cloneNode(true);
+    copy?.querySelectorAll("[id]").forEach((element) => element.removeAttribute("id"));
+    panes.next.replaceChildren(...(copy ? [copy] : []));
+    endNote.hidden = Boolean(following);
+    fitSlide(slides[current - 1]);
+    if (following) fitSlide(panes.next.firstElementChild);
+    counter.textContent = String(current);
+    announcer.textContent = `Slide ${current} of ${count}: ${slides[current - 1].dataset.title}`;
+    showInAddress(current);
+    document.title = `Speaker ${current}/${count} · historyweb`;
+    updateBudget();
+    if (broadcast) channel.send(current);
+  }
+
+  // ---- Timer, clock and pace ----
+  const timer = makeTimer(`historyweb-timer:${root.dataset.channel}`);
+  const elapsedOut = root.querySelector("[data-elapsed]");
+  const toggle = root.querySelector("[data-timer='toggle']");
+  const clock = root.querySelector("[data-clock]");
+  const clockFormat = new Intl.DateTimeFormat(undefined, { hour: "2-digit", minute: "2-digit" });
+
+  for (const cell of root.querySelectorAll("[data-duration]")) {
+    cell.textContent = formatDuration(Number(cell.dataset.duration));
+  }
+
+  function updateBudget() {
+    if (!budgetRows.length) return;
+    const elapsed = timer.elapsedSeconds();
+    let planned = null;
+    for (const row of budgetRows) {
+      const first = Number(row.dataset.first);
+      const last = Number(row.dataset.last);
+      const start = Number(row.dataset.start);
+      const budget = Number(row.dataset.budget);
+      const here = current >= first && current <= last;
+      row.classList.toggle("is-current", here);
+      if (here) {
+        row.setAttribute("aria-current", "true");
+        planned = start + (budget * (current - first)) / (last - first + 1);
+      } else {
+        row.removeAttribute("aria-current");
+      }
+      row.classList.toggle("is-over", current <= last && elapsed > start + budget);
+    }
+    if (pace && planned !== null && !timer.running && !elapsed) {
+      pace.textContent = `Plan for this slide: ${formatDuration(planned)} · start the timer`;
+      pace.classList.remove("behind", "ahead");
+    } else if (pace && planned !== null) {
+      const drift = elapsed - planned;
+      const words =
+        Math.abs(drift) < 15
+          ? "on time"
+          : drift > 0
+            ? `${formatDuration(drift)} behind`
+            : `${formatDuration(-drift)} ahead`;
+      pace.textContent = `Plan for this slide: ${formatDuration(planned)} · ${words}`;
+      pace.classList.toggle("behind", drift >= 15);
+      pace.classList.toggle("ahead", drift <= -15);
+    }
+  }
+
+  function tick() {
+    elapsedOut.textContent = formatDuration(timer.elapsedSeconds(), Math.floor);
+    toggle.textContent = timer.running ? "Pause" : timer.elapsedSeconds() ? "Resume" : "Start";
+    clock.textContent = clockFormat.format(new Date());
+    updateBudget();
+  }
+  root.querySelector(".speaker-timer").addEventListener("click", (event) => {
+    const action = event.target.closest("[data-timer]")?.dataset.timer;
+    if (action === "toggle") timer.running ? timer.pause() : timer.start();
+    if (action === "reset") timer.reset();
+    tick();
+  });
+  setInterval(tick, 250);
+
+  // ---- Keys and overlays, as in the audience window ----
+  const showOverview = wireOverview(document.getElementById("overview"), (n) => go(n));
+  wireOverlay(help, ["?"]);
+  wireEnlarge(root, document.getElementById("enlarge"));
+  const actions = {
+    go: (n) => go(n),
+    next: () => go(current + 1),
+    prev: () => go(current - 1),
+    first: () => go(1),
+    last: () => go(count),
+    overview: () => showOverview(current),
+    help: () => openOverlay(help),
+    speaker: () => {}, // already here
+    fullscreen: toggleFullscreen,
+    theme: toggleTheme,
+  };
+  bindKeys(actions, root.querySelector(".jump"));
+  root.querySelector("[data-action='help']").addEventListener("click", actions.help);
+
+  const start = slideFromHash(location.hash, count);
+  go(start || 1, { broadcast: false });
+  if (!start) channel.hello();
+  tick();
+  window.addEventListener("hashchange", () => {
+    const n = slideFromHash(location.hash, count);
+    if (n) go(n);
+  });
+  window.addEventListener("resize", () => {
+    fitSlide(slides[current - 1]);
+    if (panes.next.firstElementChild) fitSlide(panes.next.firstElementChild);
+  });
+}

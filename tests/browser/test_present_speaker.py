@@ -1,0 +1,150 @@
+"""The speaker view: follows the audience window and leads it, notes, timer, time budget."""
+
+import pytest
+
+from .decks import make_deck, make_deck_talk
+
+pytestmark = pytest.mark.django_db(transaction=True)
+
+
+def shown(page, selector=".stage .deck-slide.is-current"):
+    return int(page.locator(selector).get_attribute("data-number"))
+
+
+def speaker_slide(page):
+    return int(page.locator("[data-pane='current'] .deck-slide").get_attribute("data-number"))
+
+
+def wait_for_counter(page, n):
+    page.wait_for_function(
+        f"document.querySelector('[data-current]').textContent === '{n}'", timeout=5000
+    )
+
+
+def test_s_opens_the_speaker_view_in_a_new_tab_on_the_same_slide(live_server, context):
+    make_deck()
+    audience = context.new_page()
+    audience.goto(f"{live_server.url}/present/#/3")
+    audience.wait_for_selector(".deck-slide.is-current")
+    with context.expect_page() as new_page:
+        audience.keyboard.press("s")
+    speaker = new_page.value
+    speaker.wait_for_selector("[data-pane='current'] .deck-slide")
+    assert speaker.url == f"{live_server.url}/present/speaker/#/3"
+    assert speaker_slide(speaker) == 3
+
+
+def test_speaker_and_audience_follow_each_other(live_server, context):
+    """Two windows on one deck: each follows the other, both ways, through BroadcastChannel."""
+    make_deck()
+    audience = context.new_page()
+    audience.goto(f"{live_server.url}/present/")
+    audience.wait_for_selector(".deck-slide.is-current")
+    speaker = context.new_page()
+    speaker.goto(f"{live_server.url}/present/speaker/")
+    speaker.wait_for_selector("[data-pane='current'] .deck-slide")
+
+    audience.keyboard.press("ArrowRight")
+    wait_for_counter(speaker, 2)
+    assert speaker_slide(speaker) == 2
+    assert "NCSA HTTPd" in speaker.locator("[data-pane='notes']").inner_text()
+    assert speaker.locator("[data-pane='next'] h2").inner_text() == "A CGI script"
+    assert speaker.evaluate("location.hash") == "#/2"
+
+    speaker.keyboard.press("ArrowRight")
+    speaker.keyboard.press("ArrowRight")
+    wait_for_counter(audience, 4)
+    assert shown(audience) == 4
+    assert audience.evaluate("location.hash") == "#/4"
+    assert speaker.locator("[data-pane='next'] h2").inner_text() == "A long application"
+
+    speaker.keyboard.type("6")
+    speaker.keyboard.press("Enter")
+    wait_for_counter(audience, 6)
+    assert speaker.locator("[data-end]").is_visible()  # nothing after the last slide
+    assert speaker.locator("[data-pane='next'] .deck-slide").count() == 0
+
+
+def test_a_speaker_view_opened_without_an_address_joins_the_audience(live_server, context):
+    make_deck()
+    audience = context.new_page()
+    audience.goto(f"{live_server.url}/present/#/5")
+    audience.wait_for_selector(".deck-slide.is-current")
+    speaker = context.new_page()
+    speaker.goto(f"{live_server.url}/present/speaker/")
+    wait_for_counter(speaker, 5)
+
+
+def test_bad_messages_are_ignored(live_server, context):
+    """Only {type: 'goto', slide: whole number in range} moves a window; nothing becomes HTML."""
+    make_deck()
+    audience = context.new_page()
+    audience.goto(f"{live_server.url}/present/#/2")
+    audience.wait_for_selector(".deck-slide.is-current")
+    intruder = context.new_page()
+    intruder.goto(f"{live_server.url}/present/print/")
+    intruder.evaluate(
+        """() => {
+        const channel = new BroadcastChannel('historyweb-deck:/present/');
+        for (const message of [
+            {type: 'goto', slide: 99}, {type: 'goto', slide: 0}, {type: 'goto', slide: '3'},
+            {type: 'goto', slide: 2.5},
+            {type: 'html', slide: 3, html: '<img src=x onerror=boom()>'},
+            '<b>3</b>', null, 3,
+        ]) channel.postMessage(message);
+        channel.postMessage({type: 'goto', slide: 4});
+    }"""
+    )
+    wait_for_counter(audience, 4)
+    assert audience.locator("img").count() == 0
+    # A different deck's channel does not move this one.
+    intruder.evaluate(
+        "new BroadcastChannel('historyweb-deck:/present/wsgi/').postMessage({type:'goto',slide:1})"
+    )
+    audience.wait_for_timeout(300)
+    assert shown(audience) == 4
+
+
+def test_timer_starts_pauses_resets_and_clock_shows(live_server, page):
+    make_deck()
+    page.clock.install()
+    page.goto(f"{live_server.url}/present/speaker/")
+    page.wait_for_selector("[data-pane='current'] .deck-slide")
+    elapsed = page.locator("[data-elapsed]")
+    assert elapsed.inner_text() == "0:00"
+    assert page.locator("[data-clock]").inner_text() != "--:--"
+    page.get_by_role("button", name="Start").click()
+    page.clock.run_for(65_500)
+    assert elapsed.inner_text() == "1:05"
+    page.get_by_role("button", name="Pause").click()
+    page.clock.run_for(30_000)
+    assert elapsed.inner_text() == "1:05"
+    page.reload()  # a reload mid-talk keeps the time
+    page.wait_for_selector("[data-pane='current'] .deck-slide")
+    assert elapsed.inner_text() == "1:05"
+    page.get_by_role("button", name="Resume").click()
+    page.clock.run_for(5_000)
+    assert elapsed.inner_text() == "1:10"
+    page.get_by_role("button", name="Reset").click()
+    assert elapsed.inner_text() == "0:00"
+
+
+def test_talk_speaker_view_shows_the_time_budget_per_era(live_server, page):
+    """Six minutes over six slides, three per era: three minutes each, against elapsed time."""
+    make_deck_talk()
+    page.clock.install()
+    page.goto(f"{live_server.url}/talks/short/present/speaker/#/4")
+    page.wait_for_selector("[data-pane='current'] .deck-slide")
+    rows = page.locator(".budget tbody tr")
+    assert rows.count() == 2
+    assert rows.nth(0).inner_text().split("\t") == ["CGI", "1–3", "3:00", "3:00"]
+    assert rows.nth(1).inner_text().split("\t") == ["WSGI", "4–6", "3:00", "6:00"]
+    assert rows.nth(1).get_attribute("aria-current") == "true"
+    pace = page.locator("[data-pace]")
+    assert pace.inner_text() == "Plan for this slide: 3:00 · start the timer"
+    page.get_by_role("button", name="Start").click()
+    page.clock.run_for(240_000)
+    assert pace.inner_text() == "Plan for this slide: 3:00 · 1:00 behind"
+    page.keyboard.press("End")
+    page.clock.run_for(2_000)
+    assert pace.inner_text() == "Plan for this slide: 5:00 · 0:58 ahead"

@@ -1,0 +1,185 @@
+"""Fixture integrity: the history in fixtures/ loads, renders and follows the content rules.
+
+Written against whatever eras are in fixtures/eras/, so it holds on a branch with a few
+eras and on main with all of them. Each check names the era and the rule it breaks.
+"""
+
+import json
+import re
+from pathlib import Path
+
+import pytest
+from django.conf import settings
+from django.core.management import call_command
+from django.utils import timezone
+from django.utils.html import escape
+
+from timeline.models import FIRST_YEAR, CodeSample, Era, Talk
+
+ERA_FILES = sorted((Path(settings.HISTORY_FIXTURES_DIR) / "eras").glob("*.json"))
+SLUGS = [path.stem for path in ERA_FILES]
+
+# A date note that mentions the talk must say where the record comes from.
+TALK = re.compile(r"\btalk\b", re.IGNORECASE)
+SOURCE = re.compile(
+    r"\b(RFC|PEP|CHANGES|NEWS|HISTORY|changelog|release\w*|announce\w*|python-announce|"
+    r"history|repository|documentation|docs|website|site|mailing list|paper|specification|"
+    r"notes|README|W3C|IETF|proposal)\b",
+    re.IGNORECASE,
+)
+EVOLUTION_REQUEST = "GET /hello?name=Ada HTTP/1.1"
+WEB_RUNTIMES = {CodeSample.Runtime.CGI, CodeSample.Runtime.WSGI, CodeSample.Runtime.ASGI}
+MAX_SLIDE_LINES = 20  # a slide must fit a 16:9 screen; this catches pasted essays
+
+
+def _records(path):
+    return json.loads(path.read_text(encoding="utf-8"))
+
+
+def _era_records(records):
+    return [r for r in records if r["model"] == "timeline.era"]
+
+
+@pytest.fixture(scope="module")
+def history(django_db_setup, django_db_blocker):
+    """The whole history, loaded once for this module and removed afterwards."""
+    with django_db_blocker.unblock():
+        call_command("load_history", verbosity=0)
+    yield
+    with django_db_blocker.unblock():
+        Era.objects.all().delete()  # cascades to slides, samples, references, talk items
+        Talk.objects.all().delete()
+
+
+def test_there_are_era_fixtures():
+    assert ERA_FILES, "fixtures/eras/ holds no era file"
+
+
+@pytest.mark.parametrize("path", ERA_FILES, ids=SLUGS)
+def test_each_file_holds_one_era_named_like_the_file(path):
+    records = _records(path)
+    eras = _era_records(records)
+    assert len(eras) == 1, f"{path.name}: expected exactly one timeline.era record"
+    slug = eras[0]["fields"]["slug"]
+    assert slug == path.stem, f"{path.name}: the era's slug is {slug!r}"
+    strays = [
+        r["model"] for r in records if r["model"] != "timeline.era" and r["fields"]["era"] != [slug]
+    ]
+    assert not strays, f"{path.name}: records belonging to another era: {strays}"
+
+
+def test_slugs_are_unique_across_files():
+    slugs = [_era_records(_records(path))[0]["fields"]["slug"] for path in ERA_FILES]
+    duplicates = sorted({slug for slug in slugs if slugs.count(slug) > 1})
+    assert not duplicates, f"slugs used by more than one file: {duplicates}"
+
+
+def test_related_links_point_at_known_eras_and_are_listed_on_one_side():
+    related = {
+        path.stem: [pair[0] for pair in _era_records(_records(path))[0]["fields"]["related"]]
+        for path in ERA_FILES
+    }
+    problems = []
+    for slug, targets in related.items():
+        for target in targets:
+            if target not in related:
+                problems.append(f"{slug} → {target}: no such era")
+            elif target == slug:
+                problems.append(f"{slug} lists itself")
+            elif slug in related[target]:
+                problems.append(f"{slug} ↔ {target}: listed on both sides (list it once)")
+        if len(targets) != len(set(targets)):
+            problems.append(f"{slug}: a related era is listed twice")
+    assert not problems, "\n".join(problems)
+
+
+@pytest.mark.django_db
+@pytest.mark.usefixtures("history")
+def test_every_fixture_era_was_loaded():
+    assert sorted(Era.objects.values_list("slug", flat=True)) == sorted(SLUGS)
+
+
+@pytest.mark.django_db
+@pytest.mark.usefixtures("history")
+@pytest.mark.parametrize("slug", SLUGS)
+def test_era_follows_the_content_rules(slug):
+    era = Era.objects.prefetch_related("slides", "samples", "references").get(slug=slug)
+    problems = []
+
+    if not FIRST_YEAR <= era.year <= timezone.now().year:
+        problems.append(f"year {era.year} is out of range")
+    if era.date and era.date.year != era.year:
+        problems.append(f"date {era.date} is not in year {era.year}")
+    if not era.published:
+        problems.append("not published")
+    if not era.summary.strip() or not era.body_html.strip():
+        problems.append("summary or rendered body is empty")
+    if TALK.search(era.date_note) and not SOURCE.search(era.date_note):
+        problems.append(f"date note mentions the talk but names no source: {era.date_note!r}")
+
+    slides = sorted(era.slides.all(), key=lambda s: s.order)
+    if len(slides) < 3:
+        problems.append(f"{len(slides)} slides, at least 3 expected")
+    if [s.order for s in slides] != list(range(1, len(slides) + 1)):
+        problems.append(f"slide orders {[s.order for s in slides]} are not 1..N")
+    for slide in slides:
+        if not slide.body_html.strip():
+            problems.append(f"slide {slide.order} has no rendered body")
+        if not slide.notes.strip() or not slide.notes_html.strip():
+            problems.append(f"slide {slide.order} has no speaker notes")
+        if len(slide.body.strip().splitlines()) > MAX_SLIDE_LINES:
+            problems.append(f"slide {slide.order} is longer than {MAX_SLIDE_LINES} lines")
+
+    samples = list(era.samples.all())
+    if not samples:
+        problems.append("no code sample")
+    for sample in samples:
+        if not sample.highlighted_html.strip():
+            problems.append(f"sample {sample.order} is not highlighted")
+        if sample.historical and sample.runtime != CodeSample.Runtime.NONE:
+            problems.append(f"sample {sample.order} is historical but runnable")
+        if sample.runnable and sample.runtime in WEB_RUNTIMES and not sample.request.strip():
+            problems.append(f"sample {sample.order} runs as {sample.runtime} but has no request")
+    evolution = [s for s in samples if s.evolution]
+    if len(evolution) > 1:
+        problems.append(f"{len(evolution)} evolution samples, at most one expected")
+    # A historical hello app is shown as written then; every other one must run the same request.
+    for sample in evolution:
+        if sample.historical:
+            continue
+        if not sample.runnable or not sample.request.startswith(EVOLUTION_REQUEST):
+            problems.append(f"evolution sample {sample.order} must run {EVOLUTION_REQUEST}")
+
+    references = list(era.references.all())
+    if len(references) < 2:
+        problems.append(f"{len(references)} references, at least 2 expected")
+    problems += [
+        f"reference is not https: {r.url}" for r in references if not r.url.startswith("https://")
+    ]
+
+    assert not problems, f"{slug}:\n" + "\n".join(problems)
+
+
+@pytest.mark.django_db
+@pytest.mark.usefixtures("history")
+def test_timeline_lists_every_era_in_date_order(client):
+    html = client.get("/").content.decode()
+    listed = re.findall(r'class="era-link" href="([^"]+)"', html)
+    expected = [era.get_absolute_url() for era in Era.objects.published().chronological()]
+    assert len(expected) == len(SLUGS)
+    assert listed == expected
+
+
+@pytest.mark.django_db
+@pytest.mark.usefixtures("history")
+@pytest.mark.parametrize("slug", SLUGS)
+def test_era_page_renders_its_slides_and_sources(client, slug):
+    era = Era.objects.get(slug=slug)
+    response = client.get(era.get_absolute_url())
+    assert response.status_code == 200
+    html = response.content.decode()
+    assert f"<title>{escape(era.title)} ({era.year}) · historyweb</title>" in html
+    for slide in era.slides.all():
+        assert f'id="slide-{slide.order}"' in html, f"slide {slide.order} missing"
+    for reference in era.references.all():
+        assert f'href="{escape(reference.url)}"' in html, f"reference {reference.url} missing"

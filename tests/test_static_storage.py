@@ -1,0 +1,24 @@
+import re
+
+from django.core.management import call_command
+from django.test import override_settings
+
+
+def test_production_storage_hashes_the_deck_modules_imports(tmp_path, settings):
+    """present.<hash>.js must import deck-core.<hash>.js, the file its modulepreload names."""
+    storages = {
+        **settings.STORAGES,
+        "staticfiles": {"BACKEND": "historyweb.storage.StaticFilesStorage"},
+    }
+    with override_settings(STATIC_ROOT=tmp_path, STORAGES=storages):
+        call_command("collectstatic", interactive=False, verbosity=0)
+    for entry in ["present", "speaker", "print-deck"]:
+        (hashed,) = [
+            p
+            for p in (tmp_path / "js").glob(f"{entry}.*.js")
+            if re.fullmatch(r"[0-9a-f]{12}", p.suffixes[0][1:])
+        ]
+        imports = re.findall(r'from "\./([^"]+)"', hashed.read_text())
+        assert imports and all(
+            re.fullmatch(r"deck-core\.[0-9a-f]{12}\.js", name) for name in imports
+        )

@@ -1,0 +1,81 @@
+"""The presenter: audience deck, speaker view and print view for three kinds of deck.
+
+A deck is the full history, one era, or a named talk. Every deck is served in three modes
+from the same slide list, and the pages carry no per-user data (no CSRF token, no session),
+so a proxy may cache them whole. Staff previews of unpublished eras are never cached.
+"""
+
+from django.db.models import Count, Prefetch, Q
+from django.shortcuts import get_object_or_404, render
+from django.urls import reverse
+from django.views.decorators.cache import patch_cache_control
+
+from ..models import Era, Talk, TalkEra
+from ..presenter import build_deck, deck_eras
+
+MODES = {
+    "audience": "timeline/present/deck.html",
+    "speaker": "timeline/present/speaker.html",
+    "print": "timeline/present/print.html",
+}
+
+
+def present(request, mode="audience"):
+    """The full history: every era the visitor may see, in chronological order."""
+    eras = deck_eras(Era.objects.visible_to(request.user).chronological())
+    deck = build_deck("A short history of Python web frameworks", eras)
+    return _render_deck(request, deck, mode, "timeline:present", {})
+
+
+def present_era(request, slug, mode="audience"):
+    era = get_object_or_404(deck_eras(Era.objects.visible_to(request.user)), slug=slug)
+    deck = build_deck(f"{era.title} ({era.year})", [era])
+    return _render_deck(
+        request, deck, mode, "timeline:present-era", {"slug": slug}, private=not era.published
+    )
+
+
+def present_talk(request, slug, mode="audience"):
+    talk = get_object_or_404(Talk, slug=slug)
+    eras = deck_eras(
+        Era.objects.visible_to(request.user)
+        .filter(talk_items__talk=talk)
+        .order_by("talk_items__order")
+    )
+    deck = build_deck(talk.title, eras, duration_minutes=talk.duration_minutes)
+    return _render_deck(request, deck, mode, "timeline:talk-present", {"slug": slug}, talk=talk)
+
+
+def talk_list(request):
+    """Every talk with its eras in order and its length."""
+    visible = Era.objects.visible_to(request.user)
+    items = (
+        TalkEra.objects.filter(era__in=visible)
+        .select_related("era")
+        .only("talk_id", "order", "era__slug", "era__title", "era__year")
+        .order_by("order")
+    )
+    talks = Talk.objects.annotate(
+        era_total=Count("items", filter=Q(items__era__in=visible))
+    ).prefetch_related(Prefetch("items", queryset=items, to_attr="visible_items"))
+    response = render(request, "timeline/talk_list.html", {"talks": talks})
+    if request.user.is_staff:
+        patch_cache_control(response, private=True, no_store=True)
+    return response
+
+
+def _render_deck(request, deck, mode, url_name, kwargs, private=False, talk=None):
+    urls = {
+        "audience": reverse(url_name, kwargs=kwargs),
+        "speaker": reverse(f"{url_name}-speaker", kwargs=kwargs),
+        "print": reverse(f"{url_name}-print", kwargs=kwargs),
+    }
+    notes = mode == "print" and request.GET.get("notes") == "1"
+    response = render(
+        request,
+        MODES[mode],
+        {"deck": deck, "mode": mode, "urls": urls, "talk": talk, "with_notes": notes},
+    )
+    if private or request.user.is_staff:
+        patch_cache_control(response, private=True, no_store=True)
+    return response
