@@ -142,7 +142,7 @@
   }
 
   function responseView(result) {
-    var panel = el("div", "run-response");
+    var panel = el("div", "run-response run-output");
     panel.appendChild(el("p", "run-status", "HTTP/1.1 " + result.status));
     if (result.headers && result.headers.length) {
       var table = el("table", "run-headers");
