@@ -22,3 +22,54 @@ def _fresh_cache():
     yield
     cache.clear()
     page_cache.memory.clear()
+
+
+# -- runnable samples (timeline/runner) ------------------------------------------------------------
+
+
+def sandbox_processes():
+    """Processes a run could have left: bwrap children of this process, or any process running
+    as one of the sandbox's uids (used when the tests run as root)."""
+    import os
+    from pathlib import Path
+
+    found = []
+    for proc in Path("/proc").iterdir():
+        if not proc.name.isdigit():
+            continue
+        try:
+            status = (proc / "status").read_text()
+        except OSError:
+            continue
+        fields = dict(line.split(":\t", 1) for line in status.splitlines() if ":\t" in line)
+        uid = int(fields.get("Uid", "0").split()[0])
+        child_bwrap = fields.get("PPid", "").strip() == str(os.getpid()) and (
+            fields.get("Name", "").strip() == "bwrap"
+        )
+        if child_bwrap or 61000 <= uid < 61100:
+            found.append(f"{proc.name} {fields.get('Name', '').strip()} uid={uid}")
+    return found
+
+
+@pytest.fixture
+def sandbox(settings, tmp_path):
+    """Settings for real sandbox runs. Skips locally without bubblewrap; under CI a missing
+    bwrap fails, because CI must prove the sandbox. Checks that no process outlives the test."""
+    import os
+    import shutil
+
+    if not shutil.which("bwrap"):
+        message = "bubblewrap (bwrap) is not installed: apt-get install bubblewrap"
+        if os.environ.get("CI"):
+            pytest.fail(message + "; CI must run the sandbox tests.")
+        pytest.skip(message)
+    from django.core.cache import cache
+
+    cache.clear()  # results and rate counts from other tests must not leak in
+    settings.RUNNER_STATE_DIR = str(tmp_path / "runner")
+    settings.RUNNER_BWRAP = "bwrap"
+    settings.RUNNER_TIMEOUT = 2  # the hostile cases behave the same with 2 s as with 5 s
+    settings.RUNNER_SLOT_WAIT = 5
+    yield settings
+    leftovers = sandbox_processes()
+    assert not leftovers, f"processes left behind by a run: {leftovers}"

@@ -1,3 +1,5 @@
+import re
+
 import pytest
 from django.urls import reverse
 
@@ -106,11 +108,14 @@ def test_nav_links_to_the_page(client):
 
 
 def test_page_works_without_javascript(client):
-    """Everything is in the HTML: no script is needed to read the comparison."""
-    make_sample(make_era(), title="Hello", evolution=True)
+    """Everything is in the HTML: the only script is the external, deferred Run enhancement,
+    and each sample still links to its no-JavaScript run page."""
+    sample = make_sample(make_era(), title="Hello", evolution=True, runtime="wsgi")
     html = client.get(URL).content.decode()
-    assert "<script" not in html
+    scripts = re.findall(r"<script[^>]*>", html)
+    assert scripts and all(" src=" in tag and " defer" in tag for tag in scripts)
     assert " style=" not in html
+    assert reverse("timeline:sample-run", args=[sample.pk]) in html
 
 
 @pytest.mark.parametrize("count", [2, 8])

@@ -1,8 +1,35 @@
-from django.contrib import admin
+from django.contrib import admin, messages
 from django.db import models
 from django.db.models import Count
 
 from .models import CodeSample, Era, Reference, Slide, Talk, TalkEra
+
+
+def record_outputs(modeladmin, request, samples):
+    """Run each runnable sample in the sandbox and store what it printed as expected_output."""
+    from .runner import record
+    from .runner.sandbox import SandboxUnavailable
+
+    saved, problems = 0, []
+    for sample in samples:
+        if not sample.runnable:
+            continue
+        try:
+            result, stored = record.record(sample)
+        except SandboxUnavailable as exc:
+            modeladmin.message_user(request, str(exc), messages.ERROR)
+            return
+        if stored:
+            saved += 1
+            if not result.ok:
+                problems.append(
+                    f"{sample}: recorded, but it failed: {result.error.splitlines()[-1]}"
+                )
+        else:
+            problems.append(f"{sample}: not recorded: {result.error.splitlines()[0]}")
+    modeladmin.message_user(request, f"Recorded the output of {saved} sample(s).", messages.SUCCESS)
+    for problem in problems:
+        modeladmin.message_user(request, problem, messages.WARNING)
 
 
 class MarkdownPreviewMedia:
@@ -48,6 +75,7 @@ class EraAdmin(MarkdownPreviewMedia, admin.ModelAdmin):
     prepopulated_fields = {"slug": ["title"]}
     filter_horizontal = ["related"]
     inlines = [SlideInline, CodeSampleInline, ReferenceInline]
+    actions = ["run_and_record"]
     view_on_site = True
     fieldsets = [
         (None, {"fields": ["title", "slug", "kind", "summary", "published"]}),
@@ -61,6 +89,11 @@ class EraAdmin(MarkdownPreviewMedia, admin.ModelAdmin):
     @admin.display(description="Slides", ordering="slide_total")
     def slide_count(self, obj):
         return obj.slide_total
+
+    @admin.action(description="Run and record output of their samples")
+    def run_and_record(self, request, queryset):
+        samples = CodeSample.objects.filter(era__in=queryset).select_related("era")
+        record_outputs(self, request, samples.order_by("era", "order"))
 
 
 @admin.register(Slide)
@@ -92,6 +125,11 @@ class CodeSampleAdmin(admin.ModelAdmin):
         "request",
         "expected_output",
     ]
+    actions = ["run_and_record"]
+
+    @admin.action(description="Run and record output")
+    def run_and_record(self, request, queryset):
+        record_outputs(self, request, queryset.select_related("era"))
 
     def formfield_for_foreignkey(self, db_field, request, **kwargs):
         if db_field.name == "slide":

@@ -1,43 +1,29 @@
 from django.urls import path
 
-from .views import eras, evolution, present, preview
+from .views import eras, evolution, present, preview, run
 
 app_name = "timeline"
+
+
+def deck_routes(prefix, view, name):
+    """A deck and, under it, its speaker view and its print view."""
+    return [
+        path(prefix, view, name=name),
+        path(f"{prefix}speaker/", view, {"mode": "speaker"}, name=f"{name}-speaker"),
+        path(f"{prefix}print/", view, {"mode": "print"}, name=f"{name}-print"),
+    ]
+
 
 urlpatterns = [
     path("", eras.timeline, name="timeline"),
     path("eras/<slug:slug>/", eras.era_detail, name="era"),
     path("evolution/", evolution.evolution, name="evolution"),
     path("preview/markdown/", preview.markdown_preview, name="markdown-preview"),
-    # Presenter: the speaker/ and print/ routes come before <slug>, so no era may use those slugs.
-    path("present/", present.present, name="present"),
-    path("present/speaker/", present.present, {"mode": "speaker"}, name="present-speaker"),
-    path("present/print/", present.present, {"mode": "print"}, name="present-print"),
-    path("present/<slug:slug>/", present.present_era, name="present-era"),
-    path(
-        "present/<slug:slug>/speaker/",
-        present.present_era,
-        {"mode": "speaker"},
-        name="present-era-speaker",
-    ),
-    path(
-        "present/<slug:slug>/print/",
-        present.present_era,
-        {"mode": "print"},
-        name="present-era-print",
-    ),
+    path("samples/<int:pk>/run/", run.sample_run, name="sample-run"),
+    path("samples/csrf/", run.sample_csrf, name="sample-csrf"),
+    # The full deck's speaker/ and print/ come before <slug>, so no era may use those slugs.
+    *deck_routes("present/", present.present, "present"),
+    *deck_routes("present/<slug:slug>/", present.present_era, "present-era"),
     path("talks/", present.talk_list, name="talks"),
-    path("talks/<slug:slug>/present/", present.present_talk, name="talk-present"),
-    path(
-        "talks/<slug:slug>/present/speaker/",
-        present.present_talk,
-        {"mode": "speaker"},
-        name="talk-present-speaker",
-    ),
-    path(
-        "talks/<slug:slug>/present/print/",
-        present.present_talk,
-        {"mode": "print"},
-        name="talk-present-print",
-    ),
+    *deck_routes("talks/<slug:slug>/present/", present.present_talk, "talk-present"),
 ]

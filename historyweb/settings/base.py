@@ -162,3 +162,9 @@ LOGGING = {
     "handlers": {"console": {"class": "logging.StreamHandler"}},
     "root": {"handlers": ["console"], "level": os.environ.get("DJANGO_LOG_LEVEL", "INFO")},
 }
+
+# Runnable samples (timeline/runner): each run is a bubblewrap sandbox. timeline/runner/config.py
+# lists every RUNNER_* knob and its default. bwrap is found on PATH; without it runs fail closed.
+RUNNER_TIMEOUT = float(os.environ.get("RUNNER_TIMEOUT", "5"))
+RUNNER_RATE_LIMIT = int(os.environ.get("RUNNER_RATE_LIMIT", "10"))  # edited runs per client…
+RUNNER_RATE_WINDOW = 60  # …per this many seconds

@@ -1,13 +1,12 @@
-"""Run inside a slide: the runner branch provides the button; the lead enables this on merge."""
+"""Run inside a slide of the deck."""
 
 import pytest
 
 from ..factories import make_era, make_sample, make_slide
 
-pytestmark = pytest.mark.django_db(transaction=True)
+pytestmark = [pytest.mark.django_db(transaction=True), pytest.mark.usefixtures("sandbox")]
 
 
-@pytest.mark.skip(reason="needs the runner branch; the lead enables it on merge")
 def test_run_button_inside_a_slide_shows_the_response(live_server, page):
     era = make_era(slug="wsgi", title="WSGI", year=2003)
     slide = make_slide(era, order=1, title="Hello WSGI")

@@ -1,0 +1,97 @@
+"""Click Run on an era page and see the response; edit, run again, reset."""
+
+import pytest
+
+from ..factories import make_era, make_sample, make_slide
+
+pytestmark = [pytest.mark.django_db(transaction=True), pytest.mark.usefixtures("sandbox")]
+
+WSGI = (
+    "def application(environ, start_response):\n"
+    "    start_response('200 OK', [('Content-Type', 'text/plain')])\n"
+    "    return [b'Hello, ' + environ['QUERY_STRING'].encode()]\n"
+)
+
+
+@pytest.fixture
+def era():
+    era = make_era(slug="wsgi", title="WSGI", year=2003)
+    slide = make_slide(era, order=1, title="The callable")
+    make_sample(
+        era,
+        slide=slide,
+        runtime="wsgi",
+        code=WSGI,
+        request="GET /?Ada HTTP/1.1\nHost: localhost\n\n",
+        title="Hello WSGI",
+        expected_output="HTTP/1.1 200 OK\nContent-Type: text/plain\n\nHello, Ada",
+    )
+    return era
+
+
+def test_run_edit_and_reset(live_server, page, era):
+    page.goto(live_server.url + era.get_absolute_url())
+    figure = page.locator("figure.sample[data-sample]")
+    assert page.context.cookies() == []  # the page itself sets no cookie
+    figure.get_by_role("button", name="Run").click()
+    result = figure.locator(".run-result")
+    result.locator(".run-status").wait_for()
+    assert result.locator(".run-status").inner_text() == "HTTP/1.1 200 OK"
+    assert result.locator(".run-body").inner_text() == "Hello, Ada"
+    assert "text/plain" in result.locator(".run-headers").inner_text()
+    assert " ms" in result.locator(".run-meta").inner_text()
+    result.get_by_role("tab", name="environ").click()
+    assert "QUERY_STRING" in result.locator(".run-environ").inner_text()
+
+    figure.get_by_role("button", name="Edit").click()
+    editor = figure.get_by_label("Code")
+    assert editor.is_visible()
+    assert not figure.locator(".sample-code").is_visible()
+    editor.fill(WSGI.replace("b'Hello, '", "b'Goodbye, '"))
+    figure.get_by_label("Request").fill("GET /?Grace HTTP/1.1\n\n")
+    figure.get_by_role("button", name="Run").click()
+    page.wait_for_function(
+        "document.querySelector('.run-body') && "
+        "document.querySelector('.run-body').textContent === 'Goodbye, Grace'"
+    )
+
+    figure.get_by_role("button", name="Reset").click()
+    assert not editor.is_visible()
+    assert figure.locator(".sample-code").is_visible()
+    assert not result.is_visible()
+    assert editor.input_value() == WSGI
+    figure.get_by_role("button", name="Run").click()
+    page.wait_for_function(
+        "document.querySelector('.run-body') && "
+        "document.querySelector('.run-body').textContent === 'Hello, Ada'"
+    )
+
+
+def test_recorded_output_is_shown_when_the_sandbox_is_missing(live_server, page, era, settings):
+    settings.RUNNER_BWRAP = "/nonexistent/bwrap"
+    page.goto(live_server.url + era.get_absolute_url())
+    figure = page.locator("figure.sample[data-sample]")
+    figure.get_by_role("button", name="Run").click()
+    figure.locator(".run-recorded").wait_for()
+    assert "bubblewrap" in figure.locator(".run-error").inner_text()
+    assert figure.locator(".run-recorded").inner_text().endswith("Hello, Ada")
+
+
+def test_keys_in_the_editor_and_tabs_stay_there(live_server, page, era):
+    """Inside the deck, arrow keys move slides; typing in a sample must not."""
+    page.goto(live_server.url + era.get_absolute_url())
+    page.evaluate(
+        "window.seenKeys = [];"
+        "document.addEventListener('keydown', e => window.seenKeys.push(e.key));"
+    )
+    figure = page.locator("figure.sample[data-sample]")
+    figure.get_by_role("button", name="Edit").click()
+    figure.get_by_label("Code").press("ArrowLeft")
+    figure.get_by_label("Code").press("ArrowRight")
+    figure.get_by_role("button", name="Run").click()
+    response_tab = figure.get_by_role("tab", name="Response")
+    response_tab.focus()
+    response_tab.press("ArrowRight")
+    assert figure.get_by_role("tab", name="Raw").get_attribute("aria-selected") == "true"
+    assert figure.locator(".run-raw").is_visible()
+    assert page.evaluate("window.seenKeys") == []

@@ -1,0 +1,239 @@
+"""Bad and hostile code: contained, answered clearly, and nothing left running afterwards.
+
+The `sandbox` fixture lowers the wall clock to 2 s (the behaviour is the same as with 5 s) and
+fails the test if any sandbox process outlives it.
+"""
+
+import os
+import threading
+
+import pytest
+
+from timeline.runner.service import run_code
+
+pytestmark = pytest.mark.usefixtures("sandbox")
+
+
+def test_syntax_error_shows_the_traceback():
+    result = run_code("python", "def broken(:\n    pass\n")
+    assert not result.ok
+    assert 'File "sample.py", line 1' in result.error
+    assert "SyntaxError" in result.error
+
+
+def test_syntax_error_in_an_app_is_a_500():
+    result = run_code("wsgi", "def application(environ, start_response)\n    pass\n")
+    assert result.status == "500 Internal Server Error"
+    assert "SyntaxError" in result.error
+
+
+def test_no_application_defined():
+    result = run_code("wsgi", "def handler(environ, start_response):\n    return []\n")
+    assert not result.ok
+    assert result.error == "No application found: define `application` or `app` at module level."
+    asgi = run_code("asgi", "x = 1\n")
+    assert asgi.error == "No application found: define `app` or `application` at module level."
+
+
+def test_infinite_loop_is_stopped_after_the_timeout():
+    result = run_code("python", "print('start')\nwhile True:\n    pass\n")
+    assert not result.ok
+    assert result.error.startswith("Stopped after 2 s")
+    assert result.duration_ms >= 1900
+    assert result.output == "start\n"
+
+
+def test_infinite_loop_timeout_defaults_to_five_seconds(settings):
+    from timeline.runner.config import get_config
+
+    del settings.RUNNER_TIMEOUT
+    assert get_config().timeout == 5
+
+
+def test_memory_limit():
+    result = run_code("python", "hog = bytearray(2 * 1024 ** 3)\n")
+    assert not result.ok
+    assert "MemoryError" in result.error
+    assert "memory limit (512 MB)" in result.error
+
+
+def test_fork_bomb_is_contained():
+    code = (
+        "import os\n"
+        "children = 0\n"
+        "while True:\n"
+        "    try:\n"
+        "        if os.fork() == 0:\n"
+        "            import time; time.sleep(60)\n"
+        "        children += 1\n"
+        "    except OSError as exc:\n"
+        "        print('fork failed after', children, 'children:', exc.strerror)\n"
+        "        break\n"
+    )
+    result = run_code("python", code)
+    assert "fork failed after" in result.output
+    assert "Resource temporarily unavailable" in result.output
+    # The sleeping children die with the sandbox: the fixture checks nothing is left.
+
+
+def test_fork_bomb_that_never_stops_is_killed_by_the_clock():
+    result = run_code(
+        "python",
+        "import os\nwhile True:\n    try:\n        os.fork()\n    except OSError:\n        pass\n",
+    )
+    assert not result.ok
+    assert result.error.startswith("Stopped after 2 s")
+
+
+def test_double_forked_daemon_dies_with_the_run():
+    code = (
+        "import os, time\n"
+        "if os.fork() == 0:\n"
+        "    os.setsid()\n"
+        "    if os.fork() == 0:\n"
+        "        time.sleep(60)\n"
+        "    os._exit(0)\n"
+        "print('parent finished')\n"
+    )
+    result = run_code("python", code)
+    assert result.ok and result.output == "parent finished\n"
+
+
+def test_huge_output_is_cut():
+    result = run_code("python", "print('x' * 10_000_000)\n")
+    assert not result.ok
+    assert result.truncated
+    assert result.error == "Stopped: the output passed 64 KB, so it was cut there."
+    assert len(result.output) == 64 * 1024
+
+
+def test_huge_response_body_is_cut():
+    code = (
+        "def application(environ, start_response):\n"
+        "    start_response('200 OK', [('Content-Type', 'text/plain')])\n"
+        "    return [b'y' * 1_000_000]\n"
+    )
+    result = run_code("wsgi", code)
+    assert result.truncated
+    assert len(result.body) == 64 * 1024
+    assert "The body was cut at 64 KB." in result.error
+
+
+def test_non_utf8_output_is_shown_escaped():
+    result = run_code("python", "import sys\nsys.stdout.buffer.write(b'caf\\xe9 \\xff\\n')\n")
+    assert result.ok
+    assert result.output == "caf\\xe9 \\xff\n"
+    code = (
+        "def application(environ, start_response):\n"
+        "    start_response('200 OK', [('Content-Type', 'text/plain; charset=latin-1')])\n"
+        "    return ['café'.encode('latin-1')]\n"
+    )
+    assert run_code("wsgi", code).body == "caf\\xe9"
+
+
+def test_segfault_is_reported():
+    result = run_code("python", "import ctypes\nctypes.string_at(0)\n")
+    assert not result.ok
+    assert result.error == "The process crashed: it was stopped by a segmentation fault (SIGSEGV)."
+    assert "Segmentation fault" in result.output  # faulthandler says where
+
+
+def test_environment_holds_no_secret(settings, monkeypatch):
+    monkeypatch.setenv("DJANGO_SECRET_KEY", "env-secret-value")
+    monkeypatch.setenv("DATABASE_URL", "postgres://user:db-password@host/db")
+    result = run_code(
+        "python", "import os\nfor k, v in sorted(os.environ.items()):\n    print(k, v)\n"
+    )
+    assert result.ok
+    assert "env-secret-value" not in result.output
+    assert "db-password" not in result.output
+    assert settings.SECRET_KEY not in result.output
+    names = {line.split(" ", 1)[0] for line in result.output.splitlines()}
+    assert names <= {"PATH", "LANG", "HOME", "PWD", "PYTHONHASHSEED"}
+
+
+def test_the_project_and_its_data_are_not_visible(settings):
+    paths = [
+        settings.BASE_DIR / "historyweb" / "settings" / "base.py",
+        settings.VAR_DIR,
+        "/root/.ssh",
+    ]
+    code = f"import os\nprint([os.path.exists(p) for p in {[str(p) for p in paths]!r}])\n"
+    result = run_code("python", code)
+    assert result.output == "[False, False, False]\n"
+
+
+def test_opening_a_socket_fails():
+    code = (
+        "import socket\n"
+        "try:\n"
+        "    socket.create_connection(('1.1.1.1', 80), timeout=1)\n"
+        "except OSError as exc:\n"
+        "    print('refused:', exc)\n"
+        "try:\n"
+        "    socket.getaddrinfo('example.org', 80)\n"
+        "except OSError as exc:\n"
+        "    print('no DNS:', exc)\n"
+        "print(socket.gethostbyname('localhost'))\n"
+    )
+    result = run_code("python", code)
+    assert result.ok, result.error
+    assert "refused: [Errno 101] Network is unreachable" in result.output
+    assert "no DNS:" in result.output
+    assert result.output.endswith("127.0.0.1\n")  # the minimal /etc/hosts
+
+
+def test_the_system_is_read_only():
+    code = (
+        "for path in ('/usr/evil', '/etc/evil', '/sample/evil'):\n"
+        "    try:\n"
+        "        open(path, 'w')\n"
+        "    except OSError as exc:\n"
+        "        print(exc.strerror)\n"
+        "open('/tmp/scratch', 'w').write('fine')\n"
+        "print(open('/tmp/scratch').read())\n"
+    )
+    result = run_code("python", code)
+    assert result.output.splitlines()[-1] == "fine"
+    assert len(result.output.splitlines()) == 4
+    assert all(
+        line in ("Read-only file system", "Permission denied")
+        for line in result.output.splitlines()[:3]
+    )
+
+
+def test_runs_as_an_unprivileged_user():
+    code = "import os\nprint(os.getuid(), open('/proc/self/uid_map').read().split()[1])\n"
+    result = run_code("python", code)
+    uid, outside = result.output.split()
+    # As root the harness drops to an unprivileged uid; otherwise a user namespace maps to us.
+    assert uid != "0" or outside != "0"
+
+
+def test_the_server_answers_pages_while_a_run_loops(client, db):
+    thread = threading.Thread(target=run_code, args=("python", "while True:\n    pass\n"))
+    thread.start()
+    try:
+        response = client.get("/")
+        assert response.status_code == 200
+        assert thread.is_alive(), "the page should not have waited for the run"
+    finally:
+        thread.join()
+    assert os.getpid()  # nothing of the run is left: checked by the fixture
+
+
+def test_file_size_and_open_file_limits():
+    code = (
+        "try:\n"
+        "    open('/tmp/big', 'wb').write(b'x' * 5_000_000)\n"
+        "except OSError as exc:\n"
+        "    print('write:', exc.strerror)\n"
+        "files = []\n"
+        "try:\n"
+        "    while True:\n"
+        "        files.append(open('/dev/null'))\n"
+        "except OSError as exc:\n"
+        "    print('open:', exc.strerror, len(files) < 64)\n"
+    )
+    result = run_code("python", code)
+    assert result.output == "write: File too large\nopen: Too many open files True\n"

@@ -1,0 +1,238 @@
+"""The cache of unedited runs, the rate limit, the global cap and failing closed without bwrap."""
+
+import pytest
+from django.core.cache import cache
+
+from tests.factories import make_era, make_sample
+from timeline.runner import sandbox as sandbox_module
+from timeline.runner import service
+from timeline.runner.config import get_config
+from timeline.runner.request import RequestError, parse_request
+from timeline.runner.sandbox import SandboxUnavailable
+from timeline.runner.slots import NoFreeSlot, run_slot
+
+pytestmark = pytest.mark.django_db
+
+WSGI = (
+    "def application(environ, start_response):\n"
+    "    start_response('200 OK', [('Content-Type', 'text/plain')])\n"
+    "    return [b'hi']\n"
+)
+
+
+@pytest.fixture
+def sample():
+    cache.clear()
+    return make_sample(make_era(), runtime="wsgi", code=WSGI, request="GET / HTTP/1.1\n\n")
+
+
+@pytest.fixture
+def count_runs(monkeypatch):
+    """Count real sandbox runs."""
+    calls = []
+    real = service.run_in_sandbox
+
+    def counting(*args, **kwargs):
+        calls.append(args)
+        return real(*args, **kwargs)
+
+    monkeypatch.setattr(service, "run_in_sandbox", counting)
+    return calls
+
+
+def test_unedited_runs_are_cached(sandbox, sample, count_runs):
+    first = service.run_sample(sample)
+    second = service.run_sample(sample)
+    assert first.ok and not first.cached
+    assert second.cached
+    assert second.output == first.output == "HTTP/1.1 200 OK\nContent-Type: text/plain\n\nhi"
+    assert len(count_runs) == 1
+
+
+def test_cache_is_keyed_by_code_request_interpreter_and_packages(sandbox, sample, monkeypatch):
+    key = service.cache_key("wsgi", WSGI, "GET / HTTP/1.1\n\n")
+    assert key != service.cache_key("wsgi", WSGI, "GET /other HTTP/1.1\n\n")
+    assert key != service.cache_key("wsgi", WSGI + "\n", "GET / HTTP/1.1\n\n")
+    assert key != service.cache_key("asgi", WSGI, "GET / HTTP/1.1\n\n")
+    monkeypatch.setattr(service, "interpreter_version", lambda python: "3.99.0")
+    assert key != service.cache_key("wsgi", WSGI, "GET / HTTP/1.1\n\n")
+    newer = service.cache_key("wsgi", WSGI, "GET / HTTP/1.1\n\n")
+    monkeypatch.setattr(service, "packages_digest", lambda python: "flask-9.9.dist-info")
+    assert newer != service.cache_key("wsgi", WSGI, "GET / HTTP/1.1\n\n")
+
+
+def test_the_package_digest_reads_the_venv(settings):
+    digest = service.packages_digest(get_config().python)
+    assert len(digest) == 16 and digest != service.packages_digest("/nonexistent/bin/python")
+
+
+def test_edited_runs_are_not_served_from_the_cache(sandbox, sample, count_runs):
+    service.run_sample(sample)
+    edited = WSGI.replace("b'hi'", "b'edited'")
+    assert service.run_sample(sample, code=edited).body == "edited"
+    assert service.run_sample(sample, code=edited).cached is False
+    assert len(count_runs) == 3
+
+
+def test_timeouts_are_not_cached(sandbox, sample, count_runs):
+    sample.runtime, sample.code = "python", "while True:\n    pass\n"
+    sample.save()
+    assert service.run_sample(sample).error.startswith("Stopped after")
+    assert service.run_sample(sample).cached is False
+    assert len(count_runs) == 2
+
+
+def test_missing_bwrap_fails_closed_with_an_install_message(settings, sample, tmp_path):
+    settings.RUNNER_BWRAP = str(tmp_path / "no-such-bwrap")
+    settings.RUNNER_STATE_DIR = str(tmp_path / "runner")
+    assert get_config().bwrap is None
+    with pytest.raises(SandboxUnavailable, match="apt-get install bubblewrap"):
+        service.run_sample(sample)
+
+
+def test_bwrap_not_on_path_fails_closed(settings, monkeypatch, sample, tmp_path):
+    settings.RUNNER_BWRAP = "bwrap"
+    settings.RUNNER_STATE_DIR = str(tmp_path / "runner")
+    monkeypatch.setenv("PATH", str(tmp_path))
+    with pytest.raises(SandboxUnavailable, match="bubblewrap"):
+        service.run_code("python", "print(1)\n")
+
+
+def test_a_cached_result_is_served_even_without_bwrap(sandbox, settings, sample, tmp_path):
+    service.run_sample(sample)
+    settings.RUNNER_BWRAP = str(tmp_path / "no-such-bwrap")
+    result = service.run_sample(sample)
+    assert result.cached and result.ok
+
+
+def test_edited_runs_are_rate_limited_per_client(sandbox, settings, sample):
+    settings.RUNNER_RATE_LIMIT = 2
+    edited = WSGI.replace("hi", "ho")
+    service.run_sample(sample, code=edited, client="10.0.0.1")
+    service.run_sample(sample, code=edited, client="10.0.0.1")
+    with pytest.raises(service.Busy) as busy:
+        service.run_sample(sample, code=edited, client="10.0.0.1")
+    assert 1 <= busy.value.retry_after <= 60
+    assert "Try again in" in busy.value.message
+    # Another client, and the unedited sample, are not affected.
+    assert service.run_sample(sample, code=edited, client="10.0.0.2").ok
+    assert service.run_sample(sample, client="10.0.0.1").ok
+
+
+def test_global_cap_answers_busy_when_every_slot_is_taken(sandbox, settings, tmp_path):
+    settings.RUNNER_MAX_CONCURRENT = 1
+    settings.RUNNER_SLOT_WAIT = 0.1
+    config = get_config()
+    with run_slot(config.state_dir / "slots", 1):
+        with pytest.raises(service.Busy) as busy:
+            service.run_code("python", "print(1)\n")
+    assert busy.value.retry_after == 2
+    assert service.run_code("python", "print(1)\n").output == "1\n"
+
+
+def test_the_cap_is_never_above_the_cores(settings):
+    from timeline.runner.config import cores
+
+    settings.RUNNER_MAX_CONCURRENT = 999
+    assert get_config().max_concurrent == cores()
+
+
+def test_slots_exclude_each_other_and_free_on_exit(tmp_path):
+    with run_slot(tmp_path, 2) as first:
+        with run_slot(tmp_path, 2) as second:
+            assert {first, second} == {0, 1}
+            with pytest.raises(NoFreeSlot):
+                with run_slot(tmp_path, 2, wait=0.05):
+                    pass
+    with run_slot(tmp_path, 2) as again:
+        assert again == 0
+
+
+def test_slot_locks_hold_across_processes(tmp_path):
+    import subprocess
+    import sys
+
+    holder = subprocess.Popen(
+        [
+            sys.executable,
+            "-c",
+            "import fcntl, os, sys, time\n"
+            f"fd = os.open({str(tmp_path / 'slot-0.lock')!r}, os.O_RDWR | os.O_CREAT)\n"
+            "fcntl.flock(fd, fcntl.LOCK_EX)\nprint('held', flush=True)\ntime.sleep(30)\n",
+        ],
+        stdout=subprocess.PIPE,
+        text=True,
+    )
+    try:
+        assert holder.stdout.readline() == "held\n"
+        with pytest.raises(NoFreeSlot):
+            with run_slot(tmp_path, 1, wait=0.05):
+                pass
+    finally:
+        holder.kill()
+        holder.wait()
+        holder.stdout.close()
+    with run_slot(tmp_path, 1) as slot:
+        assert slot == 0
+
+
+def test_request_parsing():
+    parsed = parse_request("POST /form?a=1 HTTP/1.0\r\nHost: example.org:81\r\n\r\nx=1")
+    assert parsed["method"] == "POST" and parsed["path"] == "/form" and parsed["query"] == "a=1"
+    assert parsed["server_name"] == "example.org" and parsed["server_port"] == 81
+    assert ("Content-Length", "3") in parsed["headers"]
+    assert parse_request("")["target"] == "/"
+    assert parse_request("GET /x")["protocol"] == "HTTP/1.1"
+    for bad, message in [
+        ("hello", "first line"),
+        ("get / HTTP/1.1", "not an HTTP method"),
+        ("GET x HTTP/1.1", "must start with"),
+        ("GET / HTTP/1.1\nno colon here", "Line 2 is not a header"),
+        ("GET /é HTTP/1.1", "percent-encode"),
+    ]:
+        with pytest.raises(RequestError, match=message):
+            parse_request(bad)
+
+
+def test_a_bad_request_is_answered_without_running(settings, tmp_path):
+    settings.RUNNER_BWRAP = str(tmp_path / "no-such-bwrap")
+    result = service.run_code("wsgi", WSGI, "nonsense")
+    assert not result.ok
+    assert result.error.startswith("The request: The first line must look like")
+
+
+def test_sandbox_command_shape(settings, tmp_path):
+    """The facts from trying bwrap on Debian, as flags: tmpfs before binds, clean environment,
+    dies with its parent, no network, absolute interpreter."""
+    settings.RUNNER_STATE_DIR = str(tmp_path)
+    config = get_config()
+    command = sandbox_module.build_command(config, tmp_path, 5, 6, tmp_path / "hosts")
+    assert "--clearenv" in command and "--die-with-parent" in command
+    assert "--unshare-net" in command or "--unshare-all" in command
+    assert "--unshare-pid" in command or "--unshare-all" in command
+    assert command.index("--tmpfs") < command.index("--ro-bind")
+    assert command[command.index("/etc/hosts") - 1] == str(tmp_path / "hosts")
+    python = command[command.index("-P") - 2]
+    assert python.startswith("/") and ".pyenv/shims" not in python
+
+
+def test_a_bwrap_that_cannot_build_the_sandbox_fails_closed(settings, sample, tmp_path):
+    fake = tmp_path / "bwrap"
+    fake.write_text(
+        "#!/bin/sh\n"
+        "echo 'bwrap: Creating new namespace failed: Operation not permitted' >&2\n"
+        "exit 1\n"
+    )
+    fake.chmod(0o755)
+    settings.RUNNER_BWRAP = str(fake)
+    settings.RUNNER_STATE_DIR = str(tmp_path / "runner")
+    with pytest.raises(SandboxUnavailable, match="could not start: bwrap: Creating new namespace"):
+        service.run_sample(sample)
+    assert cache.get(service.cache_key(sample.runtime, sample.code, sample.request)) is None
+
+
+def test_os_exit_before_the_report_is_explained(sandbox):
+    result = service.run_code("python", "import os\nprint('bye', flush=True)\nos._exit(0)\n")
+    assert not result.ok
+    assert result.output == "bye\n"
+    assert "ended before it could report (exit status 0)" in result.error

@@ -1,0 +1,192 @@
+"""POST /samples/<pk>/run/ (JSON), the page that works without JavaScript, CSRF, and the
+era page's Run controls (which carry no per-user data, so the page can be cached)."""
+
+import json
+
+import pytest
+from django.test import Client
+from django.urls import reverse
+
+from tests.factories import make_era, make_sample, make_slide
+from timeline.runner.slots import run_slot
+
+pytestmark = pytest.mark.django_db
+
+CGI = 'print("Content-Type: text/plain")\nprint()\nprint("Hello from CGI")\n'
+
+
+@pytest.fixture
+def sample():
+    era = make_era(slug="cgi", title="CGI")
+    return make_sample(era, runtime="cgi", code=CGI, request="GET / HTTP/1.1\n\n", title="Hello")
+
+
+def post_json(client, url, data=None, **extra):
+    return client.post(url, json.dumps(data or {}), content_type="application/json", **extra)
+
+
+def test_run_answers_json(sandbox, client, sample):
+    url = reverse("timeline:sample-run", args=[sample.pk])
+    assert url == f"/samples/{sample.pk}/run/"
+    response = post_json(client, url)
+    assert response.status_code == 200
+    data = response.json()
+    assert {"ok", "output", "error", "duration_ms", "cached"} <= set(data)
+    assert data["ok"] is True and data["cached"] is False
+    assert data["status"] == "200 OK"
+    assert data["headers"] == [["Content-Type", "text/plain"]]
+    assert data["body"] == "Hello from CGI\n"
+    assert data["environ"]["REQUEST_METHOD"] == "GET"
+    assert "no-cache" in response["Cache-Control"]
+    assert post_json(client, url).json()["cached"] is True
+
+
+def test_run_with_edited_code_and_request(sandbox, client, sample):
+    url = reverse("timeline:sample-run", args=[sample.pk])
+    code = 'import os\nprint("Content-Type: text/plain")\nprint()\nprint(os.environ["PATH_INFO"])\n'
+    data = post_json(client, url, {"code": code, "request": "GET /edited HTTP/1.1\n\n"}).json()
+    assert data["body"] == "/edited\n"
+    assert data["cached"] is False
+
+
+def test_bad_input_gets_a_clear_answer(client, sample):
+    url = reverse("timeline:sample-run", args=[sample.pk])
+    response = client.post(url, "{not json", content_type="application/json")
+    assert response.status_code == 400
+    assert response.json()["error"] == "The body is not valid JSON."
+    response = post_json(client, url, {"code": 42})
+    assert response.status_code == 400
+    assert response.json()["error"] == "“code” must be a string."
+    response = client.post(url, "x" * 300_000, content_type="application/json")
+    assert response.status_code == 413
+
+
+def test_not_runnable_and_hidden_samples(client, sample):
+    plain = make_sample(sample.era, runtime="none")
+    response = post_json(client, reverse("timeline:sample-run", args=[plain.pk]))
+    assert response.status_code == 400
+    assert response.json()["error"] == "This sample is not runnable."
+    hidden = make_sample(make_era(published=False), runtime="python")
+    assert post_json(client, reverse("timeline:sample-run", args=[hidden.pk])).status_code == 404
+    assert post_json(client, "/samples/999999/run/").status_code == 404
+
+
+def test_csrf_is_enforced(sandbox, sample):
+    client = Client(enforce_csrf_checks=True)
+    url = reverse("timeline:sample-run", args=[sample.pk])
+    assert post_json(client, url).status_code == 403
+    token_response = client.get(reverse("timeline:sample-csrf"))
+    assert token_response.status_code == 200
+    assert "no-cache" in token_response["Cache-Control"]
+    cookie = client.cookies["csrftoken"].value
+    assert post_json(client, url, HTTP_X_CSRFTOKEN="wrong" * 8).status_code == 403
+    response = post_json(client, url, HTTP_X_CSRFTOKEN=cookie)
+    assert response.status_code == 200
+    assert response.json()["ok"] is True
+    form = Client(enforce_csrf_checks=True)
+    assert form.post(url, {"code": CGI}).status_code == 403
+
+
+def test_too_many_edited_runs_get_429_with_retry_after(sandbox, settings, client, sample):
+    settings.RUNNER_RATE_LIMIT = 1
+    url = reverse("timeline:sample-run", args=[sample.pk])
+    edited = CGI.replace("Hello", "Hi")
+    assert post_json(client, url, {"code": edited}).status_code == 200
+    response = post_json(client, url, {"code": edited})
+    assert response.status_code == 429
+    assert int(response["Retry-After"]) >= 1
+    assert "Try again in" in response.json()["error"]
+    assert post_json(client, url).status_code == 200  # the original still runs (cached or not)
+
+
+def test_busy_sandboxes_get_429(sandbox, settings, client, sample):
+    from timeline.runner.config import get_config
+
+    settings.RUNNER_MAX_CONCURRENT = 1
+    settings.RUNNER_SLOT_WAIT = 0
+    url = reverse("timeline:sample-run", args=[sample.pk])
+    with run_slot(get_config().state_dir / "slots", 1):
+        response = post_json(client, url)
+        assert response.status_code == 429
+        assert response["Retry-After"] == "2"
+        assert response.json()["error"] == "Every sandbox is busy. Try again in a moment."
+        assert client.get(sample.era.get_absolute_url()).status_code == 200  # pages still served
+
+
+def test_without_bwrap_the_answer_is_503_with_how_to_install(settings, client, sample, tmp_path):
+    from django.core.cache import cache
+
+    cache.clear()
+    settings.RUNNER_BWRAP = str(tmp_path / "missing")
+    response = post_json(client, reverse("timeline:sample-run", args=[sample.pk]))
+    assert response.status_code == 503
+    assert "apt-get install bubblewrap" in response.json()["error"]
+    assert response.json()["ok"] is False
+
+
+def test_the_no_js_page_shows_an_editable_form(client, sample):
+    url = reverse("timeline:sample-run", args=[sample.pk])
+    response = client.get(url)
+    assert response.status_code == 200
+    assert "no-cache" in response["Cache-Control"] and "private" in response["Cache-Control"]
+    html = response.content.decode()
+    assert 'name="csrfmiddlewaretoken"' in html
+    assert f'action="{url}"' in html and 'method="post"' in html
+    assert 'name="code"' in html and 'name="request"' in html
+    assert "Hello from CGI" in html
+
+
+def test_the_no_js_form_post_shows_the_result(sandbox, sample):
+    client = Client(enforce_csrf_checks=True)
+    url = reverse("timeline:sample-run", args=[sample.pk])
+    page = client.get(url)
+    token = page.context["csrf_token"]
+    edited = CGI.replace("Hello from CGI", "Edited <b>here</b>")
+    response = client.post(
+        url, {"code": edited, "request": "GET / HTTP/1.1\n\n", "csrfmiddlewaretoken": str(token)}
+    )
+    assert response.status_code == 200
+    html = response.content.decode()
+    assert "HTTP/1.1 200 OK" in html
+    assert "Edited &lt;b&gt;here&lt;/b&gt;" in html  # escaped, never HTML
+    assert "<b>here</b>" not in html
+    assert ">Reset</a>" in html  # an edit can be undone
+    assert response.context["result"].body == "Edited <b>here</b>\n"
+
+
+def test_era_page_has_run_controls_and_no_per_user_data(client, sample):
+    make_slide(sample.era, order=1)
+    historical = make_sample(sample.era, runtime="none", historical=True, title="Old")
+    response = client.get(sample.era.get_absolute_url())
+    html = response.content.decode()
+    run_url = reverse("timeline:sample-run", args=[sample.pk])
+    assert f'data-run-url="{run_url}"' in html
+    assert f'href="{run_url}"' in html  # the plain link for browsers without JavaScript
+    assert 'data-csrf-url="/samples/csrf/"' in html
+    assert "js/run.js" in html and "css/run.css" in html
+    assert reverse("timeline:sample-run", args=[historical.pk]) not in html
+    assert "csrfmiddlewaretoken" not in html
+    assert "csrftoken" not in response.cookies
+    assert " style=" not in html and "<script>" not in html  # strict CSP later
+
+
+def test_rate_limit_client_comes_from_the_proxy_header_when_configured(settings, rf):
+    from timeline.views.run import client_id
+
+    request = rf.get("/", REMOTE_ADDR="10.0.0.1", HTTP_X_REAL_IP="203.0.113.7")
+    assert client_id(request) == "10.0.0.1"
+    settings.RUNNER_CLIENT_IP_HEADER = "HTTP_X_REAL_IP"
+    assert client_id(request) == "203.0.113.7"
+    assert client_id(rf.get("/", REMOTE_ADDR="10.0.0.1")) == "10.0.0.1"
+
+
+def test_a_form_post_of_the_unchanged_sample_counts_as_unedited(sandbox, settings, client, sample):
+    """Browsers send textareas with CRLF line ends; that alone is not an edit."""
+    settings.RUNNER_RATE_LIMIT = 0
+    url = reverse("timeline:sample-run", args=[sample.pk])
+    data = {"code": CGI.replace("\n", "\r\n"), "request": sample.request.replace("\n", "\r\n")}
+    response = client.post(url, data)
+    assert response.status_code == 200
+    assert response.context["edited"] is False
+    assert ">Reset</a>" not in response.content.decode()
+    assert client.post(url, data).context["result"].cached is True

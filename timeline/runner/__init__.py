@@ -1,0 +1,13 @@
+"""Running code samples in a bubblewrap sandbox.
+
+- harness.py  runs inside the sandbox (standard library only): drives a script, a CGI program,
+              a WSGI or an ASGI application, and reports what happened.
+- sandbox.py  builds the bwrap command and collects the run within the time and output caps.
+- result.py   turns what the sandbox produced into a RunResult (status, headers, body, environ,
+              ASGI trace).
+- request.py  parses the raw HTTP request a sample answers.
+- slots.py    the global cap on concurrent runs (flock()ed slot files, shared by all workers).
+- service.py  what the site calls: the cache of unedited runs and the per-client rate limit.
+- record.py   recording and checking expected_output (admin action, check_samples).
+- config.py   the RUNNER_* settings and their defaults.
+"""

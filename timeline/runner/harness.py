@@ -1,0 +1,578 @@
+"""Runs one sample inside the sandbox and reports what happened.
+
+This file is executed by the sandbox's interpreter, never imported by Django: standard library only.
+It reads the run's spec, lowers its own limits, drops root if it has it, then runs the user's code
+and drives it as the runtime says (a script, a CGI program, a WSGI or an ASGI application). The
+report goes, as one JSON document, to a file descriptor the host passed in; the user's own output
+goes to stdout/stderr, which the host reads separately.
+
+Invoked as: python -s -P -B -u harness.py SPEC_PATH RESULT_FD (the spec is marshal data).
+"""
+
+# Imports are few and cheap on purpose: every run pays for them. No `re` (json, base64,
+# urllib.parse and traceback all pull it in): the spec arrives as marshal data written by the
+# host, the report is encoded below, and traceback is imported only when something failed.
+import binascii
+import io
+import marshal
+import os
+import resource
+import sys
+import types
+from _json import encode_basestring_ascii
+
+FILENAME = "sample.py"
+# Apps, not scripts, are imported under this name, so `if __name__ == "__main__": app.run()`
+# does not start a server inside the sandbox.
+APP_MODULE = "sample"
+MAX_REPR = 300
+MEMORY_MB = 0
+
+
+class SampleError(Exception):
+    """A problem with the user's code that deserves a short message rather than a traceback."""
+
+
+def main():
+    spec_path, result_fd = sys.argv[1], int(sys.argv[2])
+    with open(spec_path, "rb") as f:
+        spec = marshal.load(f)
+    # A private copy of the report channel (os.dup makes it close-on-exec), off its known number.
+    channel = os.fdopen(os.dup(result_fd), "w", encoding="utf-8")
+    os.close(result_fd)
+    apply_limits(spec["limits"])
+    drop_privileges(spec.get("uid"))
+    import faulthandler
+
+    faulthandler.enable()  # a segfault still prints where it happened
+    global MEMORY_MB
+    MEMORY_MB = spec["limits"]["memory_bytes"] // (1024 * 1024)
+    runner = {"python": run_script, "cgi": run_cgi, "wsgi": run_wsgi, "asgi": run_asgi}
+    main_pid = os.getpid()
+    report = runner[spec["runtime"]](spec)
+    if os.getpid() != main_pid:
+        os._exit(0)  # a child the user's code forked fell through to here: only the parent reports
+    for stream in (sys.stdout, sys.stderr):
+        try:
+            stream.flush()
+        except Exception:  # noqa: BLE001 - the user may have closed or replaced it
+            pass
+    channel.write(to_json(report))
+    channel.close()
+    os._exit(0)
+
+
+def apply_limits(limits):
+    pairs = {
+        "cpu_seconds": resource.RLIMIT_CPU,
+        "memory_bytes": resource.RLIMIT_AS,
+        "processes": resource.RLIMIT_NPROC,
+        "file_bytes": resource.RLIMIT_FSIZE,
+        "open_files": resource.RLIMIT_NOFILE,
+    }
+    resource.setrlimit(resource.RLIMIT_CORE, (0, 0))
+    for name, which in pairs.items():
+        value = limits[name]
+        resource.setrlimit(which, (value, value))
+
+
+def drop_privileges(uid):
+    """When the host runs as root there is no user namespace: become an unprivileged user, so
+    the process limit applies (root is exempt from RLIMIT_NPROC) and no capability is left."""
+    if os.getuid() != 0:
+        return
+    uid = uid or 65534
+    os.setgroups([])
+    os.setgid(uid)
+    os.setuid(uid)
+
+
+def b64(data):
+    return binascii.b2a_base64(data, newline=False).decode("ascii")
+
+
+def unquote(path):
+    """Percent-decoding to bytes, as urllib.parse.unquote_to_bytes does."""
+    parts = path.encode("latin-1").split(b"%")
+    out = bytearray(parts[0])
+    for part in parts[1:]:
+        try:
+            out += bytes.fromhex(part[:2].decode("ascii")) + part[2:]
+        except ValueError:
+            out += b"%" + part
+    return bytes(out)
+
+
+def to_json(value):
+    """JSON for the report: dicts, lists, tuples, str, int, float, bool and None."""
+    if isinstance(value, str):
+        return encode_basestring_ascii(value)
+    if value is None or isinstance(value, bool):
+        return {None: "null", True: "true", False: "false"}[value]
+    if isinstance(value, (int, float)):
+        return repr(value)
+    if isinstance(value, dict):
+        items = (f"{encode_basestring_ascii(str(k))}:{to_json(v)}" for k, v in value.items())
+        return "{" + ",".join(items) + "}"
+    if isinstance(value, (list, tuple)):
+        return "[" + ",".join(to_json(item) for item in value) + "]"
+    return encode_basestring_ascii(repr(value))
+
+
+# -- loading the user's code ----------------------------------------------------------------------
+
+
+SOURCE = [""]
+
+
+def load(spec, name):
+    source = SOURCE[0] = spec["code"]
+    module = types.ModuleType(name)
+    module.__file__ = FILENAME
+    module.__builtins__ = __builtins__
+    sys.modules[name] = module
+    sys.argv = [FILENAME]
+    code = compile(source, FILENAME, "exec")
+    exec(code, module.__dict__)
+    return module
+
+
+def describe_exception(exc):
+    """The traceback as Python prints it, without the harness's own frames."""
+    import linecache
+    import traceback
+
+    source = SOURCE[0]
+    linecache.cache[FILENAME] = (len(source), None, source.splitlines(True), FILENAME)
+    tb = exc.__traceback__
+    # Skip leading frames that belong to this file; keep everything from the user's code on.
+    while tb is not None and tb.tb_frame.f_code.co_filename == __file__:
+        tb = tb.tb_next
+    text = "".join(traceback.format_exception(type(exc), exc, tb))
+    if isinstance(exc, MemoryError):
+        text += f"The run reached its memory limit ({MEMORY_MB} MB).\n"
+    return text
+
+
+def failure(exc, **extra):
+    if isinstance(exc, SampleError):
+        return {"error": str(exc), "kind": "sample", **extra}
+    kind = "memory" if isinstance(exc, MemoryError) else "exception"
+    if isinstance(exc, SyntaxError):
+        kind = "syntax"
+    return {"error": describe_exception(exc), "kind": kind, **extra}
+
+
+def exit_code_of(exc):
+    code = exc.code
+    if code is None:
+        return 0
+    if isinstance(code, int):
+        return code
+    print(code, file=sys.stderr)  # sys.exit("message") prints the message, as Python does
+    return 1
+
+
+# -- python and cgi: scripts, run as __main__ ----------------------------------------------------
+
+
+def run_script(spec):
+    # One stream, in order, as a terminal would show it.
+    os.dup2(2, 1)
+    return run_main(spec)
+
+
+def run_main(spec):
+    try:
+        load(spec, "__main__")
+    except SystemExit as exc:
+        code = exit_code_of(exc)
+        if code:
+            return {"error": f"The script exited with status {code}.", "kind": "exit"}
+        return {"error": None}
+    except BaseException as exc:  # noqa: BLE001 - every failure of user code is reported
+        report = failure(exc)
+        sys.stderr.write(report["error"])
+        return report
+    return {"error": None}
+
+
+def run_cgi(spec):
+    """RFC 3875: the request as environment variables, the body on stdin, the response on stdout."""
+    request = spec["request"]
+    environ = cgi_environ(request)
+    for key in list(os.environ):
+        if key not in ("PATH", "LANG", "HOME"):
+            del os.environ[key]
+    os.environ.update(environ)
+    body_path = spec["body_path"]
+    fd = os.open(body_path, os.O_RDONLY)
+    os.dup2(fd, 0)
+    os.close(fd)
+    report = run_main(spec)
+    report["environ"] = environ
+    return report
+
+
+def cgi_environ(request):
+    environ = {
+        "GATEWAY_INTERFACE": "CGI/1.1",
+        "SERVER_SOFTWARE": "historyweb-sandbox",
+        "SERVER_NAME": request["server_name"],
+        "SERVER_PORT": str(request["server_port"]),
+        "SERVER_PROTOCOL": request["protocol"],
+        "REQUEST_METHOD": request["method"],
+        "SCRIPT_NAME": "",
+        "PATH_INFO": unquote(request["path"]).decode("latin-1"),
+        "QUERY_STRING": request["query"],
+        "REMOTE_ADDR": "127.0.0.1",
+    }
+    for name, value in request["headers"]:
+        key = name.upper().replace("-", "_")
+        if key in ("CONTENT_TYPE", "CONTENT_LENGTH"):
+            environ[key] = value
+        else:
+            key = "HTTP_" + key
+            environ[key] = environ[key] + "," + value if key in environ else value
+    return environ
+
+
+# -- WSGI (PEP 3333) ------------------------------------------------------------------------------
+
+
+def find_app(module, names, bottle_default=False):
+    for name in names:
+        app = getattr(module, name, None)
+        if app is not None:
+            if not callable(app):
+                raise SampleError(f"`{name}` is defined but is not callable.")
+            return app
+    bottle = sys.modules.get("bottle")
+    if bottle is not None and bottle_default:
+        # Bottle's module-level @route decorators register on its default application.
+        return bottle.default_app()
+    wanted = " or ".join(f"`{n}`" for n in names)
+    raise SampleError(f"No application found: define {wanted} at module level.")
+
+
+def wsgi_environ(request):
+    environ = cgi_environ(request)
+    del environ["GATEWAY_INTERFACE"]
+    environ.update(
+        {
+            "wsgi.version": (1, 0),
+            "wsgi.url_scheme": "http",
+            "wsgi.input": io.BytesIO(request_body(request)),
+            "wsgi.errors": sys.stderr,
+            "wsgi.multithread": False,
+            "wsgi.multiprocess": False,
+            "wsgi.run_once": False,
+        }
+    )
+    return environ
+
+
+def request_body(request):
+    return binascii.a2b_base64(request["body_b64"])
+
+
+def environ_view(environ):
+    return {
+        key: value if isinstance(value, str) else short_repr(value)
+        for key, value in environ.items()
+    }
+
+
+def short_repr(value):
+    text = repr(value)
+    return text if len(text) <= MAX_REPR else text[: MAX_REPR - 1] + "…"
+
+
+class Body:
+    """Collects response bytes up to the cap, remembering that it cut."""
+
+    def __init__(self, limit):
+        self.data = bytearray()
+        self.limit = limit
+        self.truncated = False
+
+    def add(self, chunk):
+        room = self.limit - len(self.data)
+        if len(chunk) > room:
+            self.truncated = True
+        self.data += chunk[: max(room, 0)]
+
+    def report(self):
+        return b64(bytes(self.data))
+
+
+def check_status_and_headers(status, headers):
+    if not isinstance(status, str):
+        raise TypeError(f"The status must be a str such as '200 OK', not {short_repr(status)}.")
+    code = status.split(" ", 1)[0]
+    if len(code) != 3 or not code.isdigit() or " " not in status:
+        raise ValueError(f"The status must look like '200 OK', not {status!r}.")
+    if not isinstance(headers, list):
+        raise TypeError(f"The headers must be a list of (name, value) tuples, not {type(headers)}.")
+    for item in headers:
+        if not (isinstance(item, tuple) and len(item) == 2):
+            raise TypeError(f"Each header must be a (name, value) tuple, not {short_repr(item)}.")
+        if not all(isinstance(part, str) for part in item):
+            raise TypeError(f"Header names and values must be str, not {short_repr(item)}.")
+
+
+def run_wsgi(spec):
+    os.dup2(2, 1)  # the application's prints are log lines, not part of the response
+    request = spec["request"]
+    environ = wsgi_environ(request)
+    view = environ_view(environ)
+    body = Body(spec["limits"]["output_bytes"])
+    state = {"status": None, "headers": None, "sent": False}
+
+    def write(data):
+        if state["status"] is None:
+            raise AssertionError("write() called before start_response().")
+        if not isinstance(data, bytes):
+            raise TypeError(f"write() needs bytes, not {type(data).__name__}: {short_repr(data)}.")
+        state["sent"] = state["sent"] or bool(data)
+        body.add(data)
+
+    def start_response(status, headers, exc_info=None):
+        if exc_info:
+            try:
+                if state["sent"]:
+                    raise exc_info[1].with_traceback(exc_info[2])
+            finally:
+                exc_info = None
+        elif state["status"] is not None:
+            raise AssertionError("start_response() called a second time without exc_info.")
+        check_status_and_headers(status, headers)
+        state["status"], state["headers"] = status, headers
+        return write
+
+    try:
+        module = load(spec, APP_MODULE)
+        app = find_app(module, ["application", "app"], bottle_default=True)
+        iterable = app(environ, start_response)
+        try:
+            for chunk in iterable:
+                if not isinstance(chunk, bytes):
+                    raise TypeError(
+                        f"The application must yield bytes, not {type(chunk).__name__}: "
+                        f"{short_repr(chunk)}. Encode it, e.g. {short_repr(chunk)}.encode()."
+                    )
+                if chunk and state["status"] is None:
+                    raise AssertionError("The application sent a body before start_response().")
+                state["sent"] = state["sent"] or bool(chunk)
+                body.add(chunk)
+        finally:
+            if hasattr(iterable, "close"):
+                iterable.close()
+        if state["status"] is None:
+            raise SampleError("The application returned without calling start_response().")
+    except BaseException as exc:  # noqa: BLE001 - reported as a 500, like a server would
+        report = failure(exc, environ=view)
+        sys.stderr.write(report["error"])
+        if not state["sent"]:
+            reason = report["error"].strip().splitlines()[-1]
+            report.update(server_error(reason))
+        else:
+            report.update(status=state["status"], headers=state["headers"], body_b64=body.report())
+        return report
+    return {
+        "error": None,
+        "status": state["status"],
+        "headers": state["headers"],
+        "body_b64": body.report(),
+        "truncated": body.truncated,
+        "environ": view,
+    }
+
+
+def server_error(reason):
+    text = f"500 Internal Server Error\n\n{reason}\n".encode()
+    return {
+        "status": "500 Internal Server Error",
+        "headers": [("Content-Type", "text/plain; charset=utf-8")],
+        "body_b64": b64(text),
+    }
+
+
+# -- ASGI (HTTP and lifespan) ---------------------------------------------------------------------
+
+
+def asgi_scope(request):
+    path_bytes = unquote(request["path"])
+    return {
+        "type": "http",
+        "asgi": {"version": "3.0", "spec_version": "2.3"},
+        "http_version": request["protocol"].split("/", 1)[-1],
+        "method": request["method"],
+        "scheme": "http",
+        "path": path_bytes.decode("utf-8", "replace"),
+        "raw_path": request["path"].encode("latin-1"),
+        "query_string": request["query"].encode("latin-1"),
+        "root_path": "",
+        "headers": [
+            (name.lower().encode("latin-1"), value.encode("latin-1"))
+            for name, value in request["headers"]
+        ],
+        "client": ("127.0.0.1", 50000),
+        "server": (request["server_name"], request["server_port"]),
+    }
+
+
+def message_view(message, depth=0):
+    """A JSON-safe picture of an ASGI message or scope: bytes as b'…' reprs, tuples as lists."""
+    if isinstance(message, (bool, int, float, type(None))):
+        return message
+    if isinstance(message, str):
+        return message if len(message) <= MAX_REPR else short_repr(message)
+    if depth < 4 and isinstance(message, dict):
+        return {str(key): message_view(value, depth + 1) for key, value in message.items()}
+    if depth < 4 and isinstance(message, (list, tuple)):
+        return [message_view(item, depth + 1) for item in message[:100]]
+    return short_repr(message)
+
+
+def run_asgi(spec):
+    os.dup2(2, 1)
+    import asyncio
+
+    request = spec["request"]
+    scope = asgi_scope(request)
+    events = []
+    response = {"status": None, "headers": [], "complete": False}
+    body = Body(spec["limits"]["output_bytes"])
+    chunk_size = spec.get("chunk_bytes", 4096)
+
+    async def run_lifespan(app, phase_queue, state):
+        lifespan_scope = {"type": "lifespan", "asgi": {"version": "3.0", "spec_version": "2.0"}}
+        lifespan_scope["state"] = state
+        replies = asyncio.Queue()
+
+        async def receive():
+            message = await phase_queue.get()
+            events.append({"direction": "receive", "scope": "lifespan", "message": message})
+            return message
+
+        async def send(message):
+            events.append(
+                {"direction": "send", "scope": "lifespan", "message": message_view(message)}
+            )
+            await replies.put(message)
+
+        task = asyncio.ensure_future(app(lifespan_scope, receive, send))
+        return task, replies
+
+    async def lifespan_step(task, replies, queue, kind):
+        await queue.put({"type": f"lifespan.{kind}"})
+        getter = asyncio.ensure_future(replies.get())
+        done, _ = await asyncio.wait({task, getter}, return_when=asyncio.FIRST_COMPLETED)
+        if getter in done:
+            message = getter.result()
+            if message.get("type") == f"lifespan.{kind}.failed":
+                raise SampleError(f"Lifespan {kind} failed: {message.get('message', '')}")
+            return True
+        getter.cancel()
+        exc = task.exception()
+        note = (
+            f"the application does not support lifespan ({type(exc).__name__})"
+            if exc
+            else ("the application returned from the lifespan scope")
+        )
+        events.append({"direction": "note", "scope": "lifespan", "message": note})
+        return False
+
+    async def http(app, state):
+        http_scope = dict(scope, state=dict(state))
+        data = request_body(request)
+        chunks = [data[i : i + chunk_size] for i in range(0, len(data), chunk_size)] or [b""]
+        finished = asyncio.Event()
+
+        async def receive():
+            if chunks:
+                chunk = chunks.pop(0)
+                message = {"type": "http.request", "body": chunk, "more_body": bool(chunks)}
+            else:
+                await finished.wait()
+                message = {"type": "http.disconnect"}
+            events.append(
+                {"direction": "receive", "scope": "http", "message": message_view(message)}
+            )
+            return message
+
+        async def send(message):
+            events.append({"direction": "send", "scope": "http", "message": message_view(message)})
+            kind = message.get("type") if isinstance(message, dict) else None
+            if kind == "http.response.start":
+                if response["status"] is not None:
+                    raise RuntimeError("http.response.start sent twice.")
+                response["status"] = int(message["status"])
+                response["headers"] = [
+                    (bytes(n).decode("latin-1"), bytes(v).decode("latin-1"))
+                    for n, v in message.get("headers", [])
+                ]
+            elif kind == "http.response.body":
+                if response["status"] is None:
+                    raise RuntimeError("http.response.body sent before http.response.start.")
+                if response["complete"]:
+                    raise RuntimeError("http.response.body sent after the response was complete.")
+                chunk = message.get("body", b"")
+                if not isinstance(chunk, (bytes, bytearray)):
+                    raise TypeError(f"The body must be bytes, not {type(chunk).__name__}.")
+                body.add(bytes(chunk))
+                if not message.get("more_body", False):
+                    response["complete"] = True
+                    finished.set()
+            else:
+                raise RuntimeError(
+                    f"Unexpected ASGI message for an HTTP scope: {short_repr(message)}"
+                )
+
+        events.append({"direction": "scope", "scope": "http", "message": message_view(http_scope)})
+        await app(http_scope, receive, send)
+        finished.set()
+        if response["status"] is None:
+            raise SampleError("The application returned without sending http.response.start.")
+
+    async def drive():
+        module = load(spec, APP_MODULE)
+        app = find_app(module, ["app", "application"])
+        state = {}
+        queue = asyncio.Queue()
+        task, replies = await run_lifespan(app, queue, state)
+        started = await lifespan_step(task, replies, queue, "startup")
+        try:
+            await http(app, state)
+        finally:
+            if started and not task.done():
+                await lifespan_step(task, replies, queue, "shutdown")
+            if not task.done():
+                task.cancel()
+
+    try:
+        asyncio.run(drive())
+    except BaseException as exc:  # noqa: BLE001 - reported as a 500, like a server would
+        report = failure(exc, scope=message_view(scope), events=events)
+        sys.stderr.write(report["error"])
+        if response["status"] is None:
+            reason = report["error"].strip().splitlines()[-1]
+            report.update(server_error(reason))
+        else:
+            report.update(status=str(response["status"]), headers=response["headers"])
+            report["body_b64"] = body.report()
+        return report
+    return {
+        "error": None,
+        "status": str(response["status"]),
+        "headers": response["headers"],
+        "body_b64": body.report(),
+        "truncated": body.truncated,
+        "scope": message_view(scope),
+        "events": events,
+    }
+
+
+if __name__ == "__main__":
+    main()

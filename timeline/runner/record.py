@@ -1,0 +1,46 @@
+"""Recording and checking samples' expected output (admin action, run_sample, check_samples)."""
+
+import difflib
+
+from .service import cacheable, run_code
+
+# Commands and the admin wait for a free slot rather than answer "busy".
+COMMAND_SLOT_WAIT = 60
+
+
+def normalise(text):
+    """Compare outputs the way an editor sees them: \\n line ends, no trailing blank lines."""
+    return (text or "").replace("\r\n", "\n").rstrip("\n")
+
+
+def run_fresh(sample):
+    """Run the sample's own code and request now, in the sandbox (never from the cache).
+    A run stopped by the clock is tried once more: on a loaded machine that is the load."""
+    result = run_code(sample.runtime, sample.code, sample.request, wait=COMMAND_SLOT_WAIT)
+    if not cacheable(result):
+        result = run_code(sample.runtime, sample.code, sample.request, wait=COMMAND_SLOT_WAIT)
+    return result
+
+
+def record(sample):
+    """Run the sample and store its output; returns (result, saved). A timeout is not recorded."""
+    result = run_fresh(sample)
+    if not cacheable(result):
+        return result, False
+    sample.expected_output = normalise(result.output) + "\n"
+    sample.save(update_fields=["expected_output"])
+    return result, True
+
+
+def difference(sample, result):
+    """A unified diff of expected against actual, or "" when they match."""
+    expected, actual = normalise(sample.expected_output), normalise(result.output)
+    if expected == actual:
+        return ""
+    lines = difflib.unified_diff(
+        expected.splitlines(), actual.splitlines(), "expected_output", "this run", lineterm=""
+    )
+    text = "\n".join(lines)
+    if not cacheable(result):
+        text += f"\n  The run did not finish: {result.error}"
+    return text

@@ -1,0 +1,260 @@
+"""Start the harness in a bubblewrap sandbox and collect what it wrote, within time and size caps.
+
+Every run is a fresh `bwrap` process: no network, own PID namespace (whatever the run starts dies
+with it), read-only system and interpreter, a small private /tmp, a clean environment. The limits
+(CPU, memory, processes, file size, open files) are set by the harness inside the sandbox before
+the user's code is loaded, so no `preexec_fn` runs in Django's threads.
+"""
+
+import json
+import marshal
+import os
+import selectors
+import signal
+import subprocess
+import sys
+import tempfile
+import time
+from dataclasses import dataclass
+from pathlib import Path
+
+HARNESS = Path(__file__).with_name("harness.py")
+SANDBOX_HARNESS = "/runner/harness.py"
+SANDBOX_WORK = "/sample"
+INSTALL_HINT = (
+    "Running samples needs bubblewrap, which is not installed on this server. "
+    "Install it with `sudo apt-get install bubblewrap` (Debian/Ubuntu) or `sudo dnf install "
+    "bubblewrap` (Fedora), then try again."
+)
+HOSTS = "127.0.0.1\tlocalhost\n::1\tlocalhost ip6-localhost ip6-loopback\n"
+SYSTEM_DIRS = ["/usr", "/bin", "/sbin", "/lib", "/lib32", "/lib64", "/libx32"]
+# Files some libraries read at import time (mimetypes, zoneinfo, the dynamic loader's cache).
+SYSTEM_FILES = ["/etc/ld.so.cache", "/etc/localtime", "/etc/mime.types", "/etc/nsswitch.conf"]
+
+
+class SandboxUnavailable(Exception):
+    """bubblewrap is missing: running fails closed."""
+
+
+@dataclass
+class RawRun:
+    stdout: bytes
+    stderr: bytes
+    report: dict | None
+    returncode: int | None
+    timed_out: bool
+    overflowed: bool
+    duration_ms: float
+
+
+def python_roots(python):
+    """Directories the interpreter needs: the venv and the installation it was made from."""
+    roots = set()
+    venv = Path(python).parent.parent
+    if (venv / "pyvenv.cfg").exists():
+        roots.add(venv)
+        for line in (venv / "pyvenv.cfg").read_text().splitlines():
+            key, _, value = line.partition("=")
+            if key.strip() == "home":
+                roots.add(Path(value.strip()).parent)
+    real = Path(os.path.realpath(python)).parent.parent
+    roots.add(real)
+    if python == sys.executable:
+        roots.update({Path(sys.prefix), Path(sys.base_prefix)})
+    return sorted(r for r in roots if not str(r).startswith("/usr/") and str(r) != "/usr")
+
+
+def build_command(config, work_dir, result_fd, info_fd, hosts_file, argv=None):
+    """The bwrap command line; `argv` replaces the harness (the benchmark runs `-c pass`)."""
+    command = [config.bwrap]
+    if os.geteuid() == 0:
+        # Root is exempt from RLIMIT_NPROC even inside a user namespace, so as root we skip the
+        # user namespace and let the harness drop to an unprivileged uid, keeping only the two
+        # capabilities it needs for that.
+        command += ["--unshare-ipc", "--unshare-pid", "--unshare-net", "--unshare-uts"]
+        command += ["--unshare-cgroup-try", "--cap-drop", "ALL"]
+        command += ["--cap-add", "CAP_SETUID", "--cap-add", "CAP_SETGID"]
+    else:
+        command += ["--unshare-all"]
+    command += ["--die-with-parent", "--new-session", "--hostname", "sandbox"]
+    command += ["--clearenv", "--setenv", "PATH", "/usr/local/bin:/usr/bin:/bin"]
+    command += ["--setenv", "LANG", "C.UTF-8", "--setenv", "HOME", "/tmp"]
+    # A fixed hash seed: a sample that prints a set prints it the same way every run, so
+    # check_samples can compare outputs.
+    command += ["--setenv", "PYTHONHASHSEED", "0"]
+    command += ["--info-fd", str(info_fd)]
+    # The tmpfs comes first: mounted after the binds it would hide a venv that lives under /tmp.
+    command += ["--perms", "1777", "--size", str(config.tmp_bytes), "--tmpfs", "/tmp"]
+    # Directories bwrap creates are 0700 by default; the harness drops root and must read them.
+    for directory in ("/etc", "/runner"):
+        command += ["--perms", "0755", "--dir", directory]
+    for directory in SYSTEM_DIRS:
+        if os.path.islink(directory):
+            command += ["--symlink", os.readlink(directory), directory]
+        elif os.path.isdir(directory):
+            command += ["--ro-bind", directory, directory]
+    for path in SYSTEM_FILES:
+        command += ["--ro-bind-try", path, path]
+    command += ["--ro-bind", str(hosts_file), "/etc/hosts"]
+    roots = python_roots(config.python)
+    # bwrap creates missing parents as 0700 (e.g. /root for a pyenv install); the harness reads
+    # the interpreter after dropping root, so create them readable.
+    parents = sorted({p for r in roots for p in r.parents if str(p) not in ("/", "/tmp")})
+    for parent in parents:
+        command += ["--perms", "0755", "--dir", str(parent)]
+    for root in roots:
+        command += ["--ro-bind", str(root), str(root)]
+    command += ["--ro-bind", str(work_dir), SANDBOX_WORK]
+    command += ["--ro-bind", str(HARNESS), SANDBOX_HARNESS]
+    command += ["--proc", "/proc", "--dev", "/dev", "--chdir", "/tmp"]
+    if argv is not None:
+        return command + [config.python, *argv]
+    # -s -P rather than -I: the environment is entirely ours (--clearenv), and -I would ignore
+    # PYTHONHASHSEED. No user site-packages, no script directory on sys.path, no bytecode.
+    command += [config.python, "-s", "-P", "-B", "-u", SANDBOX_HARNESS]
+    command += [f"{SANDBOX_WORK}/spec", str(result_fd)]
+    return command
+
+
+def hosts_file(config):
+    path = config.state_dir / "hosts"
+    if not path.exists() or path.read_text() != HOSTS:
+        path.parent.mkdir(parents=True, exist_ok=True)
+        tmp = path.with_suffix(".tmp")
+        tmp.write_text(HOSTS)
+        tmp.chmod(0o644)
+        tmp.replace(path)
+    return path
+
+
+def run_in_sandbox(config, spec, body=b"", slot=0):
+    """Run the harness on `spec`; returns a RawRun. Raises SandboxUnavailable without bwrap."""
+    if not config.bwrap:
+        raise SandboxUnavailable(INSTALL_HINT)
+    spec = dict(spec)
+    spec["uid"] = config.uid_base + slot
+    spec["body_path"] = f"{SANDBOX_WORK}/body"
+    spec["limits"] = {
+        "cpu_seconds": max(1, int(config.timeout) + 1),
+        "memory_bytes": config.memory_bytes,
+        "processes": config.processes,
+        "file_bytes": config.file_bytes,
+        "open_files": config.open_files,
+        "output_bytes": config.output_bytes,
+    }
+    hosts = hosts_file(config)
+    with tempfile.TemporaryDirectory(prefix="historyweb-run-") as work:
+        work_dir = Path(work)
+        work_dir.chmod(0o755)  # the harness reads it after dropping to an unprivileged uid
+        # marshal: the harness reads it without importing json (and with it, re).
+        for name, data in (("spec", marshal.dumps(spec)), ("body", body)):
+            (work_dir / name).write_bytes(data)
+            (work_dir / name).chmod(0o644)
+        return execute(config, work_dir, hosts)
+
+
+def execute(config, work_dir, hosts):
+    result_r, result_w = os.pipe()
+    info_r, info_w = os.pipe()
+    command = build_command(config, work_dir, result_w, info_w, hosts)
+    started = time.monotonic()
+    try:
+        process = subprocess.Popen(
+            command,
+            stdin=subprocess.DEVNULL,
+            stdout=subprocess.PIPE,
+            stderr=subprocess.PIPE,
+            pass_fds=(result_w, info_w),
+            start_new_session=True,  # one process group to kill, and no terminal
+        )
+    except OSError as exc:
+        for fd in (result_r, result_w, info_r, info_w):
+            os.close(fd)
+        raise SandboxUnavailable(f"{INSTALL_HINT} ({exc})") from exc
+    os.close(result_w)
+    os.close(info_w)
+    out_fd, err_fd = process.stdout.fileno(), process.stderr.fileno()
+    caps = {
+        out_fd: config.output_bytes,
+        err_fd: config.output_bytes,
+        result_r: 8 * config.output_bytes + 1024 * 1024,  # base64 body plus environ and trace
+        info_r: 64 * 1024,
+    }
+    buffers = {fd: bytearray() for fd in caps}
+    timed_out = overflowed = False
+    deadline = started + config.timeout
+    with selectors.DefaultSelector() as selector:
+        for fd in caps:
+            os.set_blocking(fd, False)
+            selector.register(fd, selectors.EVENT_READ)
+        while selector.get_map():
+            remaining = deadline - time.monotonic()
+            if remaining <= 0:
+                timed_out = True
+                break
+            for key, _ in selector.select(remaining):
+                fd = key.fd
+                try:
+                    data = os.read(fd, 65536)
+                except BlockingIOError:
+                    continue
+                if not data:
+                    selector.unregister(fd)
+                    continue
+                buffers[fd] += data
+                if len(buffers[fd]) > caps[fd]:
+                    del buffers[fd][caps[fd] :]
+                    overflowed = True
+            if overflowed:
+                break
+    if timed_out or overflowed:
+        kill_sandbox(process, buffers[info_r])
+    try:
+        returncode = process.wait(timeout=max(0.5, deadline - time.monotonic()))
+    except subprocess.TimeoutExpired:
+        timed_out = True
+        kill_sandbox(process, buffers[info_r])
+        returncode = process.wait()
+    duration_ms = (time.monotonic() - started) * 1000
+    for fd in (result_r, info_r):
+        os.close(fd)
+    process.stdout.close()
+    process.stderr.close()
+    report = None
+    if buffers[result_r] and not overflowed:
+        try:
+            report = json.loads(buffers[result_r].decode("utf-8"))
+        except ValueError:
+            report = None
+    return RawRun(
+        stdout=bytes(buffers[out_fd]),
+        stderr=bytes(buffers[err_fd]),
+        report=report,
+        returncode=returncode,
+        timed_out=timed_out,
+        overflowed=overflowed,
+        duration_ms=duration_ms,
+    )
+
+
+def kill_sandbox(process, info):
+    """Kill the sandbox's init first (the kernel then kills its whole PID namespace and bwrap
+    reaps it, leaving no zombie), then bwrap's process group in case it had not started yet."""
+    try:
+        child = json.loads(bytes(info).decode()).get("child-pid")
+    except ValueError:
+        child = None
+    if child:
+        try:
+            os.kill(child, signal.SIGKILL)
+        except ProcessLookupError:
+            pass
+        try:
+            process.wait(timeout=1)
+            return
+        except subprocess.TimeoutExpired:
+            pass
+    try:
+        os.killpg(process.pid, signal.SIGKILL)
+    except ProcessLookupError:
+        pass

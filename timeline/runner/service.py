@@ -1,0 +1,168 @@
+"""Running samples for the site: caching, the per-client rate limit and the global cap."""
+
+import base64
+import functools
+import hashlib
+import json
+import subprocess
+import time
+from pathlib import Path
+
+from django.core.cache import cache
+
+from .config import get_config
+from .request import RequestError, parse_request
+from .result import HTTP_RUNTIMES, RunResult, build_result
+from .sandbox import HARNESS, SandboxUnavailable, run_in_sandbox
+from .slots import NoFreeSlot, run_slot
+
+RUNTIMES = {"python", "cgi", "wsgi", "asgi"}
+MAX_CODE_CHARS = 64 * 1024
+CACHE_PREFIX = "runner:result:"
+
+
+class Busy(Exception):
+    """Too many runs: answer 429 with Retry-After."""
+
+    def __init__(self, retry_after, message):
+        super().__init__(message)
+        self.retry_after = retry_after
+        self.message = message
+
+
+@functools.lru_cache(maxsize=8)
+def interpreter_version(python):
+    """The sandbox interpreter's version, read once per process (pyvenv.cfg, else ask it)."""
+    cfg = Path(python).parent.parent / "pyvenv.cfg"
+    if cfg.exists():
+        for line in cfg.read_text().splitlines():
+            key, _, value = line.partition("=")
+            if key.strip() in ("version", "version_info"):
+                return value.strip()
+    completed = subprocess.run(
+        [python, "-I", "-c", "import sys; print(sys.version)"],
+        capture_output=True,
+        text=True,
+        timeout=10,
+        check=False,
+    )
+    return completed.stdout.strip()
+
+
+@functools.lru_cache(maxsize=8)
+def packages_digest(python):
+    """Which packages the sandbox imports from: the venv's *.dist-info names carry versions, so
+    upgrading Flask gives new cache keys. Read once per process."""
+    venv = Path(python).parent.parent
+    names = sorted(
+        entry.name
+        for site in venv.glob("lib/python3*/site-packages")
+        for entry in site.iterdir()
+        if entry.name.endswith(".dist-info")
+    )
+    return hashlib.sha256("\n".join(names).encode()).hexdigest()[:16]
+
+
+@functools.lru_cache(maxsize=1)
+def harness_digest():
+    return hashlib.sha256(HARNESS.read_bytes()).hexdigest()[:16]
+
+
+def cache_key(runtime, code, request_text, config=None):
+    config = config or get_config()
+    parts = [runtime, code, request_text, config.python, interpreter_version(config.python)]
+    parts += [packages_digest(config.python), harness_digest()]
+    digest = hashlib.sha256(json.dumps(parts).encode()).hexdigest()
+    return CACHE_PREFIX + digest
+
+
+def run_code(runtime, code, request_text="", *, wait=None, config=None):
+    """Run code in the sandbox now (no cache). Raises Busy when every slot stays taken."""
+    config = config or get_config()
+    if runtime not in RUNTIMES:
+        return RunResult(runtime=runtime, ok=False, error=f"“{runtime}” is not a runtime.")
+    if len(code) > MAX_CODE_CHARS:
+        return RunResult(
+            runtime=runtime, ok=False, error=f"The code is longer than {MAX_CODE_CHARS // 1024} KB."
+        )
+    try:
+        request = parse_request(request_text if runtime in HTTP_RUNTIMES else "")
+    except RequestError as exc:
+        return RunResult(runtime=runtime, ok=False, error=f"The request: {exc}")
+    body = base64.b64decode(request["body_b64"])
+    spec = {"runtime": runtime, "code": code, "request": request}
+    wait = config.slot_wait if wait is None else wait
+    try:
+        with run_slot(config.state_dir / "slots", config.max_concurrent, wait) as slot:
+            raw = run_in_sandbox(config, spec, body, slot)
+    except NoFreeSlot:
+        raise Busy(2, "Every sandbox is busy. Try again in a moment.") from None
+    if raw.report is None and raw.stderr.startswith(b"bwrap:"):
+        # bwrap is there but cannot build the sandbox (no user namespaces, say): fail closed.
+        message = raw.stderr.decode("utf-8", "replace").strip()
+        raise SandboxUnavailable(f"The sandbox could not start: {message}")
+    return build_result(runtime, raw, config)
+
+
+def cacheable(result):
+    """Only outcomes the code itself decides: a timeout may be load, not the code."""
+    return "Stopped after" not in result.error
+
+
+def run_cached(runtime, code, request_text=""):
+    """An unedited sample: answer from the shared cache, or run once and remember."""
+    started = time.monotonic()
+    config = get_config()
+    key = cache_key(runtime, code, request_text, config)
+    data = cache.get(key)
+    if data is not None:
+        result = RunResult.from_dict(data)
+        result.cached = True
+        result.duration_ms = (time.monotonic() - started) * 1000
+        return result
+    result = run_code(runtime, code, request_text, config=config)
+    if cacheable(result):
+        cache.set(key, result.to_dict(), timeout=None)
+    return result
+
+
+def check_rate(client):
+    """Count one edited run for this client; raise Busy past the limit in the window."""
+    config = get_config()
+    window = int(time.time() // config.rate_window)
+    key = f"runner:rate:{client}:{window}"
+    cache.add(key, 0, timeout=config.rate_window + 5)
+    try:
+        count = cache.incr(key)
+    except ValueError:  # expired between add and incr
+        cache.set(key, 1, timeout=config.rate_window + 5)
+        count = 1
+    if count > config.rate_limit:
+        retry = config.rate_window - int(time.time() % config.rate_window) or 1
+        raise Busy(
+            retry,
+            f"You have run {config.rate_limit} edited samples in the last "
+            f"{config.rate_window} s. Try again in {retry} s.",
+        )
+
+
+def newlines(text):
+    """Browsers send textarea text with \r\n: compare and run it as the editor wrote it."""
+    return text.replace("\r\n", "\n")
+
+
+def run_sample(sample, code=None, request_text=None, client="anonymous"):
+    """Run a CodeSample as the learner asked: the original (cached) or their edit (limited).
+
+    Raises Busy (answer 429) and SandboxUnavailable (fail closed, unless the cache answers)."""
+    if not sample.runnable:
+        return RunResult(runtime=sample.runtime, ok=False, error="This sample is not runnable.")
+    code = sample.code if code is None else newlines(code)
+    request_text = sample.request if request_text is None else newlines(request_text)
+    if code == sample.code and request_text == sample.request:
+        return run_cached(sample.runtime, code, request_text)
+    check_rate(client)
+    return run_code(sample.runtime, code, request_text)
+
+
+__all__ = ["Busy", "SandboxUnavailable", "run_code", "run_cached", "run_sample"]
