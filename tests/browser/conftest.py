@@ -6,6 +6,7 @@ fails the run instead, because CI must prove these features.
 
 import os
 import shutil
+import time
 
 import pytest
 
@@ -60,9 +61,31 @@ def browser():
         browser.close()
 
 
+def csp_safe_waits(page):
+    """Make page.wait_for_function work under the site's Content-Security-Policy.
+
+    Playwright polls the predicate inside the page through eval, which script-src 'self'
+    (no 'unsafe-eval') refuses. page.evaluate is not subject to the policy, so poll with it.
+    """
+
+    def wait_for_function(expression, *, arg=None, timeout=None, polling=None):
+        interval = polling if isinstance(polling, int | float) else 50
+        deadline = time.monotonic() + (timeout if timeout is not None else 10_000) / 1000
+        while True:
+            if page.evaluate(expression, arg):
+                return page.evaluate_handle(expression, arg)
+            if time.monotonic() > deadline:
+                raise AssertionError(f"timed out waiting for {expression!r}")
+            page.wait_for_timeout(interval)
+
+    page.wait_for_function = wait_for_function
+    return page
+
+
 @pytest.fixture
 def context(browser):
     context = browser.new_context(viewport={"width": 1280, "height": 800})
+    context.on("page", csp_safe_waits)  # pages the tests open, popups included
     yield context
     context.close()
 

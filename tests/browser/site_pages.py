@@ -3,6 +3,8 @@
 Each row: (id, URL, needs a staff login). The URL may use {pk} for the seeded era's primary key.
 """
 
+import time
+
 from ..factories import make_era, make_reference, make_sample, make_slide, make_talk
 
 PUBLIC_PAGES = [
@@ -95,7 +97,11 @@ READY_WHEN = [
 ]
 
 
-def wait_until_ready(page):
+def wait_until_ready(page, timeout=10.0):
     page.wait_for_load_state("networkidle")
+    deadline = time.monotonic() + timeout
     for condition in READY_WHEN:
-        page.wait_for_function(condition)
+        # Polled with evaluate: Playwright's wait_for_function needs eval, which the CSP forbids.
+        while not page.evaluate(condition):
+            assert time.monotonic() < deadline, f"page never ready: {condition}"
+            page.wait_for_timeout(50)
