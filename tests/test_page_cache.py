@@ -198,3 +198,13 @@ def test_query_string_pages_stay_out_of_the_shared_cache(client, wsgi):
     assert cache.get(shared("http://testserver/", version)) is not None
     assert cache.get(shared("http://testserver/?q=anything", version)) is None
     assert page_cache.memory.get("http://testserver/?q=anything", version) is not None
+
+
+def test_a_page_rendered_by_another_worker_is_served_from_the_shared_cache(
+    client, wsgi, django_assert_num_queries
+):
+    first = client.get("/eras/wsgi/")
+    page_cache.memory.clear()  # this worker has not seen the page; the shared cache has
+    with django_assert_num_queries(0):
+        second = client.get("/eras/wsgi/")
+    assert second.content == first.content

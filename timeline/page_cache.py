@@ -161,18 +161,18 @@ class PageCacheMiddleware:
             return self.get_response(request)
         url = request.build_absolute_uri()
         version = content_version()
-        etag = etag_for(version, url)
-        entry = self._lookup(url, version)
-        if entry is None and self._cacheable_url(request):
+        entry = memory.get(url, version)
+        if entry is None:
+            if not self._cacheable_url(request):
+                return self.get_response(request)
+            entry = self._shared_lookup(url, version)
+        if entry is None:
             response = self.get_response(request)
-            if request.method == "GET" and self._storable(request, response):
-                entry = self._entry(response)
-                self._store(url, version, entry)
-            else:
+            if request.method != "GET" or not self._storable(request, response):
                 return response
-        elif entry is None:
-            return self.get_response(request)
-        return self._respond(request, entry, etag)
+            entry = self._entry(response)
+            self._store(url, version, entry)
+        return self._respond(request, entry, etag_for(version, url))
 
     def _applies(self, request):
         return (
@@ -191,12 +191,12 @@ class PageCacheMiddleware:
 
     # Only plain URLs go to the shared cache: query strings are unbounded (a search for every
     # word), so their pages stay in this worker's bounded memory and never cost a disk write.
-    def _lookup(self, url, version):
-        entry = memory.get(url, version)
-        if entry is None and "?" not in url:
-            entry = cache.get(self._key(url, version))
-            if entry is not None:
-                memory.put(url, version, entry)
+    def _shared_lookup(self, url, version):
+        if "?" in url:
+            return None
+        entry = cache.get(self._key(url, version))
+        if entry is not None:
+            memory.put(url, version, entry)
         return entry
 
     def _store(self, url, version, entry):
