@@ -199,9 +199,11 @@ def test_keyboard_walk(live_server, page, name, url, stops, follow, target):
 def test_skip_link_moves_focus_to_the_content(live_server, page):
     seed_history()
     page.goto(live_server.url + "/eras/wsgi/")
+    page.wait_for_load_state("networkidle")
     page.keyboard.press("Tab")
+    assert focused(page, "a.skip-link")
     page.keyboard.press("Enter")
-    assert page.url.endswith("#main")
+    page.wait_for_url("**/eras/wsgi/#main")
     assert page.evaluate("document.activeElement.id") == "main"
     # The next Tab lands inside the content, not back in the header.
     page.keyboard.press("Tab")
@@ -211,6 +213,7 @@ def test_skip_link_moves_focus_to_the_content(live_server, page):
 def test_filter_form_works_by_keyboard(live_server, page):
     seed_history()
     page.goto(live_server.url + "/")
+    page.wait_for_load_state("networkidle")
     tab_to(page, "#filter-q")
     page.keyboard.type("wsgi")
     page.keyboard.press("Enter")
