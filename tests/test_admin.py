@@ -62,3 +62,43 @@ def test_admin_edit_shows_on_era_page(admin_client_logged, client, content):
 def test_era_changelist_shows_slide_count(admin_client_logged, content):
     html = admin_client_logged.get(reverse("admin:timeline_era_changelist")).content.decode()
     assert 'class="field-slide_count">1<' in html
+
+
+def test_superuser_exports_fixtures_from_the_changelist(
+    admin_client_logged, content, settings, tmp_path
+):
+    """The Export button writes the database to fixtures/ and says where, like dump_history."""
+    settings.HISTORY_FIXTURES_DIR = tmp_path
+    changelist = admin_client_logged.get(reverse("admin:timeline_era_changelist")).content.decode()
+    url = reverse("admin:timeline_era_export_fixtures")
+    assert f'action="{url}"' in changelist
+    assert admin_client_logged.get(url).status_code == 405
+    response = admin_client_logged.post(url, follow=True)
+    assert response.redirect_chain[-1][0] == reverse("admin:timeline_era_changelist")
+    assert (tmp_path / "eras" / "wsgi.json").exists()
+    assert (tmp_path / "talks.json").exists()
+    assert f"Exported 2 files to {tmp_path}" in response.content.decode()
+
+
+def test_staff_without_superuser_cannot_export(
+    client, django_user_model, content, settings, tmp_path
+):
+    settings.HISTORY_FIXTURES_DIR = tmp_path
+    from django.contrib.auth.models import Permission
+
+    editor = django_user_model.objects.create_user("editor", password="pw", is_staff=True)
+    editor.user_permissions.add(*Permission.objects.filter(codename__endswith="_era"))
+    client.force_login(editor)
+    changelist = client.get(reverse("admin:timeline_era_changelist")).content.decode()
+    assert "Export to fixtures" not in changelist
+    assert client.post(reverse("admin:timeline_era_export_fixtures")).status_code == 403
+    assert not (tmp_path / "eras").exists()
+
+
+def test_export_needs_csrf(django_user_model, content):
+    from django.test import Client
+
+    user = django_user_model.objects.create_superuser("root", "r@example.org", "pw")
+    strict = Client(enforce_csrf_checks=True)
+    strict.force_login(user)
+    assert strict.post(reverse("admin:timeline_era_export_fixtures")).status_code == 403

@@ -1,7 +1,12 @@
 from django.contrib import admin, messages
+from django.core.exceptions import PermissionDenied
 from django.db import models
 from django.db.models import Count
+from django.shortcuts import redirect
+from django.urls import path, reverse
+from django.views.decorators.http import require_POST
 
+from . import history_fixtures
 from .models import CodeSample, Era, Reference, Slide, Talk, TalkEra
 
 
@@ -94,6 +99,31 @@ class EraAdmin(MarkdownPreviewMedia, admin.ModelAdmin):
     def run_and_record(self, request, queryset):
         samples = CodeSample.objects.filter(era__in=queryset).select_related("era")
         record_outputs(self, request, samples.order_by("era", "order"))
+
+    def get_urls(self):
+        export = self.admin_site.admin_view(require_POST(self.export_fixtures))
+        return [
+            path("export-fixtures/", export, name="timeline_era_export_fixtures"),
+            *super().get_urls(),
+        ]
+
+    def export_fixtures(self, request):
+        """Write the database back to fixtures/ (as `dump_history` does), ready to commit."""
+        if not request.user.is_superuser:
+            raise PermissionDenied("Only a superuser may write the fixtures.")
+        try:
+            written = history_fixtures.dump()
+        except OSError as exc:
+            self.message_user(request, f"Nothing exported: {exc}", messages.ERROR)
+        else:
+            folder = history_fixtures.fixtures_dir()
+            self.message_user(
+                request,
+                f"Exported {len(written)} files to {folder}. Review them with `git diff fixtures/` "
+                "and commit.",
+                messages.SUCCESS,
+            )
+        return redirect(reverse("admin:timeline_era_changelist"))
 
 
 @admin.register(Slide)
