@@ -79,13 +79,26 @@ OVERFLOWING_JS = """
 """
 
 
-@pytest.fixture(params=list(VIEWPORTS))
-def phone_page(request, browser):
+def open_phone(browser, viewport):
+    # bypass_csp lets the audit inject axe as an inline script; test_csp.py checks the policy.
     context = browser.new_context(
-        viewport=VIEWPORTS[request.param], is_mobile=True, has_touch=True, bypass_csp=True
+        viewport=VIEWPORTS[viewport], is_mobile=True, has_touch=True, bypass_csp=True
     )
     page = context.new_page()
     page.set_default_timeout(10_000)
+    return context, page
+
+
+@pytest.fixture(params=list(VIEWPORTS))
+def phone_page(request, browser):
+    context, page = open_phone(browser, request.param)
+    yield page
+    context.close()
+
+
+@pytest.fixture
+def narrowest_page(browser):
+    context, page = open_phone(browser, "reflow")
     yield page
     context.close()
 
@@ -122,3 +135,31 @@ def test_long_code_really_scrolls_on_a_phone(live_server, phone_page):
         "[...document.querySelectorAll('pre')].some(p => p.scrollWidth > p.clientWidth)"
     )
     assert overflowing
+
+
+def test_the_real_history_on_a_phone(live_server, narrowest_page, axe_source):
+    """Every era page and the pages built from the real history at 320 px: axe finds nothing,
+    and the page does not scroll sideways. (Only the narrowest width: 40 s per width.)"""
+    phone_page = narrowest_page
+    from django.core.management import call_command
+
+    from timeline.models import Era
+
+    call_command("load_history", verbosity=0)
+    urls = ["/", "/evolution/", "/talks/", "/present/"]
+    urls += [era.get_absolute_url() for era in Era.objects.published()]
+    found = {}
+    for url in urls:
+        phone_page.goto(live_server.url + url)
+        violations = audit(phone_page, axe_source)["violations"]
+        if violations:
+            found[url] = describe(violations)
+        widths = phone_page.evaluate(
+            "[document.documentElement.scrollWidth, document.documentElement.clientWidth]"
+        )
+        if widths[0] > widths[1]:
+            found[url] = found.get(url, "") + (
+                f"\n    page is {widths[0]} px wide in {widths[1]} px: "
+                + ", ".join(phone_page.evaluate(OVERFLOWING_JS))
+            )
+    assert found == {}, "\n".join(f"{url}:\n{text}" for url, text in found.items())
