@@ -89,6 +89,13 @@ def test_save_renders_html():
     assert '<span class="k">def</span>' in sample.highlighted_html
 
 
+def test_sample_code_is_a_region_named_by_the_sample_title():
+    era = make_era()
+    sample = make_sample(era, title="Hello, WSGI", code="x = 1\n")
+    assert 'aria-label="Code: Hello, WSGI"' in sample.highlighted_html
+    assert 'role="region"' in sample.highlighted_html
+
+
 def test_published_queryset_and_visibility(django_user_model):
     shown = make_era(published=True)
     hidden = make_era(published=False)

@@ -71,3 +71,31 @@ def test_lexer_alias_check():
     assert rendering.is_lexer_alias("python")
     assert rendering.is_lexer_alias("http")
     assert not rendering.is_lexer_alias("definitely-not-a-lexer")
+
+
+# On a phone long code scrolls sideways in its <pre>: keyboard users reach it only if it can
+# take focus, and a focusable box needs a role and a name (axe: scrollable-region-focusable).
+def test_code_blocks_in_prose_are_focusable_named_groups():
+    html = rendering.render_markdown("```python\nx = 1\n```\n\n    indented = 2\n")
+    # Exactly this text, attributes in this order: the stored HTML must not change between renders.
+    assert html.count('<pre tabindex="0" role="group" aria-label="Code example">') == 2
+    assert html.count("<pre") == 2
+
+
+def test_an_editor_cannot_change_the_code_block_attributes():
+    html = rendering.render_markdown(
+        '<pre tabindex="-1" role="presentation" aria-label="x" onfocus="alert(1)">y</pre>'
+        '<p title="<pre x>">&lt;pre&gt; in text</p>'
+    )
+    assert html.startswith('<pre tabindex="0" role="group" aria-label="Code example">y</pre>')
+    # A "<pre" inside an attribute or text is escaped by nh3, so it gains no attributes.
+    assert '<p title="&lt;pre x&gt;">&lt;pre&gt; in text</p>' in html
+    assert "-1" not in html and "presentation" not in html and "onfocus" not in html
+
+
+def test_highlighted_sample_is_a_region_named_by_its_label():
+    html = rendering.highlight_code("x = 1\n", "python", label='Code: "quoted" <title>')
+    assert 'role="region"' in html and 'tabindex="0"' in html
+    # The label is an attribute value, escaped: it cannot open a tag or end the attribute.
+    assert 'aria-label="Code: &quot;quoted&quot; &lt;title&gt;"' in html
+    assert "<title>" not in html

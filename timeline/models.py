@@ -264,7 +264,9 @@ class CodeSample(models.Model):
     natural_key.dependencies = ["timeline.era", "timeline.slide"]
 
     def render(self):
-        self.highlighted_html = rendering.highlight_code(self.code, self.language)
+        self.highlighted_html = rendering.highlight_code(
+            self.code, self.language, label=f"Code: {self.title}"
+        )
 
     @property
     def runnable(self):

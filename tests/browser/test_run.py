@@ -44,11 +44,11 @@ def test_run_edit_and_reset(live_server, page, era):
     assert "QUERY_STRING" in result.locator(".run-environ").inner_text()
 
     figure.get_by_role("button", name="Edit").click()
-    editor = figure.get_by_label("Code")
+    editor = figure.get_by_label("Code", exact=True)
     assert editor.is_visible()
     assert not figure.locator(".sample-code").is_visible()
     editor.fill(WSGI.replace("b'Hello, '", "b'Goodbye, '"))
-    figure.get_by_label("Request").fill("GET /?Grace HTTP/1.1\n\n")
+    figure.get_by_label("Request (method, path").fill("GET /?Grace HTTP/1.1\n\n")
     figure.get_by_role("button", name="Run").click()
     page.wait_for_function(
         "document.querySelector('.run-body') && "
@@ -86,8 +86,8 @@ def test_keys_in_the_editor_and_tabs_stay_there(live_server, page, era):
     )
     figure = page.locator("figure.sample[data-sample]")
     figure.get_by_role("button", name="Edit").click()
-    figure.get_by_label("Code").press("ArrowLeft")
-    figure.get_by_label("Code").press("ArrowRight")
+    figure.get_by_label("Code", exact=True).press("ArrowLeft")
+    figure.get_by_label("Code", exact=True).press("ArrowRight")
     figure.get_by_role("button", name="Run").click()
     response_tab = figure.get_by_role("tab", name="Response")
     response_tab.focus()
