@@ -25,7 +25,12 @@ def validate_lexer_alias(value):
 
 
 # Undated eras sort after dated ones of the same year, on SQLite and PostgreSQL alike.
-CHRONOLOGICAL = ["year", models.F("date").asc(nulls_last=True), "title"]
+def chronological_order(prefix=""):
+    """Year, exact date (undated last), title: for Era itself or through a relation prefix."""
+    return [f"{prefix}year", models.F(f"{prefix}date").asc(nulls_last=True), f"{prefix}title"]
+
+
+CHRONOLOGICAL = chronological_order()
 
 
 class EraQuerySet(models.QuerySet):

@@ -2,9 +2,9 @@ from itertools import groupby
 
 from django.db.models import Prefetch
 from django.shortcuts import get_object_or_404, render
-from django.views.decorators.cache import patch_cache_control
 
 from ..models import CodeSample, Era, Slide
+from .caching import keep_private
 
 
 def timeline(request):
@@ -31,9 +31,7 @@ def timeline(request):
             "query": query,
         },
     )
-    if request.user.is_staff:
-        patch_cache_control(response, private=True, no_store=True)
-    return response
+    return keep_private(request, response)
 
 
 def era_detail(request, slug):
@@ -70,9 +68,7 @@ def era_detail(request, slug):
             "next_era": next_era,
         },
     )
-    if not era.published or request.user.is_staff:
-        patch_cache_control(response, private=True, no_store=True)
-    return response
+    return keep_private(request, response, private=not era.published)
 
 
 def slides_with_samples(slides, samples):

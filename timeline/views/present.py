@@ -8,10 +8,10 @@ so a proxy may cache them whole. Staff previews of unpublished eras are never ca
 from django.db.models import Count, Prefetch, Q
 from django.shortcuts import get_object_or_404, render
 from django.urls import reverse
-from django.views.decorators.cache import patch_cache_control
 
 from ..models import Era, Talk, TalkEra
 from ..presenter import build_deck, deck_eras
+from .caching import keep_private
 
 MODES = {
     "audience": "timeline/present/deck.html",
@@ -58,10 +58,7 @@ def talk_list(request):
     talks = Talk.objects.annotate(
         era_total=Count("items", filter=Q(items__era__in=visible))
     ).prefetch_related(Prefetch("items", queryset=items, to_attr="visible_items"))
-    response = render(request, "timeline/talk_list.html", {"talks": talks})
-    if request.user.is_staff:
-        patch_cache_control(response, private=True, no_store=True)
-    return response
+    return keep_private(request, render(request, "timeline/talk_list.html", {"talks": talks}))
 
 
 def _render_deck(request, deck, mode, url_name, kwargs, private=False, talk=None):
@@ -76,6 +73,4 @@ def _render_deck(request, deck, mode, url_name, kwargs, private=False, talk=None
         MODES[mode],
         {"deck": deck, "mode": mode, "urls": urls, "talk": talk, "with_notes": notes},
     )
-    if private or request.user.is_staff:
-        patch_cache_control(response, private=True, no_store=True)
-    return response
+    return keep_private(request, response, private)
