@@ -85,9 +85,9 @@ function union(rects) {
 }
 
 /** The box the code's text really covers: a block is as wide as the slide, its lines rarely are. */
-function codeTextBox(slide) {
+function codeTextBox(root) {
   const boxes = [];
-  for (const pre of slide.querySelectorAll(".sample-code pre")) {
+  for (const pre of root.querySelectorAll(".sample-code pre")) {
     const block = pre.getBoundingClientRect();
     if (!block.height) continue;
     // The code's caption (its title) belongs with it.
@@ -103,45 +103,51 @@ function codeTextBox(slide) {
 }
 
 /**
- * The largest free rectangle beside, above or below the code (slide-relative pixels). The
- * heading is kept clear when there is room; past that only the code is.
+ * The largest free rectangle beside, above or below the code (slide-relative pixels). All the
+ * slide's code and its heading are kept clear when there is room; then only the code; then only
+ * the code that ran (two samples side by side: the result goes over the other one).
  */
-export function choosePlace(slide) {
+export function choosePlace(slide, figure) {
+  for (const [code, keepHeading] of [[slide, true], [slide, false], [figure, true], [figure, false]]) {
+    const box = findRoom(slide, code, keepHeading);
+    if (box) return box;
+  }
+  // No free room of a useful size: the right part of the slide, the code's tail under it.
+  const { width, height } = slide.getBoundingClientRect();
+  const margin = width * 0.015;
+  return { left: width * 0.52, top: margin, right: width - margin, bottom: height - margin, covers: true };
+}
+
+function findRoom(slide, codeRoot, keepHeading) {
   const frame = slide.getBoundingClientRect();
-  const margin = frame.width * 0.015;
-  const code = codeTextBox(slide);
-  const heading = slide.querySelector(".slide-heading")?.getBoundingClientRect();
+  const W = frame.width;
+  const H = frame.height;
+  const margin = W * 0.015;
   const local = (box) => box && {
     left: box.left - frame.left, top: box.top - frame.top,
     right: box.right - frame.left, bottom: box.bottom - frame.top,
   };
-  const c = local(code) || { left: frame.width, top: frame.height, right: frame.width, bottom: frame.height };
-  const h = local(heading);
-  const W = frame.width;
-  const H = frame.height;
-  const fits = (r) => r.right - r.left >= W * MIN_WIDTH && r.bottom - r.top >= H * MIN_HEIGHT;
-  for (const top of h ? [h.bottom + margin, margin] : [margin]) {
-    const candidates = [
-      { left: c.right + margin, top, right: W - margin, bottom: H - margin }, // beside, right
-      { left: margin, top, right: c.left - margin, bottom: H - margin }, // beside, left
-      { left: margin, top: Math.max(top, c.bottom + margin), right: W - margin, bottom: H - margin }, // below
-      { left: margin, top, right: W - margin, bottom: c.top - margin }, // above
-    ].filter(fits);
-    const area = (r) => (r.right - r.left) * (r.bottom - r.top);
-    if (!candidates.length) continue;
-    const best = candidates.reduce((chosen, r) => (area(r) > area(chosen) ? r : chosen));
-    // A result is rarely wide: in a full-width strip it keeps to the right, clear of a title's start.
-    best.left = Math.max(best.left, best.right - W * MAX_WIDTH);
-    return best;
-  }
-  // No free room of a useful size: the right part of the slide, the code's tail under it.
-  return { left: W * 0.52, top: margin, right: W - margin, bottom: H - margin, covers: true };
+  const c = local(codeTextBox(codeRoot)) || { left: W, top: H, right: W, bottom: H };
+  const h = keepHeading ? local(slide.querySelector(".slide-heading")?.getBoundingClientRect()) : null;
+  const top = h ? h.bottom + margin : margin;
+  const candidates = [
+    { left: c.right + margin, top, right: W - margin, bottom: H - margin }, // beside, right
+    { left: margin, top, right: c.left - margin, bottom: H - margin }, // beside, left
+    { left: margin, top: Math.max(top, c.bottom + margin), right: W - margin, bottom: H - margin }, // below
+    { left: margin, top, right: W - margin, bottom: c.top - margin }, // above
+  ].filter((r) => r.right - r.left >= W * MIN_WIDTH && r.bottom - r.top >= H * MIN_HEIGHT);
+  if (!candidates.length) return null;
+  const area = (r) => (r.right - r.left) * (r.bottom - r.top);
+  const best = candidates.reduce((chosen, r) => (area(r) > area(chosen) ? r : chosen));
+  // A result is rarely wide: in a full-width strip it keeps to the right, clear of a title's start.
+  best.left = Math.max(best.left, best.right - W * MAX_WIDTH);
+  return best;
 }
 
-function place(panel, slide) {
+function place(panel, slide, figure) {
   const frame = slide.getBoundingClientRect();
   if (!frame.width) return;
-  const box = choosePlace(slide);
+  const box = choosePlace(slide, figure);
   const percent = (value, whole) => `${((100 * value) / whole).toFixed(3)}%`;
   panel.style.left = percent(box.left, frame.width);
   panel.style.top = percent(box.top, frame.height);
@@ -217,7 +223,7 @@ export function wireRunPanel(root, { slideAt, current, count, post = () => {} })
     panel.addEventListener("click", (event) => event.stopPropagation());
     slide.append(panel);
     open = { number, panel, figure };
-    place(panel, slide);
+    place(panel, slide, figure);
   }
 
   root.addEventListener("historyweb:run-result", (event) => {
@@ -251,7 +257,7 @@ export function wireRunPanel(root, { slideAt, current, count, post = () => {} })
     },
     /** After a resize or a refit of the slide. */
     replace() {
-      if (open) place(open.panel, slideAt(open.number));
+      if (open) place(open.panel, slideAt(open.number), open.figure);
     },
   };
 }
