@@ -81,7 +81,13 @@ def test_f5_starts_full_screen_instead_of_reloading(live_server, page):
 def test_pagedown_pageup_and_arrows_move(live_server, page):
     make_deck()
     open_deck(page, live_server)
-    for key, expected in [("PageDown", 3), ("ArrowDown", 4), ("PageUp", 3), ("ArrowUp", 2), ("ArrowLeft", 1)]:
+    for key, expected in [
+        ("PageDown", 3),
+        ("ArrowDown", 4),
+        ("PageUp", 3),
+        ("ArrowUp", 2),
+        ("ArrowLeft", 1),
+    ]:
         page.keyboard.press(key)
         assert current(page) == expected, key
 
@@ -91,7 +97,15 @@ def test_help_lists_every_key(live_server, page):
     open_deck(page, live_server)
     page.keyboard.press("?")
     text = page.locator("#help").inner_text()
-    for words in ["Black screen", "White screen", "F5", "Page Down", "Esc", "never opens", "Overview"]:
+    for words in [
+        "Black screen",
+        "White screen",
+        "F5",
+        "Page Down",
+        "Esc",
+        "never opens",
+        "Overview",
+    ]:
         assert words in text, words
 
 
@@ -126,7 +140,9 @@ def test_forged_blank_messages_are_ignored(live_server, context):
     other.goto(f"{live_server.url}/present/print/")
     for mode in ["red", 1, "", {"x": 1}]:
         other.evaluate(
-            "m => new BroadcastChannel('historyweb-deck:/present/').postMessage({type: 'blank', mode: m})", mode
+            "m => new BroadcastChannel('historyweb-deck:/present/')"
+            ".postMessage({type: 'blank', mode: m})",
+            mode,
         )
     deck.wait_for_timeout(300)
     assert deck.evaluate(BLANK) is None

@@ -38,8 +38,8 @@ def make_run_deck():
         ("Text then code", "- one\n- two\n- three", [("Greeter", "wsgi", LONGER_WSGI)]),
         (
             "A table beside the code",
-            "| In | Out |\n|---|---|\n| environ | status |\n| stdin | body |\n\nA longer line of text "
-            "that takes the slide's width so that the code goes beside it.",
+            "| In | Out |\n|---|---|\n| environ | status |\n| stdin | body |\n\n"
+            "A longer line of text that takes the slide's width so that the code goes beside it.",
             [("CGI hello", "cgi", CGI)],
         ),
         ("Two samples", "Both answer.", [("First", "wsgi", WSGI), ("Second", "wsgi", LONGER_WSGI)]),
@@ -49,7 +49,9 @@ def make_run_deck():
         slide = make_slide(era, order=order, title=title, body=body)
         for sample_title, runtime, code in samples:
             request = "" if runtime == "python" else REQUEST
-            make_sample(era, slide=slide, title=sample_title, runtime=runtime, code=code, request=request)
+            make_sample(
+                era, slide=slide, title=sample_title, runtime=runtime, code=code, request=request
+            )
 
 
 CODE_STATE = """slide => [...slide.querySelectorAll('.sample-code pre')].map(pre => {
@@ -71,7 +73,8 @@ PANEL_STATE = """([slide, index]) => {
             && line.right > box.left + 1 && line.top < box.bottom - 1 && line.bottom > box.top + 1);
     });
     return {
-        onScreen: box.left >= 0 && box.top >= 0 && box.right <= innerWidth && box.bottom <= innerHeight,
+        onScreen: box.left >= 0 && box.top >= 0
+            && box.right <= innerWidth && box.bottom <= innerHeight,
         whole: body.scrollHeight <= body.clientHeight + 1,
         overlaps,
         text: panel.innerText,
@@ -85,11 +88,19 @@ def run_and_wait(slide, button_index=0):
 
 
 @pytest.mark.parametrize("size", [(1920, 1080), (1024, 768)], ids=["1080p", "1024x768"])
-def test_run_on_five_slides_keeps_the_code_whole_and_the_result_on_screen(live_server, browser, size):
+def test_run_on_five_slides_keeps_the_code_whole_and_the_result_on_screen(
+    live_server, browser, size
+):
     make_run_deck()
     context = browser.new_context(viewport={"width": size[0], "height": size[1]})
     page = context.new_page()
-    expected = {2: "Hello from a slide", 3: "Hello, Ada!", 4: "Hello from CGI", 5: "Hello, Ada!", 6: "line 7"}
+    expected = {
+        2: "Hello from a slide",
+        3: "Hello, Ada!",
+        4: "Hello from CGI",
+        5: "Hello, Ada!",
+        6: "line 7",
+    }
     for number, words in expected.items():
         page.goto(f"{live_server.url}/present/#/{number}")
         page.reload()  # a fresh layout for each slide
@@ -99,7 +110,9 @@ def test_run_on_five_slides_keeps_the_code_whole_and_the_result_on_screen(live_s
         run_and_wait(slide, button_index=index)
         after = slide.evaluate(CODE_STATE)
         for was, now in zip(before, after, strict=True):
-            assert now["height"] == pytest.approx(was["height"], abs=1), f"slide {number}: code resized"
+            assert now["height"] == pytest.approx(was["height"], abs=1), (
+                f"slide {number}: code resized"
+            )
             assert now["top"] == pytest.approx(was["top"], abs=1), f"slide {number}: code moved"
             assert now["scrolls"] == was["scrolls"]
         panel = page.evaluate(PANEL_STATE, [slide.element_handle(), index])
@@ -157,7 +170,7 @@ def test_a_run_in_the_speaker_view_shows_on_the_audience_screen(live_server, con
 
 
 def test_forged_run_messages_are_ignored(live_server, context):
-    """Only a well-formed result for a sample of the current slide opens a panel; text stays text."""
+    """Only a well-formed result for a sample of the current slide opens a panel, as text."""
     make_run_deck()
     deck = context.new_page()
     deck.goto(f"{live_server.url}/present/#/2")
@@ -176,7 +189,9 @@ def test_forged_run_messages_are_ignored(live_server, context):
     other.evaluate(post, [sample + 999, {"ok": True, "output": "wrong sample"}])
     deck.wait_for_timeout(300)
     assert deck.locator(".run-panel").count() == 0
-    other.evaluate(post, [sample, {"ok": True, "ran": True, "output": "<img src=x onerror=alert(1)>"}])
+    other.evaluate(
+        post, [sample, {"ok": True, "ran": True, "output": "<img src=x onerror=alert(1)>"}]
+    )
     panel = deck.locator(".run-panel")
     panel.wait_for(state="visible")
     assert "<img src=x onerror=alert(1)>" in panel.inner_text()
