@@ -127,6 +127,146 @@ export function auditSlide(slide, { print = false, screenHeight = window.innerHe
   return problems;
 }
 
+// ---- Fitting: text and code shrink to fit the slide, never below the audit's thresholds. ----
+
+function textOverflows(inner) {
+  if (inner.scrollHeight > inner.clientHeight + 1 || inner.scrollWidth > inner.clientWidth + 1) {
+    return true;
+  }
+  // Text running into the bottom padding, or out of its grid cell, counts as overflowing too.
+  const limit = inner.getBoundingClientRect().bottom - parseFloat(getComputedStyle(inner).paddingBottom);
+  for (const child of inner.children) {
+    if (child.getBoundingClientRect().bottom > limit + 1) return true;
+    if (!child.matches(".slide-samples") && child.scrollHeight > child.clientHeight + 1) return true;
+  }
+  return false;
+}
+
+function codeOverflows(inner) {
+  for (const pre of inner.querySelectorAll(".sample-code pre")) {
+    if (pre.scrollHeight > pre.clientHeight + 1 || pre.scrollWidth > pre.clientWidth + 1) return true;
+  }
+  return false;
+}
+
+const anyOverflows = (inner) => textOverflows(inner) || codeOverflows(inner);
+
+/** The largest scale in [floor, 1] at which `overflows` is false (binary search), or floor. */
+function shrink(inner, property, floor, overflows) {
+  inner.style.setProperty(property, "1");
+  if (!overflows(inner)) return true;
+  inner.style.setProperty(property, String(floor));
+  if (overflows(inner)) return false;
+  let low = floor;
+  let high = 1;
+  for (let i = 0; i < 5; i += 1) {
+    const middle = (low + high) / 2;
+    inner.style.setProperty(property, String(middle));
+    if (overflows(inner)) high = middle;
+    else low = middle;
+  }
+  inner.style.setProperty(property, String(low));
+  return true;
+}
+
+/**
+ * Code shrinks in proportion to how much it overflows (its size is linear in the scale), so a
+ * couple of layouts usually suffice where a search would take eight. Returns true if it fits.
+ */
+function shrinkCode(inner, floor) {
+  let scale = Math.max(1, floor);
+  inner.style.setProperty("--code-scale", String(Number(scale.toFixed(3))));
+  for (let i = 0; i < 8 && codeOverflows(inner); i += 1) {
+    if (scale <= floor) return false;
+    let ratio = 1;
+    for (const pre of inner.querySelectorAll(".sample-code pre")) {
+      ratio = Math.min(ratio, pre.clientHeight / pre.scrollHeight, pre.clientWidth / pre.scrollWidth);
+    }
+    scale = Math.max(floor, scale * Math.min(ratio, 0.97));
+    inner.style.setProperty("--code-scale", String(Number(scale.toFixed(3))));
+  }
+  return !codeOverflows(inner);
+}
+
+/**
+ * The smallest sizes fitting may reach, as scales: body text and code stay at or above the
+ * audit's shares of the slide's height (the screen, for a deck; paper uses 9 px for code).
+ * The slide stands for the screen: on a deck the stage fills the screen from 4:3 to 16:9.
+ */
+function floors(inner, print) {
+  const height = inner.clientHeight;
+  inner.style.setProperty("--fit", "1");
+  inner.style.setProperty("--code-scale", "1");
+  const body = px(inner);
+  const pre = inner.querySelector(".sample-code pre");
+  const code = pre ? px(pre) : body * 0.72;
+  // A hair above the limit, so rounding never lands a size just under it.
+  const margin = 1.01;
+  const bodyMin = (print ? 12 : LIMITS.body * height) * margin;
+  const codeMin = (print ? LIMITS.printCode : LIMITS.code * height) * margin;
+  return {
+    fit: Math.min(1, bodyMin / body),
+    // The code's own floor depends on how far the whole slide shrank.
+    code: (fit) => codeMin / (code * fit),
+  };
+}
+
+/**
+ * The whole slide shrinks (down to the body text's floor) until its text fits and its code
+ * can fit at or above the code's floor; then code takes the largest size that fits.
+ * Returns the code's size.
+ */
+function fitLayout(inner, limits) {
+  inner.style.setProperty("--code-scale", "1");
+  const codeFits = (element) => shrinkCode(element, limits.code(Number(element.style.getPropertyValue("--fit"))));
+  shrink(inner, "--fit", limits.fit, (element) => textOverflows(element) || !codeFits(element));
+  const fit = Number(inner.style.getPropertyValue("--fit"));
+  const fits = codeFits(inner);
+  const codeScale = Number(inner.style.getPropertyValue("--code-scale"));
+  return { fits, size: fit * codeScale, fit, codeScale };
+}
+
+/**
+ * Fit a slide. Text that overflows shrinks the whole slide, code then shrinks on its own, each
+ * down to the audit's thresholds and no further. When text and code crowd each other they are
+ * tried side by side, and the layout that shows the code larger wins (on a 16:9 screen that is
+ * often beside, on 4:3 stacked). Content that still does not fit is reported by the audit and
+ * must be split into more slides or steps; until then its code scrolls on screen, and in print
+ * (`print: true`) its long lines wrap and it shrinks to 9 px, because paper cannot scroll.
+ * Returns true when everything fits.
+ */
+export function fitSlide(slide, { print = false } = {}) {
+  const inner = slide?.querySelector(".slide-inner");
+  if (!inner || !inner.clientHeight) return false;
+  slide.classList.remove("wrap-code", "code-scrolls", "side-by-side");
+  const limits = floors(inner, false);
+  let result = fitLayout(inner, limits);
+  const crowded = !result.fits || result.size < 0.95;
+  if (crowded && inner.querySelector(".slide-body") && inner.querySelector(".slide-samples")) {
+    slide.classList.add("side-by-side");
+    const side = fitLayout(inner, limits);
+    const better = side.fits === result.fits ? side.size > result.size + 0.05 : side.fits;
+    if (better) result = side;
+    else {
+      slide.classList.remove("side-by-side");
+      inner.style.setProperty("--fit", String(result.fit));
+      inner.style.setProperty("--code-scale", String(result.codeScale));
+    }
+  }
+  if (result.fits) return true;
+  if (!print) {
+    slide.classList.add("code-scrolls");
+    return false;
+  }
+  slide.classList.add("wrap-code");
+  const paper = floors(inner, true);
+  const codeFits = (element) => shrinkCode(element, paper.code(Number(element.style.getPropertyValue("--fit"))));
+  shrink(inner, "--fit", paper.fit, (element) => !codeFits(element) || textOverflows(element));
+  if (codeFits(inner) && !textOverflows(inner)) return true; // code's scale for the fit settled on
+  // Whole code in small print beats cut code: go under 9 px (the audit still reports it).
+  return shrink(inner, "--fit", 0.3, (element) => !shrinkCode(element, 0.2) || textOverflows(element));
+}
+
 /** A short fingerprint of a slide's markup: identical markup on an identical stage lays out identically. */
 export function fingerprint(slide) {
   // Sizes written by fitting (style attributes) are results, not part of the markup.
