@@ -183,3 +183,43 @@ def test_era_page_renders_its_slides_and_sources(client, slug):
         assert f'id="slide-{slide.order}"' in html, f"slide {slide.order} missing"
     for reference in era.references.all():
         assert f'href="{escape(reference.url)}"' in html, f"reference {reference.url} missing"
+
+
+def _eras_named(text, titles):
+    """The era titles that `text` names as eras: whole names ("CGI" is not in "FastCGI"), and
+    not an interface used as a word ("all these WSGI apps")."""
+    used_as_word = r"(?!\s+(?:apps?|applications?|handlers?|servers?)\b)"
+    return {
+        title
+        for title in titles
+        if re.search(rf"(?<![\w/]){re.escape(title)}(?![\w/]){used_as_word}", text)
+    }
+
+
+@pytest.mark.django_db
+@pytest.mark.usefixtures("history")
+def test_each_talks_transitions_lead_to_the_era_that_follows_in_that_talk():
+    """A note's "Transition: …" that names other eras names the next era of the deck it is
+    presented in (a talk overrides the note where its cut skips eras), and the last era of a
+    deck has no transition."""
+    from timeline.presenter import build_deck, deck_eras, talk_notes
+
+    titles = list(Era.objects.values_list("title", flat=True))
+    decks = [build_deck("all", deck_eras(Era.objects.chronological()))]
+    for talk in Talk.objects.all():
+        eras = deck_eras(Era.objects.filter(talk_items__talk=talk).order_by("talk_items__order"))
+        decks.append(build_deck(talk.title, eras, talk_notes=talk_notes(talk)))
+    for deck in decks:
+        for section, following in zip(deck.sections, [*deck.sections[1:], None], strict=True):
+            notes = deck.slides[section.last - 1].notes_html
+            _, said, transition = notes.partition("Transition")
+            where = f"{deck.title}, {section.era.title}"
+            if following is None:
+                assert not said, f"{where}: the deck ends here but the note goes on to another era"
+            elif said:
+                others = [title for title in titles if title != section.era.title]
+                named = _eras_named(transition, others)
+                assert not named or following.era.title in named, (
+                    f"{where}: the transition names {sorted(named)}, "
+                    f"but {following.era.title} follows"
+                )

@@ -1,11 +1,13 @@
 import re
+from types import SimpleNamespace
 
 import pytest
 from django.core.exceptions import ValidationError
+from django.db import IntegrityError
 from django.urls import reverse
 
-from timeline.models import Era, Talk
-from timeline.presenter import build_deck, deck_eras, split_time
+from timeline.models import Era, Talk, TalkNote
+from timeline.presenter import DeckSlide, build_deck, deck_eras
 
 from .factories import make_era, make_sample, make_slide, make_talk
 
@@ -153,8 +155,8 @@ def test_deck_queries_do_not_grow_with_the_deck(
     with django_assert_num_queries(3):
         url = reverse("timeline:present-era", kwargs={"slug": made[0].slug})
         assert client.get(url).status_code == 200
-    # talk, eras, slides, samples
-    with django_assert_num_queries(4):
+    # talk, eras, slides, samples, the talk's own notes
+    with django_assert_num_queries(5):
         url = reverse("timeline:talk-present-speaker", kwargs={"slug": talk.slug})
         assert client.get(url).status_code == 200
     # talks, their visible eras
@@ -193,14 +195,60 @@ def test_build_deck_numbers_slides_and_splits_time_by_slide_count():
 
 
 def test_split_time_never_loses_a_second():
-    class Section:
-        def __init__(self, count):
-            self.count = count
+    eras = [_era_with_slides(1), _era_with_slides(1), _era_with_slides(0)]
+    deck = build_deck("T", deck_eras(Era.objects.order_by("pk")), duration_minutes=1)
+    assert sum(s.budget_seconds for s in deck.sections) == 60
+    assert deck.sections[-1].end_seconds == 60
+    assert len(eras) == len(deck.sections)
+    assert deck.plan == sorted(deck.plan) and deck.plan[0] == 0
 
-    sections = [Section(1), Section(1), Section(1)]
-    split_time(sections, 100, 3)
-    assert sum(s.budget_seconds for s in sections) == 100
-    assert sections[-1].start_seconds + sections[-1].budget_seconds == 100
+
+def test_time_budget_counts_runs_and_build_steps_not_only_slides():
+    """A slide with a runnable sample takes two slides' time; each highlight step past the
+    first adds half a slide."""
+    plain = make_era(title="Plain", year=2000)
+    for _ in range(2):
+        make_slide(plain)
+    busy = make_era(title="Busy", year=2001)
+    for _ in range(2):
+        make_sample(busy, slide=make_slide(busy), runtime="python", code="print(1)\n")
+    eras = deck_eras(Era.objects.filter(pk__in=[plain.pk, busy.pk]).order_by("year"))
+    deck = build_deck("T", eras, duration_minutes=8)
+    # weights: Plain 1 + 1 + 1 = 3; Busy 1 + 2 + 2 = 5; 480 s split 3 : 5
+    assert [s.weight for s in deck.slides] == [1, 1, 1, 1, 2, 2]
+    assert [(s.start_seconds, s.budget_seconds) for s in deck.sections] == [(0, 180), (180, 300)]
+    assert deck.plan == [0, 60, 120, 180, 240, 360]
+    # Highlight steps ("1-4|6-9|all": two past the first) and bullets revealed one by one.
+    steps = SimpleNamespace(slide_steps="1-4|6-9|all", runnable=True)
+    slide = busy.slides.first()
+    assert DeckSlide(number=5, era=busy, slide=slide, samples=[steps]).weight == 1 + 1 + 1
+    slide.fragments, slide.body_html = True, "<ul><li>a</li><li>b</li><li>c</li></ul>"
+    assert DeckSlide(number=5, era=busy, slide=slide, samples=[]).weight == 1 + 1
+
+
+def test_a_talk_replaces_a_slides_notes_in_its_own_decks_only(client):
+    era = make_era(slug="fastapi", title="FastAPI", year=2018)
+    slide = make_slide(era, title="Why it took off", notes="Transition: the last era, Esmerald.")
+    talk = make_talk([era], slug="cut")
+    TalkNote.objects.create(talk=talk, slide=slide, notes="This is the **end** of the cut.")
+    for name in ["timeline:talk-present-speaker", "timeline:talk-present-print"]:
+        html = client.get(reverse(name, kwargs={"slug": "cut"}) + "?notes=1").content.decode()
+        assert "This is the <strong>end</strong> of the cut." in html
+        assert "Esmerald" not in html
+    for url in [reverse("timeline:present-speaker"), "/present/fastapi/print/?notes=1"]:
+        html = client.get(url).content.decode()
+        assert "Transition: the last era, Esmerald." in html
+        assert "end</strong> of the cut" not in html
+
+
+def test_talk_notes_are_one_per_slide_and_rendered_safely():
+    era = make_era()
+    slide = make_slide(era)
+    talk = make_talk([era])
+    note = TalkNote.objects.create(talk=talk, slide=slide, notes="<script>x</script>*ok*")
+    assert "<script>" not in note.notes_html and "<em>ok</em>" in note.notes_html
+    with pytest.raises(IntegrityError):
+        TalkNote.objects.create(talk=talk, slide=slide, notes="again")
 
 
 def test_talk_admin_links_to_the_talks_deck(admin_client_logged):

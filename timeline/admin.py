@@ -7,7 +7,7 @@ from django.urls import path, reverse
 from django.views.decorators.http import require_POST
 
 from . import history_fixtures
-from .models import CodeSample, Era, Reference, Slide, Talk, TalkEra
+from .models import CodeSample, Era, Reference, Slide, Talk, TalkEra, TalkNote
 
 
 def record_outputs(modeladmin, request, samples):
@@ -184,12 +184,24 @@ class TalkEraInline(admin.TabularInline):
     ordering = ["order"]
 
 
+class TalkNoteInline(admin.StackedInline):
+    """Notes that replace a slide's own in this talk: a cut needs its own transitions."""
+
+    model = TalkNote
+    extra = 0
+    autocomplete_fields = ["slide"]
+    fields = ["slide", "notes"]
+
+    def get_queryset(self, request):
+        return super().get_queryset(request).select_related("slide__era")
+
+
 @admin.register(Talk)
 class TalkAdmin(admin.ModelAdmin):
     list_display = ["title", "slug", "duration_minutes", "era_count"]
     search_fields = ["title", "description"]
     prepopulated_fields = {"slug": ["title"]}
-    inlines = [TalkEraInline]
+    inlines = [TalkEraInline, TalkNoteInline]
 
     def get_queryset(self, request):
         return super().get_queryset(request).annotate(era_total=Count("items"))

@@ -15,7 +15,7 @@ from django.core.exceptions import ValidationError
 from django.core.serializers.base import DeserializationError
 from django.db import DatabaseError, transaction
 
-from .models import CodeSample, Era, Reference, Slide, Talk, TalkEra
+from .models import CodeSample, Era, Reference, Slide, Talk, TalkEra, TalkNote
 
 ERA_DIR = "eras"
 TALKS_FILE = "talks.json"
@@ -252,6 +252,8 @@ def dump(directory=None):
         talks += _records([talk])
         items = TalkEra.objects.filter(talk=talk).select_related("talk", "era")
         talks += _records(items.order_by("order"))
+        notes = TalkNote.objects.filter(talk=talk).select_related("talk", "slide__era")
+        talks += _records(notes.order_by("slide__era__slug", "slide__order"))
     talks_path = directory / TALKS_FILE
     _write(talks_path, talks)
     written.append(talks_path)

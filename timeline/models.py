@@ -392,3 +392,46 @@ class TalkEra(models.Model):
         return (*self.talk.natural_key(), *self.era.natural_key())
 
     natural_key.dependencies = ["timeline.talk", "timeline.era"]
+
+
+class TalkNoteManager(models.Manager):
+    def get_by_natural_key(self, talk_slug, era_slug, order):
+        return self.get(talk__slug=talk_slug, slide__era__slug=era_slug, slide__order=order)
+
+
+class TalkNote(models.Model):
+    """A talk's own speaker notes for one slide. A cut skips eras, so a transition written for
+    the full history ("next, the last era…") can be wrong in it; the slide itself is shared."""
+
+    talk = models.ForeignKey(Talk, on_delete=models.CASCADE, related_name="notes")
+    slide = models.ForeignKey(Slide, on_delete=models.CASCADE, related_name="talk_notes")
+    notes = LineTextField(
+        help_text="Speaker notes (markdown) for this slide in this talk only; they replace the "
+        "slide's own notes in its speaker view and handout."
+    )
+    notes_html = models.TextField(blank=True, editable=False)
+
+    objects = TalkNoteManager()
+
+    class Meta:
+        ordering = ["talk", "slide"]
+        constraints = [
+            models.UniqueConstraint(fields=["talk", "slide"], name="unique_note_per_talk_slide"),
+        ]
+        verbose_name = "speaker notes for this talk"
+        verbose_name_plural = "speaker notes for this talk"
+
+    def __str__(self):
+        return f"{self.talk}: {self.slide}"
+
+    def save(self, *args, **kwargs):
+        self.render()
+        super().save(*args, **kwargs)
+
+    def natural_key(self):
+        return (*self.talk.natural_key(), *self.slide.natural_key())
+
+    natural_key.dependencies = ["timeline.talk", "timeline.slide"]
+
+    def render(self):
+        self.notes_html = rendering.render_markdown(self.notes)

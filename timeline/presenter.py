@@ -9,7 +9,7 @@ from dataclasses import dataclass, field
 
 from django.db.models import Prefetch
 
-from .models import CodeSample, Era, Slide
+from .models import CodeSample, Era, Slide, TalkNote
 
 
 @dataclass
@@ -18,6 +18,8 @@ class DeckSlide:
     era: Era
     slide: Slide | None = None  # None for the era's title slide
     samples: list = field(default_factory=list)
+    talk_notes_html: str | None = None  # the talk's own notes for this slide, if it has some
+    start_seconds: int = 0  # when the plan reaches this slide (talks with a length)
 
     @property
     def is_title(self):
@@ -29,7 +31,21 @@ class DeckSlide:
 
     @property
     def notes_html(self):
+        if self.talk_notes_html is not None:
+            return self.talk_notes_html
         return "" if self.is_title else self.slide.notes_html
+
+    @property
+    def weight(self):
+        """How long the slide takes, in plain slides: each build step past the first adds half
+        a slide, each runnable sample a whole one (the run, and reading its result aloud)."""
+        if self.is_title:
+            return 1.0
+        steps = sum(_count_steps(sample) for sample in self.samples)
+        if getattr(self.slide, "fragments", False):
+            steps += max(self.slide.body_html.count("<li") - 1, 0)
+        runs = sum(1 for sample in self.samples if sample.runnable)
+        return 1.0 + 0.5 * steps + runs
 
     @property
     def notes_text(self):
@@ -67,6 +83,22 @@ class Deck:
     def count(self):
         return len(self.slides)
 
+    @property
+    def plan(self):
+        """When the plan reaches each slide, in seconds from the start (speaker view's pace)."""
+        return [slide.start_seconds for slide in self.slides]
+
+
+def _count_steps(sample):
+    """Highlight steps past the first ("1-4|6-9|all" is two more)."""
+    spec = getattr(sample, "slide_steps", "") or ""
+    return spec.count("|") if spec.strip() else 0
+
+
+def talk_notes(talk):
+    """A talk's own notes by slide pk, in one query."""
+    return dict(TalkNote.objects.filter(talk=talk).values_list("slide_id", "notes_html"))
+
 
 def deck_eras(queryset):
     """Eras with their slides and the samples shown on them, in three queries."""
@@ -75,26 +107,41 @@ def deck_eras(queryset):
     return queryset.prefetch_related(Prefetch("slides", queryset=slides))
 
 
-def build_deck(title, eras, duration_minutes=None):
-    """Number the slides of `eras` (already ordered and prefetched by deck_eras)."""
+def build_deck(title, eras, duration_minutes=None, talk_notes=None):
+    """Number the slides of `eras` (already ordered and prefetched by deck_eras).
+
+    `talk_notes` maps a slide's pk to a talk's own notes (HTML) that replace the slide's.
+    """
+    talk_notes = talk_notes or {}
     slides, sections = [], []
     for era in eras:
         first = len(slides) + 1
         slides.append(DeckSlide(number=first, era=era))
         for slide in era.slides.all():
             slides.append(
-                DeckSlide(number=len(slides) + 1, era=era, slide=slide, samples=slide.samples.all())
+                DeckSlide(
+                    number=len(slides) + 1,
+                    era=era,
+                    slide=slide,
+                    samples=slide.samples.all(),
+                    talk_notes_html=talk_notes.get(slide.pk),
+                )
             )
         sections.append(DeckSection(era=era, first=first, last=len(slides)))
     if duration_minutes and slides:
-        split_time(sections, duration_minutes * 60, len(slides))
+        split_time(sections, slides, duration_minutes * 60)
     return Deck(title=title, slides=slides, sections=sections, duration_minutes=duration_minutes)
 
 
-def split_time(sections, total_seconds, slide_count):
-    """Share the time across eras by slide count; rounding never loses or adds a second."""
-    done = 0
+def split_time(sections, slides, total_seconds):
+    """Share the time across slides by weight (steps and runs take longer), and eras by the sum
+    of theirs; rounding never loses or adds a second."""
+    total = sum(slide.weight for slide in slides)
+    done = 0.0
+    for slide in slides:
+        slide.start_seconds = round(total_seconds * done / total)
+        done += slide.weight
     for section in sections:
-        section.start_seconds = round(total_seconds * done / slide_count)
-        done += section.count
-        section.budget_seconds = round(total_seconds * done / slide_count) - section.start_seconds
+        section.start_seconds = slides[section.first - 1].start_seconds
+        end = slides[section.last].start_seconds if section.last < len(slides) else total_seconds
+        section.budget_seconds = end - section.start_seconds

@@ -72,6 +72,17 @@ function makeTimer(key) {
   };
 }
 
+/** Seconds from the start at which the plan reaches each slide, or null. */
+function readPlan(count) {
+  try {
+    const plan = JSON.parse(document.getElementById("deck-plan")?.textContent || "null");
+    if (Array.isArray(plan) && plan.length === count && plan.every(Number.isFinite)) return plan;
+  } catch {
+    // A damaged plan falls back to an even split.
+  }
+  return null;
+}
+
 if (root) {
   applyTheme(savedTheme());
   const store = root.querySelector(".slide-store");
@@ -88,6 +99,7 @@ if (root) {
   const endNote = root.querySelector("[data-end]");
   const budgetRows = [...root.querySelectorAll(".budget tbody tr")];
   const pace = root.querySelector("[data-pace]");
+  const plan = readPlan(count);
   const help = document.getElementById("help");
   let current = 0;
 
@@ -159,7 +171,8 @@ if (root) {
       row.classList.toggle("is-current", here);
       if (here) {
         row.setAttribute("aria-current", "true");
-        planned = start + (budget * (current - first)) / (last - first + 1);
+        // The plan weighs each slide (steps and runs take longer); without it, split evenly.
+        planned = plan ? plan[current - 1] : start + (budget * (current - first)) / (last - first + 1);
       } else {
         row.removeAttribute("aria-current");
       }

@@ -10,7 +10,7 @@ from django.shortcuts import get_object_or_404, render
 from django.urls import reverse
 
 from ..models import Era, Talk, TalkEra
-from ..presenter import build_deck, deck_eras
+from ..presenter import build_deck, deck_eras, talk_notes
 from .caching import keep_private
 
 MODES = {
@@ -42,7 +42,9 @@ def present_talk(request, slug, mode="audience"):
         .filter(talk_items__talk=talk)
         .order_by("talk_items__order")
     )
-    deck = build_deck(talk.title, eras, duration_minutes=talk.duration_minutes)
+    deck = build_deck(
+        talk.title, eras, duration_minutes=talk.duration_minutes, talk_notes=talk_notes(talk)
+    )
     return _render_deck(request, deck, mode, "timeline:talk-present", {"slug": slug}, talk=talk)
 
 
