@@ -148,3 +148,30 @@ def test_talk_speaker_view_shows_the_time_budget_per_era(live_server, page):
     page.keyboard.press("End")
     page.clock.run_for(2_000)
     assert pace.inner_text() == "Plan for this slide: 5:00 · 0:58 ahead"
+
+
+def test_a_talk_shows_its_own_notes_and_plans_longer_for_a_run(live_server, page):
+    """The talk's note replaces the slide's in its speaker view; a slide with a runnable
+    sample gets two slides' time in the plan."""
+    from timeline.models import Slide, TalkNote
+
+    talk = make_deck_talk()
+    slide = Slide.objects.get(title="A wide line")
+    TalkNote.objects.create(talk=talk, slide=slide, notes="Transition: **end** of this cut.")
+    run = Slide.objects.get(title="A CGI script").samples.get()
+    run.runtime = "python"
+    run.save()
+    page.goto(f"{live_server.url}/talks/short/present/speaker/#/6")
+    notes = page.locator("[data-pane='notes']")
+    notes.wait_for()
+    assert "Transition: end of this cut." in notes.inner_text()
+    assert "Long notes." not in notes.inner_text()
+    assert notes.locator("strong").inner_text() == "end"
+    # 6 minutes over weights 1, 1, 2 (the run), 1, 1, 1: a minute is 7 units of 360 s.
+    rows = page.locator(".budget tbody tr")
+    assert rows.nth(0).inner_text().split("\t") == ["CGI", "1–3", "3:26", "3:26"]
+    pace = page.locator("[data-pace]")
+    assert pace.inner_text() == "Plan for this slide: 5:09 · start the timer"
+    page.goto(f"{live_server.url}/present/speaker/#/6")  # the full deck keeps the slide's notes
+    page.reload()
+    assert "Long notes." in page.locator("[data-pane='notes']").inner_text()
