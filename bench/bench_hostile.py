@@ -149,7 +149,7 @@ def main():
     for index, result in enumerate(results, 1):
         said = " / ".join(result.output.splitlines()) or "(no output)"
         print(f"run {index}: {said}")
-        peak = getattr(result, "memory_peak_bytes", None)
+        peak = getattr(result, "peak_memory_bytes", None)
         ending = result.error.splitlines()[-1] if result.error else "ok"
         print(f"       {ending}" + (f"; peak {peak / MIB:.0f} MiB" if peak else ""))
     verdict = "within" if drop <= budget else "OVER"

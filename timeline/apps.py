@@ -7,5 +7,6 @@ class TimelineConfig(AppConfig):
 
     def ready(self):
         from . import page_cache
+        from .runner import checks  # noqa: F401 - registers the containment check
 
         page_cache.connect_signals()
