@@ -12,8 +12,9 @@ Where the run cgroups live:
 - cgroup v1 (this development machine): in each of the `memory`, `pids` (and, if present, `cpu`)
   hierarchies, below the server's own cgroup there (or RUNNER_CGROUP_PARENT, relative to each
   hierarchy's root).
-A run enters its cgroup before bubblewrap starts: a tiny launcher (`sh`) writes its own pid into
-each `cgroup.procs`, then execs bwrap, so everything the run forks is born inside.
+A run enters its cgroup before any of its code runs: bubblewrap (`--block-fd`) waits, once its
+namespaces are made, until the host has written the sandbox's pid into each `cgroup.procs`; only
+then does it start the interpreter, so everything the run forks is born inside.
 """
 
 import errno
@@ -26,10 +27,6 @@ from pathlib import Path
 
 ROOT = Path("/sys/fs/cgroup")
 PREFIX = "historyweb-run-"
-# Enters the cgroups named before `--`, then becomes the command after it. Writing 0 to
-# cgroup.procs moves the writer itself (v1 and v2 alike).
-LAUNCHER = 'while [ "$1" != -- ]; do echo 0 > "$1" || exit 125; shift; done; shift; exec "$@"'
-LAUNCH_FAILED = 125
 CPU_PERIOD_US = 100_000
 
 
@@ -196,12 +193,10 @@ class RunCgroup:
         except OSError:
             return ""
 
-    def procs_files(self):
-        return [str(path / "cgroup.procs") for path in self.dirs.values()]
-
-    def launcher(self):
-        """The command prefix that enters this cgroup and then runs what follows it."""
-        return ["/bin/sh", "-c", LAUNCHER, "launcher", *self.procs_files(), "--"]
+    def enter(self, pid):
+        """Move a process (the sandbox, still blocked before it starts the interpreter) in."""
+        for path in self.dirs.values():
+            (path / "cgroup.procs").write_text(str(pid))
 
     def pids(self):
         return [int(pid) for pid in self._read("pids", "cgroup.procs").split()]

@@ -73,11 +73,15 @@ def python_roots(python):
     return sorted(r for r in roots if not str(r).startswith("/usr/") and str(r) != "/usr")
 
 
-def build_command(config, work_dir, result_fd, info_fd, hosts_file, argv=None, seccomp_fd=None):
+def build_command(
+    config, work_dir, result_fd, info_fd, hosts_file, argv=None, seccomp_fd=None, block_fd=None
+):
     """The bwrap command line; `argv` replaces the harness (the benchmark runs `-c pass`)."""
     command = [config.bwrap]
     if seccomp_fd is not None:
         command += ["--seccomp", str(seccomp_fd)]
+    if block_fd is not None:  # wait there until the host has put the sandbox in its cgroup
+        command += ["--block-fd", str(block_fd)]
     if os.geteuid() == 0:
         # Root is exempt from RLIMIT_NPROC even inside a user namespace, so as root we skip the
         # user namespace and let the harness drop to an unprivileged uid, keeping only the two
@@ -213,9 +217,13 @@ def execute(config, work_dir, hosts, cgroup=None, seccomp_program=None):
     if seccomp_program:
         seccomp_fd = seccomp_pipe(seccomp_program)
         passed.append(seccomp_fd)
-    command = build_command(config, work_dir, result_w, info_w, hosts, seccomp_fd=seccomp_fd)
+    block_r = block_w = None
     if cgroup is not None:
-        command = cgroup.launcher() + command
+        block_r, block_w = os.pipe()
+        passed.append(block_r)
+    command = build_command(
+        config, work_dir, result_w, info_w, hosts, seccomp_fd=seccomp_fd, block_fd=block_r
+    )
     started = time.monotonic()
     try:
         process = subprocess.Popen(
@@ -227,7 +235,7 @@ def execute(config, work_dir, hosts, cgroup=None, seccomp_program=None):
             start_new_session=True,  # one process group to kill, and no terminal
         )
     except OSError as exc:
-        for fd in (result_r, info_r, *passed):
+        for fd in (result_r, info_r, *passed, *([block_w] if block_w else [])):
             os.close(fd)
         raise SandboxUnavailable(f"{INSTALL_HINT} ({exc})") from exc
     for fd in passed:
@@ -241,6 +249,7 @@ def execute(config, work_dir, hosts, cgroup=None, seccomp_program=None):
     }
     buffers = {fd: bytearray() for fd in caps}
     timed_out = overflowed = memory_hit = False
+    entry_error = None
     deadline = started + config.timeout
     # With a cgroup, look at its OOM count between reads: under cgroup v1 the kernel kills one
     # process at a time, and the rest of the run is stopped here.
@@ -267,13 +276,25 @@ def execute(config, work_dir, hosts, cgroup=None, seccomp_program=None):
                 if len(buffers[fd]) > caps[fd]:
                     del buffers[fd][caps[fd] :]
                     overflowed = True
-            if overflowed:
+                if fd == info_r and block_w is not None and child_pid(buffers[info_r]):
+                    try:
+                        cgroup.enter(child_pid(buffers[info_r]))
+                    except OSError as exc:
+                        entry_error = exc
+                        break
+                    os.write(block_w, b"go")  # bwrap reads a byte and starts the interpreter
+                    os.close(block_w)
+                    block_w = None
+            if overflowed or entry_error:
                 break
             if cgroup is not None and cgroup.memory_limit_hit():
                 memory_hit = True
                 break
-    if timed_out or overflowed or memory_hit:
+    if timed_out or overflowed or memory_hit or entry_error:
         kill_sandbox(process, buffers[info_r], cgroup)
+    if block_w is not None:
+        # Only now that it is dead: closing unread would let a blocked sandbox start uncontained.
+        os.close(block_w)
     try:
         returncode = process.wait(timeout=max(0.5, deadline - time.monotonic()))
     except subprocess.TimeoutExpired:
@@ -285,9 +306,8 @@ def execute(config, work_dir, hosts, cgroup=None, seccomp_program=None):
         os.close(fd)
     process.stdout.close()
     process.stderr.close()
-    if cgroup is not None and returncode == cgroups.LAUNCH_FAILED and not buffers[info_r]:
-        message = bytes(buffers[err_fd]).decode("utf-8", "replace").strip()
-        raise SandboxUnavailable(f"The run could not enter its cgroup: {message}")
+    if entry_error:
+        raise SandboxUnavailable(f"The run could not enter its cgroup: {entry_error}")
     report = None
     if buffers[result_r] and not overflowed:
         try:
@@ -311,6 +331,14 @@ def execute(config, work_dir, hosts, cgroup=None, seccomp_program=None):
     )
 
 
+def child_pid(info):
+    """The sandbox's pid, from bwrap's --info-fd JSON once it is complete."""
+    try:
+        return json.loads(bytes(info).decode()).get("child-pid")
+    except ValueError:
+        return None
+
+
 def kill_sandbox(process, info, cgroup=None):
     """Kill the sandbox's init first (the kernel then kills its whole PID namespace and bwrap
     reaps it, leaving no zombie), then bwrap's process group in case it had not started yet,
@@ -323,10 +351,7 @@ def kill_sandbox(process, info, cgroup=None):
 
 
 def kill_by_init(process, info):
-    try:
-        child = json.loads(bytes(info).decode()).get("child-pid")
-    except ValueError:
-        child = None
+    child = child_pid(info)
     if child:
         try:
             os.kill(child, signal.SIGKILL)
