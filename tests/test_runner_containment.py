@@ -22,10 +22,12 @@ MiB = 1024 * 1024
 
 
 @pytest.fixture
-def layout():
+def layout(settings):
     found = cgroups.layout_for(None)
     if not found.available:
         pytest.skip(f"cgroups are not writable here, so whole-run limits are off: {found.problem}")
+    # Room to reach the memory limit on a loaded machine; a run ends as soon as it does.
+    settings.RUNNER_TIMEOUT = 10
     return found
 
 
