@@ -237,3 +237,48 @@ def test_the_check_fails_in_production_and_warns_in_development(settings, tmp_pa
 
 def test_the_check_is_quiet_where_runs_are_held(layout):
     assert check_containment() == []
+
+
+# -- cgroup v2 (production), on a stand-in directory ---------------------------------------
+
+
+def test_cgroup_v2_layout_and_limits(tmp_path, monkeypatch):
+    """Under systemd with Delegate=yes and DelegateSubgroup=app the server sits in <unit>/app:
+    runs go beside it, with memory.max, no swap, pids.max, cpu.max and the OOM killer taking the
+    whole run. (A plain directory stands in for the cgroup2 mount: this machine has v1.)"""
+    unit = tmp_path / "system.slice" / "historyweb.service"
+    (unit / "app").mkdir(parents=True)
+    (tmp_path / "cgroup.controllers").write_text("cpuset cpu io memory pids\n")
+    (unit / "cgroup.controllers").write_text("cpu memory pids\n")
+    (unit / "cgroup.subtree_control").write_text("cpu memory pids\n")
+    monkeypatch.setattr(cgroups, "ROOT", tmp_path)
+    monkeypatch.setattr(cgroups, "_probe", lambda layout: None)  # files would stay in a stand-in
+    monkeypatch.setattr(
+        cgroups, "own_cgroups", lambda: {"": "/system.slice/historyweb.service/app"}
+    )
+    layout = cgroups.detect()
+    assert layout.version == 2 and layout.parents == {"": unit}
+    cgroup = cgroups.RunCgroup(layout, "61007")
+    cgroup.create(memory_bytes=512 * MiB, processes=34, cpus=1)
+    run = unit / "historyweb-run-61007"
+    assert (run / "memory.max").read_text() == str(512 * MiB)
+    assert (run / "memory.swap.max").read_text() == "0"
+    assert (run / "memory.oom.group").read_text() == "1"
+    assert (run / "pids.max").read_text() == "34"
+    assert (run / "cpu.max").read_text() == "100000 100000"
+    (run / "memory.events").write_text("low 0\nhigh 0\nmax 12\noom 1\noom_kill 2\n")
+    (run / "memory.peak").write_text(f"{500 * MiB}\n")
+    assert cgroup.memory_limit_hit() == 2 and cgroup.memory_peak() == 500 * MiB
+    cgroup.enter(4242)
+    assert (run / "cgroup.procs").read_text() == "4242"
+
+
+def test_own_cgroups_reads_v1_and_v2_lines():
+    text = "12:pids:/a\n4:cpu,cpuacct:/b\n1:name=systemd:/c\n0::/d/e\n"
+    assert cgroups.own_cgroups(text) == {
+        "pids": "/a",
+        "cpu": "/b",
+        "cpuacct": "/b",
+        "name=systemd": "/c",
+        "": "/d/e",
+    }
