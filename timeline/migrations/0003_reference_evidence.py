@@ -6,7 +6,7 @@ from django.db import migrations, models
 class Migration(migrations.Migration):
 
     dependencies = [
-        ('timeline', '0001_initial'),
+        ('timeline', '0002_line_text_fields'),
     ]
 
     operations = [
