@@ -9,7 +9,7 @@ from dataclasses import dataclass, field
 
 from django.db.models import Prefetch
 
-from .models import CodeSample, Era, Slide, TalkNote
+from .models import CodeSample, Era, Reference, Slide, TalkNote
 
 
 @dataclass
@@ -46,11 +46,6 @@ class DeckSlide:
             steps += max(self.slide.body_html.count("<li") - 1, 0)
         runs = sum(1 for sample in self.samples if sample.runnable)
         return 1.0 + 0.5 * steps + runs
-
-    @property
-    def notes_text(self):
-        """Title slides have no notes of their own; the era's date note helps the speaker."""
-        return self.era.date_note if self.is_title else ""
 
 
 @dataclass
@@ -101,10 +96,14 @@ def talk_notes(talk):
 
 
 def deck_eras(queryset):
-    """Eras with their slides and the samples shown on them, in three queries."""
+    """Eras with their slides, the samples shown on them and the evidence for their date notes
+    (shown on title slides), in four queries."""
     samples = CodeSample.objects.filter(slide__isnull=False).order_by("order")
     slides = Slide.objects.order_by("order").prefetch_related(Prefetch("samples", queryset=samples))
-    return queryset.prefetch_related(Prefetch("slides", queryset=slides))
+    evidence = Reference.objects.filter(supports_date=True)
+    return queryset.prefetch_related(
+        Prefetch("slides", queryset=slides), Prefetch("references", queryset=evidence)
+    )
 
 
 def build_deck(title, eras, duration_minutes=None, talk_notes=None):
