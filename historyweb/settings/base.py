@@ -48,7 +48,10 @@ INSTALLED_APPS = [
 ]
 
 MIDDLEWARE = [
-    # First: answers anonymous GETs of content pages from memory, with the headers the rest of
+    # Outermost: compresses what the page cache did not already (historyweb/compression.py),
+    # and nothing that holds a secret (BREACH).
+    "historyweb.compression.CompressionMiddleware",
+    # Then: answers anonymous GETs of content pages from memory, with the headers the rest of
     # the stack gave them when they were rendered (timeline/page_cache.py).
     "timeline.page_cache.PageCacheMiddleware",
     "django.middleware.security.SecurityMiddleware",
