@@ -6,7 +6,7 @@ PY := $(BIN)/python
 PORT ?= 8000
 STAMP := $(VENV)/.installed
 
-.PHONY: help install install-test run test lint migrate load dump check-deploy clean bench-samples axe bench
+.PHONY: help install install-test run test lint migrate load dump check-deploy clean bench-samples axe bench bench-shared
 
 help:
 	@echo "make run    create .venv, install, migrate, load the history if empty, serve on 127.0.0.1:$(PORT)"
@@ -61,6 +61,10 @@ check-deploy: install
 
 bench: install
 	$(PY) bench/load.py
+
+# The same with REDIS_URL and two servers on one PostgreSQL and one Redis (throwaway ones).
+bench-shared: install
+	$(PY) bench/load.py --shared
 
 # Median run time per runtime, cold and cached, beside a bare `python -I -c pass` (issue 4 budgets).
 bench-samples: install

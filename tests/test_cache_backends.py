@@ -142,3 +142,13 @@ def test_an_edit_elsewhere_reaches_this_server(backend, client, history, setting
     response = client.get("/eras/wsgi/", headers={"if-none-match": etag})
     assert response.status_code == 200
     assert response["ETag"] != etag
+
+
+def test_a_worker_rereads_the_version_after_its_ttl(backend):
+    """Server B asks the store at most every ttl seconds; A's bump reaches it after that."""
+    server_a, server_b = page_cache._CacheVersion(ttl=0.3), page_cache._CacheVersion(ttl=0.3)
+    first = server_b.get()
+    server_a.bump()
+    assert server_a.get() != first  # the editing worker sees its own bump at once
+    time.sleep(0.35)
+    assert server_b.get() == server_a.get()

@@ -19,6 +19,7 @@ cache alias, apart from run results and rate counters, so no flood of pages can 
 import hashlib
 import os
 import tempfile
+import time
 import uuid
 from collections import OrderedDict
 from pathlib import Path
@@ -57,18 +58,35 @@ DROPPED_HEADERS = {
 
 class _CacheVersion:
     """The content version kept in the pages cache: Redis, shared by every server (or the
-    tests' memory cache). One GET per request; never expires."""
+    tests' memory cache). Never expires.
+
+    A worker asks the store at most once per `ttl` seconds (settings.PAGE_CACHE_VERSION_TTL,
+    a fraction of a second): a round trip to Redis on every hit would cost more than serving
+    the page. So an edit reaches the other servers within `ttl`; this worker sees its own
+    bumps at once.
+    """
+
+    def __init__(self, ttl=0.0):
+        self.ttl, self.version, self.checked, self.lock = ttl, None, float("-inf"), Lock()
 
     def get(self):
+        now = time.monotonic()
+        if self.version is not None and now - self.checked < self.ttl:
+            return self.version
         cache = caches["pages"]
         version = cache.get(VERSION_KEY)
         if version is None:
             cache.add(VERSION_KEY, uuid.uuid4().hex, timeout=None)
             version = cache.get(VERSION_KEY)
+        with self.lock:
+            self.version, self.checked = version, now
         return version
 
     def bump(self):
-        caches["pages"].set(VERSION_KEY, uuid.uuid4().hex, timeout=None)
+        version = uuid.uuid4().hex
+        caches["pages"].set(VERSION_KEY, version, timeout=None)
+        with self.lock:
+            self.version, self.checked = version, time.monotonic()
 
 
 class _FileVersion:
@@ -110,7 +128,8 @@ def _version_store():
     path = getattr(settings, "PAGE_CACHE_VERSION_FILE", None)
     store = _stores.get(path)
     if store is None:
-        store = _stores[path] = _FileVersion(path) if path else _CacheVersion()
+        ttl = getattr(settings, "PAGE_CACHE_VERSION_TTL", 0.0)
+        store = _stores[path] = _FileVersion(path) if path else _CacheVersion(ttl)
     return store
 
 

@@ -149,6 +149,9 @@ PAGE_CACHE_ENABLED = True
 # The content version every worker checks: a file on one machine (one stat() per request); with
 # Redis, a key in the pages cache, so an edit on any server invalidates every server at once.
 PAGE_CACHE_VERSION_FILE = None if REDIS_URL else VAR_DIR / "content-version"
+# With Redis, each worker reads the version at most this often (seconds): an edit shows on every
+# server within this time, and a page hit costs no round trip.
+PAGE_CACHE_VERSION_TTL = 0.25
 
 SECURE_CONTENT_TYPE_NOSNIFF = True
 SECURE_REFERRER_POLICY = "same-origin"
