@@ -12,8 +12,8 @@ prints each page's first view on the wire (HTML + CSS + JS, each asset fetched a
 would) against its budget, plain and compressed.
 
 `make bench-shared` (--shared) does the same with two gunicorn servers, each with its own var
-directory, on one PostgreSQL and one Redis (throwaway servers from tests/stores.py, or
-DATABASE_URL when it names PostgreSQL); the connections are split between the two.
+directory, on one PostgreSQL and one Redis (throwaway servers from tests/stores.py);
+the connections are split between the two.
 
 Loopback only; every loop is bounded and the server is stopped at the end, also on failure.
 The URLs take turns in ROUNDS short rounds, so a burst of load from elsewhere on the machine
@@ -391,7 +391,7 @@ def report(urls, sizes, notes, results, workers, servers, weights):
 
 @contextlib.contextmanager
 def shared_stores():
-    """A throwaway Redis and PostgreSQL (or DATABASE_URL when it names PostgreSQL)."""
+    """A throwaway Redis and PostgreSQL."""
     sys.path.insert(0, str(ROOT))
     from tests.stores import StoreMissing, postgres_server, redis_server
 

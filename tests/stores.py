@@ -79,14 +79,10 @@ def pg_bin():
 
 @contextmanager
 def postgres_server():
-    """A PostgreSQL cluster on a unix socket; yields a DATABASE_URL.
+    """A fresh PostgreSQL cluster on a unix socket; yields its DATABASE_URL. Never a database
+    from the environment: the servers it is for load the history into it.
 
-    Uses DATABASE_URL when it already names a PostgreSQL database (as in .ci/run's second pass);
-    otherwise makes a cluster. initdb refuses root: as root the cluster runs as `postgres`."""
-    url = os.environ.get("DATABASE_URL", "")
-    if url.startswith(("postgres://", "postgresql://")):
-        yield url
-        return
+    initdb refuses root: as root the cluster runs as the `postgres` user."""
     bindir = pg_bin()
     if bindir is None:
         missing("PostgreSQL is not installed (initdb not found): apt-get install postgresql")

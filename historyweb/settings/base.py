@@ -168,7 +168,9 @@ LOGGING = {
 # lists every RUNNER_* knob and its default. bwrap is found on PATH; without it runs fail closed.
 RUNNER_TIMEOUT = float(os.environ.get("RUNNER_TIMEOUT", "5"))
 RUNNER_RATE_LIMIT = int(os.environ.get("RUNNER_RATE_LIMIT", "10"))  # edited runs per client…
-RUNNER_RATE_WINDOW = 60  # …per this many seconds
+RUNNER_RATE_WINDOW = int(os.environ.get("RUNNER_RATE_WINDOW", "60"))  # …per this many seconds
+# How long a run waits for a free sandbox before the answer is 429 busy.
+RUNNER_SLOT_WAIT = float(os.environ.get("RUNNER_SLOT_WAIT", "0.5"))
 # Behind a proxy: the header it sets to the client's address (e.g. X-Real-IP), which clients
 # cannot forge. Without it every visitor shares the proxy's address, and so one rate bucket.
 RUNNER_CLIENT_IP_HEADER = meta_header(os.environ.get("RUNNER_CLIENT_IP_HEADER", ""))
