@@ -168,3 +168,13 @@ LOGGING = {
 RUNNER_TIMEOUT = float(os.environ.get("RUNNER_TIMEOUT", "5"))
 RUNNER_RATE_LIMIT = int(os.environ.get("RUNNER_RATE_LIMIT", "10"))  # edited runs per client…
 RUNNER_RATE_WINDOW = 60  # …per this many seconds
+
+# Live sessions (timeline/live): a phone steers the deck, the audience follows. Production
+# asks for a staff login to go live; `make run` on the speaker's laptop does not (dev.py).
+LIVE_REQUIRE_STAFF = True
+LIVE_CREATE_LIMIT = int(os.environ.get("LIVE_CREATE_LIMIT", "20"))  # sessions per client…
+LIVE_CREATE_WINDOW = 60 * 60  # …per hour
+LIVE_IDLE_SECONDS = 24 * 60 * 60  # a session nobody moved for a day has expired
+# Set, live events go through Redis pub/sub, so several app servers share a session;
+# unset, through UNIX sockets under VAR_DIR, which reach every worker on this machine.
+REDIS_URL = os.environ.get("REDIS_URL", "")

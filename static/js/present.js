@@ -38,12 +38,15 @@ if (deck) {
     toastTimer = setTimeout(() => (toast.hidden = true), 5000);
   };
 
-  const channel = openChannel(deck.dataset.channel, count, {
-    onGoto: (n) => go(n, { broadcast: false }),
-    current: () => current,
-  });
+  // A follower's deck (live.js) has no channel: nothing it does may move another window.
+  const channel = deck.dataset.channel
+    ? openChannel(deck.dataset.channel, count, {
+        onGoto: (n) => go(n, { broadcast: false }),
+        current: () => current,
+      })
+    : { send() {}, hello() {} };
 
-  function go(n, { broadcast = true } = {}) {
+  function go(n, { broadcast = true, source = "local" } = {}) {
     const next = clamp(Number(n) || 1, count);
     if (next === current) return;
     slides[current - 1]?.classList.remove("is-current");
@@ -59,9 +62,15 @@ if (deck) {
     showInAddress(current);
     document.title = `${current}/${count} ${slide.dataset.title} · historyweb`;
     if (broadcast) channel.send(current);
+    // live.js listens: a presenting deck publishes the move, a follower notes it browsed away.
+    deck.dispatchEvent(new CustomEvent("deck:moved", { detail: { slide: current, source } }));
   }
 
+  // live.js asks for moves from the remote; the speaker view in this browser follows too.
+  deck.addEventListener("deck:goto", (event) => go(event.detail.slide, { source: "live" }));
+
   function openSpeaker() {
+    if (!deck.dataset.speakerUrl) return;
     const url = `${deck.dataset.speakerUrl}#/${current}`;
     const speaker = window.open(url, "historyweb-speaker");
     if (!speaker) say("The browser blocked the new tab: use the Speaker view button instead.");
@@ -82,6 +91,7 @@ if (deck) {
     speaker: openSpeaker,
     fullscreen: toggleFullscreen,
     theme: () => say(`${toggleTheme() === "dark" ? "Dark" : "Light"} theme`),
+    live: () => deck.dispatchEvent(new CustomEvent("deck:live")),
   };
   bindKeys(actions, deck.querySelector(".jump"));
   bindSwipe(deck.querySelector(".stage"), actions);
