@@ -278,8 +278,7 @@ def report(r):
     p95 = ms(d, 95)
     met = p95 <= BUDGET_P95_MS and not r["missing"]
     print(
-        f"\nbudget: delivery p95 <= {BUDGET_P95_MS} ms, none missing: "
-        f"{'met' if met else 'NOT met'}"
+        f"\nbudget: delivery p95 <= {BUDGET_P95_MS} ms, none missing: {'met' if met else 'NOT met'}"
     )
     return 0 if met else 1
 
@@ -292,15 +291,20 @@ def main():
         env = prepare(tmp)
         env["DJANGO_ALLOWED_HOSTS"] = HOST
         env["REDIS_URL"] = os.environ.get("BENCH_REDIS_URL", "")
-        created = subprocess.run(
-            [PYTHON, str(ROOT / "manage.py"), "shell", "-c", SESSION_SCRIPT],
-            env=env,
-            cwd=ROOT,
-            check=True,
-            capture_output=True,
-            text=True,
-            timeout=120,
-        ).stdout.strip().splitlines()[-1].split()
+        created = (
+            subprocess.run(
+                [PYTHON, str(ROOT / "manage.py"), "shell", "-c", SESSION_SCRIPT],
+                env=env,
+                cwd=ROOT,
+                check=True,
+                capture_output=True,
+                text=True,
+                timeout=120,
+            )
+            .stdout.strip()
+            .splitlines()[-1]
+            .split()
+        )
         code, key, count = created[0], created[1], int(created[2])
         port = free_port()
         with open(log_path, "w") as log:

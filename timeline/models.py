@@ -6,6 +6,7 @@ from django.urls import reverse
 from django.utils import timezone
 
 from . import rendering
+from .fields import LineTextField
 
 FIRST_YEAR = 1980
 RESERVED_ERA_SLUGS = {"speaker", "print"}
@@ -94,7 +95,7 @@ class Era(models.Model):
     )
     kind = models.CharField(max_length=20, choices=Kind.choices, default=Kind.FRAMEWORK)
     summary = models.CharField(max_length=300, help_text="One line, shown on the timeline.")
-    body = models.TextField(blank=True, help_text="Markdown: what it solved, how, what it led to.")
+    body = LineTextField(blank=True, help_text="Markdown: what it solved, how, what it led to.")
     body_html = models.TextField(blank=True, editable=False)
     published = models.BooleanField(default=True, help_text="Unpublished eras are staff-only.")
     related = models.ManyToManyField(
@@ -136,6 +137,11 @@ class Era(models.Model):
         return (self.year, self.date is None, self.date or 0, self.title)
 
     @property
+    def date_evidence(self):
+        """The references that back the date note, read from `references` (prefetched by pages)."""
+        return [ref for ref in self.references.all() if ref.supports_date]
+
+    @property
     def decade(self):
         return self.year - self.year % 10
 
@@ -149,9 +155,9 @@ class Slide(models.Model):
     era = models.ForeignKey(Era, on_delete=models.CASCADE, related_name="slides")
     order = models.PositiveSmallIntegerField(help_text="Position within the era, from 1.")
     title = models.CharField(max_length=200)
-    body = models.TextField(blank=True, help_text="Markdown shown on the slide. Keep it short.")
+    body = LineTextField(blank=True, help_text="Markdown shown on the slide. Keep it short.")
     body_html = models.TextField(blank=True, editable=False)
-    notes = models.TextField(
+    notes = LineTextField(
         blank=True, help_text="Speaker notes (markdown): what to say, shown only to the speaker."
     )
     notes_html = models.TextField(blank=True, editable=False)
@@ -214,7 +220,7 @@ class CodeSample(models.Model):
         validators=[validate_lexer_alias],
         help_text="A Pygments lexer alias: python, python2, bash, http, html, text…",
     )
-    code = models.TextField()
+    code = LineTextField()
     highlighted_html = models.TextField(blank=True, editable=False)
     runtime = models.CharField(
         max_length=10,
@@ -222,12 +228,12 @@ class CodeSample(models.Model):
         default=Runtime.NONE,
         help_text="How the Run button runs it. Historical samples are never run.",
     )
-    request = models.TextField(
+    request = LineTextField(
         blank=True,
         help_text="For cgi, wsgi and asgi: the raw HTTP request to send, e.g. "
         "“GET /hello?name=Ada HTTP/1.1” then headers, a blank line and a body.",
     )
-    expected_output = models.TextField(
+    expected_output = LineTextField(
         blank=True, help_text="What a run prints; check_samples fails when a run differs."
     )
     historical = models.BooleanField(
@@ -275,6 +281,16 @@ class CodeSample(models.Model):
         )
 
     @property
+    def request_as_sent(self):
+        """The request as HTTP sends it: without a body it ends with the blank line that closes
+        its headers; a body ends where it ends (the stored final newline is not part of it)."""
+        if not self.request:
+            return ""
+        if "\n\n" in self.request:
+            return self.request[:-1]
+        return self.request + "\n"
+
+    @property
     def runnable(self):
         return self.runtime != self.Runtime.NONE and not self.historical
 
@@ -297,6 +313,16 @@ class Reference(models.Model):
     title = models.CharField(max_length=300)
     url = models.URLField(max_length=500)
     kind = models.CharField(max_length=20, choices=Kind.choices, default=Kind.DOCS)
+    evidence = models.TextField(
+        blank=True,
+        help_text="The exact words, commit or tag in this source that support a claim, quoted "
+        "as they stand (for a commit: its hash, date and message).",
+    )
+    supports_date = models.BooleanField(
+        default=False,
+        help_text="Shown beside the era's date note, on the era page and in the speaker notes, "
+        "as the evidence for it.",
+    )
 
     objects = ReferenceManager()
 
@@ -329,7 +355,7 @@ class TalkManager(models.Manager):
 class Talk(models.Model):
     slug = models.SlugField(unique=True, help_text="The talk's address: /talks/<slug>/present/.")
     title = models.CharField(max_length=200)
-    description = models.TextField(blank=True)
+    description = LineTextField(blank=True, final_newline=False)
     duration_minutes = models.PositiveSmallIntegerField(
         default=30,
         validators=[MinValueValidator(1), MaxValueValidator(600)],

@@ -95,7 +95,6 @@ function presenter() {
   const codes = panel.querySelector("[data-live-codes]");
   const hint = panel.querySelector("[data-live-hint]");
   const endButton = panel.querySelector("[data-live-end]");
-  const blackout = deck.querySelector("[data-blackout]");
   const storeKey = STORE_PREFIX + deck.dataset.deckUrl;
   wireOverlay(panel, ["l", "L"]);
 
@@ -104,8 +103,9 @@ function presenter() {
   let current = 1;
   let seq = -1;
   let token = null;
-  let sending = null; // one POST at a time; later moves wait and only the last is sent
-  let pending = null;
+  let sending = null; // one POST at a time; later changes wait and are sent as one
+  let pending = null; // {slide, step, blackout}: what the session has yet to be told
+  let blackout = false; // as the session last said
 
   const remember = () => {
     try {
@@ -138,7 +138,6 @@ function presenter() {
     live = null;
     remember();
     deck.classList.remove("is-live");
-    blackout.hidden = true;
     codes.hidden = true;
     endButton.hidden = true;
     message.textContent = text;
@@ -150,7 +149,10 @@ function presenter() {
       onState(state) {
         if (state.seq !== null && state.seq <= seq) return;
         seq = state.seq ?? seq;
-        blackout.hidden = !state.blackout;
+        if (state.blackout !== blackout) {
+          blackout = state.blackout;
+          deck.dispatchEvent(new CustomEvent("deck:blank", { detail: { mode: blackout ? "black" : null } }));
+        }
         if (state.slide !== current) {
           deck.dispatchEvent(new CustomEvent("deck:goto", { detail: { slide: state.slide, step: state.step } }));
         }
@@ -187,9 +189,9 @@ function presenter() {
   async function publish() {
     if (sending || !live) return;
     while (pending !== null && live) {
-      const slide = pending;
+      const body = pending;
       pending = null;
-      sending = post(live.urls.state, { slide, step: 0 });
+      sending = post(live.urls.state, body);
       try {
         const { response, data } = await sending;
         if (response.status === 410) stop(data.error);
@@ -219,7 +221,7 @@ function presenter() {
       show();
       subscribe();
       if (current !== 1) {
-        pending = current;
+        pending = { slide: current, step: 0 };
         publish();
       }
     } catch {
@@ -231,7 +233,15 @@ function presenter() {
   deck.addEventListener("deck:moved", (event) => {
     current = event.detail.slide;
     if (event.detail.source === "live" || !live) return;
-    pending = current;
+    pending = { ...pending, slide: current, step: 0 };
+    publish();
+  });
+  // B (or the speaker view's B) blacks the projector: the remote shows it too.
+  deck.addEventListener("deck:blanked", (event) => {
+    const black = event.detail.mode !== null;
+    if (!live || black === blackout) return;
+    blackout = black;
+    pending = { ...pending, blackout: black };
     publish();
   });
   endButton.addEventListener("click", async () => {

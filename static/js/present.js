@@ -16,6 +16,8 @@ import {
   wireOverlay,
   wireOverview,
 } from "./deck-core.js";
+import { bindStageKeys, createBlank, readBlankMessage } from "./deck-keys.js";
+import { wireRunPanel } from "./deck-run-panel.js";
 
 const deck = document.getElementById("deck");
 
@@ -38,17 +40,34 @@ if (deck) {
     toastTimer = setTimeout(() => (toast.hidden = true), 5000);
   };
 
+  let runPanel = null;
   // A follower's deck (live.js) has no channel: nothing it does may move another window.
+  const noChannel = { send() {}, hello() {}, post() {} };
   const channel = deck.dataset.channel
     ? openChannel(deck.dataset.channel, count, {
         onGoto: (n) => go(n, { broadcast: false }),
         current: () => current,
+        onOther: (data) => {
+          if (runPanel?.receive(data)) return;
+          const mode = readBlankMessage(data);
+          if (mode !== undefined) blank.set(mode, { quiet: true });
+        },
       })
-    : { send() {}, hello() {} };
+    : noChannel;
+  const blank = createBlank({
+    onChange: (mode) => {
+      channel.post({ type: "blank", mode });
+      deck.dispatchEvent(new CustomEvent("deck:blanked", { detail: { mode } }));
+    },
+  });
+  runPanel = wireRunPanel(deck, { slideAt: (n) => slides[n - 1], current: () => current, count, post: channel.post });
+  // live.js blacks the screen at the remote's word (the speaker view follows, as for B).
+  deck.addEventListener("deck:blank", (event) => blank.set(event.detail.mode));
 
   function go(n, { broadcast = true, source = "local" } = {}) {
     const next = clamp(Number(n) || 1, count);
     if (next === current) return;
+    runPanel?.close({ broadcast: false }); // each window closes its own on the way
     slides[current - 1]?.classList.remove("is-current");
     slides[current - 1]?.setAttribute("aria-hidden", "true");
     current = next;
@@ -93,6 +112,7 @@ if (deck) {
     theme: () => say(`${toggleTheme() === "dark" ? "Dark" : "Light"} theme`),
     live: () => deck.dispatchEvent(new CustomEvent("deck:live")),
   };
+  bindStageKeys({ blank, closeTop: () => runPanel.close({ focus: true }) });
   bindKeys(actions, deck.querySelector(".jump"));
   bindSwipe(deck.querySelector(".stage"), actions);
 
@@ -127,7 +147,11 @@ if (deck) {
     const n = slideFromHash(location.hash, count);
     if (n) go(n);
   });
-  window.addEventListener("resize", () => fitSlide(slides[current - 1]));
+  const refit = () => {
+    fitSlide(slides[current - 1]);
+    runPanel.replace();
+  };
+  window.addEventListener("resize", refit);
   // The first fit may run before the system fonts settle.
-  document.fonts?.ready.then(() => fitSlide(slides[current - 1]));
+  document.fonts?.ready.then(refit);
 }

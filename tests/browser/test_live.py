@@ -113,12 +113,16 @@ def test_next_on_the_remote_moves_the_presenter_and_the_follower(live_server, pa
     presenter.keyboard.press("ArrowLeft")
     wait_for_slide(follower, 5)
     remote.wait_for_function("document.querySelector('[data-current]').textContent === '5'")
-    # Blackout covers the projector only.
+    # Blackout covers the projector only; B on the laptop shows on the remote too.
     remote.get_by_role("button", name="Blackout").tap()
-    presenter.locator("[data-blackout]").wait_for(state="visible")
-    assert follower.locator("[data-blackout]").is_hidden()
+    presenter.locator(".blank-screen").wait_for(state="visible")
+    assert follower.locator(".blank-screen").is_hidden()
     remote.get_by_role("button", name="Show the slides").tap()
-    presenter.locator("[data-blackout]").wait_for(state="hidden")
+    presenter.locator(".blank-screen").wait_for(state="hidden")
+    presenter.keyboard.press("b")
+    remote.get_by_role("button", name="Show the slides").wait_for()
+    presenter.keyboard.press("x")  # any key brings the slide back
+    remote.get_by_role("button", name="Blackout").wait_for()
 
 
 def test_a_follower_browses_on_its_own_and_snaps_back_but_never_steers(live_server, pages):

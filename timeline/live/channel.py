@@ -31,9 +31,11 @@ from pathlib import Path
 
 from django.conf import settings
 
+from historyweb.shared import CHANNEL_PREFIX, redis_client
+
 log = logging.getLogger(__name__)
 
-REDIS_CHANNEL = "historyweb:live"
+REDIS_CHANNEL = CHANNEL_PREFIX + "live"
 MAX_MESSAGE_BYTES = 8 * 1024  # a state or run event is a few dozen bytes
 QUEUE_LENGTH = 64  # a stream that falls this far behind loses its oldest events
 RESYNC_SECONDS = 5.0
@@ -154,12 +156,10 @@ class SocketTransport:
 
 
 class RedisTransport:
-    """Redis pub/sub on one channel: every process of every app server subscribes."""
+    """Redis pub/sub on one channel: every process of every app server subscribes once."""
 
-    def __init__(self, url):
-        import redis
-
-        self.client = redis.Redis.from_url(url, socket_connect_timeout=5, health_check_interval=30)
+    def __init__(self, client):
+        self.client = client  # the process's client (historyweb/shared.py)
         self.pubsub = None
 
     def open(self):
@@ -190,8 +190,8 @@ def socket_directory():
 
 
 def make_transport():
-    url = getattr(settings, "REDIS_URL", "") or ""
-    return RedisTransport(url) if url else SocketTransport(socket_directory())
+    client = redis_client()
+    return RedisTransport(client) if client is not None else SocketTransport(socket_directory())
 
 
 # ---- The hub: one per process -----------------------------------------------------------------

@@ -6,6 +6,8 @@ the QR code holds), in the X-Live-Key header for the POSTs it sends. Wrong key: 
 """
 
 import json
+import time
+from pathlib import Path
 from urllib.parse import urlsplit
 
 from django.conf import settings
@@ -22,7 +24,7 @@ from ..live.lan import public_base
 from ..live.qr import qr_svg
 from ..live.stream import async_events, thread_events
 from ..models import Era, LiveSession
-from ..ratelimit import count_hit
+from ..runner.ratelimit import hit, remaining
 from .present import DECK_URL_NAMES, deck_urls, load_deck
 from .run import client_id
 
@@ -114,13 +116,10 @@ def live_create(request):
     """JSON {"deck": "<a deck's address>"} in; the follow and remote addresses out."""
     if getattr(settings, "LIVE_REQUIRE_STAFF", True) and not request.user.is_staff:
         return error("Sign in to the admin as staff to go live.", 403)
-    retry = count_hit(
-        "live-create",
-        client_id(request),
-        getattr(settings, "LIVE_CREATE_LIMIT", 20),
-        getattr(settings, "LIVE_CREATE_WINDOW", 60 * 60),
-    )
-    if retry:
+    window = getattr(settings, "LIVE_CREATE_WINDOW", 60 * 60)
+    count = hit(f"live:{client_id(request)}", window, Path(settings.VAR_DIR) / "live-rate")
+    if count > getattr(settings, "LIVE_CREATE_LIMIT", 20):
+        retry = remaining(window, time.time())
         response = error(f"Too many live sessions started. Try again in {retry} s.", 429)
         response["Retry-After"] = str(retry)
         return response

@@ -9,7 +9,7 @@ from django.db import migrations, models
 class Migration(migrations.Migration):
 
     dependencies = [
-        ('timeline', '0001_initial'),
+        ('timeline', '0003_reference_evidence'),
         migrations.swappable_dependency(settings.AUTH_USER_MODEL),
     ]
 
