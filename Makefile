@@ -8,7 +8,7 @@ PORT ?= 8000
 HOST ?= 127.0.0.1
 STAMP := $(VENV)/.installed
 
-.PHONY: help install install-test run test lint migrate load dump check-deploy clean bench-samples axe bench bench-live
+.PHONY: help install install-test run test lint migrate load dump check-deploy clean bench-samples bench-hostile axe bench bench-live
 
 help:
 	@echo "make run    create .venv, install, migrate, load the history if empty, serve on $(HOST):$(PORT)"
@@ -72,6 +72,11 @@ bench-samples: install
 # 200 followers on one live session, 50 moves from a remote: delivery p50/p95, CPU, page latency.
 bench-live: load
 	$(PY) bench/bench_live.py
+
+# Two memory-hungry runs at once (own tmpfs, memfd, forks): the drop in the host's MemAvailable,
+# against a budget of 2 x RUNNER_MEMORY_LIMIT + 10% (issue 11).
+bench-hostile: install
+	$(PY) bench/bench_hostile.py
 
 clean:
 	rm -rf $(VENV) staticfiles .pytest_cache node_modules
