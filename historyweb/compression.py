@@ -7,11 +7,13 @@ the .br and .gz files collectstatic wrote.
 
 BREACH: an attacker who can put text into a page (a search term echoed back) and watch the
 compressed size can recover a secret in the same page byte by byte, because a guess that
-matches the secret compresses better. So a response is sent uncompressed when it holds a
+matches the secret compresses better. So a response is sent uncompressed when it may hold a
 secret: when a CSRF token was rendered into it (the login form, the no-JavaScript run form,
-the token endpoint) or when the visitor has a session (the admin: tokens and echoed input on
-every page). The public pages carry no secret (the Run button fetches its token from the
-uncompressed endpoint), so they are compressed.
+the token endpoint), when the visitor has a session (the admin: tokens and echoed input on
+every page), or when it is marked private (never_cache: made for one visitor, such as a live
+session's remote with its control key, or a run's result). What is left is public, the same
+for everyone, so it holds no secret: the content pages (the Run button fetches its token from
+the uncompressed endpoint), error pages, and so on.
 """
 
 import gzip
@@ -69,13 +71,14 @@ def variants(content):
 
 
 def holds_a_secret(request, response):
-    """A CSRF token was rendered into this response, or the visitor is logged in (or may be):
-    compressing it would open it to BREACH. (Django sends the CSRF cookie with every response
-    that used the token, so the cookie tells.)"""
+    """A CSRF token was rendered into this response, the visitor is logged in (or may be), or
+    the response is private to one visitor: compressing it would open it to BREACH. (Django
+    sends the CSRF cookie with every response that used the token, so the cookie tells.)"""
     return bool(
         settings.CSRF_COOKIE_NAME in response.cookies
         or request.META.get("CSRF_COOKIE_NEEDS_UPDATE")
         or settings.SESSION_COOKIE_NAME in request.COOKIES
+        or "private" in response.get("Cache-Control", "")
     )
 
 
