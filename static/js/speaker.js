@@ -72,15 +72,10 @@ function makeTimer(key) {
   };
 }
 
-/** Seconds from the start at which the plan reaches each slide, or null. */
-function readPlan(count) {
-  try {
-    const plan = JSON.parse(document.getElementById("deck-plan")?.textContent || "null");
-    if (Array.isArray(plan) && plan.length === count && plan.every(Number.isFinite)) return plan;
-  } catch {
-    // A damaged plan falls back to an even split.
-  }
-  return null;
+/** Seconds from the start at which the plan reaches each slide (`data-plan`), or null. */
+function readPlan(table, count) {
+  const plan = (table?.dataset.plan || "").split(" ").filter(Boolean).map(Number);
+  return plan.length === count && plan.every(Number.isFinite) ? plan : null;
 }
 
 if (root) {
@@ -99,7 +94,7 @@ if (root) {
   const endNote = root.querySelector("[data-end]");
   const budgetRows = [...root.querySelectorAll(".budget tbody tr")];
   const pace = root.querySelector("[data-pace]");
-  const plan = readPlan(count);
+  const plan = readPlan(root.querySelector(".budget"), count);
   const help = document.getElementById("help");
   let current = 0;
 
