@@ -12,6 +12,9 @@ from django.db.models import Prefetch
 from .models import CodeSample, Era, Reference, Slide, TalkNote
 
 
+HANDOUT_SLIDES_PER_PAGE = 3
+
+
 @dataclass
 class DeckSlide:
     number: int  # 1-based position in the deck, as in the URL #/N
@@ -77,6 +80,12 @@ class Deck:
     @property
     def count(self):
         return len(self.slides)
+
+    @property
+    def handout_pages(self):
+        """The slides in threes: a handout page holds three, each beside its notes."""
+        size = HANDOUT_SLIDES_PER_PAGE
+        return [self.slides[i : i + size] for i in range(0, len(self.slides), size)]
 
     @property
     def plan(self):

@@ -3,20 +3,30 @@
 import { applyTheme, fitSlide } from "./deck-core.js";
 
 function fitNotes(notes) {
-  // Notes shrink (down to 60%) rather than spill onto a second page.
+  // Notes shrink (down to 60%) rather than spill out of their third of the page.
+  const box = notes.closest(".handout-row") || notes;
   let scale = 1;
   notes.style.setProperty("--fit", "1");
-  while (notes.scrollHeight > notes.clientHeight + 1 && scale > 0.6) {
+  while (box.scrollHeight > box.clientHeight + 1 && scale > 0.6) {
     scale -= 0.05;
     notes.style.setProperty("--fit", scale.toFixed(2));
   }
 }
 
+/** Handout slides keep the print view's layout, scaled to their frame. */
+function scaleHandoutSlides() {
+  for (const frame of document.querySelectorAll(".handout-frame")) {
+    const slide = frame.querySelector(".print-slide");
+    slide.style.transform = `scale(${frame.clientWidth / slide.offsetWidth})`;
+  }
+}
+
 function fitAll() {
+  scaleHandoutSlides();
   for (const slide of document.querySelectorAll(".print-slide > .deck-slide")) {
     fitSlide(slide, { print: true });
   }
-  document.querySelectorAll(".print-notes").forEach(fitNotes);
+  document.querySelectorAll(".print-notes:not(.ruled)").forEach(fitNotes);
   document.documentElement.dataset.fitted = "true";
 }
 

@@ -5,6 +5,8 @@ import io
 import pytest
 from pypdf import PdfReader
 
+from timeline.models import CodeSample
+
 from .decks import make_deck, make_deck_talk
 
 pytestmark = pytest.mark.django_db(transaction=True)
@@ -41,22 +43,69 @@ def test_print_gives_one_16_9_page_per_slide_with_complete_code(live_server, pag
         assert control not in everything
 
 
-def test_handout_adds_the_notes_and_keeps_one_page_per_slide(live_server, page):
+def test_handout_puts_three_slides_beside_their_notes_on_each_a4_page(live_server, page):
     make_deck()
     pdf = print_pdf(page, f"{live_server.url}/present/print/?notes=1")
-    assert len(pdf.pages) == SLIDES
-    assert "Mention NCSA HTTPd" in page_text(pdf, 2)
-    assert "Read it aloud." in page_text(pdf, 3)
-    # 250 repetitions of long notes shrink onto the page rather than spill onto a seventh.
-    assert page_text(pdf, 6).count("Long notes.") >= 200
-    first = pdf.pages[0]
-    assert float(first.mediabox.height) > float(first.mediabox.width)  # A4 portrait
+    assert len(pdf.pages) == 2  # six slides, three per page
+    first, second = page_text(pdf, 1), page_text(pdf, 2)
+    assert "Mention NCSA HTTPd" in first and "Read it aloud." in first
+    for title in ["Scripts in cgi-bin", "A CGI script"]:
+        assert title in first
+    for title in ["A long application", "A wide line"]:
+        assert title in second
+    # 250 repetitions of long notes shrink into their third of the page, not onto a third page.
+    assert second.count("Long notes.") >= 100
+    sheet = pdf.pages[0]
+    assert float(sheet.mediabox.height) > float(sheet.mediabox.width)  # A4 portrait
+    # Each slide sits beside its notes; a slide without notes gets ruled lines instead.
+    rows = page.evaluate(
+        """() => [...document.querySelectorAll('.handout-row')].map(row => {
+            const slide = row.querySelector('.handout-frame').getBoundingClientRect();
+            const notes = row.querySelector('.print-notes');
+            const text = notes.firstElementChild?.getBoundingClientRect();
+            const beside = !text || text.left >= slide.right;
+            return {ruled: notes.classList.contains('ruled'), beside};
+        })"""
+    )
+    assert len(rows) == 6 and all(row["beside"] for row in rows)
+    # The title slides' eras have no date note here: lines to write on.
+    assert [row["ruled"] for row in rows] == [True, False, False, True, False, False]
+
+
+def test_a_slide_without_notes_gets_ruled_lines_in_the_handout(live_server, page):
+    cgi = make_deck()[0]
+    cgi.slides.filter(order=1).update(notes="", notes_html="")
+    page.goto(f"{live_server.url}/present/print/?notes=1")
+    page.wait_for_selector("html[data-fitted]", state="attached")
+    ruled = page.locator(".handout-row .print-notes.ruled")
+    assert ruled.count() == 3  # slide 2, and both title slides (their eras have no date note)
+    assert "linear-gradient" in ruled.first.evaluate("e => getComputedStyle(e).backgroundImage")
+    assert ruled.first.bounding_box()["height"] > 100
+
+
+def test_print_matches_the_deck_slide_for_slide(live_server, page):
+    """Page N of the PDF is slide N of the deck, and no disclosure marker prints."""
+    make_deck()
+    CodeSample.objects.filter(title="Hello CGI").update(
+        runtime="cgi", expected_output="Hello", request="GET / HTTP/1.1\n\n"
+    )
+    page.goto(f"{live_server.url}/present/")
+    titles = page.evaluate(
+        "[...document.querySelectorAll('.stage .deck-slide')].map(s => s.dataset.title)"
+    )
+    pdf = print_pdf(page, f"{live_server.url}/present/print/")
+    assert len(pdf.pages) == len(titles)
+    for number, title in enumerate(titles, start=1):
+        assert title in page_text(pdf, number), (number, title)
+    everything = " ".join(page_text(pdf, n) for n in range(1, len(titles) + 1))
+    for marker in ["Recorded output", "The HTTP request it answers", "Run or edit"]:
+        assert marker not in everything
 
 
 def test_talk_and_era_decks_print_their_own_slides(live_server, page):
     make_deck_talk()
     assert len(print_pdf(page, f"{live_server.url}/talks/short/present/print/").pages) == 6
-    assert len(print_pdf(page, f"{live_server.url}/present/cgi/print/?notes=1").pages) == 3
+    assert len(print_pdf(page, f"{live_server.url}/present/cgi/print/?notes=1").pages) == 1
 
 
 def test_print_page_on_screen_offers_print_and_handout(live_server, page):
@@ -65,4 +114,4 @@ def test_print_page_on_screen_offers_print_and_handout(live_server, page):
     assert page.get_by_role("button", name="Print or save as PDF").is_visible()
     page.get_by_role("link", name="Handout with notes").click()
     page.wait_for_url("**/present/print/?notes=1")
-    assert page.locator(".print-notes").count() == SLIDES
+    assert page.locator(".handout-row").count() == SLIDES
