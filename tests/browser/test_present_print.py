@@ -62,8 +62,14 @@ def test_handout_puts_three_slides_beside_their_notes_on_each_a4_page(live_serve
         """() => [...document.querySelectorAll('.handout-row')].map(row => {
             const slide = row.querySelector('.handout-frame').getBoundingClientRect();
             const notes = row.querySelector('.print-notes');
-            const text = notes.firstElementChild?.getBoundingClientRect();
-            const beside = !text || text.left >= slide.right;
+            // The first line of the notes (a block box runs under a float; its lines do not).
+            const walker = document.createTreeWalker(notes, NodeFilter.SHOW_TEXT);
+            let node = walker.nextNode();
+            while (node && !node.textContent.trim()) node = walker.nextNode();
+            const range = document.createRange();
+            if (node) range.selectNodeContents(node);
+            const line = node && [...range.getClientRects()].find(r => r.width);
+            const beside = !line || (line.left >= slide.right && line.top < slide.bottom);
             return {ruled: notes.classList.contains('ruled'), beside};
         })"""
     )
