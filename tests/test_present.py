@@ -124,8 +124,21 @@ def test_print_view_adds_notes_only_for_the_handout(client):
     assert "<strong>this</strong>" not in plain
     assert "<strong>this</strong>" in handout
     assert "The talk said 1991." in handout
-    assert handout.count('class="print-sheet"') == 2
+    # Two slides (the era's title and "Scripts") share one page, each in its own row.
+    assert handout.count('class="print-sheet"') == 1
+    assert handout.count('class="handout-row"') == 2
     assert 'class="print-page handout"' in handout
+    assert "handout, 1 page</h1>" in handout
+
+
+def test_handout_pages_hold_three_slides_each(client):
+    era = make_era()
+    for _ in range(6):
+        make_slide(era)  # seven slides with the title: pages of 3, 3 and 1
+    handout = client.get(reverse("timeline:present-print") + "?notes=1").content.decode()
+    pages = handout.split('class="print-sheet"')[1:]
+    assert [page.count('class="handout-row"') for page in pages] == [3, 3, 1]
+    assert "handout, 3 pages</h1>" in handout
 
 
 def test_empty_deck_says_so(client):

@@ -11,7 +11,6 @@ from django.db.models import Prefetch
 
 from .models import CodeSample, Era, Reference, Slide, TalkNote
 
-
 HANDOUT_SLIDES_PER_PAGE = 3
 
 
