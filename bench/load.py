@@ -83,11 +83,20 @@ def prepare(tmp):
     return env
 
 
+# The production command (README, Deploying) serves ASGI with uvicorn workers; BENCH_SERVER=wsgi
+# measures gunicorn's sync workers instead, for comparison.
+SERVER = os.environ.get("BENCH_SERVER", "asgi")
+SERVER_ARGS = {
+    "asgi": ["historyweb.asgi:application", "--worker-class", "uvicorn_worker.UvicornWorker"],
+    "wsgi": ["historyweb.wsgi"],
+}
+
+
 def start_gunicorn(env, port, workers, log):
     gunicorn = Path(PYTHON).with_name("gunicorn")
     command = [
         str(gunicorn),
-        "historyweb.wsgi",
+        *SERVER_ARGS[SERVER],
         "--workers",
         str(workers),
         "--bind",
@@ -277,7 +286,8 @@ async def run(port, static_root):
 
 def report(urls, sizes, notes, results, workers):
     print(
-        f"\nhistoryweb bench: gunicorn {workers} sync workers on {HOST}, "
+        f"\nhistoryweb bench: gunicorn {workers} {'uvicorn' if SERVER == 'asgi' else 'sync'} "
+        f"workers on {HOST}, "
         f"{CONNECTIONS} connections, {DURATION:g} s per URL in {ROUNDS} rounds "
         f"(at most {MAX_REQUESTS} requests), X-Forwarded-Proto: https\n"
     )
