@@ -7,6 +7,7 @@ from django.urls import path, reverse
 from django.views.decorators.http import require_POST
 
 from . import history_fixtures
+from .admin_choices import KnownAutocompleteSelect, TalkEraForm, share_choices, slide_label
 from .models import CodeSample, Era, Reference, Slide, Talk, TalkEra
 
 
@@ -45,18 +46,32 @@ class MarkdownPreviewMedia:
         css = {"all": ["css/admin-preview.css"]}
 
 
-class SlideInline(admin.StackedInline):
-    model = Slide
+class EraChildInline(admin.StackedInline):
+    """An inline of an era's slides or samples: their titles name the era, so load it with them."""
+
     extra = 0
     show_change_link = True
+
+    def get_queryset(self, request):
+        return super().get_queryset(request).select_related("era")
+
+
+class SlideInline(EraChildInline):
+    model = Slide
     fields = ["order", "title", "body", "notes"]
 
 
-class CodeSampleInline(admin.StackedInline):
+class CodeSampleInline(EraChildInline):
     model = CodeSample
-    extra = 0
-    show_change_link = True
     fields = ["order", "title", "slide", "language", "runtime", "historical", "code", "request"]
+
+    def get_formset(self, request, obj=None, **kwargs):
+        formset = super().get_formset(request, obj, **kwargs)
+        # A sample's slide is one of its own era's slides: list only those, read once for the
+        # whole formset rather than once per sample.
+        slides = Slide.objects.filter(era=obj) if obj else Slide.objects.none()
+        share_choices(formset.form.base_fields["slide"], slides, slide_label)
+        return formset
 
 
 # Editors paste bare domains now and then; https is the right guess for a source.
@@ -161,10 +176,13 @@ class CodeSampleAdmin(admin.ModelAdmin):
     def run_and_record(self, request, queryset):
         record_outputs(self, request, queryset.select_related("era"))
 
-    def formfield_for_foreignkey(self, db_field, request, **kwargs):
-        if db_field.name == "slide":
-            kwargs["queryset"] = Slide.objects.select_related("era")
-        return super().formfield_for_foreignkey(db_field, request, **kwargs)
+    def get_form(self, request, obj=None, change=False, **kwargs):
+        form = super().get_form(request, obj, change, **kwargs)
+        if "slide" in form.base_fields:
+            # Only the sample's own era's slides (an added sample chooses its era first).
+            slides = Slide.objects.filter(era_id=obj.era_id) if obj else Slide.objects.none()
+            share_choices(form.base_fields["slide"], slides, slide_label)
+        return form
 
 
 @admin.register(Reference)
@@ -182,6 +200,16 @@ class TalkEraInline(admin.TabularInline):
     extra = 0
     autocomplete_fields = ["era"]
     ordering = ["order"]
+
+    form = TalkEraForm
+
+    def get_queryset(self, request):
+        return super().get_queryset(request).select_related("talk", "era")
+
+    def formfield_for_foreignkey(self, db_field, request, **kwargs):
+        if db_field.name == "era":
+            kwargs["widget"] = KnownAutocompleteSelect(db_field, self.admin_site)
+        return super().formfield_for_foreignkey(db_field, request, **kwargs)
 
 
 @admin.register(Talk)
