@@ -8,6 +8,7 @@ from django.views.decorators.http import require_POST
 
 from . import history_fixtures
 from .admin_choices import KnownAutocompleteSelect, TalkEraForm, share_choices, slide_label
+from .admin_ordering import OrderedInlineMixin
 from .models import CodeSample, Era, Reference, Slide, Talk, TalkEra
 
 
@@ -56,12 +57,12 @@ class EraChildInline(admin.StackedInline):
         return super().get_queryset(request).select_related("era")
 
 
-class SlideInline(EraChildInline):
+class SlideInline(OrderedInlineMixin, EraChildInline):
     model = Slide
     fields = ["order", "title", "body", "notes"]
 
 
-class CodeSampleInline(EraChildInline):
+class CodeSampleInline(OrderedInlineMixin, EraChildInline):
     model = CodeSample
     fields = ["order", "title", "slide", "language", "runtime", "historical", "code", "request"]
 
@@ -195,11 +196,10 @@ class ReferenceAdmin(admin.ModelAdmin):
     formfield_overrides = HTTPS_URLS
 
 
-class TalkEraInline(admin.TabularInline):
+class TalkEraInline(OrderedInlineMixin, admin.TabularInline):
     model = TalkEra
     extra = 0
     autocomplete_fields = ["era"]
-    ordering = ["order"]
 
     form = TalkEraForm
 
