@@ -102,3 +102,28 @@ def test_export_needs_csrf(django_user_model, content):
     strict = Client(enforce_csrf_checks=True)
     strict.force_login(user)
     assert strict.post(reverse("admin:timeline_era_export_fixtures")).status_code == 403
+
+
+def test_era_picker_puts_the_exact_title_or_slug_first(admin_client_logged):
+    """Typing "WSGI" and pressing Enter picks the first result: it must be WSGI itself, not an
+    earlier era whose story mentions WSGI, nor one whose title only contains it."""
+    make_era(slug="asgi", title="ASGI", year=2016, body="The successor to WSGI.")
+    make_era(slug="mod-wsgi", title="mod_wsgi", year=2007)
+    make_era(slug="wsgi", title="WSGI", year=2003)
+    make_era(slug="cgi", title="CGI", year=1993, summary="Before WSGI.")
+    url = reverse("admin:autocomplete")
+    params = {"app_label": "timeline", "model_name": "talkera", "field_name": "era"}
+    for term, first in [
+        ("WSGI", "WSGI (2003)"),
+        ("wsgi", "WSGI (2003)"),
+        ("mod-wsgi", "mod_wsgi (2007)"),
+    ]:
+        results = admin_client_logged.get(url, {**params, "term": term}).json()["results"]
+        assert results[0]["text"] == first, (term, results)
+    results = admin_client_logged.get(url, {**params, "term": "WSGI"}).json()["results"]
+    assert [r["text"] for r in results] == [
+        "WSGI (2003)",
+        "mod_wsgi (2007)",
+        "CGI (1993)",
+        "ASGI (2016)",
+    ]

@@ -1,7 +1,7 @@
 from django.contrib import admin, messages
 from django.core.exceptions import PermissionDenied
 from django.db import models
-from django.db.models import Count
+from django.db.models import Case, Count, Q, Value, When
 from django.shortcuts import redirect
 from django.urls import path, reverse
 from django.views.decorators.http import require_POST
@@ -9,7 +9,7 @@ from django.views.decorators.http import require_POST
 from . import history_fixtures
 from .admin_choices import KnownAutocompleteSelect, TalkEraForm, share_choices, slide_label
 from .admin_ordering import OrderedInlineMixin
-from .models import CodeSample, Era, Reference, Slide, Talk, TalkEra
+from .models import CHRONOLOGICAL, CodeSample, Era, Reference, Slide, Talk, TalkEra
 
 
 def record_outputs(modeladmin, request, samples):
@@ -106,6 +106,22 @@ class EraAdmin(MarkdownPreviewMedia, admin.ModelAdmin):
 
     def get_queryset(self, request):
         return super().get_queryset(request).annotate(slide_total=Count("slides"))
+
+    def get_search_results(self, request, queryset, search_term):
+        """Best match first, so "WSGI" then Enter in a picker chooses WSGI, not ASGI (whose
+        story mentions WSGI): an exact title or slug, then titles that start with the words,
+        then titles that contain them, then the rest; chronological within each."""
+        queryset, duplicates = super().get_search_results(request, queryset, search_term)
+        term = search_term.strip()
+        if term:
+            rank = Case(
+                When(Q(title__iexact=term) | Q(slug__iexact=term), then=Value(0)),
+                When(title__istartswith=term, then=Value(1)),
+                When(title__icontains=term, then=Value(2)),
+                default=Value(3),
+            )
+            queryset = queryset.annotate(match_rank=rank).order_by("match_rank", *CHRONOLOGICAL)
+        return queryset, duplicates
 
     @admin.display(description="Slides", ordering="slide_total")
     def slide_count(self, obj):
