@@ -1,3 +1,5 @@
+import functools
+
 from django.contrib import admin, messages
 from django.core.exceptions import PermissionDenied
 from django.db import models
@@ -6,7 +8,7 @@ from django.shortcuts import redirect
 from django.urls import path, reverse
 from django.views.decorators.http import require_POST
 
-from . import history_fixtures
+from . import admin_runs, history_fixtures
 from .admin_choices import KnownAutocompleteSelect, TalkEraForm, share_choices, slide_label
 from .admin_ordering import OrderedInlineMixin
 from .models import CHRONOLOGICAL, CodeSample, Era, Reference, Slide, Talk, TalkEra
@@ -188,6 +190,22 @@ class CodeSampleAdmin(admin.ModelAdmin):
         "expected_output",
     ]
     actions = ["run_and_record"]
+
+    class Media:
+        js = ["js/admin-sample-check.js"]
+        css = {"all": ["css/admin-sample-check.css"]}
+
+    def get_urls(self):
+        def view(function):
+            return self.admin_site.admin_view(functools.partial(function, model_admin=self))
+
+        return [
+            path("<int:pk>/run/", view(admin_runs.run_view), name="timeline_codesample_run"),
+            path(
+                "<int:pk>/record/", view(admin_runs.record_view), name="timeline_codesample_record"
+            ),
+            *super().get_urls(),
+        ]
 
     @admin.action(description="Run and record output")
     def run_and_record(self, request, queryset):
