@@ -19,6 +19,8 @@ urlpatterns = [
     path("eras/<slug:slug>/", eras.era_detail, name="era"),
     path("evolution/", evolution.evolution, name="evolution"),
     path("preview/markdown/", preview.markdown_preview, name="markdown-preview"),
+    path("preview/slide/", preview.slide_preview, name="slide-preview"),
+    path("preview/slide/frame/", preview.slide_preview_frame, name="slide-preview-frame"),
     path("samples/<int:pk>/run/", run.sample_run, name="sample-run"),
     path("samples/csrf/", run.sample_csrf, name="sample-csrf"),
     # The full deck's speaker/ and print/ come before <slug>, so no era may use those slugs.

@@ -53,3 +53,37 @@ def test_drag_a_slide_above_another_then_save(editor_page):
     page.click("input[name=_save]")
     page.wait_for_url("**/admin/timeline/era/")
     assert slide_titles(era) == ["The callable", "Why a standard"]
+
+
+def test_slide_preview_is_shaped_like_the_slide_and_gives_the_fit_verdict(editor_page):
+    """Each slide body shows the deck's slide at 16:9 and 4:3 with the audit's verdict; typing
+    (debounced) updates both, and a slide that cannot fit says why."""
+    page, era = editor_page
+    panel = page.locator("#slides-0 .slide-preview")
+    assert panel.locator("iframe").count() == 2
+    verdict = panel.locator(".slide-preview-verdict")
+    verdict.filter(has_text="Fits at 16:9 and 4:3").wait_for()
+    frame = page.frame_locator("#slides-0 .slide-preview iframe >> nth=0")
+    assert frame.locator(".slide-heading").inner_text() == "Why a standard"
+    assert frame.locator(".slide-body em").inner_text() == "agreed"
+    long_text = "\n".join(f"- point {n}, with a few more words to read aloud" for n in range(60))
+    page.fill("#id_slides-0-body", long_text)
+    verdict.filter(has_text="Does not fit").wait_for()
+    assert "16:9" in verdict.inner_text() and "4:3" in verdict.inner_text()
+    assert frame.locator(".slide-body li").count() == 60
+
+
+def test_markdown_preview_sits_below_its_field_with_bullets(editor_page):
+    """The Preview button keeps its own height, the preview takes the form's width, and list
+    items show their bullets."""
+    page, era = editor_page
+    page.fill("#id_slides-0-notes", "- one\n- two")
+    button = page.locator("#slides-0 .field-notes .markdown-preview-button")
+    button.click()
+    preview = page.locator("#slides-0 .field-notes .markdown-preview")
+    preview.locator("li").first.wait_for()
+    box, field = button.bounding_box(), page.locator("#id_slides-0-notes").bounding_box()
+    assert box["height"] < 60 and box["y"] > field["y"] + field["height"] - 1
+    assert preview.bounding_box()["width"] >= field["width"] - 1
+    style = preview.locator("li").first.evaluate("li => getComputedStyle(li).listStyleType")
+    assert style == "disc"
