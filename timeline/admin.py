@@ -2,14 +2,13 @@ import functools
 
 from django import forms
 from django.contrib import admin, messages
-from django.core.exceptions import PermissionDenied
 from django.db import models
 from django.db.models import Case, Count, Q, Value, When
-from django.shortcuts import redirect
-from django.urls import path, reverse
-from django.views.decorators.http import require_POST
+from django.urls import path
+from django.views.decorators.http import require_http_methods
+from reversion.admin import VersionAdmin
 
-from . import admin_runs, history_fixtures
+from . import admin_history, admin_runs
 from .admin_choices import KnownAutocompleteSelect, TalkEraForm, share_choices, slide_label
 from .admin_ordering import OrderedInlineMixin
 from .models import CHRONOLOGICAL, CodeSample, Era, Reference, Slide, Talk, TalkEra
@@ -93,7 +92,7 @@ class ReferenceInline(admin.TabularInline):
 
 
 @admin.register(Era)
-class EraAdmin(MarkdownPreviewMedia, admin.ModelAdmin):
+class EraAdmin(MarkdownPreviewMedia, VersionAdmin):
     list_display = ["year", "title", "kind", "slide_count", "published"]
     list_display_links = ["title"]
     list_filter = ["kind", "published"]
@@ -138,34 +137,32 @@ class EraAdmin(MarkdownPreviewMedia, admin.ModelAdmin):
         samples = CodeSample.objects.filter(era__in=queryset).select_related("era")
         record_outputs(self, request, samples.order_by("era", "order"))
 
+    object_history_template = "admin/timeline/era/object_history.html"
+    change_list_template = "admin/timeline/era/change_list.html"  # reversion's, plus Export
+
     def get_urls(self):
-        export = self.admin_site.admin_view(require_POST(self.export_fixtures))
+        def view(function):
+            return self.admin_site.admin_view(functools.partial(function, model_admin=self))
+
+        export = require_http_methods(["GET", "POST"])(view(admin_history.export_view))
         return [
             path("export-fixtures/", export, name="timeline_era_export_fixtures"),
+            path(
+                "<path:object_id>/history/compare/",
+                view(admin_history.compare_view),
+                name="timeline_era_compare",
+            ),
             *super().get_urls(),
         ]
 
-    def export_fixtures(self, request):
-        """Write the database back to fixtures/ (as `dump_history` does), ready to commit."""
-        if not request.user.is_superuser:
-            raise PermissionDenied("Only a superuser may write the fixtures.")
-        try:
-            written = history_fixtures.dump()
-        except OSError as exc:
-            self.message_user(request, f"Nothing exported: {exc}", messages.ERROR)
-        else:
-            folder = history_fixtures.fixtures_dir()
-            self.message_user(
-                request,
-                f"Exported {len(written)} files to {folder}. Review them with `git diff fixtures/` "
-                "and commit.",
-                messages.SUCCESS,
-            )
-        return redirect(reverse("admin:timeline_era_changelist"))
+    def history_view(self, request, object_id, extra_context=None):
+        era = self.get_object(request, object_id)
+        extra = {"versions": admin_history.history_versions(era) if era else []}
+        return super().history_view(request, object_id, {**extra, **(extra_context or {})})
 
 
 @admin.register(Slide)
-class SlideAdmin(MarkdownPreviewMedia, admin.ModelAdmin):
+class SlideAdmin(MarkdownPreviewMedia, VersionAdmin):
     list_display = ["title", "era", "order"]
     list_filter = ["era__kind", "era"]
     list_select_related = ["era"]
@@ -175,7 +172,7 @@ class SlideAdmin(MarkdownPreviewMedia, admin.ModelAdmin):
 
 
 @admin.register(CodeSample)
-class CodeSampleAdmin(admin.ModelAdmin):
+class CodeSampleAdmin(VersionAdmin):
     list_display = ["title", "era", "order", "language", "runtime", "historical"]
     list_filter = ["runtime", "historical", "language"]
     list_select_related = ["era"]
@@ -197,7 +194,7 @@ class CodeSampleAdmin(admin.ModelAdmin):
 
     class Media:
         js = ["js/admin-sample-check.js"]
-        css = {"all": ["css/admin-sample-check.css"]}
+        css = {"all": ["css/admin-diff.css", "css/admin-sample-check.css"]}
 
     def get_urls(self):
         def view(function):
@@ -225,7 +222,7 @@ class CodeSampleAdmin(admin.ModelAdmin):
 
 
 @admin.register(Reference)
-class ReferenceAdmin(admin.ModelAdmin):
+class ReferenceAdmin(VersionAdmin):
     list_display = ["title", "era", "kind", "supports_date", "url"]
     list_filter = ["kind", "supports_date"]
     list_select_related = ["era"]
@@ -251,7 +248,7 @@ class TalkEraInline(OrderedInlineMixin, admin.TabularInline):
 
 
 @admin.register(Talk)
-class TalkAdmin(admin.ModelAdmin):
+class TalkAdmin(VersionAdmin):
     list_display = ["title", "slug", "duration_minutes", "era_count"]
     search_fields = ["title", "description"]
     prepopulated_fields = {"slug": ["title"]}

@@ -6,14 +6,13 @@ its output: storing the output of unsaved code would record a sample that does n
 Both answer an HTML fragment to admin-sample-check.js, or a whole page without JavaScript.
 """
 
-import difflib
-
 from django.contrib import messages
 from django.core.exceptions import PermissionDenied
 from django.shortcuts import get_object_or_404, redirect
 from django.template.response import TemplateResponse
 from django.views.decorators.http import require_POST
 
+from . import diffs
 from .models import CodeSample
 from .runner import record
 from .runner.sandbox import SandboxUnavailable
@@ -29,15 +28,9 @@ def _sample(model_admin, request, pk):
 
 
 def diff_lines(expected, actual):
-    """A unified diff of expected against actual output, as classed lines; [] when they match."""
+    """Expected against actual output, as classed diff lines; [] when they match."""
     expected, actual = normalize_text(expected or ""), normalize_text(actual or "")
-    if expected == actual:
-        return []
-    lines = difflib.unified_diff(
-        expected.splitlines(), actual.splitlines(), "expected output", "this run", lineterm=""
-    )
-    kinds = {"+": "diff-added", "-": "diff-removed", "@": "diff-hunk"}
-    return [{"text": line, "kind": kinds.get(line[:1], "")} for line in lines]
+    return diffs.diff_lines(expected, actual, "expected output", "this run")
 
 
 def _answer(model_admin, request, sample, title, context):
