@@ -49,6 +49,19 @@ class MarkdownPreviewMedia:
         css = {"all": ["css/admin-preview.css"]}
 
 
+# The shared code editor on code fields, with the site's Pygments colours for either scheme.
+CODE_EDITOR_MEDIA = forms.Media(
+    js=["js/code-editor.js", "js/admin-code-editor.js"],
+    css={
+        "all": ["css/code-editor.css"],
+        "(prefers-color-scheme: light), (prefers-color-scheme: no-preference)": [
+            "css/pygments-light.css"
+        ],
+        "(prefers-color-scheme: dark)": ["css/pygments-dark.css"],
+    },
+)
+
+
 class EraChildInline(admin.StackedInline):
     """An inline of an era's slides or samples: their titles name the era, so load it with them."""
 
@@ -137,6 +150,10 @@ class EraAdmin(MarkdownPreviewMedia, VersionAdmin):
         samples = CodeSample.objects.filter(era__in=queryset).select_related("era")
         record_outputs(self, request, samples.order_by("era", "order"))
 
+    @property
+    def media(self):
+        return super().media + CODE_EDITOR_MEDIA
+
     object_history_template = "admin/timeline/era/object_history.html"
     change_list_template = "admin/timeline/era/change_list.html"  # reversion's, plus Export
 
@@ -192,9 +209,13 @@ class CodeSampleAdmin(VersionAdmin):
     ]
     actions = ["run_and_record"]
 
-    class Media:
-        js = ["js/admin-sample-check.js"]
-        css = {"all": ["css/admin-diff.css", "css/admin-sample-check.css"]}
+    @property
+    def media(self):
+        check = forms.Media(
+            js=["js/admin-sample-check.js"],
+            css={"all": ["css/admin-diff.css", "css/admin-sample-check.css"]},
+        )
+        return super().media + CODE_EDITOR_MEDIA + check
 
     def get_urls(self):
         def view(function):
