@@ -137,3 +137,23 @@ def test_era_picker_puts_the_exact_title_or_slug_first(admin_client_logged):
         "CGI (1993)",
         "ASGI (2016)",
     ]
+
+
+@pytest.mark.parametrize(
+    ("model", "scripts"),
+    [
+        ("era", ["admin-preview.js", "code-editor.js", "admin-code-editor.js", "admin-reorder.js"]),
+        ("slide", ["admin-preview.js"]),
+        ("codesample", ["code-editor.js", "admin-code-editor.js", "admin-sample-check.js"]),
+        ("talk", ["admin-reorder.js"]),
+    ],
+)
+def test_change_pages_load_their_editor_scripts(admin_client_logged, content, model, scripts):
+    """Each change page loads the scripts its editor features need (a Media mistake drops
+    them silently)."""
+    obj = next(o for o in content if o._meta.model_name == model)
+    html = admin_client_logged.get(
+        reverse(f"admin:timeline_{model}_change", args=[obj.pk])
+    ).content.decode()
+    for script in scripts:
+        assert f"/static/js/{script}" in html, script

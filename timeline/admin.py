@@ -41,12 +41,8 @@ def record_outputs(modeladmin, request, samples):
         modeladmin.message_user(request, problem, messages.WARNING)
 
 
-class MarkdownPreviewMedia:
-    """Adds a Preview button under each markdown field (rendered by the staff-only view)."""
-
-    class Media:
-        js = ["js/admin-preview.js"]
-        css = {"all": ["css/admin-preview.css"]}
+# Previews under markdown fields, slide-shaped for a slide's body (staff-only views render them).
+PREVIEW_MEDIA = forms.Media(js=["js/admin-preview.js"], css={"all": ["css/admin-preview.css"]})
 
 
 # The shared code editor on code fields, with the site's Pygments colours for either scheme.
@@ -105,7 +101,7 @@ class ReferenceInline(admin.TabularInline):
 
 
 @admin.register(Era)
-class EraAdmin(MarkdownPreviewMedia, VersionAdmin):
+class EraAdmin(VersionAdmin):
     list_display = ["year", "title", "kind", "slide_count", "published"]
     list_display_links = ["title"]
     list_filter = ["kind", "published"]
@@ -152,7 +148,7 @@ class EraAdmin(MarkdownPreviewMedia, VersionAdmin):
 
     @property
     def media(self):
-        return super().media + CODE_EDITOR_MEDIA
+        return super().media + PREVIEW_MEDIA + CODE_EDITOR_MEDIA
 
     object_history_template = "admin/timeline/era/object_history.html"
     change_list_template = "admin/timeline/era/change_list.html"  # reversion's, plus Export
@@ -179,13 +175,17 @@ class EraAdmin(MarkdownPreviewMedia, VersionAdmin):
 
 
 @admin.register(Slide)
-class SlideAdmin(MarkdownPreviewMedia, VersionAdmin):
+class SlideAdmin(VersionAdmin):
     list_display = ["title", "era", "order"]
     list_filter = ["era__kind", "era"]
     list_select_related = ["era"]
     search_fields = ["title", "body", "notes", "era__title"]
     autocomplete_fields = ["era"]
     fields = ["era", "order", "title", "body", "notes"]
+
+    @property
+    def media(self):
+        return super().media + PREVIEW_MEDIA
 
 
 @admin.register(CodeSample)

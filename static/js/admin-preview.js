@@ -146,7 +146,8 @@
 
     function scale() {
       const gap = 16;
-      const room = Math.max(320, row.clientWidth - gap);
+      const borders = 2 * 2 * FRAMES.length;
+      const room = Math.max(320, row.clientWidth - gap - borders - 1);
       const factor = Math.min(0.5, room / (FRAMES[0].width + FRAMES[1].width));
       for (const item of frames) {
         item.frame.style.transform = `scale(${factor})`;

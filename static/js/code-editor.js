@@ -179,7 +179,8 @@
     textarea.before(shell);
     area.append(backdrop, textarea);
     shell.append(gutter, area);
-    shell.after(hint);
+    // Below the editor, not beside it, in the admin's label-and-field row.
+    (shell.parentElement.classList.contains("flex-container") ? shell.parentElement : shell).after(hint);
 
     function render() {
       // A final newline needs a line after it to show in the copy, as in the textarea.
