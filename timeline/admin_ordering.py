@@ -7,7 +7,7 @@ in one UPDATE, and then saved with their new orders; the admin wraps it all in o
 Duplicate orders among the posted rows are a validation error shown on the form.
 """
 
-from django.contrib import admin
+from django import forms
 from django.db.models import Case, Value, When
 from django.forms.models import BaseInlineFormSet
 
@@ -51,6 +51,6 @@ class OrderedInlineMixin:
 
     @property
     def media(self):
-        return super().media + admin.widgets.forms.Media(
+        return super().media + forms.Media(
             js=["js/admin-reorder.js"], css={"all": ["css/admin-reorder.css"]}
         )
