@@ -2,7 +2,16 @@
 
 import itertools
 
-from timeline.models import CodeSample, Era, Reference, Slide, Talk, TalkEra
+from timeline.models import (
+    CodeSample,
+    Era,
+    Exercise,
+    ExerciseCheck,
+    Reference,
+    Slide,
+    Talk,
+    TalkEra,
+)
 
 _counter = itertools.count(1)
 
@@ -90,3 +99,28 @@ def generate_eras(count, slides=4, samples=3, references=4):
         for o in range(1, references + 1)
     )
     return eras
+
+
+def make_exercise(era, checks=1, **fields):
+    n = next(_counter)
+    defaults = {
+        "slug": f"exercise-{n}",
+        "title": f"Exercise {n}",
+        "statement": "Answer with *hello*.",
+        "runtime": "wsgi",
+        "starter": "def application(environ, start_response):\n    pass\n",
+        "solution": "def application(environ, start_response):\n"
+        "    start_response('200 OK', [])\n    return [b'hello']\n",
+    }
+    defaults.update(fields)
+    exercise = Exercise.objects.create(era=era, **defaults)
+    for order in range(1, checks + 1):
+        ExerciseCheck.objects.create(
+            exercise=exercise,
+            order=order,
+            name=f"says hello ({order})",
+            request="GET /hello HTTP/1.1\nHost: localhost\n",
+            status=200,
+            body="hello",
+        )
+    return exercise

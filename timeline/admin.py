@@ -45,6 +45,14 @@ def record_outputs(modeladmin, request, samples):
 PREVIEW_MEDIA = forms.Media(js=["js/admin-preview.js"], css={"all": ["css/admin-preview.css"]})
 
 
+class MarkdownPreviewMedia:
+    """Adds PREVIEW_MEDIA to an admin that defines no `media` of its own (ExerciseAdmin)."""
+
+    class Media:
+        js = PREVIEW_MEDIA._js
+        css = PREVIEW_MEDIA._css
+
+
 # The shared code editor on code fields, with the site's Pygments colours for either scheme.
 CODE_EDITOR_MEDIA = forms.Media(
     js=["js/code-editor.js", "js/admin-code-editor.js"],
@@ -281,3 +289,7 @@ class TalkAdmin(VersionAdmin):
     @admin.display(description="Eras", ordering="era_total")
     def era_count(self, obj):
         return obj.era_total
+
+
+# Exercises have an admin module of their own; importing it registers them.
+from . import admin_exercises  # noqa: E402, F401
