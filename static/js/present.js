@@ -16,6 +16,7 @@ import {
   wireOverlay,
   wireOverview,
 } from "./deck-core.js";
+import { backward, forward, slideSteps } from "./slide-steps.js";
 
 const deck = document.getElementById("deck");
 
@@ -29,6 +30,7 @@ if (deck) {
   const toast = deck.querySelector(".toast");
   const help = document.getElementById("help");
   let current = 0;
+  let step = 1; // the build step within the current slide (slide-steps.js)
   let toastTimer = null;
 
   const say = (text) => {
@@ -39,26 +41,40 @@ if (deck) {
   };
 
   const channel = openChannel(deck.dataset.channel, count, {
-    onGoto: (n) => go(n, { broadcast: false }),
+    onGoto: (n, k) => go(n, { broadcast: false, step: k }),
     current: () => current,
+    currentStep: () => step,
   });
 
-  function go(n, { broadcast = true } = {}) {
+  /** Step k of the current slide (clamped); every window shows the same step. */
+  function showStep(k, { broadcast = true } = {}) {
+    const steps = slideSteps(slides[current - 1]);
+    step = Math.min(Math.max(1, Number(k) || 1), steps.count);
+    steps.apply(step);
+    deck.dataset.step = `${step}/${steps.count}`;
+    if (broadcast) channel.send(current, step);
+  }
+
+  function go(n, { broadcast = true, step: k = 1 } = {}) {
     const next = clamp(Number(n) || 1, count);
-    if (next === current) return;
+    if (next === current) {
+      if (k !== step) showStep(k, { broadcast });
+      return;
+    }
     slides[current - 1]?.classList.remove("is-current");
     slides[current - 1]?.setAttribute("aria-hidden", "true");
     current = next;
     const slide = slides[current - 1];
     slide.classList.add("is-current");
     slide.removeAttribute("aria-hidden");
+    showStep(k, { broadcast: false });
     fitSlide(slide);
     counter.textContent = String(current);
     bar.style.transform = `scaleX(${count > 1 ? (current - 1) / (count - 1) : 1})`;
     announcer.textContent = `Slide ${current} of ${count}: ${slide.dataset.title}`;
     showInAddress(current);
     document.title = `${current}/${count} ${slide.dataset.title} · historyweb`;
-    if (broadcast) channel.send(current);
+    if (broadcast) channel.send(current, step);
   }
 
   function openSpeaker() {
@@ -71,10 +87,14 @@ if (deck) {
   wireOverlay(help, ["?"]);
   wireEnlarge(deck, document.getElementById("enlarge"));
 
+  const walk = (direction) => {
+    const [n, k] = direction(slides, current, step);
+    return [n, { step: k }];
+  };
   const actions = {
     go: (n) => go(n),
-    next: () => go(current + 1),
-    prev: () => go(current - 1),
+    next: () => go(...walk(forward)),
+    prev: () => go(...walk(backward)),
     first: () => go(1),
     last: () => go(count),
     overview: () => showOverview(current),
