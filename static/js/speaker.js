@@ -15,6 +15,8 @@ import {
   wireOverlay,
   wireOverview,
 } from "./deck-core.js";
+import { bindStageKeys, createBlank, readBlankMessage } from "./deck-keys.js";
+import { wireRunPanel } from "./deck-run-panel.js";
 import { backward, forward, slideSteps } from "./slide-steps.js";
 
 const root = document.getElementById("deck");
@@ -93,11 +95,24 @@ if (root) {
   const stepOut = root.querySelector("[data-step-counter]");
   const nextStepOut = root.querySelector("[data-next-step]");
 
+  let runPanel = null;
   const channel = openChannel(root.dataset.channel, count, {
     onGoto: (n, k) => go(n, { broadcast: false, step: k }),
     current: () => current,
     currentStep: () => step,
+    onOther: (data) => {
+      if (runPanel?.receive(data)) return;
+      const mode = readBlankMessage(data);
+      if (mode !== undefined) blank.set(mode, { quiet: true });
+    },
   });
+  // The speaker's own screen stays lit; it says what the audience sees.
+  const blank = createBlank({
+    cover: false,
+    status: root.querySelector("[data-blank-status]"),
+    onChange: (mode) => channel.post({ type: "blank", mode }),
+  });
+  runPanel = wireRunPanel(root, { slideAt: (n) => slides[n - 1], current: () => current, count, post: channel.post });
 
   /** Step k of the current slide, "step k of n", and what → brings next. */
   function showStep(k, { broadcast = true } = {}) {
@@ -119,6 +134,7 @@ if (root) {
       if (k !== step) showStep(k, { broadcast });
       return;
     }
+    runPanel?.close({ broadcast: false });
     current = next;
     // The current slide is the real element (moved, so a Run button keeps working);
     // the next one is an inert copy.
@@ -223,6 +239,7 @@ if (root) {
     fullscreen: toggleFullscreen,
     theme: toggleTheme,
   };
+  bindStageKeys({ blank, closeTop: () => runPanel.close({ focus: true }) });
   bindKeys(actions, root.querySelector(".jump"));
   root.querySelector("[data-action='help']").addEventListener("click", actions.help);
 
@@ -237,5 +254,6 @@ if (root) {
   window.addEventListener("resize", () => {
     fitSlide(slides[current - 1]);
     if (panes.next.firstElementChild) fitSlide(panes.next.firstElementChild);
+    runPanel.replace();
   });
 }

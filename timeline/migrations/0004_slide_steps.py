@@ -6,7 +6,7 @@ from django.db import migrations, models
 class Migration(migrations.Migration):
 
     dependencies = [
-        ('timeline', '0002_line_text_fields'),
+        ('timeline', '0003_reference_evidence'),
     ]
 
     operations = [
