@@ -331,6 +331,10 @@ class CodeSample(models.Model):
         return self.request + "\n"
 
     @property
+    def line_count(self):
+        return len(rendering.code_lines(self.code))
+
+    @property
     def slide_first_line(self):
         """The number of the first line the slide shows (1 unless a range says otherwise)."""
         try:

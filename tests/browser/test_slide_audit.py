@@ -70,7 +70,6 @@ def test_check_slides_skips_without_chromium_but_fails_under_ci(monkeypatch, cap
         call_command("check_slides", "--deck", "/present/cgi/")
 
 
-@pytest.mark.xfail(strict=True, reason="issue 9, item 4: the content is not reworked yet")
 def test_every_slide_of_the_real_content_fits(browser):
     """The real history at 1920x1080, 1280x720, 1024x768 and in print: nothing fails.
 
