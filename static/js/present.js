@@ -43,18 +43,29 @@ if (deck) {
   };
 
   let runPanel = null;
-  const channel = openChannel(deck.dataset.channel, count, {
-    onGoto: (n, k) => go(n, { broadcast: false, step: k }),
-    current: () => current,
-    currentStep: () => step,
-    onOther: (data) => {
-      if (runPanel?.receive(data)) return;
-      const mode = readBlankMessage(data);
-      if (mode !== undefined) blank.set(mode, { quiet: true });
+  // A follower's deck (live.js) has no channel: nothing it does may move another window.
+  const noChannel = { send() {}, hello() {}, post() {} };
+  const channel = deck.dataset.channel
+    ? openChannel(deck.dataset.channel, count, {
+        onGoto: (n, k) => go(n, { broadcast: false, step: k }),
+        current: () => current,
+        currentStep: () => step,
+        onOther: (data) => {
+          if (runPanel?.receive(data)) return;
+          const mode = readBlankMessage(data);
+          if (mode !== undefined) blank.set(mode, { quiet: true });
+        },
+      })
+    : noChannel;
+  const blank = createBlank({
+    onChange: (mode) => {
+      channel.post({ type: "blank", mode });
+      deck.dispatchEvent(new CustomEvent("deck:blanked", { detail: { mode } }));
     },
   });
-  const blank = createBlank({ onChange: (mode) => channel.post({ type: "blank", mode }) });
   runPanel = wireRunPanel(deck, { slideAt: (n) => slides[n - 1], current: () => current, count, post: channel.post });
+  // live.js blacks the screen at the remote's word (the speaker view follows, as for B).
+  deck.addEventListener("deck:blank", (event) => blank.set(event.detail.mode));
 
   /** Step k of the current slide (clamped); every window shows the same step. */
   function showStep(k, { broadcast = true } = {}) {
@@ -65,7 +76,7 @@ if (deck) {
     if (broadcast) channel.send(current, step);
   }
 
-  function go(n, { broadcast = true, step: k = 1 } = {}) {
+  function go(n, { broadcast = true, step: k = 1, source = "local" } = {}) {
     const next = clamp(Number(n) || 1, count);
     if (next === current) {
       if (k !== step) showStep(k, { broadcast });
@@ -86,9 +97,15 @@ if (deck) {
     showInAddress(current);
     document.title = `${current}/${count} ${slide.dataset.title} · historyweb`;
     if (broadcast) channel.send(current, step);
+    // live.js listens: a presenting deck publishes the move, a follower notes it browsed away.
+    deck.dispatchEvent(new CustomEvent("deck:moved", { detail: { slide: current, source } }));
   }
 
+  // live.js asks for moves from the remote; the speaker view in this browser follows too.
+  deck.addEventListener("deck:goto", (event) => go(event.detail.slide, { source: "live" }));
+
   function openSpeaker() {
+    if (!deck.dataset.speakerUrl) return;
     const url = `${deck.dataset.speakerUrl}#/${current}`;
     const speaker = window.open(url, "historyweb-speaker");
     if (!speaker) say("The browser blocked the new tab: use the Speaker view button instead.");
@@ -113,6 +130,7 @@ if (deck) {
     speaker: openSpeaker,
     fullscreen: toggleFullscreen,
     theme: () => say(`${toggleTheme() === "dark" ? "Dark" : "Light"} theme`),
+    live: () => deck.dispatchEvent(new CustomEvent("deck:live")),
   };
   bindStageKeys({ blank, closeTop: () => runPanel.close({ focus: true }) });
   bindKeys(actions, deck.querySelector(".jump"));

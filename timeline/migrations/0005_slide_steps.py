@@ -6,7 +6,7 @@ from django.db import migrations, models
 class Migration(migrations.Migration):
 
     dependencies = [
-        ('timeline', '0003_reference_evidence'),
+        ('timeline', '0004_livesession'),
     ]
 
     operations = [
