@@ -98,11 +98,14 @@ if (deck) {
     document.title = `${current}/${count} ${slide.dataset.title} · historyweb`;
     if (broadcast) channel.send(current, step);
     // live.js listens: a presenting deck publishes the move, a follower notes it browsed away.
-    deck.dispatchEvent(new CustomEvent("deck:moved", { detail: { slide: current, source } }));
+    // `step` counts from 0 here, as live.js does (slide-steps.js counts from 1).
+    deck.dispatchEvent(new CustomEvent("deck:moved", { detail: { slide: current, step: step - 1, source } }));
   }
 
   // live.js asks for moves from the remote; the speaker view in this browser follows too.
-  deck.addEventListener("deck:goto", (event) => go(event.detail.slide, { source: "live" }));
+  deck.addEventListener("deck:goto", (event) =>
+    go(event.detail.slide, { source: "live", step: (Number(event.detail.step) || 0) + 1 }),
+  );
 
   function openSpeaker() {
     if (!deck.dataset.speakerUrl) return;
