@@ -101,19 +101,28 @@ def prepare(tmp, shared=None):
     return env
 
 
+# The production command (README, Deploying) serves ASGI with uvicorn workers; BENCH_SERVER=wsgi
+# measures gunicorn's sync workers instead, for comparison.
+SERVER = os.environ.get("BENCH_SERVER", "asgi")
+SERVER_ARGS = {
+    "asgi": ["historyweb.asgi:application", "--worker-class", "uvicorn_worker.UvicornWorker"],
+    "wsgi": ["historyweb.wsgi"],
+}
+
+
 def start_gunicorn(env, port, workers, log, threads=1):
     gunicorn = Path(PYTHON).with_name("gunicorn")
     command = [
         str(gunicorn),
-        "historyweb.wsgi",
+        *SERVER_ARGS[SERVER],
         "--workers",
         str(workers),
         "--bind",
         f"{HOST}:{port}",
         "--backlog",
         "2048",
-        "--threads",
-        str(threads),
+        # uvicorn workers run blocking views in threads of their own; sync workers need these.
+        *(["--threads", str(threads)] if SERVER == "wsgi" else []),
         "--log-level",
         "warning",
     ]
@@ -351,7 +360,8 @@ async def run(ports, static_root):
 def report(urls, sizes, notes, results, workers, servers, weights):
     where = f"{servers} gunicorn servers" if servers > 1 else "gunicorn"
     print(
-        f"\nhistoryweb bench: {where}, {workers} sync workers each, on {HOST}, "
+        f"\nhistoryweb bench: {where}, {workers} "
+        f"{'uvicorn' if SERVER == 'asgi' else 'sync'} workers each, on {HOST}, "
         f"{CONNECTIONS} connections, {DURATION:g} s per URL in {ROUNDS} rounds "
         f"(at most {MAX_REQUESTS} requests), X-Forwarded-Proto: https, "
         f"Accept-Encoding: {ACCEPT_ENCODING or '(none)'}\n"
