@@ -6,7 +6,7 @@ from django.db import migrations, models
 class Migration(migrations.Migration):
 
     dependencies = [
-        ('timeline', '0004_livesession'),
+        ('timeline', '0005_exercises'),
     ]
 
     operations = [
