@@ -78,12 +78,23 @@ class EraChildInline(admin.StackedInline):
 
 class SlideInline(OrderedInlineMixin, EraChildInline):
     model = Slide
-    fields = ["order", "title", "body", "notes"]
+    fields = ["order", "title", "body", "fragments", "notes"]
 
 
 class CodeSampleInline(OrderedInlineMixin, EraChildInline):
     model = CodeSample
-    fields = ["order", "title", "slide", "language", "runtime", "historical", "code", "request"]
+    fields = [
+        "order",
+        "title",
+        "slide",
+        "language",
+        "runtime",
+        "historical",
+        "code",
+        "slide_lines",
+        "slide_steps",
+        "request",
+    ]
 
     def get_formset(self, request, obj=None, **kwargs):
         formset = super().get_formset(request, obj, **kwargs)
@@ -189,7 +200,7 @@ class SlideAdmin(VersionAdmin):
     list_select_related = ["era"]
     search_fields = ["title", "body", "notes", "era__title"]
     autocomplete_fields = ["era"]
-    fields = ["era", "order", "title", "body", "notes"]
+    fields = ["era", "order", "title", "body", "fragments", "notes"]
 
     @property
     def media(self):
@@ -212,6 +223,8 @@ class CodeSampleAdmin(VersionAdmin):
         "runtime",
         "historical",
         "code",
+        "slide_lines",
+        "slide_steps",
         "request",
         "expected_output",
     ]

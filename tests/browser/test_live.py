@@ -15,6 +15,7 @@ from ..factories import make_era, make_sample, make_slide
 from .conftest import csp_safe_waits
 from .decks import make_deck
 from .test_accessibility import AXE_PATH
+from .test_csp import csp_problems, watch_console
 
 pytestmark = pytest.mark.django_db(transaction=True)
 
@@ -40,15 +41,20 @@ def new_page(browser, **options):
 
 @pytest.fixture
 def pages(browser):
-    made = {}
+    """Pages in contexts of their own; none may meet a CSP refusal or an uncaught error."""
+    made, problems = {}, {}
 
     def make(name, **options):
         made[name] = new_page(browser, **options)
+        if not options.get("bypass_csp"):
+            problems[name] = watch_console(made[name])
         return made[name]
 
     yield make
     for page in made.values():
         page.context.close()
+    refused = {name: csp_problems(found) for name, found in problems.items()}
+    assert not any(refused.values()), refused
 
 
 def current(page):
