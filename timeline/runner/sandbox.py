@@ -40,11 +40,15 @@ class SandboxUnavailable(Exception):
 class RawRun:
     stdout: bytes
     stderr: bytes
-    report: dict | None
+    # The harness supervisor's message, as sent: untrusted until result.py has validated it.
+    report: bytes
     returncode: int | None
     timed_out: bool
     overflowed: bool
     duration_ms: float
+    # Filled by the whole-run limits when they can measure them.
+    memory_exceeded: bool = False
+    peak_memory_bytes: int | None = None
 
 
 def python_roots(python):
@@ -177,7 +181,8 @@ def execute(config, work_dir, hosts):
     caps = {
         out_fd: config.output_bytes,
         err_fd: config.output_bytes,
-        result_r: 8 * config.output_bytes + 1024 * 1024,  # base64 body plus environ and trace
+        # The worker's report (base64 body plus environ and trace), base64 once more.
+        result_r: 2 * (8 * config.output_bytes + 1024 * 1024) + 1024,
         info_r: 64 * 1024,
     }
     buffers = {fd: bytearray() for fd in caps}
@@ -204,7 +209,10 @@ def execute(config, work_dir, hosts):
                 buffers[fd] += data
                 if len(buffers[fd]) > caps[fd]:
                     del buffers[fd][caps[fd] :]
-                    overflowed = True
+                    # A cut report is simply invalid; only the program's own streams overflow.
+                    overflowed = overflowed or fd in (out_fd, err_fd)
+                    if fd not in (out_fd, err_fd):
+                        selector.unregister(fd)
             if overflowed:
                 break
     if timed_out or overflowed:
@@ -220,16 +228,10 @@ def execute(config, work_dir, hosts):
         os.close(fd)
     process.stdout.close()
     process.stderr.close()
-    report = None
-    if buffers[result_r] and not overflowed:
-        try:
-            report = json.loads(buffers[result_r].decode("utf-8"))
-        except ValueError:
-            report = None
     return RawRun(
         stdout=bytes(buffers[out_fd]),
         stderr=bytes(buffers[err_fd]),
-        report=report,
+        report=bytes(buffers[result_r]),
         returncode=returncode,
         timed_out=timed_out,
         overflowed=overflowed,

@@ -12,11 +12,11 @@ from django.core.cache import cache
 
 from .config import get_config
 from .request import RequestError, parse_request
-from .result import HTTP_RUNTIMES, RunResult, build_result
-from .sandbox import HARNESS, SandboxUnavailable, run_in_sandbox
+from .result import RunResult, build_result
+from .runtimes import HTTP, RUNNABLE
+from .sandbox import HARNESS, INSTALL_HINT, SandboxUnavailable, run_in_sandbox
 from .slots import NoFreeSlot, run_slot
 
-RUNTIMES = {"python", "cgi", "wsgi", "asgi"}
 MAX_CODE_CHARS = 64 * 1024
 CACHE_PREFIX = "runner:result:"
 
@@ -76,37 +76,45 @@ def cache_key(runtime, code, request_text, config=None):
     return CACHE_PREFIX + digest
 
 
-def run_code(runtime, code, request_text="", *, wait=None, config=None):
-    """Run code in the sandbox now (no cache). Raises Busy when every slot stays taken."""
-    config = config or get_config()
-    if runtime not in RUNTIMES:
-        return RunResult(runtime=runtime, ok=False, error=f"“{runtime}” is not a runtime.")
+def prepare(runtime, code, request_text=""):
+    """The harness's spec and the request body, or a RunResult saying why it cannot run."""
+    if runtime not in RUNNABLE:
+        return RunResult.refused(runtime, f"“{runtime}” is not a runtime.")
     if len(code) > MAX_CODE_CHARS:
-        return RunResult(
-            runtime=runtime, ok=False, error=f"The code is longer than {MAX_CODE_CHARS // 1024} KB."
-        )
+        return RunResult.refused(runtime, f"The code is longer than {MAX_CODE_CHARS // 1024} KB.")
     try:
-        request = parse_request(request_text if runtime in HTTP_RUNTIMES else "")
+        request = parse_request(request_text if runtime in HTTP else "")
     except RequestError as exc:
-        return RunResult(runtime=runtime, ok=False, error=f"The request: {exc}")
+        return RunResult.refused(runtime, f"The request: {exc}")
     body = base64.b64decode(request["body_b64"])
-    spec = {"runtime": runtime, "code": code, "request": request}
+    return {"runtime": runtime, "code": code, "request": request}, body
+
+
+def run_code(runtime, code, request_text="", *, wait=None, config=None, starting=None):
+    """Run code in the sandbox now (no cache). Raises Busy when every slot stays taken.
+
+    `starting` is called once a slot is held, just before the sandbox starts: the rate limit
+    counts there, so a refused or malformed run is never counted."""
+    config = config or get_config()
+    prepared = prepare(runtime, code, request_text)
+    if isinstance(prepared, RunResult):
+        return prepared
+    spec, body = prepared
+    if not config.bwrap:
+        raise SandboxUnavailable(INSTALL_HINT)
     wait = config.slot_wait if wait is None else wait
     try:
         with run_slot(config.state_dir / "slots", config.max_concurrent, wait) as slot:
+            if starting is not None:
+                starting()
             raw = run_in_sandbox(config, spec, body, slot)
     except NoFreeSlot:
         raise Busy(2, "Every sandbox is busy. Try again in a moment.") from None
-    if raw.report is None and raw.stderr.startswith(b"bwrap:"):
+    if not raw.report and raw.stderr.startswith(b"bwrap:"):
         # bwrap is there but cannot build the sandbox (no user namespaces, say): fail closed.
         message = raw.stderr.decode("utf-8", "replace").strip()
         raise SandboxUnavailable(f"The sandbox could not start: {message}")
     return build_result(runtime, raw, config)
-
-
-def cacheable(result):
-    """Only outcomes the code itself decides: a timeout may be load, not the code."""
-    return "Stopped after" not in result.error
 
 
 def run_cached(runtime, code, request_text=""):
@@ -121,7 +129,7 @@ def run_cached(runtime, code, request_text=""):
         result.duration_ms = (time.monotonic() - started) * 1000
         return result
     result = run_code(runtime, code, request_text, config=config)
-    if cacheable(result):
+    if result.repeatable:  # a timeout may be the machine's load, not the code
         cache.set(key, result.to_dict(), timeout=None)
     return result
 
@@ -156,13 +164,12 @@ def run_sample(sample, code=None, request_text=None, client="anonymous"):
 
     Raises Busy (answer 429) and SandboxUnavailable (fail closed, unless the cache answers)."""
     if not sample.runnable:
-        return RunResult(runtime=sample.runtime, ok=False, error="This sample is not runnable.")
+        return RunResult.refused(sample.runtime, "This sample is not runnable.")
     code = sample.code if code is None else newlines(code)
     request_text = sample.request if request_text is None else newlines(request_text)
     if code == sample.code and request_text == sample.request:
         return run_cached(sample.runtime, code, request_text)
-    check_rate(client)
-    return run_code(sample.runtime, code, request_text)
+    return run_code(sample.runtime, code, request_text, starting=lambda: check_rate(client))
 
 
 __all__ = ["Busy", "SandboxUnavailable", "run_code", "run_cached", "run_sample"]

@@ -15,7 +15,8 @@ from django.views.decorators.csrf import csrf_protect, ensure_csrf_cookie
 from django.views.decorators.http import require_GET, require_http_methods
 
 from ..models import CodeSample, Era
-from ..runner.result import HTTP_RUNTIMES, RunResult
+from ..runner import runtimes
+from ..runner.result import RunResult
 from ..runner.sandbox import SandboxUnavailable
 from ..runner.service import Busy, newlines, run_sample
 
@@ -99,7 +100,7 @@ def run_page(request, sample, code, request_text, result, status=200):
             "era": sample.era,
             "code": code,
             "request_text": request_text,
-            "http_runtime": sample.runtime in HTTP_RUNTIMES,
+            "http_runtime": sample.runtime in runtimes.HTTP,
             "result": result,
             "edited": code != sample.code or request_text != sample.request,
         },
