@@ -39,6 +39,7 @@ FILENAME = "sample.py"
 APP_MODULE = "sample"
 MAX_REPR = 300
 PR_SET_DUMPABLE = 4
+REPORT_FD = 1000
 WORKER = {"pid": 0}
 
 
@@ -51,14 +52,18 @@ def main():
     with open(spec_path, "rb") as f:
         spec = marshal.load(f)
     os.set_inheritable(result_fd, False)  # nothing the worker execs may inherit it either
+    # The worker's report: an anonymous file, read by the supervisor only after the worker
+    # exited, so a report larger than a pipe's buffer never blocks, and a process the user
+    # left behind cannot hold the run open. It sits far above the numbers a program uses (and
+    # above the open-files limit set next), so `os.write(3, …)` fails as under plain Python.
+    memfd = os.memfd_create("report", os.MFD_CLOEXEC)
+    highest = resource.getrlimit(resource.RLIMIT_NOFILE)[0] - 1
+    report_fd = os.dup2(memfd, min(REPORT_FD, highest), inheritable=False)
+    os.close(memfd)
     apply_limits(spec["limits"])
     uid = worker_uid(spec)
     if uid == os.getuid():
         hide_from_same_uid()
-    # The worker's report: an anonymous file, read by the supervisor only after the worker
-    # exited, so a report larger than a pipe's buffer never blocks, and a process the user
-    # left behind cannot hold the run open.
-    report_fd = os.memfd_create("report", os.MFD_CLOEXEC)
     pid = os.fork()
     if pid == 0:
         os.close(result_fd)  # the worker has no way to the host but its report and streams
