@@ -224,9 +224,10 @@ def load(spec, name):
 
 
 def user_traceback(exc):
-    """The traceback from the user's first frame on: the harness's own frames are left out."""
+    """The traceback from the user's first frame on: the harness's own frames (and asyncio's,
+    which drive an ASGI app) are left out: a syntax error has none of the user's."""
     tb = exc.__traceback__
-    while tb is not None and tb.tb_frame.f_code.co_filename == __file__:
+    while tb is not None and tb.tb_frame.f_code.co_filename != FILENAME:
         tb = tb.tb_next
     return tb
 
