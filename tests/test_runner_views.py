@@ -190,3 +190,54 @@ def test_a_form_post_of_the_unchanged_sample_counts_as_unedited(sandbox, setting
     assert response.context["edited"] is False
     assert ">Reset</a>" not in response.content.decode()
     assert client.post(url, data).context["result"].cached is True
+
+
+@pytest.mark.parametrize(
+    ("body", "message"),
+    [
+        ("[" * 100_000, "The body is not valid JSON."),
+        ('{"code": "' + "[" * 10 + '"' + "}" * 3, "The body is not valid JSON."),
+        ('{"request": "GET / HTTP/1.1\\n\\n\\ud800"}', "“request” is not valid Unicode text"),
+        ('{"code": "print(1)\\udfff"}', "“code” is not valid Unicode text"),
+        ('{"code": ["print(1)"]}', "“code” must be a string."),
+        ('{"request": {"a": 1}}', "“request” must be a string."),
+        ('{"code": "x", "shell": "rm -rf /"}', "Unknown field “shell”"),
+        ("[]", "Send a JSON object."),
+        ('"a string"', "Send a JSON object."),
+        (b"\xff\xfe{}", "The body is not valid JSON."),
+    ],
+)
+def test_hostile_bodies_get_a_json_400_and_are_not_counted(client, sample, settings, body, message):
+    """Each is answered with a clear message, and none of them counts against the rate limit."""
+    settings.RUNNER_RATE_LIMIT = 0  # any counted run would be refused with 429
+    url = reverse("timeline:sample-run", args=[sample.pk])
+    response = client.post(url, body, content_type="application/json")
+    assert response.status_code == 400
+    assert response["Content-Type"] == "application/json"
+    answer = response.json()
+    assert answer["ok"] is False and answer["outcome"] == "not-started"
+    assert answer["error"].startswith(message)
+
+
+def test_a_huge_body_is_refused_before_it_is_read(client, sample):
+    url = reverse("timeline:sample-run", args=[sample.pk])
+    response = client.generic(
+        "POST", url, b"{}", content_type="application/json", CONTENT_LENGTH="999999999"
+    )
+    assert response.status_code == 413
+    assert response.json()["error"] == "The code and request are too long."
+    response = client.post(url, "x" * 3_000_000, content_type="application/json")
+    assert response.status_code == 413
+
+
+def test_a_run_that_never_starts_is_not_counted(sandbox, settings, client, sample):
+    """A bad request text is answered without running and without counting; a real run counts."""
+    settings.RUNNER_RATE_LIMIT = 1
+    url = reverse("timeline:sample-run", args=[sample.pk])
+    for _ in range(3):
+        bad = post_json(client, url, {"code": CGI + "#", "request": "NOT A REQUEST"})
+        assert bad.status_code == 400
+        assert bad.json()["outcome"] == "not-started"
+        assert bad.json()["error"].startswith("The request: ")
+    assert post_json(client, url, {"code": CGI + "#"}).json()["outcome"] == "ok"
+    assert post_json(client, url, {"code": CGI + "##"}).status_code == 429

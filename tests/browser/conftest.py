@@ -5,17 +5,12 @@ fails the run instead, because CI must prove these features.
 """
 
 import os
-import shutil
 import time
 
 import pytest
 
-CHROMIUM_CANDIDATES = [
-    os.environ.get("CHROMIUM_PATH", ""),
-    "/usr/bin/chromium",
-    "/usr/bin/chromium-browser",
-    "/usr/bin/google-chrome",
-]
+from tests.system import find_chromium
+
 # Without these Chromium tries to reach Google's services, which this network refuses.
 CHROMIUM_ARGS = [
     "--no-sandbox",
@@ -30,10 +25,7 @@ CHROMIUM_ARGS = [
 
 
 def chromium_path():
-    for candidate in CHROMIUM_CANDIDATES:
-        if candidate and os.path.exists(candidate):
-            return candidate
-    return shutil.which("chromium")
+    return find_chromium()
 
 
 def pytest_collection_modifyitems(config, items):
