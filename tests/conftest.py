@@ -28,12 +28,18 @@ def _fresh_cache():
 
 
 def sandbox_processes():
-    """Processes a run could have left: bwrap children of this process, or any process running
-    as one of the sandbox's uids (used when the tests run as root)."""
+    """Processes a run of THIS test session could have left: every bwrap below this process, and
+    everything below such a bwrap.
+
+    Only descendants count, so another checkout's tests (or a developer's server) running
+    sandboxes on the same machine never fail ours. Nothing a run starts can leave this tree while
+    its bwrap lives: orphans are re-parented to the sandbox's PID-namespace init, and when that
+    init dies the kernel kills the whole namespace.
+    """
     import os
     from pathlib import Path
 
-    found = []
+    processes = {}  # pid -> (parent pid, name, uid)
     for proc in Path("/proc").iterdir():
         if not proc.name.isdigit():
             continue
@@ -42,12 +48,24 @@ def sandbox_processes():
         except OSError:
             continue
         fields = dict(line.split(":\t", 1) for line in status.splitlines() if ":\t" in line)
-        uid = int(fields.get("Uid", "0").split()[0])
-        child_bwrap = fields.get("PPid", "").strip() == str(os.getpid()) and (
-            fields.get("Name", "").strip() == "bwrap"
+        processes[int(proc.name)] = (
+            int(fields.get("PPid", "0").strip() or 0),
+            fields.get("Name", "").strip(),
+            int(fields.get("Uid", "0").split()[0]),
         )
-        if child_bwrap or 61000 <= uid < 61100:
-            found.append(f"{proc.name} {fields.get('Name', '').strip()} uid={uid}")
+    me = os.getpid()
+    found = []
+    for pid, (parent, name, uid) in processes.items():
+        # Walk up to this process; remember whether a bwrap lies on the way (or is this one).
+        in_sandbox = name == "bwrap"
+        seen = set()
+        while parent and parent != me and parent not in seen:
+            seen.add(parent)
+            grandparent, parent_name, _ = processes.get(parent, (0, "", 0))
+            in_sandbox = in_sandbox or parent_name == "bwrap"
+            parent = grandparent
+        if parent == me and in_sandbox:
+            found.append(f"{pid} {name} uid={uid}")
     return found
 
 

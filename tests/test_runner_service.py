@@ -1,5 +1,7 @@
 """The cache of unedited runs, the rate limit, the global cap and failing closed without bwrap."""
 
+import os
+
 import pytest
 from django.core.cache import cache
 
@@ -241,3 +243,35 @@ def test_os_exit_ends_a_script_as_python_would_and_an_app_before_it_answered(san
     app = service.run_code("wsgi", "import os\nos._exit(0)\n")
     assert app.outcome == Outcome.INTERFERENCE
     assert "ended the process before the application answered" in app.error
+
+
+def test_leftover_check_counts_only_this_sessions_sandboxes(tmp_path):
+    """The teardown check sees a bwrap this process started, but not one another checkout (here:
+    a detached shell's) runs at the same moment, so parallel test runs never fail each other."""
+    import shutil
+    import signal
+    import subprocess
+
+    from tests.conftest import sandbox_processes
+
+    bwrap = shutil.which("bwrap")
+    if not bwrap:
+        pytest.skip("bubblewrap (bwrap) is not installed: apt-get install bubblewrap")
+    sleeper = f"{bwrap} --ro-bind / / --unshare-pid"
+    if os.geteuid() == 0:  # like a real run as root: the program runs as a sandbox uid
+        sleeper += " setpriv --reuid=61005 --regid=61005 --clear-groups"
+    sleeper += " sleep 30"
+    pid_file = tmp_path / "other"
+    # `setsid sh -c '... &'`: the shell exits at once, so the other bwrap belongs to nobody here.
+    subprocess.run(["setsid", "sh", "-c", f"{sleeper} & echo $! > {pid_file}"], check=True)
+    other = int(pid_file.read_text())
+    ours = subprocess.Popen(sleeper.split())
+    try:
+        found = sandbox_processes()
+        assert any(line.startswith(f"{ours.pid} bwrap") for line in found)
+        assert not any(line.startswith(f"{other} ") for line in found)
+    finally:
+        ours.kill()
+        ours.wait()
+        os.kill(other, signal.SIGKILL)
+    assert sandbox_processes() == []
