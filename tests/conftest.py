@@ -1,6 +1,23 @@
 import pytest
-from django.core.cache import cache
+from django.core.cache import caches
 from django.test import Client
+
+
+@pytest.fixture(scope="session")
+def redis_url():
+    """A throwaway redis-server for this test session (tests/stores.py); skips without one."""
+    from .stores import redis_server
+
+    with redis_server() as url:
+        yield url
+
+
+@pytest.fixture
+def history(db):
+    """The seed history (tests/seed.py); returns its WSGI era."""
+    from .seed import seed_history
+
+    return seed_history()
 
 
 @pytest.fixture
@@ -14,13 +31,15 @@ def admin_client_logged(django_user_model):
 
 @pytest.fixture(autouse=True)
 def _fresh_cache():
-    """The locmem cache outlives each test's database; start every test with an empty one."""
+    """The locmem caches outlive each test's database; start every test with empty ones."""
     from timeline import page_cache
 
-    cache.clear()
+    for cache in caches.all():
+        cache.clear()
     page_cache.memory.clear()
     yield
-    cache.clear()
+    for cache in caches.all():
+        cache.clear()
     page_cache.memory.clear()
 
 

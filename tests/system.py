@@ -1,5 +1,8 @@
 """The system packages some tests need, how to find them, and how to install them.
 
+Each is found the way the code that uses it finds it (bubblewrap as the sandbox fixture does,
+Chromium as timeline.browser does, redis-server as tests/stores.py does).
+
 `make test` passes without them: the tests that need one are skipped, and the run starts with
 one line per missing package (its install command and how many tests it skips). Under CI
 (CI=true, which .ci/run sets after installing everything) a skipped test fails the run.
@@ -13,7 +16,6 @@ from dataclasses import dataclass
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
-CHROMIUM_CANDIDATES = ["/usr/bin/chromium", "/usr/bin/chromium-browser", "/usr/bin/google-chrome"]
 
 
 def find_bwrap():
@@ -24,13 +26,9 @@ def find_bwrap():
 
 
 def find_chromium():
-    """CHROMIUM_PATH, when set, is the only candidate: a wrong path is not silently replaced."""
-    explicit = os.environ.get("CHROMIUM_PATH")
-    candidates = [explicit] if explicit else CHROMIUM_CANDIDATES
-    for candidate in candidates:
-        if os.path.exists(candidate):
-            return candidate
-    return None if explicit else shutil.which("chromium")
+    from timeline.browser import chromium_path
+
+    return chromium_path()
 
 
 def find_axe():
@@ -38,8 +36,13 @@ def find_axe():
     return str(path) if path.exists() else None
 
 
-def in_browser_dir(item):
-    return "tests/browser/" in str(item.fspath).replace(os.sep, "/")
+def find_redis():
+    return shutil.which("redis-server")
+
+
+def uses_redis(item):
+    params = getattr(getattr(item, "callspec", None), "params", {})
+    return "redis_url" in getattr(item, "fixturenames", ()) or params.get("backend") == "redis"
 
 
 @dataclass(frozen=True)
@@ -68,7 +71,7 @@ PACKAGES = [
         "chromium",
         "sudo apt-get install chromium (or set CHROMIUM_PATH)",
         find_chromium,
-        lambda item: in_browser_dir(item) and "browser" in getattr(item, "fixturenames", ()),
+        lambda item: "browser" in getattr(item, "fixturenames", ()),
     ),
     Package(
         "axe-core",
@@ -76,6 +79,7 @@ PACKAGES = [
         find_axe,
         lambda item: "axe_source" in getattr(item, "fixturenames", ()),
     ),
+    Package("redis-server", "sudo apt-get install redis-server", find_redis, uses_redis),
 ]
 
 

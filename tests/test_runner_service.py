@@ -3,7 +3,7 @@
 import os
 
 import pytest
-from django.core.cache import cache
+from django.core.cache import caches
 
 from tests.factories import make_era, make_sample
 from timeline.runner import sandbox as sandbox_module
@@ -25,7 +25,7 @@ WSGI = (
 
 @pytest.fixture
 def sample():
-    cache.clear()
+    caches["runs"].clear()
     return make_sample(make_era(), runtime="wsgi", code=WSGI, request="GET / HTTP/1.1\n\n")
 
 
@@ -231,7 +231,9 @@ def test_a_bwrap_that_cannot_build_the_sandbox_fails_closed(settings, sample, tm
     settings.RUNNER_STATE_DIR = str(tmp_path / "runner")
     with pytest.raises(SandboxUnavailable, match="could not start: bwrap: Creating new namespace"):
         service.run_sample(sample)
-    assert cache.get(service.cache_key(sample.runtime, sample.code, sample.request)) is None
+    assert (
+        caches["runs"].get(service.cache_key(sample.runtime, sample.code, sample.request)) is None
+    )
 
 
 def test_os_exit_ends_a_script_as_python_would_and_an_app_before_it_answered(sandbox):
@@ -243,6 +245,21 @@ def test_os_exit_ends_a_script_as_python_would_and_an_app_before_it_answered(san
     app = service.run_code("wsgi", "import os\nos._exit(0)\n")
     assert app.outcome == Outcome.INTERFERENCE
     assert "ended the process before the application answered" in app.error
+
+
+def test_runs_refused_as_busy_cost_no_quota(sandbox, settings, sample):
+    """The limit counts runs that start: a run turned away because every slot is taken is free."""
+    settings.RUNNER_RATE_LIMIT = 1
+    settings.RUNNER_MAX_CONCURRENT = 1
+    settings.RUNNER_SLOT_WAIT = 0.1
+    edited = WSGI.replace("hi", "ho")
+    with run_slot(get_config().state_dir / "slots", 1):
+        for _ in range(3):
+            with pytest.raises(service.Busy, match="Every sandbox is busy"):
+                service.run_sample(sample, code=edited, client="10.0.0.9")
+    assert service.run_sample(sample, code=edited, client="10.0.0.9").ok
+    with pytest.raises(service.Busy, match="edited samples"):
+        service.run_sample(sample, code=edited, client="10.0.0.9")
 
 
 def test_leftover_check_counts_only_this_sessions_sandboxes(tmp_path):

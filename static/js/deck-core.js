@@ -31,14 +31,17 @@ export function readMessage(data, count) {
   return null;
 }
 
-/** The deck's channel; `onGoto` runs for valid messages from other windows only. */
-export function openChannel(name, count, { onGoto, current }) {
-  if (!("BroadcastChannel" in window)) return { send() {}, hello() {} };
+/**
+ * The deck's channel; `onGoto` runs for valid messages from other windows only. Other messages
+ * go to `onOther(data)` unchecked: each feature validates its own (deck-keys, deck-run-panel).
+ */
+export function openChannel(name, count, { onGoto, current, onOther = () => {} }) {
+  if (!("BroadcastChannel" in window)) return { send() {}, hello() {}, post() {} };
   const channel = new BroadcastChannel(`historyweb-deck:${name}`);
   channel.addEventListener("message", (event) => {
     const message = readMessage(event.data, count);
-    if (!message) return;
-    if (message.type === "hello") channel.postMessage({ type: "goto", slide: current() });
+    if (!message) onOther(event.data);
+    else if (message.type === "hello") channel.postMessage({ type: "goto", slide: current() });
     else onGoto(message.slide);
   });
   return {
@@ -47,6 +50,9 @@ export function openChannel(name, count, { onGoto, current }) {
     },
     hello() {
       channel.postMessage({ type: "hello" });
+    },
+    post(data) {
+      channel.postMessage(data);
     },
   };
 }
@@ -105,9 +111,9 @@ export function bindKeys(actions, jumpIndicator) {
       Home: actions.first,
       End: actions.last,
       " ": onControl ? null : event.shiftKey ? actions.prev : actions.next,
+      // Esc never opens the overview: on a projector it must only ever close (deck-keys.js).
       o: actions.overview,
       O: actions.overview,
-      Escape: actions.overview,
       "?": actions.help,
       s: actions.speaker,
       S: actions.speaker,
@@ -285,109 +291,5 @@ export function toggleFullscreen() {
   else document.documentElement.requestFullscreen?.().catch(() => {});
 }
 
-// ---- Fitting: long code shrinks until it fits; past a floor it scrolls (or wraps, in print). ----
-
-function textOverflows(inner) {
-  if (inner.scrollHeight > inner.clientHeight + 1 || inner.scrollWidth > inner.clientWidth + 1) {
-    return true;
-  }
-  // Text running into the bottom padding, or out of its grid cell, counts as overflowing too.
-  const limit = inner.getBoundingClientRect().bottom - parseFloat(getComputedStyle(inner).paddingBottom);
-  for (const child of inner.children) {
-    if (child.getBoundingClientRect().bottom > limit + 1) return true;
-    if (!child.matches(".slide-samples") && child.scrollHeight > child.clientHeight + 1) return true;
-  }
-  return false;
-}
-
-function codeOverflows(inner) {
-  for (const pre of inner.querySelectorAll(".sample-code pre")) {
-    if (pre.scrollHeight > pre.clientHeight + 1 || pre.scrollWidth > pre.clientWidth + 1) return true;
-  }
-  return false;
-}
-
-const anyOverflows = (inner) => textOverflows(inner) || codeOverflows(inner);
-
-/** The largest scale in [floor, 1] at which `overflows` is false (binary search), or floor. */
-function shrink(inner, property, floor, overflows) {
-  inner.style.setProperty(property, "1");
-  if (!overflows(inner)) return true;
-  inner.style.setProperty(property, String(floor));
-  if (overflows(inner)) return false;
-  let low = floor;
-  let high = 1;
-  for (let i = 0; i < 5; i += 1) {
-    const middle = (low + high) / 2;
-    inner.style.setProperty(property, String(middle));
-    if (overflows(inner)) high = middle;
-    else low = middle;
-  }
-  inner.style.setProperty(property, String(low));
-  return true;
-}
-
-/**
- * Code shrinks in proportion to how much it overflows (its size is linear in the scale), so a
- * couple of layouts usually suffice where a search would take eight. Returns true if it fits.
- */
-function shrinkCode(inner, floor) {
-  let scale = 1;
-  inner.style.setProperty("--code-scale", "1");
-  for (let i = 0; i < 8 && codeOverflows(inner); i += 1) {
-    if (scale === floor) return false;
-    let ratio = 1;
-    for (const pre of inner.querySelectorAll(".sample-code pre")) {
-      ratio = Math.min(ratio, pre.clientHeight / pre.scrollHeight, pre.clientWidth / pre.scrollWidth);
-    }
-    scale = Math.max(floor, scale * Math.min(ratio, 0.97));
-    inner.style.setProperty("--code-scale", scale.toFixed(3));
-  }
-  return !codeOverflows(inner);
-}
-
-/** Text first (the whole slide shrinks), then code on its own; returns the code's size. */
-function fitLayout(inner, codeFloor, fitFloor) {
-  inner.style.setProperty("--code-scale", "1");
-  shrink(inner, "--fit", fitFloor, textOverflows);
-  const fits = shrinkCode(inner, codeFloor);
-  const fit = inner.style.getPropertyValue("--fit");
-  const codeScale = inner.style.getPropertyValue("--code-scale");
-  return { fits, size: fit * codeScale, fit, codeScale };
-}
-
-/**
- * Fit a slide. Text that overflows shrinks the whole slide (to `fitFloor`); code then shrinks
- * on its own (to `codeFloor`) so titles stay legible. When text and code crowd each other,
- * they are tried side by side and the layout that shows the code larger wins. On screen, code
- * still too long scrolls and its Enlarge button shows it whole; in print (`print: true`)
- * long lines wrap and everything shrinks further, because paper cannot scroll.
- * Returns true when everything fits.
- */
-export function fitSlide(slide, { codeFloor = 0.7, fitFloor = 0.6, print = false } = {}) {
-  const inner = slide?.querySelector(".slide-inner");
-  if (!inner || !inner.clientHeight) return false;
-  slide.classList.remove("wrap-code", "code-scrolls", "side-by-side");
-  let result = fitLayout(inner, codeFloor, fitFloor);
-  const crowded = !result.fits || result.size < 0.95;
-  if (crowded && inner.querySelector(".slide-body") && inner.querySelector(".slide-samples")) {
-    slide.classList.add("side-by-side");
-    const side = fitLayout(inner, codeFloor, fitFloor);
-    const better = side.fits === result.fits ? side.size > result.size + 0.05 : side.fits;
-    if (better) result = side;
-    else {
-      slide.classList.remove("side-by-side");
-      inner.style.setProperty("--fit", result.fit);
-      inner.style.setProperty("--code-scale", result.codeScale);
-    }
-  }
-  if (result.fits) return true;
-  if (!print) {
-    slide.classList.add("code-scrolls");
-    return false;
-  }
-  slide.classList.add("wrap-code");
-  if (shrinkCode(inner, codeFloor * 0.75)) return true;
-  inner.style.setProperty("--code-scale", String(codeFloor * 0.75));
-  return shrink(inner, "--fit", fitFloor / 2, anyOverflows);
-}
+// ---- Fitting lives with the fit audit, so both use the same thresholds. ----
+export { fitSlide } from "./slide-fit.js";

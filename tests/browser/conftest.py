@@ -9,23 +9,7 @@ import time
 
 import pytest
 
-from tests.system import find_chromium
-
-# Without these Chromium tries to reach Google's services, which this network refuses.
-CHROMIUM_ARGS = [
-    "--no-sandbox",
-    "--disable-gpu",
-    "--disable-quic",
-    "--no-first-run",
-    "--disable-background-networking",
-    "--disable-component-update",
-    "--disable-sync",
-    "--disable-dev-shm-usage",
-]
-
-
-def chromium_path():
-    return find_chromium()
+from timeline.browser import CHROMIUM_ARGS, chromium_path
 
 
 def pytest_collection_modifyitems(config, items):
