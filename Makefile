@@ -6,7 +6,7 @@ PY := $(BIN)/python
 PORT ?= 8000
 STAMP := $(VENV)/.installed
 
-.PHONY: help install install-test run test lint migrate load dump check-deploy clean bench-samples axe bench
+.PHONY: help install install-test run test lint migrate load dump check-deploy clean bench-samples bench-hostile axe bench
 
 help:
 	@echo "make run    create .venv, install, migrate, load the history if empty, serve on 127.0.0.1:$(PORT)"
@@ -65,6 +65,11 @@ bench: install
 # Median run time per runtime, cold and cached, beside a bare `python -I -c pass` (issue 4 budgets).
 bench-samples: install
 	$(PY) bench/bench_samples.py
+
+# Two memory-hungry runs at once (own tmpfs, memfd, forks): the drop in the host's MemAvailable,
+# against a budget of 2 x RUNNER_MEMORY_LIMIT + 10% (issue 11).
+bench-hostile: install
+	$(PY) bench/bench_hostile.py
 
 clean:
 	rm -rf $(VENV) staticfiles .pytest_cache node_modules
