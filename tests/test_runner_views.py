@@ -241,3 +241,45 @@ def test_a_run_that_never_starts_is_not_counted(sandbox, settings, client, sampl
         assert bad.json()["error"].startswith("The request: ")
     assert post_json(client, url, {"code": CGI + "#"}).json()["outcome"] == "ok"
     assert post_json(client, url, {"code": CGI + "##"}).status_code == 429
+
+
+def test_one_template_renders_a_result_for_the_page_and_for_the_run_button(rf, sample):
+    """The JSON answer carries the result rendered by the template the no-JS page includes."""
+    from django.template.loader import render_to_string
+
+    from timeline.runner.result import Outcome, RunResult
+    from timeline.views.run import answer
+
+    result = RunResult(
+        runtime="wsgi",
+        ok=True,
+        outcome=Outcome.OK,
+        duration_ms=12,
+        status="200 OK",
+        headers=[["Content-Type", "text/plain"]],
+        body="<script>alert(1)</script>",
+        output="HTTP/1.1 200 OK\n\n<script>alert(1)</script>",
+        environ={"PATH_INFO": "/", "wsgi.version": [1, 0]},
+    )
+    html = answer(rf.get("/"), result)["html"]
+    assert 'data-outcome="ok"' in html
+    assert '<p class="run-status">HTTP/1.1 200 OK</p>' in html
+    assert "&lt;script&gt;alert(1)&lt;/script&gt;" in html and "<script>" not in html
+    assert "<code>[1, 0]</code>" in html  # a non-text value shown as JSON
+    page = render_to_string(
+        "timeline/sample_run.html",
+        {"sample": sample, "era": sample.era, "code": "", "request_text": "", "result": result},
+        request=rf.get("/"),
+    )
+    assert html.strip() in page
+
+
+def test_every_answer_carries_the_rendered_result(client, sample, settings, tmp_path):
+    """Refusals and a missing sandbox are rendered by the same template."""
+    settings.RUNNER_BWRAP = str(tmp_path / "no-bwrap")
+    url = reverse("timeline:sample-run", args=[sample.pk])
+    missing = post_json(client, url).json()
+    assert missing["outcome"] == "not-started"
+    assert "Did not run." in missing["html"] and "apt-get install bubblewrap" in missing["html"]
+    refused = client.post(url, "[", content_type="application/json").json()
+    assert "The body is not valid JSON." in refused["html"]

@@ -81,10 +81,44 @@ class RunResult:
         """A run that never started: busy, a bad request, no sandbox."""
         return cls(runtime=runtime, ok=False, error=message, outcome=Outcome.NOT_STARTED)
 
+    # What the one template (templates/includes/run_result.html) shows.
+
+    @property
+    def summary(self):
+        """The line above the result: whether it ran, how long it took, how much memory."""
+        if self.outcome == Outcome.NOT_STARTED:
+            return "Did not run."
+        text = "Ran" if self.ok else "Did not finish cleanly"
+        text += f" in {self.duration_ms:.0f} ms"
+        if self.cached:
+            text += " (cached)"
+        if self.peak_memory_bytes:
+            text += f", peak memory {self.peak_memory_bytes / MiB:.0f} MiB"
+        return text + "."
+
+    @property
+    def error_message(self):
+        """The error, said once: a traceback the output already shows is named by its last line."""
+        message = self.error.strip()
+        if message and self.output and message in self.output:
+            return message.splitlines()[-1] + " (the traceback is in the output below)"
+        return self.error
+
+    def environ_items(self):
+        """The environ or scope as text: strings as they are, anything else as JSON."""
+        return [(key, as_text(value)) for key, value in self.environ.items()]
+
+    def event_items(self):
+        return [(f"{e['direction']} · {e['scope']}", as_text(e["message"])) for e in self.events]
+
     @property
     def repeatable(self):
         """Whether running the same code again gives the same outcome (cache it, record it)."""
         return self.outcome in REPEATABLE
+
+
+def as_text(value):
+    return value if isinstance(value, str) else json.dumps(value, ensure_ascii=False)
 
 
 def decode(data):

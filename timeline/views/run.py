@@ -11,6 +11,7 @@ from django.core.exceptions import RequestDataTooBig
 from django.http import JsonResponse
 from django.middleware.csrf import get_token
 from django.shortcuts import get_object_or_404, render
+from django.template.loader import render_to_string
 from django.views.decorators.cache import never_cache
 from django.views.decorators.csrf import csrf_protect, ensure_csrf_cookie
 from django.views.decorators.http import require_GET, require_http_methods
@@ -23,6 +24,7 @@ from ..runner.service import Busy, newlines, run_sample
 from ..text import normalize_text
 
 MAX_BODY_BYTES = 200 * 1024
+RESULT_TEMPLATE = "includes/run_result.html"
 
 
 def visible_sample(request, pk):
@@ -72,9 +74,15 @@ def sample_run(request, pk):
     return response
 
 
+def answer(request, result):
+    """The JSON answer: the result's fields, and the result rendered by the one template."""
+    html = render_to_string(RESULT_TEMPLATE, {"result": result}, request=request)
+    return result.to_dict() | {"html": html}
+
+
 def bad_request(message, status=400):
     """The answer to a body that cannot be run: the result's usual shape, so the page shows it."""
-    return JsonResponse(RunResult.refused("", message).to_dict(), status=status)
+    return JsonResponse(answer(None, RunResult.refused("", message)), status=status)
 
 
 def read_run_body(request):
@@ -126,7 +134,7 @@ def run_json(request, sample):
         return parsed
     code, request_text = parsed
     result, status, headers = execute(request, sample, code, request_text)
-    response = JsonResponse(result.to_dict(), status=status)
+    response = JsonResponse(answer(request, result), status=status)
     for name, value in headers.items():
         response[name] = value
     return response
