@@ -15,7 +15,7 @@ from django.core.exceptions import ValidationError
 from django.core.serializers.base import DeserializationError
 from django.db import DatabaseError, transaction
 
-from .models import CodeSample, Era, Reference, Slide, Talk, TalkEra
+from .models import CodeSample, Era, Exercise, ExerciseCheck, Reference, Slide, Talk, TalkEra
 
 ERA_DIR = "eras"
 TALKS_FILE = "talks.json"
@@ -242,6 +242,10 @@ def dump(directory=None):
         )
         references = Reference.objects.filter(era=era).select_related("era")
         records += _records(references.order_by("kind", "title", "url"))
+        exercises = Exercise.objects.filter(era=era).select_related("era")
+        records += _records(exercises.order_by("order", "slug"))
+        checks = ExerciseCheck.objects.filter(exercise__era=era).select_related("exercise")
+        records += _records(checks.order_by("exercise__order", "exercise__slug", "order"))
         path = era_dir / f"{era.slug}.json"
         _write(path, records)
         written.append(path)

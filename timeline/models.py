@@ -1,3 +1,4 @@
+from django.conf import settings
 from django.core.exceptions import ValidationError
 from django.core.validators import MaxValueValidator, MinValueValidator
 from django.db import models
@@ -403,3 +404,196 @@ class TalkEra(models.Model):
         return (*self.talk.natural_key(), *self.era.natural_key())
 
     natural_key.dependencies = ["timeline.talk", "timeline.era"]
+
+
+HINT_BREAK = "\n---\n"
+
+
+class ExerciseQuerySet(models.QuerySet):
+    def visible_to(self, user):
+        """Exercises of the eras this user may see (staff preview unpublished ones)."""
+        return self.filter(era__in=Era.objects.visible_to(user))
+
+
+class ExerciseManager(models.Manager.from_queryset(ExerciseQuerySet)):
+    def get_by_natural_key(self, slug):
+        return self.get(slug=slug)
+
+
+class Exercise(models.Model):
+    """A task in an era's voice: the learner writes an app (or a request), hidden checks test it."""
+
+    class Kind(models.TextChoices):
+        APP = "app", "Write the app: each check sends it a request"
+        REQUEST = "request", "Write the request: it is sent to the exercise's own app"
+
+    slug = models.SlugField(unique=True, help_text="The address: /exercises/<slug>/.")
+    era = models.ForeignKey(Era, on_delete=models.CASCADE, related_name="exercises")
+    order = models.PositiveSmallIntegerField(default=1, help_text="Position within the era.")
+    title = models.CharField(max_length=200)
+    statement = LineTextField(help_text="Markdown: the task, told in the era's voice.")
+    statement_html = models.TextField(blank=True, editable=False)
+    kind = models.CharField(max_length=10, choices=Kind.choices, default=Kind.APP)
+    runtime = models.CharField(
+        max_length=10,
+        choices=[
+            (c.value, c.label) for c in CodeSample.Runtime if c.value in ("cgi", "wsgi", "asgi")
+        ],
+        default=CodeSample.Runtime.WSGI,
+        help_text="How the app runs: the learner's app, or for a request exercise its target.",
+    )
+    language = models.CharField(
+        max_length=40,
+        default="python",
+        validators=[validate_lexer_alias],
+        help_text="What the learner writes, as a Pygments alias: python, or http for a request.",
+    )
+    starter = LineTextField(help_text="What the editor holds at first. It must fail a check.")
+    solution = LineTextField(help_text="A reference solution: it must pass every check.")
+    solution_html = models.TextField(blank=True, editable=False)
+    target = LineTextField(
+        blank=True, help_text="For a request exercise: the app the learner's request is sent to."
+    )
+    hints = LineTextField(
+        blank=True,
+        help_text="Markdown hints, revealed one at a time; separate them with a line of ---.",
+    )
+    hints_html = models.JSONField(default=list, blank=True, editable=False)
+
+    objects = ExerciseManager()
+
+    class Meta:
+        ordering = ["era", "order", "slug"]
+
+    def __str__(self):
+        return self.title
+
+    def save(self, *args, **kwargs):
+        self.render()
+        super().save(*args, **kwargs)
+
+    def get_absolute_url(self):
+        return reverse("timeline:exercise", kwargs={"slug": self.slug})
+
+    def clean(self):
+        if self.kind == self.Kind.REQUEST and not self.target.strip():
+            raise ValidationError({"target": "A request exercise needs an app to send it to."})
+
+    def natural_key(self):
+        return (self.slug,)
+
+    natural_key.dependencies = ["timeline.era"]
+
+    def render(self):
+        self.statement_html = rendering.render_markdown(self.statement)
+        self.solution_html = rendering.highlight_code(
+            self.solution, self.language, label=f"Reference solution: {self.title}"
+        )
+        self.hints_html = [rendering.render_markdown(hint) for hint in self.hint_texts]
+
+    @property
+    def hint_texts(self):
+        return [hint.strip() for hint in self.hints.split(HINT_BREAK) if hint.strip()]
+
+
+class ExerciseCheckManager(models.Manager):
+    def get_by_natural_key(self, exercise_slug, order):
+        return self.get(exercise__slug=exercise_slug, order=order)
+
+
+class ExerciseCheck(models.Model):
+    """One hidden check: a request, and what the response must hold."""
+
+    class BodyMatch(models.TextChoices):
+        EXACT = "exact", "is exactly"
+        CONTAINS = "contains", "contains"
+
+    exercise = models.ForeignKey(Exercise, on_delete=models.CASCADE, related_name="checks")
+    order = models.PositiveSmallIntegerField(default=1)
+    name = models.CharField(max_length=200, help_text="What the learner sees, e.g. “greets Ada”.")
+    request = LineTextField(
+        blank=True,
+        help_text="The raw HTTP request to send. Leave empty in a request exercise: the "
+        "learner's own request is sent.",
+    )
+    status = models.PositiveSmallIntegerField(
+        null=True, blank=True, help_text="The status code the response must have."
+    )
+    headers = LineTextField(
+        blank=True,
+        help_text="One “Name: value” a line; the response's header must contain the value.",
+    )
+    body = LineTextField(blank=True, help_text="What the body must hold (empty: not checked).")
+    body_match = models.CharField(
+        max_length=10, choices=BodyMatch.choices, default=BodyMatch.CONTAINS
+    )
+
+    objects = ExerciseCheckManager()
+
+    class Meta:
+        ordering = ["exercise", "order"]
+        constraints = [
+            models.UniqueConstraint(fields=["exercise", "order"], name="unique_check_order")
+        ]
+
+    def __str__(self):
+        return self.name
+
+    def clean(self):
+        from .exercise_checks import header_lines
+
+        try:
+            header_lines(self.headers)
+        except ValueError as exc:
+            raise ValidationError({"headers": str(exc)}) from exc
+
+    def natural_key(self):
+        return (*self.exercise.natural_key(), self.order)
+
+    natural_key.dependencies = ["timeline.exercise"]
+
+
+class LiveSession(models.Model):
+    """A deck presented live: a remote steers it and followers watch (timeline/live/).
+
+    The follow code is public (it is in the followers' address); the control key is shown
+    once, to whoever went live, and only its SHA-256 is kept.
+    """
+
+    class DeckKind(models.TextChoices):
+        FULL = "full", "Full history"
+        ERA = "era", "One era"
+        TALK = "talk", "Talk"
+
+    code = models.CharField(max_length=32, unique=True)
+    key_digest = models.CharField(max_length=64)
+    deck_kind = models.CharField(max_length=8, choices=DeckKind.choices)
+    deck_slug = models.SlugField(blank=True)
+    # The deck as the speaker saw it: staff see unpublished eras, and so do their followers.
+    with_unpublished = models.BooleanField(default=False)
+    # Per slide, its number of build steps and the samples a remote may run (checked input).
+    layout = models.JSONField(default=list)
+    slide = models.PositiveIntegerField(default=1)
+    step = models.PositiveIntegerField(default=0)
+    blackout = models.BooleanField(default=False)
+    # Bumped on every change; the event id that a reconnecting follower sends back.
+    seq = models.PositiveBigIntegerField(default=0)
+    created_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    created_at = models.DateTimeField(auto_now_add=True)
+    touched_at = models.DateTimeField(default=timezone.now)
+    ended_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        indexes = [models.Index(fields=["touched_at"], name="live_touched")]
+
+    def __str__(self):
+        return f"Live {self.code} ({self.get_deck_kind_display()} {self.deck_slug})".strip()
+
+    def get_absolute_url(self):
+        return reverse("timeline:live-follow", kwargs={"code": self.code})
+
+    @property
+    def slide_count(self):
+        return len(self.layout)
