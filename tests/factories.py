@@ -61,7 +61,8 @@ def make_talk(eras, **fields):
     return talk
 
 
-def make_exercise(era, checks=1, **fields):
+def make_exercise(era, checks=1, check=None, **fields):
+    """An exercise with `checks` hidden checks, each made of the ExerciseCheck fields `check`."""
     n = next(_counter)
     defaults = {
         "slug": f"exercise-{n}",
@@ -74,13 +75,10 @@ def make_exercise(era, checks=1, **fields):
     }
     defaults.update(fields)
     exercise = Exercise.objects.create(era=era, **defaults)
+    check_fields = {"request": "GET /hello HTTP/1.1\nHost: localhost\n", "status": 200}
+    check_fields.update(check or {"body": "hello"})
     for order in range(1, checks + 1):
         ExerciseCheck.objects.create(
-            exercise=exercise,
-            order=order,
-            name=f"says hello ({order})",
-            request="GET /hello HTTP/1.1\nHost: localhost\n",
-            status=200,
-            body="hello",
+            exercise=exercise, order=order, name=f"check {order}", **check_fields
         )
     return exercise

@@ -14,6 +14,7 @@ from timeline.runner.result import RunResult
 from timeline.runner.sandbox import SandboxUnavailable
 from timeline.runner.service import Busy
 
+from . import factories
 from .factories import make_era
 
 pytestmark = pytest.mark.django_db
@@ -22,6 +23,7 @@ GREET = "GET /greet?name=Ada HTTP/1.0\n"
 
 
 def make_exercise(era=None, checks=1, **fields):
+    """A CGI greeting exercise whose checks want an exact plain-text "Hello, Ada!"."""
     era = era or make_era()
     defaults = {
         "slug": f"ex-{era.slug}",
@@ -32,20 +34,13 @@ def make_exercise(era=None, checks=1, **fields):
         "solution": "print('yes')\n",
         "hints": "First *hint*.\n---\nSecond hint.\n",
     }
-    defaults.update(fields)
-    exercise = Exercise.objects.create(era=era, **defaults)
-    for order in range(1, checks + 1):
-        ExerciseCheck.objects.create(
-            exercise=exercise,
-            order=order,
-            name=f"check {order}",
-            request=GREET,
-            status=200,
-            headers="Content-Type: text/plain",
-            body="Hello, Ada!",
-            body_match="exact",
-        )
-    return exercise
+    check = {
+        "request": GREET,
+        "headers": "Content-Type: text/plain",
+        "body": "Hello, Ada!",
+        "body_match": "exact",
+    }
+    return factories.make_exercise(era, checks=checks, check=check, **{**defaults, **fields})
 
 
 def response(status="200 OK", headers=(("Content-Type", "text/plain"),), body="Hello, Ada!\n"):
