@@ -1,3 +1,5 @@
+import re
+
 import pytest
 from django.urls import reverse
 
@@ -144,3 +146,14 @@ def test_markdown_preview_is_staff_only_and_sanitised(client, admin_client_logge
     html = response.json()["html"]
     assert "<strong>hi</strong>" in html and "<script" not in html
     assert admin_client_logged.get(url).status_code == 405
+
+
+def test_era_page_shows_the_talks_notes_to_learners_collapsed(client):
+    """The narration reads "From the talk", not as orders to a speaker, and starts closed."""
+    era = make_era()
+    make_slide(era, notes="The record shows **1993** ([source](https://example.org/)).")
+    html = client.get(era.get_absolute_url()).content.decode()
+    assert "Speaker notes" not in html
+    notes = html[html.index('<details class="talk-notes">') :]
+    assert re.match(r'<details class="talk-notes">\s*<summary>From the talk</summary>', notes)
+    assert "<strong>1993</strong>" in notes and 'href="https://example.org/"' in notes
