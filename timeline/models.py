@@ -5,6 +5,7 @@ from django.urls import reverse
 from django.utils import timezone
 
 from . import rendering
+from .search import search as ranked_search
 
 FIRST_YEAR = 1980
 RESERVED_ERA_SLUGS = {"speaker", "print"}
@@ -47,14 +48,8 @@ class EraQuerySet(models.QuerySet):
         return self.published()
 
     def search(self, text):
-        text = (text or "").strip()
-        if not text:
-            return self
-        return self.filter(
-            models.Q(title__icontains=text)
-            | models.Q(summary__icontains=text)
-            | models.Q(body__icontains=text)
-        )
+        """Eras matching every word of `text`, best first, each with a `snippet` (a list)."""
+        return ranked_search(self, text, then=CHRONOLOGICAL)
 
     def for_timeline(self):
         return self.only("slug", "title", "year", "date", "kind", "summary", "published")

@@ -8,22 +8,24 @@ from .caching import keep_private
 
 
 def timeline(request):
-    """All eras in date order, grouped by decade, filtered by kind and text."""
+    """All eras in date order, grouped by decade, filtered by kind; a search ranks them instead."""
     kind = request.GET.get("kind", "")
     query = request.GET.get("q", "").strip()[:100]
     kinds = dict(Era.Kind.choices)
-    eras = Era.objects.visible_to(request.user).for_timeline().chronological().search(query)
+    eras = Era.objects.visible_to(request.user).for_timeline().chronological()
     if kind in kinds:
         eras = eras.filter(kind=kind)
     else:
         kind = ""
-    eras = list(eras)
-    decades = [(decade, list(items)) for decade, items in groupby(eras, key=lambda e: e.decade)]
+    results = eras.search(query) if query else None
+    eras = results if results is not None else list(eras)
+    decades = [] if query else [(d, list(items)) for d, items in groupby(eras, lambda e: e.decade)]
     response = render(
         request,
         "timeline/timeline.html",
         {
             "decades": decades,
+            "results": results,
             "count": len(eras),
             "kinds": Era.Kind.choices,
             "kind": kind,
