@@ -157,3 +157,21 @@ def test_era_page_shows_the_talks_notes_to_learners_collapsed(client):
     notes = html[html.index('<details class="talk-notes">') :]
     assert re.match(r'<details class="talk-notes">\s*<summary>From the talk</summary>', notes)
     assert "<strong>1993</strong>" in notes and 'href="https://example.org/"' in notes
+
+
+def test_timeline_links_each_decade_it_shows(client):
+    make_era(title="CGI", year=1993, kind="interface")
+    make_era(title="WSGI", year=2003, kind="interface")
+    make_era(title="Flask", year=2010)
+    html = client.get("/").content.decode()
+    nav = html[
+        html.index('<nav class="decade-nav"') : html.index("</nav>", html.index("decade-nav"))
+    ]
+    assert re.findall(r'href="#(\w+)"', nav) == ["1990s", "2000s", "2010s"]
+    for decade in ["1990s", "2000s", "2010s"]:
+        assert f'<li class="decade" id="{decade}">' in html
+    # Filtered by kind, only the decades that still hold an era.
+    html = client.get("/", {"kind": "interface"}).content.decode()
+    assert 'href="#2010s"' not in html and 'href="#1990s"' in html
+    # A search ranks instead of grouping: no decades.
+    assert "decade-nav" not in client.get("/", {"q": "wsgi"}).content.decode()

@@ -100,7 +100,15 @@ KEYBOARD_WALKS = [
     (
         "timeline",
         "/",
-        ["a.skip-link", "a.brand", "#filter-q", "#filter-kind", "form button[type=submit]"],
+        [
+            "a.skip-link",
+            "a.brand",
+            "#filter-q",
+            "#filter-kind",
+            "form button[type=submit]",
+            "a[href='#1990s']",
+            "a[href='#2000s']",
+        ],
         "a.era-link[href='/eras/cgi/']",
         "/eras/cgi/",
     ),
