@@ -3,7 +3,7 @@ import re
 import pytest
 from django.urls import reverse
 
-from timeline.models import Era
+from timeline.models import Era, EraRelation
 
 from .factories import make_era, make_reference, make_sample, make_slide
 
@@ -132,7 +132,8 @@ def test_era_page_query_count_is_constant(django_assert_num_queries, client, sli
         slide = make_slide(era, order=n)
         make_sample(era, slide=slide)
         make_reference(era)
-        era.related.add(make_era())
+        EraRelation.objects.create(era=era, other=make_era(), kind="built-on")
+        EraRelation.objects.create(era=make_era(), other=era, kind="replaced")
     with django_assert_num_queries(6):
         response = client.get("/eras/big/")
     assert response.content.decode().count('class="slide"') == slides
@@ -175,3 +176,34 @@ def test_timeline_links_each_decade_it_shows(client):
     assert 'href="#2010s"' not in html and 'href="#1990s"' in html
     # A search ranks instead of grouping: no decades.
     assert "decade-nav" not in client.get("/", {"q": "wsgi"}).content.decode()
+
+
+def test_era_page_says_how_related_eras_relate_closest_first(client):
+    wsgi = make_era(slug="wsgi", title="WSGI", year=2003)
+    links = [
+        ("Flask", 2010, "built-on", True),  # Flask built on WSGI: "Basis for"
+        ("Pylons", 2005, "built-on", True),
+        ("CGI", 1993, "influenced-by", False),  # WSGI was influenced by CGI
+        ("FastCGI", 1996, "same-idea", False),
+        ("ASGI", 2016, "influenced-by", True),  # ASGI was influenced by WSGI
+        ("Gunicorn", 2010, "built-on", True),
+    ]
+    for title, year, kind, points_here in links:
+        other = make_era(title=title, year=year)
+        era, target = (other, wsgi) if points_here else (wsgi, other)
+        EraRelation.objects.create(era=era, other=target, kind=kind)
+    make_era(title="Hidden", year=2004, published=False).relations.create(other=wsgi)
+    html = client.get(wsgi.get_absolute_url()).content.decode()
+    section = html[html.index('<section class="related"') :]
+    shown, more = section.split('<details class="related-more">')
+    pairs = re.findall(r'relation-kind">([^<]+)</span> <a href="[^"]+">([^<]+)</a>', shown)
+    assert pairs == [
+        ("Basis for", "Pylons"),
+        ("Basis for", "Flask"),
+        ("Basis for", "Gunicorn"),
+        ("Same idea", "FastCGI"),
+    ]
+    assert re.search(r"<summary>2 more related eras</summary>", more)
+    later = re.findall(r'relation-kind">([^<]+)</span> <a href="[^"]+">([^<]+)</a>', more)
+    assert later == [("Influenced by", "CGI"), ("Influenced", "ASGI")]  # 10 years, then 13
+    assert "Hidden" not in html

@@ -109,9 +109,9 @@ def content_changed(sender=None, **kwargs):
 
 
 def connect_signals():
-    from .models import CodeSample, Era, Reference, Slide, Talk, TalkEra
+    from .models import CodeSample, Era, EraRelation, Reference, Slide, Talk, TalkEra
 
-    for model in (Era, Slide, CodeSample, Reference, Talk, TalkEra):
+    for model in (Era, EraRelation, Slide, CodeSample, Reference, Talk, TalkEra):
         uid = f"page-cache-{model.__name__}"
         post_save.connect(content_changed, sender=model, dispatch_uid=uid + "-save")
         post_delete.connect(content_changed, sender=model, dispatch_uid=uid + "-delete")

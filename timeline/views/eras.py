@@ -3,8 +3,10 @@ from itertools import groupby
 from django.db.models import Prefetch
 from django.shortcuts import get_object_or_404, render
 
-from ..models import CodeSample, Era, Slide
+from ..models import CodeSample, Era, EraRelation, Slide, related_eras
 from .caching import keep_private
+
+RELATED_SHOWN = 4
 
 
 def timeline(request):
@@ -44,13 +46,11 @@ def era_detail(request, slug):
             Prefetch("slides", queryset=Slide.objects.order_by("order")),
             Prefetch("samples", queryset=samples),
             "references",
-            Prefetch(
-                "related",
-                queryset=Era.objects.visible_to(request.user).for_timeline().chronological(),
-            ),
         ),
         slug=slug,
     )
+    visible = Era.objects.visible_to(request.user)
+    related = related_eras(era, EraRelation.objects.touching(era, visible))
     neighbours = list(
         Era.objects.visible_to(request.user).for_timeline().chronological().exclude(pk=era.pk)
     )
@@ -65,7 +65,9 @@ def era_detail(request, slug):
             "slides": slides_with_samples(era.slides.all(), era.samples.all()),
             "loose_samples": [s for s in era.samples.all() if s.slide_id is None],
             "references": era.references.all(),
-            "related": era.related.all(),
+            # The closest few in sight; the rest one click away.
+            "related": related[:RELATED_SHOWN],
+            "more_related": related[RELATED_SHOWN:],
             "previous_era": previous_era,
             "next_era": next_era,
         },
