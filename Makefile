@@ -57,7 +57,7 @@ lint: install-test
 
 check-deploy: install
 	DJANGO_SETTINGS_MODULE=historyweb.settings.prod DJANGO_SECRET_KEY=$$(head -c 48 /dev/urandom | base64) \
-		DJANGO_ALLOWED_HOSTS=historyweb.example $(PY) manage.py check --deploy --fail-level WARNING
+		DJANGO_ALLOWED_HOSTS=historyweb.example RUNNER_CLIENT_IP_HEADER=X-Real-IP $(PY) manage.py check --deploy --fail-level WARNING
 
 bench: install
 	$(PY) bench/load.py

@@ -1,6 +1,23 @@
 import pytest
-from django.core.cache import cache
+from django.core.cache import caches
 from django.test import Client
+
+
+@pytest.fixture(scope="session")
+def redis_url():
+    """A throwaway redis-server for this test session (tests/stores.py); skips without one."""
+    from .stores import redis_server
+
+    with redis_server() as url:
+        yield url
+
+
+@pytest.fixture
+def history(db):
+    """The seed history (tests/seed.py); returns its WSGI era."""
+    from .seed import seed_history
+
+    return seed_history()
 
 
 @pytest.fixture
@@ -14,13 +31,15 @@ def admin_client_logged(django_user_model):
 
 @pytest.fixture(autouse=True)
 def _fresh_cache():
-    """The locmem cache outlives each test's database; start every test with an empty one."""
+    """The locmem caches outlive each test's database; start every test with empty ones."""
     from timeline import page_cache
 
-    cache.clear()
+    for cache in caches.all():
+        cache.clear()
     page_cache.memory.clear()
     yield
-    cache.clear()
+    for cache in caches.all():
+        cache.clear()
     page_cache.memory.clear()
 
 
@@ -28,12 +47,18 @@ def _fresh_cache():
 
 
 def sandbox_processes():
-    """Processes a run could have left: bwrap children of this process, or any process running
-    as one of the sandbox's uids (used when the tests run as root)."""
+    """Processes a run of THIS test session could have left: every bwrap below this process, and
+    everything below such a bwrap.
+
+    Only descendants count, so another checkout's tests (or a developer's server) running
+    sandboxes on the same machine never fail ours. Nothing a run starts can leave this tree while
+    its bwrap lives: orphans are re-parented to the sandbox's PID-namespace init, and when that
+    init dies the kernel kills the whole namespace.
+    """
     import os
     from pathlib import Path
 
-    found = []
+    processes = {}  # pid -> (parent pid, name, uid)
     for proc in Path("/proc").iterdir():
         if not proc.name.isdigit():
             continue
@@ -42,12 +67,24 @@ def sandbox_processes():
         except OSError:
             continue
         fields = dict(line.split(":\t", 1) for line in status.splitlines() if ":\t" in line)
-        uid = int(fields.get("Uid", "0").split()[0])
-        child_bwrap = fields.get("PPid", "").strip() == str(os.getpid()) and (
-            fields.get("Name", "").strip() == "bwrap"
+        processes[int(proc.name)] = (
+            int(fields.get("PPid", "0").strip() or 0),
+            fields.get("Name", "").strip(),
+            int(fields.get("Uid", "0").split()[0]),
         )
-        if child_bwrap or 61000 <= uid < 61100:
-            found.append(f"{proc.name} {fields.get('Name', '').strip()} uid={uid}")
+    me = os.getpid()
+    found = []
+    for pid, (parent, name, uid) in processes.items():
+        # Walk up to this process; remember whether a bwrap lies on the way (or is this one).
+        in_sandbox = name == "bwrap"
+        seen = set()
+        while parent and parent != me and parent not in seen:
+            seen.add(parent)
+            grandparent, parent_name, _ = processes.get(parent, (0, "", 0))
+            in_sandbox = in_sandbox or parent_name == "bwrap"
+            parent = grandparent
+        if parent == me and in_sandbox:
+            found.append(f"{pid} {name} uid={uid}")
     return found
 
 

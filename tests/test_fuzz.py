@@ -13,7 +13,10 @@ import pytest
 from hypothesis import HealthCheck, example, given, settings
 from hypothesis import strategies as st
 
-from .factories import make_era, make_reference, make_sample, make_slide
+from .seed import pages
+
+# The seed's slugs, known before the database exists (the examples are made at collection).
+SEED_VALUES = {"era": "wsgi", "talk": "short", "sample": 0, "era_pk": 0}
 
 pytestmark = pytest.mark.django_db
 
@@ -33,30 +36,17 @@ settings.register_profile(
 )
 settings.load_profile(os.environ.get("HYPOTHESIS_PROFILE", "ci"))
 
-# Pages that take a slug: add the deck, speaker and print views of an era here as they land.
-SLUG_URLS = [
-    "/eras/{slug}/",
-    "/present/{slug}/",
-    "/present/{slug}/speaker/",
-    "/present/{slug}/print/",
-    "/talks/{slug}/present/",
-    "/talks/{slug}/present/speaker/",
-    "/talks/{slug}/present/print/",
-]
-# Pages whose query string is read: the slide number is tried on every one.
-QUERY_URLS = [
-    "/",
-    "/eras/wsgi/",
-    "/present/",
-    "/present/wsgi/",
-    "/present/wsgi/print/",
-    "/present/wsgi/speaker/",
-    "/present/print/",
-    "/evolution/",
-    "/talks/",
-]
+# From the registry (timeline/pages.py): pages that take a slug get random slugs; every
+# anonymous page gets random query strings and slide numbers; admin lists get random filters.
+FUZZED = pages(fuzz=True)
+SLUG_URLS = [p.path.format(era="{slug}", talk="{slug}") for p in FUZZED if p.takes_slug]
+QUERY_URLS = list(
+    dict.fromkeys(
+        p.path.format(**SEED_VALUES) for p in FUZZED if p.anonymous and "{sample}" not in p.url
+    )
+)
 QUERY_KEYS = ["q", "kind", "slide", "n", "notes", "page", "p", "o", "e", "format"]
-ADMIN_LIST_URLS = ["/admin/timeline/era/", "/admin/timeline/slide/", "/admin/timeline/codesample/"]
+ADMIN_LIST_URLS = [p.path for p in FUZZED if p.staff and "{" not in p.url]
 ADMIN_KEYS = ["q", "o", "p", "e", "kind__exact", "published__exact", "era__id__exact", "all"]
 
 # Any character, with the troublemakers (NUL, quotes, markup, separators, BOM) made likely.
@@ -73,16 +63,6 @@ numbers = st.one_of(
 )
 values = st.one_of(text, numbers)
 query_dicts = st.dictionaries(st.one_of(st.sampled_from(QUERY_KEYS), text), values, max_size=4)
-
-
-@pytest.fixture
-def history(db):
-    era = make_era(slug="wsgi", title="WSGI", year=2003)
-    slide = make_slide(era)
-    make_sample(era, slide=slide, runtime="wsgi", request="GET / HTTP/1.1\n\n")
-    make_reference(era)
-    make_era(slug="cgi", title="CGI", year=1993)
-    return era
 
 
 def assert_no_server_error(response, what):

@@ -1,7 +1,9 @@
 """The cache of unedited runs, the rate limit, the global cap and failing closed without bwrap."""
 
+import os
+
 import pytest
-from django.core.cache import cache
+from django.core.cache import caches
 
 from tests.factories import make_era, make_sample
 from timeline.runner import sandbox as sandbox_module
@@ -22,7 +24,7 @@ WSGI = (
 
 @pytest.fixture
 def sample():
-    cache.clear()
+    caches["runs"].clear()
     return make_sample(make_era(), runtime="wsgi", code=WSGI, request="GET / HTTP/1.1\n\n")
 
 
@@ -228,7 +230,9 @@ def test_a_bwrap_that_cannot_build_the_sandbox_fails_closed(settings, sample, tm
     settings.RUNNER_STATE_DIR = str(tmp_path / "runner")
     with pytest.raises(SandboxUnavailable, match="could not start: bwrap: Creating new namespace"):
         service.run_sample(sample)
-    assert cache.get(service.cache_key(sample.runtime, sample.code, sample.request)) is None
+    assert (
+        caches["runs"].get(service.cache_key(sample.runtime, sample.code, sample.request)) is None
+    )
 
 
 def test_os_exit_before_the_report_is_explained(sandbox):
@@ -236,3 +240,50 @@ def test_os_exit_before_the_report_is_explained(sandbox):
     assert not result.ok
     assert result.output == "bye\n"
     assert "ended before it could report (exit status 0)" in result.error
+
+
+def test_runs_refused_as_busy_cost_no_quota(sandbox, settings, sample):
+    """The limit counts runs that start: a run turned away because every slot is taken is free."""
+    settings.RUNNER_RATE_LIMIT = 1
+    settings.RUNNER_MAX_CONCURRENT = 1
+    settings.RUNNER_SLOT_WAIT = 0.1
+    edited = WSGI.replace("hi", "ho")
+    with run_slot(get_config().state_dir / "slots", 1):
+        for _ in range(3):
+            with pytest.raises(service.Busy, match="Every sandbox is busy"):
+                service.run_sample(sample, code=edited, client="10.0.0.9")
+    assert service.run_sample(sample, code=edited, client="10.0.0.9").ok
+    with pytest.raises(service.Busy, match="edited samples"):
+        service.run_sample(sample, code=edited, client="10.0.0.9")
+
+
+def test_leftover_check_counts_only_this_sessions_sandboxes(tmp_path):
+    """The teardown check sees a bwrap this process started, but not one another checkout (here:
+    a detached shell's) runs at the same moment, so parallel test runs never fail each other."""
+    import shutil
+    import signal
+    import subprocess
+
+    from tests.conftest import sandbox_processes
+
+    bwrap = shutil.which("bwrap")
+    if not bwrap:
+        pytest.skip("bubblewrap (bwrap) is not installed: apt-get install bubblewrap")
+    sleeper = f"{bwrap} --ro-bind / / --unshare-pid"
+    if os.geteuid() == 0:  # like a real run as root: the program runs as a sandbox uid
+        sleeper += " setpriv --reuid=61005 --regid=61005 --clear-groups"
+    sleeper += " sleep 30"
+    pid_file = tmp_path / "other"
+    # `setsid sh -c '... &'`: the shell exits at once, so the other bwrap belongs to nobody here.
+    subprocess.run(["setsid", "sh", "-c", f"{sleeper} & echo $! > {pid_file}"], check=True)
+    other = int(pid_file.read_text())
+    ours = subprocess.Popen(sleeper.split())
+    try:
+        found = sandbox_processes()
+        assert any(line.startswith(f"{ours.pid} bwrap") for line in found)
+        assert not any(line.startswith(f"{other} ") for line in found)
+    finally:
+        ours.kill()
+        ours.wait()
+        os.kill(other, signal.SIGKILL)
+    assert sandbox_processes() == []

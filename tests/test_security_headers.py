@@ -9,40 +9,14 @@ import sys
 import pytest
 from django.conf import settings as django_settings
 
-from .factories import make_era, make_reference, make_sample, make_slide, make_talk
+from .seed import PAGES, page_params, page_url
 
 pytestmark = pytest.mark.django_db
 
-# (name, URL, expected status, needs a staff login). Add a row for each new kind of page
-# (the evolution page, a deck, the speaker view, the print view...).
-PAGES = [
-    ("timeline", "/", 200, False),
-    ("timeline-filtered", "/?kind=framework&q=wsgi", 200, False),
-    ("era", "/eras/wsgi/", 200, False),
-    ("not-found", "/eras/no-such-era/", 404, False),
-    ("evolution", "/evolution/", 200, False),
-    ("talks", "/talks/", 200, False),
-    ("deck", "/present/", 200, False),
-    ("deck-era", "/present/wsgi/", 200, False),
-    ("speaker", "/present/speaker/", 200, False),
-    ("print-handout", "/present/print/?notes=1", 200, False),
-    ("talk-deck", "/talks/short/present/", 200, False),
-    ("talk-speaker", "/talks/short/present/speaker/", 200, False),
-    ("admin-login", "/admin/login/", 200, False),
-    ("admin-index", "/admin/", 200, True),
-    ("admin-change", "/admin/timeline/era/{wsgi_pk}/change/", 200, True),
-    ("admin-list", "/admin/timeline/era/", 200, True),
-]
-
 
 @pytest.fixture
-def wsgi():
-    era = make_era(slug="wsgi", title="WSGI", year=2003)
-    make_slide(era)
-    make_sample(era, evolution=True)
-    make_reference(era)
-    make_talk([era], slug="short")
-    return era
+def wsgi(history):
+    return history
 
 
 def directives(response):
@@ -54,17 +28,12 @@ def directives(response):
     return policy
 
 
-def fetch(client, admin_client_logged, url, staff, wsgi):
-    return (admin_client_logged if staff else client).get(url.format(wsgi_pk=wsgi.pk))
-
-
-@pytest.mark.parametrize("name,url,status,staff", PAGES, ids=[p[0] for p in PAGES])
-def test_every_page_carries_the_security_headers(
-    client, admin_client_logged, wsgi, name, url, status, staff
-):
+@pytest.mark.parametrize("site_page", page_params(PAGES))
+def test_every_page_carries_the_security_headers(client, admin_client_logged, wsgi, site_page):
+    visitor = admin_client_logged if site_page.staff else client
     for attempt in ("first", "cached"):
-        response = fetch(client, admin_client_logged, url, staff, wsgi)
-        assert response.status_code == status, attempt
+        response = visitor.get(page_url(site_page, wsgi))
+        assert response.status_code == site_page.status, attempt
         policy = directives(response)
         assert policy["script-src"] == ["'self'"], attempt
         assert "'unsafe-inline'" not in policy["default-src"] + policy["script-src"]
@@ -136,6 +105,7 @@ def test_production_settings_pass_the_deploy_check(tmp_path):
         "DJANGO_SECRET_KEY": secrets.token_urlsafe(50),
         "DJANGO_ALLOWED_HOSTS": "history.example",
         "HISTORYWEB_VAR_DIR": str(tmp_path),
+        "RUNNER_CLIENT_IP_HEADER": "X-Real-IP",
     }
     result = subprocess.run(
         [sys.executable, "manage.py", "check", "--deploy", "--fail-level", "WARNING"],
@@ -147,6 +117,42 @@ def test_production_settings_pass_the_deploy_check(tmp_path):
     )
     assert result.returncode == 0, result.stdout + result.stderr
     assert "no issues" in result.stdout
+
+
+def run_check(tmp_path, **environ):
+    env = {k: v for k, v in os.environ.items() if k != "RUNNER_CLIENT_IP_HEADER"}
+    env.update(
+        DJANGO_SETTINGS_MODULE="historyweb.settings.prod",
+        DJANGO_SECRET_KEY=secrets.token_urlsafe(50),
+        DJANGO_ALLOWED_HOSTS="history.example",
+        HISTORYWEB_VAR_DIR=str(tmp_path),
+        **environ,
+    )
+    return subprocess.run(
+        [sys.executable, "manage.py", "check"],
+        cwd=django_settings.BASE_DIR,
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=120,
+    )
+
+
+def test_production_warns_when_the_proxy_hides_the_client_address(tmp_path):
+    """Behind the proxy without RUNNER_CLIENT_IP_HEADER, all visitors share one rate bucket."""
+    result = run_check(tmp_path)
+    assert "historyweb.W001" in result.stderr + result.stdout
+    assert "RUNNER_CLIENT_IP_HEADER" in result.stderr + result.stdout
+    quiet = run_check(tmp_path, RUNNER_CLIENT_IP_HEADER="X-Real-IP")
+    assert "historyweb.W001" not in quiet.stderr + quiet.stdout
+
+
+def test_client_ip_header_is_read_as_request_meta_spells_it():
+    from historyweb.settings.base import meta_header
+
+    assert meta_header("X-Real-IP") == "HTTP_X_REAL_IP"
+    assert meta_header("HTTP_X_FORWARDED_FOR") == "HTTP_X_FORWARDED_FOR"
+    assert meta_header("  ") is None
 
 
 def test_production_refuses_to_start_without_a_secret(tmp_path):

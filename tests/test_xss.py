@@ -15,6 +15,7 @@ from django.urls import reverse
 from timeline.models import Reference
 
 from .factories import make_era, make_reference, make_sample, make_slide, make_talk
+from .seed import page_url, pages
 
 pytestmark = pytest.mark.django_db
 
@@ -69,20 +70,8 @@ FORBIDDEN_ELEMENTS = {
     "svg",
     "math",
 }
-# Pages that show content; add deck, speaker and print URLs here as they land.
-CONTENT_PAGES = [
-    "/",
-    "/?q=a",
-    "/eras/{slug}/",
-    "/evolution/",
-    "/talks/",
-    "/present/",
-    "/present/{slug}/",
-    "/present/{slug}/speaker/",
-    "/present/{slug}/print/?notes=1",
-    "/talks/{slug}/present/",
-    "/talks/{slug}/present/speaker/",
-]
+# Pages that show editors' content (timeline/pages.py).
+CONTENT_PAGES = pages(content=True)
 
 
 class ExecutableFinder(HTMLParser):
@@ -178,8 +167,8 @@ def era_full_of(payload, n):
 )
 def test_payload_stays_inert_on_every_content_page(client, admin_client_logged, n, payload):
     era = era_full_of(payload, n)
-    for template in CONTENT_PAGES:
-        url = template.format(slug=era.slug)
+    for site_page in CONTENT_PAGES:
+        url = page_url(site_page, era, talk=era.slug)
         for who, visitor in (("anonymous", client), ("staff", admin_client_logged)):
             response = visitor.get(url)
             assert response.status_code == 200, (url, who)

@@ -6,6 +6,8 @@ class TimelineConfig(AppConfig):
     verbose_name = "History timeline"
 
     def ready(self):
+        import historyweb.checks  # noqa: F401  (registers the deployment checks)
+
         from . import page_cache
 
         page_cache.connect_signals()

@@ -5,6 +5,7 @@ from django.urls import reverse
 from django.utils import timezone
 
 from . import rendering
+from .fields import LineTextField
 from .search import search as ranked_search
 
 FIRST_YEAR = 1980
@@ -89,7 +90,7 @@ class Era(models.Model):
     )
     kind = models.CharField(max_length=20, choices=Kind.choices, default=Kind.FRAMEWORK)
     summary = models.CharField(max_length=300, help_text="One line, shown on the timeline.")
-    body = models.TextField(blank=True, help_text="Markdown: what it solved, how, what it led to.")
+    body = LineTextField(blank=True, help_text="Markdown: what it solved, how, what it led to.")
     body_html = models.TextField(blank=True, editable=False)
     published = models.BooleanField(default=True, help_text="Unpublished eras are staff-only.")
     related = models.ManyToManyField(
@@ -242,9 +243,9 @@ class Slide(models.Model):
     era = models.ForeignKey(Era, on_delete=models.CASCADE, related_name="slides")
     order = models.PositiveSmallIntegerField(help_text="Position within the era, from 1.")
     title = models.CharField(max_length=200)
-    body = models.TextField(blank=True, help_text="Markdown shown on the slide. Keep it short.")
+    body = LineTextField(blank=True, help_text="Markdown shown on the slide. Keep it short.")
     body_html = models.TextField(blank=True, editable=False)
-    notes = models.TextField(
+    notes = LineTextField(
         blank=True, help_text="Speaker notes (markdown): what to say, shown only to the speaker."
     )
     notes_html = models.TextField(blank=True, editable=False)
@@ -307,7 +308,7 @@ class CodeSample(models.Model):
         validators=[validate_lexer_alias],
         help_text="A Pygments lexer alias: python, python2, bash, http, html, text…",
     )
-    code = models.TextField()
+    code = LineTextField()
     highlighted_html = models.TextField(blank=True, editable=False)
     runtime = models.CharField(
         max_length=10,
@@ -315,12 +316,12 @@ class CodeSample(models.Model):
         default=Runtime.NONE,
         help_text="How the Run button runs it. Historical samples are never run.",
     )
-    request = models.TextField(
+    request = LineTextField(
         blank=True,
         help_text="For cgi, wsgi and asgi: the raw HTTP request to send, e.g. "
         "“GET /hello?name=Ada HTTP/1.1” then headers, a blank line and a body.",
     )
-    expected_output = models.TextField(
+    expected_output = LineTextField(
         blank=True, help_text="What a run prints; check_samples fails when a run differs."
     )
     historical = models.BooleanField(
@@ -366,6 +367,16 @@ class CodeSample(models.Model):
         self.highlighted_html = rendering.highlight_code(
             self.code, self.language, label=f"Code: {self.title}"
         )
+
+    @property
+    def request_as_sent(self):
+        """The request as HTTP sends it: without a body it ends with the blank line that closes
+        its headers; a body ends where it ends (the stored final newline is not part of it)."""
+        if not self.request:
+            return ""
+        if "\n\n" in self.request:
+            return self.request[:-1]
+        return self.request + "\n"
 
     @property
     def runnable(self):
@@ -422,7 +433,7 @@ class TalkManager(models.Manager):
 class Talk(models.Model):
     slug = models.SlugField(unique=True, help_text="The talk's address: /talks/<slug>/present/.")
     title = models.CharField(max_length=200)
-    description = models.TextField(blank=True)
+    description = LineTextField(blank=True, final_newline=False)
     duration_minutes = models.PositiveSmallIntegerField(
         default=30,
         validators=[MinValueValidator(1), MaxValueValidator(600)],

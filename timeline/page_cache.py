@@ -5,8 +5,15 @@ cache, for the other workers) without touching sessions, auth or the database. A
 the content (admin edit, fixture load) bumps the content version, so no page outlives the
 content it shows. Visitors with a session cookie (editors, staff) always get a fresh render.
 
-Which pages: the URL names in settings.PAGE_CACHE_URL_NAMES. Such pages must not depend on the
-visitor: no CSRF token, no per-user text (staff-only parts are fine: staff bypass the cache).
+Which pages: those marked `cached` in timeline/pages.py. Such pages must not depend on the
+visitor: no CSRF token, no per-user text (staff-only parts are fine: staff bypass the cache),
+and not on the Host: one entry serves every allowed host name.
+
+Keys are canonical, so a client cannot grow the cache: the scheme, the path, and only the query
+parameters the view reads (others are dropped, repeated ones resolved as the view does). A
+parameter with a fixed set of values gets a shared entry per value; free text (a search) stays
+in each worker's small memory and never reaches the shared store. Pages live in the `pages`
+cache alias, apart from run results and rate counters, so no flood of pages can evict those.
 """
 
 import hashlib
@@ -18,12 +25,14 @@ from pathlib import Path
 from threading import Lock
 
 from django.conf import settings
-from django.core.cache import cache
+from django.core.cache import caches
 from django.db import transaction
 from django.db.models.signals import m2m_changed, post_delete, post_save
 from django.http import HttpResponse, HttpResponseNotModified
 from django.urls import Resolver404, resolve
-from django.utils.http import parse_etags
+from django.utils.http import parse_etags, urlencode
+
+from .pages import query_rules
 
 VERSION_KEY = "historyweb:content-version"
 PAGE_KEY = "historyweb:page:{version}:{digest}"
@@ -36,9 +45,11 @@ DROPPED_HEADERS = {"set-cookie", "etag", "cache-control", "vary", "expires", "la
 
 
 class _CacheVersion:
-    """The content version kept in the Django cache (tests; any single-process set-up)."""
+    """The content version kept in the pages cache: Redis, shared by every server (or the
+    tests' memory cache). One GET per request; never expires."""
 
     def get(self):
+        cache = caches["pages"]
         version = cache.get(VERSION_KEY)
         if version is None:
             cache.add(VERSION_KEY, uuid.uuid4().hex, timeout=None)
@@ -46,7 +57,7 @@ class _CacheVersion:
         return version
 
     def bump(self):
-        cache.set(VERSION_KEY, uuid.uuid4().hex, timeout=None)
+        caches["pages"].set(VERSION_KEY, uuid.uuid4().hex, timeout=None)
 
 
 class _FileVersion:
@@ -151,6 +162,28 @@ class _Memory:
 memory = _Memory(MEMORY_ENTRIES)
 
 
+def canonical_url(request, view_name):
+    """The page's cache key URL and whether it may go to the shared store; None when the page
+    is not cached. Scheme and path, then the parameters the view reads, sorted."""
+    rules = query_rules().get(view_name)
+    if rules is None:
+        return None, False
+    shared, kept = True, []
+    for name, allowed in sorted(rules.items()):
+        value = request.GET.get(name)  # the last of repeated values, as the views read it
+        if not value:
+            continue
+        if allowed is None:
+            shared = False  # free text: this worker's memory only
+        elif value not in allowed:
+            continue  # the view ignores a value it does not know: so does the key
+        kept.append((name, value))
+    url = f"{request.scheme}:{request.path}"
+    if kept:
+        url += "?" + urlencode(kept)
+    return url, shared
+
+
 class PageCacheMiddleware:
     def __init__(self, get_response):
         self.get_response = get_response
@@ -159,19 +192,20 @@ class PageCacheMiddleware:
     def __call__(self, request):
         if not self._applies(request):
             return self.get_response(request)
-        url = request.build_absolute_uri()
+        request.get_host()  # an unknown Host is refused (400) before anything is served
+        url, shared = canonical_url(request, self._view_name(request))
+        if url is None:
+            return self.get_response(request)
         version = content_version()
         entry = memory.get(url, version)
-        if entry is None:
-            if not self._cacheable_url(request):
-                return self.get_response(request)
+        if entry is None and shared:
             entry = self._shared_lookup(url, version)
         if entry is None:
             response = self.get_response(request)
             if request.method != "GET" or not self._storable(request, response):
                 return response
             entry = self._entry(response)
-            self._store(url, version, entry)
+            self._store(url, version, entry, shared)
         return self._respond(request, entry, etag_for(version, url))
 
     def _applies(self, request):
@@ -182,27 +216,23 @@ class PageCacheMiddleware:
             and not request.path_info.startswith(self.static_prefix)
         )
 
-    def _cacheable_url(self, request):
+    @staticmethod
+    def _view_name(request):
         try:
-            match = resolve(request.path_info)
+            return resolve(request.path_info).view_name
         except Resolver404:
-            return False
-        return match.view_name in settings.PAGE_CACHE_URL_NAMES
-
-    # Only plain URLs go to the shared cache: query strings are unbounded (a search for every
-    # word), so their pages stay in this worker's bounded memory and never cost a disk write.
-    def _shared_lookup(self, url, version):
-        if "?" in url:
             return None
-        entry = cache.get(self._key(url, version))
+
+    def _shared_lookup(self, url, version):
+        entry = caches["pages"].get(self._key(url, version))
         if entry is not None:
             memory.put(url, version, entry)
         return entry
 
-    def _store(self, url, version, entry):
+    def _store(self, url, version, entry, shared):
         memory.put(url, version, entry)
-        if "?" not in url:
-            cache.set(self._key(url, version), entry, timeout=24 * 60 * 60)
+        if shared:
+            caches["pages"].set(self._key(url, version), entry)
 
     @staticmethod
     def _key(url, version):

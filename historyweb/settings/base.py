@@ -5,6 +5,8 @@ from pathlib import Path
 
 import dj_database_url
 
+from historyweb.caches import cache_settings
+
 BASE_DIR = Path(__file__).resolve().parent.parent.parent
 VAR_DIR = Path(os.environ.get("HISTORYWEB_VAR_DIR", BASE_DIR / "var"))
 
@@ -14,6 +16,14 @@ def env_bool(name, default=False):
     if value is None:
         return default
     return value.strip().lower() in {"1", "true", "yes", "on"}
+
+
+def meta_header(name):
+    """A request header's name as Django's request.META spells it: X-Real-IP -> HTTP_X_REAL_IP."""
+    name = name.strip().upper().replace("-", "_")
+    if not name:
+        return None
+    return name if name.startswith("HTTP_") else "HTTP_" + name
 
 
 def env_list(name, default=""):
@@ -110,13 +120,11 @@ STORAGES = {
 FIXTURE_DIRS = [BASE_DIR / "fixtures"]
 HISTORY_FIXTURES_DIR = BASE_DIR / "fixtures"
 
-CACHES = {
-    "default": {
-        "BACKEND": "django.core.cache.backends.filebased.FileBasedCache",
-        "LOCATION": str(VAR_DIR / "cache"),
-        "TIMEOUT": None,
-    }
-}
+# A cache alias per purpose, each sized and timed for what it holds (see historyweb/caches.py).
+# Without REDIS_URL every alias is a file cache under var/cache/, shared by the workers of one
+# machine; with it, every shared purpose lives in that Redis, so several servers agree.
+REDIS_URL = os.environ.get("REDIS_URL", "")
+CACHES = cache_settings(REDIS_URL, VAR_DIR / "cache")
 
 # Content-Security-Policy (django-csp 4.0's dict format). Scripts and styles come only from
 # this origin: no inline code, no eval, no CDN. Nothing may frame the site.
@@ -134,25 +142,12 @@ CONTENT_SECURITY_POLICY = {
         "frame-ancestors": ["'none'"],
     }
 }
-# URL names of the pages cached whole for anonymous visitors (see timeline/page_cache.py).
-PAGE_CACHE_URL_NAMES = [
-    "timeline:timeline",
-    "timeline:era",
-    "timeline:evolution",
-    "timeline:talks",
-    "timeline:present",
-    "timeline:present-speaker",
-    "timeline:present-print",
-    "timeline:present-era",
-    "timeline:present-era-speaker",
-    "timeline:present-era-print",
-    "timeline:talk-present",
-    "timeline:talk-present-speaker",
-    "timeline:talk-present-print",
-]
+# Pages are cached whole for anonymous visitors (timeline/page_cache.py); which pages, and which
+# query parameters count, is in timeline/pages.py.
 PAGE_CACHE_ENABLED = True
-# The content version every worker checks (one stat() per request); None keeps it in the cache.
-PAGE_CACHE_VERSION_FILE = VAR_DIR / "content-version"
+# The content version every worker checks: a file on one machine (one stat() per request); with
+# Redis, a key in the pages cache, so an edit on any server invalidates every server at once.
+PAGE_CACHE_VERSION_FILE = None if REDIS_URL else VAR_DIR / "content-version"
 
 SECURE_CONTENT_TYPE_NOSNIFF = True
 SECURE_REFERRER_POLICY = "same-origin"
@@ -170,3 +165,6 @@ LOGGING = {
 RUNNER_TIMEOUT = float(os.environ.get("RUNNER_TIMEOUT", "5"))
 RUNNER_RATE_LIMIT = int(os.environ.get("RUNNER_RATE_LIMIT", "10"))  # edited runs per client…
 RUNNER_RATE_WINDOW = 60  # …per this many seconds
+# Behind a proxy: the header it sets to the client's address (e.g. X-Real-IP), which clients
+# cannot forge. Without it every visitor shares the proxy's address, and so one rate bucket.
+RUNNER_CLIENT_IP_HEADER = meta_header(os.environ.get("RUNNER_CLIENT_IP_HEADER", ""))

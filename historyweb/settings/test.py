@@ -1,10 +1,15 @@
-"""Settings for the test suite: fast hashing, plain static storage, an in-memory cache."""
+"""Settings for the test suite: fast hashing, plain static storage, in-memory caches."""
+
+from historyweb.caches import local_settings
 
 from .base import *  # noqa: F403
 
 DEBUG = False
 SECRET_KEY = "test-only-key"  # noqa: S105
 PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
-CACHES = {"default": {"BACKEND": "django.core.cache.backends.locmem.LocMemCache"}}
+# The same aliases in memory: tests/test_cache_backends.py runs the same semantics on the file
+# cache and on Redis, which production uses. REDIS_URL from the environment is ignored here.
+REDIS_URL = ""
+CACHES = local_settings()
 # Each test run keeps its content version in its own in-memory cache, not in a shared file.
 PAGE_CACHE_VERSION_FILE = None

@@ -14,7 +14,7 @@ function fitNotes(notes) {
 
 function fitAll() {
   for (const slide of document.querySelectorAll(".print-slide > .deck-slide")) {
-    fitSlide(slide, { codeFloor: 0.6, fitFloor: 0.6, print: true });
+    fitSlide(slide, { print: true });
   }
   document.querySelectorAll(".print-notes").forEach(fitNotes);
   document.documentElement.dataset.fitted = "true";

@@ -5,35 +5,11 @@ fails the run instead, because CI must prove these features.
 """
 
 import os
-import shutil
 import time
 
 import pytest
 
-CHROMIUM_CANDIDATES = [
-    os.environ.get("CHROMIUM_PATH", ""),
-    "/usr/bin/chromium",
-    "/usr/bin/chromium-browser",
-    "/usr/bin/google-chrome",
-]
-# Without these Chromium tries to reach Google's services, which this network refuses.
-CHROMIUM_ARGS = [
-    "--no-sandbox",
-    "--disable-gpu",
-    "--disable-quic",
-    "--no-first-run",
-    "--disable-background-networking",
-    "--disable-component-update",
-    "--disable-sync",
-    "--disable-dev-shm-usage",
-]
-
-
-def chromium_path():
-    for candidate in CHROMIUM_CANDIDATES:
-        if candidate and os.path.exists(candidate):
-            return candidate
-    return shutil.which("chromium")
+from timeline.browser import CHROMIUM_ARGS, chromium_path
 
 
 def pytest_collection_modifyitems(config, items):

@@ -1,8 +1,7 @@
 """Accessibility: an axe-core audit of every public page in light and dark, and keyboard walks.
 
 axe-core comes from npm (`make axe`, part of `make test`) into the git-ignored node_modules/.
-To audit a new page, add it to site_pages.PUBLIC_PAGES; to walk it by keyboard, add a row to
-KEYBOARD_WALKS.
+Which pages: timeline/pages.py (`audit` for axe, `keyboard` for a walk).
 """
 
 import json
@@ -12,7 +11,8 @@ from pathlib import Path
 import pytest
 from django.conf import settings
 
-from .site_pages import PUBLIC_PAGES, seed_history, wait_until_ready
+from ..seed import PAGES, page_params, page_url, pages
+from .site_pages import seed_history, wait_until_ready
 
 pytestmark = pytest.mark.django_db(transaction=True)
 
@@ -70,11 +70,11 @@ def describe(violations):
     return "\n".join(lines)
 
 
-@pytest.mark.parametrize("name,url,staff", PUBLIC_PAGES, ids=[p[0] for p in PUBLIC_PAGES])
-def test_axe_finds_no_violation(live_server, scheme_page, axe_source, name, url, staff):
+@pytest.mark.parametrize("site_page", page_params(pages(axe=True)))
+def test_axe_finds_no_violation(live_server, scheme_page, axe_source, site_page):
     page, scheme = scheme_page
     era = seed_history()
-    page.goto(live_server.url + url.format(pk=era.pk))
+    page.goto(live_server.url + page_url(site_page, era))
     assert page.evaluate("matchMedia('(prefers-color-scheme: dark)').matches") == (scheme == "dark")
     results = audit(page, axe_source)
     assert results["passes"], "axe ran no check at all"
@@ -94,60 +94,6 @@ def test_dark_scheme_really_applies(live_server, browser):
     assert backgrounds["light"] != backgrounds["dark"]
 
 
-# (id, URL, selectors that Tab must reach in this order, the link to follow with Enter and
-# the URL that must then load). Add a row per new page.
-KEYBOARD_WALKS = [
-    (
-        "timeline",
-        "/",
-        [
-            "a.skip-link",
-            "a.brand",
-            "#filter-q",
-            "#filter-kind",
-            "form button[type=submit]",
-            "a[href='#1990s']",
-            "a[href='#2000s']",
-        ],
-        "a.era-link[href='/eras/cgi/']",
-        "/eras/cgi/",
-    ),
-    (
-        "era",
-        "/eras/wsgi/",
-        ["a.skip-link", "a.brand", "#slide-1 a.anchor", ".references a"],
-        "a[rel=next]",
-        "/eras/django/",
-    ),
-    (
-        "evolution",
-        "/evolution/",
-        ["a.skip-link", "a.brand", "a[href='#evolution-cgi-1']"],
-        "a[href='/eras/cgi/']",
-        "/eras/cgi/",
-    ),
-    (
-        "talks",
-        "/talks/",
-        ["a.skip-link", "a.brand"],
-        "a[href='/talks/short/present/']",
-        "/talks/short/present/",
-    ),
-    (
-        "deck",
-        "/present/",
-        ["button[data-action=prev]", "button[data-action=next]"],
-        "a[href='/present/print/']",
-        "/present/print/",
-    ),
-    (
-        "speaker",
-        "/present/speaker/",
-        ["button"],
-        "a[href='/present/']",
-        "/present/",
-    ),
-]
 MAX_TABS = 60
 
 
@@ -179,10 +125,15 @@ def has_visible_focus(page):
     )
 
 
-@pytest.mark.parametrize("name,url,stops,follow,target", KEYBOARD_WALKS, ids=lambda v: v)
-def test_keyboard_walk(live_server, page, name, url, stops, follow, target):
-    seed_history()
-    page.goto(live_server.url + url)
+@pytest.mark.parametrize("site_page", page_params(p for p in PAGES if p.keyboard))
+def test_keyboard_walk(live_server, page, site_page):
+    era = seed_history()
+    stops, follow, target = (
+        site_page.keyboard.stops,
+        site_page.keyboard.follow,
+        site_page.keyboard.target,
+    )
+    page.goto(live_server.url + page_url(site_page, era))
     first = page.evaluate("document.activeElement === document.body")
     assert first, "nothing should have focus before the first Tab"
     page.wait_for_load_state("networkidle")

@@ -2,11 +2,10 @@
 
 import pytest
 
-from .site_pages import ADMIN_PAGES, PUBLIC_PAGES, STAFF_USER, login, seed_history
+from ..seed import PAGES, page_params, page_url
+from .site_pages import STAFF_USER, login, seed_history
 
 pytestmark = pytest.mark.django_db(transaction=True)
-
-PAGES = PUBLIC_PAGES + ADMIN_PAGES
 
 
 def watch_console(page):
@@ -23,14 +22,15 @@ def csp_problems(problems):
     return [p for p in problems if "Content Security Policy" in p or p.startswith("uncaught")]
 
 
-@pytest.mark.parametrize("name,url,staff", PAGES, ids=[p[0] for p in PAGES])
-def test_no_csp_violation(live_server, page, django_user_model, name, url, staff):
+@pytest.mark.parametrize("page_entry", page_params(p for p in PAGES if p.in_browser))
+def test_no_csp_violation(live_server, page, django_user_model, page_entry):
     era = seed_history()
+    staff = page_entry.staff
     if staff:
         django_user_model.objects.create_superuser(STAFF_USER[0], "ed@example.org", STAFF_USER[1])
         login(page, live_server)
     problems = watch_console(page)
-    response = page.goto(live_server.url + url.format(pk=era.pk))
+    response = page.goto(live_server.url + page_url(page_entry, era))
     assert "Content-Security-Policy" in {k.title(): v for k, v in response.headers.items()}
     page.wait_for_load_state("networkidle")
     assert csp_problems(problems) == []

@@ -2,12 +2,13 @@
 
 On a narrow screen long code scrolls sideways inside its box; a keyboard user must be able to
 reach that box (axe: scrollable-region-focusable), and nothing else may make the page itself
-scroll sideways. Add a row to PHONE_PAGES for each page whose layout holds long content.
+scroll sideways. Which pages: those marked `phone` in timeline/pages.py.
 """
 
 import pytest
 
 from ..factories import make_sample
+from ..seed import page_params, page_url, pages
 from .site_pages import seed_history, wait_until_ready
 from .test_accessibility import audit, describe
 from .test_accessibility import axe_source as axe_source_fixture
@@ -46,13 +47,6 @@ def seed_long_code():
     return sample
 
 
-PHONE_PAGES = [
-    ("timeline", "/"),
-    ("era", "/eras/wsgi/"),
-    ("evolution", "/evolution/"),
-    ("run", "/samples/{sample}/run/"),
-    ("deck", "/present/wsgi/"),
-]
 VIEWPORTS = {"phone": {"width": 390, "height": 844}, "reflow": {"width": 320, "height": 640}}
 
 # Elements that stick out past the right edge of the viewport, unless a scrolling box
@@ -103,19 +97,19 @@ def narrowest_page(browser):
     context.close()
 
 
-@pytest.mark.parametrize("name,url", PHONE_PAGES, ids=[p[0] for p in PHONE_PAGES])
-def test_axe_finds_no_violation_on_a_phone(live_server, phone_page, axe_source, name, url):
+@pytest.mark.parametrize("site_page", page_params(pages(phone=True)))
+def test_axe_finds_no_violation_on_a_phone(live_server, phone_page, axe_source, site_page):
     sample = seed_long_code()
-    phone_page.goto(live_server.url + url.format(sample=sample.pk))
+    phone_page.goto(live_server.url + page_url(site_page, sample.era, sample=sample.pk))
     results = audit(phone_page, axe_source)
     assert results["passes"], "axe ran no check at all"
     assert results["violations"] == [], describe(results["violations"])
 
 
-@pytest.mark.parametrize("name,url", PHONE_PAGES, ids=[p[0] for p in PHONE_PAGES])
-def test_page_reflows_without_sideways_scrolling(live_server, phone_page, name, url):
+@pytest.mark.parametrize("site_page", page_params(pages(phone=True)))
+def test_page_reflows_without_sideways_scrolling(live_server, phone_page, site_page):
     sample = seed_long_code()
-    phone_page.goto(live_server.url + url.format(sample=sample.pk))
+    phone_page.goto(live_server.url + page_url(site_page, sample.era, sample=sample.pk))
     wait_until_ready(phone_page)
     phone_page.evaluate("document.querySelectorAll('details').forEach(d => { d.open = true; })")
     widths = phone_page.evaluate(

@@ -2,6 +2,7 @@
 
 import difflib
 
+from ..text import normalize_text
 from .service import cacheable, run_code
 
 # Commands and the admin wait for a free slot rather than answer "busy".
@@ -9,8 +10,8 @@ COMMAND_SLOT_WAIT = 60
 
 
 def normalise(text):
-    """Compare outputs the way an editor sees them: \\n line ends, no trailing blank lines."""
-    return (text or "").replace("\r\n", "\n").rstrip("\n")
+    """Compare outputs as they are stored (timeline/text.py): LF line ends, one final newline."""
+    return normalize_text(text or "")
 
 
 def run_fresh(sample):
@@ -27,7 +28,7 @@ def record(sample):
     result = run_fresh(sample)
     if not cacheable(result):
         return result, False
-    sample.expected_output = normalise(result.output) + "\n"
+    sample.expected_output = normalise(result.output)
     sample.save(update_fields=["expected_output"])
     return result, True
 

@@ -1,9 +1,16 @@
-"""Parse the raw HTTP request a sample answers ("GET /hello?name=Ada HTTP/1.1", headers, body)."""
+"""Parse the raw HTTP request a sample answers ("GET /hello?name=Ada HTTP/1.1", headers, body).
+
+Requests are stored like every text (timeline/text.py): LF line ends and one final newline.
+So headers end at the first blank line or at the end of the text, and the body is what
+follows the blank line without that final newline: a body cannot end in a newline.
+"""
 
 import base64
 import re
 
-DEFAULT_REQUEST = "GET / HTTP/1.1\nHost: localhost\n\n"
+from ..text import normalize_text
+
+DEFAULT_REQUEST = "GET / HTTP/1.1\nHost: localhost\n"
 METHOD = re.compile(r"^[A-Z][A-Z-]{0,19}$")
 HEADER_NAME = re.compile(r"^[!#$%&'*+.^_`|~0-9A-Za-z-]+$")
 MAX_REQUEST_CHARS = 64 * 1024
@@ -17,11 +24,12 @@ def parse_request(text):
     """Return the request as a plain dict the sandbox's harness understands."""
     if len(text or "") > MAX_REQUEST_CHARS:
         raise RequestError(f"The request is longer than {MAX_REQUEST_CHARS // 1024} KB.")
-    text = (text or "").replace("\r\n", "\n").lstrip("\n")
-    if not text.strip():
-        text = DEFAULT_REQUEST
-    head, _, body = text.partition("\n\n")
-    lines = head.split("\n")
+    text = normalize_text(text or "").lstrip("\n") or DEFAULT_REQUEST
+    head, blank, body = text.partition("\n\n")
+    if blank:
+        # The text's final newline ends the text, not the body ("…\n\nname=Ada\n" sends 8 bytes).
+        body = body[:-1]
+    lines = head.rstrip("\n").split("\n")
     parts = lines[0].split()
     if len(parts) == 2:
         parts.append("HTTP/1.1")

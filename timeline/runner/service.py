@@ -8,8 +8,10 @@ import subprocess
 import time
 from pathlib import Path
 
-from django.core.cache import cache
+from django.core.cache import caches
 
+from ..text import normalize_text
+from . import ratelimit
 from .config import get_config
 from .request import RequestError, parse_request
 from .result import HTTP_RUNTIMES, RunResult, build_result
@@ -76,8 +78,11 @@ def cache_key(runtime, code, request_text, config=None):
     return CACHE_PREFIX + digest
 
 
-def run_code(runtime, code, request_text="", *, wait=None, config=None):
-    """Run code in the sandbox now (no cache). Raises Busy when every slot stays taken."""
+def run_code(runtime, code, request_text="", *, wait=None, config=None, on_start=None):
+    """Run code in the sandbox now (no cache). Raises Busy when every slot stays taken.
+
+    `on_start` is called once a slot is held, just before the run starts; it may raise Busy to
+    refuse the run (the rate limit counts there, so a run refused as busy costs no quota)."""
     config = config or get_config()
     if runtime not in RUNTIMES:
         return RunResult(runtime=runtime, ok=False, error=f"“{runtime}” is not a runtime.")
@@ -94,6 +99,8 @@ def run_code(runtime, code, request_text="", *, wait=None, config=None):
     wait = config.slot_wait if wait is None else wait
     try:
         with run_slot(config.state_dir / "slots", config.max_concurrent, wait) as slot:
+            if on_start is not None:
+                on_start()
             raw = run_in_sandbox(config, spec, body, slot)
     except NoFreeSlot:
         raise Busy(2, "Every sandbox is busy. Try again in a moment.") from None
@@ -114,7 +121,8 @@ def run_cached(runtime, code, request_text=""):
     started = time.monotonic()
     config = get_config()
     key = cache_key(runtime, code, request_text, config)
-    data = cache.get(key)
+    results = caches["runs"]
+    data = results.get(key)
     if data is not None:
         result = RunResult.from_dict(data)
         result.cached = True
@@ -122,23 +130,18 @@ def run_cached(runtime, code, request_text=""):
         return result
     result = run_code(runtime, code, request_text, config=config)
     if cacheable(result):
-        cache.set(key, result.to_dict(), timeout=None)
+        results.set(key, result.to_dict())  # the alias's timeout: see historyweb/caches.py
     return result
 
 
 def check_rate(client):
-    """Count one edited run for this client; raise Busy past the limit in the window."""
+    """Count one edited run for this client; raise Busy past the limit in the window.
+
+    Called once the run holds a sandbox slot, so only runs that start are counted."""
     config = get_config()
-    window = int(time.time() // config.rate_window)
-    key = f"runner:rate:{client}:{window}"
-    cache.add(key, 0, timeout=config.rate_window + 5)
-    try:
-        count = cache.incr(key)
-    except ValueError:  # expired between add and incr
-        cache.set(key, 1, timeout=config.rate_window + 5)
-        count = 1
+    count = ratelimit.hit(client, config.rate_window, config.state_dir)
     if count > config.rate_limit:
-        retry = config.rate_window - int(time.time() % config.rate_window) or 1
+        retry = ratelimit.remaining(config.rate_window, time.time())
         raise Busy(
             retry,
             f"You have run {config.rate_limit} edited samples in the last "
@@ -159,10 +162,10 @@ def run_sample(sample, code=None, request_text=None, client="anonymous"):
         return RunResult(runtime=sample.runtime, ok=False, error="This sample is not runnable.")
     code = sample.code if code is None else newlines(code)
     request_text = sample.request if request_text is None else newlines(request_text)
-    if code == sample.code and request_text == sample.request:
-        return run_cached(sample.runtime, code, request_text)
-    check_rate(client)
-    return run_code(sample.runtime, code, request_text)
+    # A textarea sent back unchanged may differ from the stored text only in its final newline.
+    if normalize_text(code) == sample.code and normalize_text(request_text) == sample.request:
+        return run_cached(sample.runtime, sample.code, sample.request)
+    return run_code(sample.runtime, code, request_text, on_start=lambda: check_rate(client))
 
 
 __all__ = ["Busy", "SandboxUnavailable", "run_code", "run_cached", "run_sample"]

@@ -18,6 +18,7 @@ from ..models import CodeSample, Era
 from ..runner.result import HTTP_RUNTIMES, RunResult
 from ..runner.sandbox import SandboxUnavailable
 from ..runner.service import Busy, newlines, run_sample
+from ..text import normalize_text
 
 MAX_BODY_BYTES = 200 * 1024
 
@@ -56,7 +57,7 @@ def execute(request, sample, code, request_text):
 def sample_run(request, pk):
     sample = visible_sample(request, pk)
     if request.method == "GET":
-        return run_page(request, sample, sample.code, sample.request, None)
+        return run_page(request, sample, sample.code, sample.request_as_sent, None)
     if request.content_type == "application/json":
         return run_json(request, sample)
     code = newlines(request.POST.get("code", sample.code))
@@ -101,7 +102,8 @@ def run_page(request, sample, code, request_text, result, status=200):
             "request_text": request_text,
             "http_runtime": sample.runtime in HTTP_RUNTIMES,
             "result": result,
-            "edited": code != sample.code or request_text != sample.request,
+            "edited": normalize_text(code) != sample.code
+            or normalize_text(request_text) != sample.request,
         },
         status=status,
     )

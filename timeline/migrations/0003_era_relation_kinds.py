@@ -39,7 +39,7 @@ def copy_back(apps, schema_editor):
 
 
 class Migration(migrations.Migration):
-    dependencies = [("timeline", "0001_initial")]
+    dependencies = [("timeline", "0002_line_text_fields")]
 
     operations = [
         migrations.CreateModel(

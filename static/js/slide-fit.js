@@ -1,0 +1,326 @@
+// The slide fit audit: what the audience would see wrong on a rendered slide. One piece of
+// measuring code, run by `manage.py check_slides` (through Playwright), by the browser tests
+// and by the admin's preview, so that every one of them gives the same verdict.
+
+/** Thresholds, as shares of the screen's height (or CSS pixels on paper). */
+export const LIMITS = Object.freeze({ code: 0.022, body: 0.03, printCode: 9 });
+
+// Slack for sub-pixel rounding.
+const EPSILON = 1;
+
+const CODE = ".sample-code pre, .slide-body pre";
+// Text the audience reads; labels such as the era kicker or a sample's caption are not body text.
+const BODY = ".slide-body :is(p, li, td, th, dt, dd, blockquote), .slide-summary, .slide-heading";
+const CONTROLS = ".enlarge-button, .run-button, button";
+const TITLES = ".slide-heading, .sample-title";
+
+function px(element) {
+  return parseFloat(getComputedStyle(element).fontSize);
+}
+
+function visible(element) {
+  const rect = element.getBoundingClientRect();
+  if (rect.width === 0 && rect.height === 0) return false;
+  return getComputedStyle(element).visibility !== "hidden" || element.closest(".fragment");
+}
+
+/** Whether `inner` lies within `outer` (DOMRects), with a pixel of slack. */
+function inside(inner, outer) {
+  return (
+    inner.left >= outer.left - EPSILON &&
+    inner.top >= outer.top - EPSILON &&
+    inner.right <= outer.right + EPSILON &&
+    inner.bottom <= outer.bottom + EPSILON
+  );
+}
+
+function overlaps(a, b) {
+  return a.left < b.right - EPSILON && b.left < a.right - EPSILON && a.top < b.bottom - EPSILON && b.top < a.bottom - EPSILON;
+}
+
+function describe(element) {
+  const text = (element.textContent || "").trim().replace(/\s+/g, " ");
+  return text.length > 40 ? `${text.slice(0, 40)}…` : text;
+}
+
+/**
+ * The problems of one rendered slide (a `.deck-slide` element), as `{kind, message}` objects:
+ * "code-scrolls", "code-cut", "code-small", "body-small", "off-screen", "covered".
+ * `screenHeight` is the height the thresholds are shares of (the window's, on screen);
+ * `print: true` checks paper instead: code at least 9 px and nothing cut by the page.
+ */
+export function auditSlide(slide, { print = false, screenHeight = window.innerHeight } = {}) {
+  const problems = [];
+  const add = (kind, message) => problems.push({ kind, message });
+  const inner = slide.querySelector(".slide-inner") || slide;
+  // The screen (or page) is what the audience sees: the slide, clipped by the window.
+  const slideBox = slide.getBoundingClientRect();
+  const screen = print
+    ? slideBox
+    : new DOMRect(
+        Math.max(0, slideBox.left),
+        Math.max(0, slideBox.top),
+        Math.min(window.innerWidth, slideBox.right) - Math.max(0, slideBox.left),
+        Math.min(window.innerHeight, slideBox.bottom) - Math.max(0, slideBox.top),
+      );
+  // Content is clipped at the inner box's padding edge (overflow: hidden).
+  const clip = inner.getBoundingClientRect();
+
+  const codeMin = print ? LIMITS.printCode : LIMITS.code * screenHeight;
+  for (const pre of inner.querySelectorAll(CODE)) {
+    if (!visible(pre)) continue;
+    const label = pre.closest(".sample")?.querySelector(".sample-title")?.textContent.trim() || "code";
+    if (pre.scrollHeight > pre.clientHeight + EPSILON || pre.scrollWidth > pre.clientWidth + EPSILON) {
+      const lines = `${pre.clientWidth}×${pre.clientHeight} px shows less than its ${pre.scrollWidth}×${pre.scrollHeight} px`;
+      add(print ? "code-cut" : "code-scrolls", `“${label}” ${print ? "is cut" : "scrolls"}: ${lines}`);
+    }
+    const box = pre.getBoundingClientRect();
+    if (!inside(box, clip) || !inside(box, screen)) add("code-cut", `“${label}” is cut off by the edge`);
+    const size = px(pre);
+    if (size < codeMin - 0.05) {
+      const rule = print ? "9 px" : `2.2% of ${Math.round(screenHeight)} px = ${codeMin.toFixed(1)} px`;
+      add("code-small", `“${label}” code text is ${size.toFixed(1)} px, under ${rule}`);
+    }
+  }
+
+  if (!print) {
+    const bodyMin = LIMITS.body * screenHeight;
+    for (const element of inner.querySelectorAll(BODY)) {
+      if (!visible(element) || element.closest("pre")) continue;
+      const size = px(element);
+      if (size < bodyMin - 0.05) {
+        add(
+          "body-small",
+          `text “${describe(element)}” is ${size.toFixed(1)} px, under 3% of ${Math.round(screenHeight)} px = ${bodyMin.toFixed(1)} px`,
+        );
+        break; // one line per slide is enough to act on
+      }
+    }
+  }
+
+  // Anything the audience should see must lie on the screen and inside the slide's clip.
+  for (const element of inner.querySelectorAll("*")) {
+    if (element.closest("details:not([open]) > :not(summary)") || !visible(element)) continue;
+    if (element.matches(CONTROLS) || element.closest(CONTROLS)) continue;
+    const box = element.getBoundingClientRect();
+    if (!inside(box, clip) || !inside(box, screen)) {
+      if (element.matches(CODE) || element.closest(CODE)) continue; // reported as code-cut above
+      add("off-screen", `“${describe(element) || element.tagName.toLowerCase()}” leaves the ${print ? "page" : "screen"}`);
+      break;
+    }
+  }
+
+  // A control (Enlarge) must never sit over a title.
+  if (!print) {
+    for (const control of inner.querySelectorAll(CONTROLS)) {
+      if (!visible(control)) continue;
+      const box = control.getBoundingClientRect();
+      for (const title of inner.querySelectorAll(TITLES)) {
+        const range = document.createRange();
+        range.selectNodeContents(title);
+        if ([...range.getClientRects()].some((rect) => overlaps(rect, box))) {
+          add("covered", `“${describe(control)}” covers the title “${describe(title)}”`);
+        }
+      }
+    }
+  }
+  return problems;
+}
+
+// ---- Fitting: text and code shrink to fit the slide, never below the audit's thresholds. ----
+
+function textOverflows(inner) {
+  if (inner.scrollHeight > inner.clientHeight + 1 || inner.scrollWidth > inner.clientWidth + 1) {
+    return true;
+  }
+  // Text running into the bottom padding, or out of its grid cell, counts as overflowing too.
+  const limit = inner.getBoundingClientRect().bottom - parseFloat(getComputedStyle(inner).paddingBottom);
+  for (const child of inner.children) {
+    if (child.getBoundingClientRect().bottom > limit + 1) return true;
+    if (!child.matches(".slide-samples") && child.scrollHeight > child.clientHeight + 1) return true;
+  }
+  return false;
+}
+
+function codeOverflows(inner) {
+  for (const pre of inner.querySelectorAll(".sample-code pre")) {
+    if (pre.scrollHeight > pre.clientHeight + 1 || pre.scrollWidth > pre.clientWidth + 1) return true;
+  }
+  return false;
+}
+
+const anyOverflows = (inner) => textOverflows(inner) || codeOverflows(inner);
+
+/** The largest scale in [floor, 1] at which `overflows` is false (binary search), or floor. */
+function shrink(inner, property, floor, overflows) {
+  inner.style.setProperty(property, "1");
+  if (!overflows(inner)) return true;
+  inner.style.setProperty(property, String(floor));
+  if (overflows(inner)) return false;
+  let low = floor;
+  let high = 1;
+  for (let i = 0; i < 5; i += 1) {
+    const middle = (low + high) / 2;
+    inner.style.setProperty(property, String(middle));
+    if (overflows(inner)) high = middle;
+    else low = middle;
+  }
+  inner.style.setProperty(property, String(low));
+  return true;
+}
+
+/**
+ * Code shrinks in proportion to how much it overflows (its size is linear in the scale), so a
+ * couple of layouts usually suffice where a search would take eight. Returns true if it fits.
+ */
+function shrinkCode(inner, floor) {
+  let scale = Math.max(1, floor);
+  inner.style.setProperty("--code-scale", String(Number(scale.toFixed(3))));
+  for (let i = 0; i < 8 && codeOverflows(inner); i += 1) {
+    if (scale <= floor) return false;
+    let ratio = 1;
+    for (const pre of inner.querySelectorAll(".sample-code pre")) {
+      ratio = Math.min(ratio, pre.clientHeight / pre.scrollHeight, pre.clientWidth / pre.scrollWidth);
+    }
+    scale = Math.max(floor, scale * Math.min(ratio, 0.97));
+    inner.style.setProperty("--code-scale", String(Number(scale.toFixed(3))));
+  }
+  return !codeOverflows(inner);
+}
+
+/**
+ * The smallest sizes fitting may reach, as scales: body text and code stay at or above the
+ * audit's shares of the slide's height (the screen, for a deck; paper uses 9 px for code).
+ * The slide stands for the screen: on a deck the stage fills the screen from 4:3 to 16:9.
+ */
+function floors(inner, print) {
+  const height = inner.clientHeight;
+  inner.style.setProperty("--fit", "1");
+  inner.style.setProperty("--code-scale", "1");
+  const body = px(inner);
+  const pre = inner.querySelector(".sample-code pre");
+  const code = pre ? px(pre) : body * 0.72;
+  // A hair above the limit, so rounding never lands a size just under it.
+  const margin = 1.01;
+  const bodyMin = (print ? 12 : LIMITS.body * height) * margin;
+  const codeMin = (print ? LIMITS.printCode : LIMITS.code * height) * margin;
+  return {
+    fit: Math.min(1, bodyMin / body),
+    // The code's own floor depends on how far the whole slide shrank.
+    code: (fit) => codeMin / (code * fit),
+  };
+}
+
+/**
+ * The whole slide shrinks (down to the body text's floor) until its text fits and its code
+ * can fit at or above the code's floor; then code takes the largest size that fits.
+ * Returns the code's size.
+ */
+function fitLayout(inner, limits) {
+  inner.style.setProperty("--code-scale", "1");
+  const codeFits = (element) => shrinkCode(element, limits.code(Number(element.style.getPropertyValue("--fit"))));
+  shrink(inner, "--fit", limits.fit, (element) => textOverflows(element) || !codeFits(element));
+  const fit = Number(inner.style.getPropertyValue("--fit"));
+  const fits = codeFits(inner);
+  const codeScale = Number(inner.style.getPropertyValue("--code-scale"));
+  return { fits, size: fit * codeScale, fit, codeScale };
+}
+
+/**
+ * Fit a slide. Text that overflows shrinks the whole slide, code then shrinks on its own, each
+ * down to the audit's thresholds and no further. When text and code crowd each other they are
+ * tried side by side, and the layout that shows the code larger wins (on a 16:9 screen that is
+ * often beside, on 4:3 stacked). Content that still does not fit is reported by the audit and
+ * must be split into more slides or steps; until then its code scrolls on screen, and in print
+ * (`print: true`) its long lines wrap and it shrinks to 9 px, because paper cannot scroll.
+ * Returns true when everything fits.
+ */
+export function fitSlide(slide, { print = false } = {}) {
+  const inner = slide?.querySelector(".slide-inner");
+  if (!inner || !inner.clientHeight) return false;
+  slide.classList.remove("wrap-code", "code-scrolls", "side-by-side");
+  const limits = floors(inner, false);
+  let result = fitLayout(inner, limits);
+  const crowded = !result.fits || result.size < 0.95;
+  if (crowded && inner.querySelector(".slide-body") && inner.querySelector(".slide-samples")) {
+    slide.classList.add("side-by-side");
+    const side = fitLayout(inner, limits);
+    const better = side.fits === result.fits ? side.size > result.size + 0.05 : side.fits;
+    if (better) result = side;
+    else {
+      slide.classList.remove("side-by-side");
+      inner.style.setProperty("--fit", String(result.fit));
+      inner.style.setProperty("--code-scale", String(result.codeScale));
+    }
+  }
+  if (result.fits) return true;
+  if (!print) {
+    slide.classList.add("code-scrolls");
+    return false;
+  }
+  slide.classList.add("wrap-code");
+  const paper = floors(inner, true);
+  const codeFits = (element) => shrinkCode(element, paper.code(Number(element.style.getPropertyValue("--fit"))));
+  shrink(inner, "--fit", paper.fit, (element) => !codeFits(element) || textOverflows(element));
+  if (codeFits(inner) && !textOverflows(inner)) return true; // code's scale for the fit settled on
+  // Whole code in small print beats cut code: go under 9 px (the audit still reports it).
+  return shrink(inner, "--fit", 0.3, (element) => !shrinkCode(element, 0.2) || textOverflows(element));
+}
+
+/** A short fingerprint of a slide's markup: identical markup on an identical stage lays out identically. */
+export function fingerprint(slide) {
+  // Sizes written by fitting (style attributes) are results, not part of the markup.
+  const text = (slide.querySelector(".slide-inner") || slide).outerHTML.replace(/ style="[^"]*"/g, "");
+  let a = 0x811c9dc5;
+  let b = 5381;
+  for (let i = 0; i < text.length; i += 1) {
+    const c = text.charCodeAt(i);
+    a = Math.imul(a ^ c, 0x01000193) >>> 0;
+    b = (Math.imul(b, 33) + c) >>> 0;
+  }
+  return `${a.toString(16)}-${b.toString(16)}-${text.length}`;
+}
+
+function nextHashChange(hash) {
+  return new Promise((resolve) => {
+    if (location.hash === hash) {
+      resolve();
+      return;
+    }
+    window.addEventListener("hashchange", () => resolve(), { once: true });
+    location.hash = hash;
+  });
+}
+
+/**
+ * Audits every slide of the deck or print page this module is loaded into. On a deck, steps
+ * through the slides by their `#/N` address, as a speaker would; on a print page, every sheet.
+ * Slides whose fingerprint is in `skip` are not measured again (their verdict is known).
+ * Returns `[{number, title, fingerprint, problems}]`.
+ */
+export async function auditPage({ skip = [] } = {}) {
+  const known = new Set(skip);
+  const results = [];
+  const sheets = [...document.querySelectorAll(".print-slide > .deck-slide")];
+  if (sheets.length) {
+    for (const slide of sheets) {
+      const print = fingerprint(slide);
+      const entry = { number: Number(slide.dataset.number), title: slide.dataset.title, fingerprint: print };
+      results.push(known.has(print) ? entry : { ...entry, problems: auditSlide(slide, { print: true }) });
+    }
+    return results;
+  }
+  const slides = [...document.querySelectorAll(".stage > .deck-slide")];
+  for (const slide of slides) {
+    const print = fingerprint(slide);
+    const entry = { number: Number(slide.dataset.number), title: slide.dataset.title, fingerprint: print };
+    if (known.has(print)) {
+      results.push(entry);
+      continue;
+    }
+    known.add(print);
+    await nextHashChange(`#/${slide.dataset.number}`);
+    results.push({ ...entry, problems: auditSlide(slide) });
+  }
+  return results;
+}

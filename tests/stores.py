@@ -1,0 +1,139 @@
+"""Throwaway Redis and PostgreSQL servers for the tests that need the real stores.
+
+Each lives in a temporary directory and listens on a unix socket only (no TCP port to clash
+with other test runs on the machine). Locally a missing server skips the test with the reason;
+under CI (CI=true) it fails, because CI must prove these stores.
+"""
+
+import os
+import shutil
+import subprocess
+import tempfile
+import time
+from contextlib import contextmanager
+from pathlib import Path
+
+import pytest
+
+
+def missing(message):
+    if os.environ.get("CI"):
+        pytest.fail(message + "; CI must run the shared-state tests.")
+    pytest.skip(message)
+
+
+@contextmanager
+def redis_server():
+    """A redis-server on a unix socket; yields its URL (database 0)."""
+    binary = shutil.which("redis-server")
+    if not binary:
+        missing("redis-server is not installed: apt-get install redis-server")
+    directory = Path(tempfile.mkdtemp(prefix="historyweb-redis-"))
+    sock = directory / "redis.sock"
+    process = subprocess.Popen(
+        [
+            binary,
+            "--port",
+            "0",
+            "--unixsocket",
+            str(sock),
+            "--unixsocketperm",
+            "700",
+            "--save",
+            "",
+            "--appendonly",
+            "no",
+            "--dir",
+            str(directory),
+        ],
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.STDOUT,
+        start_new_session=True,
+    )
+    try:
+        deadline = time.monotonic() + 10
+        while not sock.exists():
+            if process.poll() is not None or time.monotonic() > deadline:
+                raise RuntimeError("redis-server did not start")
+            time.sleep(0.02)
+        yield f"unix://{sock}?db=0"
+    finally:
+        process.terminate()
+        try:
+            process.wait(timeout=10)
+        except subprocess.TimeoutExpired:
+            process.kill()
+            process.wait(timeout=10)
+        shutil.rmtree(directory, ignore_errors=True)
+
+
+def pg_bin():
+    """The directory holding initdb and pg_ctl, or None (as .ci/run finds them)."""
+    found = shutil.which("initdb")
+    if found:
+        return Path(os.path.realpath(found)).parent
+    versions = sorted(Path("/usr/lib/postgresql").glob("*/bin/initdb"), key=lambda p: p.parts)
+    return versions[-1].parent if versions else None
+
+
+@contextmanager
+def postgres_server():
+    """A PostgreSQL cluster on a unix socket; yields a DATABASE_URL.
+
+    Uses DATABASE_URL when it already names a PostgreSQL database (as in .ci/run's second pass);
+    otherwise makes a cluster. initdb refuses root: as root the cluster runs as `postgres`."""
+    url = os.environ.get("DATABASE_URL", "")
+    if url.startswith(("postgres://", "postgresql://")):
+        yield url
+        return
+    bindir = pg_bin()
+    if bindir is None:
+        missing("PostgreSQL is not installed (initdb not found): apt-get install postgresql")
+    as_user = []
+    if os.geteuid() == 0:
+        if subprocess.run(["id", "postgres"], capture_output=True).returncode != 0:
+            missing("running as root needs a `postgres` user for initdb (.ci/run creates it)")
+        as_user = ["runuser", "-u", "postgres", "--"]
+    directory = Path(tempfile.mkdtemp(prefix="historyweb-pg-"))
+    if as_user:
+        shutil.chown(directory, "postgres")
+    run = lambda *args: subprocess.run(  # noqa: E731
+        [*as_user, *args], check=True, capture_output=True, timeout=120
+    )
+    data = directory / "data"
+    try:
+        run(
+            str(bindir / "initdb"),
+            "-D",
+            str(data),
+            "-U",
+            "historyweb",
+            "--auth=trust",
+            "-E",
+            "UTF8",
+            "--locale=C.UTF-8",
+        )
+        run(
+            str(bindir / "pg_ctl"),
+            "-D",
+            str(data),
+            "-l",
+            str(directory / "log"),
+            "-w",
+            "-t",
+            "60",
+            "-o",
+            f"-c listen_addresses='' -k {directory} -c fsync=off -c full_page_writes=off",
+            "start",
+        )
+        run(str(bindir / "createdb"), "-h", str(directory), "-U", "historyweb", "historyweb")
+        from urllib.parse import quote
+
+        yield f"postgres://historyweb@{quote(str(directory), safe='')}/historyweb"
+    finally:
+        subprocess.run(
+            [*as_user, str(bindir / "pg_ctl"), "-D", str(data), "-m", "immediate", "stop"],
+            capture_output=True,
+            timeout=60,
+        )
+        shutil.rmtree(directory, ignore_errors=True)

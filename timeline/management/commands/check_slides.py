@@ -1,0 +1,56 @@
+import os
+import time
+
+from django.core.management.base import BaseCommand, CommandError
+
+from timeline import slide_audit
+
+
+class Command(BaseCommand):
+    help = (
+        "The slide fit audit: renders every slide of /present/, of every era's deck and of every "
+        "talk in Chromium at 1920x1080, 1280x720 and 1024x768 and in the print view, and names "
+        "each slide whose code scrolls or is cut, whose code text is under 2.2% of the screen "
+        "height (body text under 3%; in print, code under 9 px), or whose content leaves the "
+        "screen. Exits non-zero on any. Skips when Chromium is missing, except under CI=true."
+    )
+
+    def add_arguments(self, parser):
+        parser.add_argument(
+            "--deck",
+            action="append",
+            help="Only the decks whose label starts with this, e.g. /present/ or /talks/ "
+            "(repeatable).",
+        )
+        parser.add_argument("--no-print", action="store_true", help="Skip the print view.")
+
+    def handle(self, *args, deck=None, no_print=False, **options):
+        decks = slide_audit.all_decks()
+        if deck:
+            decks = [d for d in decks if any(d.label.startswith(prefix) for prefix in deck)]
+            if not decks:
+                raise CommandError(f"No deck matches {', '.join(deck)}.")
+        started = time.monotonic()
+        try:
+            verdicts = slide_audit.audit(decks, print_view=not no_print)
+        except slide_audit.AuditUnavailable as exc:
+            if os.environ.get("CI", "").lower() in {"1", "true", "yes"}:
+                raise CommandError(f"{exc} CI must run the slide audit.") from exc
+            self.stdout.write(self.style.WARNING(f"Slide audit skipped: {exc}"))
+            return
+        for verdict in verdicts:
+            self.stdout.write(self.style.ERROR(f"FAIL {verdict}"))
+        sizes = [name for name, _, _ in slide_audit.SCREENS] + ([] if no_print else ["print"])
+        seconds = time.monotonic() - started
+        summary = slide_audit.summarise(verdicts)
+        if verdicts:
+            raise CommandError(
+                f"{summary['slides']} slide(s) of {len(decks)} deck(s) do not fit "
+                f"({', '.join(f'{size}: {count}' for size, count in summary['sizes'].items())}) "
+                f"in {seconds:.0f} s."
+            )
+        self.stdout.write(
+            self.style.SUCCESS(
+                f"Every slide of {len(decks)} deck(s) fits at {', '.join(sizes)} ({seconds:.0f} s)."
+            )
+        )

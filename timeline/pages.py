@@ -1,0 +1,207 @@
+"""Every kind of page the site serves, listed once: the page cache and every quality check read it.
+
+A new page joins the page cache and the checks (security headers, XSS payloads, fuzzing, the
+axe and CSP audits in a browser, phone widths, keyboard walks) by one line in PAGES.
+
+URLs are examples on the tests' seed history (tests/seed.py); the placeholders {era}, {talk},
+{sample} and {era_pk} are filled from it, or from whatever data a check builds.
+"""
+
+from dataclasses import dataclass, field
+from functools import cache
+from urllib.parse import urlsplit
+
+# Values the placeholders take when only the URL's shape matters (which view answers it).
+SHAPE = {"era": "x", "talk": "x", "sample": 1, "era_pk": 1}
+
+
+@dataclass(frozen=True)
+class Walk:
+    """A keyboard walk: Tab must reach `stops` in order, then `follow`; Enter on it opens
+    `target`."""
+
+    stops: tuple
+    follow: str
+    target: str
+
+
+@dataclass(frozen=True)
+class Page:
+    id: str
+    url: str
+    status: int = 200
+    staff: bool = False  # needs a staff login
+    # Served whole from the page cache to anonymous visitors (its URL name joins the cache).
+    cached: bool = False
+    # The query parameters the view reads: the cache key keeps these and drops the rest. A
+    # tuple lists every value that gets its own shared entry; None marks free text, which is
+    # kept only in each worker's small memory (a search per word would fill any shared store).
+    query: dict = field(default_factory=dict)
+    content: bool = False  # shows editors' content: the XSS payloads are checked on it
+    axe: bool = False  # the axe audit in a real browser, light and dark (implies csp)
+    csp: bool = False  # loaded in a real browser: nothing is refused by the CSP
+    phone: bool = False  # holds long code or tables: axe at 390 and 320 px, no sideways scroll
+    fuzz: bool = True  # random slugs (for {era}/{talk} URLs), query strings, admin filters
+    keyboard: Walk | None = None
+
+    def format(self, **values):
+        return self.url.format(**values)
+
+    @property
+    def path(self):
+        return urlsplit(self.url).path
+
+    @property
+    def anonymous(self):
+        return not self.staff
+
+    @property
+    def in_browser(self):
+        return self.axe or self.csp
+
+    @property
+    def takes_slug(self):
+        return "{era}" in self.path or "{talk}" in self.path
+
+
+TIMELINE_QUERY = {"kind": None, "q": None}  # kind is checked against Era.Kind in query_rules()
+PRINT_QUERY = {"notes": ("1",)}
+
+PAGES = [
+    Page(
+        "timeline",
+        "/",
+        cached=True,
+        query=TIMELINE_QUERY,
+        content=True,
+        axe=True,
+        phone=True,
+        keyboard=Walk(
+            (
+                "a.skip-link",
+                "a.brand",
+                "#filter-q",
+                "#filter-kind",
+                "form button[type=submit]",
+                "a[href='#1990s']",  # the decade links
+                "a[href='#2000s']",
+            ),
+            "a.era-link[href='/eras/cgi/']",
+            "/eras/cgi/",
+        ),
+    ),
+    Page(
+        "timeline-filtered",
+        "/?kind=interface&q=wsgi",
+        cached=True,
+        query=TIMELINE_QUERY,
+        content=True,
+        axe=True,
+    ),
+    Page(
+        "era",
+        "/eras/{era}/",
+        cached=True,
+        content=True,
+        axe=True,
+        phone=True,
+        keyboard=Walk(
+            ("a.skip-link", "a.brand", "#slide-1 a.anchor", ".references a"),
+            "a[rel=next]",
+            "/eras/django/",
+        ),
+    ),
+    Page("not-found", "/eras/no-such-era/", status=404, axe=True, fuzz=False),
+    Page(
+        "evolution",
+        "/evolution/",
+        cached=True,
+        content=True,
+        axe=True,
+        phone=True,
+        keyboard=Walk(
+            ("a.skip-link", "a.brand", "a[href='#evolution-cgi-1']"),
+            "a[href='/eras/cgi/']",
+            "/eras/cgi/",
+        ),
+    ),
+    Page(
+        "talks",
+        "/talks/",
+        cached=True,
+        content=True,
+        axe=True,
+        keyboard=Walk(
+            ("a.skip-link", "a.brand"), "a[href='/talks/short/present/']", "/talks/short/present/"
+        ),
+    ),
+    Page(
+        "deck",
+        "/present/",
+        cached=True,
+        content=True,
+        axe=True,
+        keyboard=Walk(
+            ("button[data-action=prev]", "button[data-action=next]"),
+            "a[href='/present/print/']",
+            "/present/print/",
+        ),
+    ),
+    Page(
+        "speaker",
+        "/present/speaker/",
+        cached=True,
+        axe=True,
+        keyboard=Walk(("button",), "a[href='/present/']", "/present/"),
+    ),
+    Page("print", "/present/print/", cached=True, query=PRINT_QUERY),
+    Page(
+        "print-handout",
+        "/present/print/?notes=1",
+        cached=True,
+        query=PRINT_QUERY,
+        axe=True,
+    ),
+    Page("deck-era", "/present/{era}/", cached=True, content=True, axe=True, phone=True),
+    Page("deck-era-speaker", "/present/{era}/speaker/", cached=True, content=True),
+    Page(
+        "deck-era-handout",
+        "/present/{era}/print/?notes=1",
+        cached=True,
+        query=PRINT_QUERY,
+        content=True,
+    ),
+    Page("talk-deck", "/talks/{talk}/present/", cached=True, content=True, axe=True),
+    Page("talk-speaker", "/talks/{talk}/present/speaker/", cached=True, content=True, axe=True),
+    Page("talk-print", "/talks/{talk}/present/print/", cached=True, query=PRINT_QUERY),
+    Page("run", "/samples/{sample}/run/", phone=True),
+    Page("admin-login", "/admin/login/", csp=True, fuzz=False),
+    Page("admin-index", "/admin/", staff=True, fuzz=False),
+    Page("admin-era-list", "/admin/timeline/era/", staff=True, csp=True),
+    Page("admin-era-change", "/admin/timeline/era/{era_pk}/change/", staff=True, csp=True),
+    Page("admin-slide-list", "/admin/timeline/slide/", staff=True),
+    Page("admin-sample-list", "/admin/timeline/codesample/", staff=True),
+    Page("admin-slide-add", "/admin/timeline/slide/add/", staff=True, csp=True, fuzz=False),
+]
+
+
+def pages(**flags):
+    """The pages whose attributes have the given values: pages(cached=True, staff=False)."""
+    return [page for page in PAGES if all(getattr(page, k) == v for k, v in flags.items())]
+
+
+@cache
+def query_rules():
+    """{URL name: {parameter: allowed values or None}} for every cached page (page_cache.py)."""
+    from django.urls import resolve
+
+    from .models import Era
+
+    rules = {}
+    for page in pages(cached=True):
+        name = resolve(page.path.format(**SHAPE)).view_name
+        query = dict(page.query)
+        if "kind" in query:
+            query["kind"] = tuple(Era.Kind.values)
+        rules[name] = query
+    return rules

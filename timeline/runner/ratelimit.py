@@ -1,0 +1,65 @@
+"""Fixed-window counters for the edited-run limit, atomic across workers and servers.
+
+Each client gets one counter per window (`rate:<client>:<window number>`), stored in the `rate`
+cache alias with the window's remaining time, so counters expire with their window.
+
+- With Redis: INCR and EXPIRE ... NX in one MULTI/EXEC transaction. Every increment is one
+  atomic INCR, so concurrent runs on any number of servers are counted exactly.
+- Without Redis (the file cache of one machine): the read and the write happen under an
+  exclusive flock() on a lock file beside the runner's slots, which serialises every worker of
+  the machine. Django's file cache alone is not atomic (`incr` is a get then a set).
+"""
+
+import fcntl
+import hashlib
+import os
+import time
+from contextlib import contextmanager
+from pathlib import Path
+
+from django.core.cache import caches
+from django.core.cache.backends.redis import RedisCache
+
+from historyweb.shared import redis_client
+
+ALIAS = "rate"
+
+
+def window_key(client, window, now):
+    # Hashed: a client id is whatever a header said, and cache keys must stay short and plain.
+    digest = hashlib.sha256(client.encode("utf-8", "replace")).hexdigest()[:32]
+    return f"rate:{digest}:{int(now // window)}"
+
+
+def remaining(window, now):
+    """Seconds until this window ends (at least 1)."""
+    return max(1, int(window - now % window) + 1)
+
+
+def hit(client, window, lock_dir, now=None):
+    """Count one event for `client` in the current window of `window` seconds; return the count
+    so far, this one included."""
+    now = time.time() if now is None else now
+    key, ttl = window_key(client, window, now), remaining(window, now)
+    cache = caches[ALIAS]
+    if isinstance(cache, RedisCache) and redis_client() is not None:
+        name = cache.make_and_validate_key(key)
+        with redis_client().pipeline(transaction=True) as pipe:
+            count, _ = pipe.incr(name).expire(name, ttl, nx=True).execute()
+        return int(count)
+    with _locked(Path(lock_dir) / "rate.lock"):
+        count = int(cache.get(key, 0)) + 1
+        cache.set(key, count, timeout=ttl)
+    return count
+
+
+@contextmanager
+def _locked(path):
+    path.parent.mkdir(parents=True, exist_ok=True)
+    fd = os.open(path, os.O_RDWR | os.O_CREAT, 0o600)
+    try:
+        fcntl.flock(fd, fcntl.LOCK_EX)
+        yield
+    finally:
+        fcntl.flock(fd, fcntl.LOCK_UN)
+        os.close(fd)

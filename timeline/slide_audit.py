@@ -1,0 +1,272 @@
+"""The slide fit audit: every slide of every deck, measured in Chromium as the audience sees it.
+
+The measuring is static/js/slide-fit.js, the same module the admin's preview can load; this
+side renders the pages (before the browser starts, so no database access happens while it
+runs), serves them and the static files to one Chromium from a small local server, and steps
+one page per screen size through the slides.
+
+A slide's layout depends only on its own markup and the size of the stage, so a slide already
+measured at a size (same markup fingerprint, whichever deck it came from) is not measured
+again: era decks repeat the full deck's slides, and talks repeat a selection of them.
+"""
+
+import mimetypes
+import os
+import threading
+from dataclasses import dataclass, field
+from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from pathlib import Path
+
+from django.contrib.auth.models import AnonymousUser
+from django.contrib.staticfiles import finders
+from django.contrib.staticfiles.storage import staticfiles_storage
+from django.template.loader import render_to_string
+from django.templatetags.static import static
+from django.test import RequestFactory
+from django.urls import resolve, reverse
+
+from .browser import CHROMIUM_ARGS, chromium_path
+from .models import Era, Talk
+from .presenter import DeckSlide, build_deck
+
+# (name, width, height): the screens a talk meets, wide, small and 4:3.
+SCREENS = (("1920x1080", 1920, 1080), ("1280x720", 1280, 720), ("1024x768", 1024, 768))
+PRINT = "print"
+
+
+class AuditUnavailable(Exception):
+    """Playwright or Chromium is missing: the audit cannot run here."""
+
+
+@dataclass
+class DeckPages:
+    """One deck's two addresses: the deck (screens) and its print view."""
+
+    label: str
+    audience: str
+    print: str
+    html: dict = field(default_factory=dict)  # path -> rendered page, when not served by a view
+
+
+@dataclass
+class SlideVerdict:
+    deck: str
+    number: int
+    title: str
+    size: str
+    problems: list
+
+    def __str__(self):
+        lines = "; ".join(problem["message"] for problem in self.problems)
+        return f"{self.deck} slide {self.number} “{self.title}” at {self.size}: {lines}"
+
+
+def all_decks():
+    """The full deck, every published era's deck and every talk's deck."""
+    decks = [DeckPages("/present/", reverse("timeline:present"), reverse("timeline:present-print"))]
+    for era in Era.objects.published().chronological().only("slug"):
+        kwargs = {"slug": era.slug}
+        decks.append(
+            DeckPages(
+                f"/present/{era.slug}/",
+                reverse("timeline:present-era", kwargs=kwargs),
+                reverse("timeline:present-era-print", kwargs=kwargs),
+            )
+        )
+    for talk in Talk.objects.order_by("slug").only("slug"):
+        kwargs = {"slug": talk.slug}
+        decks.append(
+            DeckPages(
+                f"/talks/{talk.slug}/present/",
+                reverse("timeline:talk-present", kwargs=kwargs),
+                reverse("timeline:talk-present-print", kwargs=kwargs),
+            )
+        )
+    return decks
+
+
+def slide_pages(slide, samples=None):
+    """A deck of one slide (as the admin previews it), rendered without saving anything."""
+    samples = list(slide.samples.all()) if samples is None else samples
+    deck = build_deck(slide.title, [])
+    deck.slides = [DeckSlide(number=1, era=slide.era, slide=slide, samples=samples)]
+    urls = {"audience": "/audit/slide/", "speaker": "/audit/slide/", "print": "/audit/slide/print/"}
+    html = {}
+    for mode, path in (("audience", urls["audience"]), ("print", urls["print"])):
+        template = (
+            "timeline/present/deck.html" if mode == "audience" else "timeline/present/print.html"
+        )
+        context = {"deck": deck, "mode": mode, "urls": urls, "talk": None, "with_notes": False}
+        html[path] = render_to_string(template, context).encode()
+    return DeckPages(str(slide), urls["audience"], urls["print"], html)
+
+
+def audit_slide(slide, samples=None, screens=SCREENS, browser=None):
+    """The verdicts (at each screen size and in print) for one slide; [] when it fits.
+
+    `samples` defaults to the slide's saved ones; a preview passes unsaved objects instead.
+    """
+    return audit([slide_pages(slide, samples)], screens=screens, browser=browser)
+
+
+def render_page(path):
+    """A deck page as an anonymous visitor gets it, straight from its view."""
+    match = resolve(path)
+    request = RequestFactory().get(path)
+    request.user = AnonymousUser()
+    response = match.func(request, *match.args, **match.kwargs)
+    return response.content
+
+
+def static_file(path):
+    """The file behind a /static/ address: collected (hashed names) or found in the sources."""
+    name = path[len(static("")) :]
+    if ".." in Path(name).parts:
+        return None
+    candidates = []
+    try:
+        candidates.append(staticfiles_storage.path(name))
+    except NotImplementedError:
+        pass
+    candidates.append(finders.find(name))
+    for candidate in candidates:
+        if candidate and os.path.isfile(candidate):
+            return candidate
+    return None
+
+
+def audit(decks, screens=SCREENS, print_view=True, browser=None):
+    """Audit `decks` (DeckPages); returns a SlideVerdict per failing slide, deck and size.
+
+    Starts Chromium unless given a Playwright `browser` (the tests share theirs).
+    """
+    # Pages are rendered before the browser starts: no database access from its callbacks.
+    pages = {}
+    for deck in decks:
+        for address in (deck.audience, deck.print):
+            pages[address] = deck.html.get(address) or render_page(address)
+    runs = [(name, width, height, "audience") for name, width, height in screens]
+    if print_view:
+        runs.append((PRINT, 1280, 800, "print"))
+    if browser is not None:
+        return _audit_in(browser, decks, pages, runs)
+    try:
+        from playwright.sync_api import sync_playwright
+    except ImportError as exc:
+        raise AuditUnavailable(
+            "Playwright is not installed: pip install -r requirements/test.txt"
+        ) from exc
+    path = chromium_path()
+    if not path:
+        raise AuditUnavailable(
+            "No Chromium found: install Debian's chromium package or set CHROMIUM_PATH."
+        )
+    with sync_playwright() as playwright:
+        browser = playwright.chromium.launch(executable_path=path, args=CHROMIUM_ARGS)
+        try:
+            return _audit_in(browser, decks, pages, runs)
+        finally:
+            browser.close()
+
+
+class _PageServer(ThreadingHTTPServer):
+    """Serves the pre-rendered pages and the static files on 127.0.0.1, and nothing else.
+
+    A plain server rather than Playwright's request interception, which turns the browser's
+    cache off and answers each request slowly: with it, static files load once per size.
+    """
+
+    daemon_threads = True
+
+    def __init__(self, pages):
+        self.pages = pages
+        super().__init__(("127.0.0.1", 0), _PageHandler)
+        self.thread = threading.Thread(target=self.serve_forever, daemon=True)
+
+    @property
+    def origin(self):
+        return f"http://127.0.0.1:{self.server_address[1]}"
+
+    def __enter__(self):
+        self.thread.start()
+        return self
+
+    def __exit__(self, *exc):
+        self.shutdown()
+        self.server_close()
+
+
+class _PageHandler(BaseHTTPRequestHandler):
+    def do_GET(self):  # noqa: N802 (the name http.server calls)
+        address = self.path.split("#")[0].split("?")[0]
+        body, kind, cache = None, "", "no-store"
+        if address in self.server.pages:
+            body, kind = self.server.pages[address], "text/html; charset=utf-8"
+        elif address.startswith(static("")) and (found := static_file(address)):
+            body = Path(found).read_bytes()
+            kind = "text/javascript" if found.endswith(".js") else mimetypes.guess_type(found)[0]
+            cache = "max-age=3600"
+        if body is None:
+            self.send_error(404)
+            return
+        self.send_response(200)
+        self.send_header("Content-Type", kind or "application/octet-stream")
+        self.send_header("Content-Length", str(len(body)))
+        self.send_header("Cache-Control", cache)
+        self.end_headers()
+        self.wfile.write(body)
+
+    def log_message(self, *args):
+        pass
+
+
+# Runs in the page: waits for fonts (fitting depends on them), then measures every slide.
+AUDIT_SCRIPT = """async ([module, skip]) => {
+    await document.fonts.ready;
+    const { auditPage } = await import(module);
+    return auditPage({ skip });
+}"""
+
+
+def _audit_in(browser, decks, pages, runs):
+    verdicts = []
+    with _PageServer(pages) as server:
+        page = browser.new_page()
+        # Light theme and no motion: what a projector shows, without waiting on fades.
+        page.emulate_media(color_scheme="light", reduced_motion="reduce")
+        module = server.origin + static("js/slide-fit.js")
+        try:
+            for name, width, height, mode in runs:
+                page.set_viewport_size({"width": width, "height": height})
+                measured = {}
+                for deck in decks:
+                    address = deck.audience if mode == "audience" else deck.print
+                    page.goto(server.origin + address + ("#/1" if mode == "audience" else ""))
+                    if mode == "print":
+                        page.wait_for_selector("html[data-fitted]", state="attached")
+                    for result in page.evaluate(AUDIT_SCRIPT, [module, list(measured)]):
+                        problems = result.get("problems")
+                        if problems is None:
+                            problems = measured[result["fingerprint"]]
+                        measured[result["fingerprint"]] = problems
+                        if problems:
+                            number, title = result["number"], result["title"]
+                            verdicts.append(SlideVerdict(deck.label, number, title, name, problems))
+        finally:
+            page.close()
+    return verdicts
+
+
+def run_audit(decks=None, **options):
+    """The audit as check_slides runs it: every deck unless told otherwise."""
+    if decks is None:
+        decks = all_decks()
+    return audit(decks, **options)
+
+
+def summarise(verdicts):
+    """Distinct failing slides (deck, number), and how many fail at each size."""
+    sizes = {}
+    for verdict in verdicts:
+        sizes[verdict.size] = sizes.get(verdict.size, 0) + 1
+    return {"slides": len({(v.deck, v.number) for v in verdicts}), "sizes": sizes}
