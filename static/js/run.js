@@ -244,6 +244,10 @@
       container.appendChild(el("p", "run-label", "Recorded output (from an earlier run):"));
       container.appendChild(pre(recorded, "run-recorded"));
     }
+    // After an edited run: what the edit changed, against the recorded output (run-diff.js).
+    if (result.ran && typeof result.compareWith === "string" && window.historywebDiff) {
+      container.appendChild(window.historywebDiff.compareControl(result.compareWith, result.output || ""));
+    }
   }
 
   function attach(figure) {
@@ -335,6 +339,9 @@
           data.ran = data.httpStatus === 200;
           if (data.httpStatus === 429 && data.retryAfter) {
             data.error = (data.error || "Too many runs.") + " (retry after " + data.retryAfter + " s)";
+          }
+          if (edited() && recorded) {
+            data.compareWith = recorded;
           }
           renderResult(result, data, edited() ? "" : recorded);
           status.textContent = data.ok ? "Done." : "Finished with an error.";
