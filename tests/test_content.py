@@ -29,7 +29,13 @@ SOURCE = re.compile(
 )
 EVOLUTION_REQUEST = "GET /hello?name=Ada HTTP/1.1"
 WEB_RUNTIMES = {CodeSample.Runtime.CGI, CodeSample.Runtime.WSGI, CodeSample.Runtime.ASGI}
-MAX_SLIDE_LINES = 20  # a slide must fit a 16:9 screen; this catches pasted essays
+MAX_SLIDE_LINES = 20
+# A correction of the talk ("the talk said X; the record shows Y") must quote its evidence.
+CORRECTION = re.compile(r"\b(record|repository) shows\b")
+# Corrections whose evidence is linked but not quoted, and why.
+UNQUOTED_EVIDENCE = {
+    "django": "r169 is in Django's full history, which was too large to fetch and check here",
+}  # a slide must fit a 16:9 screen; this catches pasted essays
 
 
 def _records(path):
@@ -168,6 +174,11 @@ def test_era_follows_the_content_rules(slug):
     problems += [
         f"reference is not https: {r.url}" for r in references if not r.url.startswith("https://")
     ]
+    if era.date_note and not era.date_evidence:
+        problems.append("date note has no reference marked as its evidence")
+    quoted = any(ref.evidence for ref in era.date_evidence)
+    if CORRECTION.search(era.date_note) and not quoted and slug not in UNQUOTED_EVIDENCE:
+        problems.append("a correction of the talk quotes no evidence")
 
     assert not problems, f"{slug}:\n" + "\n".join(problems)
 
@@ -195,3 +206,27 @@ def test_era_page_renders_its_slides_and_sources(client, slug):
         assert f'id="slide-{slide.order}"' in html, f"slide {slide.order} missing"
     for reference in era.references.all():
         assert f'href="{escape(reference.url)}"' in html, f"reference {reference.url} missing"
+
+
+@pytest.mark.django_db
+@pytest.mark.usefixtures("history")
+def test_corrections_from_the_primary_sources_hold():
+    """What a check against the projects' own repositories found (issue 14), pinned."""
+    webpy_2006 = CodeSample.objects.get(
+        era__slug="web-py", historical=True, code__contains="web.run"
+    )
+    assert "web.run(urls)" in webpy_2006.code and "globals()" not in webpy_2006.code
+    webpy_notes = " ".join(Era.objects.get(slug="web-py").slides.values_list("notes", flat=True))
+    assert "runfcgi()" in webpy_notes and "PHP_FCGI_CHILDREN" in webpy_notes
+
+    asgi = Era.objects.get(slug="asgi")
+    assert (asgi.year, str(asgi.date)) == (2015, "2015-12-22")
+    assert "the record agrees" in asgi.date_note
+
+    dates = dict(Era.objects.filter(date__isnull=False).values_list("slug", "date"))
+    assert str(dates["bottle"]) == "2009-07-01"
+    assert str(dates["uwsgi"]) == "2009-05-06"
+    assert "26 September 2010" in Era.objects.get(slug="wsgi").date_note
+    starlette = Era.objects.get(slug="starlette").body
+    assert "routing came in 0.1.3" in starlette and "WebSockets in 0.1.16" in starlette
+    assert "0.6b1" in Era.objects.get(slug="quixote").body

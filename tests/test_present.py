@@ -7,7 +7,7 @@ from django.urls import reverse
 from timeline.models import Era, Talk
 from timeline.presenter import build_deck, deck_eras, split_time
 
-from .factories import make_era, make_sample, make_slide, make_talk
+from .factories import make_era, make_reference, make_sample, make_slide, make_talk
 
 pytestmark = pytest.mark.django_db
 
@@ -17,6 +17,7 @@ def _era_with_slides(n_slides, **fields):
     for _ in range(n_slides):
         slide = make_slide(era)
         make_sample(era, slide=slide, code="print('on a slide')\n")
+    make_reference(era, supports_date=True, evidence="Released today.")
     return era
 
 
@@ -145,16 +146,16 @@ def test_deck_queries_do_not_grow_with_the_deck(
 ):
     made = [_era_with_slides(slides_each) for _ in range(eras)]
     talk = make_talk(made, slug="all")
-    # eras, slides, samples
-    with django_assert_num_queries(3):
+    # eras, slides, samples, the evidence for date notes
+    with django_assert_num_queries(4):
         assert client.get(reverse("timeline:present")).status_code == 200
-    with django_assert_num_queries(3):
+    with django_assert_num_queries(4):
         assert client.get(reverse("timeline:present-print") + "?notes=1").status_code == 200
-    with django_assert_num_queries(3):
+    with django_assert_num_queries(4):
         url = reverse("timeline:present-era", kwargs={"slug": made[0].slug})
         assert client.get(url).status_code == 200
-    # talk, eras, slides, samples
-    with django_assert_num_queries(4):
+    # talk, eras, slides, samples, evidence
+    with django_assert_num_queries(5):
         url = reverse("timeline:talk-present-speaker", kwargs={"slug": talk.slug})
         assert client.get(url).status_code == 200
     # talks, their visible eras

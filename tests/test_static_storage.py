@@ -19,6 +19,7 @@ def test_production_storage_hashes_the_deck_modules_imports(tmp_path, settings):
             if re.fullmatch(r"[0-9a-f]{12}", p.suffixes[0][1:])
         ]
         imports = re.findall(r'from "\./([^"]+)"', hashed.read_text())
-        assert imports and all(
-            re.fullmatch(r"deck-core\.[0-9a-f]{12}\.js", name) for name in imports
-        )
+        assert any(re.fullmatch(r"deck-core\.[0-9a-f]{12}\.js", name) for name in imports)
+        for name in imports:  # every module it imports, by its hashed name, which exists
+            assert re.fullmatch(r"[a-z-]+\.[0-9a-f]{12}\.js", name), name
+            assert (tmp_path / "js" / name).exists(), name

@@ -1,3 +1,4 @@
+from django import forms
 from django.contrib import admin, messages
 from django.core.exceptions import PermissionDenied
 from django.db import models
@@ -66,8 +67,11 @@ HTTPS_URLS = {models.URLField: {"assume_scheme": "https"}}
 class ReferenceInline(admin.TabularInline):
     model = Reference
     extra = 0
-    fields = ["title", "url", "kind"]
-    formfield_overrides = HTTPS_URLS
+    fields = ["title", "url", "kind", "supports_date", "evidence"]
+    formfield_overrides = {
+        **HTTPS_URLS,
+        models.TextField: {"widget": forms.Textarea(attrs={"rows": 2})},
+    }
 
 
 class EraRelationInline(admin.TabularInline):
@@ -204,10 +208,10 @@ class CodeSampleAdmin(admin.ModelAdmin):
 
 @admin.register(Reference)
 class ReferenceAdmin(admin.ModelAdmin):
-    list_display = ["title", "era", "kind", "url"]
-    list_filter = ["kind"]
+    list_display = ["title", "era", "kind", "supports_date", "url"]
+    list_filter = ["kind", "supports_date"]
     list_select_related = ["era"]
-    search_fields = ["title", "url", "era__title"]
+    search_fields = ["title", "url", "evidence", "era__title"]
     autocomplete_fields = ["era"]
     formfield_overrides = HTTPS_URLS
 

@@ -135,6 +135,11 @@ class Era(models.Model):
         return (self.year, self.date is None, self.date or 0, self.title)
 
     @property
+    def date_evidence(self):
+        """The references that back the date note, read from `references` (prefetched by pages)."""
+        return [ref for ref in self.references.all() if ref.supports_date]
+
+    @property
     def decade(self):
         return self.year - self.year % 10
 
@@ -401,6 +406,16 @@ class Reference(models.Model):
     title = models.CharField(max_length=300)
     url = models.URLField(max_length=500)
     kind = models.CharField(max_length=20, choices=Kind.choices, default=Kind.DOCS)
+    evidence = models.TextField(
+        blank=True,
+        help_text="The exact words, commit or tag in this source that support a claim, quoted "
+        "as they stand (for a commit: its hash, date and message).",
+    )
+    supports_date = models.BooleanField(
+        default=False,
+        help_text="Shown beside the era's date note, on the era page and in the speaker notes, "
+        "as the evidence for it.",
+    )
 
     objects = ReferenceManager()
 

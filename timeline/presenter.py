@@ -9,7 +9,7 @@ from dataclasses import dataclass, field
 
 from django.db.models import Prefetch
 
-from .models import CodeSample, Era, Slide
+from .models import CodeSample, Era, Reference, Slide
 
 
 @dataclass
@@ -30,11 +30,6 @@ class DeckSlide:
     @property
     def notes_html(self):
         return "" if self.is_title else self.slide.notes_html
-
-    @property
-    def notes_text(self):
-        """Title slides have no notes of their own; the era's date note helps the speaker."""
-        return self.era.date_note if self.is_title else ""
 
 
 @dataclass
@@ -69,10 +64,14 @@ class Deck:
 
 
 def deck_eras(queryset):
-    """Eras with their slides and the samples shown on them, in three queries."""
+    """Eras with their slides, the samples shown on them and the evidence for their date notes
+    (shown on title slides), in four queries."""
     samples = CodeSample.objects.filter(slide__isnull=False).order_by("order")
     slides = Slide.objects.order_by("order").prefetch_related(Prefetch("samples", queryset=samples))
-    return queryset.prefetch_related(Prefetch("slides", queryset=slides))
+    evidence = Reference.objects.filter(supports_date=True)
+    return queryset.prefetch_related(
+        Prefetch("slides", queryset=slides), Prefetch("references", queryset=evidence)
+    )
 
 
 def build_deck(title, eras, duration_minutes=None):

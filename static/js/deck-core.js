@@ -31,14 +31,17 @@ export function readMessage(data, count) {
   return null;
 }
 
-/** The deck's channel; `onGoto` runs for valid messages from other windows only. */
-export function openChannel(name, count, { onGoto, current }) {
-  if (!("BroadcastChannel" in window)) return { send() {}, hello() {} };
+/**
+ * The deck's channel; `onGoto` runs for valid messages from other windows only. Other messages
+ * go to `onOther(data)` unchecked: each feature validates its own (deck-keys, deck-run-panel).
+ */
+export function openChannel(name, count, { onGoto, current, onOther = () => {} }) {
+  if (!("BroadcastChannel" in window)) return { send() {}, hello() {}, post() {} };
   const channel = new BroadcastChannel(`historyweb-deck:${name}`);
   channel.addEventListener("message", (event) => {
     const message = readMessage(event.data, count);
-    if (!message) return;
-    if (message.type === "hello") channel.postMessage({ type: "goto", slide: current() });
+    if (!message) onOther(event.data);
+    else if (message.type === "hello") channel.postMessage({ type: "goto", slide: current() });
     else onGoto(message.slide);
   });
   return {
@@ -47,6 +50,9 @@ export function openChannel(name, count, { onGoto, current }) {
     },
     hello() {
       channel.postMessage({ type: "hello" });
+    },
+    post(data) {
+      channel.postMessage(data);
     },
   };
 }
@@ -105,9 +111,9 @@ export function bindKeys(actions, jumpIndicator) {
       Home: actions.first,
       End: actions.last,
       " ": onControl ? null : event.shiftKey ? actions.prev : actions.next,
+      // Esc never opens the overview: on a projector it must only ever close (deck-keys.js).
       o: actions.overview,
       O: actions.overview,
-      Escape: actions.overview,
       "?": actions.help,
       s: actions.speaker,
       S: actions.speaker,

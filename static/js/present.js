@@ -16,6 +16,8 @@ import {
   wireOverlay,
   wireOverview,
 } from "./deck-core.js";
+import { bindStageKeys, createBlank, readBlankMessage } from "./deck-keys.js";
+import { wireRunPanel } from "./deck-run-panel.js";
 
 const deck = document.getElementById("deck");
 
@@ -38,14 +40,23 @@ if (deck) {
     toastTimer = setTimeout(() => (toast.hidden = true), 5000);
   };
 
+  let runPanel = null;
   const channel = openChannel(deck.dataset.channel, count, {
     onGoto: (n) => go(n, { broadcast: false }),
     current: () => current,
+    onOther: (data) => {
+      if (runPanel?.receive(data)) return;
+      const mode = readBlankMessage(data);
+      if (mode !== undefined) blank.set(mode, { quiet: true });
+    },
   });
+  const blank = createBlank({ onChange: (mode) => channel.post({ type: "blank", mode }) });
+  runPanel = wireRunPanel(deck, { slideAt: (n) => slides[n - 1], current: () => current, count, post: channel.post });
 
   function go(n, { broadcast = true } = {}) {
     const next = clamp(Number(n) || 1, count);
     if (next === current) return;
+    runPanel?.close({ broadcast: false }); // each window closes its own on the way
     slides[current - 1]?.classList.remove("is-current");
     slides[current - 1]?.setAttribute("aria-hidden", "true");
     current = next;
@@ -83,6 +94,7 @@ if (deck) {
     fullscreen: toggleFullscreen,
     theme: () => say(`${toggleTheme() === "dark" ? "Dark" : "Light"} theme`),
   };
+  bindStageKeys({ blank, closeTop: () => runPanel.close({ focus: true }) });
   bindKeys(actions, deck.querySelector(".jump"));
   bindSwipe(deck.querySelector(".stage"), actions);
 
@@ -117,7 +129,11 @@ if (deck) {
     const n = slideFromHash(location.hash, count);
     if (n) go(n);
   });
-  window.addEventListener("resize", () => fitSlide(slides[current - 1]));
+  const refit = () => {
+    fitSlide(slides[current - 1]);
+    runPanel.replace();
+  };
+  window.addEventListener("resize", refit);
   // The first fit may run before the system fonts settle.
-  document.fonts?.ready.then(() => fitSlide(slides[current - 1]));
+  document.fonts?.ready.then(refit);
 }

@@ -322,6 +322,15 @@
       editButton.focus();
     });
 
+    // A page may show the result elsewhere (the deck's result panel) by cancelling this event.
+    function show(data, recordedText) {
+      var detail = { result: data, recorded: recordedText };
+      var event = new CustomEvent("historyweb:run-result", { bubbles: true, cancelable: true, detail: detail });
+      if (figure.dispatchEvent(event)) {
+        renderResult(result, data, recordedText);
+      }
+    }
+
     runButton.addEventListener("click", function () {
       var payload = {};
       if (edited()) {
@@ -343,11 +352,11 @@
           if (edited() && recorded) {
             data.compareWith = recorded;
           }
-          renderResult(result, data, edited() ? "" : recorded);
+          show(data, edited() ? "" : recorded);
           status.textContent = data.ok ? "Done." : "Finished with an error.";
         })
         .catch(function (error) {
-          renderResult(result, { ok: false, ran: false, error: "Could not run it: " + error.message }, recorded);
+          show({ ok: false, ran: false, error: "Could not run it: " + error.message }, recorded);
           status.textContent = "Could not run.";
         })
         .then(function () {
@@ -376,7 +385,7 @@
     }
   }
 
-  window.historywebRun = { attachAll: attachAll };
+  window.historywebRun = { attachAll: attachAll, renderResult: renderResult };
   if (document.readyState === "loading") {
     document.addEventListener("DOMContentLoaded", function () {
       attachAll(document);

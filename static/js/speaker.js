@@ -15,6 +15,8 @@ import {
   wireOverlay,
   wireOverview,
 } from "./deck-core.js";
+import { bindStageKeys, createBlank, readBlankMessage } from "./deck-keys.js";
+import { wireRunPanel } from "./deck-run-panel.js";
 
 const root = document.getElementById("deck");
 
@@ -89,14 +91,28 @@ if (root) {
   const help = document.getElementById("help");
   let current = 0;
 
+  let runPanel = null;
   const channel = openChannel(root.dataset.channel, count, {
     onGoto: (n) => go(n, { broadcast: false }),
     current: () => current,
+    onOther: (data) => {
+      if (runPanel?.receive(data)) return;
+      const mode = readBlankMessage(data);
+      if (mode !== undefined) blank.set(mode, { quiet: true });
+    },
   });
+  // The speaker's own screen stays lit; it says what the audience sees.
+  const blank = createBlank({
+    cover: false,
+    status: root.querySelector("[data-blank-status]"),
+    onChange: (mode) => channel.post({ type: "blank", mode }),
+  });
+  runPanel = wireRunPanel(root, { slideAt: (n) => slides[n - 1], current: () => current, count, post: channel.post });
 
   function go(n, { broadcast = true } = {}) {
     const next = clamp(Number(n) || 1, count);
     if (next === current) return;
+    runPanel?.close({ broadcast: false });
     current = next;
     // The current slide is the real element (moved, so a Run button keeps working);
     // the next one is an inert copy.
@@ -196,6 +212,7 @@ if (root) {
     fullscreen: toggleFullscreen,
     theme: toggleTheme,
   };
+  bindStageKeys({ blank, closeTop: () => runPanel.close({ focus: true }) });
   bindKeys(actions, root.querySelector(".jump"));
   root.querySelector("[data-action='help']").addEventListener("click", actions.help);
 
@@ -210,5 +227,6 @@ if (root) {
   window.addEventListener("resize", () => {
     fitSlide(slides[current - 1]);
     if (panes.next.firstElementChild) fitSlide(panes.next.firstElementChild);
+    runPanel.replace();
   });
 }

@@ -1,4 +1,4 @@
-"""Run inside a slide of the deck."""
+"""Run inside a slide of the deck: the result opens beside the code and the code stays whole."""
 
 import pytest
 
@@ -6,28 +6,193 @@ from ..factories import make_era, make_sample, make_slide
 
 pytestmark = [pytest.mark.django_db(transaction=True), pytest.mark.usefixtures("sandbox")]
 
+REQUEST = "GET /hello?name=Ada HTTP/1.1\r\nHost: localhost\r\n\r\n"
+WSGI = (
+    "def application(environ, start_response):\n"
+    '    start_response("200 OK", [("Content-Type", "text/plain")])\n'
+    '    return [b"Hello from a slide"]\n'
+)
+CGI = 'print("Content-Type: text/plain")\nprint()\nprint("Hello from CGI")\n'
+PYTHON = "\n".join(f"print('line {i} of the output')" for i in range(8)) + "\n"
+LONGER_WSGI = (
+    "from urllib.parse import parse_qs\n\n\n"
+    "def application(environ, start_response):\n"
+    '    query = parse_qs(environ.get("QUERY_STRING", ""))\n'
+    '    name = query.get("name", ["world"])[0]\n'
+    '    body = f"Hello, {name}!".encode()\n'
+    "    headers = [\n"
+    '        ("Content-Type", "text/plain; charset=utf-8"),\n'
+    '        ("Content-Length", str(len(body))),\n'
+    "    ]\n"
+    '    start_response("200 OK", headers)\n'
+    "    return [body]\n"
+)
 
-def test_run_button_inside_a_slide_shows_the_response(live_server, page):
-    era = make_era(slug="wsgi", title="WSGI", year=2003)
-    slide = make_slide(era, order=1, title="Hello WSGI")
-    make_sample(
-        era,
-        slide=slide,
-        title="Hello",
-        runtime="wsgi",
-        code=(
-            "def application(environ, start_response):\n"
-            '    start_response("200 OK", [("Content-Type", "text/plain")])\n'
-            '    return [b"Hello from a slide"]\n'
+
+def make_run_deck():
+    """Five runnable slides of different shapes: bare code, text above code, a table beside
+    code, two samples side by side, a script's printed output. Slide 1 is the era's title."""
+    era = make_era(slug="wsgi", title="WSGI", year=2003, kind="interface")
+    shapes = [
+        ("Only code", "", [("Hello", "wsgi", WSGI)]),
+        ("Text then code", "- one\n- two\n- three", [("Greeter", "wsgi", LONGER_WSGI)]),
+        (
+            "A table beside the code",
+            "| In | Out |\n|---|---|\n| environ | status |\n| stdin | body |\n\n"
+            "A longer line of text that takes the slide's width so that the code goes beside it.",
+            [("CGI hello", "cgi", CGI)],
         ),
-        request="GET / HTTP/1.1\r\nHost: localhost\r\n\r\n",
-    )
+        ("Two samples", "Both answer.", [("First", "wsgi", WSGI), ("Second", "wsgi", LONGER_WSGI)]),
+        ("Printed output", "A script prints.", [("Printer", "python", PYTHON)]),
+    ]
+    for order, (title, body, samples) in enumerate(shapes, start=1):
+        slide = make_slide(era, order=order, title=title, body=body)
+        for sample_title, runtime, code in samples:
+            request = "" if runtime == "python" else REQUEST
+            make_sample(
+                era, slide=slide, title=sample_title, runtime=runtime, code=code, request=request
+            )
+
+
+CODE_STATE = """slide => [...slide.querySelectorAll('.sample-code pre')].map(pre => {
+    const r = pre.getBoundingClientRect();
+    return {top: r.top, height: r.height, scrolls: pre.scrollHeight > pre.clientHeight + 1};
+})"""
+
+# The panel must be on screen, show all of its result, and lie over none of the text of the
+# code that ran (two samples side by side: it may cover the other one).
+PANEL_STATE = """([slide, index]) => {
+    const panel = slide.querySelector('.run-panel');
+    const box = panel.getBoundingClientRect();
+    const body = panel.querySelector('.run-panel-body');
+    const ran = slide.querySelectorAll('.sample')[index];
+    const overlaps = [...ran.querySelectorAll('.sample-code pre')].some(pre => {
+        const range = document.createRange();
+        range.selectNodeContents(pre);
+        return [...range.getClientRects()].some(line => line.width && line.left < box.right - 1
+            && line.right > box.left + 1 && line.top < box.bottom - 1 && line.bottom > box.top + 1);
+    });
+    return {
+        onScreen: box.left >= 0 && box.top >= 0
+            && box.right <= innerWidth && box.bottom <= innerHeight,
+        whole: body.scrollHeight <= body.clientHeight + 1,
+        overlaps,
+        text: panel.innerText,
+    };
+}"""
+
+
+def run_and_wait(slide, button_index=0):
+    slide.locator(".run-button").nth(button_index).click()
+    slide.locator(".run-panel .run-output").first.wait_for(state="visible", timeout=20_000)
+
+
+@pytest.mark.parametrize("size", [(1920, 1080), (1024, 768)], ids=["1080p", "1024x768"])
+def test_run_on_five_slides_keeps_the_code_whole_and_the_result_on_screen(
+    live_server, browser, size
+):
+    make_run_deck()
+    context = browser.new_context(viewport={"width": size[0], "height": size[1]})
+    page = context.new_page()
+    expected = {
+        2: "Hello from a slide",
+        3: "Hello, Ada!",
+        4: "Hello from CGI",
+        5: "Hello, Ada!",
+        6: "line 7",
+    }
+    for number, words in expected.items():
+        page.goto(f"{live_server.url}/present/#/{number}")
+        page.reload()  # a fresh layout for each slide
+        slide = page.locator(".stage .deck-slide.is-current")
+        before = slide.evaluate(CODE_STATE)
+        index = 1 if number == 5 else 0
+        run_and_wait(slide, button_index=index)
+        after = slide.evaluate(CODE_STATE)
+        for was, now in zip(before, after, strict=True):
+            assert now["height"] == pytest.approx(was["height"], abs=1), (
+                f"slide {number}: code resized"
+            )
+            assert now["top"] == pytest.approx(was["top"], abs=1), f"slide {number}: code moved"
+            assert now["scrolls"] == was["scrolls"]
+        panel = page.evaluate(PANEL_STATE, [slide.element_handle(), index])
+        assert panel["onScreen"] and panel["whole"], f"slide {number}: {panel}"
+        assert not panel["overlaps"], f"slide {number}: the result covers the code"
+        assert words in panel["text"]
+        # The in-slide result stays empty: nothing under the code pushes it together.
+        assert slide.locator(".sample-run .run-result:visible").count() == 0
+    context.close()
+
+
+def test_result_has_tabs_and_closes_with_esc_or_close(live_server, page):
+    make_run_deck()
     page.goto(f"{live_server.url}/present/#/2")
-    current = page.locator(".stage .deck-slide.is-current")
-    current.locator(".sample .run-button").click()
-    output = current.locator(".run-output")
-    output.wait_for(state="visible", timeout=20_000)
-    assert "200 OK" in output.inner_text()
-    assert "Hello from a slide" in output.inner_text()
-    # Keys typed while the runner has focus do not move the deck.
+    slide = page.locator(".stage .deck-slide.is-current")
+    run_and_wait(slide)
+    panel = slide.locator(".run-panel")
+    assert "200 OK" in panel.inner_text()
+    panel.get_by_role("tab", name="environ").click()
+    assert "REQUEST_METHOD" in panel.inner_text()
+    panel.get_by_role("tab", name="Raw").click()
+    assert "HTTP/1.1 200 OK" in panel.inner_text()
+    page.keyboard.press("Escape")
+    assert panel.count() == 0
+    assert page.locator("#overview").is_hidden()  # Esc closed the result and did nothing else
     assert page.evaluate("location.hash") == "#/2"
+    run_and_wait(slide)
+    slide.get_by_role("button", name="Close").click()
+    assert slide.locator(".run-panel").count() == 0
+    run_and_wait(slide)
+    page.keyboard.press("ArrowRight")  # moving on closes it
+    page.keyboard.press("ArrowLeft")
+    assert slide.locator(".run-panel").count() == 0
+
+
+def test_a_run_in_the_speaker_view_shows_on_the_audience_screen(live_server, context):
+    make_run_deck()
+    deck = context.new_page()
+    deck.goto(f"{live_server.url}/present/#/3")
+    speaker = context.new_page()
+    speaker.goto(f"{live_server.url}/present/speaker/#/3")
+    now = speaker.locator("[data-pane='current'] .deck-slide")
+    run_and_wait(now)
+    audience = deck.locator(".stage .deck-slide.is-current .run-panel")
+    audience.wait_for(state="visible")
+    assert "Hello, Ada!" in audience.inner_text()
+    assert "200 OK" in audience.inner_text()
+    speaker.keyboard.press("Escape")  # dismissing it in the speaker view dismisses it on the deck
+    audience.wait_for(state="detached")
+    # And the other way round: Close on the deck closes the speaker's copy.
+    run_and_wait(now)
+    audience.wait_for(state="visible")
+    audience.get_by_role("button", name="Close").click()
+    now.locator(".run-panel").wait_for(state="detached")
+
+
+def test_forged_run_messages_are_ignored(live_server, context):
+    """Only a well-formed result for a sample of the current slide opens a panel, as text."""
+    make_run_deck()
+    deck = context.new_page()
+    deck.goto(f"{live_server.url}/present/#/2")
+    sample = int(deck.locator(".stage .deck-slide.is-current .sample").get_attribute("data-sample"))
+    other = deck.context.new_page()
+    other.goto(f"{live_server.url}/present/print/")  # any page of the same origin
+    post = """([sample, result]) => new BroadcastChannel('historyweb-deck:/present/').postMessage(
+        {type: 'run', slide: 2, sample, result})"""
+    for bad in [
+        None,
+        {"ok": "yes"},
+        {"ok": True, "headers": "Content-Type: text/html"},
+        {"ok": True, "headers": [["a", 1]]},
+    ]:
+        other.evaluate(post, [sample, bad])
+    other.evaluate(post, [sample + 999, {"ok": True, "output": "wrong sample"}])
+    deck.wait_for_timeout(300)
+    assert deck.locator(".run-panel").count() == 0
+    other.evaluate(
+        post, [sample, {"ok": True, "ran": True, "output": "<img src=x onerror=alert(1)>"}]
+    )
+    panel = deck.locator(".run-panel")
+    panel.wait_for(state="visible")
+    assert "<img src=x onerror=alert(1)>" in panel.inner_text()
+    assert panel.locator("img").count() == 0

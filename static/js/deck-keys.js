@@ -1,0 +1,87 @@
+// Stage keys, as presentation clickers send them: B and "." black the screen, W whitens it, any
+// key brings the slide back; F5 and Shift+F5 start full screen; Esc only ever closes something.
+// They run before deck-core's bindKeys (capture phase) and take the key when they use it.
+
+const EDITABLE = "input, textarea, select, [contenteditable]:not([contenteditable='false'])";
+const MODIFIERS = new Set(["Shift", "Control", "Alt", "Meta", "CapsLock", "Fn", "NumLock"]);
+export const BLANK_MODES = ["black", "white"];
+
+/**
+ * The blank screen. In the audience window it covers the stage; in the speaker view
+ * (`cover: false`) it only says what the audience sees. `onChange(mode)` runs on every change
+ * made here (not on `set(mode, { quiet: true })`), so the other window can follow.
+ */
+export function createBlank({ cover = true, status = null, onChange = () => {} } = {}) {
+  let mode = null;
+  const screen = document.createElement("div");
+  screen.className = "blank-screen";
+  screen.hidden = true;
+  screen.setAttribute("aria-hidden", "true");
+  if (cover) document.body.append(screen);
+  return {
+    get mode() {
+      return mode;
+    },
+    set(next, { quiet = false } = {}) {
+      next = BLANK_MODES.includes(next) ? next : null;
+      if (next === mode) return;
+      mode = next;
+      screen.hidden = !mode;
+      screen.dataset.blank = mode || "";
+      document.documentElement.classList.toggle("is-blank", Boolean(mode));
+      if (status) {
+        status.hidden = !mode;
+        status.textContent = mode
+          ? `The audience sees a ${mode} screen: press any key to bring the slide back.`
+          : "";
+      }
+      if (!quiet) onChange(mode);
+    },
+  };
+}
+
+export function enterFullscreen() {
+  if (!document.fullscreenElement) document.documentElement.requestFullscreen?.().catch(() => {});
+}
+
+/**
+ * `blank` from createBlank; `closeTop()` closes the topmost open thing (a run's result) and
+ * returns true if there was one. Esc closes that, else leaves full screen; it never opens anything.
+ */
+export function bindStageKeys({ blank, closeTop = () => false }) {
+  window.addEventListener(
+    "keydown",
+    (event) => {
+      if (event.defaultPrevented || event.altKey || event.ctrlKey || event.metaKey) return;
+      const target = event.target;
+      if (target instanceof Element && target.closest(EDITABLE)) return;
+      // A modal overlay owns the keyboard; the browser closes it on Esc.
+      if (document.querySelector("dialog[open]")) return;
+      const key = event.key;
+      if (blank.mode) {
+        if (MODIFIERS.has(key)) return;
+        blank.set(null);
+      } else if (key === "b" || key === "B" || key === ".") {
+        blank.set("black");
+      } else if (key === "w" || key === "W") {
+        blank.set("white");
+      } else if (key === "F5") {
+        enterFullscreen(); // both F5 and Shift+F5: clickers send either for "start"
+      } else if (key === "Escape") {
+        if (!closeTop() && document.fullscreenElement) document.exitFullscreen?.();
+      } else {
+        return;
+      }
+      event.preventDefault();
+      event.stopImmediatePropagation();
+    },
+    true,
+  );
+}
+
+/** A blank message from another window, checked: `{type: "blank", mode}` with a known mode. */
+export function readBlankMessage(data) {
+  if (!data || typeof data !== "object" || data.type !== "blank") return undefined;
+  if (data.mode === null || BLANK_MODES.includes(data.mode)) return data.mode;
+  return undefined;
+}

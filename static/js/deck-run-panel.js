@@ -1,0 +1,263 @@
+// A run's result on a slide: a panel laid over the part of the slide the code does not use, so
+// the code stays whole and in view. run.js renders the result (one renderer everywhere); this
+// module only places it, closes it (Esc, Close, another slide) and mirrors it to the other
+// window (speaker view <-> audience) through the deck's channel.
+
+const MAX_TEXT = 256 * 1024; // the runner caps output at 64 KB; anything longer is not ours
+const MIN_WIDTH = 0.3; // of the slide: narrower than this, a result's lines wrap too much
+const MIN_HEIGHT = 0.32;
+const MAX_WIDTH = 0.6;
+
+// ---- Messages between windows: same origin, but still checked field by field. ----
+
+const isText = (value) => typeof value === "string" && value.length <= MAX_TEXT;
+const isSmallInt = (value, max) => Number.isInteger(value) && value >= 1 && value <= max;
+
+function cleanPairs(value) {
+  if (!Array.isArray(value) || value.length > 200) return null;
+  const pairs = value.filter((pair) => Array.isArray(pair) && pair.length === 2 && pair.every(isText));
+  return pairs.length === value.length ? pairs.map(([name, text]) => [name, text]) : null;
+}
+
+function cleanEnviron(value) {
+  if (!value || typeof value !== "object" || Array.isArray(value)) return {};
+  const entries = Object.entries(value).slice(0, 500);
+  // Values are shown as text (strings as they are, anything else as JSON), never as HTML.
+  return Object.fromEntries(
+    entries.map(([key, raw]) => [key.slice(0, 200), isText(raw) ? raw : JSON.stringify(raw).slice(0, 2000)]),
+  );
+}
+
+function cleanEvents(value) {
+  if (!Array.isArray(value)) return [];
+  return value.slice(0, 200).map((event) => ({
+    direction: isText(event?.direction) ? event.direction : "",
+    scope: isText(event?.scope) ? event.scope : "",
+    message: isText(event?.message) ? event.message : JSON.stringify(event?.message ?? null).slice(0, 2000),
+  }));
+}
+
+/** The fields run.js renders, typed; null when the shape is not a run result. */
+export function cleanResult(raw) {
+  if (!raw || typeof raw !== "object" || typeof raw.ok !== "boolean") return null;
+  const text = (name) => (isText(raw[name]) ? raw[name] : "");
+  const headers = raw.headers === undefined ? [] : cleanPairs(raw.headers);
+  if (headers === null) return null;
+  return {
+    ok: raw.ok,
+    ran: raw.ran === true,
+    runtime: text("runtime"),
+    status: text("status"),
+    headers,
+    body: text("body"),
+    output: text("output"),
+    error: text("error"),
+    log: text("log"),
+    duration_ms: Number.isFinite(raw.duration_ms) ? raw.duration_ms : undefined,
+    cached: raw.cached === true,
+    environ: cleanEnviron(raw.environ),
+    events: cleanEvents(raw.events),
+  };
+}
+
+/** A run or run-close message from the other window, checked; null otherwise. */
+export function readRunMessage(data, count) {
+  if (!data || typeof data !== "object") return null;
+  if (data.type === "run-close" && isSmallInt(data.slide, count)) return { type: "run-close", slide: data.slide };
+  if (data.type !== "run" || !isSmallInt(data.slide, count) || !isSmallInt(data.sample, 2 ** 31)) return null;
+  const result = cleanResult(data.result);
+  if (!result) return null;
+  const recorded = isText(data.recorded) ? data.recorded : "";
+  return { type: "run", slide: data.slide, sample: data.sample, result, recorded };
+}
+
+// ---- Where the panel goes ----
+
+function union(rects) {
+  const box = { left: Infinity, top: Infinity, right: -Infinity, bottom: -Infinity };
+  for (const rect of rects) {
+    box.left = Math.min(box.left, rect.left);
+    box.top = Math.min(box.top, rect.top);
+    box.right = Math.max(box.right, rect.right);
+    box.bottom = Math.max(box.bottom, rect.bottom);
+  }
+  return box.left === Infinity ? null : box;
+}
+
+/** The box the code's text really covers: a block is as wide as the slide, its lines rarely are. */
+function codeTextBox(root) {
+  const boxes = [];
+  for (const pre of root.querySelectorAll(".sample-code pre")) {
+    const block = pre.getBoundingClientRect();
+    if (!block.height) continue;
+    // The code's caption (its title) belongs with it.
+    const top = pre.closest(".sample")?.getBoundingClientRect().top ?? block.top;
+    const range = document.createRange();
+    range.selectNodeContents(pre);
+    const lines = union([...range.getClientRects()].filter((rect) => rect.width));
+    const padding = parseFloat(getComputedStyle(pre).paddingRight) || 0;
+    const right = lines ? Math.min(block.right, lines.right + padding) : block.right;
+    boxes.push({ left: block.left, top: Math.min(top, block.top), right, bottom: block.bottom });
+  }
+  return union(boxes);
+}
+
+/**
+ * The largest free rectangle beside, above or below the code (slide-relative pixels). All the
+ * slide's code and its heading are kept clear when there is room; then only the code; then only
+ * the code that ran (two samples side by side: the result goes over the other one).
+ */
+export function choosePlace(slide, figure) {
+  for (const [code, keepHeading] of [[slide, true], [slide, false], [figure, true], [figure, false]]) {
+    const box = findRoom(slide, code, keepHeading);
+    if (box) return box;
+  }
+  // No free room of a useful size: the right part of the slide, the code's tail under it.
+  const { width, height } = slide.getBoundingClientRect();
+  const margin = width * 0.015;
+  return { left: width * 0.52, top: margin, right: width - margin, bottom: height - margin, covers: true };
+}
+
+function findRoom(slide, codeRoot, keepHeading) {
+  const frame = slide.getBoundingClientRect();
+  const W = frame.width;
+  const H = frame.height;
+  const margin = W * 0.015;
+  const local = (box) => box && {
+    left: box.left - frame.left, top: box.top - frame.top,
+    right: box.right - frame.left, bottom: box.bottom - frame.top,
+  };
+  const c = local(codeTextBox(codeRoot)) || { left: W, top: H, right: W, bottom: H };
+  const h = keepHeading ? local(slide.querySelector(".slide-heading")?.getBoundingClientRect()) : null;
+  const top = h ? h.bottom + margin : margin;
+  const candidates = [
+    { left: c.right + margin, top, right: W - margin, bottom: H - margin }, // beside, right
+    { left: margin, top, right: c.left - margin, bottom: H - margin }, // beside, left
+    { left: margin, top: Math.max(top, c.bottom + margin), right: W - margin, bottom: H - margin }, // below
+    { left: margin, top, right: W - margin, bottom: c.top - margin }, // above
+  ].filter((r) => r.right - r.left >= W * MIN_WIDTH && r.bottom - r.top >= H * MIN_HEIGHT);
+  if (!candidates.length) return null;
+  const area = (r) => (r.right - r.left) * (r.bottom - r.top);
+  const best = candidates.reduce((chosen, r) => (area(r) > area(chosen) ? r : chosen));
+  // A result is rarely wide: in a full-width strip it keeps to the right, clear of a title's start.
+  best.left = Math.max(best.left, best.right - W * MAX_WIDTH);
+  return best;
+}
+
+function place(panel, slide, figure) {
+  const frame = slide.getBoundingClientRect();
+  if (!frame.width) return;
+  const box = choosePlace(slide, figure);
+  const percent = (value, whole) => `${((100 * value) / whole).toFixed(3)}%`;
+  panel.style.left = percent(box.left, frame.width);
+  panel.style.top = percent(box.top, frame.height);
+  panel.style.width = percent(box.right - box.left, frame.width);
+  panel.style.maxHeight = percent(box.bottom - box.top, frame.height);
+  panel.classList.toggle("covers-code", Boolean(box.covers));
+  // The result shrinks (to 60%) rather than scroll; a long environ tab still scrolls.
+  const body = panel.querySelector(".run-panel-body");
+  let fit = 1;
+  panel.style.setProperty("--run-fit", "1");
+  while (body.scrollHeight > body.clientHeight + 1 && fit > 0.6) {
+    fit -= 0.08;
+    panel.style.setProperty("--run-fit", fit.toFixed(2));
+  }
+}
+
+// ---- The panel ----
+
+let panelCounter = 0;
+
+function buildPanel(title) {
+  panelCounter += 1;
+  const panel = document.createElement("aside");
+  panel.className = "run-panel";
+  const head = document.createElement("div");
+  head.className = "run-panel-head";
+  const heading = document.createElement("h3");
+  heading.id = `run-panel-title-${panelCounter}`;
+  heading.textContent = `Result: ${title}`;
+  const close = document.createElement("button");
+  close.type = "button";
+  close.className = "secondary";
+  close.dataset.runClose = "";
+  close.append("Close ");
+  const kbd = document.createElement("kbd");
+  kbd.textContent = "Esc";
+  close.append(kbd);
+  head.append(heading, close);
+  const body = document.createElement("div");
+  body.className = "run-result run-panel-body";
+  panel.setAttribute("aria-labelledby", heading.id);
+  panel.setAttribute("role", "region");
+  panel.append(head, body);
+  return panel;
+}
+
+/**
+ * Wires the panel for one window. `slideAt(n)` gives slide n's element, `current()` the
+ * current slide's number, `post(data)` sends to the other window.
+ */
+export function wireRunPanel(root, { slideAt, current, count, post = () => {} }) {
+  let open = null; // { number, panel, figure }
+
+  function close({ broadcast = true, focus = false } = {}) {
+    if (!open) return false;
+    const { number, panel, figure } = open;
+    open = null;
+    panel.remove();
+    if (focus) figure.querySelector(".run-button")?.focus();
+    if (broadcast) post({ type: "run-close", slide: number });
+    return true;
+  }
+
+  function show(number, figure, result, recorded) {
+    const slide = slideAt(number);
+    if (!slide || !figure || !window.historywebRun?.renderResult) return;
+    close({ broadcast: false });
+    const title = figure.querySelector(".sample-title")?.textContent || "Code";
+    const panel = buildPanel(title);
+    window.historywebRun.renderResult(panel.querySelector(".run-panel-body"), result, recorded);
+    panel.querySelector("[data-run-close]").addEventListener("click", () => close({ focus: true }));
+    // Keys inside the result (its tabs) stay there; clicks do not reach the slide's swipe.
+    panel.addEventListener("click", (event) => event.stopPropagation());
+    slide.append(panel);
+    open = { number, panel, figure };
+    place(panel, slide, figure);
+  }
+
+  root.addEventListener("historyweb:run-result", (event) => {
+    const figure = event.target.closest?.(".sample[data-sample]");
+    const slide = figure?.closest(".deck-slide[data-number]");
+    if (!slide || slide.closest("[inert]")) return;
+    event.preventDefault(); // run.js leaves the result to this panel
+    const number = Number(slide.dataset.number);
+    const { result, recorded } = event.detail;
+    show(number, figure, result, recorded);
+    post({ type: "run", slide: number, sample: Number(figure.dataset.sample), result, recorded });
+  });
+
+  return {
+    close,
+    get isOpen() {
+      return Boolean(open);
+    },
+    /** A message from the other window; returns true when it was one of ours. */
+    receive(data) {
+      const message = readRunMessage(data, count);
+      if (!message) return false;
+      if (message.type === "run-close") {
+        if (open?.number === message.slide) close({ broadcast: false });
+        return true;
+      }
+      if (message.slide !== current()) return true;
+      const figure = slideAt(message.slide)?.querySelector(`.sample[data-sample="${message.sample}"]`);
+      if (figure) show(message.slide, figure, message.result, message.recorded);
+      return true;
+    },
+    /** After a resize or a refit of the slide. */
+    replace() {
+      if (open) place(open.panel, slideAt(open.number), open.figure);
+    },
+  };
+}
