@@ -196,7 +196,7 @@ def test_era_page_says_how_related_eras_relate_closest_first(client):
     html = client.get(wsgi.get_absolute_url()).content.decode()
     section = html[html.index('<section class="related"') :]
     shown, more = section.split('<details class="related-more">')
-    pairs = re.findall(r'relation-kind">([^<]+)</span> <a href="[^"]+">([^<]+)</a>', shown)
+    pairs = re.findall(r'relation-kind">([^<]+)</span> <span><a href="[^"]+">([^<]+)</a>', shown)
     assert pairs == [
         ("Basis for", "Pylons"),
         ("Basis for", "Flask"),
@@ -204,6 +204,6 @@ def test_era_page_says_how_related_eras_relate_closest_first(client):
         ("Same idea", "FastCGI"),
     ]
     assert re.search(r"<summary>2 more related eras</summary>", more)
-    later = re.findall(r'relation-kind">([^<]+)</span> <a href="[^"]+">([^<]+)</a>', more)
+    later = re.findall(r'relation-kind">([^<]+)</span> <span><a href="[^"]+">([^<]+)</a>', more)
     assert later == [("Influenced by", "CGI"), ("Influenced", "ASGI")]  # 10 years, then 13
     assert "Hidden" not in html
