@@ -9,5 +9,6 @@ class TimelineConfig(AppConfig):
         import historyweb.checks  # noqa: F401  (registers the deployment checks)
 
         from . import page_cache
+        from .runner import checks  # noqa: F401 - registers the containment check
 
         page_cache.connect_signals()

@@ -22,3 +22,7 @@ SECURE_HSTS_INCLUDE_SUBDOMAINS = True
 SECURE_HSTS_PRELOAD = True
 SESSION_COOKIE_SECURE = True
 CSRF_COOKIE_SECURE = True
+
+# Runs are held whole (a cgroup each, a seccomp filter): without them no run starts, and
+# `manage.py check` fails. See "Running samples in production" in README.md.
+RUNNER_REQUIRE_CONTAINMENT = env_bool("RUNNER_REQUIRE_CONTAINMENT", default=True)

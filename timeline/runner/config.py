@@ -41,6 +41,10 @@ class RunnerConfig:
     rate_limit: int
     rate_window: int
     uid_base: int
+    uid_count: int
+    cpus: float
+    cgroup_parent: str | None
+    require_containment: bool
     state_dir: Path
 
 
@@ -65,6 +69,13 @@ def get_config():
         slot_wait=float(get("RUNNER_SLOT_WAIT", 0.5)),
         rate_limit=int(get("RUNNER_RATE_LIMIT", 10)),
         rate_window=int(get("RUNNER_RATE_WINDOW", 60)),
+        # Each run takes the next uid of this range (identity.py). 61000-61099 sits below
+        # systemd's dynamic users (61184-65519) and Debian's nobody (65534).
         uid_base=int(get("RUNNER_UID_BASE", 61000)),
+        uid_count=max(1, int(get("RUNNER_UID_COUNT", 100))),
+        cpus=float(get("RUNNER_CPU_LIMIT", 1)),  # cores one run may use at once (cgroup cpu)
+        cgroup_parent=get("RUNNER_CGROUP_PARENT", None),
+        # True in production: no run starts without its cgroup and seccomp filter.
+        require_containment=bool(get("RUNNER_REQUIRE_CONTAINMENT", False)),
         state_dir=Path(get("RUNNER_STATE_DIR", None) or Path(settings.VAR_DIR) / "runner"),
     )

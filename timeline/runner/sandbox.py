@@ -1,9 +1,11 @@
 """Start the harness in a bubblewrap sandbox and collect what it wrote, within time and size caps.
 
 Every run is a fresh `bwrap` process: no network, own PID namespace (whatever the run starts dies
-with it), read-only system and interpreter, a small private /tmp, a clean environment. The limits
-(CPU, memory, processes, file size, open files) are set by the harness inside the sandbox before
-the user's code is loaded, so no `preexec_fn` runs in Django's threads.
+with it), read-only system and interpreter, a small private /tmp, a clean environment. The
+per-process limits (CPU, memory, processes, file size, open files) are set by the harness inside
+the sandbox before the user's code is loaded, so no `preexec_fn` runs in Django's threads. The
+run as a whole is held by its own cgroup (cgroups.py: memory including tmpfs and shared memory,
+pids, CPU), a seccomp filter (seccomp.py) and a uid of its own (identity.py).
 """
 
 import json
@@ -17,6 +19,9 @@ import tempfile
 import time
 from dataclasses import dataclass
 from pathlib import Path
+
+from . import cgroups, seccomp
+from .identity import run_identity
 
 HARNESS = Path(__file__).with_name("harness.py")
 SANDBOX_HARNESS = "/runner/harness.py"
@@ -45,6 +50,10 @@ class RawRun:
     timed_out: bool
     overflowed: bool
     duration_ms: float
+    # From the run's cgroup (None/False where there was none): whether the kernel killed a
+    # process of it for the memory limit (the run was then stopped whole), and its peak memory.
+    memory_exceeded: bool = False
+    peak_memory_bytes: int | None = None
 
 
 def python_roots(python):
@@ -64,9 +73,15 @@ def python_roots(python):
     return sorted(r for r in roots if not str(r).startswith("/usr/") and str(r) != "/usr")
 
 
-def build_command(config, work_dir, result_fd, info_fd, hosts_file, argv=None):
+def build_command(
+    config, work_dir, result_fd, info_fd, hosts_file, argv=None, seccomp_fd=None, block_fd=None
+):
     """The bwrap command line; `argv` replaces the harness (the benchmark runs `-c pass`)."""
     command = [config.bwrap]
+    if seccomp_fd is not None:
+        command += ["--seccomp", str(seccomp_fd)]
+    if block_fd is not None:  # wait there until the host has put the sandbox in its cgroup
+        command += ["--block-fd", str(block_fd)]
     if os.geteuid() == 0:
         # Root is exempt from RLIMIT_NPROC even inside a user namespace, so as root we skip the
         # user namespace and let the harness drop to an unprivileged uid, keeping only the two
@@ -127,12 +142,40 @@ def hosts_file(config):
     return path
 
 
+class Containment:
+    """What holds a run as a whole on this host: where cgroups go, and the seccomp filter."""
+
+    def __init__(self, config):
+        self.cgroups = cgroups.layout_for(config.cgroup_parent)
+        try:
+            self.seccomp = seccomp.filter_bytes()
+            self.seccomp_problem = ""
+        except seccomp.SeccompUnavailable as exc:
+            self.seccomp = None
+            self.seccomp_problem = str(exc)
+
+    def problems(self):
+        found = []
+        if not self.cgroups.available:
+            found.append(f"no cgroup per run: {self.cgroups.problem}")
+        if self.seccomp is None:
+            found.append(self.seccomp_problem)
+        return found
+
+
+def containment(config):
+    return Containment(config)
+
+
 def run_in_sandbox(config, spec, body=b"", slot=0):
-    """Run the harness on `spec`; returns a RawRun. Raises SandboxUnavailable without bwrap."""
+    """Run the harness on `spec`; returns a RawRun. Raises SandboxUnavailable without bwrap, or
+    without a cgroup and seccomp filter where RUNNER_REQUIRE_CONTAINMENT is set."""
     if not config.bwrap:
         raise SandboxUnavailable(INSTALL_HINT)
+    held = containment(config)
+    if config.require_containment and held.problems():
+        raise SandboxUnavailable("Runs are switched off: " + "; ".join(held.problems()))
     spec = dict(spec)
-    spec["uid"] = config.uid_base + slot
     spec["body_path"] = f"{SANDBOX_WORK}/body"
     spec["limits"] = {
         "cpu_seconds": max(1, int(config.timeout) + 1),
@@ -143,20 +186,44 @@ def run_in_sandbox(config, spec, body=b"", slot=0):
         "output_bytes": config.output_bytes,
     }
     hosts = hosts_file(config)
-    with tempfile.TemporaryDirectory(prefix="historyweb-run-") as work:
+    with (
+        run_identity(config, held.cgroups) as (uid, cgroup),
+        tempfile.TemporaryDirectory(prefix="historyweb-run-") as work,
+    ):
+        spec["uid"] = uid
         work_dir = Path(work)
         work_dir.chmod(0o755)  # the harness reads it after dropping to an unprivileged uid
         # marshal: the harness reads it without importing json (and with it, re).
         for name, data in (("spec", marshal.dumps(spec)), ("body", body)):
             (work_dir / name).write_bytes(data)
             (work_dir / name).chmod(0o644)
-        return execute(config, work_dir, hosts)
+        return execute(config, work_dir, hosts, cgroup, held.seccomp)
 
 
-def execute(config, work_dir, hosts):
+def seccomp_pipe(program):
+    """A pipe holding the filter, for `bwrap --seccomp FD` (a few hundred bytes: it fits the
+    pipe's buffer, so the write never blocks)."""
+    read_end, write_end = os.pipe()
+    os.write(write_end, program)
+    os.close(write_end)
+    return read_end
+
+
+def execute(config, work_dir, hosts, cgroup=None, seccomp_program=None):
     result_r, result_w = os.pipe()
     info_r, info_w = os.pipe()
-    command = build_command(config, work_dir, result_w, info_w, hosts)
+    passed = [result_w, info_w]
+    seccomp_fd = None
+    if seccomp_program:
+        seccomp_fd = seccomp_pipe(seccomp_program)
+        passed.append(seccomp_fd)
+    block_r = block_w = None
+    if cgroup is not None:
+        block_r, block_w = os.pipe()
+        passed.append(block_r)
+    command = build_command(
+        config, work_dir, result_w, info_w, hosts, seccomp_fd=seccomp_fd, block_fd=block_r
+    )
     started = time.monotonic()
     try:
         process = subprocess.Popen(
@@ -164,15 +231,15 @@ def execute(config, work_dir, hosts):
             stdin=subprocess.DEVNULL,
             stdout=subprocess.PIPE,
             stderr=subprocess.PIPE,
-            pass_fds=(result_w, info_w),
+            pass_fds=passed,
             start_new_session=True,  # one process group to kill, and no terminal
         )
     except OSError as exc:
-        for fd in (result_r, result_w, info_r, info_w):
+        for fd in (result_r, info_r, *passed, *([block_w] if block_w else [])):
             os.close(fd)
         raise SandboxUnavailable(f"{INSTALL_HINT} ({exc})") from exc
-    os.close(result_w)
-    os.close(info_w)
+    for fd in passed:
+        os.close(fd)
     out_fd, err_fd = process.stdout.fileno(), process.stderr.fileno()
     caps = {
         out_fd: config.output_bytes,
@@ -181,8 +248,12 @@ def execute(config, work_dir, hosts):
         info_r: 64 * 1024,
     }
     buffers = {fd: bytearray() for fd in caps}
-    timed_out = overflowed = False
+    timed_out = overflowed = memory_hit = False
+    entry_error = None
     deadline = started + config.timeout
+    # With a cgroup, look at its OOM count between reads: under cgroup v1 the kernel kills one
+    # process at a time, and the rest of the run is stopped here.
+    tick = 0.1 if cgroup is not None else None
     with selectors.DefaultSelector() as selector:
         for fd in caps:
             os.set_blocking(fd, False)
@@ -192,7 +263,7 @@ def execute(config, work_dir, hosts):
             if remaining <= 0:
                 timed_out = True
                 break
-            for key, _ in selector.select(remaining):
+            for key, _ in selector.select(min(remaining, tick or remaining)):
                 fd = key.fd
                 try:
                     data = os.read(fd, 65536)
@@ -205,27 +276,48 @@ def execute(config, work_dir, hosts):
                 if len(buffers[fd]) > caps[fd]:
                     del buffers[fd][caps[fd] :]
                     overflowed = True
-            if overflowed:
+                if fd == info_r and block_w is not None and child_pid(buffers[info_r]):
+                    try:
+                        cgroup.enter(child_pid(buffers[info_r]))
+                    except OSError as exc:
+                        entry_error = exc
+                        break
+                    os.write(block_w, b"go")  # bwrap reads a byte and starts the interpreter
+                    os.close(block_w)
+                    block_w = None
+            if overflowed or entry_error:
                 break
-    if timed_out or overflowed:
-        kill_sandbox(process, buffers[info_r])
+            if cgroup is not None and cgroup.memory_limit_hit():
+                memory_hit = True
+                break
+    if timed_out or overflowed or memory_hit or entry_error:
+        kill_sandbox(process, buffers[info_r], cgroup)
+    if block_w is not None:
+        # Only now that it is dead: closing unread would let a blocked sandbox start uncontained.
+        os.close(block_w)
     try:
         returncode = process.wait(timeout=max(0.5, deadline - time.monotonic()))
     except subprocess.TimeoutExpired:
         timed_out = True
-        kill_sandbox(process, buffers[info_r])
+        kill_sandbox(process, buffers[info_r], cgroup)
         returncode = process.wait()
     duration_ms = (time.monotonic() - started) * 1000
     for fd in (result_r, info_r):
         os.close(fd)
     process.stdout.close()
     process.stderr.close()
+    if entry_error:
+        raise SandboxUnavailable(f"The run could not enter its cgroup: {entry_error}")
     report = None
     if buffers[result_r] and not overflowed:
         try:
             report = json.loads(buffers[result_r].decode("utf-8"))
         except ValueError:
             report = None
+    peak = None
+    if cgroup is not None:
+        memory_hit = memory_hit or bool(cgroup.memory_limit_hit())
+        peak = cgroup.memory_peak()
     return RawRun(
         stdout=bytes(buffers[out_fd]),
         stderr=bytes(buffers[err_fd]),
@@ -234,16 +326,32 @@ def execute(config, work_dir, hosts):
         timed_out=timed_out,
         overflowed=overflowed,
         duration_ms=duration_ms,
+        memory_exceeded=memory_hit,
+        peak_memory_bytes=peak,
     )
 
 
-def kill_sandbox(process, info):
-    """Kill the sandbox's init first (the kernel then kills its whole PID namespace and bwrap
-    reaps it, leaving no zombie), then bwrap's process group in case it had not started yet."""
+def child_pid(info):
+    """The sandbox's pid, from bwrap's --info-fd JSON once it is complete."""
     try:
-        child = json.loads(bytes(info).decode()).get("child-pid")
+        return json.loads(bytes(info).decode()).get("child-pid")
     except ValueError:
-        child = None
+        return None
+
+
+def kill_sandbox(process, info, cgroup=None):
+    """Kill the sandbox's init first (the kernel then kills its whole PID namespace and bwrap
+    reaps it, leaving no zombie), then bwrap's process group in case it had not started yet,
+    then whatever is left in the run's cgroup."""
+    try:
+        kill_by_init(process, info)
+    finally:
+        if cgroup is not None:
+            cgroup.kill()
+
+
+def kill_by_init(process, info):
+    child = child_pid(info)
     if child:
         try:
             os.kill(child, signal.SIGKILL)

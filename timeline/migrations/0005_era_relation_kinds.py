@@ -39,7 +39,7 @@ def copy_back(apps, schema_editor):
 
 
 class Migration(migrations.Migration):
-    dependencies = [("timeline", "0003_reference_evidence")]
+    dependencies = [("timeline", "0004_livesession")]
 
     operations = [
         migrations.CreateModel(

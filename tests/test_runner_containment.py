@@ -1,0 +1,284 @@
+"""Each run is held as a whole: its own cgroup (memory with tmpfs and shared memory, pids), a
+seccomp filter (no namespaces, mounts, keyrings, ptrace, bpf) and a fresh identity.
+
+Real bwrap runs. The memory tests need a writable cgroup hierarchy; where there is none they skip
+and say so (this development machine and CI have one).
+"""
+
+import errno
+import platform
+
+import pytest
+
+from timeline.runner import cgroups, identity, seccomp
+from timeline.runner import sandbox as sandbox_module
+from timeline.runner.checks import check_containment
+from timeline.runner.config import get_config
+from timeline.runner.request import parse_request
+from timeline.runner.service import run_code
+
+pytestmark = pytest.mark.usefixtures("sandbox")
+MiB = 1024 * 1024
+
+
+@pytest.fixture
+def layout(settings):
+    found = cgroups.layout_for(None)
+    if not found.available:
+        pytest.skip(f"cgroups are not writable here, so whole-run limits are off: {found.problem}")
+    # Room to reach the memory limit on a loaded machine; a run ends as soon as it does.
+    settings.RUNNER_TIMEOUT = 10
+    return found
+
+
+def raw_run(code):
+    """Run a script and return what the sandbox layer saw (the RawRun, before result.py)."""
+    spec = {"runtime": "python", "code": code, "request": parse_request("")}
+    return sandbox_module.run_in_sandbox(get_config(), spec)
+
+
+LIBC = "import ctypes, os\nlibc = ctypes.CDLL(None, use_errno=True)\n"
+
+
+def test_new_namespaces_are_refused():
+    """unshare, clone with CLONE_NEW* flags and the unshare tool all fail; clone3 says ENOSYS, so
+    libc falls back to clone, and threads and subprocesses still work."""
+    code = LIBC + (
+        "for name, flag in [('user', 0x10000000), ('mount', 0x20000), ('net', 0x40000000)]:\n"
+        "    libc.unshare(flag)\n"
+        "    print(name, os.strerror(ctypes.get_errno()))\n"
+        "libc.syscall(56, 0x10000000 | 17, 0, 0, 0, 0)\n"  # clone(CLONE_NEWUSER | SIGCHLD)
+        "print('clone', os.strerror(ctypes.get_errno()))\n"
+        "libc.syscall(435, 0, 0)\n"  # clone3
+        "print('clone3', ctypes.get_errno())\n"
+        "import subprocess, threading\n"
+        "done = subprocess.run(['unshare', '-U', 'true'], capture_output=True, text=True)\n"
+        "print('unshare tool', done.returncode != 0)\n"
+        "t = threading.Thread(target=print, args=('thread runs',)); t.start(); t.join()\n"
+    )
+    result = run_code("python", code)
+    assert result.output == (
+        "user Operation not permitted\n"
+        "mount Operation not permitted\n"
+        "net Operation not permitted\n"
+        "clone Operation not permitted\n"
+        f"clone3 {errno.ENOSYS}\n"
+        "unshare tool True\n"
+        "thread runs\n"
+    ), result.error
+
+
+def test_mounting_a_tmpfs_is_refused():
+    """The attack of issue 11 (a user namespace, then a tmpfs as big as the host's memory) fails
+    at each step, and so does a plain mount."""
+    code = LIBC + (
+        "os.mkdir('/tmp/own')\n"
+        "print(libc.unshare(0x10000000 | 0x20000), os.strerror(ctypes.get_errno()))\n"
+        "print(libc.mount(b'none', b'/tmp/own', b'tmpfs', 0, b'size=4g'),"
+        " os.strerror(ctypes.get_errno()))\n"
+    )
+    result = run_code("python", code)
+    assert result.output == "-1 Operation not permitted\n-1 Operation not permitted\n"
+
+
+@pytest.mark.skipif(platform.machine() != "x86_64", reason="syscall numbers of x86_64")
+def test_keyrings_ptrace_bpf_and_friends_are_refused():
+    code = LIBC + (
+        "calls = {'add_key': (248, b'user', b'k', b'secret', 6, -4),\n"
+        "         'keyctl': (250, 0, -4), 'ptrace': (101, 0, 1, 0, 0),\n"
+        "         'bpf': (321, 0, 0, 0), 'perf_event_open': (298, 0, 0, -1, -1, 0),\n"
+        "         'userfaultfd': (323, 0), 'io_uring_setup': (425, 1, 0),\n"
+        "         'init_module': (175, 0, 0, b''), 'kexec_load': (246, 0, 0, 0, 0)}\n"
+        "for name, args in calls.items():\n"
+        "    nr, *rest = args\n"
+        "    print(name, libc.syscall(nr, *rest), os.strerror(ctypes.get_errno()))\n"
+    )
+    result = run_code("python", code)
+    lines = result.output.splitlines()
+    assert len(lines) == 9, result.error
+    assert all(line.endswith(" -1 Operation not permitted") for line in lines), lines
+
+
+def test_nothing_carries_from_one_run_to_the_next():
+    """A key, a file in /tmp or /dev/shm: the next run sees none of them, and runs as a new uid."""
+    first = LIBC + (
+        "print(os.getuid())\n"
+        "print(libc.syscall(248, b'user', b'left', b'behind', 6, -4))\n"
+        "open('/tmp/left', 'w').write('behind')\n"
+        "try:\n"
+        "    open('/dev/shm/left', 'w').write('behind')\n"
+        "except OSError as exc:\n"
+        "    print('shm', exc.strerror)\n"
+    )
+    second = LIBC + (
+        "print(os.getuid())\n"
+        "print(libc.syscall(250, 10, -4, b'user', b'left', 0))\n"  # KEYCTL_SEARCH
+        "print(os.path.exists('/tmp/left'), os.path.exists('/dev/shm/left'))\n"
+    )
+    one = run_code("python", first).output.splitlines()
+    two = run_code("python", second).output.splitlines()
+    assert one[1] == "-1"  # no key could be added at all
+    assert two[1:] == ["-1", "False False"]
+    if one[0] != "0":  # as root the harness drops to a uid of its own for each run
+        assert one[0] != two[0]
+
+
+def test_seccomp_filter_is_built_once():
+    assert seccomp.filter_bytes() is seccomp.filter_bytes()
+    assert len(seccomp.filter_bytes()) % 8 == 0  # whole BPF instructions
+
+
+# -- the cgroup ----------------------------------------------------------------------------
+
+
+def test_forked_children_are_stopped_at_the_memory_limit(layout):
+    """Six children of 400 MiB each fit RLIMIT_AS one by one; the run's cgroup stops them."""
+    code = (
+        "import os, time\n"
+        "for _ in range(6):\n"
+        "    if os.fork() == 0:\n"
+        "        block = bytearray(400 * 1024 * 1024)\n"
+        "        block[::4096] = b'y' * (400 * 256)\n"
+        "        time.sleep(30)\n"
+        "        os._exit(0)\n"
+        "time.sleep(30)\n"
+    )
+    raw = raw_run(code)
+    assert raw.memory_exceeded
+    assert not raw.timed_out
+    assert raw.peak_memory_bytes <= get_config().memory_bytes
+
+
+def test_memfd_and_fork_bomb_is_stopped_at_the_memory_limit(layout):
+    """memfd pages are shared memory that no RLIMIT counts: the cgroup does."""
+    code = (
+        "import os, time\n"
+        "chunk = b'x' * (4 * 1024 * 1024)\n"
+        "for _ in range(8):\n"
+        "    if os.fork() == 0:\n"
+        "        held = []\n"
+        "        for index in range(60):\n"
+        "            held.append(os.memfd_create(str(index)))\n"
+        "            os.write(held[-1], chunk)\n"
+        "        time.sleep(30)\n"
+        "time.sleep(30)\n"
+    )
+    raw = raw_run(code)
+    assert raw.memory_exceeded
+    assert raw.peak_memory_bytes <= get_config().memory_bytes
+
+
+def test_a_modest_run_reports_its_peak_memory(layout):
+    raw = raw_run("block = bytearray(64 * 1024 * 1024)\nblock[::4096] = b'y' * (64 * 256)\n")
+    assert not raw.memory_exceeded
+    assert 64 * MiB < raw.peak_memory_bytes < 200 * MiB
+
+
+def test_each_run_cgroup_has_the_runs_limits(layout):
+    config = get_config()
+    uid, cgroup = identity.allocate(config, layout)
+    try:
+        if layout.version == 2:
+            assert (cgroup.dirs[""] / "memory.max").read_text() == f"{config.memory_bytes}\n"
+            assert (cgroup.dirs[""] / "memory.swap.max").read_text() == "0\n"
+            pids = cgroup.dirs[""] / "pids.max"
+        else:
+            memory = cgroup.dirs["memory"]
+            assert int((memory / "memory.limit_in_bytes").read_text()) == config.memory_bytes
+            memsw = memory / "memory.memsw.limit_in_bytes"
+            assert not memsw.exists() or int(memsw.read_text()) == config.memory_bytes
+            pids = cgroup.dirs["pids"] / "pids.max"
+        # The harness's processes plus bwrap and its PID-namespace init.
+        assert pids.read_text() == f"{config.processes + 2}\n"
+    finally:
+        assert cgroup.remove()
+
+
+def test_a_uid_is_taken_again_only_once_its_last_cgroup_is_gone(layout, settings):
+    settings.RUNNER_UID_COUNT = 2
+    config = get_config()
+    held_uid, held = identity.allocate(config, layout)
+    try:
+        other_uid, other = identity.allocate(config, layout)
+        assert other_uid != held_uid
+        assert other.remove()
+        # The counter points at held_uid again, but its cgroup is still there: skipped.
+        again_uid, again = identity.allocate(config, layout)
+        assert again_uid == other_uid
+        with pytest.raises(identity.NoFreeIdentity):
+            identity.allocate(config, layout)
+        assert again.remove()
+    finally:
+        held.kill()
+        assert held.remove()
+    assert not any(path.exists() for path in held.dirs.values())
+
+
+def test_a_run_leaves_no_cgroup_behind(layout):
+    raw_run("print('hi')\n")
+    for parent in layout.parents.values():
+        assert not list(parent.glob(cgroups.PREFIX + "*"))
+
+
+# -- where there is no cgroup --------------------------------------------------------------
+
+
+def test_the_check_fails_in_production_and_warns_in_development(settings, tmp_path):
+    settings.RUNNER_CGROUP_PARENT = str(tmp_path / "not-a-cgroup")
+    settings.RUNNER_REQUIRE_CONTAINMENT = False
+    (warning,) = check_containment()
+    assert warning.id == "timeline.W010" and "not held as a whole" in warning.msg
+    settings.RUNNER_REQUIRE_CONTAINMENT = True
+    (error,) = check_containment()
+    assert error.id == "timeline.E010" and "none will start" in error.msg
+    with pytest.raises(sandbox_module.SandboxUnavailable, match="Runs are switched off"):
+        raw_run("print('never')\n")
+
+
+def test_the_check_is_quiet_where_runs_are_held(layout):
+    assert check_containment() == []
+
+
+# -- cgroup v2 (production), on a stand-in directory ---------------------------------------
+
+
+def test_cgroup_v2_layout_and_limits(tmp_path, monkeypatch):
+    """Under systemd with Delegate=yes and DelegateSubgroup=app the server sits in <unit>/app:
+    runs go beside it, with memory.max, no swap, pids.max, cpu.max and the OOM killer taking the
+    whole run. (A plain directory stands in for the cgroup2 mount: this machine has v1.)"""
+    unit = tmp_path / "system.slice" / "historyweb.service"
+    (unit / "app").mkdir(parents=True)
+    (tmp_path / "cgroup.controllers").write_text("cpuset cpu io memory pids\n")
+    (unit / "cgroup.controllers").write_text("cpu memory pids\n")
+    (unit / "cgroup.subtree_control").write_text("cpu memory pids\n")
+    monkeypatch.setattr(cgroups, "ROOT", tmp_path)
+    monkeypatch.setattr(cgroups, "_probe", lambda layout: None)  # files would stay in a stand-in
+    monkeypatch.setattr(
+        cgroups, "own_cgroups", lambda: {"": "/system.slice/historyweb.service/app"}
+    )
+    layout = cgroups.detect()
+    assert layout.version == 2 and layout.parents == {"": unit}
+    cgroup = cgroups.RunCgroup(layout, "61007")
+    cgroup.create(memory_bytes=512 * MiB, processes=34, cpus=1)
+    run = unit / "historyweb-run-61007"
+    assert (run / "memory.max").read_text() == str(512 * MiB)
+    assert (run / "memory.swap.max").read_text() == "0"
+    assert (run / "memory.oom.group").read_text() == "1"
+    assert (run / "pids.max").read_text() == "34"
+    assert (run / "cpu.max").read_text() == "100000 100000"
+    (run / "memory.events").write_text("low 0\nhigh 0\nmax 12\noom 1\noom_kill 2\n")
+    (run / "memory.peak").write_text(f"{500 * MiB}\n")
+    assert cgroup.memory_limit_hit() == 2 and cgroup.memory_peak() == 500 * MiB
+    cgroup.enter(4242)
+    assert (run / "cgroup.procs").read_text() == "4242"
+
+
+def test_own_cgroups_reads_v1_and_v2_lines():
+    text = "12:pids:/a\n4:cpu,cpuacct:/b\n1:name=systemd:/c\n0::/d/e\n"
+    assert cgroups.own_cgroups(text) == {
+        "pids": "/a",
+        "cpu": "/b",
+        "cpuacct": "/b",
+        "name=systemd": "/c",
+        "": "/d/e",
+    }

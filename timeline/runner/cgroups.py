@@ -1,0 +1,260 @@
+"""A cgroup per run: the whole run's memory (tmpfs and shared memory included), processes and CPU.
+
+Per-process limits (RLIMIT_AS, RLIMIT_NPROC) let six children of 400 MiB each, or memfd files and
+a tmpfs of the run's own, take gigabytes. A cgroup counts every page the run charges, whichever
+process holds it, and its pids limit counts every task.
+
+Where the run cgroups live:
+- cgroup v2 (production): beside the server's own cgroup, under a parent the server may manage.
+  With systemd that is a service with `Delegate=yes` and `DelegateSubgroup=app`: the server runs
+  in `<service>/app`, and the runs go in `<service>/historyweb-run-<uid>` (see README).
+  RUNNER_CGROUP_PARENT names another parent.
+- cgroup v1 (this development machine): in each of the `memory`, `pids` (and, if present, `cpu`)
+  hierarchies, below the server's own cgroup there (or RUNNER_CGROUP_PARENT, relative to each
+  hierarchy's root).
+A run enters its cgroup before any of its code runs: bubblewrap (`--block-fd`) waits, once its
+namespaces are made, until the host has written the sandbox's pid into each `cgroup.procs`; only
+then does it start the interpreter, so everything the run forks is born inside.
+"""
+
+import errno
+import functools
+import os
+import signal
+import time
+from dataclasses import dataclass, field
+from pathlib import Path
+
+ROOT = Path("/sys/fs/cgroup")
+PREFIX = "historyweb-run-"
+CPU_PERIOD_US = 100_000
+
+
+@dataclass(frozen=True)
+class Layout:
+    """Where run cgroups go: `parents` maps a v1 controller (or "" for v2) to a directory."""
+
+    version: int = 0
+    parents: dict = field(default_factory=dict)
+    problem: str = ""
+
+    @property
+    def available(self):
+        return bool(self.parents)
+
+    def describe(self):
+        if not self.available:
+            return f"none ({self.problem})"
+        places = ", ".join(str(p) for p in self.parents.values())
+        return f"cgroup v{self.version}: {places}"
+
+
+def own_cgroups(text=None):
+    """Maps each v1 controller (and "" for v2) to this process's cgroup path."""
+    if text is None:
+        text = Path("/proc/self/cgroup").read_text()
+    found = {}
+    for line in text.splitlines():
+        _, controllers, path = line.split(":", 2)
+        for controller in controllers.split(",") if controllers else [""]:
+            found[controller] = path
+    return found
+
+
+def _v2_root():
+    """The cgroup2 mount that holds the memory controller (pure v2, or hybrid's unified)."""
+    for root in (ROOT, ROOT / "unified"):
+        controllers = root / "cgroup.controllers"
+        if controllers.exists() and "memory" in controllers.read_text().split():
+            return root
+    return None
+
+
+def _enable_v2_controllers(parent):
+    wanted = {"memory", "pids", "cpu"}
+    available = set((parent / "cgroup.controllers").read_text().split())
+    enabled = set((parent / "cgroup.subtree_control").read_text().split())
+    missing = (wanted & available) - enabled
+    if missing:
+        # Fails (EBUSY) if the parent holds processes itself: cgroup v2 only hands resources to
+        # children of a cgroup without processes, hence DelegateSubgroup in the README.
+        (parent / "cgroup.subtree_control").write_text(" ".join(f"+{c}" for c in missing))
+    enabled = set((parent / "cgroup.subtree_control").read_text().split())
+    if not {"memory", "pids"} <= enabled:
+        raise OSError(errno.ENOTSUP, f"memory and pids controllers not enabled in {parent}")
+
+
+def detect(parent_setting=None):
+    """Find a place for run cgroups and prove it with a probe cgroup (made and removed)."""
+    own = own_cgroups()
+    v2 = _v2_root()
+    if v2 is not None:
+        relative = parent_setting or os.path.dirname(own.get("", "/"))
+        parent = v2 / relative.lstrip("/")
+        try:
+            _enable_v2_controllers(parent)
+            layout = Layout(2, {"": parent})
+            _probe(layout)
+            return layout
+        except OSError as exc:
+            return Layout(2, {}, f"cannot make cgroups under {parent}: {exc.strerror or exc}")
+    parents = {}
+    for controller in ("memory", "pids", "cpu"):
+        hierarchy = ROOT / controller
+        if not (hierarchy / "cgroup.procs").exists():
+            continue
+        relative = parent_setting or own.get(controller) or own.get(f"{controller},cpuacct", "/")
+        parents[controller] = hierarchy / relative.lstrip("/")
+    if "memory" not in parents or "pids" not in parents:
+        return Layout(1, {}, f"no writable memory and pids cgroup hierarchies under {ROOT}")
+    layout = Layout(1, parents)
+    try:
+        _probe(layout)
+    except OSError as exc:
+        if "cpu" in parents:  # CPU is the one the runs can do without
+            layout = Layout(1, {k: v for k, v in parents.items() if k != "cpu"})
+            try:
+                _probe(layout)
+                return layout
+            except OSError:
+                pass
+        return Layout(1, {}, f"cannot make cgroups under {parents['memory']}: {exc.strerror}")
+    return layout
+
+
+def _probe(layout):
+    probe = RunCgroup(layout, f"probe-{os.getpid()}")
+    probe.create(memory_bytes=64 * 1024 * 1024, processes=4, cpus=1)
+    probe.remove()
+
+
+@functools.lru_cache(maxsize=4)
+def layout_for(parent_setting=None):
+    """The layout, found once per process."""
+    return detect(parent_setting)
+
+
+class RunCgroup:
+    """One run's cgroup (one directory per v1 hierarchy)."""
+
+    def __init__(self, layout, name):
+        self.layout = layout
+        self.dirs = {
+            controller: parent / (PREFIX + name) for controller, parent in layout.parents.items()
+        }
+
+    def _dir(self, controller):
+        return self.dirs.get("") or self.dirs.get(controller)
+
+    def create(self, memory_bytes, processes, cpus):
+        """Make the cgroup and set its limits. FileExistsError if the name is taken: a run of
+        that name may still have processes (the kernel refuses to remove a populated cgroup)."""
+        made = []
+        try:
+            for path in self.dirs.values():
+                path.mkdir()
+                made.append(path)
+            if self.layout.version == 2:
+                self._write("memory", "memory.max", memory_bytes)
+                self._write("memory", "memory.swap.max", 0, optional=True)
+                self._write("memory", "memory.oom.group", 1, optional=True)  # kill the whole run
+                self._write("pids", "pids.max", processes)
+                if cpus:
+                    self._write(
+                        "cpu",
+                        "cpu.max",
+                        f"{int(cpus * CPU_PERIOD_US)} {CPU_PERIOD_US}",
+                        optional=True,
+                    )
+            else:
+                self._write("memory", "memory.limit_in_bytes", memory_bytes)
+                # memsw (memory plus swap), where the kernel has it: no swapping past the limit.
+                self._write("memory", "memory.memsw.limit_in_bytes", memory_bytes, optional=True)
+                self._write("pids", "pids.max", processes)
+                if cpus and "cpu" in self.dirs:
+                    self._write("cpu", "cpu.cfs_period_us", CPU_PERIOD_US, optional=True)
+                    self._write("cpu", "cpu.cfs_quota_us", int(cpus * CPU_PERIOD_US), optional=True)
+        except BaseException:
+            for path in reversed(made):
+                _rmdir(path)
+            raise
+
+    def _write(self, controller, name, value, optional=False):
+        path = self._dir(controller) / name
+        try:
+            path.write_text(str(value))
+        except FileNotFoundError:
+            if not optional:
+                raise
+
+    def _read(self, controller, name):
+        try:
+            return (self._dir(controller) / name).read_text()
+        except OSError:
+            return ""
+
+    def enter(self, pid):
+        """Move a process (the sandbox, still blocked before it starts the interpreter) in."""
+        for path in self.dirs.values():
+            (path / "cgroup.procs").write_text(str(pid))
+
+    def pids(self):
+        return [int(pid) for pid in self._read("pids", "cgroup.procs").split()]
+
+    def memory_limit_hit(self):
+        """How many processes the kernel killed for the memory limit (0: none)."""
+        if self.layout.version == 2:
+            events = self._read("memory", "memory.events")
+        else:
+            events = self._read("memory", "memory.oom_control")
+        for line in events.splitlines():
+            key, _, value = line.partition(" ")
+            if key == "oom_kill":
+                return int(value)
+        return 0
+
+    def memory_peak(self):
+        name = "memory.peak" if self.layout.version == 2 else "memory.max_usage_in_bytes"
+        value = self._read("memory", name).strip()
+        return int(value) if value.isdigit() else None
+
+    def kill(self):
+        """Kill everything in the cgroup: cgroup.kill (v2, Linux 5.14+), else pid by pid."""
+        if self.layout.version == 2:
+            try:
+                (self._dir("") / "cgroup.kill").write_text("1")
+                return
+            except OSError:
+                pass
+        for _ in range(50):
+            pids = self.pids()
+            if not pids:
+                return
+            for pid in pids:
+                try:
+                    os.kill(pid, signal.SIGKILL)
+                except ProcessLookupError:
+                    pass
+            time.sleep(0.002)
+
+    def remove(self, wait=1.0):
+        """Remove the cgroup once its last process is gone; False if it is still populated."""
+        deadline = time.monotonic() + wait
+        for path in self.dirs.values():
+            while not _rmdir(path):
+                if time.monotonic() >= deadline:
+                    return False
+                time.sleep(0.005)
+        return True
+
+
+def _rmdir(path):
+    try:
+        path.rmdir()
+    except FileNotFoundError:
+        pass
+    except OSError as exc:
+        if exc.errno == errno.EBUSY:
+            return False
+        raise
+    return True

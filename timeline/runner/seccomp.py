@@ -1,0 +1,121 @@
+"""The seccomp filter every run gets: the kernel interfaces a sample has no use for are refused.
+
+Default allow plus a deny list, not an allow list: samples are ordinary Python (threads, asyncio,
+subprocess, sockets on a network that is not there, ctypes), and an allow list that breaks one of
+them breaks a lesson. What is refused is what lets a run reach beyond its sandbox or its limits:
+
+- new namespaces (unshare, setns, clone with a CLONE_NEW* flag): a user namespace gives a run
+  capabilities over its own mounts, so it could mount a tmpfs the size of the host's memory;
+- clone3 answers ENOSYS: its flags sit in memory a filter cannot read, and libc then falls back
+  to clone, whose flags it can;
+- mounts, of every generation (mount, umount2, pivot_root, fsopen, fsmount, open_tree, ...);
+- kernel keyrings (keyctl, add_key, request_key): keys outlive the processes that made them;
+- reaching into other processes or the kernel: ptrace, process_vm_readv/writev, bpf,
+  perf_event_open, userfaultfd (a tool of kernel exploits), io_uring (a large kernel attack
+  surface that slips past syscall filters), kexec, module loading, reboot, swap, quotas,
+  clocks, open_by_handle_at, iopl/ioperm, syslog, acct.
+Everything else is allowed, which includes fork and clone for threads and processes (the pids
+cgroup bounds them), memfd_create (the memory cgroup counts it) and socket (there is no network).
+A syscall of another architecture (32-bit x86 from a 64-bit process) kills the process: libseccomp's
+default for a foreign architecture.
+
+The filter is built once per process with libseccomp (through pyseccomp) and kept as BPF bytes;
+bubblewrap loads it (`--seccomp FD`) just before it starts the interpreter.
+"""
+
+import errno
+import functools
+
+# CLONE_NEW* flags that clone() takes in its first argument. (CLONE_NEWTIME shares its bit with
+# the exit signal in clone(), so unshare and clone3 are the only ways to ask for it: both refused.)
+CLONE_NEW_FLAGS = {
+    "CLONE_NEWNS": 0x00020000,
+    "CLONE_NEWCGROUP": 0x02000000,
+    "CLONE_NEWUTS": 0x04000000,
+    "CLONE_NEWIPC": 0x08000000,
+    "CLONE_NEWUSER": 0x10000000,
+    "CLONE_NEWPID": 0x20000000,
+    "CLONE_NEWNET": 0x40000000,
+}
+DENIED = [
+    # namespaces
+    "unshare",
+    "setns",
+    # mounts
+    "mount",
+    "umount2",
+    "pivot_root",
+    "chroot",
+    "fsopen",
+    "fsconfig",
+    "fsmount",
+    "fspick",
+    "move_mount",
+    "open_tree",
+    "mount_setattr",
+    # keyrings
+    "keyctl",
+    "add_key",
+    "request_key",
+    # other processes and the kernel
+    "ptrace",
+    "process_vm_readv",
+    "process_vm_writev",
+    "bpf",
+    "perf_event_open",
+    "userfaultfd",
+    "io_uring_setup",
+    "io_uring_enter",
+    "io_uring_register",
+    "kexec_load",
+    "kexec_file_load",
+    "init_module",
+    "finit_module",
+    "delete_module",
+    "reboot",
+    "swapon",
+    "swapoff",
+    "quotactl",
+    "acct",
+    "settimeofday",
+    "clock_settime",
+    "clock_adjtime",
+    "adjtimex",
+    "open_by_handle_at",
+    "name_to_handle_at",
+    "iopl",
+    "ioperm",
+    "syslog",
+]
+
+
+class SeccompUnavailable(Exception):
+    """libseccomp (Debian's libseccomp2) or its binding is missing."""
+
+
+@functools.lru_cache(maxsize=1)
+def filter_bytes():
+    """The filter as BPF, built on first use and kept for the life of the process."""
+    try:
+        import pyseccomp as seccomp
+    except (ImportError, RuntimeError) as exc:  # RuntimeError: the binding found no libseccomp
+        raise SeccompUnavailable(
+            f"seccomp filter unavailable ({exc}): install libseccomp2 (apt-get install "
+            "libseccomp2) and the pinned pyseccomp (requirements/base.txt)"
+        ) from exc
+    import tempfile
+
+    rules = seccomp.SyscallFilter(defaction=seccomp.ALLOW)
+    refuse = seccomp.ERRNO(errno.EPERM)
+    for name in DENIED:
+        try:
+            rules.add_rule(refuse, name)
+        except (ValueError, OSError):  # unknown on this architecture (iopl on arm64, ...)
+            continue
+    for flag in CLONE_NEW_FLAGS.values():
+        rules.add_rule(refuse, "clone", seccomp.Arg(0, seccomp.MASKED_EQ, flag, flag))
+    rules.add_rule(seccomp.ERRNO(errno.ENOSYS), "clone3")
+    with tempfile.TemporaryFile() as f:
+        rules.export_bpf(f)
+        f.seek(0)
+        return f.read()
