@@ -126,7 +126,7 @@ def test_timeline_query_count_is_constant(django_assert_num_queries, client, cou
 
 @pytest.mark.parametrize("slides", [3, 30])
 def test_era_page_query_count_is_constant(django_assert_num_queries, client, slides):
-    """Era + slides + samples + references + related + neighbours: six queries."""
+    """Era + slides + samples + references + exercises + related + neighbours: seven queries."""
     era = make_era(slug="big")
     for n in range(1, slides + 1):
         slide = make_slide(era, order=n)
@@ -134,7 +134,7 @@ def test_era_page_query_count_is_constant(django_assert_num_queries, client, sli
         make_reference(era)
         EraRelation.objects.create(era=era, other=make_era(), kind="built-on")
         EraRelation.objects.create(era=make_era(), other=era, kind="replaced")
-    with django_assert_num_queries(6):
+    with django_assert_num_queries(7):
         response = client.get("/eras/big/")
     assert response.content.decode().count('class="slide"') == slides
 

@@ -236,3 +236,7 @@ class TalkAdmin(admin.ModelAdmin):
     @admin.display(description="Eras", ordering="era_total")
     def era_count(self, obj):
         return obj.era_total
+
+
+# Exercises have an admin module of their own; importing it registers them.
+from . import admin_exercises  # noqa: E402, F401

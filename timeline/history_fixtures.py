@@ -16,7 +16,17 @@ from django.core.exceptions import ValidationError
 from django.core.serializers.base import DeserializationError
 from django.db import DatabaseError, transaction
 
-from .models import CodeSample, Era, EraRelation, Reference, Slide, Talk, TalkEra
+from .models import (
+    CodeSample,
+    Era,
+    EraRelation,
+    Exercise,
+    ExerciseCheck,
+    Reference,
+    Slide,
+    Talk,
+    TalkEra,
+)
 
 ERA_DIR = "eras"
 TALKS_FILE = "talks.json"
@@ -286,6 +296,10 @@ def dump(directory=None):
         )
         references = Reference.objects.filter(era=era).select_related("era")
         records += _records(references.order_by("kind", "title", "url"))
+        exercises = Exercise.objects.filter(era=era).select_related("era")
+        records += _records(exercises.order_by("order", "slug"))
+        checks = ExerciseCheck.objects.filter(exercise__era=era).select_related("exercise")
+        records += _records(checks.order_by("exercise__order", "exercise__slug", "order"))
         # Each relation once, in the file of the era its sentence starts with.
         relations = EraRelation.objects.filter(era=era).select_related("era", "other")
         records += _records(relations.order_by("other__slug"))

@@ -1,9 +1,9 @@
 from itertools import groupby
 
-from django.db.models import Prefetch
+from django.db.models import Count, Prefetch
 from django.shortcuts import get_object_or_404, render
 
-from ..models import CodeSample, Era, EraRelation, Slide, related_eras
+from ..models import CodeSample, Era, EraRelation, Exercise, Slide, related_eras
 from .caching import keep_private
 
 RELATED_SHOWN = 4
@@ -14,7 +14,12 @@ def timeline(request):
     kind = request.GET.get("kind", "")
     query = request.GET.get("q", "").strip()[:100]
     kinds = dict(Era.Kind.choices)
-    eras = Era.objects.visible_to(request.user).for_timeline().chronological()
+    eras = (
+        Era.objects.visible_to(request.user)
+        .for_timeline()
+        .chronological()
+        .annotate(exercise_count=Count("exercises"))
+    )
     if kind in kinds:
         eras = eras.filter(kind=kind)
     else:
@@ -46,6 +51,7 @@ def era_detail(request, slug):
             Prefetch("slides", queryset=Slide.objects.order_by("order")),
             Prefetch("samples", queryset=samples),
             "references",
+            Prefetch("exercises", queryset=Exercise.objects.order_by("order", "slug")),
         ),
         slug=slug,
     )
@@ -65,6 +71,7 @@ def era_detail(request, slug):
             "slides": slides_with_samples(era.slides.all(), era.samples.all()),
             "loose_samples": [s for s in era.samples.all() if s.slide_id is None],
             "references": era.references.all(),
+            "exercises": era.exercises.all(),
             # The closest few in sight; the rest one click away.
             "related": related[:RELATED_SHOWN],
             "more_related": related[RELATED_SHOWN:],

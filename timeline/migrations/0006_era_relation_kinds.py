@@ -39,7 +39,7 @@ def copy_back(apps, schema_editor):
 
 
 class Migration(migrations.Migration):
-    dependencies = [("timeline", "0004_livesession")]
+    dependencies = [("timeline", "0005_exercises")]
 
     operations = [
         migrations.CreateModel(
