@@ -6,8 +6,8 @@ from django.db.migrations.executor import MigrationExecutor
 
 pytestmark = pytest.mark.django_db(transaction=True)
 
-BEFORE = [("timeline", "0005_exercises")]
-AFTER = [("timeline", "0006_era_relation_kinds")]
+BEFORE = [("timeline", "0006_slide_steps")]
+AFTER = [("timeline", "0007_era_relation_kinds")]
 
 
 def migrate(targets):

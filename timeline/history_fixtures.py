@@ -262,6 +262,11 @@ def _fields(model):
     return [name for name in names if not name.endswith("_html")]
 
 
+# Presentation options most records leave unset: written only when set, so a fixture gains a
+# line where an editor chose one, not on every record (loading fills in the model's default).
+SPARSE_FIELDS = {"fragments": False, "slide_lines": "", "slide_steps": ""}
+
+
 def _records(objects):
     """Objects of one model as fixture records with natural keys and no pk."""
     objects = list(objects)
@@ -274,7 +279,12 @@ def _records(objects):
         use_natural_foreign_keys=True,
         use_natural_primary_keys=True,
     )
-    return json.loads(text)
+    records = json.loads(text)
+    for record in records:
+        for name, default in SPARSE_FIELDS.items():
+            if record["fields"].get(name, default) == default:
+                record["fields"].pop(name, None)
+    return records
 
 
 def _write(path, records):

@@ -255,6 +255,12 @@ class Slide(models.Model):
         blank=True, help_text="Speaker notes (markdown): what to say, shown only to the speaker."
     )
     notes_html = models.TextField(blank=True, editable=False)
+    fragments = models.BooleanField(
+        "reveal bullets one by one",
+        default=False,
+        help_text="On the deck, → shows the slide's bullets one at a time before moving on. "
+        "Print and the era page show them all.",
+    )
 
     objects = SlideManager()
 
@@ -339,6 +345,21 @@ class CodeSample(models.Model):
         help_text="One of the same small app written in every era, shown side by side on the "
         "evolution page.",
     )
+    slide_lines = models.CharField(
+        "lines on the slide",
+        max_length=20,
+        blank=True,
+        help_text="Show only these lines on the slide, e.g. “5-20”; blank shows them all. The "
+        "era page and the print view always show the whole code, and Run runs all of it.",
+    )
+    slide_steps = models.CharField(
+        "highlight steps",
+        max_length=200,
+        blank=True,
+        help_text="Lines to highlight one step at a time before the deck moves on, e.g. "
+        "“1-4|6-9|all” (numbers of the whole code). Long code reads best as a range plus steps.",
+    )
+    slide_html = models.TextField(blank=True, editable=False)
 
     objects = CodeSampleManager()
 
@@ -363,6 +384,18 @@ class CodeSample(models.Model):
             raise ValidationError({"slide": "The slide must belong to the same era."})
         if self.historical and self.runtime != self.Runtime.NONE:
             raise ValidationError({"runtime": "Historical samples are never run: choose none."})
+        total = len(rendering.code_lines(self.code))
+        errors = {}
+        for name, parse in (
+            ("slide_lines", rendering.parse_line_range),
+            ("slide_steps", rendering.parse_steps),
+        ):
+            try:
+                parse(getattr(self, name), total)
+            except ValueError as exc:
+                errors[name] = str(exc)
+        if errors:
+            raise ValidationError(errors)
 
     def natural_key(self):
         return (*self.era.natural_key(), self.order)
@@ -370,9 +403,17 @@ class CodeSample(models.Model):
     natural_key.dependencies = ["timeline.era", "timeline.slide"]
 
     def render(self):
-        self.highlighted_html = rendering.highlight_code(
-            self.code, self.language, label=f"Code: {self.title}"
-        )
+        label = f"Code: {self.title}"
+        self.highlighted_html = rendering.highlight_code(self.code, self.language, label=label)
+        # Only a sample with a range or steps needs the line-by-line markup on its slide.
+        self.slide_html = ""
+        if self.slide_lines or self.slide_steps:
+            try:
+                self.slide_html = rendering.highlight_slide_lines(
+                    self.code, self.language, self.slide_lines, label=label
+                )
+            except ValueError:
+                pass  # clean() tells the editor; the slide shows the whole code meanwhile
 
     @property
     def request_as_sent(self):
@@ -383,6 +424,20 @@ class CodeSample(models.Model):
         if "\n\n" in self.request:
             return self.request[:-1]
         return self.request + "\n"
+
+    @property
+    def line_count(self):
+        return len(rendering.code_lines(self.code))
+
+    @property
+    def slide_first_line(self):
+        """The number of the first line the slide shows (1 unless a range says otherwise)."""
+        try:
+            return rendering.parse_line_range(
+                self.slide_lines, len(rendering.code_lines(self.code))
+            )[0]
+        except ValueError:
+            return 1
 
     @property
     def runnable(self):

@@ -39,7 +39,7 @@ def copy_back(apps, schema_editor):
 
 
 class Migration(migrations.Migration):
-    dependencies = [("timeline", "0005_exercises")]
+    dependencies = [("timeline", "0006_slide_steps")]
 
     operations = [
         migrations.CreateModel(
