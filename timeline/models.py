@@ -7,6 +7,7 @@ from django.utils import timezone
 
 from . import rendering
 from .fields import LineTextField
+from .runner.runtimes import Runtime
 
 FIRST_YEAR = 1980
 RESERVED_ERA_SLUGS = {"speaker", "print"}
@@ -202,12 +203,7 @@ class CodeSampleManager(models.Manager):
 
 
 class CodeSample(models.Model):
-    class Runtime(models.TextChoices):
-        NONE = "none", "Not runnable"
-        PYTHON = "python", "Python script"
-        CGI = "cgi", "CGI script"
-        WSGI = "wsgi", "WSGI application"
-        ASGI = "asgi", "ASGI application"
+    Runtime = Runtime  # the runner's list (timeline.runner.runtimes), so CodeSample.Runtime works
 
     era = models.ForeignKey(Era, on_delete=models.CASCADE, related_name="samples")
     slide = models.ForeignKey(
