@@ -282,3 +282,19 @@ def test_own_cgroups_reads_v1_and_v2_lines():
         "name=systemd": "/c",
         "": "/d/e",
     }
+
+
+def test_a_cgroup_left_by_a_dead_server_is_swept_once_stale(layout, settings, monkeypatch):
+    """A run cgroup whose server died mid-run stays empty; past the longest a run can last it is
+    removed and its uid handed out again. A recent one is left alone."""
+    settings.RUNNER_UID_COUNT = 1
+    config = get_config()
+    uid, left = identity.allocate(config, layout)  # the "dead server's" run, never removed
+    try:
+        with pytest.raises(identity.NoFreeIdentity):
+            identity.allocate(config, layout)
+        monkeypatch.setattr(identity, "STALE_AFTER", -config.timeout - 1)
+        again, cgroup = identity.allocate(config, layout)
+        assert again == uid
+    finally:
+        left.remove()
