@@ -135,6 +135,7 @@ def test_forked_children_are_stopped_at_the_memory_limit(layout):
     """Six children of 400 MiB each fit RLIMIT_AS one by one; the run's cgroup stops them."""
     code = (
         "import os, time\n"
+        "print('six children', flush=True)\n"
         "for _ in range(6):\n"
         "    if os.fork() == 0:\n"
         "        block = bytearray(400 * 1024 * 1024)\n"
@@ -146,6 +147,7 @@ def test_forked_children_are_stopped_at_the_memory_limit(layout):
     raw = raw_run(code)
     assert raw.memory_exceeded
     assert not raw.timed_out
+    assert b"six children\n" in raw.stdout + raw.stderr  # what it printed first is kept
     assert raw.peak_memory_bytes <= get_config().memory_bytes
 
 
