@@ -4,12 +4,15 @@ VENV := .venv
 BIN := $(VENV)/bin
 PY := $(BIN)/python
 PORT ?= 8000
+# HOST=0.0.0.0 serves the LAN: phones on the same Wi-Fi reach the remote and the follow page.
+HOST ?= 127.0.0.1
 STAMP := $(VENV)/.installed
 
-.PHONY: help install install-test run test lint migrate load dump check-deploy clean bench-samples bench-hostile axe bench
+.PHONY: help install install-test run test lint migrate load dump check-deploy clean bench-samples bench-hostile axe bench bench-live
 
 help:
-	@echo "make run    create .venv, install, migrate, load the history if empty, serve on 127.0.0.1:$(PORT)"
+	@echo "make run    create .venv, install, migrate, load the history if empty, serve on $(HOST):$(PORT)"
+	@echo "            (make run HOST=0.0.0.0 serves the LAN, for a phone as the remote)"
 	@echo "make test   install what the tests need and run them all"
 
 $(PY):
@@ -41,7 +44,7 @@ load: migrate
 	$(PY) manage.py load_history --if-empty
 
 run: load
-	$(PY) manage.py runserver 127.0.0.1:$(PORT)
+	HISTORYWEB_BIND_HOST=$(HOST) $(PY) manage.py runserver $(HOST):$(PORT)
 
 dump: install
 	$(PY) manage.py dump_history
@@ -65,6 +68,10 @@ bench: install
 # Median run time per runtime, cold and cached, beside a bare `python -I -c pass` (issue 4 budgets).
 bench-samples: install
 	$(PY) bench/bench_samples.py
+
+# 200 followers on one live session, 50 moves from a remote: delivery p50/p95, CPU, page latency.
+bench-live: load
+	$(PY) bench/bench_live.py
 
 # Two memory-hungry runs at once (own tmpfs, memfd, forks): the drop in the host's MemAvailable,
 # against a budget of 2 x RUNNER_MEMORY_LIMIT + 10% (issue 11).

@@ -1,6 +1,6 @@
 from django.urls import path
 
-from .views import eras, evolution, present, preview, run
+from .views import eras, evolution, live, present, preview, run
 
 app_name = "timeline"
 
@@ -26,4 +26,12 @@ urlpatterns = [
     *deck_routes("present/<slug:slug>/", present.present_era, "present-era"),
     path("talks/", present.talk_list, name="talks"),
     *deck_routes("talks/<slug:slug>/present/", present.present_talk, "talk-present"),
+    path("live/", live.live_create, name="live-create"),
+    path("live/<str:code>/", live.live_follow, name="live-follow"),
+    path("live/<str:code>/remote/", live.live_remote, name="live-remote"),
+    path("live/<str:code>/events/", live.live_events, name="live-events"),
+    path("live/<str:code>/state/", live.live_state, name="live-state"),
+    path("live/<str:code>/run/", live.live_run, name="live-run"),
+    path("live/<str:code>/end/", live.live_end, name="live-end"),
+    path("live/<str:code>/qr/<str:which>.svg", live.live_qr, name="live-qr"),
 ]

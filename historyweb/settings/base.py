@@ -166,3 +166,12 @@ RUNNER_RATE_WINDOW = 60  # …per this many seconds
 # Behind a proxy: the header it sets to the client's address (e.g. X-Real-IP), which clients
 # cannot forge. Without it every visitor shares the proxy's address, and so one rate bucket.
 RUNNER_CLIENT_IP_HEADER = meta_header(os.environ.get("RUNNER_CLIENT_IP_HEADER", ""))
+
+# Live sessions (timeline/live): a phone steers the deck, the audience follows. Production
+# asks for a staff login to go live; `make run` on the speaker's laptop does not (dev.py).
+LIVE_REQUIRE_STAFF = True
+LIVE_CREATE_LIMIT = int(os.environ.get("LIVE_CREATE_LIMIT", "20"))  # sessions per client…
+LIVE_CREATE_WINDOW = 60 * 60  # …per hour
+LIVE_IDLE_SECONDS = 24 * 60 * 60  # a session nobody moved for a day has expired
+# With REDIS_URL (above), live events go through Redis pub/sub, so several app servers share
+# a session; without it, through UNIX sockets under VAR_DIR, which reach every worker here.

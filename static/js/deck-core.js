@@ -121,6 +121,8 @@ export function bindKeys(actions, jumpIndicator) {
       F: actions.fullscreen,
       t: actions.theme,
       T: actions.theme,
+      l: actions.live,
+      L: actions.live,
     };
     const handler = handlers[key];
     if (!handler) return;

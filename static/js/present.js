@@ -41,19 +41,30 @@ if (deck) {
   };
 
   let runPanel = null;
-  const channel = openChannel(deck.dataset.channel, count, {
-    onGoto: (n) => go(n, { broadcast: false }),
-    current: () => current,
-    onOther: (data) => {
-      if (runPanel?.receive(data)) return;
-      const mode = readBlankMessage(data);
-      if (mode !== undefined) blank.set(mode, { quiet: true });
+  // A follower's deck (live.js) has no channel: nothing it does may move another window.
+  const noChannel = { send() {}, hello() {}, post() {} };
+  const channel = deck.dataset.channel
+    ? openChannel(deck.dataset.channel, count, {
+        onGoto: (n) => go(n, { broadcast: false }),
+        current: () => current,
+        onOther: (data) => {
+          if (runPanel?.receive(data)) return;
+          const mode = readBlankMessage(data);
+          if (mode !== undefined) blank.set(mode, { quiet: true });
+        },
+      })
+    : noChannel;
+  const blank = createBlank({
+    onChange: (mode) => {
+      channel.post({ type: "blank", mode });
+      deck.dispatchEvent(new CustomEvent("deck:blanked", { detail: { mode } }));
     },
   });
-  const blank = createBlank({ onChange: (mode) => channel.post({ type: "blank", mode }) });
   runPanel = wireRunPanel(deck, { slideAt: (n) => slides[n - 1], current: () => current, count, post: channel.post });
+  // live.js blacks the screen at the remote's word (the speaker view follows, as for B).
+  deck.addEventListener("deck:blank", (event) => blank.set(event.detail.mode));
 
-  function go(n, { broadcast = true } = {}) {
+  function go(n, { broadcast = true, source = "local" } = {}) {
     const next = clamp(Number(n) || 1, count);
     if (next === current) return;
     runPanel?.close({ broadcast: false }); // each window closes its own on the way
@@ -70,9 +81,15 @@ if (deck) {
     showInAddress(current);
     document.title = `${current}/${count} ${slide.dataset.title} · historyweb`;
     if (broadcast) channel.send(current);
+    // live.js listens: a presenting deck publishes the move, a follower notes it browsed away.
+    deck.dispatchEvent(new CustomEvent("deck:moved", { detail: { slide: current, source } }));
   }
 
+  // live.js asks for moves from the remote; the speaker view in this browser follows too.
+  deck.addEventListener("deck:goto", (event) => go(event.detail.slide, { source: "live" }));
+
   function openSpeaker() {
+    if (!deck.dataset.speakerUrl) return;
     const url = `${deck.dataset.speakerUrl}#/${current}`;
     const speaker = window.open(url, "historyweb-speaker");
     if (!speaker) say("The browser blocked the new tab: use the Speaker view button instead.");
@@ -93,6 +110,7 @@ if (deck) {
     speaker: openSpeaker,
     fullscreen: toggleFullscreen,
     theme: () => say(`${toggleTheme() === "dark" ? "Dark" : "Light"} theme`),
+    live: () => deck.dispatchEvent(new CustomEvent("deck:live")),
   };
   bindStageKeys({ blank, closeTop: () => runPanel.close({ focus: true }) });
   bindKeys(actions, deck.querySelector(".jump"));

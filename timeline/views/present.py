@@ -20,30 +20,62 @@ MODES = {
 }
 
 
+# The URL name of each kind of deck: a live session names its deck by kind and slug.
+DECK_URL_NAMES = {
+    "full": "timeline:present",
+    "era": "timeline:present-era",
+    "talk": "timeline:talk-present",
+}
+
+
+def full_deck(eras):
+    return build_deck("A short history of Python web frameworks", deck_eras(eras.chronological()))
+
+
+def era_deck(eras, slug):
+    era = get_object_or_404(deck_eras(eras), slug=slug)
+    return build_deck(f"{era.title} ({era.year})", [era]), era
+
+
+def talk_deck(eras, slug):
+    talk = get_object_or_404(Talk, slug=slug)
+    eras = deck_eras(eras.filter(talk_items__talk=talk).order_by("talk_items__order"))
+    return build_deck(talk.title, eras, duration_minutes=talk.duration_minutes), talk
+
+
+def load_deck(kind, slug, eras):
+    """The deck of that kind from `eras` (the eras its viewer may see), and its talk if any."""
+    if kind == "full":
+        return full_deck(eras), None
+    if kind == "era":
+        return era_deck(eras, slug)[0], None
+    return talk_deck(eras, slug)
+
+
+def deck_urls(kind, slug):
+    url_name = DECK_URL_NAMES[kind]
+    kwargs = {"slug": slug} if kind != "full" else {}
+    return {
+        "audience": reverse(url_name, kwargs=kwargs),
+        "speaker": reverse(f"{url_name}-speaker", kwargs=kwargs),
+        "print": reverse(f"{url_name}-print", kwargs=kwargs),
+    }
+
+
 def present(request, mode="audience"):
     """The full history: every era the visitor may see, in chronological order."""
-    eras = deck_eras(Era.objects.visible_to(request.user).chronological())
-    deck = build_deck("A short history of Python web frameworks", eras)
-    return _render_deck(request, deck, mode, "timeline:present", {})
+    deck = full_deck(Era.objects.visible_to(request.user))
+    return _render_deck(request, deck, mode, "full", "")
 
 
 def present_era(request, slug, mode="audience"):
-    era = get_object_or_404(deck_eras(Era.objects.visible_to(request.user)), slug=slug)
-    deck = build_deck(f"{era.title} ({era.year})", [era])
-    return _render_deck(
-        request, deck, mode, "timeline:present-era", {"slug": slug}, private=not era.published
-    )
+    deck, era = era_deck(Era.objects.visible_to(request.user), slug)
+    return _render_deck(request, deck, mode, "era", slug, private=not era.published)
 
 
 def present_talk(request, slug, mode="audience"):
-    talk = get_object_or_404(Talk, slug=slug)
-    eras = deck_eras(
-        Era.objects.visible_to(request.user)
-        .filter(talk_items__talk=talk)
-        .order_by("talk_items__order")
-    )
-    deck = build_deck(talk.title, eras, duration_minutes=talk.duration_minutes)
-    return _render_deck(request, deck, mode, "timeline:talk-present", {"slug": slug}, talk=talk)
+    deck, talk = talk_deck(Era.objects.visible_to(request.user), slug)
+    return _render_deck(request, deck, mode, "talk", slug, talk=talk)
 
 
 def talk_list(request):
@@ -61,12 +93,8 @@ def talk_list(request):
     return keep_private(request, render(request, "timeline/talk_list.html", {"talks": talks}))
 
 
-def _render_deck(request, deck, mode, url_name, kwargs, private=False, talk=None):
-    urls = {
-        "audience": reverse(url_name, kwargs=kwargs),
-        "speaker": reverse(f"{url_name}-speaker", kwargs=kwargs),
-        "print": reverse(f"{url_name}-print", kwargs=kwargs),
-    }
+def _render_deck(request, deck, mode, kind, slug, private=False, talk=None):
+    urls = deck_urls(kind, slug)
     notes = mode == "print" and request.GET.get("notes") == "1"
     response = render(
         request,

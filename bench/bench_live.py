@@ -1,0 +1,326 @@
+#!/usr/bin/env python3
+"""`make bench-live`: 200 followers on one live session while a remote sends 50 slide changes.
+
+Starts the production server as the README runs it (gunicorn with uvicorn workers, one per
+core, production settings, a temporary SQLite database loaded with the history), creates a
+live session for the full deck, opens FOLLOWERS event streams to it, then POSTs CHANGES moves
+with the control key as a remote would, one every INTERVAL seconds. Prints:
+
+* delivery: from the moment the remote's request is sent to the moment each follower has the
+  event, p50 / p95 / max over every (change, follower) pair, and how many never arrived;
+* the remote's own request time (p50 / p95);
+* the server's CPU time (master and workers, from /proc) over the run, as seconds and as a
+  share of one core, and this script's own CPU (the followers are simulated here);
+* page latency meanwhile: the deck and an era page fetched back to back during the run,
+  beside the same pages fetched before the followers connected.
+
+Budget: delivery p95 <= 300 ms. Environment: BENCH_FOLLOWERS (200), BENCH_CHANGES (50),
+BENCH_INTERVAL (0.2 s), BENCH_WORKERS (cores), BENCH_REDIS_URL (use Redis pub/sub instead of the
+local sockets; the URL of a running Redis).
+"""
+
+import asyncio
+import json
+import os
+import re
+import shutil
+import subprocess
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+sys.path.insert(0, str(Path(__file__).resolve().parent))
+from load import (  # noqa: E402 (the sibling bench's helpers)
+    HOST,
+    PYTHON,
+    ROOT,
+    Connection,
+    cores,
+    fetch,
+    free_port,
+    percentile,
+    prepare,
+    stop,
+    wait_until_up,
+)
+
+FOLLOWERS = int(os.environ.get("BENCH_FOLLOWERS", "200"))
+CHANGES = int(os.environ.get("BENCH_CHANGES", "50"))
+INTERVAL = float(os.environ.get("BENCH_INTERVAL", "0.2"))
+WORKERS = int(os.environ.get("BENCH_WORKERS", "0")) or cores()
+BUDGET_P95_MS = 300
+SESSION_SCRIPT = """
+from timeline.live import sessions
+from timeline.models import Era
+from timeline.views.present import load_deck
+deck, _ = load_deck("full", "", Era.objects.published())
+session, key = sessions.create(deck, "full", "")
+print(session.code, key, deck.count)
+"""
+
+
+def start_server(env, port, log):
+    command = [
+        str(Path(PYTHON).with_name("gunicorn")),
+        "historyweb.asgi:application",
+        "--worker-class",
+        "uvicorn_worker.UvicornWorker",
+        "--workers",
+        str(WORKERS),
+        "--bind",
+        f"{HOST}:{port}",
+        "--log-level",
+        "warning",
+    ]
+    return subprocess.Popen(
+        command, env=env, cwd=ROOT, start_new_session=True, stdout=log, stderr=subprocess.STDOUT
+    )
+
+
+def cpu_seconds(pid):
+    """CPU time of `pid` and its children (the gunicorn master and its workers)."""
+    tick = os.sysconf("SC_CLK_TCK")
+    total = 0.0
+    pids = [pid]
+    try:
+        children = Path(f"/proc/{pid}/task/{pid}/children").read_text().split()
+        pids += [int(child) for child in children]
+    except OSError:
+        pass
+    for each in pids:
+        try:
+            fields = Path(f"/proc/{each}/stat").read_text().rsplit(")", 1)[1].split()
+        except OSError:
+            continue
+        total += (int(fields[11]) + int(fields[12])) / tick  # utime, stime
+    return total
+
+
+class Follower:
+    """One EventSource, in asyncio: records when each state event (by id) arrives."""
+
+    def __init__(self, port, path):
+        self.port, self.path = port, path
+        self.arrivals = {}
+        self.ready = asyncio.Event()
+        self.task = None
+
+    async def run(self):
+        reader, writer = await asyncio.open_connection(HOST, self.port)
+        writer.write(
+            (
+                f"GET {self.path} HTTP/1.1\r\nHost: {HOST}\r\nX-Forwarded-Proto: https\r\n"
+                "Accept: text/event-stream\r\n\r\n"
+            ).encode()
+        )
+        await writer.drain()
+        head = await reader.readuntil(b"\r\n\r\n")
+        if b" 200 " not in head.split(b"\r\n", 1)[0]:
+            raise RuntimeError(head.split(b"\r\n", 1)[0].decode())
+        chunked = b"transfer-encoding: chunked" in head.lower()
+        buffer = b""
+        try:
+            while True:
+                if chunked:
+                    size = int((await reader.readuntil(b"\r\n")).strip(), 16)
+                    if size == 0:
+                        return
+                    data = (await reader.readexactly(size + 2))[:-2]
+                else:
+                    data = await reader.read(65536)
+                    if not data:
+                        return
+                now = time.perf_counter()
+                buffer += data
+                while b"\n\n" in buffer:
+                    block, buffer = buffer.split(b"\n\n", 1)
+                    match = re.search(rb"^id: (\d+)$", block, re.M)
+                    if match and b"event: state" in block:
+                        self.arrivals[int(match.group(1))] = now
+                        self.ready.set()
+        finally:
+            writer.close()
+
+
+async def csrf(port):
+    """A CSRF cookie and token, as the remote page would have."""
+    status, headers, body = await fetch(port, "/samples/csrf/")
+    assert status == 200, status
+    cookie = re.search(r"csrftoken=([^;]+)", headers.get("set-cookie", "")).group(1)
+    return cookie, json.loads(body)["csrfToken"]
+
+
+async def post_state(connection, port, code, key, cookie, token, slide):
+    body = json.dumps({"slide": slide, "step": 0}).encode()
+    request = (
+        f"POST /live/{code}/state/ HTTP/1.1\r\nHost: {HOST}:{port}\r\n"
+        f"X-Forwarded-Proto: https\r\nOrigin: https://{HOST}:{port}\r\n"
+        f"Content-Type: application/json\r\nContent-Length: {len(body)}\r\n"
+        f"Cookie: csrftoken={cookie}\r\nX-CSRFToken: {token}\r\nX-Live-Key: {key}\r\n\r\n"
+    ).encode() + body
+    if connection.writer is None:
+        connection.reader, connection.writer = await asyncio.open_connection(HOST, port)
+    connection.writer.write(request)
+    await connection.writer.drain()
+    head = await connection.reader.readuntil(b"\r\n\r\n")
+    length = int(re.search(rb"content-length: (\d+)", head.lower()).group(1))
+    answer = await connection.reader.readexactly(length)
+    if b" 200 " not in head.split(b"\r\n", 1)[0]:
+        raise RuntimeError(f"remote: {head.split(b' ', 2)[1].decode()} {answer[:200]!r}")
+    return json.loads(answer)["seq"]
+
+
+async def page_latencies(port, paths, stop_at=None, count=None):
+    """Fetch `paths` in turn until `stop_at` (an Event) is set or `count` rounds are done."""
+    times = []
+    rounds = 0
+    connection = Connection(port)
+    try:
+        while (stop_at is None or not stop_at.is_set()) and (count is None or rounds < count):
+            for path in paths:
+                started = time.perf_counter()
+                status, _, _ = await connection.request(path)
+                times.append(time.perf_counter() - started)
+                assert status == 200, (path, status)
+            rounds += 1
+            await asyncio.sleep(0.02)
+    finally:
+        connection.close()
+    return times
+
+
+async def measure(port, code, key, count, server_pid):
+    _, _, timeline = await fetch(port, "/")
+    eras = re.findall(r'href="(/eras/[^"/]+/)"', timeline.decode())
+    pages = ["/present/", eras[len(eras) // 2]]
+    await page_latencies(port, pages, count=10)  # warm the page cache
+    before = await page_latencies(port, pages, count=30)
+
+    followers = [Follower(port, f"/live/{code}/events/") for _ in range(FOLLOWERS)]
+    for follower in followers:
+        follower.task = asyncio.create_task(follower.run())
+    await asyncio.wait_for(asyncio.gather(*(f.ready.wait() for f in followers)), 60)
+
+    cookie, token = await csrf(port)
+    remote = Connection(port)
+    done = asyncio.Event()
+    pages_task = asyncio.create_task(page_latencies(port, pages, stop_at=done))
+    cpu_start, own_start, wall_start = cpu_seconds(server_pid), time.process_time(), time.time()
+    sent, request_times = {}, []
+    for n in range(CHANGES):
+        slide = 2 + n % (count - 1)
+        started = time.perf_counter()
+        seq = await post_state(remote, port, code, key, cookie, token, slide)
+        request_times.append(time.perf_counter() - started)
+        sent[seq] = started
+        await asyncio.sleep(INTERVAL)
+    await asyncio.sleep(1.0)  # stragglers
+    cpu = cpu_seconds(server_pid) - cpu_start
+    own = time.process_time() - own_start
+    wall = time.time() - wall_start
+    done.set()
+    during = await pages_task
+    remote.close()
+    for follower in followers:
+        follower.task.cancel()
+    await asyncio.gather(*(f.task for f in followers), return_exceptions=True)
+
+    delays, missing = [], 0
+    for seq, started in sent.items():
+        for follower in followers:
+            arrived = follower.arrivals.get(seq)
+            if arrived is None:
+                missing += 1
+            else:
+                delays.append(arrived - started)
+    return {
+        "delays": delays,
+        "missing": missing,
+        "requests": request_times,
+        "cpu": cpu,
+        "own": own,
+        "wall": wall,
+        "before": before,
+        "during": during,
+        "pages": pages,
+    }
+
+
+def ms(values, pct):
+    return percentile(values, pct) * 1000
+
+
+def report(r):
+    backend = "Redis pub/sub" if os.environ.get("BENCH_REDIS_URL") else "local UNIX sockets"
+    print(
+        f"\nhistoryweb bench-live: gunicorn + {WORKERS} uvicorn workers on {HOST}, {backend}; "
+        f"{FOLLOWERS} followers, {CHANGES} changes every {INTERVAL:g} s; machine load average "
+        f"{os.getloadavg()[0]:.1f} on {os.cpu_count()} cores (other work shares the CPU)\n"
+    )
+    d = r["delays"]
+    print(
+        f"delivery remote request -> follower: p50 {ms(d, 50):.1f} ms  p95 {ms(d, 95):.1f} ms  "
+        f"max {max(d) * 1000:.1f} ms  ({len(d)} deliveries, {r['missing']} missing)"
+    )
+    q = r["requests"]
+    print(f"remote request:                      p50 {ms(q, 50):.1f} ms  p95 {ms(q, 95):.1f} ms")
+    print(
+        f"server CPU: {r['cpu']:.2f} s over {r['wall']:.1f} s = {100 * r['cpu'] / r['wall']:.0f}% "
+        f"of one core ({1000 * r['cpu'] / max(1, len(d)):.2f} ms per delivery); "
+        f"this script (the followers): {r['own']:.2f} s"
+    )
+    for label, times in (("before", r["before"]), ("during", r["during"])):
+        print(
+            f"pages {label:6} ({', '.join(r['pages'])}): p50 {ms(times, 50):.1f} ms  "
+            f"p95 {ms(times, 95):.1f} ms  ({len(times)} requests)"
+        )
+    p95 = ms(d, 95)
+    met = p95 <= BUDGET_P95_MS and not r["missing"]
+    print(
+        f"\nbudget: delivery p95 <= {BUDGET_P95_MS} ms, none missing: {'met' if met else 'NOT met'}"
+    )
+    return 0 if met else 1
+
+
+def main():
+    tmp = Path(tempfile.mkdtemp(prefix="historyweb-bench-live-"))
+    server, status = None, 1
+    log_path = tmp / "server.log"
+    try:
+        env = prepare(tmp)
+        env["DJANGO_ALLOWED_HOSTS"] = HOST
+        env["REDIS_URL"] = os.environ.get("BENCH_REDIS_URL", "")
+        created = (
+            subprocess.run(
+                [PYTHON, str(ROOT / "manage.py"), "shell", "-c", SESSION_SCRIPT],
+                env=env,
+                cwd=ROOT,
+                check=True,
+                capture_output=True,
+                text=True,
+                timeout=120,
+            )
+            .stdout.strip()
+            .splitlines()[-1]
+            .split()
+        )
+        code, key, count = created[0], created[1], int(created[2])
+        port = free_port()
+        with open(log_path, "w") as log:
+            server = start_server(env, port, log)
+            asyncio.run(wait_until_up(port, server))
+            results = asyncio.run(measure(port, code, key, count, server.pid))
+        status = report(results)
+        return status
+    finally:
+        if server is not None:
+            stop(server)
+        if status and log_path.exists():
+            print("\n--- server log (last lines) ---")
+            print("\n".join(log_path.read_text().splitlines()[-30:]))
+        shutil.rmtree(tmp, ignore_errors=True)
+
+
+if __name__ == "__main__":
+    sys.exit(main())

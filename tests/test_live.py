@@ -1,0 +1,516 @@
+"""Live sessions: going live, the remote's controls and their checks, followers, expiry, QR codes
+and the event stream (timeline/live/)."""
+
+import asyncio
+import json
+import threading
+import time
+from concurrent.futures import ThreadPoolExecutor
+from datetime import timedelta
+
+import pytest
+from django.test import Client
+from django.urls import reverse
+from django.utils import timezone
+
+from timeline.live import channel, sessions
+from timeline.live.stream import async_events, thread_events
+from timeline.models import LiveSession
+
+from .factories import make_era, make_sample, make_slide, make_talk
+
+pytestmark = pytest.mark.django_db
+
+
+@pytest.fixture(autouse=True)
+def live_settings(settings, tmp_path):
+    """Open creation (as under make run) and this test's own socket directory and hub."""
+    settings.LIVE_REQUIRE_STAFF = False
+    settings.LIVE_SOCKET_DIR = str(tmp_path / "live")
+    settings.REDIS_URL = ""
+    channel.reset_hub()
+    yield settings
+    channel.reset_hub()
+
+
+@pytest.fixture
+def deck_era():
+    era = make_era(slug="wsgi", title="WSGI", year=2003)
+    first = make_slide(era, title="One calling convention", notes="Say **PEP 333**.")
+    make_slide(era, title="Middleware")
+    make_sample(era, slide=first, title="Hello WSGI", runtime="wsgi", code="app = None\n")
+    return era
+
+
+def go_live(client, deck="/present/wsgi/"):
+    return client.post(
+        reverse("timeline:live-create"), {"deck": deck}, content_type="application/json"
+    )
+
+
+@pytest.fixture
+def live(client, deck_era):
+    data = go_live(client).json()
+    return LiveSession.objects.get(code=data["code"]), data["key"], data
+
+
+def control(client, session, key, body, name="timeline:live-state"):
+    return client.post(
+        reverse(name, kwargs={"code": session.code}),
+        body,
+        content_type="application/json",
+        headers={"X-Live-Key": key} if key is not None else {},
+    )
+
+
+# ---- Going live -----------------------------------------------------------------------------
+
+
+def test_going_live_answers_the_follow_and_remote_addresses(client, deck_era):
+    """POST /live/ (the contract): JSON with follow_url and remote_url; the key is ≥ 128 bits."""
+    response = go_live(client)
+    assert response.status_code == 201
+    data = response.json()
+    session = LiveSession.objects.get()
+    assert data["follow_url"] == f"http://testserver/live/{session.code}/"
+    assert data["remote_url"] == f"http://testserver/live/{session.code}/remote/?key={data['key']}"
+    assert len(data["key"]) >= 43  # 32 bytes of secrets.token_urlsafe
+    # Only the key's digest is kept.
+    assert data["key"] not in session.key_digest and len(session.key_digest) == 64
+    assert (session.deck_kind, session.deck_slug, session.slide_count) == ("era", "wsgi", 3)
+    assert session.layout[1]["samples"] == [deck_era.samples.get().pk]
+    assert (
+        response["Cache-Control"].startswith("no-store") or "no-cache" in response["Cache-Control"]
+    )
+
+
+def test_any_kind_of_deck_can_go_live(client, deck_era):
+    talk = make_talk([deck_era], slug="short")
+    for deck, kind in [("/present/", "full"), (f"/talks/{talk.slug}/present/", "talk")]:
+        assert go_live(client, deck).status_code == 201
+        assert LiveSession.objects.latest("pk").deck_kind == kind
+
+
+@pytest.mark.parametrize(
+    "body, status",
+    [
+        ({"deck": "/eras/wsgi/"}, 400),  # a page, not a deck
+        ({"deck": "/present/nope/"}, 404),
+        ({"deck": ["/present/"]}, 400),
+        ({}, 400),
+        ("[1, 2]", 400),
+        ("not json", 400),
+    ],
+)
+def test_going_live_refuses_what_is_not_a_deck(client, deck_era, body, status):
+    data = body if isinstance(body, str) else json.dumps(body)
+    response = client.post(reverse("timeline:live-create"), data, content_type="application/json")
+    assert response.status_code == status
+    assert "error" in response.json()
+    assert not LiveSession.objects.exists()
+
+
+def test_an_empty_deck_cannot_go_live(client):
+    response = go_live(client, "/present/")
+    assert response.status_code == 400
+
+
+def test_production_needs_a_staff_login_to_go_live(client, admin_client_logged, deck_era, settings):
+    settings.LIVE_REQUIRE_STAFF = True
+    refused = go_live(client)
+    assert refused.status_code == 403
+    assert "staff" in refused.json()["error"]
+    assert go_live(admin_client_logged).status_code == 201
+
+
+def test_going_live_needs_a_csrf_token(deck_era):
+    strict = Client(enforce_csrf_checks=True)
+    assert go_live(strict).status_code == 403
+    token = strict.get(reverse("timeline:sample-csrf")).json()["csrfToken"]
+    response = strict.post(
+        reverse("timeline:live-create"),
+        {"deck": "/present/wsgi/"},
+        content_type="application/json",
+        headers={"X-CSRFToken": token},
+    )
+    assert response.status_code == 201
+
+
+def test_going_live_is_rate_limited(client, deck_era, settings):
+    settings.LIVE_CREATE_LIMIT = 2
+    assert [go_live(client).status_code for _ in range(3)] == [201, 201, 429]
+    assert int(go_live(client)["Retry-After"]) >= 1
+    assert LiveSession.objects.count() == 2
+
+
+def test_loopback_links_point_at_the_lan_when_the_server_serves_it(client, deck_era, monkeypatch):
+    """A phone cannot open 127.0.0.1: with HOST=0.0.0.0 the links carry the LAN address."""
+    from timeline.live import lan
+
+    monkeypatch.setattr(lan, "lan_addresses", lambda: ["192.168.1.20"])
+    monkeypatch.setenv("HISTORYWEB_BIND_HOST", "0.0.0.0")
+    data = go_live(Client(HTTP_HOST="127.0.0.1:8000")).json()
+    assert data["follow_url"].startswith("http://192.168.1.20:8000/live/")
+    assert data["remote_url"].startswith("http://192.168.1.20:8000/live/")
+    assert data["lan_hint"] == ""
+    monkeypatch.setenv("HISTORYWEB_BIND_HOST", "127.0.0.1")
+    data = go_live(Client(HTTP_HOST="127.0.0.1:8000")).json()
+    assert data["follow_url"].startswith("http://127.0.0.1:8000/")
+    assert "HOST=0.0.0.0" in data["lan_hint"]
+
+
+# ---- The remote's controls ------------------------------------------------------------------
+
+
+def test_the_control_key_moves_the_session_and_bumps_its_sequence(client, live):
+    session, key, _ = live
+    response = control(client, session, key, {"slide": 3})
+    assert response.status_code == 200
+    assert response.json()["slide"] == 3
+    session.refresh_from_db()
+    assert (session.slide, session.step, session.seq) == (3, 0, 1)
+    assert control(client, session, key, {"blackout": True}).json()["blackout"] is True
+
+
+@pytest.mark.parametrize("key", [None, "", "x", "wrong" * 9])
+def test_a_wrong_key_cannot_steer(client, live, key):
+    session, real, _ = live
+    for name, body in [
+        ("timeline:live-state", {"slide": 2}),
+        ("timeline:live-run", {"sample": 1}),
+        ("timeline:live-end", {}),
+    ]:
+        assert control(client, session, key, body, name).status_code == 403
+    assert control(client, session, real[:-1], {"slide": 2}).status_code == 403
+    session.refresh_from_db()
+    assert (session.slide, session.seq, session.ended_at) == (1, 0, None)
+
+
+@pytest.mark.parametrize(
+    "body",
+    [
+        {"slide": 0},
+        {"slide": 4},
+        {"slide": -1},
+        {"slide": 2.0},
+        {"slide": "2"},
+        {"slide": True},
+        {"slide": 10**30},
+        {"slide": 2, "step": 1},  # this slide has no build steps
+        {"slide": 2, "step": -1},
+        {"blackout": "yes"},
+    ],
+)
+def test_only_slides_and_steps_in_range_are_accepted(client, live, body):
+    session, key, _ = live
+    response = control(client, session, key, body)
+    assert response.status_code == 400
+    assert response.json()["error"]
+    session.refresh_from_db()
+    assert (session.slide, session.step, session.blackout, session.seq) == (1, 0, False, 0)
+
+
+def test_steps_are_accepted_up_to_the_slides_build_steps(client, live):
+    session, key, _ = live
+    session.layout[1]["steps"] = 2
+    session.save()
+    assert control(client, session, key, {"slide": 2, "step": 2}).status_code == 200
+    assert control(client, session, key, {"slide": 2, "step": 3}).status_code == 400
+
+
+def test_a_huge_body_is_refused(client, live):
+    session, key, _ = live
+    response = control(client, session, key, {"slide": 1, "pad": "x" * 10_000})
+    assert response.status_code == 413
+
+
+def test_the_key_is_compared_in_constant_time(monkeypatch, live):
+    session, key, _ = live
+    calls = []
+    real = sessions.hmac.compare_digest
+    monkeypatch.setattr(sessions.hmac, "compare_digest", lambda a, b: calls.append(1) or real(a, b))
+    assert sessions.key_matches(session, key)
+    assert not sessions.key_matches(session, "nope")
+    assert len(calls) == 2
+
+
+def test_a_run_must_be_a_sample_of_the_current_slide(client, live, deck_era):
+    session, key, _ = live
+    pk = deck_era.samples.get().pk
+    assert control(client, session, key, {"sample": pk}, "timeline:live-run").status_code == 400
+    control(client, session, key, {"slide": 2})
+    assert control(client, session, key, {"sample": pk}, "timeline:live-run").status_code == 202
+    assert control(client, session, key, {"sample": pk + 1}, "timeline:live-run").status_code == 400
+
+
+# ---- Pages ----------------------------------------------------------------------------------
+
+
+def test_the_follow_page_shows_the_deck_without_any_control(client, live):
+    session, key, _ = live
+    response = client.get(reverse("timeline:live-follow", kwargs={"code": session.code}))
+    assert response.status_code == 200
+    html = response.content.decode()
+    assert html.count('aria-roledescription="slide"') == 3
+    assert 'data-live-role="follow"' in html
+    assert key not in html and session.key_digest not in html
+    assert ">Go live</button>" not in html and 'data-action="speaker"' not in html
+    assert "data-channel" not in html  # cannot steer another window through BroadcastChannel
+    assert "no-store" in response["Cache-Control"]
+
+
+def test_the_remote_page_needs_the_key(client, live):
+    session, key, _ = live
+    url = reverse("timeline:live-remote", kwargs={"code": session.code})
+    assert client.get(url).status_code == 403
+    assert client.get(url, {"key": "nope"}).status_code == 403
+    response = client.get(url, {"key": key})
+    assert response.status_code == 200
+    html = response.content.decode()
+    assert ">Next</button>" in html and ">Previous</button>" in html
+    assert "Say <strong>PEP 333</strong>." in html  # the notes
+    assert response["Referrer-Policy"] == "no-referrer"
+    assert "no-store" in response["Cache-Control"]
+
+
+def test_the_deck_offers_go_live_and_stays_cacheable(client, deck_era):
+    response = client.get(reverse("timeline:present-era", kwargs={"slug": "wsgi"}))
+    html = response.content.decode()
+    assert ">Go live</button>" in html
+    assert 'data-live-create="/live/"' in html
+    assert not response.cookies and "csrfmiddlewaretoken" not in html
+
+
+# ---- Expiry and ending ----------------------------------------------------------------------
+
+
+def urls_of(session):
+    code = {"code": session.code}
+    return [
+        reverse("timeline:live-follow", kwargs=code),
+        reverse("timeline:live-state", kwargs=code),
+        reverse("timeline:live-events", kwargs=code),
+        reverse("timeline:live-qr", kwargs={**code, "which": "follow"}),
+    ]
+
+
+def test_a_session_idle_for_a_day_has_expired_and_says_so(client, live):
+    session, key, _ = live
+    LiveSession.objects.filter(pk=session.pk).update(
+        touched_at=timezone.now() - timedelta(days=1, seconds=1)
+    )
+    for url in urls_of(session):
+        response = client.get(url)
+        assert response.status_code == 410, url
+        assert "expired" in response.content.decode()
+    follow = client.get(urls_of(session)[0]).content.decode()
+    assert 'href="/present/wsgi/"' in follow  # the deck stays readable
+    response = control(client, session, key, {"slide": 2})
+    assert response.status_code == 410
+    assert response.json() == {
+        "error": "This live session has expired: it was idle for more than a day.",
+        "ended": True,
+    }
+
+
+def test_a_session_moved_within_the_day_stays_open(client, live):
+    session, key, _ = live
+    LiveSession.objects.filter(pk=session.pk).update(
+        touched_at=timezone.now() - timedelta(hours=23)
+    )
+    assert control(client, session, key, {"slide": 2}).status_code == 200
+    session.refresh_from_db()
+    assert session.touched_at > timezone.now() - timedelta(minutes=1)
+
+
+def test_the_speaker_ends_a_session(client, live):
+    session, key, _ = live
+    response = control(client, session, key, {}, "timeline:live-end")
+    assert response.status_code == 200 and response.json()["ended"] is True
+    for url in urls_of(session):
+        assert client.get(url).status_code == 410
+    assert "ended" in client.get(urls_of(session)[1]).json()["error"]
+
+
+# ---- QR codes -------------------------------------------------------------------------------
+
+
+def test_qr_codes_are_svg_made_here_without_style_attributes(client, live):
+    session, key, _ = live
+    follow = client.get(
+        reverse("timeline:live-qr", kwargs={"code": session.code, "which": "follow"})
+    )
+    assert follow.status_code == 200
+    assert follow["Content-Type"] == "image/svg+xml"
+    svg = follow.content.decode()
+    assert svg.startswith("<svg") and "viewBox" in svg and "style" not in svg
+    assert "<script" not in svg
+    remote = reverse("timeline:live-qr", kwargs={"code": session.code, "which": "remote"})
+    assert client.get(remote).status_code == 403
+    assert client.get(remote, {"key": key}).status_code == 200
+    assert (
+        client.get(
+            reverse("timeline:live-qr", kwargs={"code": session.code, "which": "x"})
+        ).status_code
+        == 404
+    )
+
+
+# ---- The event stream -----------------------------------------------------------------------
+
+
+def test_the_event_stream_is_not_cached_or_buffered(client, live):
+    session, _, _ = live
+    response = client.get(reverse("timeline:live-events", kwargs={"code": session.code}))
+    assert response.status_code == 200
+    assert response.streaming
+    assert response["Content-Type"] == "text/event-stream"
+    assert "no-store" in response["Cache-Control"]
+    assert response["X-Accel-Buffering"] == "no"
+    assert not response.has_header("Content-Encoding")
+    response.close()
+
+
+def read_events(chunk):
+    text = chunk.decode()
+    events = []
+    for block in text.split("\n\n"):
+        fields = dict(line.split(": ", 1) for line in block.splitlines() if ": " in line)
+        if "event" in fields:
+            events.append((fields["event"], int(fields["id"]), json.loads(fields["data"])))
+    return events
+
+
+@pytest.mark.django_db(transaction=True)
+def test_a_thread_stream_starts_with_the_state_and_carries_each_change(live, client):
+    session, key, _ = live
+    control(client, session, key, {"slide": 2})
+    stream = thread_events(session.code)
+    assert read_events(next(stream)) == [
+        (
+            "state",
+            1,
+            {"slide": 2, "step": 0, "steps": 0, "count": 3, "blackout": False, "ended": False},
+        )
+    ]
+    # A change made elsewhere (another thread stands in for another worker's request).
+    threading.Timer(0.2, lambda: control(Client(), session, key, {"slide": 3})).start()
+    [(name, seq, data)] = read_events(next(stream))
+    assert (name, seq, data["slide"]) == ("state", 2, 3)
+    control(client, session, key, {}, "timeline:live-end")
+    [(name, seq, data)] = read_events(next(stream))
+    assert data["ended"] is True
+    with pytest.raises(StopIteration):
+        next(stream)
+    assert channel.hub().listening() == 0
+
+
+@pytest.mark.django_db(transaction=True)
+def test_an_async_stream_carries_changes_without_a_thread(live, client):
+    session, key, _ = live
+
+    async def scenario():
+        stream = async_events(session.code)
+        first = read_events(await anext(stream))
+        changed = asyncio.get_running_loop().run_in_executor(
+            None, lambda: control(Client(), session, key, {"slide": 3}).status_code
+        )
+        second = read_events(await asyncio.wait_for(anext(stream), 5))
+        await changed
+        await stream.aclose()
+        return first, second
+
+    # In a thread of its own: the browser tests' Playwright keeps a loop in the main thread.
+    with ThreadPoolExecutor(1) as pool:
+        first, second = pool.submit(asyncio.run, scenario()).result(timeout=20)
+    assert first[0][2]["slide"] == 1
+    assert second[0][1:] == (1, {**second[0][2], "slide": 3})
+    assert channel.hub().listening() == 0
+
+
+def test_a_reconnecting_stream_resumes_at_the_current_slide(live, client):
+    """Last-Event-ID or not, a new stream opens with the state as it is now."""
+    session, key, _ = live
+    for slide in (2, 3, 2):
+        control(client, session, key, {"slide": slide})
+    stream = thread_events(session.code)
+    [(_, seq, data)] = read_events(next(stream))
+    assert (seq, data["slide"]) == (3, 2)
+    stream.close()
+
+
+# ---- The channel across processes -----------------------------------------------------------
+
+
+def test_sockets_reach_every_hub_in_the_directory(tmp_path):
+    """Two hubs on one directory stand for two workers: a message from one reaches both."""
+    hubs = [channel.Hub(channel.SocketTransport(tmp_path / "s")) for _ in range(2)]
+    subscribers = [channel.ThreadSubscriber("abc") for _ in hubs]
+    try:
+        for hub, subscriber in zip(hubs, subscribers, strict=True):
+            hub.subscribe(subscriber)
+        hubs[0].publish("abc", "state", 7, {"slide": 4})
+        for subscriber in subscribers:
+            assert subscriber.get(2)["data"] == {"slide": 4}
+        # Another session's news is not delivered here.
+        hubs[1].publish("other", "state", 1, {"slide": 1})
+        assert subscribers[0].get(0.2) is None
+    finally:
+        for hub in hubs:
+            hub.stop()
+
+
+def test_a_dead_workers_socket_is_cleaned_up(tmp_path):
+    directory = tmp_path / "s"
+    hub = channel.Hub(channel.SocketTransport(directory))
+    hub.subscribe(channel.ThreadSubscriber("abc"))
+    stale = directory / "999999-dead.sock"
+    import socket
+
+    with socket.socket(socket.AF_UNIX, socket.SOCK_DGRAM) as sock:
+        sock.bind(str(stale))
+    try:
+        hub.publish("abc", "state", 1, {})
+        assert not stale.exists()
+    finally:
+        hub.stop()
+
+
+def test_the_hub_resyncs_a_missed_change_from_the_database(tmp_path):
+    states = {"abc": (5, {"slide": 2})}
+    hub = channel.Hub(channel.SocketTransport(tmp_path / "s"), resync=lambda codes: states)
+    subscriber = channel.ThreadSubscriber("abc")
+    hub.subscribe(subscriber)
+    try:
+        hub._resync()
+        assert subscriber.get(1)["seq"] == 5
+        hub._resync()  # nothing new: nothing sent twice
+        assert subscriber.get(0.1) is None
+    finally:
+        hub.stop()
+
+
+def test_garbage_on_the_channel_is_ignored(tmp_path):
+    assert channel.decode(b"\xff\xfe") is None
+    assert channel.decode(b"[1]") is None
+    assert channel.decode(b'{"code": 1}') is None
+
+
+def test_a_slow_stream_keeps_only_the_latest_events():
+    subscriber = channel.ThreadSubscriber("abc")
+    for n in range(channel.QUEUE_LENGTH + 10):
+        subscriber.deliver({"seq": n})
+    assert subscriber.get(0)["seq"] == 10
+
+
+def test_an_idle_stream_sends_keepalives(live, monkeypatch):
+    from timeline.live import stream as stream_module
+
+    session, _, _ = live
+    monkeypatch.setattr(stream_module, "KEEPALIVE_SECONDS", 0.05)
+    events = thread_events(session.code)
+    next(events)
+    started = time.monotonic()
+    assert next(events) == b": keep-alive\n\n"
+    assert time.monotonic() - started < 2
+    events.close()

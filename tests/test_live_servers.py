@@ -1,0 +1,224 @@
+"""Live sessions across real server processes: the production server (gunicorn with a uvicorn
+worker, ASGI) run twice on one database. A remote's move sent to one server reaches a follower
+streaming from the other, through Redis pub/sub (REDIS_URL, separate var/ directories) and
+through the local UNIX sockets (no Redis, one shared var/ directory)."""
+
+import json
+import os
+import queue
+import secrets
+import shutil
+import socket
+import subprocess
+import sys
+import threading
+import time
+import urllib.request
+from pathlib import Path
+
+import pytest
+
+ROOT = Path(__file__).resolve().parent.parent
+BIN = Path(sys.executable).parent
+SESSION_SCRIPT = """
+from tests.factories import make_era, make_slide
+from timeline.live import sessions
+from timeline.models import Era
+from timeline.views.present import load_deck
+era = make_era(slug="wsgi", title="WSGI", year=2003)
+for n in range(3):
+    make_slide(era, title=f"Slide {n}")
+deck, _ = load_deck("era", "wsgi", Era.objects.published())
+session, key = sessions.create(deck, "era", "wsgi")
+print(session.code, key)
+"""
+
+
+def free_port():
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return sock.getsockname()[1]
+
+
+def wait_for_port(port, process, timeout=60):
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        if process.poll() is not None:
+            raise AssertionError(f"server exited with {process.returncode}")
+        try:
+            with socket.create_connection(("127.0.0.1", port), timeout=0.5):
+                return
+        except OSError:
+            time.sleep(0.1)
+    raise AssertionError(f"nothing listens on {port} after {timeout} s")
+
+
+def stop(process):
+    if process.poll() is None:
+        process.terminate()
+        try:
+            process.wait(timeout=15)
+        except subprocess.TimeoutExpired:
+            process.kill()
+            process.wait(timeout=5)
+
+
+@pytest.fixture
+def redis_url():
+    server = shutil.which("redis-server")
+    if not server:
+        if os.environ.get("CI"):
+            pytest.fail("redis-server is not installed; CI must test live sessions on Redis")
+        pytest.skip("redis-server is not installed (apt-get install redis-server)")
+    port = free_port()
+    process = subprocess.Popen(
+        [server, "--port", str(port), "--bind", "127.0.0.1", "--save", "", "--appendonly", "no"],
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.DEVNULL,
+    )
+    wait_for_port(port, process)
+    yield f"redis://127.0.0.1:{port}/0"
+    stop(process)
+
+
+def base_env(tmp_path):
+    env = {k: v for k, v in os.environ.items() if k not in {"REDIS_URL", "DATABASE_URL"}}
+    env.update(
+        DJANGO_SETTINGS_MODULE="historyweb.settings.prod",
+        DJANGO_SECRET_KEY=secrets.token_urlsafe(40),
+        DJANGO_ALLOWED_HOSTS="127.0.0.1",
+        DATABASE_URL=f"sqlite:///{tmp_path / 'db.sqlite3'}",
+        DJANGO_LOG_LEVEL="WARNING",
+    )
+    return env
+
+
+def prepare(tmp_path):
+    env = base_env(tmp_path)
+    env["HISTORYWEB_VAR_DIR"] = str(tmp_path / "var-setup")
+    manage = [sys.executable, str(ROOT / "manage.py")]
+    subprocess.run(manage + ["migrate", "-v", "0"], env=env, cwd=ROOT, check=True, timeout=300)
+    created = subprocess.run(
+        manage + ["shell", "-c", SESSION_SCRIPT],
+        env=env,
+        cwd=ROOT,
+        check=True,
+        capture_output=True,
+        text=True,
+        timeout=120,
+    )
+    code, key = created.stdout.strip().splitlines()[-1].split()
+    return code, key
+
+
+@pytest.fixture
+def servers(tmp_path):
+    started = []
+
+    def start(var_dir, redis_url=""):
+        env = base_env(tmp_path)
+        env.update(HISTORYWEB_VAR_DIR=str(var_dir), REDIS_URL=redis_url)
+        port = free_port()
+        process = subprocess.Popen(
+            [
+                str(BIN / "gunicorn"),
+                "historyweb.asgi:application",
+                "--worker-class",
+                "uvicorn_worker.UvicornWorker",
+                "--workers",
+                "1",
+                "--bind",
+                f"127.0.0.1:{port}",
+            ],
+            env=env,
+            cwd=ROOT,
+            stdout=subprocess.DEVNULL,
+            stderr=subprocess.DEVNULL,
+        )
+        started.append(process)
+        wait_for_port(port, process)
+        return port
+
+    yield start
+    for process in started:
+        stop(process)
+
+
+HTTPS = {"X-Forwarded-Proto": "https"}  # as the TLS proxy in front of production sends
+
+
+def follow(port, code, events):
+    """Read the event stream in a thread; put each state event's data on `events`."""
+    request = urllib.request.Request(f"http://127.0.0.1:{port}/live/{code}/events/", headers=HTTPS)
+
+    def read():
+        with urllib.request.urlopen(request, timeout=30) as response:
+            assert response.headers["Content-Type"] == "text/event-stream"
+            block = []
+            for raw in response:
+                line = raw.decode().rstrip("\n")
+                if line:
+                    block.append(line)
+                    continue
+                fields = dict(item.split(": ", 1) for item in block if ": " in item)
+                block = []
+                if fields.get("event") == "state":
+                    events.put(json.loads(fields["data"]))
+                    if json.loads(fields["data"])["ended"]:
+                        return
+
+    thread = threading.Thread(target=read, daemon=True)
+    thread.start()
+    return thread
+
+
+def steer(port, code, key, path, body):
+    """POST as the remote does: CSRF cookie and token, the control key in its header."""
+    csrf = urllib.request.Request(f"http://127.0.0.1:{port}/samples/csrf/", headers=HTTPS)
+    with urllib.request.urlopen(csrf, timeout=10) as response:
+        token = json.load(response)["csrfToken"]
+        # A Secure cookie (production) that urllib would keep from plain http: send it by hand.
+        cookie = response.headers["Set-Cookie"].split(";", 1)[0]
+    request = urllib.request.Request(
+        f"http://127.0.0.1:{port}/live/{code}/{path}/",
+        data=json.dumps(body).encode(),
+        headers={
+            **HTTPS,
+            "Origin": f"https://127.0.0.1:{port}",
+            "Content-Type": "application/json",
+            "Cookie": cookie,
+            "X-CSRFToken": token,
+            "X-Live-Key": key,
+        },
+        method="POST",
+    )
+    with urllib.request.urlopen(request, timeout=10) as response:
+        return json.load(response)
+
+
+@pytest.mark.parametrize("backend", ["redis", "sockets"])
+def test_a_move_sent_to_one_server_reaches_followers_of_the_other(
+    tmp_path, servers, backend, request
+):
+    code, key = prepare(tmp_path)
+    if backend == "redis":
+        url = request.getfixturevalue("redis_url")
+        ports = [servers(tmp_path / "var-a", url), servers(tmp_path / "var-b", url)]
+    else:  # two processes, one machine, one var/: the UNIX sockets carry the news
+        ports = [servers(tmp_path / "var"), servers(tmp_path / "var")]
+    streams = [queue.Queue() for _ in ports]
+    threads = [follow(port, code, events) for port, events in zip(ports, streams, strict=True)]
+    for events in streams:
+        assert events.get(timeout=20)["slide"] == 1  # the state as it is, on connecting
+    assert steer(ports[0], code, key, "state", {"slide": 3})["slide"] == 3
+    for events in streams:
+        assert events.get(timeout=10)["slide"] == 3
+    assert steer(ports[1], code, key, "state", {"slide": 2})["slide"] == 2
+    for events in streams:
+        assert events.get(timeout=10)["slide"] == 2
+    steer(ports[1], code, key, "end", {})
+    for events in streams:
+        assert events.get(timeout=10)["ended"] is True
+    for thread in threads:
+        thread.join(timeout=10)
+        assert not thread.is_alive()  # the stream closed when the session ended

@@ -1,0 +1,75 @@
+"""The address phones on the same network use to reach this laptop (offline talks).
+
+When the speaker opens the deck at 127.0.0.1 and the server listens on every interface
+(`make run HOST=0.0.0.0`), the remote and follow links must carry the laptop's LAN address
+instead, or a phone scanning the QR code would try to reach itself.
+"""
+
+import ipaddress
+import os
+import socket
+
+LOOPBACK_NAMES = {"localhost", "localhost.localdomain", "ip6-localhost"}
+ALL_INTERFACES = {"0.0.0.0", "::", "[::]", "*"}
+
+
+def is_loopback(host):
+    if host.lower() in LOOPBACK_NAMES:
+        return True
+    try:
+        return ipaddress.ip_address(host.strip("[]")).is_loopback
+    except ValueError:
+        return False
+
+
+def lan_addresses():
+    """This machine's IPv4 addresses on its networks, the one with the default route first.
+
+    Connecting a UDP socket sends no packet; it only asks the kernel which local address
+    would be used, so it works with no internet (the network needs a route, as Wi-Fi has).
+    """
+    found = []
+    try:
+        with socket.socket(socket.AF_INET, socket.SOCK_DGRAM) as probe:
+            probe.connect(("192.0.2.1", 9))  # TEST-NET-1: never routed anywhere real
+            found.append(probe.getsockname()[0])
+    except OSError:
+        pass
+    try:
+        for info in socket.getaddrinfo(socket.gethostname(), None, socket.AF_INET):
+            found.append(info[4][0])
+    except OSError:
+        pass
+    usable = []
+    for address in found:
+        ip = ipaddress.ip_address(address)
+        if not (ip.is_loopback or ip.is_unspecified or ip.is_link_local) and address not in usable:
+            usable.append(address)
+    return usable
+
+
+def serves_lan():
+    """True when `make run HOST=...` bound the server to every interface or a LAN address."""
+    host = os.environ.get("HISTORYWEB_BIND_HOST", "")
+    return host in ALL_INTERFACES or (bool(host) and not is_loopback(host))
+
+
+def public_base(request):
+    """The scheme, host and port followers and the remote should use, and a hint if phones
+    cannot reach it. Only a loopback host is ever replaced, and only by a LAN address."""
+    host = request.get_host()
+    base = f"{request.scheme}://{host}"
+    name, _, port = host.rpartition(":") if not host.endswith("]") else (host, "", "")
+    if not name:  # no port in the Host header
+        name, port = host, request.get_port()
+    if not is_loopback(name):
+        return base, ""
+    if not serves_lan():
+        return base, (
+            "This server listens on this computer only, so phones cannot open these links. "
+            "Restart it with: make run HOST=0.0.0.0"
+        )
+    addresses = lan_addresses()
+    if not addresses:
+        return base, "No network found: join the phones and this computer to one Wi-Fi network."
+    return f"{request.scheme}://{addresses[0]}:{port}", ""

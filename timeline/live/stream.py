@@ -1,0 +1,108 @@
+"""Server-sent events for one live session: the current state first, then every change.
+
+Two forms of one loop: an async generator for the ASGI server (production: hundreds of
+followers wait on the event loop, no thread each) and a plain generator for runserver and
+other WSGI servers, where each stream holds a thread. Django would buffer either form whole
+under the other kind of server, so the view picks by the request it gets.
+
+Each state event carries the session's sequence number as its id, so a follower that
+reconnects (EventSource sends Last-Event-ID) gets the current state straight away.
+"""
+
+import json
+import time
+
+from asgiref.sync import sync_to_async
+from django.conf import settings
+
+from ..models import LiveSession
+from . import channel
+from .sessions import is_closed, state_of
+
+KEEPALIVE_SECONDS = 15  # a comment line, so proxies and phones keep the connection open
+RETRY_MS = 2000
+
+
+def stream_seconds():
+    """A stream closes after this long and the browser reconnects: expiry is checked again."""
+    return getattr(settings, "LIVE_STREAM_SECONDS", 30 * 60)
+
+
+def event(name, seq, data):
+    return f"id: {seq}\nevent: {name}\ndata: {json.dumps(data)}\n\n".encode()
+
+
+def opening(session):
+    return f"retry: {RETRY_MS}\n".encode() + event("state", session.seq, state_of(session))
+
+
+class Forwarder:
+    """Which messages go out, shared by both loops: newer states only, and every run."""
+
+    def __init__(self, seq):
+        self.seq = seq
+        self.done = False
+
+    def render(self, message):
+        name, seq, data = message.get("event"), message.get("seq"), message.get("data")
+        if self.ends(message) or not isinstance(seq, int) or not isinstance(data, dict):
+            return b""
+        if name == "state":
+            if seq <= self.seq:
+                return b""
+            self.seq = seq
+            self.done = bool(data.get("ended"))
+            return event("state", seq, data)
+        if name == "run":
+            return event("run", self.seq, data)
+        return b""
+
+    def ends(self, message):
+        """The hub is shutting down: end the stream; the browser reconnects."""
+        if message.get("event") == "bye":
+            self.done = True
+        return self.done
+
+
+def _load(code):
+    return LiveSession.objects.filter(code=code).first()
+
+
+async def async_events(code):
+    hub = channel.hub()
+    subscriber = channel.AsyncSubscriber(code)
+    hub.subscribe(subscriber)  # before reading the state, so no change falls in between
+    try:
+        session = await sync_to_async(_load)(code)
+        if session is None or is_closed(session):
+            return
+        forwarder = Forwarder(session.seq)
+        yield opening(session)
+        deadline = time.monotonic() + stream_seconds()
+        while not forwarder.done and time.monotonic() < deadline:
+            message = await subscriber.get(KEEPALIVE_SECONDS)
+            chunk = forwarder.render(message) if message else b": keep-alive\n\n"
+            if chunk:
+                yield chunk
+    finally:
+        hub.unsubscribe(subscriber)
+
+
+def thread_events(code):
+    hub = channel.hub()
+    subscriber = channel.ThreadSubscriber(code)
+    hub.subscribe(subscriber)
+    try:
+        session = _load(code)
+        if session is None or is_closed(session):
+            return
+        forwarder = Forwarder(session.seq)
+        yield opening(session)
+        deadline = time.monotonic() + stream_seconds()
+        while not forwarder.done and time.monotonic() < deadline:
+            message = subscriber.get(KEEPALIVE_SECONDS)
+            chunk = forwarder.render(message) if message else b": keep-alive\n\n"
+            if chunk:
+                yield chunk
+    finally:
+        hub.unsubscribe(subscriber)

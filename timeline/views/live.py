@@ -1,0 +1,308 @@
+"""Live sessions over HTTP: go live, follow, the remote, its controls, QR codes, the event stream.
+
+Followers need only the public code. Everything that steers (state, run, end, the remote page
+and its QR code) needs the control key: in the query string for the remote's address (what
+the QR code holds), in the X-Live-Key header for the POSTs it sends. Wrong key: 403.
+"""
+
+import json
+import time
+from pathlib import Path
+from urllib.parse import urlsplit
+
+from django.conf import settings
+from django.core.handlers.asgi import ASGIRequest
+from django.http import Http404, HttpResponse, JsonResponse, StreamingHttpResponse
+from django.shortcuts import get_object_or_404, render
+from django.urls import Resolver404, resolve, reverse
+from django.utils.http import urlencode
+from django.views.decorators.cache import never_cache
+from django.views.decorators.http import require_GET, require_http_methods, require_POST
+
+from ..live import sessions
+from ..live.lan import public_base
+from ..live.qr import qr_svg
+from ..live.stream import async_events, thread_events
+from ..models import Era, LiveSession
+from ..runner.ratelimit import hit, remaining
+from .present import DECK_URL_NAMES, deck_urls, load_deck
+from .run import client_id
+
+KIND_BY_URL_NAME = {name: kind for kind, name in DECK_URL_NAMES.items()}
+MAX_BODY_BYTES = 4 * 1024
+KEY_HEADER = "X-Live-Key"
+
+
+def error(message, status, **extra):
+    return JsonResponse({"error": message, **extra}, status=status)
+
+
+def no_store(response):
+    response["Cache-Control"] = "no-store, private"
+    return response
+
+
+def json_body(request):
+    """The request's JSON object, or an error response."""
+    if len(request.body) > MAX_BODY_BYTES:
+        return None, error("The request body is too long.", 413)
+    try:
+        data = json.loads(request.body or b"{}")
+    except ValueError:
+        return None, error("The body is not valid JSON.", 400)
+    if not isinstance(data, dict):
+        return None, error("Send a JSON object.", 400)
+    return data, None
+
+
+def deck_of(session):
+    eras = Era.objects.all() if session.with_unpublished else Era.objects.published()
+    return load_deck(session.deck_kind, session.deck_slug, eras)
+
+
+def live_urls(session, key=None):
+    code = {"code": session.code}
+    urls = {
+        "follow": reverse("timeline:live-follow", kwargs=code),
+        "events": reverse("timeline:live-events", kwargs=code),
+        "state": reverse("timeline:live-state", kwargs=code),
+        "follow_qr": reverse("timeline:live-qr", kwargs={**code, "which": "follow"}),
+    }
+    if key is not None:
+        query = "?" + urlencode({"key": key})
+        urls |= {
+            "remote": reverse("timeline:live-remote", kwargs=code) + query,
+            "remote_qr": reverse("timeline:live-qr", kwargs={**code, "which": "remote"}) + query,
+            "run": reverse("timeline:live-run", kwargs=code),
+            "end": reverse("timeline:live-end", kwargs=code),
+        }
+    return urls
+
+
+def closed_page(request, session):
+    exc = sessions.Closed(session)
+    try:
+        urls = deck_urls(session.deck_kind, session.deck_slug)
+    except Exception:  # noqa: BLE001 (a deck whose talk was renamed: no link, still a clear page)
+        urls = None
+    return no_store(
+        render(
+            request,
+            "timeline/live/closed.html",
+            {"message": exc.message, "urls": urls},
+            status=410,
+        )
+    )
+
+
+def controlled(request, code, key):
+    """The open session if `key` is its control key; else (None, an error response)."""
+    session = LiveSession.objects.filter(code=code).first()
+    if session is None:
+        return None, error("No live session has this address.", 404)
+    if not sessions.key_matches(session, key):
+        return None, error("This is not the control key of this live session.", 403)
+    if sessions.is_closed(session):
+        return None, error(sessions.Closed(session).message, 410, ended=True)
+    return session, None
+
+
+# ---- Going live -----------------------------------------------------------------------------
+
+
+@never_cache
+@require_POST
+def live_create(request):
+    """JSON {"deck": "<a deck's address>"} in; the follow and remote addresses out."""
+    if getattr(settings, "LIVE_REQUIRE_STAFF", True) and not request.user.is_staff:
+        return error("Sign in to the admin as staff to go live.", 403)
+    window = getattr(settings, "LIVE_CREATE_WINDOW", 60 * 60)
+    count = hit(f"live:{client_id(request)}", window, Path(settings.VAR_DIR) / "live-rate")
+    if count > getattr(settings, "LIVE_CREATE_LIMIT", 20):
+        retry = remaining(window, time.time())
+        response = error(f"Too many live sessions started. Try again in {retry} s.", 429)
+        response["Retry-After"] = str(retry)
+        return response
+    data, problem = json_body(request)
+    if problem:
+        return problem
+    path = data.get("deck")
+    if not isinstance(path, str) or len(path) > 300:
+        return error('Say which deck goes live: {"deck": "/present/"}.', 400)
+    try:
+        match = resolve(urlsplit(path).path)
+    except Resolver404:
+        match = None
+    kind = KIND_BY_URL_NAME.get(match.view_name) if match else None
+    if kind is None:
+        return error("That address is not a deck.", 400)
+    slug = match.kwargs.get("slug", "")
+    try:
+        deck, _ = load_deck(kind, slug, Era.objects.visible_to(request.user))
+    except Http404:
+        return error("That deck does not exist.", 404)
+    if not deck.count:
+        return error("That deck has no slides.", 400)
+    session, key = sessions.create(
+        deck, kind, slug, user=request.user, with_unpublished=request.user.is_staff
+    )
+    base, hint = public_base(request)
+    urls = live_urls(session, key)
+    return JsonResponse(
+        {
+            "code": session.code,
+            "key": key,
+            "follow_url": base + urls["follow"],
+            "remote_url": base + urls["remote"],
+            "urls": urls,
+            "lan_hint": hint,
+            "state": sessions.state_of(session),
+        },
+        status=201,
+    )
+
+
+# ---- Pages ----------------------------------------------------------------------------------
+
+
+@never_cache
+@require_GET
+def live_follow(request, code):
+    """The audience's deck: it follows the presenter; browsing on is allowed, steering is not."""
+    session = get_object_or_404(LiveSession, code=code)
+    if sessions.is_closed(session):
+        return closed_page(request, session)
+    deck, talk = deck_of(session)
+    return no_store(
+        render(
+            request,
+            "timeline/present/deck.html",
+            {
+                "deck": deck,
+                "mode": "audience",
+                "urls": deck_urls(session.deck_kind, session.deck_slug),
+                "talk": talk,
+                "live": {"role": "follow", "session": session, "urls": live_urls(session)},
+            },
+        )
+    )
+
+
+@never_cache
+@require_GET
+def live_remote(request, code):
+    """The phone in the speaker's hand."""
+    session = get_object_or_404(LiveSession, code=code)
+    if not sessions.key_matches(session, request.GET.get("key", "")):
+        return no_store(render(request, "timeline/live/forbidden.html", status=403))
+    if sessions.is_closed(session):
+        return closed_page(request, session)
+    deck, talk = deck_of(session)
+    response = render(
+        request,
+        "timeline/live/remote.html",
+        {
+            "deck": deck,
+            "talk": talk,
+            "session": session,
+            "urls": live_urls(session, request.GET["key"]),
+            "deck_urls": deck_urls(session.deck_kind, session.deck_slug),
+            "layout": session.layout,
+        },
+    )
+    # The key is in this page's address: never send it on in a Referer.
+    response["Referrer-Policy"] = "no-referrer"
+    return no_store(response)
+
+
+@never_cache
+@require_GET
+def live_qr(request, code, which):
+    if which not in ("follow", "remote"):
+        raise Http404
+    session = get_object_or_404(LiveSession, code=code)
+    key = request.GET.get("key", "")
+    if which == "remote" and not sessions.key_matches(session, key):
+        return error("This is not the control key of this live session.", 403)
+    if sessions.is_closed(session):
+        return error(sessions.Closed(session).message, 410, ended=True)
+    base, _ = public_base(request)
+    urls = live_urls(session, key if which == "remote" else None)
+    title = "Remote control" if which == "remote" else "Follow the slides"
+    svg = qr_svg(base + urls[which], title)
+    return no_store(HttpResponse(svg, content_type="image/svg+xml"))
+
+
+# ---- Controls (JSON) ------------------------------------------------------------------------
+
+
+@never_cache
+@require_http_methods(["GET", "POST"])
+def live_state(request, code):
+    """GET: the current state (anyone with the code). POST: move (the control key only)."""
+    if request.method == "GET":
+        session = get_object_or_404(LiveSession, code=code)
+        if sessions.is_closed(session):
+            return error(sessions.Closed(session).message, 410, ended=True)
+        return JsonResponse({"seq": session.seq, **sessions.state_of(session)})
+    session, problem = controlled(request, code, request.headers.get(KEY_HEADER))
+    if problem:
+        return problem
+    data, problem = json_body(request)
+    if problem:
+        return problem
+    try:
+        session = sessions.change(
+            session, slide=data.get("slide"), step=data.get("step"), blackout=data.get("blackout")
+        )
+    except sessions.OutOfRange as exc:
+        return error(str(exc), 400)
+    except sessions.Closed as exc:
+        return error(exc.message, 410, ended=True)
+    return JsonResponse({"seq": session.seq, **sessions.state_of(session)})
+
+
+@never_cache
+@require_POST
+def live_run(request, code):
+    """Run a sample of the current slide on the presenting deck (the projector)."""
+    session, problem = controlled(request, code, request.headers.get(KEY_HEADER))
+    if problem:
+        return problem
+    data, problem = json_body(request)
+    if problem:
+        return problem
+    try:
+        sessions.run(session, data.get("sample"))
+    except sessions.OutOfRange as exc:
+        return error(str(exc), 400)
+    return JsonResponse({"ok": True}, status=202)
+
+
+@never_cache
+@require_POST
+def live_end(request, code):
+    session, problem = controlled(request, code, request.headers.get(KEY_HEADER))
+    if problem:
+        return problem
+    sessions.end(session)
+    return JsonResponse({"seq": session.seq, **sessions.state_of(session)})
+
+
+# ---- The stream -----------------------------------------------------------------------------
+
+
+async def live_events(request, code):
+    """Server-sent events: the state now, then each change, until the session ends."""
+    if request.method != "GET":
+        return HttpResponse(status=405, headers={"Allow": "GET"})
+    session = await LiveSession.objects.filter(code=code).afirst()
+    if session is None:
+        return error("No live session has this address.", 404)
+    if sessions.is_closed(session):
+        return error(sessions.Closed(session).message, 410, ended=True)
+    events = async_events(code) if isinstance(request, ASGIRequest) else thread_events(code)
+    response = StreamingHttpResponse(events, content_type="text/event-stream")
+    response["Cache-Control"] = "no-store"
+    response["X-Accel-Buffering"] = "no"  # nginx and friends: pass each event on at once
+    return response
