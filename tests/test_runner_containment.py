@@ -197,8 +197,9 @@ def test_each_run_cgroup_has_the_runs_limits(layout):
 
 
 def test_a_uid_is_taken_again_only_once_its_last_cgroup_is_gone(layout, settings):
-    # The top of the range, which runs of other checkouts on this machine hardly reach.
-    settings.RUNNER_UID_BASE, settings.RUNNER_UID_COUNT = 61097, 2
+    # Above the default range: other checkouts' runs on this machine share the pids and cpu
+    # hierarchies, and this test kills what its cgroup holds.
+    settings.RUNNER_UID_BASE, settings.RUNNER_UID_COUNT = 61150, 2
     config = get_config()
     held_uid, held = identity.allocate(config, layout)
     try:
@@ -290,8 +291,9 @@ def test_own_cgroups_reads_v1_and_v2_lines():
 def test_a_cgroup_left_by_a_dead_server_is_swept_once_stale(layout, settings, monkeypatch):
     """A run cgroup whose server died mid-run stays empty; past the longest a run can last it is
     removed and its uid handed out again. A recent one is left alone."""
-    # A uid of its own: the sweep below would take the cgroup of another checkout's run too.
-    settings.RUNNER_UID_BASE, settings.RUNNER_UID_COUNT = 61099, 1
+    # Above the default range: the sweep below, made to take any age, would otherwise take the
+    # cgroup another checkout's run has just made (v1 pids and cpu hierarchies are shared).
+    settings.RUNNER_UID_BASE, settings.RUNNER_UID_COUNT = 61153, 1
     config = get_config()
     uid, left = identity.allocate(config, layout)  # the "dead server's" run, never removed
     try:
