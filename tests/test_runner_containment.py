@@ -218,10 +218,18 @@ def test_a_uid_is_taken_again_only_once_its_last_cgroup_is_gone(layout, settings
     assert not any(path.exists() for path in held.dirs.values())
 
 
-def test_a_run_leaves_no_cgroup_behind(layout):
+def test_a_run_leaves_no_cgroup_behind(layout, monkeypatch):
+    made = []
+    real = identity.allocate
+
+    def allocate(*args):
+        made.append(real(*args))
+        return made[-1]
+
+    monkeypatch.setattr(identity, "allocate", allocate)
     raw_run("print('hi')\n")
-    for parent in layout.parents.values():
-        assert not list(parent.glob(cgroups.PREFIX + "*"))
+    ((_, cgroup),) = made
+    assert not any(path.exists() for path in cgroup.dirs.values())
 
 
 # -- where there is no cgroup --------------------------------------------------------------
