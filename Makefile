@@ -8,7 +8,7 @@ PORT ?= 8000
 HOST ?= 127.0.0.1
 STAMP := $(VENV)/.installed
 
-.PHONY: help install install-test run test lint migrate load dump check-deploy clean bench-samples bench-hostile axe bench bench-live
+.PHONY: help install install-test run test lint migrate load dump check-deploy clean bench-samples bench-hostile axe bench bench-shared bench-live
 
 help:
 	@echo "make run    create .venv, install, migrate, load the history if empty, serve on $(HOST):$(PORT)"
@@ -65,12 +65,16 @@ check-deploy: install
 bench: install
 	$(PY) bench/load.py
 
+# The same with REDIS_URL and two servers on one PostgreSQL and one Redis (throwaway ones).
+bench-shared: install
+	$(PY) bench/load.py --shared
+
 # Median run time per runtime, cold and cached, beside a bare `python -I -c pass` (issue 4 budgets).
 bench-samples: install
 	$(PY) bench/bench_samples.py
 
 # 200 followers on one live session, 50 moves from a remote: delivery p50/p95, CPU, page latency.
-bench-live: load
+bench-live: install
 	$(PY) bench/bench_live.py
 
 # Two memory-hungry runs at once (own tmpfs, memfd, forks): the drop in the host's MemAvailable,

@@ -290,6 +290,7 @@ def main():
     try:
         env = prepare(tmp)
         env["DJANGO_ALLOWED_HOSTS"] = HOST
+        env["RUNNER_CLIENT_IP_HEADER"] = "X-Real-IP"  # as a deployment behind a proxy sets it
         env["REDIS_URL"] = os.environ.get("BENCH_REDIS_URL", "")
         created = (
             subprocess.run(

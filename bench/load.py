@@ -6,7 +6,14 @@ a temporary SQLite database loaded with load_history and a temporary STATIC_ROOT
 small asyncio HTTP/1.1 client in this file, puts CONNECTIONS concurrent connections on each URL
 for DURATION seconds (at most MAX_REQUESTS requests) and prints requests/s, p50, p99 and errors
 per URL, and each page's throughput divided by the static file's. Every request carries
-X-Forwarded-Proto: https, as the TLS proxy in front of production would send.
+X-Forwarded-Proto: https, as the TLS proxy in front of production would send, and
+Accept-Encoding: br, gzip, as browsers do; byte counts are what went over the wire. Then it
+prints each page's first view on the wire (HTML + CSS + JS, each asset fetched as a browser
+would) against its budget, plain and compressed.
+
+`make bench-shared` (--shared) does the same with two gunicorn servers, each with its own var
+directory, on one PostgreSQL and one Redis (throwaway servers from tests/stores.py);
+the connections are split between the two.
 
 Loopback only; every loop is bounded and the server is stopped at the end, also on failure.
 The URLs take turns in ROUNDS short rounds, so a burst of load from elsewhere on the machine
@@ -14,7 +21,10 @@ hits them all alike. Environment: BENCH_DURATION (s per URL, default 8), BENCH_R
 BENCH_CONNECTIONS (64), BENCH_MAX_REQUESTS (50000 per URL).
 """
 
+import argparse
 import asyncio
+import contextlib
+import gzip
 import json
 import os
 import re
@@ -40,6 +50,11 @@ REQUEST_TIMEOUT = 10.0
 TARGET_RATIO = 0.8
 # Deck URLs tried in order; the first that answers 200 is measured (skipped with a note if none).
 DECK_URLS = ["/present/", "/present/{era}/"]
+ACCEPT_ENCODING = os.environ.get("BENCH_ACCEPT_ENCODING", "br, gzip")
+# First view on the wire (HTML + CSS + JS), in bytes.
+BUDGETS = {"timeline": 60 * 1024, "era": 60 * 1024, "deck": 150 * 1024, "speaker": 150 * 1024}
+ASSET = re.compile(r'<(?:link|script)\b[^>]*?(?:href|src)="(/static/[^"]+)"')
+IMPORT = re.compile(r'(?:from|import)\s*["\'](\.{1,2}/[^"\']+)["\']')
 
 
 def cores():
@@ -55,12 +70,13 @@ def free_port():
         return sock.getsockname()[1]
 
 
-def prepare(tmp):
-    """A production-like environment in `tmp`: SQLite loaded with the history, static files."""
+def prepare(tmp, shared=None):
+    """A production-like environment in `tmp`: SQLite loaded with the history, static files.
+    `shared` adds DATABASE_URL and REDIS_URL."""
     env = {
         key: value
         for key, value in os.environ.items()
-        if key not in {"DATABASE_URL", "DJANGO_DEBUG", "DJANGO_SETTINGS_MODULE"}
+        if key not in {"DATABASE_URL", "REDIS_URL", "DJANGO_DEBUG", "DJANGO_SETTINGS_MODULE"}
     }
     env.update(
         DJANGO_SETTINGS_MODULE="historyweb.settings.prod",
@@ -69,6 +85,8 @@ def prepare(tmp):
         HISTORYWEB_VAR_DIR=str(tmp / "var"),
         DJANGO_STATIC_ROOT=str(tmp / "static"),
         DJANGO_LOG_LEVEL="ERROR",
+        RUNNER_CLIENT_IP_HEADER="X-Real-IP",
+        **(shared or {}),
     )
     manage = [PYTHON, str(ROOT / "manage.py")]
     for command in (["migrate", "--noinput"], ["load_history"], ["collectstatic", "--noinput"]):
@@ -83,17 +101,28 @@ def prepare(tmp):
     return env
 
 
-def start_gunicorn(env, port, workers, log):
+# The production command (README, Deploying) serves ASGI with uvicorn workers; BENCH_SERVER=wsgi
+# measures gunicorn's sync workers instead, for comparison.
+SERVER = os.environ.get("BENCH_SERVER", "asgi")
+SERVER_ARGS = {
+    "asgi": ["historyweb.asgi:application", "--worker-class", "uvicorn_worker.UvicornWorker"],
+    "wsgi": ["historyweb.wsgi"],
+}
+
+
+def start_gunicorn(env, port, workers, log, threads=1):
     gunicorn = Path(PYTHON).with_name("gunicorn")
     command = [
         str(gunicorn),
-        "historyweb.wsgi",
+        *SERVER_ARGS[SERVER],
         "--workers",
         str(workers),
         "--bind",
         f"{HOST}:{port}",
         "--backlog",
         "2048",
+        # uvicorn workers run blocking views in threads of their own; sync workers need these.
+        *(["--threads", str(threads)] if SERVER == "wsgi" else []),
         "--log-level",
         "warning",
     ]
@@ -119,13 +148,14 @@ class Connection:
     def __init__(self, port):
         self.port, self.reader, self.writer = port, None, None
 
-    async def request(self, path):
+    async def request(self, path, encoding=ACCEPT_ENCODING):
         if self.writer is None:
             self.reader, self.writer = await asyncio.open_connection(HOST, self.port)
+        accept = f"Accept-Encoding: {encoding}\r\n" if encoding else ""
         self.writer.write(
             (
                 f"GET {path} HTTP/1.1\r\nHost: {HOST}\r\nX-Forwarded-Proto: https\r\n"
-                "User-Agent: historyweb-bench\r\nAccept: */*\r\n\r\n"
+                f"User-Agent: historyweb-bench\r\nAccept: */*\r\n{accept}\r\n"
             ).encode()
         )
         await self.writer.drain()
@@ -148,20 +178,30 @@ class Connection:
         self.reader = self.writer = None
 
 
-async def fetch(port, path):
+async def fetch(port, path, encoding=ACCEPT_ENCODING):
     connection = Connection(port)
     try:
-        return await asyncio.wait_for(connection.request(path), REQUEST_TIMEOUT)
+        return await asyncio.wait_for(connection.request(path, encoding), REQUEST_TIMEOUT)
     finally:
         connection.close()
 
 
-async def load(port, path, duration, max_requests):
-    """CONNECTIONS workers hit `path` until `duration` passes or `max_requests` were sent."""
+def decode(headers, body):
+    encoding = headers.get("content-encoding")
+    if encoding == "br":
+        import brotli
+
+        return brotli.decompress(body)
+    return gzip.decompress(body) if encoding == "gzip" else body
+
+
+async def load(ports, path, duration, max_requests):
+    """CONNECTIONS workers hit `path` until `duration` passes or `max_requests` were sent;
+    the workers take the servers' ports in turn."""
     latencies, errors, sent = [], [], 0
     deadline = time.perf_counter() + duration
 
-    async def worker():
+    async def worker(port):
         nonlocal sent
         connection = Connection(port)
         try:
@@ -181,7 +221,7 @@ async def load(port, path, duration, max_requests):
             connection.close()
 
     started = time.perf_counter()
-    await asyncio.gather(*(worker() for _ in range(CONNECTIONS)))
+    await asyncio.gather(*(worker(ports[n % len(ports)]) for n in range(CONNECTIONS)))
     return latencies, errors, time.perf_counter() - started
 
 
@@ -231,9 +271,9 @@ def similar_static_file(static_root, size):
 
 
 async def choose_urls(port, static_root):
-    status, _, timeline = await fetch(port, "/")
+    status, headers, timeline = await fetch(port, "/")
     assert status == 200, f"timeline answered {status}"
-    eras = re.findall(r'href="(/eras/[^"/]+/)"', timeline.decode())
+    eras = re.findall(r'href="(/eras/[^"/]+/)"', decode(headers, timeline).decode())
     era = eras[len(eras) // 2] if eras else None
     urls = [("timeline", "/")]
     notes = []
@@ -250,36 +290,81 @@ async def choose_urls(port, static_root):
             break
     else:
         notes.append(f"no deck yet ({', '.join(DECK_URLS)} answer 404): deck skipped")
-    sizes = []
+    plain = []
+    for _, url in urls:
+        _, headers, body = await fetch(port, url)
+        plain.append(len(decode(headers, body)))
+    # A static file as large as the pages before compression: both go out compressed.
+    static_url, _ = similar_static_file(static_root, int(statistics.median(plain)))
+    urls.append(("static", static_url))
+    sizes = {}
     for _, url in urls:
         _, _, body = await fetch(port, url)
-        sizes.append(len(body))
-    static_url, static_size = similar_static_file(static_root, int(statistics.median(sizes)))
-    urls.append(("static", static_url))
-    return urls, dict(zip([u for _, u in urls], sizes + [static_size], strict=True)), notes
+        sizes[url] = len(body)
+    return urls, sizes, notes
 
 
-async def run(port, static_root):
-    urls, sizes, notes = await choose_urls(port, static_root)
-    for _, url in urls:
-        for _ in range(20):  # warm the page cache and the workers
-            await fetch(port, url)
+async def first_view(port, path, encoding):
+    """Bytes on the wire for a page and the CSS and JS it loads (module imports followed)."""
+    status, headers, body = await fetch(port, path, encoding)
+    assert status == 200, f"{path} answered {status}"
+    total, seen = len(body), {path}
+    queue = ASSET.findall(decode(headers, body).decode())
+    while queue:
+        url = queue.pop()
+        if url in seen:
+            continue
+        seen.add(url)
+        status, headers, body = await fetch(port, url, encoding)
+        if status != 200:
+            continue
+        total += len(body)
+        if url.endswith(".js"):
+            base = url.rsplit("/", 1)[0]
+            for relative in IMPORT.findall(decode(headers, body).decode()):
+                queue.append(os.path.normpath(f"{base}/{relative}"))
+    return total
+
+
+async def wire_weights(port, urls):
+    pages = dict(urls)
+    if "deck" in pages:
+        pages["speaker"] = pages["deck"] + "speaker/"
+    rows = []
+    for name in ("timeline", "era", "deck", "speaker"):
+        if name in pages:
+            sizes = [await first_view(port, pages[name], e) for e in ("", "gzip", "br, gzip")]
+            rows.append((name, pages[name], *sizes))
+    return rows
+
+
+async def run(ports, static_root):
+    urls, sizes, notes = await choose_urls(ports[0], static_root)
+    for port in ports:
+        for _, url in urls:
+            for _ in range(20):  # warm the page cache and the workers
+                await fetch(port, url)
     totals = {name: ([], [], 0.0) for name, _ in urls}
     for _ in range(ROUNDS):
         for name, url in urls:
             latencies, errors, elapsed = await load(
-                port, url, DURATION / ROUNDS, MAX_REQUESTS // ROUNDS
+                ports, url, DURATION / ROUNDS, MAX_REQUESTS // ROUNDS
             )
             all_latencies, all_errors, all_elapsed = totals[name]
             totals[name] = (all_latencies + latencies, all_errors + errors, all_elapsed + elapsed)
-    return urls, sizes, notes, {name: summarise(*total) for name, total in totals.items()}
+    weights = await wire_weights(ports[0], urls)
+    results = {name: summarise(*total) for name, total in totals.items()}
+    return urls, sizes, notes, results, weights
 
 
-def report(urls, sizes, notes, results, workers):
+def report(urls, sizes, notes, results, workers, servers, weights):
+    where = f"{servers} gunicorn servers" if servers > 1 else "gunicorn"
     print(
-        f"\nhistoryweb bench: gunicorn {workers} sync workers on {HOST}, "
+        f"\nhistoryweb bench: {where}, {workers} "
+        f"{'uvicorn' if SERVER == 'asgi' else 'sync'} workers each, on {HOST}, "
         f"{CONNECTIONS} connections, {DURATION:g} s per URL in {ROUNDS} rounds "
-        f"(at most {MAX_REQUESTS} requests), X-Forwarded-Proto: https\n"
+        f"(at most {MAX_REQUESTS} requests), X-Forwarded-Proto: https, "
+        f"Accept-Encoding: {ACCEPT_ENCODING or '(none)'}\n"
     )
     header = f"{'what':9} {'url':42} {'bytes':>7} {'req/s':>8} {'p50 ms':>7} {'p99 ms':>7} "
     print(header + f"{'errors':>6} {'vs static':>9}")
@@ -301,29 +386,69 @@ def report(urls, sizes, notes, results, workers):
         print(f"note: {note}")
     verdict = "below target" if failed else "target met"
     print(f"\ntarget: every page >= {TARGET_RATIO} of static throughput, 0 errors: {verdict}")
+    print("\nfirst view on the wire, HTML + CSS + JS (bytes):")
+    print(f"{'what':9} {'url':34} {'plain':>9} {'gzip':>9} {'br,gzip':>9} {'budget':>9}")
+    for name, url, plain, gz, br in weights:
+        budget = BUDGETS[name]
+        over = br > budget
+        failed |= over
+        print(
+            f"{name:9} {url[:34]:34} {plain:>9,} {gz:>9,} {br:>9,} {budget:>9,}"
+            + ("  OVER" if over else "")
+        )
     return 1 if failed else 0
 
 
-def main():
-    tmp = Path(tempfile.mkdtemp(prefix="historyweb-bench-"))
-    server, status = None, 1
-    log_path = tmp / "gunicorn.log"
+@contextlib.contextmanager
+def shared_stores():
+    """A throwaway Redis and PostgreSQL."""
+    sys.path.insert(0, str(ROOT))
+    from tests.stores import StoreMissing, postgres_server, redis_server
+
     try:
-        env = prepare(tmp)
-        port, workers = free_port(), cores()
-        with open(log_path, "w") as log:
-            server = start_gunicorn(env, port, workers, log)
+        with redis_server() as redis_url, postgres_server() as database_url:
+            yield {"REDIS_URL": redis_url, "DATABASE_URL": database_url}
+    except StoreMissing as exc:
+        raise SystemExit(f"bench-shared needs Redis and PostgreSQL: {exc}") from None
+
+
+def main():
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--shared", action="store_true", help="two servers on Redis + PostgreSQL")
+    args = parser.parse_args()
+    with contextlib.ExitStack() as stack:
+        shared = stack.enter_context(shared_stores()) if args.shared else None
+        return bench(servers=2 if args.shared else 1, shared=shared)
+
+
+def bench(servers, shared):
+    tmp = Path(tempfile.mkdtemp(prefix="historyweb-bench-"))
+    running, status = [], 1
+    logs = [tmp / f"gunicorn-{n}.log" for n in range(servers)]
+    try:
+        env = prepare(tmp, shared)
+        workers = cores()
+        ports = [free_port() for _ in range(servers)]
+        for n, port in enumerate(ports):
+            # Each server its own var directory (file caches, slots); with one server it also
+            # holds the SQLite database that prepare() loaded.
+            var = tmp / ("var" if servers == 1 else f"var-{n}")
+            server_env = {**env, "HISTORYWEB_VAR_DIR": str(var)}
+            with open(logs[n], "w") as log:
+                running.append(start_gunicorn(server_env, port, workers, log))
+        for port, server in zip(ports, running, strict=True):
             asyncio.run(wait_until_up(port, server))
-            urls, sizes, notes, results = asyncio.run(run(port, tmp / "static"))
-            status = report(urls, sizes, notes, results, workers)
+        urls, sizes, notes, results, weights = asyncio.run(run(ports, tmp / "static"))
+        status = report(urls, sizes, notes, results, workers, servers, weights)
         return status
     finally:
-        if server is not None:
+        for server in running:
             stop(server)
-        if status and log_path.exists():
-            # The server's own log (404s probed, errors), shown only when something failed.
-            print("\n--- gunicorn log (last lines) ---")
-            print("\n".join(log_path.read_text().splitlines()[-30:]))
+        for log_path in logs:
+            if status and log_path.exists():
+                # The server's own log (404s probed, errors), shown only when something failed.
+                print(f"\n--- {log_path.name} (last lines) ---")
+                print("\n".join(log_path.read_text().splitlines()[-30:]))
         shutil.rmtree(tmp, ignore_errors=True)
 
 

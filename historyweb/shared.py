@@ -19,9 +19,7 @@ def _client(url):
     import redis
 
     # health_check_interval keeps a long-lived subscription from hanging on a dead connection.
-    return redis.Redis.from_url(
-        url, socket_connect_timeout=2, health_check_interval=30
-    )
+    return redis.Redis.from_url(url, socket_connect_timeout=2, health_check_interval=30)
 
 
 def redis_client():

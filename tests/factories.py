@@ -2,7 +2,16 @@
 
 import itertools
 
-from timeline.models import CodeSample, Era, Reference, Slide, Talk, TalkEra
+from timeline.models import (
+    CodeSample,
+    Era,
+    Exercise,
+    ExerciseCheck,
+    Reference,
+    Slide,
+    Talk,
+    TalkEra,
+)
 
 _counter = itertools.count(1)
 
@@ -50,3 +59,26 @@ def make_talk(eras, **fields):
     for order, era in enumerate(eras, start=1):
         TalkEra.objects.create(talk=talk, era=era, order=order)
     return talk
+
+
+def make_exercise(era, checks=1, check=None, **fields):
+    """An exercise with `checks` hidden checks, each made of the ExerciseCheck fields `check`."""
+    n = next(_counter)
+    defaults = {
+        "slug": f"exercise-{n}",
+        "title": f"Exercise {n}",
+        "statement": "Answer with *hello*.",
+        "runtime": "wsgi",
+        "starter": "def application(environ, start_response):\n    pass\n",
+        "solution": "def application(environ, start_response):\n"
+        "    start_response('200 OK', [])\n    return [b'hello']\n",
+    }
+    defaults.update(fields)
+    exercise = Exercise.objects.create(era=era, **defaults)
+    check_fields = {"request": "GET /hello HTTP/1.1\nHost: localhost\n", "status": 200}
+    check_fields.update(check or {"body": "hello"})
+    for order in range(1, checks + 1):
+        ExerciseCheck.objects.create(
+            exercise=exercise, order=order, name=f"check {order}", **check_fields
+        )
+    return exercise

@@ -7,7 +7,14 @@ import pytest
 
 from timeline.pages import PAGES, pages
 
-from .factories import make_era, make_reference, make_sample, make_slide, make_talk
+from .factories import (
+    make_era,
+    make_exercise,
+    make_reference,
+    make_sample,
+    make_slide,
+    make_talk,
+)
 
 
 def seed_history():
@@ -60,10 +67,17 @@ def seed_history():
         code='print("Content-Type: text/plain")\nprint()\nprint("hello")\n',
     )
     make_talk([cgi, wsgi], slug="short", title="Short talk", duration_minutes=10)
+    make_exercise(
+        wsgi,
+        slug="wsgi-hello",
+        title="Say hello in WSGI",
+        statement="Answer `GET /hello` with **hello**.",
+        hints="Call `start_response` first.\n---\nReturn a list of bytes.\n",
+    )
     return wsgi
 
 
-def url_values(era, talk="short", sample=None):
+def url_values(era, talk="short", sample=None, exercise="wsgi-hello"):
     """Values for the registry's placeholders, from an era (the seed's WSGI by default)."""
     if sample is None:
         sample = era.samples.exclude(runtime="none").first() or era.samples.first()
@@ -72,6 +86,7 @@ def url_values(era, talk="short", sample=None):
         "talk": talk,
         "sample": sample.pk if sample else 0,
         "era_pk": era.pk,
+        "exercise": exercise,
     }
 
 

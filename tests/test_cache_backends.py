@@ -142,3 +142,29 @@ def test_an_edit_elsewhere_reaches_this_server(backend, client, history, setting
     response = client.get("/eras/wsgi/", headers={"if-none-match": etag})
     assert response.status_code == 200
     assert response["ETag"] != etag
+
+
+def test_a_worker_rereads_the_version_after_its_ttl(backend):
+    """Server B asks the store at most every ttl seconds; A's bump reaches it after that."""
+    server_a, server_b = page_cache._CacheVersion(ttl=0.3), page_cache._CacheVersion(ttl=0.3)
+    first = server_b.get()
+    server_a.bump()
+    assert server_a.get() != first  # the editing worker sees its own bump at once
+    time.sleep(0.35)
+    assert server_b.get() == server_a.get()
+
+
+def test_publish_reaches_a_subscriber_through_redis(backend):
+    """Live sessions' pub/sub (historyweb/shared.py): with Redis a message reaches every
+    subscriber; without it publish() says it sent nothing, so the caller falls back."""
+    from historyweb import shared
+
+    if backend == "file":
+        assert shared.publish("live:test", {"slide": 3}) is False
+        return
+    messages = shared.subscribe("live:test", timeout=0.2)
+    assert next(messages) is None  # subscribed; nothing published yet
+    assert shared.publish("live:test", {"slide": 3}) is True
+    received = [next(messages) for _ in range(5)]
+    messages.close()
+    assert {"slide": 3} in received

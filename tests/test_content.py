@@ -68,8 +68,17 @@ def test_each_file_holds_one_era_named_like_the_file(path):
     assert len(eras) == 1, f"{path.name}: expected exactly one timeline.era record"
     slug = eras[0]["fields"]["slug"]
     assert slug == path.stem, f"{path.name}: the era's slug is {slug!r}"
+    exercises = {r["fields"]["slug"] for r in records if r["model"] == "timeline.exercise"}
     strays = [
-        r["model"] for r in records if r["model"] != "timeline.era" and r["fields"]["era"] != [slug]
+        r["model"]
+        for r in records
+        if r["model"] not in ("timeline.era", "timeline.exercisecheck")
+        and r["fields"]["era"] != [slug]
+    ]
+    strays += [
+        r["model"]
+        for r in records
+        if r["model"] == "timeline.exercisecheck" and r["fields"]["exercise"][0] not in exercises
     ]
     assert not strays, f"{path.name}: records belonging to another era: {strays}"
 

@@ -276,3 +276,59 @@ def test_dump_writes_each_link_once_on_the_later_era(tmp_path):
     }
     assert dumped["aa"]["related"] == [["bb"]]
     assert dumped["bb"]["related"] == []
+
+
+def test_build_steps_round_trip_and_are_written_only_where_set(tmp_path):
+    """Line ranges, highlight steps and fragments survive dump + load; unset ones add no lines."""
+    call_command("load_history", verbosity=0)
+    slide = Slide.objects.order_by("era__slug", "order").first()
+    slide.fragments = True
+    slide.save()
+    samples = CodeSample.objects.filter(slide_lines="", slide_steps="").order_by(
+        "era__slug", "order"
+    )
+    sample = next(s for s in samples if s.code.count("\n") >= 4)
+    sample.slide_lines = "2-4"
+    sample.slide_steps = "2|3-4|all"
+    sample.save()
+    key = (sample.era.slug, sample.order)
+    before = snapshot()
+    call_command("dump_history", dir=str(tmp_path), verbosity=0)
+    texts = [p.read_text() for p in (tmp_path / "eras").glob("*.json")]
+    # Written where set, and nowhere else.
+    fragments = Slide.objects.filter(fragments=True).count()
+    ranges = CodeSample.objects.exclude(slide_lines="").count()
+    assert sum(text.count('"fragments"') for text in texts) == fragments
+    assert sum(text.count('"slide_lines"') for text in texts) == ranges
+    assert sum(text.count('"slide_steps": "2|3-4|all"') for text in texts) == 1
+    for model in MODELS:
+        model.objects.all().delete()
+    call_command("load_history", dir=str(tmp_path), verbosity=0)
+    assert snapshot() == before
+    loaded = CodeSample.objects.get(era__slug=key[0], order=key[1])
+    assert loaded.slide_html.count('<span class="line">') == 3  # rendered on load: lines 2-4
+
+
+@pytest.mark.parametrize(
+    "fields, words",
+    [
+        ({"slide_lines": "2-900"}, ["slide_lines", "lines"]),
+        ({"slide_steps": "1-2|<script>"}, ["slide_steps"]),
+        ({"slide_steps": "1|99"}, ["slide_steps", "99"]),
+    ],
+)
+def test_a_line_range_or_step_the_code_lacks_is_refused(fixture_copy, fields, words):
+    call_command("load_history", verbosity=0)
+    before = snapshot()
+    era = _era_record("zz-era")
+    sample = {
+        "model": "timeline.codesample",
+        "fields": {"era": ["zz-era"], "order": 1, "title": "Three lines", "code": "a\nb\nc\n"},
+    }
+    sample["fields"].update(fields)
+    (fixture_copy / "eras" / "zz-steps.json").write_text(json.dumps([era, sample]))
+    with pytest.raises(CommandError) as info:
+        call_command("load_history", dir=str(fixture_copy), verbosity=0)
+    for word in words:
+        assert word in str(info.value)
+    assert snapshot() == before

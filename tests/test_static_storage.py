@@ -23,3 +23,8 @@ def test_production_storage_hashes_the_deck_modules_imports(tmp_path, settings):
         for name in imports:  # every module it imports, by its hashed name, which exists
             assert re.fullmatch(r"[a-z-]+\.[0-9a-f]{12}\.js", name), name
             assert (tmp_path / "js" / name).exists(), name
+    # whitenoise serves static files precompressed: brotli (the `brotli` package is installed)
+    # beside gzip, for every hashed CSS and JS file.
+    for hashed in [*(tmp_path / "js").glob("present.*.js"), *(tmp_path / "css").glob("site.*.css")]:
+        assert hashed.with_name(hashed.name + ".br").exists(), hashed
+        assert hashed.with_name(hashed.name + ".gz").exists(), hashed

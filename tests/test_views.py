@@ -124,14 +124,14 @@ def test_timeline_query_count_is_constant(django_assert_num_queries, client, cou
 
 @pytest.mark.parametrize("slides", [3, 30])
 def test_era_page_query_count_is_constant(django_assert_num_queries, client, slides):
-    """Era + slides + samples + references + related + neighbours: six queries."""
+    """Era + slides + samples + references + exercises + related + neighbours: seven queries."""
     era = make_era(slug="big")
     for n in range(1, slides + 1):
         slide = make_slide(era, order=n)
         make_sample(era, slide=slide)
         make_reference(era)
         era.related.add(make_era())
-    with django_assert_num_queries(6):
+    with django_assert_num_queries(7):
         response = client.get("/eras/big/")
     assert response.content.decode().count('class="slide"') == slides
 

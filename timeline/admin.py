@@ -50,14 +50,25 @@ class SlideInline(admin.StackedInline):
     model = Slide
     extra = 0
     show_change_link = True
-    fields = ["order", "title", "body", "notes"]
+    fields = ["order", "title", "body", "fragments", "notes"]
 
 
 class CodeSampleInline(admin.StackedInline):
     model = CodeSample
     extra = 0
     show_change_link = True
-    fields = ["order", "title", "slide", "language", "runtime", "historical", "code", "request"]
+    fields = [
+        "order",
+        "title",
+        "slide",
+        "language",
+        "runtime",
+        "historical",
+        "code",
+        "slide_lines",
+        "slide_steps",
+        "request",
+    ]
 
 
 # Editors paste bare domains now and then; https is the right guess for a source.
@@ -137,7 +148,7 @@ class SlideAdmin(MarkdownPreviewMedia, admin.ModelAdmin):
     list_select_related = ["era"]
     search_fields = ["title", "body", "notes", "era__title"]
     autocomplete_fields = ["era"]
-    fields = ["era", "order", "title", "body", "notes"]
+    fields = ["era", "order", "title", "body", "fragments", "notes"]
 
 
 @admin.register(CodeSample)
@@ -156,6 +167,8 @@ class CodeSampleAdmin(admin.ModelAdmin):
         "runtime",
         "historical",
         "code",
+        "slide_lines",
+        "slide_steps",
         "request",
         "expected_output",
     ]
@@ -201,3 +214,7 @@ class TalkAdmin(admin.ModelAdmin):
     @admin.display(description="Eras", ordering="era_total")
     def era_count(self, obj):
         return obj.era_total
+
+
+# Exercises have an admin module of their own; importing it registers them.
+from . import admin_exercises  # noqa: E402, F401

@@ -15,7 +15,7 @@ from django.core.exceptions import ValidationError
 from django.core.serializers.base import DeserializationError
 from django.db import DatabaseError, transaction
 
-from .models import CodeSample, Era, Reference, Slide, Talk, TalkEra
+from .models import CodeSample, Era, Exercise, ExerciseCheck, Reference, Slide, Talk, TalkEra
 
 ERA_DIR = "eras"
 TALKS_FILE = "talks.json"
@@ -199,6 +199,11 @@ def _fields(model):
     return [name for name in names if not name.endswith("_html")]
 
 
+# Presentation options most records leave unset: written only when set, so a fixture gains a
+# line where an editor chose one, not on every record (loading fills in the model's default).
+SPARSE_FIELDS = {"fragments": False, "slide_lines": "", "slide_steps": ""}
+
+
 def _records(objects):
     """Objects of one model as fixture records with natural keys and no pk."""
     objects = list(objects)
@@ -211,7 +216,12 @@ def _records(objects):
         use_natural_foreign_keys=True,
         use_natural_primary_keys=True,
     )
-    return json.loads(text)
+    records = json.loads(text)
+    for record in records:
+        for name, default in SPARSE_FIELDS.items():
+            if record["fields"].get(name, default) == default:
+                record["fields"].pop(name, None)
+    return records
 
 
 def _before(one, other):
@@ -242,6 +252,10 @@ def dump(directory=None):
         )
         references = Reference.objects.filter(era=era).select_related("era")
         records += _records(references.order_by("kind", "title", "url"))
+        exercises = Exercise.objects.filter(era=era).select_related("era")
+        records += _records(exercises.order_by("order", "slug"))
+        checks = ExerciseCheck.objects.filter(exercise__era=era).select_related("exercise")
+        records += _records(checks.order_by("exercise__order", "exercise__slug", "order"))
         path = era_dir / f"{era.slug}.json"
         _write(path, records)
         written.append(path)

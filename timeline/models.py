@@ -7,6 +7,7 @@ from django.utils import timezone
 
 from . import rendering
 from .fields import LineTextField
+from .runner.runtimes import Runtime
 
 FIRST_YEAR = 1980
 RESERVED_ERA_SLUGS = {"speaker", "print"}
@@ -161,6 +162,12 @@ class Slide(models.Model):
         blank=True, help_text="Speaker notes (markdown): what to say, shown only to the speaker."
     )
     notes_html = models.TextField(blank=True, editable=False)
+    fragments = models.BooleanField(
+        "reveal bullets one by one",
+        default=False,
+        help_text="On the deck, → shows the slide's bullets one at a time before moving on. "
+        "Print and the era page show them all.",
+    )
 
     objects = SlideManager()
 
@@ -196,12 +203,7 @@ class CodeSampleManager(models.Manager):
 
 
 class CodeSample(models.Model):
-    class Runtime(models.TextChoices):
-        NONE = "none", "Not runnable"
-        PYTHON = "python", "Python script"
-        CGI = "cgi", "CGI script"
-        WSGI = "wsgi", "WSGI application"
-        ASGI = "asgi", "ASGI application"
+    Runtime = Runtime  # the runner's list (timeline.runner.runtimes), so CodeSample.Runtime works
 
     era = models.ForeignKey(Era, on_delete=models.CASCADE, related_name="samples")
     slide = models.ForeignKey(
@@ -245,6 +247,21 @@ class CodeSample(models.Model):
         help_text="One of the same small app written in every era, shown side by side on the "
         "evolution page.",
     )
+    slide_lines = models.CharField(
+        "lines on the slide",
+        max_length=20,
+        blank=True,
+        help_text="Show only these lines on the slide, e.g. “5-20”; blank shows them all. The "
+        "era page and the print view always show the whole code, and Run runs all of it.",
+    )
+    slide_steps = models.CharField(
+        "highlight steps",
+        max_length=200,
+        blank=True,
+        help_text="Lines to highlight one step at a time before the deck moves on, e.g. "
+        "“1-4|6-9|all” (numbers of the whole code). Long code reads best as a range plus steps.",
+    )
+    slide_html = models.TextField(blank=True, editable=False)
 
     objects = CodeSampleManager()
 
@@ -269,6 +286,18 @@ class CodeSample(models.Model):
             raise ValidationError({"slide": "The slide must belong to the same era."})
         if self.historical and self.runtime != self.Runtime.NONE:
             raise ValidationError({"runtime": "Historical samples are never run: choose none."})
+        total = len(rendering.code_lines(self.code))
+        errors = {}
+        for name, parse in (
+            ("slide_lines", rendering.parse_line_range),
+            ("slide_steps", rendering.parse_steps),
+        ):
+            try:
+                parse(getattr(self, name), total)
+            except ValueError as exc:
+                errors[name] = str(exc)
+        if errors:
+            raise ValidationError(errors)
 
     def natural_key(self):
         return (*self.era.natural_key(), self.order)
@@ -276,9 +305,17 @@ class CodeSample(models.Model):
     natural_key.dependencies = ["timeline.era", "timeline.slide"]
 
     def render(self):
-        self.highlighted_html = rendering.highlight_code(
-            self.code, self.language, label=f"Code: {self.title}"
-        )
+        label = f"Code: {self.title}"
+        self.highlighted_html = rendering.highlight_code(self.code, self.language, label=label)
+        # Only a sample with a range or steps needs the line-by-line markup on its slide.
+        self.slide_html = ""
+        if self.slide_lines or self.slide_steps:
+            try:
+                self.slide_html = rendering.highlight_slide_lines(
+                    self.code, self.language, self.slide_lines, label=label
+                )
+            except ValueError:
+                pass  # clean() tells the editor; the slide shows the whole code meanwhile
 
     @property
     def request_as_sent(self):
@@ -289,6 +326,20 @@ class CodeSample(models.Model):
         if "\n\n" in self.request:
             return self.request[:-1]
         return self.request + "\n"
+
+    @property
+    def line_count(self):
+        return len(rendering.code_lines(self.code))
+
+    @property
+    def slide_first_line(self):
+        """The number of the first line the slide shows (1 unless a range says otherwise)."""
+        try:
+            return rendering.parse_line_range(
+                self.slide_lines, len(rendering.code_lines(self.code))
+            )[0]
+        except ValueError:
+            return 1
 
     @property
     def runnable(self):
@@ -408,6 +459,153 @@ class TalkEra(models.Model):
         return (*self.talk.natural_key(), *self.era.natural_key())
 
     natural_key.dependencies = ["timeline.talk", "timeline.era"]
+
+
+HINT_BREAK = "\n---\n"
+
+
+class ExerciseQuerySet(models.QuerySet):
+    def visible_to(self, user):
+        """Exercises of the eras this user may see (staff preview unpublished ones)."""
+        return self.filter(era__in=Era.objects.visible_to(user))
+
+
+class ExerciseManager(models.Manager.from_queryset(ExerciseQuerySet)):
+    def get_by_natural_key(self, slug):
+        return self.get(slug=slug)
+
+
+class Exercise(models.Model):
+    """A task in an era's voice: the learner writes an app (or a request), hidden checks test it."""
+
+    class Kind(models.TextChoices):
+        APP = "app", "Write the app: each check sends it a request"
+        REQUEST = "request", "Write the request: it is sent to the exercise's own app"
+
+    slug = models.SlugField(unique=True, help_text="The address: /exercises/<slug>/.")
+    era = models.ForeignKey(Era, on_delete=models.CASCADE, related_name="exercises")
+    order = models.PositiveSmallIntegerField(default=1, help_text="Position within the era.")
+    title = models.CharField(max_length=200)
+    statement = LineTextField(help_text="Markdown: the task, told in the era's voice.")
+    statement_html = models.TextField(blank=True, editable=False)
+    kind = models.CharField(max_length=10, choices=Kind.choices, default=Kind.APP)
+    runtime = models.CharField(
+        max_length=10,
+        choices=[
+            (c.value, c.label) for c in CodeSample.Runtime if c.value in ("cgi", "wsgi", "asgi")
+        ],
+        default=CodeSample.Runtime.WSGI,
+        help_text="How the app runs: the learner's app, or for a request exercise its target.",
+    )
+    language = models.CharField(
+        max_length=40,
+        default="python",
+        validators=[validate_lexer_alias],
+        help_text="What the learner writes, as a Pygments alias: python, or http for a request.",
+    )
+    starter = LineTextField(help_text="What the editor holds at first. It must fail a check.")
+    solution = LineTextField(help_text="A reference solution: it must pass every check.")
+    solution_html = models.TextField(blank=True, editable=False)
+    target = LineTextField(
+        blank=True, help_text="For a request exercise: the app the learner's request is sent to."
+    )
+    hints = LineTextField(
+        blank=True,
+        help_text="Markdown hints, revealed one at a time; separate them with a line of ---.",
+    )
+    hints_html = models.JSONField(default=list, blank=True, editable=False)
+
+    objects = ExerciseManager()
+
+    class Meta:
+        ordering = ["era", "order", "slug"]
+
+    def __str__(self):
+        return self.title
+
+    def save(self, *args, **kwargs):
+        self.render()
+        super().save(*args, **kwargs)
+
+    def get_absolute_url(self):
+        return reverse("timeline:exercise", kwargs={"slug": self.slug})
+
+    def clean(self):
+        if self.kind == self.Kind.REQUEST and not self.target.strip():
+            raise ValidationError({"target": "A request exercise needs an app to send it to."})
+
+    def natural_key(self):
+        return (self.slug,)
+
+    natural_key.dependencies = ["timeline.era"]
+
+    def render(self):
+        self.statement_html = rendering.render_markdown(self.statement)
+        self.solution_html = rendering.highlight_code(
+            self.solution, self.language, label=f"Reference solution: {self.title}"
+        )
+        self.hints_html = [rendering.render_markdown(hint) for hint in self.hint_texts]
+
+    @property
+    def hint_texts(self):
+        return [hint.strip() for hint in self.hints.split(HINT_BREAK) if hint.strip()]
+
+
+class ExerciseCheckManager(models.Manager):
+    def get_by_natural_key(self, exercise_slug, order):
+        return self.get(exercise__slug=exercise_slug, order=order)
+
+
+class ExerciseCheck(models.Model):
+    """One hidden check: a request, and what the response must hold."""
+
+    class BodyMatch(models.TextChoices):
+        EXACT = "exact", "is exactly"
+        CONTAINS = "contains", "contains"
+
+    exercise = models.ForeignKey(Exercise, on_delete=models.CASCADE, related_name="checks")
+    order = models.PositiveSmallIntegerField(default=1)
+    name = models.CharField(max_length=200, help_text="What the learner sees, e.g. “greets Ada”.")
+    request = LineTextField(
+        blank=True,
+        help_text="The raw HTTP request to send. Leave empty in a request exercise: the "
+        "learner's own request is sent.",
+    )
+    status = models.PositiveSmallIntegerField(
+        null=True, blank=True, help_text="The status code the response must have."
+    )
+    headers = LineTextField(
+        blank=True,
+        help_text="One “Name: value” a line; the response's header must contain the value.",
+    )
+    body = LineTextField(blank=True, help_text="What the body must hold (empty: not checked).")
+    body_match = models.CharField(
+        max_length=10, choices=BodyMatch.choices, default=BodyMatch.CONTAINS
+    )
+
+    objects = ExerciseCheckManager()
+
+    class Meta:
+        ordering = ["exercise", "order"]
+        constraints = [
+            models.UniqueConstraint(fields=["exercise", "order"], name="unique_check_order")
+        ]
+
+    def __str__(self):
+        return self.name
+
+    def clean(self):
+        from .exercise_checks import header_lines
+
+        try:
+            header_lines(self.headers)
+        except ValueError as exc:
+            raise ValidationError({"headers": str(exc)}) from exc
+
+    def natural_key(self):
+        return (*self.exercise.natural_key(), self.order)
+
+    natural_key.dependencies = ["timeline.exercise"]
 
 
 class LiveSession(models.Model):

@@ -19,6 +19,7 @@ cache alias, apart from run results and rate counters, so no flood of pages can 
 import hashlib
 import os
 import tempfile
+import time
 import uuid
 from collections import OrderedDict
 from pathlib import Path
@@ -32,32 +33,60 @@ from django.http import HttpResponse, HttpResponseNotModified
 from django.urls import Resolver404, resolve
 from django.utils.http import parse_etags, urlencode
 
+from historyweb import compression
+
 from .pages import query_rules
 
 VERSION_KEY = "historyweb:content-version"
-PAGE_KEY = "historyweb:page:{version}:{digest}"
+PAGE_KEY = "historyweb:page:{version}:{digest}"  # holds (variants by encoding, headers)
 MEMORY_ENTRIES = 256
 CACHE_CONTROL = "max-age=0, must-revalidate"
 # The cache sits first in MIDDLEWARE, so a stored page keeps every header the stack added
 # (CSP, HSTS, nosniff...), which are the same for every request to that scheme, host and URL.
 # These are set per response instead, or must never be replayed.
-DROPPED_HEADERS = {"set-cookie", "etag", "cache-control", "vary", "expires", "last-modified"}
+DROPPED_HEADERS = {
+    "set-cookie",
+    "etag",
+    "cache-control",
+    "vary",
+    "expires",
+    "last-modified",
+    "content-length",
+    "content-encoding",
+}
 
 
 class _CacheVersion:
     """The content version kept in the pages cache: Redis, shared by every server (or the
-    tests' memory cache). One GET per request; never expires."""
+    tests' memory cache). Never expires.
+
+    A worker asks the store at most once per `ttl` seconds (settings.PAGE_CACHE_VERSION_TTL,
+    a fraction of a second): a round trip to Redis on every hit would cost more than serving
+    the page. So an edit reaches the other servers within `ttl`; this worker sees its own
+    bumps at once.
+    """
+
+    def __init__(self, ttl=0.0):
+        self.ttl, self.version, self.checked, self.lock = ttl, None, float("-inf"), Lock()
 
     def get(self):
+        now = time.monotonic()
+        if self.version is not None and now - self.checked < self.ttl:
+            return self.version
         cache = caches["pages"]
         version = cache.get(VERSION_KEY)
         if version is None:
             cache.add(VERSION_KEY, uuid.uuid4().hex, timeout=None)
             version = cache.get(VERSION_KEY)
+        with self.lock:
+            self.version, self.checked = version, now
         return version
 
     def bump(self):
-        caches["pages"].set(VERSION_KEY, uuid.uuid4().hex, timeout=None)
+        version = uuid.uuid4().hex
+        caches["pages"].set(VERSION_KEY, version, timeout=None)
+        with self.lock:
+            self.version, self.checked = version, time.monotonic()
 
 
 class _FileVersion:
@@ -99,7 +128,8 @@ def _version_store():
     path = getattr(settings, "PAGE_CACHE_VERSION_FILE", None)
     store = _stores.get(path)
     if store is None:
-        store = _stores[path] = _FileVersion(path) if path else _CacheVersion()
+        ttl = getattr(settings, "PAGE_CACHE_VERSION_TTL", 0.0)
+        store = _stores[path] = _FileVersion(path) if path else _CacheVersion(ttl)
     return store
 
 
@@ -120,17 +150,28 @@ def content_changed(sender=None, **kwargs):
 
 
 def connect_signals():
-    from .models import CodeSample, Era, Reference, Slide, Talk, TalkEra
+    from .models import (
+        CodeSample,
+        Era,
+        Exercise,
+        ExerciseCheck,
+        Reference,
+        Slide,
+        Talk,
+        TalkEra,
+    )
 
-    for model in (Era, Slide, CodeSample, Reference, Talk, TalkEra):
+    for model in (Era, Slide, CodeSample, Reference, Talk, TalkEra, Exercise, ExerciseCheck):
         uid = f"page-cache-{model.__name__}"
         post_save.connect(content_changed, sender=model, dispatch_uid=uid + "-save")
         post_delete.connect(content_changed, sender=model, dispatch_uid=uid + "-delete")
     m2m_changed.connect(content_changed, sender=Era.related.through, dispatch_uid="page-cache-m2m")
 
 
-def etag_for(version, url):
-    return '"' + hashlib.sha256(f"{version} {url}".encode()).hexdigest()[:32] + '"'
+def etag_for(version, url, encoding=None):
+    """A strong ETag per representation: the brotli, gzip and plain bodies differ."""
+    digest = hashlib.sha256(f"{version} {url}".encode()).hexdigest()[:32]
+    return f'"{digest}-{encoding}"' if encoding else f'"{digest}"'
 
 
 class _Memory:
@@ -206,7 +247,7 @@ class PageCacheMiddleware:
                 return response
             entry = self._entry(response)
             self._store(url, version, entry, shared)
-        return self._respond(request, entry, etag_for(version, url))
+        return self._respond(request, entry, version, url)
 
     def _applies(self, request):
         return (
@@ -256,21 +297,28 @@ class PageCacheMiddleware:
     @staticmethod
     def _entry(response):
         headers = {k: v for k, v in response.items() if k.lower() not in DROPPED_HEADERS}
-        return (response.content, headers)
+        return (compression.variants(response.content), headers)
 
     @staticmethod
-    def _respond(request, entry, etag):
-        content, headers = entry
+    def _respond(request, entry, version, url):
+        bodies, headers = entry
+        encoding = compression.accepted(request, [e for e in bodies if e])
+        etag = etag_for(version, url, encoding)
         if_none_match = request.headers.get("If-None-Match")
         if if_none_match and etag in parse_etags(if_none_match):
             response = HttpResponseNotModified()
             for name, value in headers.items():
-                if name.lower() not in ("content-type", "content-length"):
+                if name.lower() != "content-type":
                     response[name] = value
         else:
-            response = HttpResponse(content, headers=headers)
+            body = bodies[encoding]
+            response = HttpResponse(body, headers=headers)
+            response["Content-Length"] = str(len(body))
+            if encoding:
+                response["Content-Encoding"] = encoding
         response["ETag"] = etag
         response["Cache-Control"] = CACHE_CONTROL
-        # Staff (with a session cookie) get another page at the same URL.
-        response["Vary"] = "Cookie"
+        # Staff (with a session cookie) get another page at the same URL; the body depends on
+        # what the client can decode.
+        response["Vary"] = "Cookie, Accept-Encoding"
         return response

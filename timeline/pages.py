@@ -12,7 +12,7 @@ from functools import cache
 from urllib.parse import urlsplit
 
 # Values the placeholders take when only the URL's shape matters (which view answers it).
-SHAPE = {"era": "x", "talk": "x", "sample": 1, "era_pk": 1}
+SHAPE = {"era": "x", "talk": "x", "sample": 1, "era_pk": 1, "exercise": "x"}
 
 
 @dataclass(frozen=True)
@@ -61,7 +61,7 @@ class Page:
 
     @property
     def takes_slug(self):
-        return "{era}" in self.path or "{talk}" in self.path
+        return any(f"{{{name}}}" in self.path for name in ("era", "talk", "exercise"))
 
 
 TIMELINE_QUERY = {"kind": None, "q": None}  # kind is checked against Era.Kind in query_rules()
@@ -167,6 +167,31 @@ PAGES = [
     Page("talk-speaker", "/talks/{talk}/present/speaker/", cached=True, content=True, axe=True),
     Page("talk-print", "/talks/{talk}/present/print/", cached=True, query=PRINT_QUERY),
     Page("run", "/samples/{sample}/run/", phone=True),
+    Page(
+        "exercises",
+        "/exercises/",
+        cached=True,
+        content=True,
+        axe=True,
+        keyboard=Walk(
+            ("a.skip-link", "a.brand", "a[href='/eras/wsgi/']"),
+            "a[href='/exercises/wsgi-hello/']",
+            "/exercises/wsgi-hello/",
+        ),
+    ),
+    # Not cached: its form carries a CSRF token, so the form works without JavaScript.
+    Page(
+        "exercise",
+        "/exercises/{exercise}/",
+        content=True,
+        axe=True,
+        phone=True,
+        keyboard=Walk(
+            ("a.skip-link", "a.brand", "a[href='/exercises/']"),
+            "a[href='/eras/wsgi/']",
+            "/eras/wsgi/",
+        ),
+    ),
     Page("admin-login", "/admin/login/", csp=True, fuzz=False),
     Page("admin-index", "/admin/", staff=True, fuzz=False),
     Page("admin-era-list", "/admin/timeline/era/", staff=True, csp=True),

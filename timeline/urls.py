@@ -1,6 +1,6 @@
 from django.urls import path
 
-from .views import eras, evolution, live, present, preview, run
+from .views import eras, evolution, exercises, live, present, preview, run
 
 app_name = "timeline"
 
@@ -21,6 +21,9 @@ urlpatterns = [
     path("preview/markdown/", preview.markdown_preview, name="markdown-preview"),
     path("samples/<int:pk>/run/", run.sample_run, name="sample-run"),
     path("samples/csrf/", run.sample_csrf, name="sample-csrf"),
+    path("exercises/", exercises.exercise_list, name="exercises"),
+    path("exercises/<slug:slug>/", exercises.exercise_detail, name="exercise"),
+    path("exercises/<slug:slug>/check/", exercises.exercise_check, name="exercise-check"),
     # The full deck's speaker/ and print/ come before <slug>, so no era may use those slugs.
     *deck_routes("present/", present.present, "present"),
     *deck_routes("present/<slug:slug>/", present.present_era, "present-era"),

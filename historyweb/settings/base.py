@@ -48,7 +48,10 @@ INSTALLED_APPS = [
 ]
 
 MIDDLEWARE = [
-    # First: answers anonymous GETs of content pages from memory, with the headers the rest of
+    # Outermost: compresses what the page cache did not already (historyweb/compression.py),
+    # and nothing that holds a secret (BREACH).
+    "historyweb.compression.CompressionMiddleware",
+    # Then: answers anonymous GETs of content pages from memory, with the headers the rest of
     # the stack gave them when they were rendered (timeline/page_cache.py).
     "timeline.page_cache.PageCacheMiddleware",
     "django.middleware.security.SecurityMiddleware",
@@ -146,6 +149,9 @@ PAGE_CACHE_ENABLED = True
 # The content version every worker checks: a file on one machine (one stat() per request); with
 # Redis, a key in the pages cache, so an edit on any server invalidates every server at once.
 PAGE_CACHE_VERSION_FILE = None if REDIS_URL else VAR_DIR / "content-version"
+# With Redis, each worker reads the version at most this often (seconds): an edit shows on every
+# server within this time, and a page hit costs no round trip.
+PAGE_CACHE_VERSION_TTL = 0.25
 
 SECURE_CONTENT_TYPE_NOSNIFF = True
 SECURE_REFERRER_POLICY = "same-origin"
@@ -162,7 +168,9 @@ LOGGING = {
 # lists every RUNNER_* knob and its default. bwrap is found on PATH; without it runs fail closed.
 RUNNER_TIMEOUT = float(os.environ.get("RUNNER_TIMEOUT", "5"))
 RUNNER_RATE_LIMIT = int(os.environ.get("RUNNER_RATE_LIMIT", "10"))  # edited runs per client…
-RUNNER_RATE_WINDOW = 60  # …per this many seconds
+RUNNER_RATE_WINDOW = int(os.environ.get("RUNNER_RATE_WINDOW", "60"))  # …per this many seconds
+# How long a run waits for a free sandbox before the answer is 429 busy.
+RUNNER_SLOT_WAIT = float(os.environ.get("RUNNER_SLOT_WAIT", "0.5"))
 # Behind a proxy: the header it sets to the client's address (e.g. X-Real-IP), which clients
 # cannot forge. Without it every visitor shares the proxy's address, and so one rate bucket.
 RUNNER_CLIENT_IP_HEADER = meta_header(os.environ.get("RUNNER_CLIENT_IP_HEADER", ""))

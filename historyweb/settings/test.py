@@ -13,3 +13,4 @@ REDIS_URL = ""
 CACHES = local_settings()
 # Each test run keeps its content version in its own in-memory cache, not in a shared file.
 PAGE_CACHE_VERSION_FILE = None
+PAGE_CACHE_VERSION_TTL = 0.0  # a test's edit through the ORM shows on its next request

@@ -1,6 +1,7 @@
 """Live sessions in three separate browser contexts (nothing shared through BroadcastChannel or
 storage): the presenting deck, the remote on a phone (touch), and a follower."""
 
+import json
 import os
 from datetime import timedelta
 
@@ -10,8 +11,11 @@ from django.utils import timezone
 from timeline.live import channel
 from timeline.models import LiveSession
 
+from ..factories import make_era, make_sample, make_slide
 from .conftest import csp_safe_waits
 from .decks import make_deck
+from .test_accessibility import AXE_PATH
+from .test_csp import csp_problems, watch_console
 
 pytestmark = pytest.mark.django_db(transaction=True)
 
@@ -37,15 +41,20 @@ def new_page(browser, **options):
 
 @pytest.fixture
 def pages(browser):
-    made = {}
+    """Pages in contexts of their own; none may meet a CSP refusal or an uncaught error."""
+    made, problems = {}, {}
 
     def make(name, **options):
         made[name] = new_page(browser, **options)
+        if not options.get("bypass_csp"):
+            problems[name] = watch_console(made[name])
         return made[name]
 
     yield make
     for page in made.values():
         page.context.close()
+    refused = {name: csp_problems(found) for name, found in problems.items()}
+    assert not any(refused.values()), refused
 
 
 def current(page):
@@ -209,3 +218,98 @@ def test_an_expired_session_answers_clearly(live_server, pages):
     response = late.goto(f"{live_server.url}/live/{LiveSession.objects.get().code}/")
     assert response.status == 410
     assert "idle for more than a day" in late.locator("main").inner_text()
+
+
+@pytest.fixture(scope="session")
+def axe_js():
+    if not AXE_PATH.exists():
+        message = f"axe-core is not installed at {AXE_PATH}: run `make axe`"
+        if os.environ.get("CI"):
+            pytest.fail(message + "; CI must run the accessibility audit.")
+        pytest.skip(message)
+    return AXE_PATH.read_text(encoding="utf-8")
+
+
+def axe(page, axe_js):
+    """axe-core on the page as it is now (the contexts bypass the CSP to inject it)."""
+    page.add_script_tag(content=axe_js)
+    results = json.loads(page.evaluate("async () => JSON.stringify(await axe.run(document))"))
+    assert results["passes"], "axe ran no check at all"
+    return [f"{v['id']}: {[n['target'] for n in v['nodes'][:3]]}" for v in results["violations"]]
+
+
+@pytest.mark.parametrize("scheme", ["light", "dark"])
+def test_the_live_pages_pass_axe(live_server, pages, axe_js, scheme):
+    make_deck()
+    presenter = pages(
+        "presenter", viewport={"width": 1920, "height": 1080}, color_scheme=scheme, bypass_csp=True
+    )
+    presenter.goto(f"{live_server.url}/present/")
+    presenter.keyboard.press("l")
+    presenter.locator("a[data-live-follow]").wait_for(state="visible")
+    assert axe(presenter, axe_js) == []
+    remote_url = presenter.locator("a[data-live-remote]").get_attribute("href")
+    follow_url = presenter.locator("a[data-live-follow]").get_attribute("href")
+    remote = pages(
+        "remote",
+        viewport={"width": 390, "height": 844},
+        has_touch=True,
+        is_mobile=True,
+        color_scheme=scheme,
+        bypass_csp=True,
+    )
+    remote.goto(remote_url)
+    remote.get_by_text("Connected").wait_for()
+    assert axe(remote, axe_js) == []
+    # Nothing wider than the phone: no sideways scrolling on the remote.
+    assert remote.evaluate("document.documentElement.scrollWidth <= innerWidth")
+    follower = pages(
+        "follower", viewport={"width": 390, "height": 844}, color_scheme=scheme, bypass_csp=True
+    )
+    follower.goto(follow_url)
+    follower.get_by_text("Live: following the speaker.").wait_for()
+    assert axe(follower, axe_js) == []
+
+
+def test_a_swipe_on_the_remote_moves_the_deck(live_server, pages):
+    make_deck()
+    presenter, remote, follower = go_live(live_server, pages)
+    swipe = """(dx) => {
+      const target = document.querySelector('.remote-main');
+      const at = (x) => new Touch({identifier: 1, target, clientX: x, clientY: 300});
+      target.dispatchEvent(new TouchEvent('touchstart', {touches: [at(300)],
+        changedTouches: [at(300)], bubbles: true}));
+      target.dispatchEvent(new TouchEvent('touchend', {touches: [],
+        changedTouches: [at(300 + dx)], bubbles: true}));
+    }"""
+    remote.evaluate(swipe, -150)  # right to left: next
+    wait_for_slide(presenter, 2)
+    wait_for_slide(follower, 2)
+    remote.evaluate(swipe, 150)
+    wait_for_slide(presenter, 1)
+
+
+@pytest.mark.usefixtures("sandbox")
+def test_run_on_the_remote_runs_on_the_projector(live_server, pages):
+    era = make_era(slug="wsgi", title="WSGI", year=2003)
+    slide = make_slide(era, order=1, title="Hello WSGI")
+    make_sample(
+        era,
+        slide=slide,
+        title="Hello",
+        runtime="wsgi",
+        code=(
+            "def application(environ, start_response):\n"
+            '    start_response("200 OK", [("Content-Type", "text/plain")])\n'
+            '    return [b"Hello from the remote"]\n'
+        ),
+        request="GET / HTTP/1.1\r\nHost: localhost\r\n\r\n",
+    )
+    presenter, remote, follower = go_live(live_server, pages)
+    remote.get_by_role("button", name="Next").tap()
+    wait_for_slide(presenter, 2)
+    remote.get_by_role("button", name="Run “Hello” on the projector").tap()
+    output = presenter.locator(".stage .deck-slide.is-current .run-output")
+    output.wait_for(state="visible", timeout=20_000)
+    assert "Hello from the remote" in output.inner_text()
+    assert follower.locator(".run-output:visible").count() == 0

@@ -106,6 +106,11 @@ class AsyncSubscriber:
             return None
 
 
+def _put_all(subscribers, message):
+    for subscriber in subscribers:
+        subscriber._put(message)
+
+
 # ---- Transports: how a message reaches every process ------------------------------------------
 
 
@@ -234,8 +239,18 @@ class Hub:
             targets = list(self.subscribers.get(code, ()))
             if message.get("event") == "state" and isinstance(message.get("seq"), int):
                 self.last_seq[code] = max(self.last_seq.get(code, 0), message["seq"])
+        # One wake-up per event loop, not one per stream: a worker may hold hundreds.
+        by_loop = collections.defaultdict(list)
         for subscriber in targets:
-            subscriber.deliver(message)
+            if isinstance(subscriber, AsyncSubscriber):
+                by_loop[subscriber.loop].append(subscriber)
+            else:
+                subscriber.deliver(message)
+        for loop, subscribers in by_loop.items():
+            try:
+                loop.call_soon_threadsafe(_put_all, subscribers, message)
+            except RuntimeError:  # that loop has closed; its streams are gone
+                pass
 
     def _start(self):
         with self.lock:

@@ -46,7 +46,8 @@ class SandboxUnavailable(Exception):
 class RawRun:
     stdout: bytes
     stderr: bytes
-    report: dict | None
+    # The harness supervisor's message, as sent: untrusted until result.py has validated it.
+    report: bytes
     returncode: int | None
     timed_out: bool
     overflowed: bool
@@ -246,7 +247,8 @@ def execute(config, work_dir, hosts, cgroup=None, seccomp_program=None):
     caps = {
         out_fd: config.output_bytes,
         err_fd: config.output_bytes,
-        result_r: 8 * config.output_bytes + 1024 * 1024,  # base64 body plus environ and trace
+        # The worker's report (base64 body plus environ and trace), base64 once more.
+        result_r: 2 * (8 * config.output_bytes + 1024 * 1024) + 1024,
         info_r: 64 * 1024,
     }
     buffers = {fd: bytearray() for fd in caps}
@@ -277,7 +279,11 @@ def execute(config, work_dir, hosts, cgroup=None, seccomp_program=None):
                 buffers[fd] += data
                 if len(buffers[fd]) > caps[fd]:
                     del buffers[fd][caps[fd] :]
-                    overflowed = True
+                    # A cut report is simply invalid; only the program's own streams overflow.
+                    overflowed = overflowed or fd in (out_fd, err_fd)
+                    if fd not in (out_fd, err_fd):
+                        selector.unregister(fd)
+                        continue
                 if fd == info_r and block_w is not None and child_pid(buffers[info_r]):
                     try:
                         cgroup.enter(child_pid(buffers[info_r]))
@@ -315,12 +321,6 @@ def execute(config, work_dir, hosts, cgroup=None, seccomp_program=None):
     process.stderr.close()
     if entry_error:
         raise SandboxUnavailable(f"The run could not enter its cgroup: {entry_error}")
-    report = None
-    if buffers[result_r] and not overflowed:
-        try:
-            report = json.loads(buffers[result_r].decode("utf-8"))
-        except ValueError:
-            report = None
     peak = None
     if cgroup is not None:
         memory_hit = memory_hit or bool(cgroup.memory_limit_hit())
@@ -328,7 +328,7 @@ def execute(config, work_dir, hosts, cgroup=None, seccomp_program=None):
     return RawRun(
         stdout=bytes(buffers[out_fd]),
         stderr=bytes(buffers[err_fd]),
-        report=report,
+        report=bytes(buffers[result_r]),
         returncode=returncode,
         timed_out=timed_out,
         overflowed=overflowed,

@@ -1,9 +1,9 @@
 from itertools import groupby
 
-from django.db.models import Prefetch
+from django.db.models import Count, Prefetch
 from django.shortcuts import get_object_or_404, render
 
-from ..models import CodeSample, Era, Slide
+from ..models import CodeSample, Era, Exercise, Slide
 from .caching import keep_private
 
 
@@ -12,7 +12,13 @@ def timeline(request):
     kind = request.GET.get("kind", "")
     query = request.GET.get("q", "").strip()[:100]
     kinds = dict(Era.Kind.choices)
-    eras = Era.objects.visible_to(request.user).for_timeline().chronological().search(query)
+    eras = (
+        Era.objects.visible_to(request.user)
+        .for_timeline()
+        .chronological()
+        .search(query)
+        .annotate(exercise_count=Count("exercises"))
+    )
     if kind in kinds:
         eras = eras.filter(kind=kind)
     else:
@@ -42,6 +48,7 @@ def era_detail(request, slug):
             Prefetch("slides", queryset=Slide.objects.order_by("order")),
             Prefetch("samples", queryset=samples),
             "references",
+            Prefetch("exercises", queryset=Exercise.objects.order_by("order", "slug")),
             Prefetch(
                 "related",
                 queryset=Era.objects.visible_to(request.user).for_timeline().chronological(),
@@ -63,6 +70,7 @@ def era_detail(request, slug):
             "slides": slides_with_samples(era.slides.all(), era.samples.all()),
             "loose_samples": [s for s in era.samples.all() if s.slide_id is None],
             "references": era.references.all(),
+            "exercises": era.exercises.all(),
             "related": era.related.all(),
             "previous_era": previous_era,
             "next_era": next_era,

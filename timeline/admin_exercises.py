@@ -1,0 +1,41 @@
+"""The admin for exercises: an exercise with its hidden checks inline (imported by admin.py)."""
+
+from django import forms
+from django.contrib import admin
+from django.db import models
+
+from .admin import MarkdownPreviewMedia
+from .models import Exercise, ExerciseCheck
+
+MONO = {"class": "vLargeTextField code-field", "spellcheck": "false"}
+
+
+class ExerciseCheckInline(admin.StackedInline):
+    model = ExerciseCheck
+    extra = 0
+    fields = [("order", "name"), "request", "status", "headers", ("body", "body_match")]
+    formfield_overrides = {models.TextField: {"widget": forms.Textarea(attrs={**MONO, "rows": 3})}}
+
+
+@admin.register(Exercise)
+class ExerciseAdmin(MarkdownPreviewMedia, admin.ModelAdmin):
+    list_display = ["title", "era", "kind", "runtime", "check_count"]
+    list_filter = ["kind", "runtime"]
+    list_select_related = ["era"]
+    search_fields = ["title", "slug", "statement", "era__title"]
+    prepopulated_fields = {"slug": ["title"]}
+    autocomplete_fields = ["era"]
+    inlines = [ExerciseCheckInline]
+    fieldsets = [
+        (None, {"fields": ["title", "slug", "era", "order", "kind", "runtime", "language"]}),
+        ("What the learner reads", {"fields": ["statement", "hints"]}),
+        ("Code", {"fields": ["starter", "solution", "target"]}),
+    ]
+    formfield_overrides = {models.TextField: {"widget": forms.Textarea(attrs={**MONO, "rows": 12})}}
+
+    def get_queryset(self, request):
+        return super().get_queryset(request).annotate(check_total=models.Count("checks"))
+
+    @admin.display(description="Checks", ordering="check_total")
+    def check_count(self, obj):
+        return obj.check_total
