@@ -254,10 +254,15 @@
       );
     }
 
+    // The editors replace the highlighted code and the request shown above them: one box each.
+    var requestShown = figure.querySelector(".sample-request");
     function showEditors(show) {
       editors.hidden = !show;
       if (highlighted) {
         highlighted.hidden = show;
+      }
+      if (requestShown && requestEditor) {
+        requestShown.hidden = show;
       }
       editButton.hidden = show;
       resetButton.hidden = !show;
@@ -273,14 +278,20 @@
       if (requestEditor) {
         fitRows(requestEditor, 10);
       }
+      if (window.historywebCodeEditor) {
+        window.historywebCodeEditor.enhance(codeEditor, "python");
+        window.historywebCodeEditor.enhance(requestEditor, "http");
+      }
       showEditors(true);
       codeEditor.focus();
     });
 
     resetButton.addEventListener("click", function () {
       codeEditor.value = codeEditor.defaultValue;
+      codeEditor.dispatchEvent(new Event("input"));
       if (requestEditor) {
         requestEditor.value = requestEditor.defaultValue;
+        requestEditor.dispatchEvent(new Event("input"));
       }
       showEditors(false);
       result.hidden = true;

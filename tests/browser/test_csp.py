@@ -47,7 +47,7 @@ def test_admin_era_form_works_under_the_policy(live_server, page, django_user_mo
     assert page.input_value("#id_slug") == "flask-framework"  # prepopulate.js ran
     assert page.locator("#id_related_from").count() == 1  # SelectFilter2.js ran
     page.fill("#id_body", "Some *markdown*")
-    page.locator("#id_body ~ .markdown-preview-button").first.click()
+    page.locator(".field-body .markdown-preview-button").first.click()
     assert page.locator(".markdown-preview em").inner_text() == "markdown"
     page.locator("#slides-group .add-row a").click()
     assert page.locator("#id_slides-0-title").count() == 1  # inlines.js ran
