@@ -2,6 +2,8 @@ import pytest
 from django.contrib import admin
 from django.urls import reverse
 
+from timeline.models import Era
+
 from .factories import make_era, make_reference, make_sample, make_slide, make_talk
 
 pytestmark = pytest.mark.django_db
@@ -46,11 +48,10 @@ def test_admin_edit_shows_on_era_page(admin_client_logged, client, content):
             "title": "WSGI",
             "summary": "Edited by the editor.",
             "body": "A *new* body.",
-            "related": [],
             "date": "",
         }
     )
-    for prefix in ("slides", "samples", "references"):
+    for prefix in ("slides", "samples", "references", "relations", "inverse_relations"):
         data.update({f"{prefix}-TOTAL_FORMS": 0, f"{prefix}-INITIAL_FORMS": 0})
     response = admin_client_logged.post(url, data)
     assert response.status_code == 302, response.content.decode()[:2000]
@@ -157,3 +158,30 @@ def test_change_pages_load_their_editor_scripts(admin_client_logged, content, mo
     ).content.decode()
     for script in scripts:
         assert f"/static/js/{script}" in html, script
+
+
+def test_editor_sets_how_eras_relate_in_the_inline(admin_client_logged, client):
+    """The era's change page has the relations inline; a saved kind shows on both eras' pages."""
+    wsgi = Era.objects.create(slug="wsgi", title="WSGI", year=2003, summary="S.")
+    flask = Era.objects.create(slug="flask", title="Flask", year=2010, summary="S.")
+    url = reverse("admin:timeline_era_change", args=[flask.pk])
+    page = admin_client_logged.get(url)
+    assert "How this era relates to others" in page.content.decode()
+    form = page.context["adminform"].form
+    data = {name: form.initial.get(name, "") for name in form.fields}
+    data.update({"date": ""})
+    for prefix in ("slides", "samples", "references", "inverse_relations"):
+        data.update({f"{prefix}-TOTAL_FORMS": 0, f"{prefix}-INITIAL_FORMS": 0})
+    data.update(
+        {
+            "relations-TOTAL_FORMS": 1,
+            "relations-INITIAL_FORMS": 0,
+            "relations-0-kind": "built-on",
+            "relations-0-other": wsgi.pk,
+        }
+    )
+    response = admin_client_logged.post(url, data)
+    assert response.status_code == 302, response.content.decode()[:2000]
+    assert flask.relations.get().kind == "built-on"
+    assert "Built on" in client.get(flask.get_absolute_url()).content.decode()
+    assert "Basis for" in client.get(wsgi.get_absolute_url()).content.decode()

@@ -268,6 +268,7 @@ def test_leftover_check_counts_only_this_sessions_sandboxes(tmp_path):
     import shutil
     import signal
     import subprocess
+    import time
 
     from tests.conftest import sandbox_processes
 
@@ -284,7 +285,11 @@ def test_leftover_check_counts_only_this_sessions_sandboxes(tmp_path):
     other = int(pid_file.read_text())
     ours = subprocess.Popen(sleeper.split())
     try:
-        found = sandbox_processes()
+        for _ in range(100):  # until ours shows in /proc as bwrap (it has just been started)
+            found = sandbox_processes()
+            if any(line.startswith(f"{ours.pid} bwrap") for line in found):
+                break
+            time.sleep(0.02)
         assert any(line.startswith(f"{ours.pid} bwrap") for line in found)
         assert not any(line.startswith(f"{other} ") for line in found)
     finally:

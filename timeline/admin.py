@@ -11,7 +11,7 @@ from reversion.admin import VersionAdmin
 from . import admin_history, admin_runs
 from .admin_choices import KnownAutocompleteSelect, TalkEraForm, share_choices, slide_label
 from .admin_ordering import OrderedInlineMixin
-from .models import CHRONOLOGICAL, CodeSample, Era, Reference, Slide, Talk, TalkEra
+from .models import CHRONOLOGICAL, CodeSample, Era, EraRelation, Reference, Slide, Talk, TalkEra
 
 
 def record_outputs(modeladmin, request, samples):
@@ -119,6 +119,36 @@ class ReferenceInline(admin.TabularInline):
     }
 
 
+class EraRelationInline(admin.TabularInline):
+    """This era's sentences about others: “<this era> built on <related era>”."""
+
+    model = EraRelation
+    fk_name = "era"
+    extra = 0
+    fields = ["kind", "other"]
+    autocomplete_fields = ["other"]  # no list of every era per row
+    verbose_name = "relation to another era"
+    verbose_name_plural = "How this era relates to others (“this era … the related era”)"
+
+    def get_queryset(self, request):
+        return super().get_queryset(request).select_related("era", "other")
+
+
+class InverseEraRelationInline(admin.TabularInline):
+    """Other eras' sentences about this one, editable here too (each pair is stored once)."""
+
+    model = EraRelation
+    fk_name = "other"
+    extra = 0
+    fields = ["era", "kind"]
+    autocomplete_fields = ["era"]
+    verbose_name = "era that names this one"
+    verbose_name_plural = "Eras that relate to this one (“that era … this era”)"
+
+    def get_queryset(self, request):
+        return super().get_queryset(request).select_related("era", "other")
+
+
 @admin.register(Era)
 class EraAdmin(VersionAdmin):
     list_display = ["year", "title", "kind", "slide_count", "published"]
@@ -127,14 +157,19 @@ class EraAdmin(VersionAdmin):
     list_editable = ["published"]
     search_fields = ["title", "summary", "body", "slug"]
     prepopulated_fields = {"slug": ["title"]}
-    filter_horizontal = ["related"]
-    inlines = [SlideInline, CodeSampleInline, ReferenceInline]
+    inlines = [
+        SlideInline,
+        CodeSampleInline,
+        ReferenceInline,
+        EraRelationInline,
+        InverseEraRelationInline,
+    ]
     actions = ["run_and_record"]
     view_on_site = True
     fieldsets = [
         (None, {"fields": ["title", "slug", "kind", "summary", "published"]}),
         ("Date", {"fields": ["year", "date", "date_note"]}),
-        ("Story", {"fields": ["body", "related"]}),
+        ("Story", {"fields": ["body"]}),
     ]
 
     def get_queryset(self, request):

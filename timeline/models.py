@@ -8,6 +8,7 @@ from django.utils import timezone
 from . import rendering
 from .fields import LineTextField
 from .runner.runtimes import Runtime
+from .search import search as ranked_search
 
 FIRST_YEAR = 1980
 RESERVED_ERA_SLUGS = {"speaker", "print"}
@@ -34,6 +35,7 @@ def chronological_order(prefix=""):
 
 
 CHRONOLOGICAL = chronological_order()
+TIMELINE_FIELDS = ("slug", "title", "year", "date", "kind", "summary", "published")
 
 
 class EraQuerySet(models.QuerySet):
@@ -50,17 +52,11 @@ class EraQuerySet(models.QuerySet):
         return self.published()
 
     def search(self, text):
-        text = (text or "").strip()
-        if not text:
-            return self
-        return self.filter(
-            models.Q(title__icontains=text)
-            | models.Q(summary__icontains=text)
-            | models.Q(body__icontains=text)
-        )
+        """Eras matching every word of `text`, best first, each with a `snippet` (a list)."""
+        return ranked_search(self, text, then=CHRONOLOGICAL)
 
     def for_timeline(self):
-        return self.only("slug", "title", "year", "date", "kind", "summary", "published")
+        return self.only(*TIMELINE_FIELDS)
 
 
 class EraManager(models.Manager.from_queryset(EraQuerySet)):
@@ -101,8 +97,11 @@ class Era(models.Model):
     published = models.BooleanField(default=True, help_text="Unpublished eras are staff-only.")
     related = models.ManyToManyField(
         "self",
+        through="EraRelation",
+        through_fields=("era", "other"),
+        symmetrical=False,
         blank=True,
-        help_text="Eras that built on this one, replaced it, or that it grew out of.",
+        help_text="Eras this one built on, replaced, was influenced by, or shares an idea with.",
     )
 
     objects = EraManager()
@@ -145,6 +144,101 @@ class Era(models.Model):
     @property
     def decade(self):
         return self.year - self.year % 10
+
+
+class EraRelationQuerySet(models.QuerySet):
+    def touching(self, era, visible):
+        """The links from and to `era` whose other end is in the `visible` eras queryset."""
+        return (
+            self.filter(models.Q(era=era, other__in=visible) | models.Q(other=era, era__in=visible))
+            .select_related("era", "other")
+            .only(
+                "kind", *(f"{end}__{name}" for end in ("era", "other") for name in TIMELINE_FIELDS)
+            )
+        )
+
+
+class EraRelationManager(models.Manager.from_queryset(EraRelationQuerySet)):
+    def get_by_natural_key(self, era_slug, other_slug):
+        return self.get(era__slug=era_slug, other__slug=other_slug)
+
+
+class EraRelation(models.Model):
+    """How one era relates to another, read as "<era> <kind> <other>": Flask built on WSGI.
+
+    Each pair is stored once, on the era that the sentence starts with; the other era's page
+    reads it backwards ("basis for Flask").
+    """
+
+    class Kind(models.TextChoices):
+        BUILT_ON = "built-on", "built on"
+        REPLACED = "replaced", "replaced"
+        INFLUENCED_BY = "influenced-by", "was influenced by"
+        SAME_IDEA = "same-idea", "same idea as"
+
+    # How each kind reads from either end, and how close it binds (lower: listed first).
+    LABELS = {
+        Kind.BUILT_ON: ("Built on", "Basis for", 0),
+        Kind.REPLACED: ("Replaced", "Replaced by", 1),
+        Kind.SAME_IDEA: ("Same idea", "Same idea", 2),
+        Kind.INFLUENCED_BY: ("Influenced by", "Influenced", 3),
+    }
+
+    era = models.ForeignKey(Era, on_delete=models.CASCADE, related_name="relations")
+    other = models.ForeignKey(
+        Era, on_delete=models.CASCADE, related_name="inverse_relations", verbose_name="related era"
+    )
+    kind = models.CharField(
+        max_length=20,
+        choices=Kind.choices,
+        default=Kind.SAME_IDEA,
+        help_text="Read it as a sentence: “<this era> built on <related era>”.",
+    )
+
+    objects = EraRelationManager()
+
+    class Meta:
+        ordering = ["era", "other"]
+        constraints = [
+            models.UniqueConstraint(fields=["era", "other"], name="unique_relation_per_pair"),
+            models.CheckConstraint(
+                condition=~models.Q(era=models.F("other")), name="relation_not_to_itself"
+            ),
+        ]
+        verbose_name = "related era"
+        verbose_name_plural = "related eras"
+
+    def __str__(self):
+        return f"{self.era.title} {self.get_kind_display()} {self.other.title}"
+
+    def natural_key(self):
+        return (*self.era.natural_key(), *self.other.natural_key())
+
+    natural_key.dependencies = ["timeline.era"]
+
+    def clean(self):
+        if self.era_id and self.era_id == self.other_id:
+            raise ValidationError({"other": "An era cannot be related to itself."})
+        reverse = EraRelation.objects.filter(era_id=self.other_id, other_id=self.era_id)
+        if self.era_id and self.other_id and reverse.exists():
+            raise ValidationError(
+                {"other": "The other era already names this one: edit the relation there."}
+            )
+
+    def seen_from(self, era):
+        """(label, the era at the other end, closeness) as the page of `era` shows it."""
+        forward, backward, closeness = self.LABELS[self.kind]
+        if self.era_id == era.pk:
+            return forward, self.other, closeness
+        return backward, self.era, closeness
+
+
+def related_eras(era, relations):
+    """The links of `era` as (label, other era), closest first: lineage before influence, then
+    the nearest in time."""
+    seen = [relation.seen_from(era) for relation in relations]
+    seen.sort(key=lambda item: (item[2], abs(item[1].year - era.year), item[1].sort_key()))
+    return [(label, other) for label, other, _ in seen]
 
 
 class SlideManager(models.Manager):

@@ -79,7 +79,9 @@ if (deck) {
   function go(n, { broadcast = true, step: k = 1, source = "local" } = {}) {
     const next = clamp(Number(n) || 1, count);
     if (next === current) {
-      if (k !== step) showStep(k, { broadcast });
+      if (k === step) return;
+      showStep(k, { broadcast });
+      deck.dispatchEvent(new CustomEvent("deck:moved", { detail: { slide: current, step: step - 1, source } }));
       return;
     }
     runPanel?.close({ broadcast: false }); // each window closes its own on the way

@@ -215,6 +215,10 @@
       container.appendChild(el("p", "run-label", "Recorded output (from an earlier run):"));
       container.appendChild(pre(recorded, "run-recorded"));
     }
+    // After an edited run: what the edit changed, against the recorded output (run-diff.js).
+    if (result.ran && typeof result.compareWith === "string" && window.historywebDiff) {
+      container.appendChild(window.historywebDiff.compareControl(result.compareWith, result.output || ""));
+    }
   }
 
   function attach(figure) {
@@ -324,6 +328,9 @@
         .then(function (data) {
           // Anything but 200 did not run: its result says why, then the recorded output.
           data.ran = data.httpStatus === 200; // 429 and 503 say why in their result
+          if (edited() && recorded) {
+            data.compareWith = recorded; // run-diff.js: "Compare with the recorded output"
+          }
           show(data, edited() ? "" : recorded);
           status.textContent = data.ok ? "Done." : "Finished with an error.";
         })

@@ -16,6 +16,7 @@ import signal
 import subprocess
 import sys
 import tempfile
+import threading
 import time
 from dataclasses import dataclass
 from pathlib import Path
@@ -136,7 +137,8 @@ def hosts_file(config):
     path = config.state_dir / "hosts"
     if not path.exists() or path.read_text() != HOSTS:
         path.parent.mkdir(parents=True, exist_ok=True)
-        tmp = path.with_suffix(".tmp")
+        # A name of its own: two first runs at once (threads or workers) would trip on one name.
+        tmp = path.with_name(f"hosts.{os.getpid()}.{threading.get_ident()}.tmp")
         tmp.write_text(HOSTS)
         tmp.chmod(0o644)
         tmp.replace(path)
@@ -308,6 +310,11 @@ def execute(config, work_dir, hosts, cgroup=None, seccomp_program=None):
         kill_sandbox(process, buffers[info_r], cgroup)
         returncode = process.wait()
     duration_ms = (time.monotonic() - started) * 1000
+    if memory_hit:
+        # What the run printed before it was stopped, still in the pipes: the sandbox is dead,
+        # so they end.
+        for fd in (out_fd, err_fd):
+            drain(fd, buffers[fd], caps[fd])
     for fd in (result_r, info_r):
         os.close(fd)
     process.stdout.close()
@@ -329,6 +336,17 @@ def execute(config, work_dir, hosts, cgroup=None, seccomp_program=None):
         memory_exceeded=memory_hit,
         peak_memory_bytes=peak,
     )
+
+
+def drain(fd, buffer, cap):
+    while len(buffer) < cap:
+        try:
+            data = os.read(fd, 65536)
+        except BlockingIOError:
+            return
+        if not data:
+            return
+        buffer += data[: cap - len(buffer)]
 
 
 def child_pid(info):
