@@ -74,7 +74,7 @@ bench-samples: install
 	$(PY) bench/bench_samples.py
 
 # 200 followers on one live session, 50 moves from a remote: delivery p50/p95, CPU, page latency.
-bench-live: load
+bench-live: install
 	$(PY) bench/bench_live.py
 
 # Two memory-hungry runs at once (own tmpfs, memfd, forks): the drop in the host's MemAvailable,

@@ -111,23 +111,92 @@ def sandbox_processes():
 
 @pytest.fixture
 def sandbox(settings, tmp_path):
-    """Settings for real sandbox runs. Skips locally without bubblewrap; under CI a missing
-    bwrap fails, because CI must prove the sandbox. Checks that no process outlives the test."""
-    import os
-    import shutil
-
-    if not shutil.which("bwrap"):
-        message = "bubblewrap (bwrap) is not installed: apt-get install bubblewrap"
-        if os.environ.get("CI"):
-            pytest.fail(message + "; CI must run the sandbox tests.")
-        pytest.skip(message)
+    """Settings for real sandbox runs. Without bubblewrap these tests are skipped at collection
+    (see tests/system.py), or fail under CI. Checks that no process outlives the test."""
     from django.core.cache import cache
 
+    from tests.system import PACKAGES, find_bwrap
+
+    bwrap = find_bwrap()
+    if not bwrap:
+        pytest.fail(PACKAGES[0].reason() + "; CI must run the sandbox tests.")
     cache.clear()  # results and rate counts from other tests must not leak in
     settings.RUNNER_STATE_DIR = str(tmp_path / "runner")
-    settings.RUNNER_BWRAP = "bwrap"
+    settings.RUNNER_BWRAP = bwrap
     settings.RUNNER_TIMEOUT = 2  # the hostile cases behave the same with 2 s as with 5 s
     settings.RUNNER_SLOT_WAIT = 5
     yield settings
     leftovers = sandbox_processes()
     assert not leftovers, f"processes left behind by a run: {leftovers}"
+
+
+@pytest.fixture(scope="session", autouse=True)
+def _sandbox_as_found():
+    """Every test sees the machine as tests/system.py found it: with RUNNER_BWRAP=/nonexistent
+    the run endpoint answers 503 everywhere, as on a machine without bubblewrap."""
+    from django.conf import settings
+
+    from tests.system import find_bwrap
+
+    settings.RUNNER_BWRAP = find_bwrap() or "/nonexistent/bwrap"
+
+
+# -- missing system packages: skipped locally, said first; under CI every skip fails -----------
+
+MISSING = pytest.StashKey[dict]()
+SKIPPED_REPORTS = []
+
+
+def pytest_collection_modifyitems(config, items):
+    from tests.system import PACKAGES, in_ci
+
+    missing = {}
+    for package in PACKAGES:
+        if not package.missing:
+            continue
+        needing = [item for item in items if package.needed_by(item)]
+        missing[package] = len(needing)
+        if not in_ci():  # under CI the fixtures fail instead
+            for item in needing:
+                item.add_marker(pytest.mark.skip(reason=package.reason()))
+    config.stash[MISSING] = missing
+
+
+def missing_lines(config):
+    return [
+        f"MISSING {package.name}: install with `{package.install}`; skips {count} tests"
+        for package, count in config.stash.get(MISSING, {}).items()
+    ]
+
+
+def pytest_collection_finish(session):
+    reporter = session.config.pluginmanager.get_plugin("terminalreporter")
+    if reporter is not None:
+        for line in missing_lines(session.config):
+            reporter.write_line(line, yellow=True, bold=True)
+
+
+def pytest_runtest_logreport(report):
+    if report.skipped and not hasattr(report, "wasxfail"):
+        SKIPPED_REPORTS.append(report.nodeid)
+
+
+def pytest_terminal_summary(terminalreporter, exitstatus, config):
+    from tests.system import in_ci
+
+    for line in missing_lines(config):
+        terminalreporter.write_line(line, yellow=True, bold=True)
+    if in_ci() and SKIPPED_REPORTS:
+        terminalreporter.write_line(
+            f"CI: {len(SKIPPED_REPORTS)} tests were skipped; under CI every test must run "
+            f"(first: {SKIPPED_REPORTS[0]}).",
+            red=True,
+            bold=True,
+        )
+
+
+def pytest_sessionfinish(session, exitstatus):
+    from tests.system import in_ci
+
+    if in_ci() and SKIPPED_REPORTS and exitstatus == pytest.ExitCode.OK:
+        session.exitstatus = pytest.ExitCode.TESTS_FAILED

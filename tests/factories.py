@@ -61,6 +61,46 @@ def make_talk(eras, **fields):
     return talk
 
 
+def generate_eras(count, slides=4, samples=3, references=4):
+    """`count` made-up eras, each with slides, samples (one linked to a slide) and references,
+    inserted in bulk: the shape of the real fixtures at any size (query-count tests, benches)."""
+    start = next(_counter) * 10_000
+    eras = Era.objects.bulk_create(
+        Era(
+            slug=f"gen-{start + n}",
+            title=f"Generated {start + n}",
+            year=1990 + n % 30,
+            summary="A generated era.",
+            body="Generated body.\n",
+            body_html="<p>Generated body.</p>",
+        )
+        for n in range(count)
+    )
+    Slide.objects.bulk_create(
+        Slide(era=era, order=o, title=f"Slide {o}", body="- a\n- b\n", notes="Say.\n")
+        for era in eras
+        for o in range(1, slides + 1)
+    )
+    first_slides = {s.era_id: s for s in Slide.objects.filter(era__in=eras, order=1)}
+    CodeSample.objects.bulk_create(
+        CodeSample(
+            era=era,
+            order=o,
+            title=f"Sample {o}",
+            code="print('hi')\n",
+            slide=first_slides[era.pk] if o == 1 else None,
+        )
+        for era in eras
+        for o in range(1, samples + 1)
+    )
+    Reference.objects.bulk_create(
+        Reference(era=era, title=f"Source {o}", url=f"https://example.org/{era.slug}/{o}")
+        for era in eras
+        for o in range(1, references + 1)
+    )
+    return eras
+
+
 def make_exercise(era, checks=1, check=None, **fields):
     """An exercise with `checks` hidden checks, each made of the ExerciseCheck fields `check`."""
     n = next(_counter)

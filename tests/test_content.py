@@ -14,7 +14,7 @@ from django.core.management import call_command
 from django.utils import timezone
 from django.utils.html import escape
 
-from timeline.models import FIRST_YEAR, CodeSample, Era, Talk
+from timeline.models import FIRST_YEAR, CodeSample, Era, EraRelation, Talk
 
 ERA_FILES = sorted((Path(settings.HISTORY_FIXTURES_DIR) / "eras").glob("*.json"))
 SLUGS = [path.stem for path in ERA_FILES]
@@ -89,22 +89,34 @@ def test_slugs_are_unique_across_files():
     assert not duplicates, f"slugs used by more than one file: {duplicates}"
 
 
-def test_related_links_point_at_known_eras_and_are_listed_on_one_side():
-    related = {
-        path.stem: [pair[0] for pair in _era_records(_records(path))[0]["fields"]["related"]]
-        for path in ERA_FILES
-    }
+def test_related_eras_are_known_named_once_and_say_how_they_relate():
+    kinds = {value for value, _ in EraRelation.Kind.choices}
+    named = {}
     problems = []
-    for slug, targets in related.items():
-        for target in targets:
-            if target not in related:
-                problems.append(f"{slug} → {target}: no such era")
-            elif target == slug:
-                problems.append(f"{slug} lists itself")
-            elif slug in related[target]:
-                problems.append(f"{slug} ↔ {target}: listed on both sides (list it once)")
-        if len(targets) != len(set(targets)):
-            problems.append(f"{slug}: a related era is listed twice")
+    for path in ERA_FILES:
+        records = _records(path)
+        if "related" in _era_records(records)[0]["fields"]:
+            problems.append(f"{path.stem}: old-style 'related' list (run dump_history)")
+        for record in records:
+            if record["model"] != "timeline.erarelation":
+                continue
+            fields = record["fields"]
+            era, other = fields["era"][0], fields["other"][0]
+            if era != path.stem:
+                problems.append(f"{path.stem}: holds a relation of {era}")
+            if other not in SLUGS:
+                problems.append(f"{era} → {other}: no such era")
+            if other == era:
+                problems.append(f"{era} names itself")
+            if fields.get("kind") not in kinds:
+                problems.append(f"{era} → {other}: kind {fields.get('kind')!r}")
+            if other in named.setdefault(era, set()):
+                problems.append(f"{era} → {other}: listed twice")
+            named[era].add(other)
+    for era, others in named.items():
+        for other in others:
+            if era in named.get(other, ()):
+                problems.append(f"{era} ↔ {other}: named on both sides (keep one)")
     assert not problems, "\n".join(problems)
 
 

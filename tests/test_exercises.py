@@ -258,6 +258,10 @@ def test_the_form_posts_back_without_javascript(client, passing_run):
         (b'["code"]', "Send a JSON object with “code”, a string."),
         (b'{"code": 5}', "Send a JSON object with “code”, a string."),
         (b'{"code": "   "}', "Write some code first."),
+        (
+            b'{"code": "print(1) \\ud800"}',
+            "“code” is not valid Unicode text (it holds a lone surrogate).",
+        ),
         (json.dumps({"code": "x" * 70000}).encode(), "The code is longer than 64 KB."),
     ],
 )

@@ -139,7 +139,10 @@ def test_random_run_requests(client, history, body, pk):
     sample_pk = history.samples.first().pk
     url = f"/samples/{quote(pk.format(pk=sample_pk), safe='')}/run/"
     response = client.post(url, body, content_type="application/json")
-    assert_no_server_error(response, (url, body))
+    if response.status_code == 503:  # no sandbox on this machine: the documented fail-closed answer
+        assert "apt-get install bubblewrap" in response.content.decode(), (url, body)
+    else:
+        assert_no_server_error(response, (url, body))
 
 
 @pytest.mark.parametrize("url", ["/?q=a%00b", "/eras/a%00b/", "/?%00=1", "/admin/?q=%00"])

@@ -6,11 +6,11 @@ from django.conf import settings
 from django.core.management import call_command
 from django.core.management.base import CommandError
 
-from timeline.models import CodeSample, Era, Reference, Slide, Talk, TalkEra
+from timeline.models import CodeSample, Era, EraRelation, Reference, Slide, Talk, TalkEra
 
 pytestmark = pytest.mark.django_db
 
-MODELS = [Era, Slide, CodeSample, Reference, Talk, TalkEra]
+MODELS = [Era, EraRelation, Slide, CodeSample, Reference, Talk, TalkEra]
 
 
 def snapshot():
@@ -21,9 +21,6 @@ def snapshot():
         rows[model.__name__] = sorted(
             tuple(_value(obj, f) for f in fields) for obj in model.objects.all()
         )
-    rows["related"] = sorted(
-        (a, b) for a, b in Era.related.through.objects.values_list("from_era__slug", "to_era__slug")
-    )
     return rows
 
 
@@ -138,7 +135,7 @@ def test_empty_folder_is_reported(tmp_path):
 
 def _era_record(slug, **fields):
     base = {"slug": slug, "title": slug.title(), "year": 2000, "kind": "framework"}
-    base.update(summary="A summary.", body="", published=True, related=[])
+    base.update(summary="A summary.", body="", published=True)
     base.update(fields)
     return {"model": "timeline.era", "fields": base}
 
@@ -215,64 +212,57 @@ def test_hostile_markup_in_a_fixture_is_sanitised_on_load(fixture_copy):
         assert "<script" not in html and "onerror" not in html and "javascript:" not in html
 
 
-def _era_file(directory, slug, year, related=()):
-    record = {
-        "model": "timeline.era",
-        "fields": {
-            "slug": slug,
-            "title": slug.upper(),
-            "year": year,
-            "kind": "framework",
-            "summary": f"Summary of {slug}.",
-            "related": [[other] for other in related],
-        },
+def test_build_steps_round_trip_and_are_written_only_where_set(tmp_path):
+    """Line ranges, highlight steps and fragments survive dump + load; unset ones add no lines."""
+    call_command("load_history", verbosity=0)
+    slide = Slide.objects.order_by("era__slug", "order").first()
+    slide.fragments = True
+    slide.save()
+    samples = CodeSample.objects.filter(slide_lines="", slide_steps="").order_by(
+        "era__slug", "order"
+    )
+    sample = next(s for s in samples if s.code.count("\n") >= 4)
+    sample.slide_lines = "2-4"
+    sample.slide_steps = "2|3-4|all"
+    sample.save()
+    key = (sample.era.slug, sample.order)
+    before = snapshot()
+    call_command("dump_history", dir=str(tmp_path), verbosity=0)
+    texts = [p.read_text() for p in (tmp_path / "eras").glob("*.json")]
+    # Written where set, and nowhere else.
+    fragments = Slide.objects.filter(fragments=True).count()
+    ranges = CodeSample.objects.exclude(slide_lines="").count()
+    assert sum(text.count('"fragments"') for text in texts) == fragments
+    assert sum(text.count('"slide_lines"') for text in texts) == ranges
+    assert sum(text.count('"slide_steps": "2|3-4|all"') for text in texts) == 1
+    for model in MODELS:
+        model.objects.all().delete()
+    call_command("load_history", dir=str(tmp_path), verbosity=0)
+    assert snapshot() == before
+    loaded = CodeSample.objects.get(era__slug=key[0], order=key[1])
+    assert loaded.slide_html.count('<span class="line">') == 3  # rendered on load: lines 2-4
+
+
+@pytest.mark.parametrize(
+    "fields, words",
+    [
+        ({"slide_lines": "2-900"}, ["slide_lines", "lines"]),
+        ({"slide_steps": "1-2|<script>"}, ["slide_steps"]),
+        ({"slide_steps": "1|99"}, ["slide_steps", "99"]),
+    ],
+)
+def test_a_line_range_or_step_the_code_lacks_is_refused(fixture_copy, fields, words):
+    call_command("load_history", verbosity=0)
+    before = snapshot()
+    era = _era_record("zz-era")
+    sample = {
+        "model": "timeline.codesample",
+        "fields": {"era": ["zz-era"], "order": 1, "title": "Three lines", "code": "a\nb\nc\n"},
     }
-    (directory / "eras").mkdir(parents=True, exist_ok=True)
-    (directory / "eras" / f"{slug}.json").write_text(json.dumps([record]))
-
-
-def _links():
-    return sorted(Era.related.through.objects.values_list("from_era__slug", "to_era__slug"))
-
-
-def test_related_links_from_every_file_survive_a_second_load(tmp_path):
-    # "aa" lists "bb"; "bb" (loaded after it) lists only "cc". A file-by-file set() on
-    # the symmetrical relation would drop aa–bb on the second load.
-    _era_file(tmp_path, "aa", 2005, related=["bb"])
-    _era_file(tmp_path, "bb", 2001, related=["cc"])
-    _era_file(tmp_path, "cc", 1999)
-    expected = [("aa", "bb"), ("bb", "aa"), ("bb", "cc"), ("cc", "bb")]
-    call_command("load_history", dir=str(tmp_path), verbosity=0)
-    assert _links() == expected
-    call_command("load_history", dir=str(tmp_path), verbosity=0)
-    assert _links() == expected
-
-
-def test_removing_a_link_from_the_fixtures_removes_it_on_load(tmp_path):
-    _era_file(tmp_path, "aa", 2005, related=["bb"])
-    _era_file(tmp_path, "bb", 2001)
-    call_command("load_history", dir=str(tmp_path), verbosity=0)
-    _era_file(tmp_path, "aa", 2005)
-    call_command("load_history", dir=str(tmp_path), verbosity=0)
-    assert _links() == []
-
-
-def test_unknown_related_era_is_reported_and_nothing_changes(tmp_path):
-    _era_file(tmp_path, "aa", 2005, related=["nope"])
+    sample["fields"].update(fields)
+    (fixture_copy / "eras" / "zz-steps.json").write_text(json.dumps([era, sample]))
     with pytest.raises(CommandError) as info:
-        call_command("load_history", dir=str(tmp_path), verbosity=0)
-    assert "aa.json" in str(info.value) and "nope" in str(info.value)
-    assert not Era.objects.exists()
-
-
-def test_dump_writes_each_link_once_on_the_later_era(tmp_path):
-    _era_file(tmp_path / "in", "aa", 2005)
-    _era_file(tmp_path / "in", "bb", 2001, related=["aa"])  # written on the wrong side
-    call_command("load_history", dir=str(tmp_path / "in"), verbosity=0)
-    call_command("dump_history", dir=str(tmp_path / "out"), verbosity=0)
-    dumped = {
-        slug: json.loads((tmp_path / "out" / "eras" / f"{slug}.json").read_text())[0]["fields"]
-        for slug in ("aa", "bb")
-    }
-    assert dumped["aa"]["related"] == [["bb"]]
-    assert dumped["bb"]["related"] == []
+        call_command("load_history", dir=str(fixture_copy), verbosity=0)
+    for word in words:
+        assert word in str(info.value)
+    assert snapshot() == before

@@ -110,6 +110,21 @@ def test_going_live_refuses_what_is_not_a_deck(client, deck_era, body, status):
     assert not LiveSession.objects.exists()
 
 
+def test_the_deck_tells_each_slides_build_steps_and_only_those_are_accepted(client, deck_era):
+    body = {"deck": "/present/wsgi/", "steps": [0, 2, 0]}
+    url = reverse("timeline:live-create")
+    data = client.post(url, body, content_type="application/json").json()
+    session = LiveSession.objects.get(code=data["code"])
+    assert [slide["steps"] for slide in session.layout] == [0, 2, 0]
+    assert control(client, session, data["key"], {"slide": 2, "step": 2}).status_code == 200
+    assert control(client, session, data["key"], {"slide": 2, "step": 3}).status_code == 400
+    for steps in ([0, 2], [0, -1, 0], [0, 100, 0], [0, "2", 0], [0, True, 0], "3"):
+        response = client.post(
+            url, {"deck": "/present/wsgi/", "steps": steps}, content_type="application/json"
+        )
+        assert response.status_code == 400, steps
+
+
 def test_an_empty_deck_cannot_go_live(client):
     response = go_live(client, "/present/")
     assert response.status_code == 400

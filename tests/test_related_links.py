@@ -1,77 +1,180 @@
-"""Related eras are symmetrical and listed on one side only: loading must merge them."""
+"""Related eras with a kind: stored once per pair, loaded after every era, dumped where written."""
 
 import json
 
 import pytest
 from django.core.management import call_command
 from django.core.management.base import CommandError
+from django.db import IntegrityError, transaction
 
-from timeline.models import Era
+from timeline.models import Era, EraRelation, related_eras
+
+from .factories import make_era
 
 pytestmark = pytest.mark.django_db
 
 
-def _era(slug, year, related=()):
-    return {
-        "model": "timeline.era",
-        "fields": {
-            "slug": slug,
-            "title": slug.upper(),
-            "year": year,
-            "kind": "protocol",
-            "summary": f"{slug} summary",
-            "body": "Body.",
-            "related": [[other] for other in related],
-        },
+def _era(slug, year, relations=(), related=()):
+    """An era file's records; `relations` as (other, kind), `related` in the old format."""
+    fields = {
+        "slug": slug,
+        "title": slug.upper(),
+        "year": year,
+        "kind": "protocol",
+        "summary": f"{slug} summary",
+        "body": "Body.",
     }
+    if related:
+        fields["related"] = [[other] for other in related]
+    records = [{"model": "timeline.era", "fields": fields}]
+    for other, kind in relations:
+        records.append(
+            {
+                "model": "timeline.erarelation",
+                "fields": {"era": [slug], "other": [other], "kind": kind},
+            }
+        )
+    return records
 
 
 def _write(tmp_path, eras):
     folder = tmp_path / "eras"
-    folder.mkdir(exist_ok=True)
-    for record in eras:
-        path = folder / f"{record['fields']['slug']}.json"
-        path.write_text(json.dumps([record]))
+    folder.mkdir(parents=True, exist_ok=True)
+    for records in eras:
+        path = folder / f"{records[0]['fields']['slug']}.json"
+        path.write_text(json.dumps(records))
     return tmp_path
 
 
 def _links():
-    return sorted(
-        (a, b)
-        for a, b in Era.related.through.objects.values_list("from_era__slug", "to_era__slug")
-        if a < b
-    )
+    return sorted(EraRelation.objects.values_list("era__slug", "other__slug", "kind"))
 
 
-def test_links_survive_whatever_order_the_files_load_in(tmp_path):
-    """'b' lists 'a' and sorts first; 'a' (listing nothing) loading later must not erase it."""
+def _load(folder):
+    call_command("load_history", dir=str(folder), verbosity=0)
+
+
+def test_relations_survive_whatever_order_the_files_load_in(tmp_path):
+    """'b' names 'z' which loads last; a second load changes nothing."""
     folder = _write(
         tmp_path,
-        [_era("b-later", 1996, related=["z-earliest"]), _era("c", 1997, related=["b-later"])]
-        + [_era("z-earliest", 1991)],
+        [
+            _era("b-later", 1996, relations=[("z-earliest", "built-on")]),
+            _era("c", 1997, relations=[("b-later", "replaced")]),
+            _era("z-earliest", 1991),
+        ],
     )
-    call_command("load_history", dir=str(folder), verbosity=0)
-    expected = [("b-later", "c"), ("b-later", "z-earliest")]
+    _load(folder)
+    expected = [("b-later", "z-earliest", "built-on"), ("c", "b-later", "replaced")]
     assert _links() == expected
-    call_command("load_history", dir=str(folder), verbosity=0)
+    _load(folder)
     assert _links() == expected
-    assert set(Era.objects.get(slug="z-earliest").related.values_list("slug", flat=True)) == {
-        "b-later"
-    }
 
 
-def test_a_link_removed_from_the_files_is_removed(tmp_path):
-    folder = _write(tmp_path, [_era("a", 1991), _era("b", 1996, related=["a"])])
-    call_command("load_history", dir=str(folder), verbosity=0)
-    assert _links() == [("a", "b")]
+def test_a_relation_removed_or_changed_in_the_files_follows(tmp_path):
+    folder = _write(tmp_path, [_era("a", 1991), _era("b", 1996, relations=[("a", "built-on")])])
+    _load(folder)
+    _write(tmp_path, [_era("b", 1996, relations=[("a", "influenced-by")])])
+    _load(folder)
+    assert _links() == [("b", "a", "influenced-by")]
     _write(tmp_path, [_era("b", 1996)])
-    call_command("load_history", dir=str(folder), verbosity=0)
+    _load(folder)
     assert _links() == []
 
 
-def test_unknown_related_era_is_reported_and_nothing_loads(tmp_path):
-    folder = _write(tmp_path, [_era("a", 1991, related=["no-such-era"])])
+def test_the_old_format_loads_as_same_idea(tmp_path):
+    """Fixtures written before relations had a kind still load."""
+    folder = _write(tmp_path, [_era("a", 1991), _era("b", 1996, related=["a"])])
+    _load(folder)
+    assert _links() == [("b", "a", "same-idea")]
+
+
+@pytest.mark.parametrize(
+    ("eras", "words"),
+    [
+        ([_era("a", 1991, relations=[("no-such-era", "built-on")])], ["a.json", "no-such-era"]),
+        ([_era("a", 1991, relations=[("a", "built-on")])], ["a.json", "itself"]),
+        ([_era("a", 1991, relations=[("b", "nonsense")]), _era("b", 1992)], ["a.json", "kind"]),
+        (
+            [_era("a", 1991, relations=[("b", "built-on")]), _era("b", 1992, [("a", "replaced")])],
+            ["name each other"],
+        ),
+    ],
+    ids=["unknown-era", "itself", "bad-kind", "both-sides"],
+)
+def test_broken_relations_are_reported_and_nothing_loads(tmp_path, eras, words):
+    folder = _write(tmp_path, eras)
     with pytest.raises(CommandError) as info:
-        call_command("load_history", dir=str(folder), verbosity=0)
-    assert "a.json" in str(info.value) and "no-such-era" in str(info.value)
-    assert not Era.objects.exists()
+        _load(folder)
+    for word in words:
+        assert word in str(info.value)
+    assert not Era.objects.exists() and not EraRelation.objects.exists()
+
+
+def test_a_relation_belongs_in_its_own_eras_file(tmp_path):
+    records = _era("a", 1991)
+    records.append(
+        {
+            "model": "timeline.erarelation",
+            "fields": {"era": ["b"], "other": ["a"], "kind": "built-on"},
+        }
+    )
+    folder = _write(tmp_path, [records, _era("b", 1992)])
+    with pytest.raises(CommandError, match="belongs in the file of its era"):
+        _load(folder)
+
+
+def test_dump_writes_each_relation_in_its_eras_file_and_round_trips(tmp_path):
+    _load(
+        _write(
+            tmp_path / "in",
+            [_era("aa", 2005, relations=[("bb", "built-on")]), _era("bb", 2001)],
+        )
+    )
+    call_command("dump_history", dir=str(tmp_path / "out"), verbosity=0)
+    dumped = {
+        slug: json.loads((tmp_path / "out" / "eras" / f"{slug}.json").read_text())
+        for slug in ("aa", "bb")
+    }
+    assert dumped["aa"][-1] == {
+        "model": "timeline.erarelation",
+        "fields": {"era": ["aa"], "other": ["bb"], "kind": "built-on"},
+    }
+    assert [r["model"] for r in dumped["bb"]] == ["timeline.era"]
+    assert "related" not in dumped["aa"][0]["fields"]
+    EraRelation.objects.all().delete()
+    _load(tmp_path / "out")
+    assert _links() == [("aa", "bb", "built-on")]
+
+
+def test_a_pair_is_stored_once_and_never_to_itself():
+    a, b = make_era(), make_era()
+    EraRelation.objects.create(era=a, other=b)
+    with pytest.raises(IntegrityError), transaction.atomic():
+        EraRelation.objects.create(era=a, other=b, kind="built-on")
+    with pytest.raises(IntegrityError), transaction.atomic():
+        EraRelation.objects.create(era=a, other=a)
+
+
+def test_each_end_reads_the_relation_its_own_way():
+    wsgi = make_era(title="WSGI", year=2003)
+    flask = make_era(title="Flask", year=2010)
+    relation = EraRelation.objects.create(era=flask, other=wsgi, kind="built-on")
+    assert related_eras(flask, [relation]) == [("Built on", wsgi)]
+    assert related_eras(wsgi, [relation]) == [("Basis for", flask)]
+    relation.kind = "influenced-by"
+    assert related_eras(wsgi, [relation]) == [("Influenced", flask)]
+    assert str(relation) == "Flask was influenced by WSGI"
+
+
+def test_closest_first_lineage_before_influence_then_nearest_in_time():
+    wsgi = make_era(title="WSGI", year=2003)
+    far = make_era(title="Far", year=2020)
+    near = make_era(title="Near", year=2005)
+    idea = make_era(title="Idea", year=2004)
+    relations = [
+        EraRelation.objects.create(era=far, other=wsgi, kind="built-on"),
+        EraRelation.objects.create(era=wsgi, other=idea, kind="influenced-by"),
+        EraRelation.objects.create(era=near, other=wsgi, kind="built-on"),
+    ]
+    assert [other.title for _, other in related_eras(wsgi, relations)] == ["Near", "Far", "Idea"]

@@ -110,4 +110,4 @@ def test_check_samples_says_when_a_run_did_not_finish(sample, capsys):
     )
     with pytest.raises(CommandError):
         call_command("check_samples")
-    assert "The run did not finish: Stopped after 2 s" in capsys.readouterr().out
+    assert "The run did not finish: Stopped: time limit (2 s)" in capsys.readouterr().out

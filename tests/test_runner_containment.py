@@ -135,6 +135,7 @@ def test_forked_children_are_stopped_at_the_memory_limit(layout):
     """Six children of 400 MiB each fit RLIMIT_AS one by one; the run's cgroup stops them."""
     code = (
         "import os, time\n"
+        "print('six children', flush=True)\n"
         "for _ in range(6):\n"
         "    if os.fork() == 0:\n"
         "        block = bytearray(400 * 1024 * 1024)\n"
@@ -146,6 +147,7 @@ def test_forked_children_are_stopped_at_the_memory_limit(layout):
     raw = raw_run(code)
     assert raw.memory_exceeded
     assert not raw.timed_out
+    assert b"six children\n" in raw.stdout + raw.stderr  # what it printed first is kept
     assert raw.peak_memory_bytes <= get_config().memory_bytes
 
 
@@ -195,7 +197,9 @@ def test_each_run_cgroup_has_the_runs_limits(layout):
 
 
 def test_a_uid_is_taken_again_only_once_its_last_cgroup_is_gone(layout, settings):
-    settings.RUNNER_UID_COUNT = 2
+    # Above the default range: other checkouts' runs on this machine share the pids and cpu
+    # hierarchies, and this test kills what its cgroup holds.
+    settings.RUNNER_UID_BASE, settings.RUNNER_UID_COUNT = 61150, 2
     config = get_config()
     held_uid, held = identity.allocate(config, layout)
     try:
@@ -214,10 +218,18 @@ def test_a_uid_is_taken_again_only_once_its_last_cgroup_is_gone(layout, settings
     assert not any(path.exists() for path in held.dirs.values())
 
 
-def test_a_run_leaves_no_cgroup_behind(layout):
+def test_a_run_leaves_no_cgroup_behind(layout, monkeypatch):
+    made = []
+    real = identity.allocate
+
+    def allocate(*args):
+        made.append(real(*args))
+        return made[-1]
+
+    monkeypatch.setattr(identity, "allocate", allocate)
     raw_run("print('hi')\n")
-    for parent in layout.parents.values():
-        assert not list(parent.glob(cgroups.PREFIX + "*"))
+    ((_, cgroup),) = made
+    assert not any(path.exists() for path in cgroup.dirs.values())
 
 
 # -- where there is no cgroup --------------------------------------------------------------
@@ -282,3 +294,21 @@ def test_own_cgroups_reads_v1_and_v2_lines():
         "name=systemd": "/c",
         "": "/d/e",
     }
+
+
+def test_a_cgroup_left_by_a_dead_server_is_swept_once_stale(layout, settings, monkeypatch):
+    """A run cgroup whose server died mid-run stays empty; past the longest a run can last it is
+    removed and its uid handed out again. A recent one is left alone."""
+    # Above the default range: the sweep below, made to take any age, would otherwise take the
+    # cgroup another checkout's run has just made (v1 pids and cpu hierarchies are shared).
+    settings.RUNNER_UID_BASE, settings.RUNNER_UID_COUNT = 61153, 1
+    config = get_config()
+    uid, left = identity.allocate(config, layout)  # the "dead server's" run, never removed
+    try:
+        with pytest.raises(identity.NoFreeIdentity):
+            identity.allocate(config, layout)
+        monkeypatch.setattr(identity, "STALE_AFTER", -config.timeout - 1)
+        again, cgroup = identity.allocate(config, layout)
+        assert again == uid
+    finally:
+        left.remove()

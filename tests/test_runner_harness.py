@@ -250,7 +250,8 @@ def test_wsgi_str_header_value_check():
     assert "Header names and values must be str" in result.error
 
 
-def test_flask_app_with_app_run_guard_is_served_not_started():
+def test_flask_app_with_app_run_guard_is_served_not_started(settings):
+    settings.RUNNER_TIMEOUT = 5  # importing a framework takes a while on a loaded machine
     code = (
         "from flask import Flask, request\n"
         "app = Flask(__name__)\n\n"
@@ -361,7 +362,8 @@ def test_asgi_body_before_start_is_an_error():
     assert "http.response.body sent before http.response.start" in result.error
 
 
-def test_fastapi_app_with_uvicorn_guard():
+def test_fastapi_app_with_uvicorn_guard(settings):
+    settings.RUNNER_TIMEOUT = 5  # importing a framework takes a while on a loaded machine
     code = (
         "from fastapi import FastAPI\n\n"
         "app = FastAPI()\n\n"
@@ -379,7 +381,8 @@ def test_fastapi_app_with_uvicorn_guard():
     assert ["content-type", "application/json"] in result.headers
 
 
-def test_starlette_app():
+def test_starlette_app(settings):
+    settings.RUNNER_TIMEOUT = 5  # importing a framework takes a while on a loaded machine
     code = (
         "from starlette.applications import Starlette\n"
         "from starlette.responses import PlainTextResponse\n"

@@ -190,3 +190,96 @@ def test_a_form_post_of_the_unchanged_sample_counts_as_unedited(sandbox, setting
     assert response.context["edited"] is False
     assert ">Reset</a>" not in response.content.decode()
     assert client.post(url, data).context["result"].cached is True
+
+
+@pytest.mark.parametrize(
+    ("body", "message"),
+    [
+        ("[" * 100_000, "The body is not valid JSON."),
+        ('{"code": "' + "[" * 10 + '"' + "}" * 3, "The body is not valid JSON."),
+        ('{"request": "GET / HTTP/1.1\\n\\n\\ud800"}', "“request” is not valid Unicode text"),
+        ('{"code": "print(1)\\udfff"}', "“code” is not valid Unicode text"),
+        ('{"code": ["print(1)"]}', "“code” must be a string."),
+        ('{"request": {"a": 1}}', "“request” must be a string."),
+        ('{"code": "x", "shell": "rm -rf /"}', "Unknown field “shell”"),
+        ("[]", "Send a JSON object."),
+        ('"a string"', "Send a JSON object."),
+        (b"\xff\xfe{}", "The body is not valid JSON."),
+    ],
+)
+def test_hostile_bodies_get_a_json_400_and_are_not_counted(client, sample, settings, body, message):
+    """Each is answered with a clear message, and none of them counts against the rate limit."""
+    settings.RUNNER_RATE_LIMIT = 0  # any counted run would be refused with 429
+    url = reverse("timeline:sample-run", args=[sample.pk])
+    response = client.post(url, body, content_type="application/json")
+    assert response.status_code == 400
+    assert response["Content-Type"] == "application/json"
+    answer = response.json()
+    assert answer["ok"] is False and answer["outcome"] == "not-started"
+    assert answer["error"].startswith(message)
+
+
+def test_a_huge_body_is_refused_before_it_is_read(client, sample):
+    url = reverse("timeline:sample-run", args=[sample.pk])
+    response = client.generic(
+        "POST", url, b"{}", content_type="application/json", CONTENT_LENGTH="999999999"
+    )
+    assert response.status_code == 413
+    assert response.json()["error"] == "The code and request are too long."
+    response = client.post(url, "x" * 3_000_000, content_type="application/json")
+    assert response.status_code == 413
+
+
+def test_a_run_that_never_starts_is_not_counted(sandbox, settings, client, sample):
+    """A bad request text is answered without running and without counting; a real run counts."""
+    settings.RUNNER_RATE_LIMIT = 1
+    url = reverse("timeline:sample-run", args=[sample.pk])
+    for _ in range(3):
+        bad = post_json(client, url, {"code": CGI + "#", "request": "NOT A REQUEST"})
+        assert bad.status_code == 400
+        assert bad.json()["outcome"] == "not-started"
+        assert bad.json()["error"].startswith("The request: ")
+    assert post_json(client, url, {"code": CGI + "#"}).json()["outcome"] == "ok"
+    assert post_json(client, url, {"code": CGI + "##"}).status_code == 429
+
+
+def test_one_template_renders_a_result_for_the_page_and_for_the_run_button(rf, sample):
+    """The JSON answer carries the result rendered by the template the no-JS page includes."""
+    from django.template.loader import render_to_string
+
+    from timeline.runner.result import Outcome, RunResult
+    from timeline.views.run import answer
+
+    result = RunResult(
+        runtime="wsgi",
+        ok=True,
+        outcome=Outcome.OK,
+        duration_ms=12,
+        status="200 OK",
+        headers=[["Content-Type", "text/plain"]],
+        body="<script>alert(1)</script>",
+        output="HTTP/1.1 200 OK\n\n<script>alert(1)</script>",
+        environ={"PATH_INFO": "/", "wsgi.version": [1, 0]},
+    )
+    html = answer(rf.get("/"), result)["html"]
+    assert 'data-outcome="ok"' in html
+    assert '<p class="run-status">HTTP/1.1 200 OK</p>' in html
+    assert "&lt;script&gt;alert(1)&lt;/script&gt;" in html and "<script>" not in html
+    assert "<code>[1, 0]</code>" in html  # a non-text value shown as JSON
+    page = render_to_string(
+        "timeline/sample_run.html",
+        {"sample": sample, "era": sample.era, "code": "", "request_text": "", "result": result},
+        request=rf.get("/"),
+    )
+    assert html.strip() in page
+
+
+def test_every_answer_carries_the_rendered_result(client, sample, settings, tmp_path):
+    """Refusals and a missing sandbox are rendered by the same template."""
+    settings.RUNNER_BWRAP = str(tmp_path / "no-bwrap")
+    url = reverse("timeline:sample-run", args=[sample.pk])
+    missing = post_json(client, url).json()
+    assert missing["outcome"] == "not-started"
+    assert "Did not run." in missing["html"] and "apt-get install bubblewrap" in missing["html"]
+    refused = client.post(url, "[", content_type="application/json").json()
+    assert "The body is not valid JSON." in refused["html"]

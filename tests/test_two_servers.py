@@ -240,10 +240,15 @@ def test_an_edit_through_a_shows_on_b_within_a_second(servers):
     log_in(a)
     edit_era(a, "wsgi", "summary", marker)
     edited = time.monotonic()
-    while marker not in b.get("/eras/wsgi/")[2].decode():
-        assert time.monotonic() - edited < 1.0, "server B still serves the old page after 1 s"
+    # Every request B receives from 1 s after the edit on answers with it. (A slow render on a
+    # busy machine may finish later; what counts is when the request came in.)
+    while True:
+        asked = time.monotonic()
+        if marker in b.get("/eras/wsgi/")[2].decode():
+            break
+        assert asked - edited < 1.0, "server B still serves the old page 1 s after the edit"
         time.sleep(0.05)
-    print(f"edit visible on B after {time.monotonic() - edited:.3f} s")
+    print(f"edit visible on B for a request sent {asked - edited:.3f} s after it")
 
 
 def runnable_sample(server):
@@ -261,6 +266,7 @@ def run(server, url, token, code=None):
         {"Content-Type": "application/json", "X-CSRFToken": token,
          "Cookie": f"csrftoken={token}"},
     )  # fmt: skip
+    assert status in (200, 429), (server.name, status, headers, data[:500])
     return status, json.loads(data)
 
 

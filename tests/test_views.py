@@ -1,7 +1,9 @@
+import re
+
 import pytest
 from django.urls import reverse
 
-from timeline.models import Era
+from timeline.models import Era, EraRelation
 
 from .factories import make_era, make_reference, make_sample, make_slide
 
@@ -130,7 +132,8 @@ def test_era_page_query_count_is_constant(django_assert_num_queries, client, sli
         slide = make_slide(era, order=n)
         make_sample(era, slide=slide)
         make_reference(era)
-        era.related.add(make_era())
+        EraRelation.objects.create(era=era, other=make_era(), kind="built-on")
+        EraRelation.objects.create(era=make_era(), other=era, kind="replaced")
     with django_assert_num_queries(7):
         response = client.get("/eras/big/")
     assert response.content.decode().count('class="slide"') == slides
@@ -144,3 +147,63 @@ def test_markdown_preview_is_staff_only_and_sanitised(client, admin_client_logge
     html = response.json()["html"]
     assert "<strong>hi</strong>" in html and "<script" not in html
     assert admin_client_logged.get(url).status_code == 405
+
+
+def test_era_page_shows_the_talks_notes_to_learners_collapsed(client):
+    """The narration reads "From the talk", not as orders to a speaker, and starts closed."""
+    era = make_era()
+    make_slide(era, notes="The record shows **1993** ([source](https://example.org/)).")
+    html = client.get(era.get_absolute_url()).content.decode()
+    assert "Speaker notes" not in html
+    notes = html[html.index('<details class="talk-notes">') :]
+    assert re.match(r'<details class="talk-notes">\s*<summary>From the talk</summary>', notes)
+    assert "<strong>1993</strong>" in notes and 'href="https://example.org/"' in notes
+
+
+def test_timeline_links_each_decade_it_shows(client):
+    make_era(title="CGI", year=1993, kind="interface")
+    make_era(title="WSGI", year=2003, kind="interface")
+    make_era(title="Flask", year=2010)
+    html = client.get("/").content.decode()
+    nav = html[
+        html.index('<nav class="decade-nav"') : html.index("</nav>", html.index("decade-nav"))
+    ]
+    assert re.findall(r'href="#(\w+)"', nav) == ["1990s", "2000s", "2010s"]
+    for decade in ["1990s", "2000s", "2010s"]:
+        assert f'<li class="decade" id="{decade}">' in html
+    # Filtered by kind, only the decades that still hold an era.
+    html = client.get("/", {"kind": "interface"}).content.decode()
+    assert 'href="#2010s"' not in html and 'href="#1990s"' in html
+    # A search ranks instead of grouping: no decades.
+    assert "decade-nav" not in client.get("/", {"q": "wsgi"}).content.decode()
+
+
+def test_era_page_says_how_related_eras_relate_closest_first(client):
+    wsgi = make_era(slug="wsgi", title="WSGI", year=2003)
+    links = [
+        ("Flask", 2010, "built-on", True),  # Flask built on WSGI: "Basis for"
+        ("Pylons", 2005, "built-on", True),
+        ("CGI", 1993, "influenced-by", False),  # WSGI was influenced by CGI
+        ("FastCGI", 1996, "same-idea", False),
+        ("ASGI", 2016, "influenced-by", True),  # ASGI was influenced by WSGI
+        ("Gunicorn", 2010, "built-on", True),
+    ]
+    for title, year, kind, points_here in links:
+        other = make_era(title=title, year=year)
+        era, target = (other, wsgi) if points_here else (wsgi, other)
+        EraRelation.objects.create(era=era, other=target, kind=kind)
+    make_era(title="Hidden", year=2004, published=False).relations.create(other=wsgi)
+    html = client.get(wsgi.get_absolute_url()).content.decode()
+    section = html[html.index('<section class="related"') :]
+    shown, more = section.split('<details class="related-more">')
+    pairs = re.findall(r'relation-kind">([^<]+)</span> <span><a href="[^"]+">([^<]+)</a>', shown)
+    assert pairs == [
+        ("Basis for", "Pylons"),
+        ("Basis for", "Flask"),
+        ("Basis for", "Gunicorn"),
+        ("Same idea", "FastCGI"),
+    ]
+    assert re.search(r"<summary>2 more related eras</summary>", more)
+    later = re.findall(r'relation-kind">([^<]+)</span> <span><a href="[^"]+">([^<]+)</a>', more)
+    assert later == [("Influenced by", "CGI"), ("Influenced", "ASGI")]  # 10 years, then 13
+    assert "Hidden" not in html

@@ -1,14 +1,27 @@
+import functools
+
 from django import forms
 from django.contrib import admin, messages
-from django.core.exceptions import PermissionDenied
 from django.db import models
-from django.db.models import Count
-from django.shortcuts import redirect
-from django.urls import path, reverse
-from django.views.decorators.http import require_POST
+from django.db.models import Case, Count, Q, Value, When
+from django.urls import path
+from django.views.decorators.http import require_http_methods
+from reversion.admin import VersionAdmin
 
-from . import history_fixtures
-from .models import CodeSample, Era, Reference, Slide, Talk, TalkEra, TalkNote
+from . import admin_history, admin_runs
+from .admin_choices import KnownAutocompleteSelect, TalkEraForm, share_choices, slide_label
+from .admin_ordering import OrderedInlineMixin
+from .models import (
+    CHRONOLOGICAL,
+    CodeSample,
+    Era,
+    EraRelation,
+    Reference,
+    Slide,
+    Talk,
+    TalkEra,
+    TalkNote,
+)
 
 
 def record_outputs(modeladmin, request, samples):
@@ -38,26 +51,68 @@ def record_outputs(modeladmin, request, samples):
         modeladmin.message_user(request, problem, messages.WARNING)
 
 
+# Previews under markdown fields, slide-shaped for a slide's body (staff-only views render them).
+PREVIEW_MEDIA = forms.Media(js=["js/admin-preview.js"], css={"all": ["css/admin-preview.css"]})
+
+
 class MarkdownPreviewMedia:
-    """Adds a Preview button under each markdown field (rendered by the staff-only view)."""
+    """Adds PREVIEW_MEDIA to an admin that defines no `media` of its own (ExerciseAdmin)."""
 
     class Media:
-        js = ["js/admin-preview.js"]
-        css = {"all": ["css/admin-preview.css"]}
+        js = PREVIEW_MEDIA._js
+        css = PREVIEW_MEDIA._css
 
 
-class SlideInline(admin.StackedInline):
+# The shared code editor on code fields, with the site's Pygments colours for either scheme.
+CODE_EDITOR_MEDIA = forms.Media(
+    js=["js/code-editor.js", "js/admin-code-editor.js"],
+    css={
+        "all": ["css/code-editor.css"],
+        "(prefers-color-scheme: light), (prefers-color-scheme: no-preference)": [
+            "css/pygments-light.css"
+        ],
+        "(prefers-color-scheme: dark)": ["css/pygments-dark.css"],
+    },
+)
+
+
+class EraChildInline(admin.StackedInline):
+    """An inline of an era's slides or samples: their titles name the era, so load it with them."""
+
+    extra = 0
+    show_change_link = True
+
+    def get_queryset(self, request):
+        return super().get_queryset(request).select_related("era")
+
+
+class SlideInline(OrderedInlineMixin, EraChildInline):
     model = Slide
-    extra = 0
-    show_change_link = True
-    fields = ["order", "title", "body", "notes"]
+    fields = ["order", "title", "body", "fragments", "notes"]
 
 
-class CodeSampleInline(admin.StackedInline):
+class CodeSampleInline(OrderedInlineMixin, EraChildInline):
     model = CodeSample
-    extra = 0
-    show_change_link = True
-    fields = ["order", "title", "slide", "language", "runtime", "historical", "code", "request"]
+    fields = [
+        "order",
+        "title",
+        "slide",
+        "language",
+        "runtime",
+        "historical",
+        "code",
+        "slide_lines",
+        "slide_steps",
+        "request",
+    ]
+
+    def get_formset(self, request, obj=None, **kwargs):
+        formset = super().get_formset(request, obj, **kwargs)
+        # A sample's slide is one of its own era's slides: list only those, read once for the
+        # whole formset rather than once per sample.
+        slides = Slide.objects.filter(era=obj) if obj else Slide.objects.none()
+        share_choices(formset.form.base_fields["slide"], slides, slide_label)
+        return formset
 
 
 # Editors paste bare domains now and then; https is the right guess for a source.
@@ -74,26 +129,77 @@ class ReferenceInline(admin.TabularInline):
     }
 
 
+class EraRelationInline(admin.TabularInline):
+    """This era's sentences about others: “<this era> built on <related era>”."""
+
+    model = EraRelation
+    fk_name = "era"
+    extra = 0
+    fields = ["kind", "other"]
+    autocomplete_fields = ["other"]  # no list of every era per row
+    verbose_name = "relation to another era"
+    verbose_name_plural = "How this era relates to others (“this era … the related era”)"
+
+    def get_queryset(self, request):
+        return super().get_queryset(request).select_related("era", "other")
+
+
+class InverseEraRelationInline(admin.TabularInline):
+    """Other eras' sentences about this one, editable here too (each pair is stored once)."""
+
+    model = EraRelation
+    fk_name = "other"
+    extra = 0
+    fields = ["era", "kind"]
+    autocomplete_fields = ["era"]
+    verbose_name = "era that names this one"
+    verbose_name_plural = "Eras that relate to this one (“that era … this era”)"
+
+    def get_queryset(self, request):
+        return super().get_queryset(request).select_related("era", "other")
+
+
 @admin.register(Era)
-class EraAdmin(MarkdownPreviewMedia, admin.ModelAdmin):
+class EraAdmin(VersionAdmin):
     list_display = ["year", "title", "kind", "slide_count", "published"]
     list_display_links = ["title"]
     list_filter = ["kind", "published"]
     list_editable = ["published"]
     search_fields = ["title", "summary", "body", "slug"]
     prepopulated_fields = {"slug": ["title"]}
-    filter_horizontal = ["related"]
-    inlines = [SlideInline, CodeSampleInline, ReferenceInline]
+    inlines = [
+        SlideInline,
+        CodeSampleInline,
+        ReferenceInline,
+        EraRelationInline,
+        InverseEraRelationInline,
+    ]
     actions = ["run_and_record"]
     view_on_site = True
     fieldsets = [
         (None, {"fields": ["title", "slug", "kind", "summary", "published"]}),
         ("Date", {"fields": ["year", "date", "date_note"]}),
-        ("Story", {"fields": ["body", "related"]}),
+        ("Story", {"fields": ["body"]}),
     ]
 
     def get_queryset(self, request):
         return super().get_queryset(request).annotate(slide_total=Count("slides"))
+
+    def get_search_results(self, request, queryset, search_term):
+        """Best match first, so "WSGI" then Enter in a picker chooses WSGI, not ASGI (whose
+        story mentions WSGI): an exact title or slug, then titles that start with the words,
+        then titles that contain them, then the rest; chronological within each."""
+        queryset, duplicates = super().get_search_results(request, queryset, search_term)
+        term = search_term.strip()
+        if term:
+            rank = Case(
+                When(Q(title__iexact=term) | Q(slug__iexact=term), then=Value(0)),
+                When(title__istartswith=term, then=Value(1)),
+                When(title__icontains=term, then=Value(2)),
+                default=Value(3),
+            )
+            queryset = queryset.annotate(match_rank=rank).order_by("match_rank", *CHRONOLOGICAL)
+        return queryset, duplicates
 
     @admin.display(description="Slides", ordering="slide_total")
     def slide_count(self, obj):
@@ -104,44 +210,50 @@ class EraAdmin(MarkdownPreviewMedia, admin.ModelAdmin):
         samples = CodeSample.objects.filter(era__in=queryset).select_related("era")
         record_outputs(self, request, samples.order_by("era", "order"))
 
+    @property
+    def media(self):
+        return super().media + PREVIEW_MEDIA + CODE_EDITOR_MEDIA
+
+    object_history_template = "admin/timeline/era/object_history.html"
+    change_list_template = "admin/timeline/era/change_list.html"  # reversion's, plus Export
+
     def get_urls(self):
-        export = self.admin_site.admin_view(require_POST(self.export_fixtures))
+        def view(function):
+            return self.admin_site.admin_view(functools.partial(function, model_admin=self))
+
+        export = require_http_methods(["GET", "POST"])(view(admin_history.export_view))
         return [
             path("export-fixtures/", export, name="timeline_era_export_fixtures"),
+            path(
+                "<path:object_id>/history/compare/",
+                view(admin_history.compare_view),
+                name="timeline_era_compare",
+            ),
             *super().get_urls(),
         ]
 
-    def export_fixtures(self, request):
-        """Write the database back to fixtures/ (as `dump_history` does), ready to commit."""
-        if not request.user.is_superuser:
-            raise PermissionDenied("Only a superuser may write the fixtures.")
-        try:
-            written = history_fixtures.dump()
-        except OSError as exc:
-            self.message_user(request, f"Nothing exported: {exc}", messages.ERROR)
-        else:
-            folder = history_fixtures.fixtures_dir()
-            self.message_user(
-                request,
-                f"Exported {len(written)} files to {folder}. Review them with `git diff fixtures/` "
-                "and commit.",
-                messages.SUCCESS,
-            )
-        return redirect(reverse("admin:timeline_era_changelist"))
+    def history_view(self, request, object_id, extra_context=None):
+        era = self.get_object(request, object_id)
+        extra = {"versions": admin_history.history_versions(era) if era else []}
+        return super().history_view(request, object_id, {**extra, **(extra_context or {})})
 
 
 @admin.register(Slide)
-class SlideAdmin(MarkdownPreviewMedia, admin.ModelAdmin):
+class SlideAdmin(VersionAdmin):
     list_display = ["title", "era", "order"]
     list_filter = ["era__kind", "era"]
     list_select_related = ["era"]
     search_fields = ["title", "body", "notes", "era__title"]
     autocomplete_fields = ["era"]
-    fields = ["era", "order", "title", "body", "notes"]
+    fields = ["era", "order", "title", "body", "fragments", "notes"]
+
+    @property
+    def media(self):
+        return super().media + PREVIEW_MEDIA
 
 
 @admin.register(CodeSample)
-class CodeSampleAdmin(admin.ModelAdmin):
+class CodeSampleAdmin(VersionAdmin):
     list_display = ["title", "era", "order", "language", "runtime", "historical"]
     list_filter = ["runtime", "historical", "language"]
     list_select_related = ["era"]
@@ -156,23 +268,48 @@ class CodeSampleAdmin(admin.ModelAdmin):
         "runtime",
         "historical",
         "code",
+        "slide_lines",
+        "slide_steps",
         "request",
         "expected_output",
     ]
     actions = ["run_and_record"]
 
+    @property
+    def media(self):
+        check = forms.Media(
+            js=["js/admin-sample-check.js"],
+            css={"all": ["css/admin-diff.css", "css/admin-sample-check.css"]},
+        )
+        return super().media + CODE_EDITOR_MEDIA + check
+
+    def get_urls(self):
+        def view(function):
+            return self.admin_site.admin_view(functools.partial(function, model_admin=self))
+
+        return [
+            path("<int:pk>/run/", view(admin_runs.run_view), name="timeline_codesample_run"),
+            path(
+                "<int:pk>/record/", view(admin_runs.record_view), name="timeline_codesample_record"
+            ),
+            *super().get_urls(),
+        ]
+
     @admin.action(description="Run and record output")
     def run_and_record(self, request, queryset):
         record_outputs(self, request, queryset.select_related("era"))
 
-    def formfield_for_foreignkey(self, db_field, request, **kwargs):
-        if db_field.name == "slide":
-            kwargs["queryset"] = Slide.objects.select_related("era")
-        return super().formfield_for_foreignkey(db_field, request, **kwargs)
+    def get_form(self, request, obj=None, change=False, **kwargs):
+        form = super().get_form(request, obj, change, **kwargs)
+        if "slide" in form.base_fields:
+            # Only the sample's own era's slides (an added sample chooses its era first).
+            slides = Slide.objects.filter(era_id=obj.era_id) if obj else Slide.objects.none()
+            share_choices(form.base_fields["slide"], slides, slide_label)
+        return form
 
 
 @admin.register(Reference)
-class ReferenceAdmin(admin.ModelAdmin):
+class ReferenceAdmin(VersionAdmin):
     list_display = ["title", "era", "kind", "supports_date", "url"]
     list_filter = ["kind", "supports_date"]
     list_select_related = ["era"]
@@ -181,11 +318,20 @@ class ReferenceAdmin(admin.ModelAdmin):
     formfield_overrides = HTTPS_URLS
 
 
-class TalkEraInline(admin.TabularInline):
+class TalkEraInline(OrderedInlineMixin, admin.TabularInline):
     model = TalkEra
     extra = 0
     autocomplete_fields = ["era"]
-    ordering = ["order"]
+
+    form = TalkEraForm
+
+    def get_queryset(self, request):
+        return super().get_queryset(request).select_related("talk", "era")
+
+    def formfield_for_foreignkey(self, db_field, request, **kwargs):
+        if db_field.name == "era":
+            kwargs["widget"] = KnownAutocompleteSelect(db_field, self.admin_site)
+        return super().formfield_for_foreignkey(db_field, request, **kwargs)
 
 
 class TalkNoteInline(admin.StackedInline):
@@ -201,7 +347,7 @@ class TalkNoteInline(admin.StackedInline):
 
 
 @admin.register(Talk)
-class TalkAdmin(admin.ModelAdmin):
+class TalkAdmin(VersionAdmin):
     list_display = ["title", "slug", "duration_minutes", "era_count"]
     search_fields = ["title", "description"]
     prepopulated_fields = {"slug": ["title"]}

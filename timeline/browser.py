@@ -3,12 +3,7 @@
 import os
 import shutil
 
-CHROMIUM_CANDIDATES = [
-    os.environ.get("CHROMIUM_PATH", ""),
-    "/usr/bin/chromium",
-    "/usr/bin/chromium-browser",
-    "/usr/bin/google-chrome",
-]
+CHROMIUM_CANDIDATES = ["/usr/bin/chromium", "/usr/bin/chromium-browser", "/usr/bin/google-chrome"]
 # Without these Chromium tries to reach Google's services, which this network refuses.
 CHROMIUM_ARGS = [
     "--no-sandbox",
@@ -23,7 +18,12 @@ CHROMIUM_ARGS = [
 
 
 def chromium_path():
+    """CHROMIUM_PATH, when set, is the only candidate: a wrong path is not silently replaced
+    (so CHROMIUM_PATH=/nonexistent shows how the tests behave without a browser)."""
+    explicit = os.environ.get("CHROMIUM_PATH")
+    if explicit:
+        return explicit if os.path.exists(explicit) else None
     for candidate in CHROMIUM_CANDIDATES:
-        if candidate and os.path.exists(candidate):
+        if os.path.exists(candidate):
             return candidate
     return shutil.which("chromium")

@@ -5,6 +5,7 @@ them, and a dump gives a stable, readable diff. `loaddata` skips `save()`, so lo
 renders the markdown and code here.
 """
 
+import itertools
 import json
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -18,6 +19,7 @@ from django.db import DatabaseError, transaction
 from .models import (
     CodeSample,
     Era,
+    EraRelation,
     Exercise,
     ExerciseCheck,
     Reference,
@@ -29,6 +31,7 @@ from .models import (
 
 ERA_DIR = "eras"
 TALKS_FILE = "talks.json"
+RELATION_MODEL = "timeline.erarelation"
 
 
 class FixtureError(Exception):
@@ -72,29 +75,81 @@ def load(directory=None):
 
 
 def _set_related(links):
-    """Apply every loaded era's related links once all files are in.
+    """Apply the relations of every loaded era once all files are in.
 
-    `related` is symmetrical and each link is written on one side only, so letting the
-    deserializer set it file by file would let a later file's set() drop a link that an
-    earlier file declared. The links in the fixtures are the union of both sides.
+    A relation names an era that another file may define, so relations are set last. Each
+    pair is stored once, on the era its sentence starts with ("flask built on wsgi" lives in
+    flask.json); a loaded era's relations are exactly those its file lists.
     """
-    eras = {era.slug: era for era in Era.objects.filter(slug__in=links)}
-    wanted = {slug: set() for slug in links}
-    outside = []  # links to eras that exist in the database but not in these files
-    for slug, (path, targets) in links.items():
-        for target in targets:
-            if target in eras:
-                wanted[slug].add(eras[target])
-                wanted[target].add(eras[slug])
-                continue
-            other = Era.objects.filter(slug=target).first()
-            if other is None:
-                raise FixtureError(f"{path}: era {slug!r} is related to unknown era {target!r}.")
-            outside.append((eras[slug], other))
-    for slug, others in wanted.items():
-        eras[slug].related.set(others)
-    for era, other in outside:
-        era.related.add(other)
+    slugs = set(links)
+    for slug, (path, wanted) in links.items():
+        for other, (number, _) in wanted.items():
+            if other == slug:
+                raise FixtureError(f"{path}, record {number}: era {slug!r} is related to itself.")
+            if other in links and slug in links[other][1]:
+                raise FixtureError(
+                    f"{path}, record {number}: {slug!r} and {other!r} name each other; "
+                    "keep the relation on one side."
+                )
+    named = {other for _, wanted in links.values() for other in wanted}
+    eras = {era.slug: era for era in Era.objects.filter(slug__in=slugs | named)}
+    EraRelation.objects.filter(era__slug__in=slugs).delete()
+    rows = []
+    for slug, (path, wanted) in links.items():
+        for other, (number, kind) in wanted.items():
+            if other not in eras:
+                raise FixtureError(
+                    f"{path}, record {number}: era {slug!r} is related to unknown era {other!r}."
+                )
+            relation = EraRelation(era=eras[slug], other=eras[other], kind=kind)
+            try:
+                relation.clean_fields()  # the pair itself was checked above
+            except ValidationError as exc:
+                raise FixtureError(
+                    f"{path}, record {number} ({relation}): {_message(exc)}"
+                ) from exc
+            rows.append(relation)
+    # An era outside these files may name a loaded one the other way round: the files win.
+    pairs = {(row.era.pk, row.other.pk) for row in rows}
+    for stale in EraRelation.objects.filter(other__slug__in=slugs).exclude(era__slug__in=slugs):
+        if (stale.other_id, stale.era_id) in pairs:
+            stale.delete()
+    EraRelation.objects.bulk_create(rows)
+
+
+def _relation_records(path, records):
+    """Split an era file's relation records from the rest.
+
+    Returns the other records, their numbers in the file, the era's slug, and the relations
+    as {other slug: (number, kind)}.
+    An era record may also list `related` slugs (the format before relations had a kind):
+    those read as "same idea"."""
+    rest, numbers, wanted, era_slug = [], [], {}, None
+    for number, record in enumerate(records, start=1):
+        if not isinstance(record, dict):
+            rest.append(record)
+            numbers.append(number)
+            continue
+        fields = record.get("fields") if isinstance(record.get("fields"), dict) else {}
+        if record.get("model") == "timeline.era":
+            era_slug = fields.get("slug")
+            for target in fields.pop("related", None) or []:
+                wanted.setdefault(_slug_of(target), (number, EraRelation.Kind.SAME_IDEA))
+            rest.append(record)
+            numbers.append(number)
+        elif record.get("model") == RELATION_MODEL:
+            era, other = _slug_of(fields.get("era")), _slug_of(fields.get("other"))
+            if era_slug is None or era != era_slug:
+                raise FixtureError(
+                    f"{path}, record {number}: a relation belongs in the file of its era ({era!r})."
+                )
+            if other in wanted and wanted[other][1] != EraRelation.Kind.SAME_IDEA:
+                raise FixtureError(f"{path}, record {number}: {era!r} names {other!r} twice.")
+            wanted[other] = (number, fields.get("kind", EraRelation.Kind.SAME_IDEA))
+        else:
+            rest.append(record)
+            numbers.append(number)
+    return rest, numbers, era_slug, wanted
 
 
 def _load_file(path, result, links):
@@ -105,11 +160,18 @@ def _load_file(path, result, links):
         raise FixtureError(f"{path}: not readable JSON: {exc}") from exc
     if not isinstance(records, list):
         raise FixtureError(f"{path}: expected a JSON list of records.")
+    # Relations are set once every era is in (see _set_related); the rest loads now, and
+    # messages keep each record's number in the file.
+    rest, numbers, era_slug, wanted = _relation_records(path, records)
+    if era_slug is not None:
+        links[era_slug] = (path, wanted)
+        counted = result.counts.get("timeline.EraRelation", 0)
+        result.counts["timeline.EraRelation"] = counted + len(wanted)
+    text = json.dumps(rest)
     deferred = []
     objects = serializers.deserialize("json", text, handle_forward_references=True)
-    number = 0
-    while True:
-        number += 1
+    for index in itertools.count():
+        number = numbers[index] if index < len(numbers) else len(records) + 1
         try:
             obj = next(objects)
         except StopIteration:
@@ -119,14 +181,6 @@ def _load_file(path, result, links):
             raise FixtureError(f"{path}, record {number} {where}: {exc}") from exc
         with _naming(path, number, obj.object, records):
             instance = obj.object
-            if isinstance(instance, Era):
-                # Related links are set after every file is loaded: see _set_related.
-                obj.m2m_data.pop("related", None)
-                obj.deferred_fields = {
-                    f: v for f, v in (obj.deferred_fields or {}).items() if f.name != "related"
-                }
-                targets = records[number - 1]["fields"].get("related", [])
-                links[instance.slug] = (path, [_slug_of(t) for t in targets])
             if hasattr(instance, "render"):
                 instance.render()
             instance.full_clean(validate_unique=False, validate_constraints=False)
@@ -209,6 +263,11 @@ def _fields(model):
     return [name for name in names if not name.endswith("_html")]
 
 
+# Presentation options most records leave unset: written only when set, so a fixture gains a
+# line where an editor chose one, not on every record (loading fills in the model's default).
+SPARSE_FIELDS = {"fragments": False, "slide_lines": "", "slide_steps": ""}
+
+
 def _records(objects):
     """Objects of one model as fixture records with natural keys and no pk."""
     objects = list(objects)
@@ -221,11 +280,12 @@ def _records(objects):
         use_natural_foreign_keys=True,
         use_natural_primary_keys=True,
     )
-    return json.loads(text)
-
-
-def _before(one, other):
-    return (one.sort_key(), one.slug) < (other.sort_key(), other.slug)
+    records = json.loads(text)
+    for record in records:
+        for name, default in SPARSE_FIELDS.items():
+            if record["fields"].get(name, default) == default:
+                record["fields"].pop(name, None)
+    return records
 
 
 def _write(path, records):
@@ -239,13 +299,8 @@ def dump(directory=None):
     era_dir = directory / ERA_DIR
     era_dir.mkdir(parents=True, exist_ok=True)
     written = []
-    for era in Era.objects.prefetch_related("related").order_by("slug"):
+    for era in Era.objects.order_by("slug"):
         records = _records([era])
-        # Each symmetrical link is written once, on the later era, as the content guide asks.
-        earlier = sorted(
-            (other for other in era.related.all() if _before(other, era)), key=lambda e: e.slug
-        )
-        records[0]["fields"]["related"] = [list(other.natural_key()) for other in earlier]
         records += _records(Slide.objects.filter(era=era).select_related("era").order_by("order"))
         records += _records(
             CodeSample.objects.filter(era=era).select_related("era", "slide__era").order_by("order")
@@ -256,6 +311,9 @@ def dump(directory=None):
         records += _records(exercises.order_by("order", "slug"))
         checks = ExerciseCheck.objects.filter(exercise__era=era).select_related("exercise")
         records += _records(checks.order_by("exercise__order", "exercise__slug", "order"))
+        # Each relation once, in the file of the era its sentence starts with.
+        relations = EraRelation.objects.filter(era=era).select_related("era", "other")
+        records += _records(relations.order_by("other__slug"))
         path = era_dir / f"{era.slug}.json"
         _write(path, records)
         written.append(path)

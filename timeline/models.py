@@ -7,6 +7,8 @@ from django.utils import timezone
 
 from . import rendering
 from .fields import LineTextField
+from .runner.runtimes import Runtime
+from .search import search as ranked_search
 
 FIRST_YEAR = 1980
 RESERVED_ERA_SLUGS = {"speaker", "print"}
@@ -33,6 +35,7 @@ def chronological_order(prefix=""):
 
 
 CHRONOLOGICAL = chronological_order()
+TIMELINE_FIELDS = ("slug", "title", "year", "date", "kind", "summary", "published")
 
 
 class EraQuerySet(models.QuerySet):
@@ -49,17 +52,11 @@ class EraQuerySet(models.QuerySet):
         return self.published()
 
     def search(self, text):
-        text = (text or "").strip()
-        if not text:
-            return self
-        return self.filter(
-            models.Q(title__icontains=text)
-            | models.Q(summary__icontains=text)
-            | models.Q(body__icontains=text)
-        )
+        """Eras matching every word of `text`, best first, each with a `snippet` (a list)."""
+        return ranked_search(self, text, then=CHRONOLOGICAL)
 
     def for_timeline(self):
-        return self.only("slug", "title", "year", "date", "kind", "summary", "published")
+        return self.only(*TIMELINE_FIELDS)
 
 
 class EraManager(models.Manager.from_queryset(EraQuerySet)):
@@ -100,8 +97,11 @@ class Era(models.Model):
     published = models.BooleanField(default=True, help_text="Unpublished eras are staff-only.")
     related = models.ManyToManyField(
         "self",
+        through="EraRelation",
+        through_fields=("era", "other"),
+        symmetrical=False,
         blank=True,
-        help_text="Eras that built on this one, replaced it, or that it grew out of.",
+        help_text="Eras this one built on, replaced, was influenced by, or shares an idea with.",
     )
 
     objects = EraManager()
@@ -146,6 +146,101 @@ class Era(models.Model):
         return self.year - self.year % 10
 
 
+class EraRelationQuerySet(models.QuerySet):
+    def touching(self, era, visible):
+        """The links from and to `era` whose other end is in the `visible` eras queryset."""
+        return (
+            self.filter(models.Q(era=era, other__in=visible) | models.Q(other=era, era__in=visible))
+            .select_related("era", "other")
+            .only(
+                "kind", *(f"{end}__{name}" for end in ("era", "other") for name in TIMELINE_FIELDS)
+            )
+        )
+
+
+class EraRelationManager(models.Manager.from_queryset(EraRelationQuerySet)):
+    def get_by_natural_key(self, era_slug, other_slug):
+        return self.get(era__slug=era_slug, other__slug=other_slug)
+
+
+class EraRelation(models.Model):
+    """How one era relates to another, read as "<era> <kind> <other>": Flask built on WSGI.
+
+    Each pair is stored once, on the era that the sentence starts with; the other era's page
+    reads it backwards ("basis for Flask").
+    """
+
+    class Kind(models.TextChoices):
+        BUILT_ON = "built-on", "built on"
+        REPLACED = "replaced", "replaced"
+        INFLUENCED_BY = "influenced-by", "was influenced by"
+        SAME_IDEA = "same-idea", "same idea as"
+
+    # How each kind reads from either end, and how close it binds (lower: listed first).
+    LABELS = {
+        Kind.BUILT_ON: ("Built on", "Basis for", 0),
+        Kind.REPLACED: ("Replaced", "Replaced by", 1),
+        Kind.SAME_IDEA: ("Same idea", "Same idea", 2),
+        Kind.INFLUENCED_BY: ("Influenced by", "Influenced", 3),
+    }
+
+    era = models.ForeignKey(Era, on_delete=models.CASCADE, related_name="relations")
+    other = models.ForeignKey(
+        Era, on_delete=models.CASCADE, related_name="inverse_relations", verbose_name="related era"
+    )
+    kind = models.CharField(
+        max_length=20,
+        choices=Kind.choices,
+        default=Kind.SAME_IDEA,
+        help_text="Read it as a sentence: “<this era> built on <related era>”.",
+    )
+
+    objects = EraRelationManager()
+
+    class Meta:
+        ordering = ["era", "other"]
+        constraints = [
+            models.UniqueConstraint(fields=["era", "other"], name="unique_relation_per_pair"),
+            models.CheckConstraint(
+                condition=~models.Q(era=models.F("other")), name="relation_not_to_itself"
+            ),
+        ]
+        verbose_name = "related era"
+        verbose_name_plural = "related eras"
+
+    def __str__(self):
+        return f"{self.era.title} {self.get_kind_display()} {self.other.title}"
+
+    def natural_key(self):
+        return (*self.era.natural_key(), *self.other.natural_key())
+
+    natural_key.dependencies = ["timeline.era"]
+
+    def clean(self):
+        if self.era_id and self.era_id == self.other_id:
+            raise ValidationError({"other": "An era cannot be related to itself."})
+        reverse = EraRelation.objects.filter(era_id=self.other_id, other_id=self.era_id)
+        if self.era_id and self.other_id and reverse.exists():
+            raise ValidationError(
+                {"other": "The other era already names this one: edit the relation there."}
+            )
+
+    def seen_from(self, era):
+        """(label, the era at the other end, closeness) as the page of `era` shows it."""
+        forward, backward, closeness = self.LABELS[self.kind]
+        if self.era_id == era.pk:
+            return forward, self.other, closeness
+        return backward, self.era, closeness
+
+
+def related_eras(era, relations):
+    """The links of `era` as (label, other era), closest first: lineage before influence, then
+    the nearest in time."""
+    seen = [relation.seen_from(era) for relation in relations]
+    seen.sort(key=lambda item: (item[2], abs(item[1].year - era.year), item[1].sort_key()))
+    return [(label, other) for label, other, _ in seen]
+
+
 class SlideManager(models.Manager):
     def get_by_natural_key(self, era_slug, order):
         return self.get(era__slug=era_slug, order=order)
@@ -161,6 +256,12 @@ class Slide(models.Model):
         blank=True, help_text="Speaker notes (markdown): what to say, shown only to the speaker."
     )
     notes_html = models.TextField(blank=True, editable=False)
+    fragments = models.BooleanField(
+        "reveal bullets one by one",
+        default=False,
+        help_text="On the deck, → shows the slide's bullets one at a time before moving on. "
+        "Print and the era page show them all.",
+    )
 
     objects = SlideManager()
 
@@ -196,12 +297,7 @@ class CodeSampleManager(models.Manager):
 
 
 class CodeSample(models.Model):
-    class Runtime(models.TextChoices):
-        NONE = "none", "Not runnable"
-        PYTHON = "python", "Python script"
-        CGI = "cgi", "CGI script"
-        WSGI = "wsgi", "WSGI application"
-        ASGI = "asgi", "ASGI application"
+    Runtime = Runtime  # the runner's list (timeline.runner.runtimes), so CodeSample.Runtime works
 
     era = models.ForeignKey(Era, on_delete=models.CASCADE, related_name="samples")
     slide = models.ForeignKey(
@@ -245,6 +341,21 @@ class CodeSample(models.Model):
         help_text="One of the same small app written in every era, shown side by side on the "
         "evolution page.",
     )
+    slide_lines = models.CharField(
+        "lines on the slide",
+        max_length=20,
+        blank=True,
+        help_text="Show only these lines on the slide, e.g. “5-20”; blank shows them all. The "
+        "era page and the print view always show the whole code, and Run runs all of it.",
+    )
+    slide_steps = models.CharField(
+        "highlight steps",
+        max_length=200,
+        blank=True,
+        help_text="Lines to highlight one step at a time before the deck moves on, e.g. "
+        "“1-4|6-9|all” (numbers of the whole code). Long code reads best as a range plus steps.",
+    )
+    slide_html = models.TextField(blank=True, editable=False)
 
     objects = CodeSampleManager()
 
@@ -269,6 +380,18 @@ class CodeSample(models.Model):
             raise ValidationError({"slide": "The slide must belong to the same era."})
         if self.historical and self.runtime != self.Runtime.NONE:
             raise ValidationError({"runtime": "Historical samples are never run: choose none."})
+        total = len(rendering.code_lines(self.code))
+        errors = {}
+        for name, parse in (
+            ("slide_lines", rendering.parse_line_range),
+            ("slide_steps", rendering.parse_steps),
+        ):
+            try:
+                parse(getattr(self, name), total)
+            except ValueError as exc:
+                errors[name] = str(exc)
+        if errors:
+            raise ValidationError(errors)
 
     def natural_key(self):
         return (*self.era.natural_key(), self.order)
@@ -276,9 +399,17 @@ class CodeSample(models.Model):
     natural_key.dependencies = ["timeline.era", "timeline.slide"]
 
     def render(self):
-        self.highlighted_html = rendering.highlight_code(
-            self.code, self.language, label=f"Code: {self.title}"
-        )
+        label = f"Code: {self.title}"
+        self.highlighted_html = rendering.highlight_code(self.code, self.language, label=label)
+        # Only a sample with a range or steps needs the line-by-line markup on its slide.
+        self.slide_html = ""
+        if self.slide_lines or self.slide_steps:
+            try:
+                self.slide_html = rendering.highlight_slide_lines(
+                    self.code, self.language, self.slide_lines, label=label
+                )
+            except ValueError:
+                pass  # clean() tells the editor; the slide shows the whole code meanwhile
 
     @property
     def request_as_sent(self):
@@ -289,6 +420,20 @@ class CodeSample(models.Model):
         if "\n\n" in self.request:
             return self.request[:-1]
         return self.request + "\n"
+
+    @property
+    def line_count(self):
+        return len(rendering.code_lines(self.code))
+
+    @property
+    def slide_first_line(self):
+        """The number of the first line the slide shows (1 unless a range says otherwise)."""
+        try:
+            return rendering.parse_line_range(
+                self.slide_lines, len(rendering.code_lines(self.code))
+            )[0]
+        except ValueError:
+            return 1
 
     @property
     def runnable(self):

@@ -153,6 +153,7 @@ def connect_signals():
     from .models import (
         CodeSample,
         Era,
+        EraRelation,
         Exercise,
         ExerciseCheck,
         Reference,
@@ -161,7 +162,18 @@ def connect_signals():
         TalkEra,
     )
 
-    for model in (Era, Slide, CodeSample, Reference, Talk, TalkEra, Exercise, ExerciseCheck):
+    models = (
+        Era,
+        EraRelation,
+        Slide,
+        CodeSample,
+        Reference,
+        Talk,
+        TalkEra,
+        Exercise,
+        ExerciseCheck,
+    )
+    for model in models:
         uid = f"page-cache-{model.__name__}"
         post_save.connect(content_changed, sender=model, dispatch_uid=uid + "-save")
         post_delete.connect(content_changed, sender=model, dispatch_uid=uid + "-delete")

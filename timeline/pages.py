@@ -77,7 +77,15 @@ PAGES = [
         axe=True,
         phone=True,
         keyboard=Walk(
-            ("a.skip-link", "a.brand", "#filter-q", "#filter-kind", "form button[type=submit]"),
+            (
+                "a.skip-link",
+                "a.brand",
+                "#filter-q",
+                "#filter-kind",
+                "form button[type=submit]",
+                "a[href='#1990s']",  # the decade links
+                "a[href='#2000s']",
+            ),
             "a.era-link[href='/eras/cgi/']",
             "/eras/cgi/",
         ),

@@ -151,3 +151,80 @@ def highlight_code(code, language, label="Code sample"):
         code_label=label,
         code_role="region",
     )
+
+
+# ---- Code on a slide: a range of lines, and highlight steps that → walks through ----
+
+LINE_RANGE = re.compile(r"^\s*(\d{1,4})\s*(?:-\s*(\d{1,4}))?\s*$")
+STEP = r"(?:all|\d{1,4}(?:-\d{1,4})?(?:,\d{1,4}(?:-\d{1,4})?)*)"
+STEPS = re.compile(rf"^{STEP}(?:\|{STEP})*$")
+
+
+def parse_line_range(text, total):
+    """ "5-20" (or "7") as (first, last), 1-based and inclusive; blank means every line.
+
+    Raises ValueError for a range outside 1..total or written backwards.
+    """
+    if not (text or "").strip():
+        return 1, total
+    match = LINE_RANGE.match(text)
+    if not match:
+        raise ValueError("Write a line range as first-last, e.g. 5-20.")
+    first = int(match[1])
+    last = int(match[2] or match[1])
+    if not 1 <= first <= last <= total:
+        raise ValueError(f"The code has {total} lines: choose a range within 1-{total}.")
+    return first, last
+
+
+def parse_steps(text, total):
+    """ "1-4|6-9|all" as a list of sets of line numbers (1-based); blank means no steps.
+
+    Raises ValueError for bad syntax or a line the code does not have.
+    """
+    text = (text or "").replace(" ", "")
+    if not text:
+        return []
+    if not STEPS.match(text):
+        raise ValueError("Write steps as line ranges separated by |, e.g. 1-4|6-9|all.")
+    steps = []
+    for step in text.split("|"):
+        if step == "all":
+            steps.append(set(range(1, total + 1)))
+            continue
+        lines = set()
+        for part in step.split(","):
+            first, _, last = part.partition("-")
+            first, last = int(first), int(last or first)
+            if not 1 <= first <= last <= total:
+                raise ValueError(f"Step “{step}”: the code has lines 1-{total}.")
+            lines.update(range(first, last + 1))
+        steps.append(lines)
+    return steps
+
+
+def code_lines(code):
+    return code.rstrip("\n").split("\n") if code else []
+
+
+def highlight_slide_lines(code, language, line_range="", label="Code sample"):
+    """The sample as a slide shows it: lines `line_range` only, each in a <span class="line">.
+
+    The whole code is highlighted (a range starting inside a string keeps its colours), then
+    cut: Pygments closes and reopens its spans at every line end, so each line stands alone.
+    The spans let the deck dim the lines a highlight step does not pick.
+    """
+    try:
+        lexer = get_lexer_by_name(language)
+    except ClassNotFound:
+        lexer = get_lexer_by_name("text")
+    lexer.stripnl = False
+    html = highlight(code, lexer, HtmlFormatter(nowrap=True))
+    lines = html.rstrip("\n").split("\n")
+    first, last = parse_line_range(line_range, len(lines))
+    body = "\n".join(f'<span class="line">{line}</span>' for line in lines[first - 1 : last])
+    return sanitize(
+        f'<div class="highlight"><pre><code>{body}\n</code></pre></div>',
+        code_label=label,
+        code_role="region",
+    )

@@ -232,6 +232,8 @@ def _audit_in(browser, decks, pages, runs):
     verdicts = []
     with _PageServer(pages) as server:
         page = browser.new_page()
+        # A long deck's print view fits every sheet before its load event: give it time.
+        page.set_default_timeout(180_000)
         # Light theme and no motion: what a projector shows, without waiting on fades.
         page.emulate_media(color_scheme="light", reduced_motion="reduce")
         module = server.origin + static("js/slide-fit.js")

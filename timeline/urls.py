@@ -1,6 +1,6 @@
 from django.urls import path
 
-from .views import eras, evolution, exercises, live, present, preview, run
+from .views import eras, evolution, exercises, icons, live, present, preview, run
 
 app_name = "timeline"
 
@@ -18,7 +18,10 @@ urlpatterns = [
     path("", eras.timeline, name="timeline"),
     path("eras/<slug:slug>/", eras.era_detail, name="era"),
     path("evolution/", evolution.evolution, name="evolution"),
+    path("site.webmanifest", icons.manifest, name="manifest"),
     path("preview/markdown/", preview.markdown_preview, name="markdown-preview"),
+    path("preview/slide/", preview.slide_preview, name="slide-preview"),
+    path("preview/slide/frame/", preview.slide_preview_frame, name="slide-preview-frame"),
     path("samples/<int:pk>/run/", run.sample_run, name="sample-run"),
     path("samples/csrf/", run.sample_csrf, name="sample-csrf"),
     path("exercises/", exercises.exercise_list, name="exercises"),

@@ -26,7 +26,9 @@ export function readMessage(data, count) {
   if (!data || typeof data !== "object") return null;
   if (data.type === "hello") return { type: "hello" };
   if (data.type === "goto" && Number.isInteger(data.slide) && data.slide >= 1 && data.slide <= count) {
-    return { type: "goto", slide: data.slide };
+    // A build step within the slide (slide-steps.js); the receiver clamps it to the slide's count.
+    const step = Number.isInteger(data.step) && data.step >= 1 && data.step <= 1000 ? data.step : 1;
+    return { type: "goto", slide: data.slide, step };
   }
   return null;
 }
@@ -35,18 +37,18 @@ export function readMessage(data, count) {
  * The deck's channel; `onGoto` runs for valid messages from other windows only. Other messages
  * go to `onOther(data)` unchecked: each feature validates its own (deck-keys, deck-run-panel).
  */
-export function openChannel(name, count, { onGoto, current, onOther = () => {} }) {
+export function openChannel(name, count, { onGoto, current, currentStep = () => 1, onOther = () => {} }) {
   if (!("BroadcastChannel" in window)) return { send() {}, hello() {}, post() {} };
   const channel = new BroadcastChannel(`historyweb-deck:${name}`);
   channel.addEventListener("message", (event) => {
     const message = readMessage(event.data, count);
     if (!message) onOther(event.data);
-    else if (message.type === "hello") channel.postMessage({ type: "goto", slide: current() });
-    else onGoto(message.slide);
+    else if (message.type === "hello") channel.postMessage({ type: "goto", slide: current(), step: currentStep() });
+    else onGoto(message.slide, message.step);
   });
   return {
-    send(n) {
-      channel.postMessage({ type: "goto", slide: n });
+    send(n, step = 1) {
+      channel.postMessage({ type: "goto", slide: n, step });
     },
     hello() {
       channel.postMessage({ type: "hello" });

@@ -54,6 +54,9 @@ export function cleanResult(raw) {
     error: text("error"),
     log: text("log"),
     duration_ms: Number.isFinite(raw.duration_ms) ? raw.duration_ms : undefined,
+    // The result as the server rendered it; run.js keeps only the elements and attributes of
+    // that template when it inserts it.
+    html: typeof raw.html === "string" && raw.html.length <= 4 * MAX_TEXT ? raw.html : "",
     cached: raw.cached === true,
     environ: cleanEnviron(raw.environ),
     events: cleanEvents(raw.events),

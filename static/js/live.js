@@ -3,6 +3,7 @@
 // follower's deck follows the speaker until its reader browses away, then offers "Back to live".
 // present.js owns the slides: it tells us of moves ("deck:moved") and takes ours ("deck:goto").
 import { openOverlay, wireOverlay } from "./deck-core.js";
+import { slideSteps } from "./slide-steps.js";
 
 const deck = document.getElementById("deck");
 const STORE_PREFIX = "historyweb-live:";
@@ -101,6 +102,7 @@ function presenter() {
   let live = null; // {code, key, urls, follow_url, remote_url, lan_hint}
   let source = null;
   let current = 1;
+  let currentStep = 0; // build steps count from 0 here (slide-steps.js counts from 1)
   let seq = -1;
   let token = null;
   let sending = null; // one POST at a time; later changes wait and are sent as one
@@ -153,7 +155,7 @@ function presenter() {
           blackout = state.blackout;
           deck.dispatchEvent(new CustomEvent("deck:blank", { detail: { mode: blackout ? "black" : null } }));
         }
-        if (state.slide !== current) {
+        if (state.slide !== current || state.step !== currentStep) {
           deck.dispatchEvent(new CustomEvent("deck:goto", { detail: { slide: state.slide, step: state.step } }));
         }
       },
@@ -209,8 +211,11 @@ function presenter() {
     if (live) return;
     message.textContent = "Starting a live session…";
     try {
+      // Each slide's build steps, so the remote can walk them and the server check them.
+      const slides = [...deck.querySelectorAll(".stage > .deck-slide")];
       const { response, data } = await post(deck.dataset.liveCreate, {
         deck: deck.dataset.deckUrl,
+        steps: slides.map((slide) => slideSteps(slide).count - 1),
       });
       if (!response.ok) {
         message.textContent = data.error || `The server answered ${response.status}.`;
@@ -220,8 +225,8 @@ function presenter() {
       remember();
       show();
       subscribe();
-      if (current !== 1) {
-        pending = { slide: current, step: 0 };
+      if (current !== 1 || currentStep) {
+        pending = { slide: current, step: currentStep };
         publish();
       }
     } catch {
@@ -232,8 +237,9 @@ function presenter() {
   deck.addEventListener("deck:live", goLive);
   deck.addEventListener("deck:moved", (event) => {
     current = event.detail.slide;
+    currentStep = Number.isInteger(event.detail.step) ? event.detail.step : 0;
     if (event.detail.source === "live" || !live) return;
-    pending = { ...pending, slide: current, step: 0 };
+    pending = { ...pending, slide: current, step: currentStep };
     publish();
   });
   // B (or the speaker view's B) blacks the projector: the remote shows it too.

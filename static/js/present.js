@@ -18,6 +18,7 @@ import {
 } from "./deck-core.js";
 import { bindStageKeys, createBlank, readBlankMessage } from "./deck-keys.js";
 import { wireRunPanel } from "./deck-run-panel.js";
+import { backward, forward, slideSteps } from "./slide-steps.js";
 
 const deck = document.getElementById("deck");
 
@@ -31,6 +32,7 @@ if (deck) {
   const toast = deck.querySelector(".toast");
   const help = document.getElementById("help");
   let current = 0;
+  let step = 1; // the build step within the current slide (slide-steps.js)
   let toastTimer = null;
 
   const say = (text) => {
@@ -45,8 +47,9 @@ if (deck) {
   const noChannel = { send() {}, hello() {}, post() {} };
   const channel = deck.dataset.channel
     ? openChannel(deck.dataset.channel, count, {
-        onGoto: (n) => go(n, { broadcast: false }),
+        onGoto: (n, k) => go(n, { broadcast: false, step: k }),
         current: () => current,
+        currentStep: () => step,
         onOther: (data) => {
           if (runPanel?.receive(data)) return;
           const mode = readBlankMessage(data);
@@ -64,9 +67,23 @@ if (deck) {
   // live.js blacks the screen at the remote's word (the speaker view follows, as for B).
   deck.addEventListener("deck:blank", (event) => blank.set(event.detail.mode));
 
-  function go(n, { broadcast = true, source = "local" } = {}) {
+  /** Step k of the current slide (clamped); every window shows the same step. */
+  function showStep(k, { broadcast = true } = {}) {
+    const steps = slideSteps(slides[current - 1]);
+    step = Math.min(Math.max(1, Number(k) || 1), steps.count);
+    steps.apply(step);
+    deck.dataset.step = `${step}/${steps.count}`;
+    if (broadcast) channel.send(current, step);
+  }
+
+  function go(n, { broadcast = true, step: k = 1, source = "local" } = {}) {
     const next = clamp(Number(n) || 1, count);
-    if (next === current) return;
+    if (next === current) {
+      if (k === step) return;
+      showStep(k, { broadcast });
+      deck.dispatchEvent(new CustomEvent("deck:moved", { detail: { slide: current, step: step - 1, source } }));
+      return;
+    }
     runPanel?.close({ broadcast: false }); // each window closes its own on the way
     slides[current - 1]?.classList.remove("is-current");
     slides[current - 1]?.setAttribute("aria-hidden", "true");
@@ -74,19 +91,23 @@ if (deck) {
     const slide = slides[current - 1];
     slide.classList.add("is-current");
     slide.removeAttribute("aria-hidden");
+    showStep(k, { broadcast: false });
     fitSlide(slide);
     counter.textContent = String(current);
     bar.style.transform = `scaleX(${count > 1 ? (current - 1) / (count - 1) : 1})`;
     announcer.textContent = `Slide ${current} of ${count}: ${slide.dataset.title}`;
     showInAddress(current);
     document.title = `${current}/${count} ${slide.dataset.title} · historyweb`;
-    if (broadcast) channel.send(current);
+    if (broadcast) channel.send(current, step);
     // live.js listens: a presenting deck publishes the move, a follower notes it browsed away.
-    deck.dispatchEvent(new CustomEvent("deck:moved", { detail: { slide: current, source } }));
+    // `step` counts from 0 here, as live.js does (slide-steps.js counts from 1).
+    deck.dispatchEvent(new CustomEvent("deck:moved", { detail: { slide: current, step: step - 1, source } }));
   }
 
   // live.js asks for moves from the remote; the speaker view in this browser follows too.
-  deck.addEventListener("deck:goto", (event) => go(event.detail.slide, { source: "live" }));
+  deck.addEventListener("deck:goto", (event) =>
+    go(event.detail.slide, { source: "live", step: (Number(event.detail.step) || 0) + 1 }),
+  );
 
   function openSpeaker() {
     if (!deck.dataset.speakerUrl) return;
@@ -99,10 +120,14 @@ if (deck) {
   wireOverlay(help, ["?"]);
   wireEnlarge(deck, document.getElementById("enlarge"));
 
+  const walk = (direction) => {
+    const [n, k] = direction(slides, current, step);
+    return [n, { step: k }];
+  };
   const actions = {
     go: (n) => go(n),
-    next: () => go(current + 1),
-    prev: () => go(current - 1),
+    next: () => go(...walk(forward)),
+    prev: () => go(...walk(backward)),
     first: () => go(1),
     last: () => go(count),
     overview: () => showOverview(current),

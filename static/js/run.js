@@ -1,9 +1,10 @@
 /* The Run / Edit / Reset controls of every runnable sample on the page (era page, deck, evolution).
  *
  * Pages that list samples carry no per-user data, so the CSRF token comes from the `csrftoken`
- * cookie, or from a small never-cached endpoint that sets it. Everything the server returns is put
- * in the page with textContent, never as HTML. When a run is impossible (offline, sandbox down,
- * too busy) the recorded output is shown instead.
+ * cookie, or from a small never-cached endpoint that sets it. A result arrives rendered by the
+ * server's one template for it (templates/includes/run_result.html); anything else is put in the
+ * page with textContent, never as HTML. When a run is impossible (offline, sandbox down, too
+ * busy) the recorded output is shown instead.
  */
 (function () {
   "use strict";
@@ -79,7 +80,6 @@
         }
         return response.json().then(function (data) {
           data.httpStatus = response.status;
-          data.retryAfter = response.headers.get("Retry-After");
           return data;
         });
       });
@@ -141,108 +141,83 @@
     return block;
   }
 
-  function responseView(result) {
-    var panel = el("div", "run-response run-output");
-    panel.appendChild(el("p", "run-status", "HTTP/1.1 " + result.status));
-    if (result.headers && result.headers.length) {
-      var table = el("table", "run-headers");
-      table.appendChild(el("caption", null, "Headers"));
-      var body = el("tbody");
-      result.headers.forEach(function (pair) {
-        var row = el("tr");
-        var name = el("th", null, pair[0]);
-        name.scope = "row";
-        row.appendChild(name);
-        row.appendChild(el("td", null, pair[1]));
-        body.appendChild(row);
-      });
-      table.appendChild(body);
-      panel.appendChild(table);
+  /* The server renders a result (templates/includes/run_result.html, the template the page
+   * without JavaScript uses too); here its views become tabs. That HTML is the server's own,
+   * escaped by Django: nothing a run produced is ever parsed as HTML. */
+  function makeTabs(root) {
+    var holder = root.querySelector(".run-views");
+    if (!holder || holder.dataset.tabs) {
+      return;
     }
-    panel.appendChild(el("p", "run-label", "Body"));
-    panel.appendChild(pre(result.body, "run-body"));
-    return panel;
+    holder.dataset.tabs = "true";
+    var views = [];
+    Array.prototype.slice.call(holder.children).forEach(function (panel) {
+      if (panel.classList.contains("run-view")) {
+        var title = panel.querySelector(".run-view-title");
+        if (title) {
+          title.hidden = true;
+        }
+        views.push({ label: panel.dataset.label, panel: panel });
+      }
+    });
+    if (views.length) {
+      holder.appendChild(tabs(views));
+    }
   }
 
-  function environView(environ) {
-    var panel = el("div", "run-environ-view");
-    var table = el("table", "run-environ");
-    var body = el("tbody");
-    Object.keys(environ).forEach(function (key) {
-      var row = el("tr");
-      var name = el("th", null, key);
-      name.scope = "row";
-      row.appendChild(name);
-      var value = el("td");
-      var raw = environ[key];
-      value.appendChild(el("code", null, typeof raw === "string" ? raw : JSON.stringify(raw)));
-      row.appendChild(value);
-      body.appendChild(row);
+  // What templates/includes/run_result.html uses. A result can also arrive from the deck's other
+  // window, so whatever else an HTML string holds is dropped, element and attribute alike.
+  var TAGS = ["DIV", "P", "PRE", "CODE", "H3", "TABLE", "CAPTION", "TBODY", "TR", "TH", "TD", "OL", "LI", "SPAN"];
+  var ATTRIBUTES = ["class", "role", "scope", "data-label", "data-outcome"];
+
+  function clean(node) {
+    Array.prototype.slice.call(node.children).forEach(function (child) {
+      if (TAGS.indexOf(child.tagName) === -1) {
+        child.remove();
+        return;
+      }
+      Array.prototype.slice.call(child.attributes).forEach(function (attribute) {
+        if (ATTRIBUTES.indexOf(attribute.name) === -1) {
+          child.removeAttribute(attribute.name);
+        }
+      });
+      clean(child);
     });
-    table.appendChild(body);
-    panel.appendChild(table);
-    return panel;
   }
 
-  function eventsView(events) {
-    var list = el("ol", "run-events");
-    events.forEach(function (event) {
-      var item = el("li");
-      item.appendChild(el("span", "run-direction", event.direction + " · " + event.scope));
-      item.appendChild(document.createTextNode(" "));
-      var message = event.message;
-      item.appendChild(el("code", null, typeof message === "string" ? message : JSON.stringify(message)));
-      list.appendChild(item);
-    });
-    return list;
+  function fragment(html) {
+    var template = document.createElement("template");
+    template.innerHTML = html; // a template's content is inert: nothing in it loads or runs
+    clean(template.content);
+    return template.content;
   }
 
   function renderResult(container, result, recorded) {
     container.textContent = "";
     container.hidden = false;
     container.classList.toggle("run-failed", !result.ok);
-    var meta = result.ok ? "Ran" : "Did not finish cleanly";
-    if (typeof result.duration_ms === "number") {
-      meta += " in " + Math.round(result.duration_ms) + " ms";
-    }
-    if (result.cached) {
-      meta += " (cached)";
-    }
-    container.appendChild(el("p", "run-meta", meta + "."));
-    if (result.error) {
-      var message = result.error;
-      // A script's traceback is already in its output: say what failed, once.
-      if (result.output && result.output.indexOf(message.trim()) !== -1) {
-        var lines = message.trim().split("\n");
-        message = lines[lines.length - 1] + " (the traceback is in the output below)";
+    if (typeof result.html === "string" && result.html) {
+      container.appendChild(fragment(result.html));
+      makeTabs(container);
+    } else {
+      // Not rendered by this page's server: a failed request (offline, a proxy's error page), or
+      // a result mirrored from the deck's other window, whose fields are checked and shown as text.
+      if (result.error || !result.output) {
+        var error = pre(result.error || "The run did not answer.", "run-error");
+        error.setAttribute("role", "alert");
+        container.appendChild(error);
       }
-      var error = pre(message, "run-error");
-      error.setAttribute("role", "alert");
-      container.appendChild(error);
-    }
-    var views = [];
-    if (result.status) {
-      views.push({ label: "Response", panel: responseView(result) });
-      views.push({ label: "Raw", panel: pre(result.output, "run-raw") });
-    } else if (result.output) {
-      views.push({ label: "Output", panel: pre(result.output, "run-output") });
-    }
-    if (result.environ && Object.keys(result.environ).length) {
-      var label = result.runtime === "asgi" ? "Scope" : "environ";
-      views.push({ label: label, panel: environView(result.environ) });
-    }
-    if (result.events && result.events.length) {
-      views.push({ label: "ASGI events", panel: eventsView(result.events) });
-    }
-    if (result.log) {
-      views.push({ label: "Log", panel: pre(result.log, "run-log") });
-    }
-    if (views.length) {
-      container.appendChild(tabs(views));
+      if (result.output) {
+        container.appendChild(pre(result.output, "run-output"));
+      }
     }
     if (!result.ran && recorded) {
       container.appendChild(el("p", "run-label", "Recorded output (from an earlier run):"));
       container.appendChild(pre(recorded, "run-recorded"));
+    }
+    // After an edited run: what the edit changed, against the recorded output (run-diff.js).
+    if (result.ran && typeof result.compareWith === "string" && window.historywebDiff) {
+      container.appendChild(window.historywebDiff.compareControl(result.compareWith, result.output || ""));
     }
   }
 
@@ -283,10 +258,15 @@
       );
     }
 
+    // The editors replace the highlighted code and the request shown above them: one box each.
+    var requestShown = figure.querySelector(".sample-request");
     function showEditors(show) {
       editors.hidden = !show;
       if (highlighted) {
         highlighted.hidden = show;
+      }
+      if (requestShown && requestEditor) {
+        requestShown.hidden = show;
       }
       editButton.hidden = show;
       resetButton.hidden = !show;
@@ -302,14 +282,20 @@
       if (requestEditor) {
         fitRows(requestEditor, 10);
       }
+      if (window.historywebCodeEditor) {
+        window.historywebCodeEditor.enhance(codeEditor, "python");
+        window.historywebCodeEditor.enhance(requestEditor, "http");
+      }
       showEditors(true);
       codeEditor.focus();
     });
 
     resetButton.addEventListener("click", function () {
       codeEditor.value = codeEditor.defaultValue;
+      codeEditor.dispatchEvent(new Event("input"));
       if (requestEditor) {
         requestEditor.value = requestEditor.defaultValue;
+        requestEditor.dispatchEvent(new Event("input"));
       }
       showEditors(false);
       result.hidden = true;
@@ -340,10 +326,10 @@
       figure.setAttribute("aria-busy", "true");
       post(runUrl, csrfUrl, payload)
         .then(function (data) {
-          // 429 and 503 mean it did not run: show why, then the recorded output.
-          data.ran = data.httpStatus === 200;
-          if (data.httpStatus === 429 && data.retryAfter) {
-            data.error = (data.error || "Too many runs.") + " (retry after " + data.retryAfter + " s)";
+          // Anything but 200 did not run: its result says why, then the recorded output.
+          data.ran = data.httpStatus === 200; // 429 and 503 say why in their result
+          if (edited() && recorded) {
+            data.compareWith = recorded; // run-diff.js: "Compare with the recorded output"
           }
           show(data, edited() ? "" : recorded);
           status.textContent = data.ok ? "Done." : "Finished with an error.";
@@ -378,12 +364,19 @@
     }
   }
 
+  function start() {
+    attachAll(document);
+    // The page without JavaScript shows its result as rendered; with it, as the same tabs.
+    var results = document.querySelectorAll(".sample-run-page .run-result");
+    for (var i = 0; i < results.length; i++) {
+      makeTabs(results[i]);
+    }
+  }
+
   window.historywebRun = { attachAll: attachAll, renderResult: renderResult };
   if (document.readyState === "loading") {
-    document.addEventListener("DOMContentLoaded", function () {
-      attachAll(document);
-    });
+    document.addEventListener("DOMContentLoaded", start);
   } else {
-    attachAll(document);
+    start();
   }
 })();

@@ -223,7 +223,11 @@ function fitLayout(inner, limits) {
   const fit = Number(inner.style.getPropertyValue("--fit"));
   const fits = codeFits(inner);
   const codeScale = Number(inner.style.getPropertyValue("--code-scale"));
-  return { fits, size: fit * codeScale, fit, codeScale };
+  let overflow = 0; // how far from fitting: what the code's boxes cannot show
+  for (const pre of inner.querySelectorAll(".sample-code pre")) {
+    overflow += Math.max(0, pre.scrollHeight - pre.clientHeight) + Math.max(0, pre.scrollWidth - pre.clientWidth);
+  }
+  return { fits, size: fit * codeScale, fit, codeScale, overflow };
 }
 
 /**
@@ -238,21 +242,31 @@ function fitLayout(inner, limits) {
 export function fitSlide(slide, { print = false } = {}) {
   const inner = slide?.querySelector(".slide-inner");
   if (!inner || !inner.clientHeight) return false;
-  slide.classList.remove("wrap-code", "code-scrolls", "side-by-side");
+  slide.classList.remove("wrap-code", "code-scrolls", "side-by-side", "samples-column");
   const limits = floors(inner, false);
   let result = fitLayout(inner, limits);
+  // Try another layout (a class on the slide); keep it if it shows the code larger.
+  const attempt = (name) => {
+    slide.classList.add(name);
+    const other = fitLayout(inner, limits);
+    let better = other.fits === result.fits ? other.size > result.size + 0.05 : other.fits;
+    if (!other.fits && !result.fits) better = other.overflow < result.overflow - 1;
+    if (better) {
+      result = other;
+      return;
+    }
+    slide.classList.remove(name);
+    inner.style.setProperty("--fit", String(result.fit));
+    inner.style.setProperty("--code-scale", String(result.codeScale));
+  };
   const crowded = !result.fits || result.size < 0.95;
   if (crowded && inner.querySelector(".slide-body") && inner.querySelector(".slide-samples")) {
-    slide.classList.add("side-by-side");
-    const side = fitLayout(inner, limits);
-    const better = side.fits === result.fits ? side.size > result.size + 0.05 : side.fits;
-    if (better) result = side;
-    else {
-      slide.classList.remove("side-by-side");
-      inner.style.setProperty("--fit", String(result.fit));
-      inner.style.setProperty("--code-scale", String(result.codeScale));
-    }
+    attempt("side-by-side");
   }
+  // Two samples side by side leave each half the width: wide lines may need them stacked.
+  if (!result.fits && inner.querySelectorAll(".slide-sample").length > 1) attempt("samples-column");
+  // A rare line too wide for the screen wraps rather than scroll.
+  if (!result.fits) attempt("wrap-code");
   if (result.fits) return true;
   if (!print) {
     slide.classList.add("code-scrolls");

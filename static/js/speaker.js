@@ -17,6 +17,7 @@ import {
 } from "./deck-core.js";
 import { bindStageKeys, createBlank, readBlankMessage } from "./deck-keys.js";
 import { wireRunPanel } from "./deck-run-panel.js";
+import { backward, forward, slideSteps } from "./slide-steps.js";
 
 const root = document.getElementById("deck");
 
@@ -97,11 +98,15 @@ if (root) {
   const plan = readPlan(root.querySelector(".budget"), count);
   const help = document.getElementById("help");
   let current = 0;
+  let step = 1; // the build step within the current slide (slide-steps.js)
+  const stepOut = root.querySelector("[data-step-counter]");
+  const nextStepOut = root.querySelector("[data-next-step]");
 
   let runPanel = null;
   const channel = openChannel(root.dataset.channel, count, {
-    onGoto: (n) => go(n, { broadcast: false }),
+    onGoto: (n, k) => go(n, { broadcast: false, step: k }),
     current: () => current,
+    currentStep: () => step,
     onOther: (data) => {
       if (runPanel?.receive(data)) return;
       const mode = readBlankMessage(data);
@@ -116,9 +121,26 @@ if (root) {
   });
   runPanel = wireRunPanel(root, { slideAt: (n) => slides[n - 1], current: () => current, count, post: channel.post });
 
-  function go(n, { broadcast = true } = {}) {
+  /** Step k of the current slide, "step k of n", and what → brings next. */
+  function showStep(k, { broadcast = true } = {}) {
+    const steps = slideSteps(slides[current - 1]);
+    step = Math.min(Math.max(1, Number(k) || 1), steps.count);
+    steps.apply(step);
+    stepOut.hidden = steps.count === 1;
+    stepOut.textContent = `Step ${step} of ${steps.count}`;
+    const coming = step < steps.count ? steps.label(step + 1) : "";
+    nextStepOut.hidden = !coming;
+    nextStepOut.textContent = coming ? `Next step: ${coming}` : "";
+    root.classList.toggle("step-pending", Boolean(coming));
+    if (broadcast) channel.send(current, step);
+  }
+
+  function go(n, { broadcast = true, step: k = 1 } = {}) {
     const next = clamp(Number(n) || 1, count);
-    if (next === current) return;
+    if (next === current) {
+      if (k !== step) showStep(k, { broadcast });
+      return;
+    }
     runPanel?.close({ broadcast: false });
     current = next;
     // The current slide is the real element (moved, so a Run button keeps working);
@@ -132,6 +154,7 @@ if (root) {
     copy?.querySelectorAll("[id]").forEach((element) => element.removeAttribute("id"));
     panes.next.replaceChildren(...(copy ? [copy] : []));
     endNote.hidden = Boolean(following);
+    showStep(k, { broadcast: false });
     fitSlide(slides[current - 1]);
     if (following) fitSlide(panes.next.firstElementChild);
     counter.textContent = String(current);
@@ -139,7 +162,7 @@ if (root) {
     showInAddress(current);
     document.title = `Speaker ${current}/${count} · historyweb`;
     updateBudget();
-    if (broadcast) channel.send(current);
+    if (broadcast) channel.send(current, step);
   }
 
   // ---- Timer, clock and pace ----
@@ -208,10 +231,14 @@ if (root) {
   const showOverview = wireOverview(document.getElementById("overview"), (n) => go(n));
   wireOverlay(help, ["?"]);
   wireEnlarge(root, document.getElementById("enlarge"));
+  const walk = (direction) => {
+    const [n, k] = direction(slides, current, step);
+    return [n, { step: k }];
+  };
   const actions = {
     go: (n) => go(n),
-    next: () => go(current + 1),
-    prev: () => go(current - 1),
+    next: () => go(...walk(forward)),
+    prev: () => go(...walk(backward)),
     first: () => go(1),
     last: () => go(count),
     overview: () => showOverview(current),

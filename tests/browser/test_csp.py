@@ -37,7 +37,7 @@ def test_no_csp_violation(live_server, page, django_user_model, page_entry):
 
 
 def test_admin_era_form_works_under_the_policy(live_server, page, django_user_model):
-    """Prepopulated slug, inlines, the related-eras widget and markdown preview all run."""
+    """Prepopulated slug, inlines, the related-eras autocomplete and markdown preview all run."""
     seed_history()
     django_user_model.objects.create_superuser(STAFF_USER[0], "ed@example.org", STAFF_USER[1])
     login(page, live_server)
@@ -45,10 +45,13 @@ def test_admin_era_form_works_under_the_policy(live_server, page, django_user_mo
     page.goto(live_server.url + "/admin/timeline/era/add/")
     page.locator("#id_title").press_sequentially("Flask Framework")
     assert page.input_value("#id_slug") == "flask-framework"  # prepopulate.js ran
-    assert page.locator("#id_related_from").count() == 1  # SelectFilter2.js ran
     page.fill("#id_body", "Some *markdown*")
-    page.locator("#id_body ~ .markdown-preview-button").first.click()
+    page.locator(".field-body .markdown-preview-button").first.click()
     assert page.locator(".markdown-preview em").inner_text() == "markdown"
     page.locator("#slides-group .add-row a").click()
     assert page.locator("#id_slides-0-title").count() == 1  # inlines.js ran
+    page.locator("#relations-group .add-row a").click()
+    assert page.locator("#id_relations-0-other").count() == 1
+    # autocomplete.js turned the related era's <select> into a search box.
+    page.locator("#relations-group .select2-container").first.wait_for()
     assert csp_problems(problems) == []

@@ -313,3 +313,21 @@ def test_run_on_the_remote_runs_on_the_projector(live_server, pages):
     output.wait_for(state="visible", timeout=20_000)
     assert "Hello from the remote" in output.inner_text()
     assert follower.locator(".run-output:visible").count() == 0
+
+
+def test_the_remote_walks_a_slides_build_steps(live_server, pages):
+    """Bullets revealed one by one: Next on the remote shows the next bullet on the projector."""
+    era = make_era(slug="wsgi", title="WSGI", year=2003)
+    make_slide(era, order=1, title="Three points", body="- one\n- two\n- three", fragments=True)
+    presenter, remote, follower = go_live(live_server, pages)
+    remote.get_by_role("button", name="Next").tap()
+    wait_for_slide(presenter, 2)
+    remote.get_by_text("step 0 of 3").wait_for()
+    remote.get_by_role("button", name="Next").tap()
+    remote.get_by_text("step 1 of 3").wait_for()
+    presenter.wait_for_function("document.getElementById('deck').dataset.step === '2/4'")
+    follower.wait_for_function("document.getElementById('deck').dataset.step === '2/4'")
+    # The laptop's → walks the steps too, and the remote follows.
+    presenter.keyboard.press("ArrowRight")
+    remote.get_by_text("step 2 of 3").wait_for()
+    assert current(presenter) == 2

@@ -196,3 +196,11 @@ def test_forged_run_messages_are_ignored(live_server, context):
     panel.wait_for(state="visible")
     assert "<img src=x onerror=alert(1)>" in panel.inner_text()
     assert panel.locator("img").count() == 0
+    # Rendered HTML keeps only what the result template uses.
+    forged = (
+        '<div class="run-result-view" onclick="alert(1)"><img src=x onerror=alert(1)>'
+        '<p class="run-meta" style="color: red">Ran.</p><script>alert(1)</script></div>'
+    )
+    other.evaluate(post, [sample, {"ok": True, "ran": True, "html": forged}])
+    deck.locator(".run-panel .run-meta").wait_for(state="visible")
+    assert panel.locator("img, script, [onclick], [style]").count() == 0

@@ -18,7 +18,7 @@ def by_slide(verdicts):
 
 
 def test_audit_names_the_slides_whose_code_does_not_fit(browser):
-    """Long code (63 lines) and a 500-character line fail at every size; short slides pass."""
+    """Long code (63 lines) fails at every size, in every deck that shows it; short slides pass."""
     make_deck_talk()
     verdicts = slide_audit.audit(slide_audit.all_decks(), browser=browser)
     failing = by_slide(verdicts)
@@ -27,11 +27,11 @@ def test_audit_names_the_slides_whose_code_does_not_fit(browser):
         assert long.title == "A long application"
         kinds = {problem["kind"] for problem in long.problems}
         assert kinds & {"code-scrolls", "code-small"}, long.problems
-        assert ("/present/", 6, size) in failing  # the wide line
         # The same slides fail in the era's deck and in the talk, under their own numbers.
         assert ("/present/wsgi/", 2, size) in failing
         assert ("/talks/short/present/", 5, size) in failing
-    for number in (1, 2, 3, 4):
+    # Slide 6's one very wide line wraps instead of scrolling, so it passes like the short ones.
+    for number in (1, 2, 3, 4, 6):
         assert not any((("/present/", number, size) in failing) for size in failing), number
     assert "/present/ slide 5 “A long application” at 1024x768: " in str(
         failing[("/present/", 5, "1024x768")]
@@ -70,7 +70,6 @@ def test_check_slides_skips_without_chromium_but_fails_under_ci(monkeypatch, cap
         call_command("check_slides", "--deck", "/present/cgi/")
 
 
-@pytest.mark.xfail(strict=True, reason="issue 9, item 4: the content is not reworked yet")
 def test_every_slide_of_the_real_content_fits(browser):
     """The real history at 1920x1080, 1280x720, 1024x768 and in print: nothing fails.
 

@@ -58,18 +58,36 @@ def is_closed(session, now=None):
     return session.ended_at is not None or session.touched_at < now - idle_limit()
 
 
-def layout_of(deck):
-    """Per slide: its build steps (0 when it has none) and the samples a remote may run."""
+MAX_STEPS = 99
+
+
+def layout_of(deck, steps=None):
+    """Per slide: its build steps (0 when it has none; as the presenting deck counted them,
+    bullets and code highlights) and the samples a remote may run."""
+    steps = steps or [0] * deck.count
     return [
         {
-            "steps": int(getattr(item, "step_count", 0) or 0),
+            "steps": steps[index],
             "samples": [sample.pk for sample in item.samples if sample.runnable],
         }
-        for item in deck.slides
+        for index, item in enumerate(deck.slides)
     ]
 
 
-def create(deck, kind, slug, *, user=None, with_unpublished=False):
+def checked_steps(steps, count):
+    """The deck's step counts as sent by the presenting deck: one whole number per slide."""
+    if steps is None:
+        return None
+    if (
+        not isinstance(steps, list)
+        or len(steps) != count
+        or not all(type(n) is int and 0 <= n <= MAX_STEPS for n in steps)  # noqa: E721
+    ):
+        raise OutOfRange(f"“steps” must list {count} whole numbers from 0 to {MAX_STEPS}.")
+    return steps
+
+
+def create(deck, kind, slug, *, user=None, with_unpublished=False, steps=None):
     """A new session for `deck`; returns (session, key). The key is not stored, only its digest."""
     LiveSession.objects.filter(touched_at__lt=timezone.now() - 7 * idle_limit()).delete()
     key = secrets.token_urlsafe(KEY_BYTES)
@@ -79,7 +97,7 @@ def create(deck, kind, slug, *, user=None, with_unpublished=False):
         deck_kind=kind,
         deck_slug=slug or "",
         with_unpublished=with_unpublished,
-        layout=layout_of(deck),
+        layout=layout_of(deck, steps),
         created_by=user if user is not None and user.is_authenticated else None,
     )
     return session, key

@@ -237,6 +237,14 @@ class RunCgroup:
                     pass
             time.sleep(0.002)
 
+    def older_than(self, seconds):
+        """Whether every directory of it was made more than `seconds` ago."""
+        limit = time.time() - seconds
+        try:
+            return all(path.stat().st_mtime < limit for path in self.dirs.values())
+        except FileNotFoundError:
+            return True
+
     def remove(self, wait=1.0):
         """Remove the cgroup once its last process is gone; False if it is still populated."""
         deadline = time.monotonic() + wait

@@ -1,10 +1,18 @@
 """Runs one sample inside the sandbox and reports what happened.
 
 This file is executed by the sandbox's interpreter, never imported by Django: standard library only.
-It reads the run's spec, lowers its own limits, drops root if it has it, then runs the user's code
-and drives it as the runtime says (a script, a CGI program, a WSGI or an ASGI application). The
-report goes, as one JSON document, to a file descriptor the host passed in; the user's own output
-goes to stdout/stderr, which the host reads separately.
+
+Two processes, so that the report the host gets cannot be forged by the code it describes:
+- the supervisor (this process) holds the host's report channel, forks the worker, waits for it
+  and writes one message: the worker's real exit status (from waitpid) and the worker's report;
+- the worker closes the host's channel before anything of the user's is loaded, drops root,
+  runs the user's code and drives it as the runtime says (a script, a CGI program, a WSGI or an
+  ASGI application), then writes its report (the response, the traceback) into a memfd that the
+  supervisor reads after the worker has exited, and ends the way `python file.py` ends:
+  non-daemon threads joined, atexit handlers and finalizers run, CPython's own exit status.
+User code can write into that memfd, so the host treats the report as the program's own output,
+validates its shape, and never takes the run's outcome from it: the exit status, signals,
+timeouts, output and memory limits come from the supervisor and the host.
 
 Invoked as: python -s -P -B -u harness.py SPEC_PATH RESULT_FD (the spec is marshal data).
 """
@@ -21,12 +29,18 @@ import sys
 import types
 from _json import encode_basestring_ascii
 
+# The user's code is written here (the sandbox's /tmp, its working directory) so that Python
+# finds the source the way it does for `python sample.py`: tracebacks in every thread show
+# their lines, and inspect.getsource works.
+SCRIPT_DIR = "/tmp"
 FILENAME = "sample.py"
 # Apps, not scripts, are imported under this name, so `if __name__ == "__main__": app.run()`
 # does not start a server inside the sandbox.
 APP_MODULE = "sample"
 MAX_REPR = 300
-MEMORY_MB = 0
+PR_SET_DUMPABLE = 4
+REPORT_FD = 1000
+WORKER = {"pid": 0}
 
 
 class SampleError(Exception):
@@ -37,29 +51,91 @@ def main():
     spec_path, result_fd = sys.argv[1], int(sys.argv[2])
     with open(spec_path, "rb") as f:
         spec = marshal.load(f)
-    # A private copy of the report channel (os.dup makes it close-on-exec), off its known number.
-    channel = os.fdopen(os.dup(result_fd), "w", encoding="utf-8")
-    os.close(result_fd)
+    os.set_inheritable(result_fd, False)  # nothing the worker execs may inherit it either
+    # The worker's report: an anonymous file, read by the supervisor only after the worker
+    # exited, so a report larger than a pipe's buffer never blocks, and a process the user
+    # left behind cannot hold the run open. It sits far above the numbers a program uses (and
+    # above the open-files limit set next), so `os.write(3, …)` fails as under plain Python.
+    memfd = os.memfd_create("report", os.MFD_CLOEXEC)
+    highest = resource.getrlimit(resource.RLIMIT_NOFILE)[0] - 1
+    report_fd = os.dup2(memfd, min(REPORT_FD, highest), inheritable=False)
+    os.close(memfd)
     apply_limits(spec["limits"])
-    drop_privileges(spec.get("uid"))
+    uid = worker_uid(spec)
+    if uid == os.getuid():
+        hide_from_same_uid()
+    pid = os.fork()
+    if pid == 0:
+        os.close(result_fd)  # the worker has no way to the host but its report and streams
+        drop_privileges(uid)
+        worker(spec, report_fd)  # ends in SystemExit; CPython finishes the process
+        return
+    supervise(pid, report_fd, result_fd, spec["limits"])
+
+
+def supervise(pid, report_fd, result_fd, limits):
+    """Wait for the worker, then tell the host how it ended and what it reported."""
+    while True:
+        try:
+            _, status = os.waitpid(pid, 0)
+            break
+        except ChildProcessError:  # pragma: no cover - cannot happen: the worker is our child
+            status = 0xFF00
+            break
+        except InterruptedError:  # pragma: no cover - PEP 475 retries; kept for clarity
+            continue
+    exit_code = os.waitstatus_to_exitcode(status)  # negative: killed by that signal
+    cap = 8 * limits["output_bytes"] + 1024 * 1024
+    size = os.fstat(report_fd).st_size
+    data = os.pread(report_fd, min(size, cap), 0) if size else b""
+    report = f'"{binascii.b2a_base64(data, newline=False).decode()}"' if size <= cap else "null"
+    message = f'{{"exit":{exit_code},"report_b64":{report},"report_bytes":{size}}}'.encode()
+    while message:
+        message = message[os.write(result_fd, message) :]
+    os._exit(0)
+
+
+def worker_uid(spec):
+    """The uid the user's code runs as: the run's own when the host runs us as root."""
+    if os.getuid() != 0:
+        return os.getuid()
+    return spec.get("uid") or 65534
+
+
+def hide_from_same_uid():
+    """Without root there is one uid for both processes: make the supervisor non-dumpable, so
+    the worker can neither ptrace it nor open its descriptors through /proc/<pid>/fd. The
+    worker inherits the flag; a process may always read its own /proc/self."""
+    import ctypes
+
+    libc = ctypes.CDLL(None, use_errno=True)
+    if libc.prctl(PR_SET_DUMPABLE, 0, 0, 0, 0) != 0:
+        raise OSError(ctypes.get_errno(), "prctl(PR_SET_DUMPABLE) failed")
+
+
+def worker(spec, report_fd):
+    WORKER["pid"] = os.getpid()
     import faulthandler
 
     faulthandler.enable()  # a segfault still prints where it happened
-    global MEMORY_MB
-    MEMORY_MB = spec["limits"]["memory_bytes"] // (1024 * 1024)
-    runner = {"python": run_script, "cgi": run_cgi, "wsgi": run_wsgi, "asgi": run_asgi}
-    main_pid = os.getpid()
-    report = runner[spec["runtime"]](spec)
-    if os.getpid() != main_pid:
-        os._exit(0)  # a child the user's code forked fell through to here: only the parent reports
-    for stream in (sys.stdout, sys.stderr):
-        try:
-            stream.flush()
-        except Exception:  # noqa: BLE001 - the user may have closed or replaced it
-            pass
-    channel.write(to_json(report))
-    channel.close()
-    os._exit(0)
+    write_source(spec["code"])
+    report, ending = RUNNERS[spec["runtime"]](spec)
+    if os.getpid() == WORKER["pid"]:
+        # Replace anything the user's code wrote into the report file before; what it writes
+        # after (a thread, an atexit handler) makes the report invalid, which the host sees.
+        data = to_json(report).encode("ascii")
+        os.ftruncate(report_fd, 0)
+        os.pwrite(report_fd, data, 0)
+    if spec["runtime"] in ("wsgi", "asgi"):
+        # A server's shutdown: threads joined, atexit run, modules torn down, but the heap of a
+        # framework is not searched for cycles once more (that is a third of a Flask run's CPU).
+        import gc
+
+        gc.freeze()
+    # A child the user's code forked falls through to here too: it ends the same way.
+    if ending is not None:
+        raise ending
+    sys.exit(0)
 
 
 def apply_limits(limits):
@@ -81,10 +157,23 @@ def drop_privileges(uid):
     the process limit applies (root is exempt from RLIMIT_NPROC) and no capability is left."""
     if os.getuid() != 0:
         return
-    uid = uid or 65534
     os.setgroups([])
     os.setgid(uid)
     os.setuid(uid)
+
+
+def write_source(source):
+    path = f"{SCRIPT_DIR}/{FILENAME}"
+    fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o644)
+    try:
+        data = source.encode("utf-8", "surrogatepass")
+        while data:
+            data = data[os.write(fd, data) :]
+    finally:
+        os.close(fd)
+    # As for `python sample.py`: the script's directory first on sys.path (Python's traceback
+    # printer also looks there for a relative file name once the code has changed directory).
+    sys.path.insert(0, SCRIPT_DIR)
 
 
 def b64(data):
@@ -122,36 +211,32 @@ def to_json(value):
 # -- loading the user's code ----------------------------------------------------------------------
 
 
-SOURCE = [""]
-
-
 def load(spec, name):
-    source = SOURCE[0] = spec["code"]
     module = types.ModuleType(name)
     module.__file__ = FILENAME
     module.__builtins__ = __builtins__
+    module.__cached__ = None
     sys.modules[name] = module
     sys.argv = [FILENAME]
-    code = compile(source, FILENAME, "exec")
+    code = compile(spec["code"], FILENAME, "exec", dont_inherit=True)
     exec(code, module.__dict__)
     return module
 
 
+def user_traceback(exc):
+    """The traceback from the user's first frame on: the harness's own frames (and asyncio's,
+    which drive an ASGI app) are left out: a syntax error has none of the user's."""
+    tb = exc.__traceback__
+    while tb is not None and tb.tb_frame.f_code.co_filename != FILENAME:
+        tb = tb.tb_next
+    return tb
+
+
 def describe_exception(exc):
     """The traceback as Python prints it, without the harness's own frames."""
-    import linecache
     import traceback
 
-    source = SOURCE[0]
-    linecache.cache[FILENAME] = (len(source), None, source.splitlines(True), FILENAME)
-    tb = exc.__traceback__
-    # Skip leading frames that belong to this file; keep everything from the user's code on.
-    while tb is not None and tb.tb_frame.f_code.co_filename == __file__:
-        tb = tb.tb_next
-    text = "".join(traceback.format_exception(type(exc), exc, tb))
-    if isinstance(exc, MemoryError):
-        text += f"The run reached its memory limit ({MEMORY_MB} MB).\n"
-    return text
+    return "".join(traceback.format_exception(type(exc), exc, user_traceback(exc)))
 
 
 def failure(exc, **extra):
@@ -161,16 +246,6 @@ def failure(exc, **extra):
     if isinstance(exc, SyntaxError):
         kind = "syntax"
     return {"error": describe_exception(exc), "kind": kind, **extra}
-
-
-def exit_code_of(exc):
-    code = exc.code
-    if code is None:
-        return 0
-    if isinstance(code, int):
-        return code
-    print(code, file=sys.stderr)  # sys.exit("message") prints the message, as Python does
-    return 1
 
 
 # -- python and cgi: scripts, run as __main__ ----------------------------------------------------
@@ -183,18 +258,23 @@ def run_script(spec):
 
 
 def run_main(spec):
+    """Run the script as __main__. Returns (report, ending): the ending is raised at the top, so
+    CPython itself turns it into the exit status and message, as for `python sample.py`."""
     try:
         load(spec, "__main__")
     except SystemExit as exc:
-        code = exit_code_of(exc)
-        if code:
-            return {"error": f"The script exited with status {code}.", "kind": "exit"}
-        return {"error": None}
+        # sys.exit(True) is 1; sys.exit("msg") prints msg to stderr and is 1: CPython decides.
+        return {"error": None, "kind": "exit"}, exc
     except BaseException as exc:  # noqa: BLE001 - every failure of user code is reported
         report = failure(exc)
-        sys.stderr.write(report["error"])
-        return report
-    return {"error": None}
+        tb = user_traceback(exc)
+        exc.__traceback__ = tb  # Python's printer reads the exception's own traceback
+        try:
+            sys.excepthook(type(exc), exc, tb)  # a hook the script installed is honoured
+        except BaseException:  # noqa: BLE001 - as Python does when the hook itself fails
+            sys.__excepthook__(type(exc), exc, tb)
+        return report, SystemExit(1)
+    return {"error": None}, None
 
 
 def run_cgi(spec):
@@ -209,9 +289,9 @@ def run_cgi(spec):
     fd = os.open(body_path, os.O_RDONLY)
     os.dup2(fd, 0)
     os.close(fd)
-    report = run_main(spec)
+    report, ending = run_main(spec)
     report["environ"] = environ
-    return report
+    return report, ending
 
 
 def cgi_environ(request):
@@ -572,6 +652,27 @@ def run_asgi(spec):
         "scope": message_view(scope),
         "events": events,
     }
+
+
+def as_server(serve):
+    """A WSGI or ASGI run ends like a server process that shuts down after one request; a
+    failed request ends it with status 1, which the supervisor sees whatever the report says."""
+
+    def run(spec):
+        report = serve(spec)
+        return report, (SystemExit(1) if report.get("error") else None)
+
+    return run
+
+
+# The runtimes this harness drives; timeline.runner.runtimes lists the same names (a test
+# holds the two together, since this file cannot import Django).
+RUNNERS = {
+    "python": run_script,
+    "cgi": run_cgi,
+    "wsgi": as_server(run_wsgi),
+    "asgi": as_server(run_asgi),
+}
 
 
 if __name__ == "__main__":

@@ -16,6 +16,8 @@ from contextlib import contextmanager
 
 from . import cgroups
 
+STALE_AFTER = 60  # seconds past the timeout after which a leftover run cgroup is swept
+
 
 class NoFreeIdentity(Exception):
     """Every uid of the range belongs to a run that is still there."""
@@ -45,11 +47,7 @@ def allocate(config, layout):
             cgroup = None
             if layout.available:
                 cgroup = cgroups.RunCgroup(layout, str(uid))
-                try:
-                    cgroup.create(config.memory_bytes, config.processes + 2, config.cpus)
-                except FileExistsError:
-                    # Its last run is still there (or a run of another checkout sharing the
-                    # parent holds it right now): not fresh.
+                if not create(cgroup, config):
                     continue
             # Fixed width, so it overwrites in place: an ftruncate() costs milliseconds on ext4.
             os.pwrite(fd, b"%010d" % ((counter + step + 1) % config.uid_count), 0)
@@ -57,3 +55,21 @@ def allocate(config, layout):
         raise NoFreeIdentity(f"all {config.uid_count} sandbox uids are in use")
     finally:
         os.close(fd)
+
+
+def create(cgroup, config):
+    """Make the run's cgroup; False while a cgroup of that name holds a run (or did, recently)."""
+    try:
+        cgroup.create(config.memory_bytes, config.processes + 2, config.cpus)
+        return True
+    except FileExistsError:
+        pass
+    # Left by a server that died mid-run? Once older than any run can last, and empty (the
+    # kernel refuses to remove a cgroup with a process in it), it goes and the uid is free.
+    if not cgroup.older_than(config.timeout + STALE_AFTER) or not cgroup.remove(wait=0):
+        return False
+    try:
+        cgroup.create(config.memory_bytes, config.processes + 2, config.cpus)
+        return True
+    except FileExistsError:
+        return False

@@ -3,7 +3,7 @@
 import difflib
 
 from ..text import normalize_text
-from .service import cacheable, run_code
+from .service import run_code
 
 # Commands and the admin wait for a free slot rather than answer "busy".
 COMMAND_SLOT_WAIT = 60
@@ -18,7 +18,7 @@ def run_fresh(sample):
     """Run the sample's own code and request now, in the sandbox (never from the cache).
     A run stopped by the clock is tried once more: on a loaded machine that is the load."""
     result = run_code(sample.runtime, sample.code, sample.request, wait=COMMAND_SLOT_WAIT)
-    if not cacheable(result):
+    if not result.repeatable:
         result = run_code(sample.runtime, sample.code, sample.request, wait=COMMAND_SLOT_WAIT)
     return result
 
@@ -26,7 +26,7 @@ def run_fresh(sample):
 def record(sample):
     """Run the sample and store its output; returns (result, saved). A timeout is not recorded."""
     result = run_fresh(sample)
-    if not cacheable(result):
+    if not result.repeatable:
         return result, False
     sample.expected_output = normalise(result.output)
     sample.save(update_fields=["expected_output"])
@@ -42,6 +42,6 @@ def difference(sample, result):
         expected.splitlines(), actual.splitlines(), "expected_output", "this run", lineterm=""
     )
     text = "\n".join(lines)
-    if not cacheable(result):
+    if not result.repeatable:
         text += f"\n  The run did not finish: {result.error}"
     return text

@@ -16,6 +16,7 @@ import signal
 import subprocess
 import sys
 import tempfile
+import threading
 import time
 from dataclasses import dataclass
 from pathlib import Path
@@ -45,7 +46,8 @@ class SandboxUnavailable(Exception):
 class RawRun:
     stdout: bytes
     stderr: bytes
-    report: dict | None
+    # The harness supervisor's message, as sent: untrusted until result.py has validated it.
+    report: bytes
     returncode: int | None
     timed_out: bool
     overflowed: bool
@@ -135,7 +137,8 @@ def hosts_file(config):
     path = config.state_dir / "hosts"
     if not path.exists() or path.read_text() != HOSTS:
         path.parent.mkdir(parents=True, exist_ok=True)
-        tmp = path.with_suffix(".tmp")
+        # A name of its own: two first runs at once (threads or workers) would trip on one name.
+        tmp = path.with_name(f"hosts.{os.getpid()}.{threading.get_ident()}.tmp")
         tmp.write_text(HOSTS)
         tmp.chmod(0o644)
         tmp.replace(path)
@@ -244,7 +247,8 @@ def execute(config, work_dir, hosts, cgroup=None, seccomp_program=None):
     caps = {
         out_fd: config.output_bytes,
         err_fd: config.output_bytes,
-        result_r: 8 * config.output_bytes + 1024 * 1024,  # base64 body plus environ and trace
+        # The worker's report (base64 body plus environ and trace), base64 once more.
+        result_r: 2 * (8 * config.output_bytes + 1024 * 1024) + 1024,
         info_r: 64 * 1024,
     }
     buffers = {fd: bytearray() for fd in caps}
@@ -275,7 +279,11 @@ def execute(config, work_dir, hosts, cgroup=None, seccomp_program=None):
                 buffers[fd] += data
                 if len(buffers[fd]) > caps[fd]:
                     del buffers[fd][caps[fd] :]
-                    overflowed = True
+                    # A cut report is simply invalid; only the program's own streams overflow.
+                    overflowed = overflowed or fd in (out_fd, err_fd)
+                    if fd not in (out_fd, err_fd):
+                        selector.unregister(fd)
+                        continue
                 if fd == info_r and block_w is not None and child_pid(buffers[info_r]):
                     try:
                         cgroup.enter(child_pid(buffers[info_r]))
@@ -302,18 +310,17 @@ def execute(config, work_dir, hosts, cgroup=None, seccomp_program=None):
         kill_sandbox(process, buffers[info_r], cgroup)
         returncode = process.wait()
     duration_ms = (time.monotonic() - started) * 1000
+    if memory_hit:
+        # What the run printed before it was stopped, still in the pipes: the sandbox is dead,
+        # so they end.
+        for fd in (out_fd, err_fd):
+            drain(fd, buffers[fd], caps[fd])
     for fd in (result_r, info_r):
         os.close(fd)
     process.stdout.close()
     process.stderr.close()
     if entry_error:
         raise SandboxUnavailable(f"The run could not enter its cgroup: {entry_error}")
-    report = None
-    if buffers[result_r] and not overflowed:
-        try:
-            report = json.loads(buffers[result_r].decode("utf-8"))
-        except ValueError:
-            report = None
     peak = None
     if cgroup is not None:
         memory_hit = memory_hit or bool(cgroup.memory_limit_hit())
@@ -321,7 +328,7 @@ def execute(config, work_dir, hosts, cgroup=None, seccomp_program=None):
     return RawRun(
         stdout=bytes(buffers[out_fd]),
         stderr=bytes(buffers[err_fd]),
-        report=report,
+        report=bytes(buffers[result_r]),
         returncode=returncode,
         timed_out=timed_out,
         overflowed=overflowed,
@@ -329,6 +336,17 @@ def execute(config, work_dir, hosts, cgroup=None, seccomp_program=None):
         memory_exceeded=memory_hit,
         peak_memory_bytes=peak,
     )
+
+
+def drain(fd, buffer, cap):
+    while len(buffer) < cap:
+        try:
+            data = os.read(fd, 65536)
+        except BlockingIOError:
+            return
+        if not data:
+            return
+        buffer += data[: cap - len(buffer)]
 
 
 def child_pid(info):

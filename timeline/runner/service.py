@@ -14,11 +14,11 @@ from ..text import normalize_text
 from . import ratelimit
 from .config import get_config
 from .request import RequestError, parse_request
-from .result import HTTP_RUNTIMES, RunResult, build_result
-from .sandbox import HARNESS, SandboxUnavailable, run_in_sandbox
+from .result import RunResult, build_result
+from .runtimes import HTTP, RUNNABLE
+from .sandbox import HARNESS, INSTALL_HINT, SandboxUnavailable, run_in_sandbox
 from .slots import NoFreeSlot, run_slot
 
-RUNTIMES = {"python", "cgi", "wsgi", "asgi"}
 MAX_CODE_CHARS = 64 * 1024
 CACHE_PREFIX = "runner:result:"
 
@@ -78,24 +78,33 @@ def cache_key(runtime, code, request_text, config=None):
     return CACHE_PREFIX + digest
 
 
+def prepare(runtime, code, request_text=""):
+    """The harness's spec and the request body, or a RunResult saying why it cannot run."""
+    if runtime not in RUNNABLE:
+        return RunResult.refused(runtime, f"“{runtime}” is not a runtime.")
+    if len(code) > MAX_CODE_CHARS:
+        return RunResult.refused(runtime, f"The code is longer than {MAX_CODE_CHARS // 1024} KB.")
+    try:
+        request = parse_request(request_text if runtime in HTTP else "")
+    except RequestError as exc:
+        return RunResult.refused(runtime, f"The request: {exc}")
+    body = base64.b64decode(request["body_b64"])
+    return {"runtime": runtime, "code": code, "request": request}, body
+
+
 def run_code(runtime, code, request_text="", *, wait=None, config=None, on_start=None):
     """Run code in the sandbox now (no cache). Raises Busy when every slot stays taken.
 
     `on_start` is called once a slot is held, just before the run starts; it may raise Busy to
-    refuse the run (the rate limit counts there, so a run refused as busy costs no quota)."""
+    refuse the run (the rate limit counts there, so a run refused as busy, or a malformed one,
+    costs no quota)."""
     config = config or get_config()
-    if runtime not in RUNTIMES:
-        return RunResult(runtime=runtime, ok=False, error=f"“{runtime}” is not a runtime.")
-    if len(code) > MAX_CODE_CHARS:
-        return RunResult(
-            runtime=runtime, ok=False, error=f"The code is longer than {MAX_CODE_CHARS // 1024} KB."
-        )
-    try:
-        request = parse_request(request_text if runtime in HTTP_RUNTIMES else "")
-    except RequestError as exc:
-        return RunResult(runtime=runtime, ok=False, error=f"The request: {exc}")
-    body = base64.b64decode(request["body_b64"])
-    spec = {"runtime": runtime, "code": code, "request": request}
+    prepared = prepare(runtime, code, request_text)
+    if isinstance(prepared, RunResult):
+        return prepared
+    spec, body = prepared
+    if not config.bwrap:
+        raise SandboxUnavailable(INSTALL_HINT)
     wait = config.slot_wait if wait is None else wait
     try:
         with run_slot(config.state_dir / "slots", config.max_concurrent, wait) as slot:
@@ -104,16 +113,11 @@ def run_code(runtime, code, request_text="", *, wait=None, config=None, on_start
             raw = run_in_sandbox(config, spec, body, slot)
     except NoFreeSlot:
         raise Busy(2, "Every sandbox is busy. Try again in a moment.") from None
-    if raw.report is None and raw.stderr.startswith(b"bwrap:"):
+    if not raw.report and raw.stderr.startswith(b"bwrap:"):
         # bwrap is there but cannot build the sandbox (no user namespaces, say): fail closed.
         message = raw.stderr.decode("utf-8", "replace").strip()
         raise SandboxUnavailable(f"The sandbox could not start: {message}")
     return build_result(runtime, raw, config)
-
-
-def cacheable(result):
-    """Only outcomes the code itself decides: a timeout may be load, not the code."""
-    return "Stopped after" not in result.error
 
 
 def run_cached(runtime, code, request_text=""):
@@ -129,7 +133,7 @@ def run_cached(runtime, code, request_text=""):
         result.duration_ms = (time.monotonic() - started) * 1000
         return result
     result = run_code(runtime, code, request_text, config=config)
-    if cacheable(result):
+    if result.repeatable:  # a timeout may be the machine's load, not the code
         results.set(key, result.to_dict())  # the alias's timeout: see historyweb/caches.py
     return result
 
@@ -159,7 +163,7 @@ def run_sample(sample, code=None, request_text=None, client="anonymous"):
 
     Raises Busy (answer 429) and SandboxUnavailable (fail closed, unless the cache answers)."""
     if not sample.runnable:
-        return RunResult(runtime=sample.runtime, ok=False, error="This sample is not runnable.")
+        return RunResult.refused(sample.runtime, "This sample is not runnable.")
     code = sample.code if code is None else newlines(code)
     request_text = sample.request if request_text is None else newlines(request_text)
     # A textarea sent back unchanged may differ from the stored text only in its final newline.

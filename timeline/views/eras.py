@@ -3,12 +3,14 @@ from itertools import groupby
 from django.db.models import Count, Prefetch
 from django.shortcuts import get_object_or_404, render
 
-from ..models import CodeSample, Era, Exercise, Slide
+from ..models import CodeSample, Era, EraRelation, Exercise, Slide, related_eras
 from .caching import keep_private
+
+RELATED_SHOWN = 4
 
 
 def timeline(request):
-    """All eras in date order, grouped by decade, filtered by kind and text."""
+    """All eras in date order, grouped by decade, filtered by kind; a search ranks them instead."""
     kind = request.GET.get("kind", "")
     query = request.GET.get("q", "").strip()[:100]
     kinds = dict(Era.Kind.choices)
@@ -16,20 +18,21 @@ def timeline(request):
         Era.objects.visible_to(request.user)
         .for_timeline()
         .chronological()
-        .search(query)
         .annotate(exercise_count=Count("exercises"))
     )
     if kind in kinds:
         eras = eras.filter(kind=kind)
     else:
         kind = ""
-    eras = list(eras)
-    decades = [(decade, list(items)) for decade, items in groupby(eras, key=lambda e: e.decade)]
+    results = eras.search(query) if query else None
+    eras = results if results is not None else list(eras)
+    decades = [] if query else [(d, list(items)) for d, items in groupby(eras, lambda e: e.decade)]
     response = render(
         request,
         "timeline/timeline.html",
         {
             "decades": decades,
+            "results": results,
             "count": len(eras),
             "kinds": Era.Kind.choices,
             "kind": kind,
@@ -49,13 +52,11 @@ def era_detail(request, slug):
             Prefetch("samples", queryset=samples),
             "references",
             Prefetch("exercises", queryset=Exercise.objects.order_by("order", "slug")),
-            Prefetch(
-                "related",
-                queryset=Era.objects.visible_to(request.user).for_timeline().chronological(),
-            ),
         ),
         slug=slug,
     )
+    visible = Era.objects.visible_to(request.user)
+    related = related_eras(era, EraRelation.objects.touching(era, visible))
     neighbours = list(
         Era.objects.visible_to(request.user).for_timeline().chronological().exclude(pk=era.pk)
     )
@@ -71,7 +72,9 @@ def era_detail(request, slug):
             "loose_samples": [s for s in era.samples.all() if s.slide_id is None],
             "references": era.references.all(),
             "exercises": era.exercises.all(),
-            "related": era.related.all(),
+            # The closest few in sight; the rest one click away.
+            "related": related[:RELATED_SHOWN],
+            "more_related": related[RELATED_SHOWN:],
             "previous_era": previous_era,
             "next_era": next_era,
         },

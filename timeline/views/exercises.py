@@ -20,7 +20,7 @@ from ..models import Era, Exercise
 from ..runner.sandbox import SandboxUnavailable
 from ..runner.service import MAX_CODE_CHARS, Busy, check_rate, newlines
 from .caching import keep_private
-from .run import MAX_BODY_BYTES, client_id
+from .run import MAX_BODY_BYTES, client_id, is_unicode
 
 
 def exercise_list(request):
@@ -88,6 +88,8 @@ def read_code(request):
         return None, "The body is not valid JSON."
     if not isinstance(data, dict) or not isinstance(data.get("code"), str):
         return None, "Send a JSON object with “code”, a string."
+    if not is_unicode(data["code"]):
+        return None, "“code” is not valid Unicode text (it holds a lone surrogate)."
     return newlines(data["code"]), ""
 
 

@@ -143,8 +143,12 @@ def live_create(request):
         return error("That deck does not exist.", 404)
     if not deck.count:
         return error("That deck has no slides.", 400)
+    try:
+        steps = sessions.checked_steps(data.get("steps"), deck.count)
+    except sessions.OutOfRange as exc:
+        return error(str(exc), 400)
     session, key = sessions.create(
-        deck, kind, slug, user=request.user, with_unpublished=request.user.is_staff
+        deck, kind, slug, user=request.user, with_unpublished=request.user.is_staff, steps=steps
     )
     base, hint = public_base(request)
     urls = live_urls(session, key)

@@ -1,9 +1,22 @@
+"""Staff-only previews for the admin: markdown as the page shows it, a slide as the deck shows it.
+
+The slide preview is a frame page (the deck's own styles and slide-fit.js) that the admin
+embeds twice, at 16:9 and 4:3. As the editor types, the admin posts the slide here and hands
+the rendered slide to both frames, which fit it and report the fit audit's verdict.
+"""
+
+from csp.decorators import csp_replace
 from django.contrib.admin.views.decorators import staff_member_required
 from django.http import JsonResponse
+from django.shortcuts import render
+from django.template.loader import render_to_string
 from django.views.decorators.cache import never_cache
-from django.views.decorators.http import require_POST
+from django.views.decorators.clickjacking import xframe_options_sameorigin
+from django.views.decorators.http import require_GET, require_POST
 
 from .. import rendering
+from ..models import CodeSample, Era, Slide
+from ..presenter import DeckSlide, build_deck
 
 MAX_PREVIEW_CHARS = 100_000
 
@@ -17,3 +30,44 @@ def markdown_preview(request):
     if len(text) > MAX_PREVIEW_CHARS:
         return JsonResponse({"error": "Too long to preview."}, status=413)
     return JsonResponse({"html": rendering.render_markdown(text)})
+
+
+@never_cache
+@require_POST
+@staff_member_required
+def slide_preview(request):
+    """The unsaved slide as the deck renders it (one <section>), with the saved samples shown on
+    it. Nothing is saved; the markdown is rendered and sanitised as a save would."""
+    title, body = request.POST.get("title", ""), request.POST.get("body", "")
+    if len(title) + len(body) > MAX_PREVIEW_CHARS:
+        return JsonResponse({"error": "Too long to preview."}, status=413)
+    era = Era.objects.filter(pk=_int(request.POST.get("era"))).first()
+    if era is None:
+        era = Era(title="New era", year=2000, kind=Era.Kind.FRAMEWORK)
+    slide = Slide(era=era, title=title or "Untitled slide", body=body)
+    slide.render()
+    saved = _int(request.POST.get("slide"))
+    samples = list(CodeSample.objects.filter(slide_id=saved, era=era)) if saved and era.pk else []
+    deck = build_deck(slide.title, [])
+    deck.slides = [DeckSlide(number=1, era=era, slide=slide, samples=samples)]
+    html = render_to_string(
+        "timeline/present/_slide.html", {"item": deck.slides[0], "deck": deck}, request=request
+    )
+    return JsonResponse({"html": html})
+
+
+@never_cache
+@require_GET
+@staff_member_required
+@xframe_options_sameorigin
+@csp_replace({"frame-ancestors": ["'self'"]})
+def slide_preview_frame(request):
+    """The page the admin frames: the deck's stage, empty until the admin sends a slide."""
+    return render(request, "timeline/present/preview_frame.html")
+
+
+def _int(value):
+    try:
+        return int(value)
+    except (TypeError, ValueError):
+        return None

@@ -7,20 +7,24 @@ its CSRF token from `sample_csrf`, a tiny never-cached endpoint, before it posts
 import json
 
 from django.conf import settings
+from django.core.exceptions import RequestDataTooBig
 from django.http import JsonResponse
 from django.middleware.csrf import get_token
 from django.shortcuts import get_object_or_404, render
+from django.template.loader import render_to_string
 from django.views.decorators.cache import never_cache
 from django.views.decorators.csrf import csrf_protect, ensure_csrf_cookie
 from django.views.decorators.http import require_GET, require_http_methods
 
 from ..models import CodeSample, Era
-from ..runner.result import HTTP_RUNTIMES, RunResult
+from ..runner import runtimes
+from ..runner.result import Outcome, RunResult
 from ..runner.sandbox import SandboxUnavailable
 from ..runner.service import Busy, newlines, run_sample
 from ..text import normalize_text
 
 MAX_BODY_BYTES = 200 * 1024
+RESULT_TEMPLATE = "includes/run_result.html"
 
 
 def visible_sample(request, pk):
@@ -38,15 +42,16 @@ def client_id(request):
 
 
 def execute(request, sample, code, request_text):
-    """Run and pick the HTTP status: 200 with the result, 429 when busy, 503 without a sandbox."""
+    """Run and pick the HTTP status: 200 with the result, 400 when it was refused, 429 when
+    busy, 503 without a sandbox."""
     try:
         result = run_sample(sample, code, request_text, client=client_id(request))
     except Busy as busy:
-        result = RunResult(runtime=sample.runtime, ok=False, error=busy.message)
+        result = RunResult.refused(sample.runtime, busy.message)
         return result, 429, {"Retry-After": str(busy.retry_after)}
     except SandboxUnavailable as exc:
-        return RunResult(runtime=sample.runtime, ok=False, error=str(exc)), 503, {}
-    if not sample.runnable:
+        return RunResult.refused(sample.runtime, str(exc)), 503, {}
+    if result.outcome == Outcome.NOT_STARTED:  # not runnable, or code or request refused
         return result, 400, {}
     return result, 200, {}
 
@@ -69,23 +74,67 @@ def sample_run(request, pk):
     return response
 
 
-def run_json(request, sample):
-    if len(request.body) > MAX_BODY_BYTES:
-        return JsonResponse(
-            {"ok": False, "error": "The code and request are too long."}, status=413
-        )
+def answer(request, result):
+    """The JSON answer: the result's fields, and the result rendered by the one template."""
+    html = render_to_string(RESULT_TEMPLATE, {"result": result}, request=request)
+    return result.to_dict() | {"html": html}
+
+
+def bad_request(message, status=400):
+    """The answer to a body that cannot be run: the result's usual shape, so the page shows it."""
+    return JsonResponse(answer(None, RunResult.refused("", message)), status=status)
+
+
+def read_run_body(request):
+    """The JSON body's `code` and `request` (None when absent), or a JsonResponse saying why not.
+
+    Everything here is a hostile client's to choose: the size, the nesting, the types, and text
+    that is not Unicode (a lone surrogate escaped as \\ud800 is valid JSON)."""
     try:
-        data = json.loads(request.body or b"{}")
+        length = int(request.META.get("CONTENT_LENGTH") or 0)
     except ValueError:
-        return JsonResponse({"ok": False, "error": "The body is not valid JSON."}, status=400)
+        return bad_request("The Content-Length header is not a number.")
+    if length > MAX_BODY_BYTES:
+        return bad_request("The code and request are too long.", status=413)
+    try:
+        raw = request.body
+    except RequestDataTooBig:
+        return bad_request("The code and request are too long.", status=413)
+    if len(raw) > MAX_BODY_BYTES:
+        return bad_request("The code and request are too long.", status=413)
+    try:
+        data = json.loads(raw or b"{}")
+    except (ValueError, RecursionError):
+        return bad_request("The body is not valid JSON.")
     if not isinstance(data, dict):
-        return JsonResponse({"ok": False, "error": "Send a JSON object."}, status=400)
-    code, request_text = data.get("code"), data.get("request")
-    for name, value in (("code", code), ("request", request_text)):
+        return bad_request("Send a JSON object.")
+    unknown = sorted(set(data) - {"code", "request"})
+    if unknown:
+        return bad_request(f"Unknown field “{unknown[0][:40]}”: send only “code” and “request”.")
+    for name in ("code", "request"):
+        value = data.get(name)
         if value is not None and not isinstance(value, str):
-            return JsonResponse({"ok": False, "error": f"“{name}” must be a string."}, status=400)
+            return bad_request(f"“{name}” must be a string.")
+        if value is not None and not is_unicode(value):
+            return bad_request(f"“{name}” is not valid Unicode text (it holds a lone surrogate).")
+    return data.get("code"), data.get("request")
+
+
+def is_unicode(text):
+    try:
+        text.encode("utf-8")
+    except UnicodeEncodeError:
+        return False
+    return True
+
+
+def run_json(request, sample):
+    parsed = read_run_body(request)
+    if isinstance(parsed, JsonResponse):
+        return parsed
+    code, request_text = parsed
     result, status, headers = execute(request, sample, code, request_text)
-    response = JsonResponse(result.to_dict(), status=status)
+    response = JsonResponse(answer(request, result), status=status)
     for name, value in headers.items():
         response[name] = value
     return response
@@ -100,7 +149,7 @@ def run_page(request, sample, code, request_text, result, status=200):
             "era": sample.era,
             "code": code,
             "request_text": request_text,
-            "http_runtime": sample.runtime in HTTP_RUNTIMES,
+            "http_runtime": sample.runtime in runtimes.HTTP,
             "result": result,
             "edited": normalize_text(code) != sample.code
             or normalize_text(request_text) != sample.request,

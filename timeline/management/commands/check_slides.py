@@ -6,6 +6,12 @@ from django.core.management.base import BaseCommand, CommandError
 from timeline import slide_audit
 
 
+def matches(label, wanted):
+    if wanted.endswith("*"):
+        return label.startswith(wanted[:-1])
+    return label == wanted
+
+
 class Command(BaseCommand):
     help = (
         "The slide fit audit: renders every slide of /present/, of every era's deck and of every "
@@ -19,15 +25,15 @@ class Command(BaseCommand):
         parser.add_argument(
             "--deck",
             action="append",
-            help="Only the decks whose label starts with this, e.g. /present/ or /talks/ "
-            "(repeatable).",
+            help="Only this deck, e.g. /present/ or /present/wsgi/; a trailing * matches every "
+            "deck that starts so, e.g. '/talks/*' (repeatable).",
         )
         parser.add_argument("--no-print", action="store_true", help="Skip the print view.")
 
     def handle(self, *args, deck=None, no_print=False, **options):
         decks = slide_audit.all_decks()
         if deck:
-            decks = [d for d in decks if any(d.label.startswith(prefix) for prefix in deck)]
+            decks = [d for d in decks if any(matches(d.label, wanted) for wanted in deck)]
             if not decks:
                 raise CommandError(f"No deck matches {', '.join(deck)}.")
         started = time.monotonic()

@@ -4,8 +4,9 @@ from django.core.management.base import BaseCommand, CommandError
 
 from timeline.models import CodeSample
 from timeline.runner.record import COMMAND_SLOT_WAIT
+from timeline.runner.runtimes import RUNNABLE
 from timeline.runner.sandbox import SandboxUnavailable
-from timeline.runner.service import RUNTIMES, run_code
+from timeline.runner.service import run_code
 
 
 class Command(BaseCommand):
@@ -17,7 +18,7 @@ class Command(BaseCommand):
     def add_arguments(self, parser):
         parser.add_argument("pk", nargs="?", type=int, help="The CodeSample's id.")
         parser.add_argument("--file", help="Run the code in this file instead of a sample.")
-        parser.add_argument("--runtime", choices=sorted(RUNTIMES), help="How to run --file.")
+        parser.add_argument("--runtime", choices=sorted(RUNNABLE), help="How to run --file.")
         parser.add_argument("--request", help="A file holding the raw HTTP request to send.")
 
     def handle(self, *args, pk=None, file=None, runtime=None, request=None, **options):

@@ -7,7 +7,7 @@ from django.db import migrations, models
 
 class Migration(migrations.Migration):
     dependencies = [
-        ("timeline", "0005_exercises"),
+        ("timeline", "0007_era_relation_kinds"),
     ]
 
     operations = [

@@ -1,0 +1,111 @@
+"""Admin pages at 30 and at 500 eras: queries and time per page (issue 13's budget: ≤ 30 queries
+on a change page, the same at any size).
+
+    .venv/bin/python bench/admin_pages.py [--eras 30 500] [--repeat 3]
+
+Runs in-process on a throwaway in-memory database: the fixtures (30 eras), then generated
+eras of the same shape (tests/factories.generate_eras) up to each size. Prints one line per
+page: queries and the median time of --repeat GETs. No budget is enforced here; the query
+counts are asserted in tests/test_admin_queries.py.
+"""
+
+import argparse
+import io
+import os
+import statistics
+import sys
+import time
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parent.parent
+
+
+def setup_django():
+    sys.path.insert(0, str(ROOT))
+    os.environ["DJANGO_SETTINGS_MODULE"] = "historyweb.settings.test"
+    os.environ["DATABASE_URL"] = "sqlite://:memory:"
+    import warnings
+
+    import django
+
+    warnings.filterwarnings("ignore", message="No directory at")
+    django.setup()
+    from django.core.management import call_command
+
+    call_command("migrate", verbosity=0)
+    call_command("load_history", stdout=io.StringIO())
+
+
+def pages():
+    from django.contrib import admin
+    from django.urls import reverse
+
+    from timeline.models import Era
+
+    wsgi = Era.objects.get(slug="wsgi")
+    objects = {
+        "era": wsgi,
+        "slide": wsgi.slides.first(),
+        "codesample": wsgi.samples.first(),
+        "reference": wsgi.references.first(),
+        "talk": wsgi.talks.first(),
+    }
+    for model in admin.site._registry:
+        app, name = model._meta.app_label, model._meta.model_name
+        yield f"{name} list", reverse(f"admin:{app}_{name}_changelist")
+        if name in objects:
+            obj = objects[name]
+            yield f"{name} change", reverse(f"admin:{app}_{name}_change", args=[obj.pk])
+
+
+def measure(client, url, repeat):
+    from django.db import connection
+
+    # Counted by a wrapper: CaptureQueriesContext keeps only the last 9,000 queries.
+    count = [0]
+
+    def counter(execute, sql, params, many, context):
+        count[0] += 1
+        return execute(sql, params, many, context)
+
+    times = []
+    for _ in range(repeat):
+        count[0] = 0
+        with connection.execute_wrapper(counter):
+            start = time.perf_counter()
+            response = client.get(url)
+            times.append(time.perf_counter() - start)
+        assert response.status_code == 200, (url, response.status_code)
+    return count[0], statistics.median(times)
+
+
+def main():
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--eras", type=int, nargs="+", default=[30, 500])
+    parser.add_argument("--repeat", type=int, default=3)
+    args = parser.parse_args()
+    setup_django()
+    from django.contrib.auth import get_user_model
+    from django.test import Client
+
+    from tests.factories import generate_eras
+    from timeline.models import Era
+
+    user = get_user_model().objects.create_superuser("bench", "b@example.org", "pw")
+    client = Client(HTTP_HOST="localhost")
+    client.force_login(user)
+    print(f"{'page':<20}" + "".join(f"{n:>8} eras: queries   ms" for n in args.eras))
+    rows = {}
+    for size in sorted(args.eras):
+        missing = size - Era.objects.count()
+        if missing > 0:
+            generate_eras(missing)
+        for label, url in pages():
+            rows.setdefault(label, []).append(measure(client, url, args.repeat))
+    for label, figures in rows.items():
+        cells = "".join(f"{q:>22} {t * 1000:>5.0f}" for q, t in figures)
+        print(f"{label:<20}{cells}")
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,89 @@
+"""The editor's admin in a real browser: reordering rows by keyboard and by drag."""
+
+import pytest
+
+from timeline.models import Era
+
+from .site_pages import STAFF_USER, login, seed_history
+
+pytestmark = pytest.mark.django_db(transaction=True)
+
+
+@pytest.fixture
+def editor_page(live_server, page, django_user_model):
+    seed_history()
+    django_user_model.objects.create_superuser(STAFF_USER[0], "ed@example.org", STAFF_USER[1])
+    login(page, live_server)
+    era = Era.objects.get(slug="wsgi")
+    page.goto(f"{live_server.url}/admin/timeline/era/{era.pk}/change/")
+    return page, era
+
+
+def slide_titles(era):
+    return list(era.slides.order_by("order").values_list("title", flat=True))
+
+
+def test_move_down_by_keyboard_then_save(editor_page):
+    """Tab to "Move down" on the first slide, press Enter: the rows swap on screen, their
+    order fields renumber, focus stays on the moved row's button, and Save keeps it."""
+    page, era = editor_page
+    first = page.locator("#slides-0")
+    first.locator(".reorder-down").focus()
+    page.keyboard.press("Enter")
+    rows = "#slides-group .inline-related:not(.empty-form) input[name$='-title']"
+    assert page.locator(rows).first.input_value() == "The callable"
+    assert page.input_value("#id_slides-0-order") == "2"
+    assert page.input_value("#id_slides-1-order") == "1"
+    assert page.evaluate("document.activeElement.classList.contains('reorder-up')")
+    assert "is now 2 of 2" in page.locator("#slides-group .reorder-status").inner_text()
+    page.click("input[name=_save]")
+    page.wait_for_url("**/admin/timeline/era/")
+    assert slide_titles(era) == ["The callable", "Why a standard"]
+
+
+def test_drag_a_slide_above_another_then_save(editor_page):
+    page, era = editor_page
+    page.set_viewport_size({"width": 1280, "height": 3000})  # both rows on screen at once
+    page.hover("#slides-1 .reorder-handle")
+    page.mouse.down()
+    box = page.locator("#slides-0 h3").bounding_box()
+    page.mouse.move(box["x"] + 10, box["y"] + 3, steps=8)
+    page.mouse.up()
+    assert page.input_value("#id_slides-1-order") == "1"
+    page.click("input[name=_save]")
+    page.wait_for_url("**/admin/timeline/era/")
+    assert slide_titles(era) == ["The callable", "Why a standard"]
+
+
+def test_slide_preview_is_shaped_like_the_slide_and_gives_the_fit_verdict(editor_page):
+    """Each slide body shows the deck's slide at 16:9 and 4:3 with the audit's verdict; typing
+    (debounced) updates both, and a slide that cannot fit says why."""
+    page, era = editor_page
+    panel = page.locator("#slides-0 .slide-preview")
+    assert panel.locator("iframe").count() == 2
+    verdict = panel.locator(".slide-preview-verdict")
+    verdict.filter(has_text="Fits at 16:9 and 4:3").wait_for()
+    frame = page.frame_locator("#slides-0 .slide-preview iframe >> nth=0")
+    assert frame.locator(".slide-heading").inner_text() == "Why a standard"
+    assert frame.locator(".slide-body em").inner_text() == "agreed"
+    long_text = "\n".join(f"- point {n}, with a few more words to read aloud" for n in range(60))
+    page.fill("#id_slides-0-body", long_text)
+    verdict.filter(has_text="Does not fit").wait_for()
+    assert "16:9" in verdict.inner_text() and "4:3" in verdict.inner_text()
+    assert frame.locator(".slide-body li").count() == 60
+
+
+def test_markdown_preview_sits_below_its_field_with_bullets(editor_page):
+    """The Preview button keeps its own height, the preview takes the form's width, and list
+    items show their bullets."""
+    page, era = editor_page
+    page.fill("#id_slides-0-notes", "- one\n- two")
+    button = page.locator("#slides-0 .field-notes .markdown-preview-button")
+    button.click()
+    preview = page.locator("#slides-0 .field-notes .markdown-preview")
+    preview.locator("li").first.wait_for()
+    box, field = button.bounding_box(), page.locator("#id_slides-0-notes").bounding_box()
+    assert box["height"] < 60 and box["y"] > field["y"] + field["height"] - 1
+    assert preview.bounding_box()["width"] >= field["width"] - 1
+    style = preview.locator("li").first.evaluate("li => getComputedStyle(li).listStyleType")
+    assert style == "disc"

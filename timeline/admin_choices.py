@@ -1,0 +1,50 @@
+"""Choice lists in the admin that cost one query, however many forms show them."""
+
+from django import forms
+from django.contrib.admin.widgets import AutocompleteSelect
+
+
+def slide_label(slide):
+    """The era is the page's own, so a slide is named by its place and title."""
+    return f"#{slide.order}: {slide.title}"
+
+
+def share_choices(field, queryset, label=None):
+    """Limit a ModelChoiceField to `queryset` and read its choices once, now.
+
+    Each form of a formset deep-copies the field, and a ModelChoiceField would run its query
+    again for every copy it renders; fixed choices are copied instead. Validation still
+    checks a posted value against the queryset."""
+    field.queryset = queryset
+    if label:
+        field.label_from_instance = label
+    field.choices = list(field.choices)
+
+
+class KnownAutocompleteSelect(AutocompleteSelect):
+    """An autocomplete that names its selected object from the form's instance, when the
+    inline loaded it (select_related), instead of one query per row."""
+
+    known = None
+
+    def optgroups(self, name, value, attr=None):
+        known = self.known
+        if known is None or [str(v) for v in value if v] != [str(known.pk)]:
+            return super().optgroups(name, value, attr)
+        option = self.create_option(
+            name, known.pk, self.choices.field.label_from_instance(known), True, 0
+        )
+        groups = [(None, [], 0)]
+        if not self.is_required:
+            groups[0][1].append(self.create_option(name, "", "", False, 0))
+        groups[0][1].append(option)
+        return groups
+
+
+class TalkEraForm(forms.ModelForm):
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        widget = self.fields["era"].widget
+        widget = getattr(widget, "widget", widget)  # inside the admin's add/change wrapper
+        if self.instance.era_id and isinstance(widget, KnownAutocompleteSelect):
+            widget.known = self.instance.era

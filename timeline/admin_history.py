@@ -1,0 +1,181 @@
+"""Revisions of an era compared, and the fixtures export previewed before it writes.
+
+Every save of an era through the admin (with its slides, samples and references) is a
+django-reversion revision with its author and time; reverting is reversion's own history
+page. What reversion does not give is a comparison, and the export wrote without showing
+what it would change: both are here, as unified diffs.
+"""
+
+import hashlib
+import tempfile
+from pathlib import Path
+
+from django.contrib import messages
+from django.core.exceptions import PermissionDenied
+from django.shortcuts import get_object_or_404, redirect
+from django.template.response import TemplateResponse
+from django.urls import reverse
+from reversion.models import Version
+
+from . import history_fixtures
+from .diffs import diff_lines
+from .models import CodeSample, Era, Reference, Slide
+
+# The order an era's file lists its records in, so a comparison reads like the fixture.
+MODEL_ORDER = [Era, Slide, CodeSample, Reference]
+
+
+def revision_text(revision):
+    """A revision's objects as readable text: one block per object, one line per field
+    (multi-line values indented), objects in fixture order."""
+    blocks = []
+    versions = list(revision.version_set.select_related("content_type"))
+
+    def key(version):
+        model = version.content_type.model_class()
+        rank = MODEL_ORDER.index(model) if model in MODEL_ORDER else len(MODEL_ORDER)
+        fields = _fields(version)
+        return (rank, fields.get("order", 0) if isinstance(fields, dict) else 0, version.object_id)
+
+    for version in sorted(versions, key=key):
+        model = version.content_type.model_class()
+        name = model._meta.verbose_name if model else version.content_type.model
+        lines = [f"== {name}: {version.object_repr} =="]
+        fields = _fields(version)
+        for field, value in fields.items():
+            if field.endswith("_html") or field == "id":
+                continue
+            if field == "related":
+                value = ", ".join(_era_titles(value))
+            text = str(value) if value is not None else ""
+            if "\n" in text:
+                lines.append(f"{field}:")
+                lines.extend("    " + line for line in text.rstrip("\n").split("\n"))
+            else:
+                lines.append(f"{field}: {text}")
+        blocks.append("\n".join(lines))
+    return "\n\n".join(blocks) + "\n"
+
+
+def _fields(version):
+    try:
+        return version.field_dict
+    except Exception:  # noqa: BLE001 - a version saved under an older schema still shows
+        return {"(stored data)": version.serialized_data}
+
+
+def _era_titles(ids):
+    return sorted(Era.objects.filter(pk__in=list(ids or [])).values_list("title", flat=True))
+
+
+def compare_view(request, object_id, model_admin):
+    """Two revisions of one era, side by side as a unified diff (older to newer)."""
+    era = get_object_or_404(Era, pk=object_id)
+    if not model_admin.has_view_or_change_permission(request, era):
+        raise PermissionDenied
+    versions = Version.objects.get_for_object(era).select_related("revision__user")
+    chosen = []
+    for name in ("older", "newer"):
+        try:
+            chosen.append(versions.get(pk=int(request.GET.get(name, ""))))
+        except (ValueError, Version.DoesNotExist):
+            messages.error(request, "Choose two revisions of this era to compare.")
+            return redirect("admin:timeline_era_history", era.pk)
+    older, newer = sorted(chosen, key=lambda v: v.revision.date_created)
+    lines = diff_lines(
+        revision_text(older.revision),
+        revision_text(newer.revision),
+        _label(older),
+        _label(newer),
+    )
+    context = {
+        **model_admin.admin_site.each_context(request),
+        "title": f"Compare revisions of {era.title}",
+        "opts": Era._meta,
+        "original": era,
+        "older": older,
+        "newer": newer,
+        "diff": lines,
+        "revert_url": reverse("admin:timeline_era_revision", args=[era.pk, older.pk]),
+    }
+    return TemplateResponse(request, "admin/timeline/era/compare.html", context)
+
+
+def _label(version):
+    user = version.revision.user.get_username() if version.revision.user else "unknown"
+    return f"{version.revision.date_created:%Y-%m-%d %H:%M:%S} by {user}"
+
+
+def history_versions(era):
+    """The era's versions, newest first, for the history page's compare form."""
+    versions = Version.objects.get_for_object(era).select_related("revision__user")
+    return list(versions.order_by("-revision__date_created"))
+
+
+# -- Export to fixtures -------------------------------------------------------------------------
+
+
+def export_changes():
+    """What an export would do to fixtures/: [(name, status, diff lines)] and a digest of the
+    files it would write, so the write can refuse if the database changed since the preview."""
+    target = history_fixtures.fixtures_dir()
+    with tempfile.TemporaryDirectory() as scratch:
+        written = history_fixtures.dump(scratch)
+        digest = hashlib.sha256()
+        changes = []
+        new_names = set()
+        for path in sorted(written):
+            name = str(path.relative_to(scratch))
+            new_names.add(name)
+            text = path.read_text(encoding="utf-8")
+            digest.update(name.encode() + b"\0" + text.encode() + b"\0")
+            current = target / name
+            old = current.read_text(encoding="utf-8") if current.exists() else ""
+            if old != text:
+                status = "changed" if current.exists() else "new"
+                changes.append((name, status, diff_lines(old, text, f"a/{name}", f"b/{name}")))
+    era_dir = target / history_fixtures.ERA_DIR
+    for stale in sorted(era_dir.glob("*.json")) if era_dir.exists() else []:
+        name = str(Path(history_fixtures.ERA_DIR) / stale.name)
+        if name not in new_names:
+            old = stale.read_text(encoding="utf-8")
+            changes.append((name, "removed", diff_lines(old, "", f"a/{name}", "/dev/null")))
+    return changes, digest.hexdigest()
+
+
+def export_view(request, model_admin):
+    """GET: the files an export would change, with diffs. POST: write them (superusers only),
+    unless the database changed since the preview that was confirmed."""
+    if not request.user.is_superuser:
+        raise PermissionDenied("Only a superuser may write the fixtures.")
+    changes, digest = export_changes()
+    if request.method == "POST":
+        if request.POST.get("digest") != digest:
+            messages.warning(request, "The content changed since this preview: check it again.")
+        else:
+            return _write(request, model_admin)
+    context = {
+        **model_admin.admin_site.each_context(request),
+        "title": "Export to fixtures",
+        "opts": Era._meta,
+        "changes": changes,
+        "digest": digest,
+        "folder": history_fixtures.fixtures_dir(),
+    }
+    return TemplateResponse(request, "admin/timeline/era/export_preview.html", context)
+
+
+def _write(request, model_admin):
+    try:
+        written = history_fixtures.dump()
+    except OSError as exc:
+        model_admin.message_user(request, f"Nothing exported: {exc}", messages.ERROR)
+    else:
+        folder = history_fixtures.fixtures_dir()
+        model_admin.message_user(
+            request,
+            f"Exported {len(written)} files to {folder}. Review them with `git diff fixtures/` "
+            "and commit.",
+            messages.SUCCESS,
+        )
+    return redirect(reverse("admin:timeline_era_changelist"))

@@ -1,0 +1,106 @@
+"""Run and Record on the sample's admin form: staff-only POSTs (CSRF checked by the admin).
+
+Run runs what the form holds, saved or not, and diffs it against the form's expected output,
+so an editor can try a change before saving it. Record runs the *saved* sample and stores
+its output: storing the output of unsaved code would record a sample that does not exist.
+Both answer an HTML fragment to admin-sample-check.js, or a whole page without JavaScript.
+"""
+
+from django.contrib import messages
+from django.core.exceptions import PermissionDenied
+from django.shortcuts import get_object_or_404, redirect
+from django.template.response import TemplateResponse
+from django.views.decorators.http import require_POST
+
+from . import diffs
+from .models import CodeSample
+from .runner import record
+from .runner.sandbox import SandboxUnavailable
+from .runner.service import Busy, run_code
+from .text import normalize_text
+
+
+def _sample(model_admin, request, pk):
+    sample = get_object_or_404(CodeSample.objects.select_related("era"), pk=pk)
+    if not model_admin.has_change_permission(request, sample):
+        raise PermissionDenied
+    return sample
+
+
+def diff_lines(expected, actual):
+    """Expected against actual output, as classed diff lines; [] when they match."""
+    expected, actual = normalize_text(expected or ""), normalize_text(actual or "")
+    return diffs.diff_lines(expected, actual, "expected output", "this run")
+
+
+def _answer(model_admin, request, sample, title, context):
+    fragment = request.headers.get("X-Requested-With") == "fetch"
+    template = "admin/timeline/codesample/" + ("check_result" if fragment else "check_page")
+    context = {
+        **model_admin.admin_site.each_context(request),
+        "sample": sample,
+        "title": title,
+        **context,
+    }
+    return TemplateResponse(request, template + ".html", context)
+
+
+def _run(runtime, code, request_text):
+    try:
+        return run_code(runtime, code, request_text, wait=record.COMMAND_SLOT_WAIT), ""
+    except (Busy, SandboxUnavailable) as exc:
+        return None, getattr(exc, "message", str(exc))
+
+
+@require_POST
+def run_view(request, pk, model_admin):
+    sample = _sample(model_admin, request, pk)
+    code = normalize_text(request.POST.get("code", sample.code))
+    request_text = normalize_text(request.POST.get("request", sample.request))
+    runtime = request.POST.get("runtime", sample.runtime)
+    if runtime not in CodeSample.Runtime.values or runtime == CodeSample.Runtime.NONE:
+        runtime = sample.runtime
+    expected = request.POST.get("expected_output", sample.expected_output)
+    result, problem = _run(runtime, code, request_text)
+    context = {"result": result, "message": problem, "saved": False}
+    if result is not None:
+        context["diff"] = diff_lines(expected, result.output)
+    return _answer(model_admin, request, sample, f"Run of {sample.title}", context)
+
+
+@require_POST
+def record_view(request, pk, model_admin):
+    sample = _sample(model_admin, request, pk)
+    unsaved = [
+        name
+        for name in ("code", "request")
+        if name in request.POST and normalize_text(request.POST[name]) != getattr(sample, name)
+    ]
+    fragment = request.headers.get("X-Requested-With") == "fetch"
+    if unsaved:
+        message = (
+            f"Save the sample first: Record stores the output of the saved {' and '.join(unsaved)}."
+        )
+        context = {"message": message, "saved": False}
+        return _answer(model_admin, request, sample, f"Record {sample.title}", context)
+    try:
+        result, stored = record.record(sample)
+    except (Busy, SandboxUnavailable) as exc:
+        context = {"message": getattr(exc, "message", str(exc)), "saved": False}
+        return _answer(model_admin, request, sample, f"Record {sample.title}", context)
+    if stored:
+        message = "Recorded: the expected output is now this run's output."
+    else:
+        message = "Not recorded: the run did not finish, so its output would not be stable."
+    if not fragment:
+        model_admin.message_user(request, message, messages.SUCCESS if stored else messages.ERROR)
+        return redirect("admin:timeline_codesample_change", sample.pk)
+    context = {
+        "result": result,
+        "message": message,
+        "saved": stored,
+        "diff": [] if stored else diff_lines(sample.expected_output, result.output),
+        # The form's expected-output box must show what was stored, or Save would undo it.
+        "recorded_output": sample.expected_output if stored else None,
+    }
+    return _answer(model_admin, request, sample, f"Record {sample.title}", context)
