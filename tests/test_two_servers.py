@@ -20,7 +20,6 @@ import sys
 import tempfile
 import time
 from concurrent.futures import ThreadPoolExecutor
-from html.parser import HTMLParser
 from pathlib import Path
 from urllib.parse import urlencode
 
@@ -28,6 +27,7 @@ import pytest
 from django.conf import settings
 
 from .conftest import store_or_skip
+from .form_post import form_pairs
 from .stores import postgres_server
 
 pytestmark = pytest.mark.shared
@@ -100,45 +100,6 @@ class Server:
                 os.killpg(self.process.pid, signal.SIGKILL)
                 self.process.wait(timeout=10)
         self.log.close()
-
-
-class FormReader(HTMLParser):
-    """The fields a browser would submit from the form with the given id."""
-
-    def __init__(self, form_id):
-        super().__init__(convert_charrefs=True)
-        self.form_id, self.inside, self.fields = form_id, False, []
-        self.textarea = self.select = None
-
-    def handle_starttag(self, tag, attrs):
-        a = dict(attrs)
-        if tag == "form":
-            self.inside = a.get("id") == self.form_id
-        if not self.inside or "name" not in a and tag != "option":
-            return
-        if tag == "input" and a.get("type") not in ("submit", "button", "file", "image"):
-            if a.get("type") not in ("checkbox", "radio") or "checked" in a:
-                self.fields.append((a["name"], a.get("value", "on")))
-        elif tag == "textarea":
-            self.textarea = [a["name"], ""]
-        elif tag == "select":
-            self.select = a["name"]
-        elif tag == "option" and self.select and "selected" in a:
-            self.fields.append((self.select, a.get("value", "")))
-
-    def handle_data(self, data):
-        if self.textarea is not None:
-            self.textarea[1] += data
-
-    def handle_endtag(self, tag):
-        if tag == "textarea" and self.textarea is not None:
-            # A browser drops the one newline right after <textarea>.
-            self.fields.append((self.textarea[0], self.textarea[1].removeprefix("\n")))
-            self.textarea = None
-        elif tag == "select":
-            self.select = None
-        elif tag == "form":
-            self.inside = False
 
 
 def manage(env, *args):
@@ -216,12 +177,10 @@ def edit_era(server, slug, field, value):
     assert len(links) >= 1, f"no change link for {slug}"
     for pk in links:
         _, _, form = server.get(f"/admin/timeline/era/{pk}/change/")
-        reader = FormReader("era_form")
-        reader.feed(form.decode())
-        fields = dict(reader.fields)
-        if fields.get("slug") != slug:
+        pairs = form_pairs(form.decode(), "era_form")
+        if dict(pairs).get("slug") != slug:
             continue
-        data = [(k, value if k == field else v) for k, v in reader.fields] + [("_save", "Save")]
+        data = [(k, value if k == field else v) for k, v in pairs]
         status, headers, _ = server.request(
             "POST", f"/admin/timeline/era/{pk}/change/", urlencode(data),
             {"Content-Type": "application/x-www-form-urlencoded"},

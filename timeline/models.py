@@ -458,8 +458,9 @@ class Reference(models.Model):
     title = models.CharField(max_length=300)
     url = models.URLField(max_length=500)
     kind = models.CharField(max_length=20, choices=Kind.choices, default=Kind.DOCS)
-    evidence = models.TextField(
+    evidence = LineTextField(
         blank=True,
+        final_newline=False,
         help_text="The exact words, commit or tag in this source that support a claim, quoted "
         "as they stand (for a commit: its hash, date and message).",
     )
