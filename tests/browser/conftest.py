@@ -13,9 +13,18 @@ from timeline.browser import CHROMIUM_ARGS, chromium_path
 
 
 def pytest_collection_modifyitems(config, items):
+    """Mark the browser tests and run them last: Playwright's sync API keeps an event loop
+    running in the main thread from the first browser test to the end of the session, and the
+    `browser` fixture sets DJANGO_ALLOW_ASYNC_UNSAFE; neither may reach the other tests (async
+    views called through async_to_sync, `check --deploy` in a subprocess)."""
+    browser, others = [], []
     for item in items:
         if "tests/browser/" in str(item.fspath).replace(os.sep, "/"):
             item.add_marker(pytest.mark.browser)
+            browser.append(item)
+        else:
+            others.append(item)
+    items[:] = others + browser
 
 
 @pytest.fixture(scope="session")
