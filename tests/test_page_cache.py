@@ -252,3 +252,17 @@ def test_a_page_rendered_by_another_worker_is_served_from_the_shared_cache(
     with django_assert_num_queries(0):
         second = client.get("/eras/wsgi/")
     assert second.content == first.content
+
+
+def test_every_content_model_invalidates_the_page_cache():
+    """A model added to the timeline app (a relation, a talk's own note) must reach the cache's
+    signals, or its edits stay invisible behind cached pages."""
+    from django.apps import apps
+    from django.db.models.signals import post_save
+
+    from timeline.models import CONTENT_MODELS, LiveSession
+
+    content = set(apps.get_app_config("timeline").get_models()) - {LiveSession}
+    assert content == set(CONTENT_MODELS)
+    for model in CONTENT_MODELS:
+        assert post_save.has_listeners(model), model

@@ -746,6 +746,21 @@ class ExerciseCheck(models.Model):
     natural_key.dependencies = ["timeline.exercise"]
 
 
+# Everything editors change: a save or delete of any of these makes every cached page stale.
+CONTENT_MODELS = (
+    Era,
+    EraRelation,
+    Slide,
+    CodeSample,
+    Reference,
+    Talk,
+    TalkEra,
+    TalkNote,
+    Exercise,
+    ExerciseCheck,
+)
+
+
 class LiveSession(models.Model):
     """A deck presented live: a remote steers it and followers watch (timeline/live/).
 

@@ -150,30 +150,9 @@ def content_changed(sender=None, **kwargs):
 
 
 def connect_signals():
-    from .models import (
-        CodeSample,
-        Era,
-        EraRelation,
-        Exercise,
-        ExerciseCheck,
-        Reference,
-        Slide,
-        Talk,
-        TalkEra,
-    )
+    from .models import CONTENT_MODELS, Era
 
-    models = (
-        Era,
-        EraRelation,
-        Slide,
-        CodeSample,
-        Reference,
-        Talk,
-        TalkEra,
-        Exercise,
-        ExerciseCheck,
-    )
-    for model in models:
+    for model in CONTENT_MODELS:
         uid = f"page-cache-{model.__name__}"
         post_save.connect(content_changed, sender=model, dispatch_uid=uid + "-save")
         post_delete.connect(content_changed, sender=model, dispatch_uid=uid + "-delete")
