@@ -1,8 +1,9 @@
+import filecmp
 import json
 import shutil
+from pathlib import Path
 
 import pytest
-from django.conf import settings
 from django.core.management import call_command
 from django.core.management.base import CommandError
 
@@ -11,6 +12,10 @@ from timeline.models import CodeSample, Era, EraRelation, Reference, Slide, Talk
 pytestmark = pytest.mark.django_db
 
 MODELS = [Era, EraRelation, Slide, CodeSample, Reference, Talk, TalkEra]
+# Four eras and two talks with every record type, written by tests/data/make_small_history.py:
+# loading it takes a fraction of the real history's time, so the error paths below (and `make
+# mutate`) use it; the real fixtures are loaded by the round-trip tests at the top.
+SMALL_HISTORY = Path(__file__).parent / "data" / "history"
 
 
 def snapshot():
@@ -78,10 +83,54 @@ def test_dump_is_stable(tmp_path):
 
 
 @pytest.fixture
-def fixture_copy(tmp_path):
+def fixture_copy(tmp_path, settings):
+    """A copy of the small history, which `load_history` then loads by default."""
     target = tmp_path / "fixtures"
-    shutil.copytree(settings.HISTORY_FIXTURES_DIR, target)
+    shutil.copytree(SMALL_HISTORY, target)
+    settings.HISTORY_FIXTURES_DIR = target
     return target
+
+
+def fixture_names(directory):
+    return sorted(str(p.relative_to(directory)) for p in Path(directory).rglob("*.json"))
+
+
+def test_load_then_dump_gives_back_the_same_bytes(tmp_path):
+    """Every record, field, order and character of the files survives load + dump exactly."""
+    call_command("load_history", dir=str(SMALL_HISTORY), verbosity=0)
+    call_command("dump_history", dir=str(tmp_path), verbosity=0)
+    names = fixture_names(SMALL_HISTORY)
+    assert fixture_names(tmp_path) == names
+    _, mismatch, errors = filecmp.cmpfiles(SMALL_HISTORY, tmp_path, names, shallow=False)
+    assert (mismatch, errors) == ([], [])
+
+
+def test_load_says_what_it_loaded(capsys):
+    call_command("load_history", dir=str(SMALL_HISTORY))
+    assert capsys.readouterr().out == (
+        "Loaded 5 files: 8 timeline.CodeSample, 4 timeline.Era, 4 timeline.EraRelation, "
+        "2 timeline.Exercise, 3 timeline.ExerciseCheck, 12 timeline.Reference, "
+        "8 timeline.Slide, 2 timeline.Talk, 5 timeline.TalkEra, 10 timeline.TalkNote.\n"
+    )
+    assert Era.objects.count() == 4 and Era.objects.filter(published=False).count() == 1
+
+
+def test_dump_says_what_it_wrote_and_removes_stale_era_files(tmp_path, capsys):
+    call_command("load_history", dir=str(SMALL_HISTORY), verbosity=0)
+    (tmp_path / "eras").mkdir()
+    (tmp_path / "eras" / "deleted-era.json").write_text("[]")
+    capsys.readouterr()
+    call_command("dump_history", dir=str(tmp_path))
+    assert capsys.readouterr().out == "Wrote 5 files.\n"
+    assert fixture_names(tmp_path) == fixture_names(SMALL_HISTORY)
+
+
+def test_if_empty_loads_into_an_empty_database(capsys):
+    call_command("load_history", "--if-empty", dir=str(SMALL_HISTORY), verbosity=0)
+    assert Era.objects.count() == 4
+    capsys.readouterr()
+    call_command("load_history", "--if-empty", dir=str(SMALL_HISTORY))
+    assert capsys.readouterr().out == ("The database already holds the history; nothing loaded.\n")
 
 
 def test_broken_json_names_the_file_and_changes_nothing(fixture_copy):
