@@ -7,6 +7,7 @@ import pytest
 from django.core.management import call_command
 from django.core.management.base import CommandError
 
+from timeline import history_fixtures
 from timeline.models import CodeSample, Era, EraRelation, Reference, Slide, Talk, TalkEra
 
 pytestmark = pytest.mark.django_db
@@ -315,3 +316,71 @@ def test_a_line_range_or_step_the_code_lacks_is_refused(fixture_copy, fields, wo
     for word in words:
         assert word in str(info.value)
     assert snapshot() == before
+
+
+def test_dump_writes_a_fixed_order_whatever_order_the_rows_were_made_in(tmp_path):
+    """The rows are made out of order (slides, samples, references, exercises, checks, relations,
+    talks, notes): the files still come out exactly as committed."""
+    from tests.data.make_small_history import build
+
+    build()
+    written = history_fixtures.dump(tmp_path)
+    assert [str(p.relative_to(tmp_path)) for p in written] == [
+        "eras/asgi.json",
+        "eras/cgi.json",
+        "eras/flask.json",
+        "eras/wsgi.json",
+        "talks.json",
+    ]
+    names = fixture_names(SMALL_HISTORY)
+    _, mismatch, errors = filecmp.cmpfiles(SMALL_HISTORY, tmp_path, names, shallow=False)
+    assert (mismatch, errors) == ([], [])
+
+
+def test_dump_costs_a_fixed_number_of_queries_per_era(tmp_path, django_assert_num_queries):
+    """Natural keys name related rows: without select_related each record would cost a query."""
+    history_fixtures.load(SMALL_HISTORY)
+    with django_assert_num_queries(30):
+        history_fixtures.dump(tmp_path)
+
+
+# What a refused record's message says, exactly: the file, the record's number, its model and
+# key, the object, and each field's complaint.
+DESCRIBED = [
+    (
+        [_era_record("zz-era", title="", kind="nope")],
+        "record 1 [timeline.era 'zz-era'] (timeline.Era  (2000)): title: This field cannot be "
+        "blank.; kind: Value 'nope' is not a valid choice.",
+    ),
+    (
+        [{"model": "timeline.slide", "fields": {"era": ["no-such-era"], "order": 1, "title": "x"}}],
+        "record 1 [timeline.slide 'x'] : Error deserializing object: Slide has no era.",
+    ),
+    (
+        [_era_record("zz-era"), "just text"],
+        "record 2 : Error deserializing object: string indices must be integers, not 'str'",
+    ),
+    (
+        [
+            _era_record("zz-era"),
+            {"model": "timeline.slide", "fields": {"era": ["zz-era"], "order": 1, "title": "a"}},
+            {"model": "timeline.slide", "fields": {"era": ["zz-era"], "order": 1, "title": "b"}},
+        ],
+        "record 3 [timeline.slide 'b'] (timeline.Slide Zz-Era #1: b): timeline.Slide "
+        "('zz-era', 1) is already defined in zz.json, record 2.",
+    ),
+    (
+        [{"model": "timeline.exercisecheck", "fields": {"exercise": ["nope"], "order": 7}}],
+        "record 1 [timeline.exercisecheck 7] : Error deserializing object: ExerciseCheck has no "
+        "exercise.",
+    ),
+]
+
+
+@pytest.mark.parametrize("records, message", DESCRIBED)
+def test_a_refused_record_is_described_exactly(fixture_copy, records, message):
+    path = fixture_copy / "eras" / "zz.json"
+    path.write_text(json.dumps(records))
+    with pytest.raises(history_fixtures.FixtureError) as info:
+        history_fixtures.load(fixture_copy)
+    assert str(info.value) == f"{path}, {message}"
