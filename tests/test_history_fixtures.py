@@ -110,7 +110,7 @@ def test_load_says_what_it_loaded(capsys):
     call_command("load_history", dir=str(SMALL_HISTORY))
     assert capsys.readouterr().out == (
         "Loaded 5 files: 8 timeline.CodeSample, 4 timeline.Era, 4 timeline.EraRelation, "
-        "2 timeline.Exercise, 3 timeline.ExerciseCheck, 12 timeline.Reference, "
+        "3 timeline.Exercise, 4 timeline.ExerciseCheck, 16 timeline.Reference, "
         "8 timeline.Slide, 2 timeline.Talk, 5 timeline.TalkEra, 10 timeline.TalkNote.\n"
     )
     assert Era.objects.count() == 4 and Era.objects.filter(published=False).count() == 1
@@ -370,6 +370,21 @@ DESCRIBED = [
         "('zz-era', 1) is already defined in zz.json, record 2.",
     ),
     (
+        [_era_record("zz-era", title="a\x00b")],
+        "record 1 [timeline.era 'zz-era'] (timeline.Era a\x00b (2000)): title: contains a NUL "
+        "character.",
+    ),
+    (
+        [_era_record("a b!" * 15)],
+        f"record 1 [timeline.era '{'a b!' * 15}'] (timeline.Era {'A B!' * 15} (2000)): slug: "
+        "Enter a valid “slug” consisting of letters, numbers, underscores or hyphens. Ensure this "
+        "value has at most 50 characters (it has 60).",
+    ),
+    (
+        [{"model": "timeline.era"}],
+        "record 1 [timeline.era None] : Error deserializing object: 'fields'",
+    ),
+    (
         [{"model": "timeline.exercisecheck", "fields": {"exercise": ["nope"], "order": 7}}],
         "record 1 [timeline.exercisecheck 7] : Error deserializing object: ExerciseCheck has no "
         "exercise.",
@@ -384,3 +399,17 @@ def test_a_refused_record_is_described_exactly(fixture_copy, records, message):
     with pytest.raises(history_fixtures.FixtureError) as info:
         history_fixtures.load(fixture_copy)
     assert str(info.value) == f"{path}, {message}"
+
+
+def test_a_record_that_names_a_missing_row_is_reported_once_all_are_in(fixture_copy):
+    """A forward reference is resolved after every file: then its failure names the record."""
+    sample = {"era": ["zz-era"], "order": 1, "title": "T", "code": "x\n", "slide": ["zz-era", 9]}
+    path = fixture_copy / "eras" / "zz.json"
+    path.write_text(
+        json.dumps([_era_record("zz-era"), {"model": "timeline.codesample", "fields": sample}])
+    )
+    with pytest.raises(history_fixtures.FixtureError) as info:
+        history_fixtures.load(fixture_copy)
+    assert str(info.value).startswith(
+        f"{path}, record 2 (timeline.CodeSample Zz-Era: T): Slide matching query does not exist."
+    )

@@ -52,15 +52,18 @@ def build():
             slide_lines="3-4" if era.slug == "flask" else "",
             slide_steps="3|4|all" if era.slug == "flask" else "",
         )
-        # Kinds, titles and URLs each out of order: the dump sorts by kind, title, then URL.
+        # The dump sorts by kind, title, then URL: made so that leaving out any one of the
+        # three, or all of them, gives another order.
         base = f"https://example.org/{era.slug}"
         make_reference(era, kind="pep", title="A source", url=f"{base}/3")
+        make_reference(era, kind="docs", title="C source", url=f"{base}/1")
+        make_reference(era, kind="docs", title="B source", url=f"{base}/4")
         make_reference(era, kind="docs", title="B source", url=f"{base}/2")
-        make_reference(era, kind="docs", title="B source", url=f"{base}/1")
-    # Exercises by order, then slug: a slug order that disagrees.
-    again = make_exercise(wsgi, checks=0, slug="wsgi-again", title="Again", order=2)
+    # Exercises by order, then slug, and their checks by exercise, then order: likewise.
     hello = make_exercise(wsgi, checks=0, slug="wsgi-hello", title="Hello", order=1)
-    for exercise, orders in ((again, [1]), (hello, [2, 1])):
+    again = make_exercise(wsgi, checks=0, slug="wsgi-again", title="Again", order=2)
+    also = make_exercise(wsgi, checks=0, slug="wsgi-also", title="Also", order=1)
+    for exercise, orders in ((hello, [2, 1]), (again, [1]), (also, [1])):
         for order in orders:
             ExerciseCheck.objects.create(
                 exercise=exercise,
