@@ -179,8 +179,9 @@ def test_unknown_model_is_reported(fixture_copy):
 
 
 def test_empty_folder_is_reported(tmp_path):
-    with pytest.raises(CommandError, match="No fixtures found"):
+    with pytest.raises(CommandError) as info:
         call_command("load_history", dir=str(tmp_path), verbosity=0)
+    assert str(info.value) == f"Nothing was loaded. No fixtures found in {tmp_path}."
 
 
 def _era_record(slug, **fields):
@@ -385,6 +386,10 @@ DESCRIBED = [
         "record 1 [timeline.era None] : Error deserializing object: 'fields'",
     ),
     (
+        [{"model": "timeline.era", "fields": []}],
+        "record 1 : Error deserializing object: 'list' object has no attribute 'items'",
+    ),
+    (
         [{"model": "timeline.exercisecheck", "fields": {"exercise": ["nope"], "order": 7}}],
         "record 1 [timeline.exercisecheck 7] : Error deserializing object: ExerciseCheck has no "
         "exercise.",
@@ -413,3 +418,26 @@ def test_a_record_that_names_a_missing_row_is_reported_once_all_are_in(fixture_c
     assert str(info.value).startswith(
         f"{path}, record 2 (timeline.CodeSample Zz-Era: T): Slide matching query does not exist."
     )
+
+
+def test_loading_renders_what_loaddata_would_not():
+    """loaddata skips save(), where markdown and code are rendered: the loader renders them."""
+    history_fixtures.load(SMALL_HISTORY)
+    assert Era.objects.get(slug="cgi").body_html == "<p>All about <strong>CGI</strong>.</p>"
+    sample = CodeSample.objects.get(era__slug="flask", order=1)
+    assert sample.highlighted_html.startswith('<div class="highlight"><pre tabindex="0"')
+    assert sample.slide_html.count('<span class="line">') == 2  # slide_lines 3-4
+    assert Slide.objects.get(era__slug="cgi", order=2).body_html == (
+        "<ul>\n<li>one</li>\n<li>two</li>\n</ul>"
+    )
+
+
+@pytest.mark.parametrize("error", [RuntimeError("a bug"), history_fixtures.FixtureError("as is")])
+def test_an_unexpected_error_while_loading_is_not_swallowed(monkeypatch, error):
+    def render(self):
+        raise error
+
+    monkeypatch.setattr(Era, "render", render)
+    with pytest.raises(type(error)) as info:
+        history_fixtures.load(SMALL_HISTORY)
+    assert info.value is error
