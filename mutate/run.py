@@ -22,6 +22,7 @@ import hashlib
 import json
 import os
 import re
+import resource
 import shutil
 import subprocess
 import sys
@@ -71,6 +72,14 @@ class GroupResult:
     about: str
     mutants: list = field(default_factory=list)
     seconds: float = 0.0
+    cpu_seconds: float = 0.0
+
+
+def children_cpu():
+    """CPU seconds used by finished child processes: a measure that does not depend on what
+    else the machine is doing, unlike the wall clock."""
+    usage = resource.getrusage(resource.RUSAGE_CHILDREN)
+    return usage.ru_utime + usage.ru_stime
 
 
 def fingerprint(diff):
@@ -202,7 +211,7 @@ def run_group(group, max_children):
     copy = make_copy(group)
     log = copy / "mutmut.log"
     patterns = mutant_patterns(group["mutate"])
-    started = time.monotonic()
+    started, cpu = time.monotonic(), children_cpu()
     with log.open("w") as out:
         completed = subprocess.run(
             [str(MUTMUT), "run", "--max-children", str(max_children), *patterns],
@@ -212,6 +221,7 @@ def run_group(group, max_children):
             env={**os.environ, "PYTHONDONTWRITEBYTECODE": "1"},
         )
     result = GroupResult(group["name"], group["about"], seconds=time.monotonic() - started)
+    result.cpu_seconds = children_cpu() - cpu
     if completed.returncode != 0:
         print(log.read_text()[-4000:])
         sys.exit(f"mutmut failed on group {group['name']} (exit {completed.returncode}); see {log}")
@@ -257,7 +267,10 @@ def report(results, problems, target, total_seconds):
     print()
     print(f"{'module':<44} {'caught':>7} {'total':>6} {'score':>7}  equivalent")
     for result in results:
-        print(f"-- {result.name}: {result.about} ({result.seconds:.0f} s)")
+        print(
+            f"-- {result.name}: {result.about} "
+            f"({result.seconds:.0f} s, {result.cpu_seconds:.0f} CPU s)"
+        )
         for path in sorted({m.path for m in result.mutants}):
             mutants = [m for m in result.mutants if m.path == path]
             caught, total, percent = score(mutants)
@@ -281,9 +294,14 @@ def report(results, problems, target, total_seconds):
     caught, total, percent = score([m for r in results for m in r.mutants])
     equivalent = sum(bool(m.equivalent) for r in results for m in r.mutants)
     print()
+    cpu = sum(r.cpu_seconds for r in results)
     print(
         f"all: {caught}/{total} caught ({percent:.1f}%), {equivalent} equivalent, "
-        f"{len(survivors)} survivors; {dict(sorted(statuses.items()))}; {total_seconds:.0f} s"
+        f"{len(survivors)} survivors; {dict(sorted(statuses.items()))}"
+    )
+    print(
+        f"time: {total_seconds:.0f} s, {cpu:.0f} CPU s (on {os.cpu_count()} idle cores about "
+        f"{cpu / (os.cpu_count() or 1):.0f} s)"
     )
     load = " ".join(f"{value:.2f}" for value in os.getloadavg())
     print(f"load average at the end: {load} on {os.cpu_count()} cores")
