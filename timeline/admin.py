@@ -119,10 +119,10 @@ class CodeSampleInline(OrderedInlineMixin, EraChildInline):
 HTTPS_URLS = {models.URLField: {"assume_scheme": "https"}}
 
 
-class ReferenceInline(admin.TabularInline):
+class ReferenceInline(OrderedInlineMixin, admin.TabularInline):
     model = Reference
     extra = 0
-    fields = ["title", "url", "kind", "supports_date", "evidence"]
+    fields = ["order", "title", "url", "kind", "supports_date", "evidence"]
     formfield_overrides = {
         **HTTPS_URLS,
         models.TextField: {"widget": forms.Textarea(attrs={"rows": 2})},
@@ -310,7 +310,7 @@ class CodeSampleAdmin(VersionAdmin):
 
 @admin.register(Reference)
 class ReferenceAdmin(VersionAdmin):
-    list_display = ["title", "era", "kind", "supports_date", "url"]
+    list_display = ["title", "era", "order", "kind", "supports_date", "url"]
     list_filter = ["kind", "supports_date"]
     list_select_related = ["era"]
     search_fields = ["title", "url", "evidence", "era__title"]

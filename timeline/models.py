@@ -241,6 +241,11 @@ def related_eras(era, relations):
     return [(label, other) for label, other, _ in seen]
 
 
+# An order that is a position from 1, within a small integer on every database (SQLite would
+# store 40000; PostgreSQL would refuse it with an error instead of a form message).
+ORDER_VALIDATORS = [MinValueValidator(1), MaxValueValidator(32767)]
+
+
 class SlideManager(models.Manager):
     def get_by_natural_key(self, era_slug, order):
         return self.get(era__slug=era_slug, order=order)
@@ -248,7 +253,9 @@ class SlideManager(models.Manager):
 
 class Slide(models.Model):
     era = models.ForeignKey(Era, on_delete=models.CASCADE, related_name="slides")
-    order = models.PositiveSmallIntegerField(help_text="Position within the era, from 1.")
+    order = models.PositiveSmallIntegerField(
+        validators=ORDER_VALIDATORS, help_text="Position within the era, from 1."
+    )
     title = models.CharField(max_length=200)
     body = LineTextField(blank=True, help_text="Markdown shown on the slide. Keep it short.")
     body_html = models.TextField(blank=True, editable=False)
@@ -308,7 +315,9 @@ class CodeSample(models.Model):
         related_name="samples",
         help_text="Show the sample on this slide of the deck as well as on the era page.",
     )
-    order = models.PositiveSmallIntegerField(help_text="Position within the era, from 1.")
+    order = models.PositiveSmallIntegerField(
+        validators=ORDER_VALIDATORS, help_text="Position within the era, from 1."
+    )
     title = models.CharField(max_length=200)
     language = models.CharField(
         max_length=40,
@@ -455,6 +464,9 @@ class Reference(models.Model):
         ARTICLE = "article", "Article"
 
     era = models.ForeignKey(Era, on_delete=models.CASCADE, related_name="references")
+    order = models.PositiveSmallIntegerField(
+        validators=ORDER_VALIDATORS, help_text="Position in the era's list of sources, from 1."
+    )
     title = models.CharField(max_length=300)
     url = models.URLField(max_length=500)
     kind = models.CharField(max_length=20, choices=Kind.choices, default=Kind.DOCS)
@@ -473,9 +485,10 @@ class Reference(models.Model):
     objects = ReferenceManager()
 
     class Meta:
-        ordering = ["era", "kind", "title"]
+        ordering = ["era", "order"]
         constraints = [
-            models.UniqueConstraint(fields=["era", "url"], name="unique_reference_url_per_era")
+            models.UniqueConstraint(fields=["era", "url"], name="unique_reference_url_per_era"),
+            models.UniqueConstraint(fields=["era", "order"], name="unique_reference_order_per_era"),
         ]
 
     def __str__(self):
@@ -535,7 +548,7 @@ class TalkEraManager(models.Manager):
 class TalkEra(models.Model):
     talk = models.ForeignKey(Talk, on_delete=models.CASCADE, related_name="items")
     era = models.ForeignKey(Era, on_delete=models.CASCADE, related_name="talk_items")
-    order = models.PositiveSmallIntegerField()
+    order = models.PositiveSmallIntegerField(validators=ORDER_VALIDATORS)
 
     objects = TalkEraManager()
 
