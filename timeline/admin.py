@@ -8,7 +8,7 @@ from django.urls import path
 from django.views.decorators.http import require_http_methods
 from reversion.admin import VersionAdmin
 
-from . import admin_history, admin_runs
+from . import admin_history, admin_revert, admin_runs, revisions
 from .admin_choices import KnownAutocompleteSelect, TalkEraForm, share_choices, slide_label
 from .admin_ordering import OrderedInlineMixin
 from .models import (
@@ -159,6 +159,10 @@ class InverseEraRelationInline(admin.TabularInline):
         return super().get_queryset(request).select_related("era", "other")
 
 
+# Before EraAdmin: what a revision of an era holds (VersionAdmin would guess otherwise).
+revisions.register()
+
+
 @admin.register(Era)
 class EraAdmin(VersionAdmin):
     list_display = ["year", "title", "kind", "slide_count", "published"]
@@ -231,6 +235,21 @@ class EraAdmin(VersionAdmin):
             ),
             *super().get_urls(),
         ]
+
+    def revision_view(self, request, object_id, version_id, extra_context=None):
+        parent = super().revision_view
+        return admin_revert.revert(
+            self,
+            request,
+            object_id,
+            version_id,
+            lambda: parent(request, object_id, version_id, extra_context),
+        )
+
+    def changeform_view(self, request, object_id=None, form_url="", extra_context=None):
+        if getattr(request, "reverting_revision", None):
+            admin_revert.repair_dangling(request.reverting_revision)
+        return super().changeform_view(request, object_id, form_url, extra_context)
 
     def history_view(self, request, object_id, extra_context=None):
         era = self.get_object(request, object_id)

@@ -20,14 +20,17 @@ MAX_ORDER = 32767  # PositiveSmallIntegerField on PostgreSQL
 
 def park(rows, pks, wanted=()):
     """Move the rows `pks` (among `rows`, one parent's rows) to orders neither in use nor in
-    `wanted`, in one UPDATE; parking places stay within a small integer."""
+    `wanted`, in one UPDATE; parking places stay within a small integer. Returns
+    {pk: parking place}."""
     pks = list(pks)
     if not pks:
-        return
+        return {}
     taken = set(rows.values_list(ORDER, flat=True)) | set(wanted)
     free = (n for n in range(MAX_ORDER + 1) if n not in taken)
-    cases = [When(pk=pk, then=Value(next(free))) for pk in pks]
+    places = {pk: next(free) for pk in pks}
+    cases = [When(pk=pk, then=Value(place)) for pk, place in places.items()]
     rows.filter(pk__in=pks).update(**{ORDER: Case(*cases)})
+    return places
 
 
 def ordered_models():
