@@ -4,6 +4,7 @@ import pytest
 from django.urls import reverse
 from reversion.models import Version
 
+from timeline import revisions
 from timeline.models import Era, EraRelation, Slide
 
 from .factories import make_era, make_reference, make_sample, make_slide
@@ -37,9 +38,16 @@ def save(client, era, delete=(), **values):
 
 
 def test_each_admin_save_of_an_era_is_a_revision_with_its_inlines(admin_client_logged, era):
+    """The first save also records the state before it (as loaded, no author), so the
+    first edit can be reverted too; a second save adds one revision."""
     save(admin_client_logged, era, **{"slides-0-title": "Why one standard"})
     versions = Version.objects.get_for_object(era)
-    assert versions.count() == 1
+    assert versions.count() == 2
+    first_state = versions.last()
+    assert first_state.revision.user is None
+    assert first_state.revision.comment == revisions.FIRST_STATE_COMMENT
+    loaded = first_state.revision.version_set.get(content_type__model="slide")
+    assert loaded.field_dict["title"] == "Why a standard"
     revision = versions.first().revision
     assert revision.user.get_username() == "admin"
     assert revision.date_created is not None
@@ -47,6 +55,14 @@ def test_each_admin_save_of_an_era_is_a_revision_with_its_inlines(admin_client_l
     assert models == ["codesample", "era", "reference", "slide"]
     slide_version = revision.version_set.get(content_type__model="slide")
     assert slide_version.field_dict["title"] == "Why one standard"
+    save(admin_client_logged, era, **{"summary": "Again."})
+    assert Version.objects.get_for_object(era).count() == 3
+
+
+def test_the_first_edit_can_be_reverted(admin_client_logged, era):
+    save(admin_client_logged, era, **{"summary": "A regretted first edit."})
+    revert(admin_client_logged, era, Version.objects.get_for_object(era).last())
+    assert Era.objects.get(pk=era.pk).summary == era.summary
 
 
 def test_two_revisions_compare_as_a_diff(admin_client_logged, era):
@@ -54,8 +70,8 @@ def test_two_revisions_compare_as_a_diff(admin_client_logged, era):
     save(admin_client_logged, era, **{"slides-0-title": "Second title", "summary": "New."})
     history = admin_client_logged.get(reverse("admin:timeline_era_history", args=[era.pk]))
     html = history.content.decode()
-    assert html.count('type="radio" name="older"') == 2
-    newer, older = [v.pk for v in history.context["versions"]]
+    assert html.count('type="radio" name="older"') == 3  # with the state before the first
+    newer, older, _ = [v.pk for v in history.context["versions"]]
     url = reverse("admin:timeline_era_compare", args=[era.pk])
     page = admin_client_logged.get(url, {"older": older, "newer": newer}).content.decode()
     assert '<span class="diff-removed">-title: First title</span>' in page
@@ -187,3 +203,17 @@ def test_a_row_deleted_in_a_save_is_not_in_its_revision(admin_client_logged, era
     save(admin_client_logged, era, **{"summary": "Later."})
     revert(admin_client_logged, era, Version.objects.get_for_object(era).first())
     assert list(era.slides.values_list("title", flat=True)) == ["Why a standard"]
+
+
+def test_a_moved_reference_compares_as_its_order_changing(admin_client_logged, era):
+    """Rows keep their place in a comparison, so a swap reads as the order lines changing."""
+    make_reference(era, title="Second source")
+    save(admin_client_logged, era)
+    save(admin_client_logged, era, **{"references-0-order": "2", "references-1-order": "1"})
+    newer, older = Version.objects.get_for_object(era)[:2]
+    compare = reverse("admin:timeline_era_compare", args=[era.pk])
+    page = admin_client_logged.get(compare, {"older": older.pk, "newer": newer.pk})
+    html = page.content.decode()
+    assert html.count('<span class="diff-removed">-order: ') == 2
+    assert html.count('<span class="diff-added">+order: ') == 2
+    assert 'diff-removed">-title' not in html and 'diff-added">+title' not in html

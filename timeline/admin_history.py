@@ -27,15 +27,18 @@ MODEL_ORDER = [Era, Slide, CodeSample, Reference, EraRelation]
 
 def revision_text(revision):
     """A revision's objects as readable text: one block per object, one line per field
-    (multi-line values indented), objects in fixture order."""
+    (multi-line values indented), models in fixture order."""
     blocks = []
     versions = list(revision.version_set.select_related("content_type"))
 
+    # Each row keeps its place whatever its order field says (rows by creation), so moving
+    # a slide or a reference reads as "-order: 1 / +order: 2", not as a block removed and
+    # another added.
     def key(version):
         model = version.content_type.model_class()
         rank = MODEL_ORDER.index(model) if model in MODEL_ORDER else len(MODEL_ORDER)
-        fields = _fields(version)
-        return (rank, fields.get("order", 0) if isinstance(fields, dict) else 0, version.object_id)
+        pk = version.object_id
+        return (rank, int(pk) if pk.isdigit() else 0, pk)
 
     names = _related_names(versions)
     for version in sorted(versions, key=key):

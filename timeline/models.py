@@ -74,7 +74,8 @@ class Era(models.Model):
         PLATFORM = "platform", "Platform"
 
     slug = models.SlugField(
-        unique=True, help_text="The address of the era's page: /eras/<slug>/. Keep it stable."
+        unique=True,
+        help_text="The address of the era's page, e.g. /eras/wsgi/ for “wsgi”. Keep it stable.",
     )
     title = models.CharField(max_length=120, help_text="As learners know it, e.g. “WSGI”.")
     year = models.PositiveSmallIntegerField(
@@ -192,7 +193,7 @@ class EraRelation(models.Model):
         max_length=20,
         choices=Kind.choices,
         default=Kind.SAME_IDEA,
-        help_text="Read it as a sentence: “<this era> built on <related era>”.",
+        help_text="Read it as a sentence: “this era built on the related era”.",
     )
 
     objects = EraRelationManager()
@@ -512,7 +513,9 @@ class TalkManager(models.Manager):
 
 
 class Talk(models.Model):
-    slug = models.SlugField(unique=True, help_text="The talk's address: /talks/<slug>/present/.")
+    slug = models.SlugField(
+        unique=True, help_text="The talk's address: /talks/ then the slug, then /present/."
+    )
     title = models.CharField(max_length=200)
     description = LineTextField(blank=True, final_newline=False)
     duration_minutes = models.PositiveSmallIntegerField(
@@ -633,7 +636,7 @@ class Exercise(models.Model):
         APP = "app", "Write the app: each check sends it a request"
         REQUEST = "request", "Write the request: it is sent to the exercise's own app"
 
-    slug = models.SlugField(unique=True, help_text="The address: /exercises/<slug>/.")
+    slug = models.SlugField(unique=True, help_text="The address: /exercises/ then the slug.")
     era = models.ForeignKey(Era, on_delete=models.CASCADE, related_name="exercises")
     order = models.PositiveSmallIntegerField(default=1, help_text="Position within the era.")
     title = models.CharField(max_length=200)
