@@ -10,30 +10,10 @@ counts are asserted in tests/test_admin_queries.py.
 """
 
 import argparse
-import io
-import os
 import statistics
-import sys
 import time
-from pathlib import Path
 
-ROOT = Path(__file__).resolve().parent.parent
-
-
-def setup_django():
-    sys.path.insert(0, str(ROOT))
-    os.environ["DJANGO_SETTINGS_MODULE"] = "historyweb.settings.test"
-    os.environ["DATABASE_URL"] = "sqlite://:memory:"
-    import warnings
-
-    import django
-
-    warnings.filterwarnings("ignore", message="No directory at")
-    django.setup()
-    from django.core.management import call_command
-
-    call_command("migrate", verbosity=0)
-    call_command("load_history", stdout=io.StringIO())
+from in_memory import setup_django  # bench/, the scripts' own directory
 
 
 def pages():

@@ -10,34 +10,18 @@ does; module imports are followed. Exits non-zero when the total passes the budg
 
 import argparse
 import gzip
-import io
 import os
 import re
 import sys
 from pathlib import Path
 from urllib.parse import urlsplit
 
+from in_memory import setup_django  # bench/, the scripts' own directory
+
 BUDGET = 150 * 1024
-ROOT = Path(__file__).resolve().parent.parent
+
 ASSET = re.compile(r'<(?:link|script)\b[^>]*?(?:href|src)="(/static/[^"]+)"')
 IMPORT = re.compile(r'(?:from|import)\s*["\'](\.{1,2}/[^"\']+)["\']')
-
-
-def setup_django():
-    sys.path.insert(0, str(ROOT))
-    os.environ["DJANGO_SETTINGS_MODULE"] = "historyweb.settings.test"
-    os.environ["DATABASE_URL"] = "sqlite://:memory:"
-    import warnings
-
-    import django
-
-    warnings.filterwarnings("ignore", message="No directory at")
-
-    django.setup()
-    from django.core.management import call_command
-
-    call_command("migrate", verbosity=0)
-    call_command("load_history", stdout=io.StringIO())
 
 
 def add_synthetic(eras):

@@ -46,9 +46,10 @@ def make_sample(era, **fields):
 
 def make_reference(era, **fields):
     n = next(_counter)
+    order = fields.pop("order", None) or (era.references.count() + 1)
     defaults = {"title": f"Source {n}", "url": f"https://example.org/{n}", "kind": "docs"}
     defaults.update(fields)
-    return Reference.objects.create(era=era, **defaults)
+    return Reference.objects.create(era=era, order=order, **defaults)
 
 
 def make_talk(eras, **fields):
@@ -94,7 +95,7 @@ def generate_eras(count, slides=4, samples=3, references=4):
         for o in range(1, samples + 1)
     )
     Reference.objects.bulk_create(
-        Reference(era=era, title=f"Source {o}", url=f"https://example.org/{era.slug}/{o}")
+        Reference(era=era, order=o, title=f"Source {o}", url=f"https://example.org/{era.slug}/{o}")
         for era in eras
         for o in range(1, references + 1)
     )

@@ -185,3 +185,17 @@ def test_editor_sets_how_eras_relate_in_the_inline(admin_client_logged, client):
     assert flask.relations.get().kind == "built-on"
     assert "Built on" in client.get(flask.get_absolute_url()).content.decode()
     assert "Basis for" in client.get(wsgi.get_absolute_url()).content.decode()
+
+
+def test_help_texts_hold_no_markup():
+    """The admin shows help_text as HTML, so "/eras/<slug>/" read as "/eras//": none of the
+    editors' help may hold a tag-like "<"."""
+    from django.apps import apps
+
+    marked = [
+        f"{model.__name__}.{field.name}"
+        for model in apps.get_app_config("timeline").get_models()
+        for field in model._meta.get_fields()
+        if "<" in str(getattr(field, "help_text", ""))
+    ]
+    assert not marked

@@ -1,11 +1,11 @@
-"""Reordering an era's slides and samples, and a talk's eras, in one POST (issue 13)."""
+"""Reordering an era's slides, samples and references, and a talk's eras, in one POST (issue 13)."""
 
 import pytest
 from django.urls import reverse
 
-from timeline.models import CodeSample, Slide
+from timeline.models import CodeSample, Reference, Slide
 
-from .factories import make_era, make_sample, make_slide, make_talk
+from .factories import make_era, make_reference, make_sample, make_slide, make_talk
 from .form_post import post_form
 
 pytestmark = pytest.mark.django_db
@@ -116,3 +116,92 @@ def test_parked_rows_never_overflow_a_small_integer(admin_client_logged):
     assert response.status_code == 302, response.content.decode()[:3000]
     assert list(era.slides.values_list("order", "title")) == [(1, "Last"), (32767, "First")]
     assert CodeSample.objects.count() == 0
+
+
+def test_swapping_two_references_saves(admin_client_logged):
+    """References 1 and 2 change places in one POST, and the era page lists them so."""
+    era = make_era(slug="refs-swap")
+    make_reference(era, title="PEP 333", kind="pep")
+    make_reference(era, title="wsgiref docs", kind="docs")
+    url = reverse("admin:timeline_era_change", args=[era.pk])
+    change = set_values({"references-0-order": "2", "references-1-order": "1"})
+    response = post_form(admin_client_logged, url, "era_form", change=change)
+    assert response.status_code == 302, response.content.decode()[:3000]
+    titles = list(era.references.order_by("order").values_list("title", flat=True))
+    assert titles == ["wsgiref docs", "PEP 333"]
+    page = admin_client_logged.get(era.get_absolute_url()).content.decode()
+    assert page.index("wsgiref docs") < page.index("PEP 333")
+
+
+def test_a_reference_error_keeps_every_other_edit(admin_client_logged):
+    """Two references at one position: the error is on the form, every other edit (era,
+    slides, references) is still in it, and nothing is saved."""
+    era = make_era(summary="Old summary.")
+    make_slide(era, title="A slide")
+    make_reference(era, title="First source")
+    make_reference(era, title="Second source")
+    url = reverse("admin:timeline_era_change", args=[era.pk])
+    values = {
+        "references-1-order": "1",
+        "references-0-title": "First source, edited",
+        "slides-0-title": "A slide, edited",
+        "summary": "New summary.",
+    }
+    response = post_form(admin_client_logged, url, "era_form", change=set_values(values))
+    assert response.status_code == 200
+    html = response.content.decode()
+    assert "Please correct the duplicate data for order" in html
+    for kept in ("First source, edited", "A slide, edited", "New summary."):
+        assert kept in html
+    assert list(era.references.values_list("order", "title")) == [
+        (1, "First source"),
+        (2, "Second source"),
+    ]
+    assert Slide.objects.get(era=era).title == "A slide"
+
+
+FORGED_ORDERS = ["0", "-1", "40000", "99999999999999999999", "abc", "", "1.5", "1e3", "0x10", " "]
+
+
+@pytest.mark.parametrize("prefix", ["slides", "samples", "references"])
+@pytest.mark.parametrize("forged", FORGED_ORDERS)
+def test_forged_orders_are_a_form_error_that_keeps_other_edits(admin_client_logged, prefix, forged):
+    """Whatever a hostile POST puts in an order field, the answer is the form with an error
+    beside that field and the other edits still in it; nothing is saved, nothing crashes."""
+    era = make_era(summary="Old summary.")
+    for n in (1, 2):
+        make_slide(era, title=f"Slide {n}")
+        make_sample(era, title=f"Sample {n}")
+        make_reference(era, title=f"Source {n}")
+    url = reverse("admin:timeline_era_change", args=[era.pk])
+    values = {f"{prefix}-0-order": forged, "summary": "New summary.", "slides-1-title": "Kept"}
+    response = post_form(admin_client_logged, url, "era_form", change=set_values(values))
+    assert response.status_code == 200
+    html = response.content.decode()
+    assert "errorlist" in html and "New summary." in html and 'value="Kept"' in html
+    era.refresh_from_db()
+    assert era.summary == "Old summary."
+    for model in (Slide, CodeSample, Reference):
+        assert list(model.objects.filter(era=era).values_list("order", flat=True)) == [1, 2]
+
+
+def test_a_duplicate_order_in_a_forged_extra_row_is_an_error(admin_client_logged):
+    """A new reference posted at an existing one's position is refused, not a 500."""
+    era = make_era()
+    make_reference(era, title="Existing")
+    url = reverse("admin:timeline_era_change", args=[era.pk])
+
+    def change(pairs):
+        pairs = set_values({"references-TOTAL_FORMS": "2"})(pairs)
+        return pairs + [
+            ("references-1-order", "1"),
+            ("references-1-title", "New"),
+            ("references-1-url", "https://example.org/new"),
+            ("references-1-kind", "docs"),
+            ("references-1-era", str(era.pk)),
+        ]
+
+    response = post_form(admin_client_logged, url, "era_form", change=change)
+    assert response.status_code == 200
+    assert "Please correct the duplicate data for order" in response.content.decode()
+    assert list(era.references.values_list("title", flat=True)) == ["Existing"]

@@ -441,3 +441,39 @@ def test_an_unexpected_error_while_loading_is_not_swallowed(monkeypatch, error):
     with pytest.raises(type(error)) as info:
         history_fixtures.load(SMALL_HISTORY)
     assert info.value is error
+
+
+def _era_references(path):
+    records = json.loads(path.read_text())
+    return records, [r["fields"] for r in records if r["model"] == "timeline.reference"]
+
+
+def test_references_reordered_in_a_file_load_over_the_database(fixture_copy):
+    """An era's file that swaps two references' orders loads over the rows in place (the
+    unique order per era never trips midway), and a second load changes nothing."""
+    call_command("load_history", dir=str(fixture_copy), verbosity=0)
+    path = fixture_copy / "eras" / "wsgi.json"
+    records, refs = _era_references(path)
+    assert len(refs) >= 2
+    refs[0]["order"], refs[1]["order"] = refs[1]["order"], refs[0]["order"]
+    path.write_text(json.dumps(records))
+    call_command("load_history", dir=str(fixture_copy), verbosity=0)
+    loaded = list(Reference.objects.filter(era__slug="wsgi").values_list("order", "url"))
+    assert loaded[:2] == [(1, refs[1]["url"]), (2, refs[0]["url"])]
+    before = snapshot()
+    call_command("load_history", dir=str(fixture_copy), verbosity=0)
+    assert snapshot() == before
+
+
+def test_references_without_an_order_follow_the_numbered_ones(fixture_copy):
+    """A file written before references had an order loads them in the order it lists them."""
+    path = fixture_copy / "eras" / "wsgi.json"
+    records, refs = _era_references(path)
+    urls = [ref["url"] for ref in refs]
+    for ref in refs[1:]:
+        del ref["order"]
+    refs[0]["order"] = 7
+    path.write_text(json.dumps(records))
+    call_command("load_history", dir=str(fixture_copy), verbosity=0)
+    loaded = list(Reference.objects.filter(era__slug="wsgi").values_list("order", "url"))
+    assert loaded == [(7, urls[0])] + [(8 + n, url) for n, url in enumerate(urls[1:])]

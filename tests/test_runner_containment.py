@@ -296,6 +296,21 @@ def test_own_cgroups_reads_v1_and_v2_lines():
     }
 
 
+def test_favordynmods_is_read_from_any_cgroup_mount():
+    """The one mount option that makes moving a run into its cgroup cheap, on v1 or v2 alike."""
+    plain = (
+        "cgroup /sys/fs/cgroup/memory cgroup rw,relatime,memory 0 0\n"
+        "cgroup2 /sys/fs/cgroup/unified cgroup2 rw,relatime,nsdelegate 0 0\n"
+        "tmpfs /favordynmods tmpfs rw,favordynmods 0 0\n"  # not a cgroup mount
+    )
+    assert not cgroups.favors_dynmods(plain)
+    favoured = "cgroup2 /sys/fs/cgroup cgroup2 rw,nosuid,nsdelegate,favordynmods 0 0\n"
+    assert cgroups.favors_dynmods(plain + favoured)
+    assert cgroups.favors_dynmods("cgroup /sys/fs/cgroup/pids cgroup rw,pids,favordynmods 0 0")
+    layout = cgroups.Layout(2, {"": "/sys/fs/cgroup/x"})
+    assert "moving a run in:" in layout.describe()
+
+
 def test_a_cgroup_left_by_a_dead_server_is_swept_once_stale(layout, settings, monkeypatch):
     """A run cgroup whose server died mid-run stays empty; past the longest a run can last it is
     removed and its uid handed out again. A recent one is left alone."""

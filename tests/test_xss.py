@@ -173,7 +173,7 @@ def era_full_of(payload, n):
     )
     make_sample(era, title=payload[:200], code=payload, language="html", historical=True)
     make_reference(era, title=payload[:300], url="https://example.org/?q=" + payload[:200])
-    Reference.objects.create(era=era, title="raw", url=payload[:500], kind="docs")
+    Reference.objects.create(era=era, order=9, title="raw", url=payload[:500], kind="docs")
     era.related.add(make_era(title=payload[:120], summary=payload[:300]))
     make_talk([era], slug=era.slug, title=payload[:200], description=payload)
     make_exercise(
@@ -210,8 +210,12 @@ def test_markdown_preview_stays_inert(admin_client_logged, payload):
 
 def test_unsafe_reference_urls_are_not_linked(client):
     era = make_era(slug="refs")
-    Reference.objects.create(era=era, title="Bad link", url="javascript:alert(1)", kind="docs")
-    Reference.objects.create(era=era, title="Good link", url="https://peps.python.org/", kind="pep")
+    Reference.objects.create(
+        era=era, order=1, title="Bad link", url="javascript:alert(1)", kind="docs"
+    )
+    Reference.objects.create(
+        era=era, order=2, title="Good link", url="https://peps.python.org/", kind="pep"
+    )
     html = client.get("/eras/refs/").content.decode()
     assert 'href="https://peps.python.org/"' in html
     assert "Bad link" in html and "javascript:" not in html

@@ -8,7 +8,7 @@ from django.urls import path
 from django.views.decorators.http import require_http_methods
 from reversion.admin import VersionAdmin
 
-from . import admin_history, admin_runs
+from . import admin_history, admin_revert, admin_runs, revisions
 from .admin_choices import KnownAutocompleteSelect, TalkEraForm, share_choices, slide_label
 from .admin_ordering import OrderedInlineMixin
 from .models import (
@@ -119,14 +119,24 @@ class CodeSampleInline(OrderedInlineMixin, EraChildInline):
 HTTPS_URLS = {models.URLField: {"assume_scheme": "https"}}
 
 
-class ReferenceInline(admin.TabularInline):
+class ReferenceInline(OrderedInlineMixin, admin.TabularInline):
     model = Reference
     extra = 0
-    fields = ["title", "url", "kind", "supports_date", "evidence"]
+    fields = ["order", "title", "url", "kind", "supports_date", "evidence"]
+    # Narrow fields, so that a row fits beside the admin's side menu at 1280 px; the link to
+    # the source is one click away on the reference's own page.
     formfield_overrides = {
-        **HTTPS_URLS,
-        models.TextField: {"widget": forms.Textarea(attrs={"rows": 2})},
+        models.URLField: {
+            **HTTPS_URLS[models.URLField],
+            "widget": forms.URLInput(attrs={"size": 28}),
+        },
+        models.CharField: {"widget": forms.TextInput(attrs={"size": 28})},
+        models.TextField: {"widget": forms.Textarea(attrs={"rows": 2, "cols": 28})},
     }
+
+    @property
+    def media(self):
+        return super().media + forms.Media(css={"all": ["css/admin-references.css"]})
 
 
 class EraRelationInline(admin.TabularInline):
@@ -159,8 +169,21 @@ class InverseEraRelationInline(admin.TabularInline):
         return super().get_queryset(request).select_related("era", "other")
 
 
+class FirstStateMixin:
+    """A VersionAdmin whose first save of an object also keeps the state before it."""
+
+    def change_view(self, request, object_id, form_url="", extra_context=None):
+        if request.method == "POST":
+            revisions.record_first_state(self.get_object(request, object_id))
+        return super().change_view(request, object_id, form_url, extra_context)
+
+
+# Before EraAdmin: what a revision of an era holds (VersionAdmin would guess otherwise).
+revisions.register()
+
+
 @admin.register(Era)
-class EraAdmin(VersionAdmin):
+class EraAdmin(FirstStateMixin, VersionAdmin):
     list_display = ["year", "title", "kind", "slide_count", "published"]
     list_display_links = ["title"]
     list_filter = ["kind", "published"]
@@ -231,6 +254,21 @@ class EraAdmin(VersionAdmin):
             ),
             *super().get_urls(),
         ]
+
+    def revision_view(self, request, object_id, version_id, extra_context=None):
+        parent = super().revision_view
+        return admin_revert.revert(
+            self,
+            request,
+            object_id,
+            version_id,
+            lambda: parent(request, object_id, version_id, extra_context),
+        )
+
+    def changeform_view(self, request, object_id=None, form_url="", extra_context=None):
+        if getattr(request, "reverting_revision", None):
+            admin_revert.repair_dangling(request.reverting_revision)
+        return super().changeform_view(request, object_id, form_url, extra_context)
 
     def history_view(self, request, object_id, extra_context=None):
         era = self.get_object(request, object_id)
@@ -310,7 +348,7 @@ class CodeSampleAdmin(VersionAdmin):
 
 @admin.register(Reference)
 class ReferenceAdmin(VersionAdmin):
-    list_display = ["title", "era", "kind", "supports_date", "url"]
+    list_display = ["title", "era", "order", "kind", "supports_date", "url"]
     list_filter = ["kind", "supports_date"]
     list_select_related = ["era"]
     search_fields = ["title", "url", "evidence", "era__title"]
@@ -347,7 +385,7 @@ class TalkNoteInline(admin.StackedInline):
 
 
 @admin.register(Talk)
-class TalkAdmin(VersionAdmin):
+class TalkAdmin(FirstStateMixin, VersionAdmin):
     list_display = ["title", "slug", "duration_minutes", "era_count"]
     search_fields = ["title", "description"]
     prepopulated_fields = {"slug": ["title"]}

@@ -19,24 +19,28 @@ from reversion.models import Version
 
 from . import history_fixtures
 from .diffs import diff_lines
-from .models import CodeSample, Era, Reference, Slide
+from .models import CodeSample, Era, EraRelation, Reference, Slide
 
 # The order an era's file lists its records in, so a comparison reads like the fixture.
-MODEL_ORDER = [Era, Slide, CodeSample, Reference]
+MODEL_ORDER = [Era, Slide, CodeSample, Reference, EraRelation]
 
 
 def revision_text(revision):
     """A revision's objects as readable text: one block per object, one line per field
-    (multi-line values indented), objects in fixture order."""
+    (multi-line values indented), models in fixture order."""
     blocks = []
     versions = list(revision.version_set.select_related("content_type"))
 
+    # Each row keeps its place whatever its order field says (rows by creation), so moving
+    # a slide or a reference reads as "-order: 1 / +order: 2", not as a block removed and
+    # another added.
     def key(version):
         model = version.content_type.model_class()
         rank = MODEL_ORDER.index(model) if model in MODEL_ORDER else len(MODEL_ORDER)
-        fields = _fields(version)
-        return (rank, fields.get("order", 0) if isinstance(fields, dict) else 0, version.object_id)
+        pk = version.object_id
+        return (rank, int(pk) if pk.isdigit() else 0, pk)
 
+    names = _related_names(versions)
     for version in sorted(versions, key=key):
         model = version.content_type.model_class()
         name = model._meta.verbose_name if model else version.content_type.model
@@ -47,6 +51,10 @@ def revision_text(revision):
                 continue
             if field == "related":
                 value = ", ".join(_era_titles(value))
+            foreign = _foreign_key(model, field)
+            if foreign is not None:
+                field = foreign.name
+                value = names.get((foreign.related_model, value), value)
             text = str(value) if value is not None else ""
             if "\n" in text:
                 lines.append(f"{field}:")
@@ -55,6 +63,37 @@ def revision_text(revision):
                 lines.append(f"{field}: {text}")
         blocks.append("\n".join(lines))
     return "\n\n".join(blocks) + "\n"
+
+
+def _foreign_key(model, attname):
+    """The foreign key stored under `attname` ("era_id"), or None."""
+    for field in model._meta.concrete_fields if model else ():
+        if field.many_to_one and field.attname == attname:
+            return field
+    return None
+
+
+def _related_names(versions):
+    """{(model, pk): its name now} for every foreign key in the versions, so a comparison says
+    "other: WSGI (2003)" rather than "other_id: 7"; one query per related model."""
+    wanted = {}
+    for version in versions:
+        model = version.content_type.model_class()
+        fields = _fields(version)
+        for attname, value in fields.items():
+            foreign = _foreign_key(model, attname)
+            if foreign is not None and value is not None:
+                wanted.setdefault(foreign.related_model, set()).add(value)
+    names = {}
+    for model, pks in wanted.items():
+        related = model._base_manager.select_related(*_name_needs(model)).in_bulk(list(pks))
+        names.update({(model, pk): str(obj) for pk, obj in related.items()})
+    return names
+
+
+def _name_needs(model):
+    """What str() of a related row reads besides its own fields (a slide names its era)."""
+    return ["era"] if model in (Slide, CodeSample, Reference) else []
 
 
 def _fields(version):

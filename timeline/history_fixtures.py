@@ -32,6 +32,7 @@ from .models import (
 ERA_DIR = "eras"
 TALKS_FILE = "talks.json"
 RELATION_MODEL = "timeline.erarelation"
+REFERENCE_MODEL = "timeline.reference"
 
 
 class FixtureError(Exception):
@@ -152,6 +153,23 @@ def _relation_records(path, records):
     return rest, numbers, era_slug, wanted
 
 
+def _number_unordered_references(records):
+    """References written before they had an order (or by hand without one) follow the file's
+    numbered ones, in the order the file lists them."""
+    fields = [
+        record["fields"]
+        for record in records
+        if isinstance(record, dict)
+        and record.get("model") == REFERENCE_MODEL
+        and isinstance(record.get("fields"), dict)
+    ]
+    numbers = [f["order"] for f in fields if isinstance(f.get("order"), int)]
+    last = max(numbers, default=0)
+    for unordered in (f for f in fields if "order" not in f):
+        last += 1
+        unordered["order"] = last
+
+
 def _load_file(path, result, links):
     try:
         text = path.read_text(encoding="utf-8")
@@ -163,6 +181,7 @@ def _load_file(path, result, links):
     # Relations are set once every era is in (see _set_related); the rest loads now, and
     # messages keep each record's number in the file.
     rest, numbers, era_slug, wanted = _relation_records(path, records)
+    _number_unordered_references(rest)
     if era_slug is not None:
         links[era_slug] = (path, wanted)
         counted = result.counts.get("timeline.EraRelation", 0)
@@ -306,7 +325,7 @@ def dump(directory=None):
             CodeSample.objects.filter(era=era).select_related("era", "slide__era").order_by("order")
         )
         references = Reference.objects.filter(era=era).select_related("era")
-        records += _records(references.order_by("kind", "title", "url"))
+        records += _records(references.order_by("order"))
         exercises = Exercise.objects.filter(era=era).select_related("era")
         records += _records(exercises.order_by("order", "slug"))
         checks = ExerciseCheck.objects.filter(exercise__era=era).select_related("exercise")

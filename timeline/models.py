@@ -74,7 +74,8 @@ class Era(models.Model):
         PLATFORM = "platform", "Platform"
 
     slug = models.SlugField(
-        unique=True, help_text="The address of the era's page: /eras/<slug>/. Keep it stable."
+        unique=True,
+        help_text="The address of the era's page, e.g. /eras/wsgi/ for “wsgi”. Keep it stable.",
     )
     title = models.CharField(max_length=120, help_text="As learners know it, e.g. “WSGI”.")
     year = models.PositiveSmallIntegerField(
@@ -192,7 +193,7 @@ class EraRelation(models.Model):
         max_length=20,
         choices=Kind.choices,
         default=Kind.SAME_IDEA,
-        help_text="Read it as a sentence: “<this era> built on <related era>”.",
+        help_text="Read it as a sentence: “this era built on the related era”.",
     )
 
     objects = EraRelationManager()
@@ -241,6 +242,11 @@ def related_eras(era, relations):
     return [(label, other) for label, other, _ in seen]
 
 
+# An order that is a position from 1, within a small integer on every database (SQLite would
+# store 40000; PostgreSQL would refuse it with an error instead of a form message).
+ORDER_VALIDATORS = [MinValueValidator(1), MaxValueValidator(32767)]
+
+
 class SlideManager(models.Manager):
     def get_by_natural_key(self, era_slug, order):
         return self.get(era__slug=era_slug, order=order)
@@ -248,7 +254,9 @@ class SlideManager(models.Manager):
 
 class Slide(models.Model):
     era = models.ForeignKey(Era, on_delete=models.CASCADE, related_name="slides")
-    order = models.PositiveSmallIntegerField(help_text="Position within the era, from 1.")
+    order = models.PositiveSmallIntegerField(
+        validators=ORDER_VALIDATORS, help_text="Position within the era, from 1."
+    )
     title = models.CharField(max_length=200)
     body = LineTextField(blank=True, help_text="Markdown shown on the slide. Keep it short.")
     body_html = models.TextField(blank=True, editable=False)
@@ -308,7 +316,9 @@ class CodeSample(models.Model):
         related_name="samples",
         help_text="Show the sample on this slide of the deck as well as on the era page.",
     )
-    order = models.PositiveSmallIntegerField(help_text="Position within the era, from 1.")
+    order = models.PositiveSmallIntegerField(
+        validators=ORDER_VALIDATORS, help_text="Position within the era, from 1."
+    )
     title = models.CharField(max_length=200)
     language = models.CharField(
         max_length=40,
@@ -455,6 +465,9 @@ class Reference(models.Model):
         ARTICLE = "article", "Article"
 
     era = models.ForeignKey(Era, on_delete=models.CASCADE, related_name="references")
+    order = models.PositiveSmallIntegerField(
+        validators=ORDER_VALIDATORS, help_text="Position in the era's list of sources, from 1."
+    )
     title = models.CharField(max_length=300)
     url = models.URLField(max_length=500)
     kind = models.CharField(max_length=20, choices=Kind.choices, default=Kind.DOCS)
@@ -473,9 +486,10 @@ class Reference(models.Model):
     objects = ReferenceManager()
 
     class Meta:
-        ordering = ["era", "kind", "title"]
+        ordering = ["era", "order"]
         constraints = [
-            models.UniqueConstraint(fields=["era", "url"], name="unique_reference_url_per_era")
+            models.UniqueConstraint(fields=["era", "url"], name="unique_reference_url_per_era"),
+            models.UniqueConstraint(fields=["era", "order"], name="unique_reference_order_per_era"),
         ]
 
     def __str__(self):
@@ -498,7 +512,9 @@ class TalkManager(models.Manager):
 
 
 class Talk(models.Model):
-    slug = models.SlugField(unique=True, help_text="The talk's address: /talks/<slug>/present/.")
+    slug = models.SlugField(
+        unique=True, help_text="The talk's address: /talks/ then the slug, then /present/."
+    )
     title = models.CharField(max_length=200)
     description = LineTextField(blank=True, final_newline=False)
     duration_minutes = models.PositiveSmallIntegerField(
@@ -534,7 +550,7 @@ class TalkEraManager(models.Manager):
 class TalkEra(models.Model):
     talk = models.ForeignKey(Talk, on_delete=models.CASCADE, related_name="items")
     era = models.ForeignKey(Era, on_delete=models.CASCADE, related_name="talk_items")
-    order = models.PositiveSmallIntegerField()
+    order = models.PositiveSmallIntegerField(validators=ORDER_VALIDATORS)
 
     objects = TalkEraManager()
 
@@ -619,7 +635,7 @@ class Exercise(models.Model):
         APP = "app", "Write the app: each check sends it a request"
         REQUEST = "request", "Write the request: it is sent to the exercise's own app"
 
-    slug = models.SlugField(unique=True, help_text="The address: /exercises/<slug>/.")
+    slug = models.SlugField(unique=True, help_text="The address: /exercises/ then the slug.")
     era = models.ForeignKey(Era, on_delete=models.CASCADE, related_name="exercises")
     order = models.PositiveSmallIntegerField(default=1, help_text="Position within the era.")
     title = models.CharField(max_length=200)

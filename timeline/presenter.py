@@ -108,7 +108,7 @@ def deck_eras(queryset):
     (shown on title slides), in four queries."""
     samples = CodeSample.objects.filter(slide__isnull=False).order_by("order")
     slides = Slide.objects.order_by("order").prefetch_related(Prefetch("samples", queryset=samples))
-    evidence = Reference.objects.filter(supports_date=True)
+    evidence = Reference.objects.filter(supports_date=True).order_by("order")
     return queryset.prefetch_related(
         Prefetch("slides", queryset=slides), Prefetch("references", queryset=evidence)
     )

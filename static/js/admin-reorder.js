@@ -1,10 +1,12 @@
-// Reorders the rows of an admin inline (slides, samples, a talk's eras) by drag and drop or
+// Reorders the rows of an admin inline (slides, samples, references, a talk's eras) by drag and drop or
 // with Move up / Move down buttons. Moving a row renumbers every row's order field 1..n in
 // the new sequence; the server saves any permutation in one POST (timeline/admin_ordering.py).
 (function () {
   "use strict";
+  // A stacked inline's rows are its .inline-related blocks; a tabular inline's are the table's
+  // rows (its one .inline-related wraps the whole table, so it is not a row).
   function rowsOf(group) {
-    return Array.from(group.querySelectorAll(".inline-related:not(.empty-form), tr.form-row:not(.empty-form)"))
+    return Array.from(group.querySelectorAll(".inline-related:not(.empty-form):not(.tabular), tr.form-row:not(.empty-form)"))
       .filter(function (row) { return row.querySelector("input[name$='-order']"); });
   }
 
@@ -77,11 +79,14 @@
     handle.textContent = "⠿";
     handle.title = "Drag to move";
     handle.setAttribute("aria-hidden", "true");
-    const up = button("reorder-up", "↑ Move up");
-    const down = button("reorder-down", "↓ Move down");
-    tools.append(handle, up, down);
     const heading = row.querySelector("h3");
     const cell = row.querySelector("td.field-order");
+    // In a table cell the words would widen the column: arrows, named by aria-label and title.
+    const up = button("reorder-up", cell && !heading ? "↑" : "↑ Move up");
+    const down = button("reorder-down", cell && !heading ? "↓" : "↓ Move down");
+    up.title = "Move up";
+    down.title = "Move down";
+    tools.append(handle, up, down);
     (heading || cell || row).append(tools);
 
     up.addEventListener("click", function () {

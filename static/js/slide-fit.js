@@ -189,6 +189,28 @@ function shrinkCode(inner, floor) {
 }
 
 /**
+ * The largest code scale in [floor, start] at which no code overflows (a binary search: code in
+ * columns overflows a column at a time, so its overflow says little about the scale that fits).
+ */
+function largestCode(inner, floor, start) {
+  const set = (scale) => inner.style.setProperty("--code-scale", String(Number(scale.toFixed(3))));
+  let high = Math.max(start, floor);
+  set(high);
+  if (!codeOverflows(inner)) return true;
+  let low = floor;
+  set(low);
+  if (codeOverflows(inner)) return false;
+  for (let i = 0; i < 6; i += 1) {
+    const middle = (low + high) / 2;
+    set(middle);
+    if (codeOverflows(inner)) high = middle;
+    else low = middle;
+  }
+  set(low);
+  return true;
+}
+
+/**
  * The smallest sizes fitting may reach, as scales: body text and code stay at or above the
  * audit's shares of the slide's height (the screen, for a deck; paper uses 9 px for code).
  * The slide stands for the screen: on a deck the stage fills the screen from 4:3 to 16:9.
@@ -235,14 +257,14 @@ function fitLayout(inner, limits) {
  * down to the audit's thresholds and no further. When text and code crowd each other they are
  * tried side by side, and the layout that shows the code larger wins (on a 16:9 screen that is
  * often beside, on 4:3 stacked). Content that still does not fit is reported by the audit and
- * must be split into more slides or steps; until then its code scrolls on screen, and in print
- * (`print: true`) its long lines wrap and it shrinks to 9 px, because paper cannot scroll.
+ * must be split into more slides or steps; until then its code scrolls on screen. In print
+ * (`print: true`) it wraps, takes columns or shrinks to 9 px instead (fitPaper).
  * Returns true when everything fits.
  */
 export function fitSlide(slide, { print = false } = {}) {
   const inner = slide?.querySelector(".slide-inner");
   if (!inner || !inner.clientHeight) return false;
-  slide.classList.remove("wrap-code", "code-scrolls", "side-by-side", "samples-column");
+  slide.classList.remove("wrap-code", "code-scrolls", "side-by-side", "samples-column", "code-columns");
   const limits = floors(inner, false);
   let result = fitLayout(inner, limits);
   // Try another layout (a class on the slide); keep it if it shows the code larger.
@@ -272,12 +294,55 @@ export function fitSlide(slide, { print = false } = {}) {
     slide.classList.add("code-scrolls");
     return false;
   }
-  slide.classList.add("wrap-code");
+  return fitPaper(slide, inner);
+}
+
+/**
+ * Paper cannot scroll or step: long lines wrap, long code may take two columns (beside the
+ * text or under it), and text may shrink (to 12 px) to leave the code more room, code itself
+ * down to 9 px. The layout that prints the code largest wins.
+ */
+function fitPaper(slide, inner) {
   const paper = floors(inner, true);
-  const codeFits = (element) => shrinkCode(element, paper.code(Number(element.style.getPropertyValue("--fit"))));
-  shrink(inner, "--fit", paper.fit, (element) => !codeFits(element) || textOverflows(element));
-  if (codeFits(inner) && !textOverflows(inner)) return true; // code's scale for the fit settled on
+  const beside = slide.classList.contains("side-by-side");
+  const canBeside = Boolean(inner.querySelector(".slide-body") && inner.querySelector(".slide-samples"));
+  const apply = ({ side, columns, wrap }) => {
+    slide.classList.toggle("side-by-side", side);
+    slide.classList.toggle("code-columns", columns);
+    slide.classList.toggle("wrap-code", wrap);
+  };
+  // A few sizes of text: smaller text leaves the code more room, so the largest code may come
+  // with text under full size (sizes are not monotonic in the text's scale, so no search).
+  const fits = [1, 0.85, 0.7, 0.6, 0.5].filter((fit) => fit > paper.fit).concat([paper.fit]);
+  let best = null;
+  // Wrapped lines lose their indentation, so wrapping must win by a quarter to be chosen. In
+  // columns lines always wrap: a long one would run into the next column unmeasured.
+  const layouts = [
+    { side: beside, columns: false, wrap: false },
+    { side: beside, columns: false, wrap: true },
+    { side: beside, columns: true, wrap: true },
+    { side: !beside, columns: true, wrap: true },
+  ].filter((layout) => canBeside || !layout.side);
+  for (const layout of layouts) {
+    apply(layout);
+    for (const fit of fits) {
+      inner.style.setProperty("--fit", String(fit));
+      // Code may grow a quarter against smaller text (more, and it dwarfs the text), then shrinks to fit.
+      if (!largestCode(inner, paper.code(fit), Math.min(1 / fit, 1.25)) || textOverflows(inner)) continue;
+      const codeScale = Number(inner.style.getPropertyValue("--code-scale"));
+      const size = fit * codeScale;
+      const merit = layout.wrap ? size / 1.25 : size;
+      if (!best || merit > best.merit + 0.02) best = { ...layout, fit, codeScale, size, merit };
+    }
+  }
+  if (best) {
+    apply(best);
+    inner.style.setProperty("--fit", String(best.fit));
+    inner.style.setProperty("--code-scale", String(best.codeScale));
+    return true;
+  }
   // Whole code in small print beats cut code: go under 9 px (the audit still reports it).
+  apply({ side: beside, columns: true, wrap: true });
   return shrink(inner, "--fit", 0.3, (element) => !shrinkCode(element, 0.2) || textOverflows(element));
 }
 

@@ -87,3 +87,53 @@ def test_markdown_preview_sits_below_its_field_with_bullets(editor_page):
     assert preview.bounding_box()["width"] >= field["width"] - 1
     style = preview.locator("li").first.evaluate("li => getComputedStyle(li).listStyleType")
     assert style == "disc"
+
+
+def reference_titles(era):
+    return list(era.references.order_by("order").values_list("title", flat=True))
+
+
+@pytest.fixture
+def references_page(live_server, page, django_user_model):
+    """The WSGI era's change page with three references, in a table inline."""
+    seed_history()
+    era = Era.objects.get(slug="wsgi")
+    for n, title in enumerate(["PEP 3333", "wsgiref docs"], start=2):
+        era.references.create(order=n, title=title, url=f"https://example.org/{n}")
+    django_user_model.objects.create_superuser(STAFF_USER[0], "ed@example.org", STAFF_USER[1])
+    login(page, live_server)
+    page.goto(f"{live_server.url}/admin/timeline/era/{era.pk}/change/")
+    return page, era
+
+
+def test_references_move_by_keyboard_and_by_drag_in_their_table(references_page):
+    """Each table row has one set of Move buttons (the table's wrapper is not a row); Move
+    down by keyboard, then a drag, renumber the rows, and Save keeps that order."""
+    page, era = references_page
+    before = reference_titles(era)
+    assert page.locator("#references-group .reorder-tools").count() == 3
+    page.locator("#references-0 .reorder-down").focus()
+    page.keyboard.press("Enter")
+    assert "is now 2 of 3" in page.locator("#references-group .reorder-status").inner_text()
+    assert page.evaluate("document.activeElement.classList.contains('reorder-down')")
+    # On screen now: PEP 3333 (#references-1), the seed's PEP 333, wsgiref docs (#references-2).
+    page.set_viewport_size({"width": 1280, "height": 3000})
+    page.hover("#references-2 .reorder-handle")
+    page.mouse.down()
+    box = page.locator("#references-1").bounding_box()
+    page.mouse.move(box["x"] + 30, box["y"] + 3, steps=8)
+    page.mouse.up()
+    rows = page.locator("#references-group tr.form-row:not(.empty-form) input[name$='-title']")
+    on_screen = [rows.nth(i).input_value() for i in range(3)]
+    assert on_screen == [before[2], before[1], before[0]]
+    page.click("input[name=_save]")
+    page.wait_for_url("**/admin/timeline/era/")
+    assert reference_titles(era) == on_screen
+
+
+def test_a_reference_row_fits_beside_the_menu_at_1280(references_page):
+    """The references table stays inside the page at 1280 px: no field is cut off."""
+    page, _ = references_page
+    table = page.locator("#references-group table").bounding_box()
+    content = page.locator("#content-main").bounding_box()
+    assert table["x"] + table["width"] <= content["x"] + content["width"] + 12

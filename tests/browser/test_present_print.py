@@ -1,8 +1,10 @@
 """Print and handout: Chromium's PDF has exactly one page per slide, code complete, no controls."""
 
 import io
+import unicodedata
 
 import pytest
+from django.core.management import call_command
 from pypdf import PdfReader
 
 from timeline.models import CodeSample
@@ -14,24 +16,27 @@ pytestmark = pytest.mark.django_db(transaction=True)
 SLIDES = 6
 
 
-def print_pdf(page, url):
-    page.goto(url)
-    page.wait_for_selector("html[data-fitted]", state="attached")
+def print_pdf(page, url, timeout=10_000):
+    # A long deck fits every sheet before its load event.
+    page.goto(url, timeout=timeout)
+    page.wait_for_selector("html[data-fitted]", state="attached", timeout=timeout)
     pdf = page.pdf(prefer_css_page_size=True, print_background=True)
     return PdfReader(io.BytesIO(pdf))
 
 
 def page_text(pdf, number):
-    return " ".join(pdf.pages[number - 1].extract_text().split())
+    # NFKC: the PDF's text keeps the font's ligatures (ﬁ for fi).
+    text = unicodedata.normalize("NFKC", pdf.pages[number - 1].extract_text())
+    return " ".join(text.split())
 
 
-def test_print_gives_one_16_9_page_per_slide_with_complete_code(live_server, page):
+def test_print_gives_one_a4_landscape_page_per_slide_with_complete_code(live_server, page):
     make_deck()
     pdf = print_pdf(page, f"{live_server.url}/present/print/")
     assert len(pdf.pages) == SLIDES
     for sheet in pdf.pages:
         width, height = float(sheet.mediabox.width), float(sheet.mediabox.height)
-        assert width / height == pytest.approx(16 / 9, rel=0.001)
+        assert (width, height) == pytest.approx((842, 595), abs=1)  # A4 landscape, in points
     assert "1993" in page_text(pdf, 1) and "CGI" in page_text(pdf, 1)
     long_page = page_text(pdf, 5)
     assert "header_0 " in long_page and "header_59 " in long_page
@@ -106,6 +111,28 @@ def test_print_matches_the_deck_slide_for_slide(live_server, page):
     everything = " ".join(page_text(pdf, n) for n in range(1, len(titles) + 1))
     for marker in ["Recorded output", "The HTTP request it answers", "Run or edit"]:
         assert marker not in everything
+
+
+def test_the_real_deck_prints_slide_n_on_page_n(live_server, page):
+    """The whole history: as many pages as slides, page N carries slide N's title, and the
+    slides that show a line range on screen print their whole code on their own page."""
+    call_command("load_history", verbosity=0)
+    page.goto(f"{live_server.url}/present/")
+    titles = page.evaluate(
+        "[...document.querySelectorAll('.stage .deck-slide')].map(s => s.dataset.title)"
+    )
+    assert len(titles) > 100
+    pdf = print_pdf(page, f"{live_server.url}/present/print/", timeout=120_000)
+    assert len(pdf.pages) == len(titles)
+    for number, title in enumerate(titles, start=1):
+        assert " ".join(title.split()) in page_text(pdf, number), (number, title)
+    ranged = CodeSample.objects.exclude(slide_lines="").exclude(slide=None).select_related("slide")
+    assert ranged.count() >= 10
+    for sample in ranged:
+        number = titles.index(sample.slide.title) + 1
+        text = page_text(pdf, number).replace(" ", "")
+        for line in (sample.code.splitlines()[0], sample.code.rstrip().splitlines()[-1]):
+            assert line.replace(" ", "") in text, (number, sample.title, line)
 
 
 def test_talk_and_era_decks_print_their_own_slides(live_server, page):

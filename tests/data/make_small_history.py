@@ -52,13 +52,12 @@ def build():
             slide_lines="3-4" if era.slug == "flask" else "",
             slide_steps="3|4|all" if era.slug == "flask" else "",
         )
-        # The dump sorts by kind, title, then URL: made so that leaving out any one of the
-        # three, or all of them, gives another order.
+        # The dump lists references by their order: made in another one.
         base = f"https://example.org/{era.slug}"
-        make_reference(era, kind="pep", title="A source", url=f"{base}/3")
-        make_reference(era, kind="docs", title="C source", url=f"{base}/1")
-        make_reference(era, kind="docs", title="B source", url=f"{base}/4")
-        make_reference(era, kind="docs", title="B source", url=f"{base}/2")
+        make_reference(era, order=3, kind="pep", title="A source", url=f"{base}/3")
+        make_reference(era, order=1, kind="docs", title="C source", url=f"{base}/1")
+        make_reference(era, order=4, kind="docs", title="B source", url=f"{base}/4")
+        make_reference(era, order=2, kind="docs", title="B source", url=f"{base}/2")
     # Exercises by order, then slug, and their checks by exercise, then order: likewise.
     hello = make_exercise(wsgi, checks=0, slug="wsgi-hello", title="Hello", order=1)
     again = make_exercise(wsgi, checks=0, slug="wsgi-again", title="Again", order=2)

@@ -3,7 +3,7 @@ from itertools import groupby
 from django.db.models import Count, Prefetch
 from django.shortcuts import get_object_or_404, render
 
-from ..models import CodeSample, Era, EraRelation, Exercise, Slide, related_eras
+from ..models import CodeSample, Era, EraRelation, Exercise, Reference, Slide, related_eras
 from .caching import keep_private
 
 RELATED_SHOWN = 4
@@ -50,7 +50,7 @@ def era_detail(request, slug):
         Era.objects.visible_to(request.user).prefetch_related(
             Prefetch("slides", queryset=Slide.objects.order_by("order")),
             Prefetch("samples", queryset=samples),
-            "references",
+            Prefetch("references", queryset=Reference.objects.order_by("order")),
             Prefetch("exercises", queryset=Exercise.objects.order_by("order", "slug")),
         ),
         slug=slug,
