@@ -107,3 +107,8 @@ def test_who_counts_as_one_client(settings, rf, header, meta, client):
     request.META.pop("REMOTE_ADDR", None)
     request.META.update(meta)
     assert client_id(request) == client
+
+
+def test_without_the_header_setting_the_peer_address_counts(settings, rf):
+    del settings.RUNNER_CLIENT_IP_HEADER
+    assert client_id(rf.get("/", REMOTE_ADDR="10.0.0.9", HTTP_X_REAL_IP="1.2.3.4")) == "10.0.0.9"
