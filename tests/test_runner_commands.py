@@ -254,3 +254,46 @@ def test_check_samples_without_a_sandbox_stops_with_the_install_hint(monkeypatch
     monkeypatch.setattr(record, "run_code", unavailable)
     with pytest.raises(CommandError, match="^Install bubblewrap.$"):
         call_command("check_samples")
+
+
+def test_check_samples_goes_by_year_then_era_then_order(fake_runs, capsys):
+    """The run order is the timeline's: year, then era slug, then the sample's place."""
+    newer = make_era(slug="aa-newer", year=2010)
+    same_b = make_era(slug="bb-same", year=2000)
+    same_a = make_era(slug="ab-same", year=2000)
+    make_sample(newer, order=1, title="N", runtime="python", expected_output="1\n")
+    make_sample(same_b, order=1, title="B", runtime="python", expected_output="1\n")
+    make_sample(same_a, order=2, title="A2", runtime="python", expected_output="1\n")
+    make_sample(same_a, order=1, title="A1", runtime="python", expected_output="1\n")
+    fake_runs(*[ran("1\n") for _ in range(4)])
+    call_command("check_samples")
+    assert capsys.readouterr().out.splitlines()[:4] == [
+        "ok   ab-same#1 A1 (python)",
+        "ok   ab-same#2 A2 (python)",
+        "ok   bb-same#1 B (python)",
+        "ok   aa-newer#1 N (python)",
+    ]
+
+
+def test_check_samples_costs_one_query_for_every_sample(fake_runs, django_assert_num_queries):
+    for slug in ("a", "b", "c"):
+        make_sample(make_era(slug=slug), runtime="python", expected_output="1\n")
+    fake_runs(*[ran("1\n") for _ in range(3)])
+    with django_assert_num_queries(1):
+        call_command("check_samples")
+
+
+def test_check_samples_record_says_it_recorded(fake_runs, capsys):
+    make_sample(make_era(slug="r"), title="Fine", runtime="python")
+    fake_runs(ran("ok\n"))
+    call_command("check_samples", "--record")
+    assert capsys.readouterr().out.endswith("All 1 runnable samples recorded.\n")
+
+
+def test_recording_leaves_an_editors_other_changes_alone(fake_runs, sample):
+    """Only expected_output is written: a title changed meanwhile (in the admin) stays."""
+    CodeSample.objects.filter(pk=sample.pk).update(title="Renamed meanwhile")
+    fake_runs(ran("out\n"))
+    record.record(sample)
+    sample.refresh_from_db()
+    assert (sample.title, sample.expected_output) == ("Renamed meanwhile", "out\n")
