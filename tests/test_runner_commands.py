@@ -297,3 +297,10 @@ def test_recording_leaves_an_editors_other_changes_alone(fake_runs, sample):
     record.record(sample)
     sample.refresh_from_db()
     assert (sample.title, sample.expected_output) == ("Renamed meanwhile", "out\n")
+
+
+def test_an_empty_output_is_recorded_empty(fake_runs, sample):
+    fake_runs(ran(""))
+    assert record.record(sample)[1]
+    sample.refresh_from_db()
+    assert sample.expected_output == ""
