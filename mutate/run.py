@@ -108,14 +108,36 @@ def load_equivalents():
     return found
 
 
+def functions_in(path):
+    """Every function and method of a file, as "name" or "Class.method"."""
+    tree = ast.parse((ROOT / path).read_text())
+    names = []
+    for node in tree.body:
+        if isinstance(node, ast.FunctionDef):
+            names.append(node.name)
+        elif isinstance(node, ast.ClassDef):
+            names += [
+                f"{node.name}.{item.name}"
+                for item in node.body
+                if isinstance(item, ast.FunctionDef)
+            ]
+    return names
+
+
 def mutant_patterns(mutate):
-    """mutmut name patterns for {"timeline/models.py": ["EraQuerySet.visible_to", ...]}."""
+    """mutmut name patterns for {"timeline/models.py": ["EraQuerySet.visible_to", ...]}.
+
+    "*" stands for every function of the file; "!name" leaves one out (one that runs only when
+    the process starts, say, before mutmut can switch a mutant on)."""
     patterns = []
     for path, functions in mutate.items():
         module = path.removesuffix(".py").replace("/", ".").removesuffix(".__init__")
-        for function in functions:
-            if function == "*":
-                patterns.append(f"{module}.*")
+        left_out = {f[1:] for f in functions if f.startswith("!")}
+        wanted = [f for f in functions if not f.startswith("!")]
+        if "*" in wanted:
+            wanted = functions_in(path)
+        for function in wanted:
+            if function in left_out:
                 continue
             owner, _, name = function.rpartition(".")
             mangled = f"x{SEPARATOR}{owner}{SEPARATOR}{name}" if owner else f"x_{name}"
