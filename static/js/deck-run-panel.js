@@ -4,9 +4,6 @@
 // window (speaker view <-> audience) through the deck's channel.
 
 const MAX_TEXT = 256 * 1024; // the runner caps output at 64 KB; anything longer is not ours
-const MIN_WIDTH = 0.3; // of the slide: narrower than this, a result's lines wrap too much
-const MIN_HEIGHT = 0.32;
-const MAX_WIDTH = 0.6;
 
 // ---- Messages between windows: same origin, but still checked field by field. ----
 
@@ -76,6 +73,11 @@ export function readRunMessage(data, count) {
 
 // ---- Where the panel goes ----
 
+const MIN_WIDTH = 0.22; // of the slide: narrower than this, a result's lines wrap too much
+const MIN_HEIGHT = 0.2;
+const MAX_WIDTH = 0.6;
+const CANDIDATES = 6; // rooms tried, largest first, for each set of things to keep clear
+
 function union(rects) {
   const box = { left: Infinity, top: Infinity, right: -Infinity, bottom: -Infinity };
   for (const rect of rects) {
@@ -87,84 +89,121 @@ function union(rects) {
   return box.left === Infinity ? null : box;
 }
 
-/** The box the code's text really covers: a block is as wide as the slide, its lines rarely are. */
-function codeTextBox(root) {
+/** One box per line of code: a block is as wide as the slide, its lines rarely are. */
+function codeLines(root) {
   const boxes = [];
   for (const pre of root.querySelectorAll(".sample-code pre")) {
-    const block = pre.getBoundingClientRect();
-    if (!block.height) continue;
-    // The code's caption (its title) belongs with it.
-    const top = pre.closest(".sample")?.getBoundingClientRect().top ?? block.top;
+    if (!pre.getBoundingClientRect().height) continue;
     const range = document.createRange();
     range.selectNodeContents(pre);
-    const lines = union([...range.getClientRects()].filter((rect) => rect.width));
-    const padding = parseFloat(getComputedStyle(pre).paddingRight) || 0;
-    const right = lines ? Math.min(block.right, lines.right + padding) : block.right;
-    boxes.push({ left: block.left, top: Math.min(top, block.top), right, bottom: block.bottom });
+    const lines = new Map(); // a line's tokens share its top
+    for (const rect of range.getClientRects()) {
+      if (!rect.width) continue;
+      const key = Math.round(rect.top);
+      lines.set(key, union([lines.get(key) || rect, rect]));
+    }
+    boxes.push(...lines.values());
   }
-  return union(boxes);
+  return boxes;
 }
 
 /**
- * The largest free rectangle beside, above or below the code (slide-relative pixels). All the
- * slide's code and its heading are kept clear when there is room; then only the code; then only
- * the code that ran (two samples side by side: the result goes over the other one).
+ * What a result must never cover: the slide's title, every sample's title and badges, and the
+ * deck's controls where they lie over the slide (they hide while the mouse rests, not for good).
  */
-export function choosePlace(slide, figure) {
-  for (const [code, keepHeading] of [[slide, true], [slide, false], [figure, true], [figure, false]]) {
-    const box = findRoom(slide, code, keepHeading);
-    if (box) return box;
-  }
-  // No free room of a useful size: the right part of the slide, the code's tail under it.
-  const { width, height } = slide.getBoundingClientRect();
-  const margin = width * 0.015;
-  return { left: width * 0.52, top: margin, right: width - margin, bottom: height - margin, covers: true };
+function titles(slide) {
+  const frame = slide.getBoundingClientRect();
+  const controls = [...document.querySelectorAll(".controls")].map((element) => element.getBoundingClientRect());
+  return [...slide.querySelectorAll(".slide-heading, .sample figcaption > :not(button)")]
+    .map((element) => element.getBoundingClientRect())
+    .concat(controls.filter((rect) => rect.bottom > frame.top && rect.top < frame.bottom))
+    .filter((rect) => rect.width && rect.height);
 }
 
-function findRoom(slide, codeRoot, keepHeading) {
-  const frame = slide.getBoundingClientRect();
+/**
+ * The largest free rectangles of the slide (slide-relative pixels) that touch none of
+ * `obstacles`: for each pair of left and right edges (the slide's, or an obstacle's side), the
+ * vertical gaps between the obstacles in that band.
+ */
+function freeRooms(frame, obstacles) {
   const W = frame.width;
   const H = frame.height;
   const margin = W * 0.015;
-  const local = (box) => box && {
-    left: box.left - frame.left, top: box.top - frame.top,
-    right: box.right - frame.left, bottom: box.bottom - frame.top,
-  };
-  const c = local(codeTextBox(codeRoot)) || { left: W, top: H, right: W, bottom: H };
-  const h = keepHeading ? local(slide.querySelector(".slide-heading")?.getBoundingClientRect()) : null;
-  const top = h ? h.bottom + margin : margin;
-  const candidates = [
-    { left: c.right + margin, top, right: W - margin, bottom: H - margin }, // beside, right
-    { left: margin, top, right: c.left - margin, bottom: H - margin }, // beside, left
-    { left: margin, top: Math.max(top, c.bottom + margin), right: W - margin, bottom: H - margin }, // below
-    { left: margin, top, right: W - margin, bottom: c.top - margin }, // above
-  ].filter((r) => r.right - r.left >= W * MIN_WIDTH && r.bottom - r.top >= H * MIN_HEIGHT);
-  if (!candidates.length) return null;
+  const boxes = obstacles.map((box) => ({
+    left: box.left - frame.left - margin, top: box.top - frame.top - margin,
+    right: box.right - frame.left + margin, bottom: box.bottom - frame.top + margin,
+  }));
+  const lefts = [margin, ...boxes.map((box) => box.right)].filter((x) => x >= margin && x < W - margin);
+  const rights = [W - margin, ...boxes.map((box) => box.left)].filter((x) => x > margin && x <= W - margin);
+  const rooms = [];
+  for (const left of new Set(lefts)) {
+    for (const right of new Set(rights)) {
+      if (right - left < W * MIN_WIDTH) continue;
+      const band = boxes.filter((box) => box.left < right && box.right > left).sort((a, b) => a.top - b.top);
+      let top = margin;
+      for (const box of [...band, { top: H - margin, bottom: H - margin }]) {
+        if (box.top - top >= H * MIN_HEIGHT) rooms.push({ left, top, right, bottom: box.top });
+        top = Math.max(top, box.bottom);
+      }
+    }
+  }
   const area = (r) => (r.right - r.left) * (r.bottom - r.top);
-  const best = candidates.reduce((chosen, r) => (area(r) > area(chosen) ? r : chosen));
-  // A result is rarely wide: in a full-width strip it keeps to the right, clear of a title's start.
-  best.left = Math.max(best.left, best.right - W * MAX_WIDTH);
-  return best;
+  return rooms.sort((a, b) => area(b) - area(a)).slice(0, CANDIDATES);
+}
+
+/**
+ * Rooms for the result, best first to try: clear of every title and all of the slide's code;
+ * then clear of the titles and the code that ran only (the result may lie over another
+ * sample's code, or over the slide's text). A result never covers a title.
+ */
+export function choosePlaces(slide, figure) {
+  const frame = slide.getBoundingClientRect();
+  const keep = titles(slide);
+  return [
+    ...freeRooms(frame, [...keep, ...codeLines(slide)]),
+    ...freeRooms(frame, [...keep, ...codeLines(figure)]),
+  ];
+}
+
+/** Lays the panel out in `box`; returns how far its text had to shrink and whether it shows all. */
+function layoutIn(panel, frame, box) {
+  const percent = (value, whole) => `${((100 * value) / whole).toFixed(3)}%`;
+  // A result is rarely wide: in a wide room it keeps to the right, clear of where text starts.
+  const left = Math.max(box.left, box.right - frame.width * MAX_WIDTH);
+  panel.style.left = percent(left, frame.width);
+  panel.style.top = percent(box.top, frame.height);
+  panel.style.width = percent(box.right - left, frame.width);
+  panel.style.maxHeight = percent(box.bottom - box.top, frame.height);
+  // The result shrinks (to 60%) rather than scroll; a long environ tab still scrolls.
+  const body = panel.querySelector(".run-panel-body");
+  const overflows = () => body.scrollHeight > body.clientHeight + 1 || body.scrollWidth > body.clientWidth + 1;
+  let fit = 1;
+  panel.style.setProperty("--run-fit", "1");
+  while (overflows() && fit > 0.6) {
+    fit -= 0.08;
+    panel.style.setProperty("--run-fit", fit.toFixed(2));
+  }
+  return { fit, whole: !overflows() };
 }
 
 function place(panel, slide, figure) {
   const frame = slide.getBoundingClientRect();
   if (!frame.width) return;
-  const box = choosePlace(slide, figure);
-  const percent = (value, whole) => `${((100 * value) / whole).toFixed(3)}%`;
-  panel.style.left = percent(box.left, frame.width);
-  panel.style.top = percent(box.top, frame.height);
-  panel.style.width = percent(box.right - box.left, frame.width);
-  panel.style.maxHeight = percent(box.bottom - box.top, frame.height);
-  panel.classList.toggle("covers-code", Boolean(box.covers));
-  // The result shrinks (to 60%) rather than scroll; a long environ tab still scrolls.
-  const body = panel.querySelector(".run-panel-body");
-  let fit = 1;
-  panel.style.setProperty("--run-fit", "1");
-  while (body.scrollHeight > body.clientHeight + 1 && fit > 0.6) {
-    fit -= 0.08;
-    panel.style.setProperty("--run-fit", fit.toFixed(2));
+  let best = null;
+  for (const [index, box] of choosePlaces(slide, figure).entries()) {
+    const { fit, whole } = layoutIn(panel, frame, box);
+    // A room that shows the whole result at the largest size wins; earlier rooms win ties.
+    const score = (whole ? 10 : 0) + fit - index * 1e-3;
+    if (!best || score > best.score) best = { box, score };
+    if (whole && fit === 1) break;
   }
+  // No room at all (a slide full of code): the right part under the title, over the code.
+  const heading = slide.querySelector(".slide-heading")?.getBoundingClientRect();
+  const margin = frame.width * 0.015;
+  const top = heading ? heading.bottom - frame.top + margin : margin;
+  const box = best?.box || { left: frame.width * 0.52, top, right: frame.width - margin, bottom: frame.height - margin };
+  layoutIn(panel, frame, box);
+  panel.classList.toggle("covers-code", !best);
 }
 
 // ---- The panel ----

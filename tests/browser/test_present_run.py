@@ -14,6 +14,21 @@ WSGI = (
 )
 CGI = 'print("Content-Type: text/plain")\nprint()\nprint("Hello from CGI")\n'
 PYTHON = "\n".join(f"print('line {i} of the output')" for i in range(8)) + "\n"
+# Like the history's "The whole protocol in one line": a list and a line of text over a script
+# as wide as the slide, so on 4:3 there is no room beside or above the code but the title's.
+WIDE_SCRIPT = (
+    "# What a 1990 browser had to work out before it could fetch a page.\n"
+    "from urllib.parse import urlsplit\n\n"
+    'address = "http://info.cern.ch/hypertext/WWW/TheProject.html"\n'
+    "parts = urlsplit(address)\n\n"
+    'print("scheme:", parts.scheme)\n'
+    'print("host:  ", parts.hostname)\n'
+    'print("port:  ", parts.port or 80)  # no port given: HTTP assumes 80\n'
+    'print("path:  ", parts.path)\n'
+    "print()\n"
+    'print("Connect to", f"{parts.hostname}:{parts.port or 80}", "and send one line:")\n'
+    'print(repr(f"GET {parts.path}\\r\\n"))\n'
+)
 LONGER_WSGI = (
     "from urllib.parse import parse_qs\n\n\n"
     "def application(environ, start_response):\n"
@@ -30,8 +45,9 @@ LONGER_WSGI = (
 
 
 def make_run_deck():
-    """Five runnable slides of different shapes: bare code, text above code, a table beside
-    code, two samples side by side, a script's printed output. Slide 1 is the era's title."""
+    """Six runnable slides of different shapes: bare code, text above code, a table beside
+    code, two samples side by side, a script's printed output, text over a script as wide as
+    the slide. Slide 1 is the era's title."""
     era = make_era(slug="wsgi", title="WSGI", year=2003, kind="interface")
     shapes = [
         ("Only code", "", [("Hello", "wsgi", WSGI)]),
@@ -44,6 +60,12 @@ def make_run_deck():
         ),
         ("Two samples", "Both answer.", [("First", "wsgi", WSGI), ("Second", "wsgi", LONGER_WSGI)]),
         ("Printed output", "A script prints.", [("Printer", "python", PYTHON)]),
+        (
+            "The whole protocol in one line",
+            "1. Connect to the host, port 80\n2. Send `GET` and the document's path\n"
+            "3. Read until the server hangs up\n\nThe server's job: find the file and send it.",
+            [("What a browser works out from an address", "python", WIDE_SCRIPT)],
+        ),
     ]
     for order, (title, body, samples) in enumerate(shapes, start=1):
         slide = make_slide(era, order=order, title=title, body=body)
@@ -60,10 +82,14 @@ CODE_STATE = """slide => [...slide.querySelectorAll('.sample-code pre')].map(pre
 })"""
 
 # The panel must be on screen, show all of its result, and lie over none of the text of the
-# code that ran (two samples side by side: it may cover the other one).
+# code that ran (two samples side by side: it may cover the other one) and nothing of the
+# slide's title (bounding rects: the heading's box and the panel's).
 PANEL_STATE = """([slide, index]) => {
     const panel = slide.querySelector('.run-panel');
     const box = panel.getBoundingClientRect();
+    const title = slide.querySelector('.slide-heading').getBoundingClientRect();
+    const coversTitle = title.left < box.right && title.right > box.left
+        && title.top < box.bottom && title.bottom > box.top;
     const body = panel.querySelector('.run-panel-body');
     const ran = slide.querySelectorAll('.sample')[index];
     const overlaps = [...ran.querySelectorAll('.sample-code pre')].some(pre => {
@@ -77,6 +103,8 @@ PANEL_STATE = """([slide, index]) => {
             && box.right <= innerWidth && box.bottom <= innerHeight,
         whole: body.scrollHeight <= body.clientHeight + 1,
         overlaps,
+        coversTitle,
+        gap: Math.round(box.top - title.bottom),
         text: panel.innerText,
     };
 }"""
@@ -87,8 +115,10 @@ def run_and_wait(slide, button_index=0):
     slide.locator(".run-panel .run-output").first.wait_for(state="visible", timeout=20_000)
 
 
-@pytest.mark.parametrize("size", [(1920, 1080), (1024, 768)], ids=["1080p", "1024x768"])
-def test_run_on_five_slides_keeps_the_code_whole_and_the_result_on_screen(
+@pytest.mark.parametrize(
+    "size", [(1920, 1080), (1280, 720), (1024, 768)], ids=["1080p", "720p", "1024x768"]
+)
+def test_run_on_six_slides_keeps_the_code_whole_the_title_clear_and_the_result_on_screen(
     live_server, browser, size
 ):
     make_run_deck()
@@ -100,6 +130,7 @@ def test_run_on_five_slides_keeps_the_code_whole_and_the_result_on_screen(
         4: "Hello from CGI",
         5: "Hello, Ada!",
         6: "line 7",
+        7: "GET /hypertext/WWW/TheProject.html",
     }
     for number, words in expected.items():
         page.goto(f"{live_server.url}/present/#/{number}")
@@ -118,6 +149,7 @@ def test_run_on_five_slides_keeps_the_code_whole_and_the_result_on_screen(
         panel = page.evaluate(PANEL_STATE, [slide.element_handle(), index])
         assert panel["onScreen"] and panel["whole"], f"slide {number}: {panel}"
         assert not panel["overlaps"], f"slide {number}: the result covers the code"
+        assert not panel["coversTitle"], f"slide {number}: the result covers the title: {panel}"
         assert words in panel["text"]
         # The in-slide result stays empty: nothing under the code pushes it together.
         assert slide.locator(".sample-run .run-result:visible").count() == 0
