@@ -13,7 +13,7 @@ from pathlib import Path
 
 import pytest
 
-from timeline.runner import cgroups, sandbox, service
+from timeline.runner import cgroups, sandbox, seccomp, service
 from timeline.runner.config import KB, MB, cores, get_config
 from timeline.runner.sandbox import RawRun
 
@@ -394,3 +394,13 @@ def test_the_runs_cgroup_is_killed_too():
     bwrap = sleeper()
     sandbox.kill_sandbox(bwrap, b"", Cgroup())
     assert bwrap.wait(timeout=5) == -signal.SIGKILL and killed == [True]
+
+
+def test_without_libseccomp_the_filter_is_named_as_missing(config, monkeypatch):
+    def unavailable():
+        raise seccomp.SeccompUnavailable("libseccomp2 is not installed")
+
+    monkeypatch.setattr(seccomp, "filter_bytes", unavailable)
+    held = sandbox.Containment(config)
+    assert held.seccomp is None
+    assert held.problems()[-1] == "libseccomp2 is not installed"
