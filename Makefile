@@ -8,7 +8,7 @@ PORT ?= 8000
 HOST ?= 127.0.0.1
 STAMP := $(VENV)/.installed
 
-.PHONY: help install install-test run test lint migrate load dump check-deploy clean bench-samples bench-hostile axe bench bench-shared bench-live
+.PHONY: help install install-test install-mutate mutate run test lint migrate load dump check-deploy clean bench-samples bench-hostile axe bench bench-shared bench-live
 
 help:
 	@echo "make run    create .venv, install, migrate, load the history if empty, serve on $(HOST):$(PORT)"
@@ -27,8 +27,13 @@ $(STAMP)-test: requirements/test.txt requirements/base.txt $(STAMP)
 	$(BIN)/pip install --quiet -r requirements/test.txt
 	touch $@
 
+$(STAMP)-mutate: requirements/mutate.txt requirements/test.txt $(STAMP)-test
+	$(BIN)/pip install --quiet -r requirements/mutate.txt
+	touch $@
+
 install: $(STAMP)
 install-test: $(STAMP)-test
+install-mutate: $(STAMP)-mutate
 
 # axe-core for the accessibility tests: from npm, into the git-ignored node_modules/.
 AXE_VERSION := 4.14.1
@@ -53,6 +58,12 @@ test: install-test $(AXE)
 	$(PY) manage.py makemigrations --check --dry-run
 	$(BIN)/ruff check .
 	$(BIN)/pytest
+
+# Mutation testing of the modules where a bug hurts most (mutate/groups.toml): about 20 minutes,
+# so not in CI. Run it before resolving a change to those modules. `make mutate GROUPS=runner`
+# runs some groups only.
+mutate: install-mutate
+	$(PY) mutate/run.py $(GROUPS)
 
 lint: install-test
 	$(BIN)/ruff check .

@@ -80,3 +80,35 @@ def test_sample_slide_choices_are_the_samples_own_era(admin_client_logged):
         offered = {str(value) for value, _ in field.choices if value}
         assert offered == own, url
         assert f'name="{name}"' in response.content.decode()
+
+
+def test_era_and_talk_pages_cost_the_same_with_many_relations_and_notes(admin_client_logged):
+    """The related-era and talk-note pickers name their selected row from the row the inline
+    loaded: 2 or 20 relations (either way round), 1 or 10 talk notes, the same queries."""
+    from timeline.models import EraRelation, TalkNote
+
+    eras = generate_eras(41)
+    era, others = eras[0], eras[1:]
+    talk = make_talk([era])
+    slides = list(era.slides.all())
+    pages = {
+        "era": reverse("admin:timeline_era_change", args=[era.pk]),
+        "talk": reverse("admin:timeline_talk_change", args=[talk.pk]),
+    }
+
+    def add(relations, notes):
+        for other in others[:relations]:
+            EraRelation.objects.create(era=era, other=other)
+        for other in others[20 : 20 + relations]:
+            EraRelation.objects.create(era=other, other=era)
+        for slide in slides[:notes]:
+            TalkNote.objects.create(talk=talk, slide=slide, notes="Say.")
+
+    add(relations=1, notes=1)
+    count_queries(admin_client_logged, pages)
+    few = count_queries(admin_client_logged, pages)
+    EraRelation.objects.all().delete()
+    TalkNote.objects.all().delete()
+    add(relations=10, notes=4)
+    many = count_queries(admin_client_logged, pages)
+    assert many == few, (few, many)

@@ -143,3 +143,11 @@ def test_the_real_history_shows_every_hello_app_in_era_order(client):
     html = client.get(URL).content.decode()
     positions = [html.index(f'id="evolution-{s.era.slug}-{s.order}"') for s in samples]
     assert positions == sorted(positions)
+
+
+def test_two_hello_apps_of_one_era_keep_their_order(client):
+    era = make_era(slug="wsgi", year=2003)
+    make_sample(era, order=2, title="Second hello", evolution=True)
+    make_sample(era, order=1, title="First hello", evolution=True)
+    html = client.get(URL).content.decode()
+    assert html.index("First hello") < html.index("Second hello")

@@ -1,16 +1,22 @@
+import filecmp
 import json
 import shutil
+from pathlib import Path
 
 import pytest
-from django.conf import settings
 from django.core.management import call_command
 from django.core.management.base import CommandError
 
+from timeline import history_fixtures
 from timeline.models import CodeSample, Era, EraRelation, Reference, Slide, Talk, TalkEra
 
 pytestmark = pytest.mark.django_db
 
 MODELS = [Era, EraRelation, Slide, CodeSample, Reference, Talk, TalkEra]
+# Four eras and two talks with every record type, written by tests/data/make_small_history.py:
+# loading it takes a fraction of the real history's time, so the error paths below (and `make
+# mutate`) use it; the real fixtures are loaded by the round-trip tests at the top.
+SMALL_HISTORY = Path(__file__).parent / "data" / "history"
 
 
 def snapshot():
@@ -78,10 +84,54 @@ def test_dump_is_stable(tmp_path):
 
 
 @pytest.fixture
-def fixture_copy(tmp_path):
+def fixture_copy(tmp_path, settings):
+    """A copy of the small history, which `load_history` then loads by default."""
     target = tmp_path / "fixtures"
-    shutil.copytree(settings.HISTORY_FIXTURES_DIR, target)
+    shutil.copytree(SMALL_HISTORY, target)
+    settings.HISTORY_FIXTURES_DIR = target
     return target
+
+
+def fixture_names(directory):
+    return sorted(str(p.relative_to(directory)) for p in Path(directory).rglob("*.json"))
+
+
+def test_load_then_dump_gives_back_the_same_bytes(tmp_path):
+    """Every record, field, order and character of the files survives load + dump exactly."""
+    call_command("load_history", dir=str(SMALL_HISTORY), verbosity=0)
+    call_command("dump_history", dir=str(tmp_path), verbosity=0)
+    names = fixture_names(SMALL_HISTORY)
+    assert fixture_names(tmp_path) == names
+    _, mismatch, errors = filecmp.cmpfiles(SMALL_HISTORY, tmp_path, names, shallow=False)
+    assert (mismatch, errors) == ([], [])
+
+
+def test_load_says_what_it_loaded(capsys):
+    call_command("load_history", dir=str(SMALL_HISTORY))
+    assert capsys.readouterr().out == (
+        "Loaded 5 files: 8 timeline.CodeSample, 4 timeline.Era, 4 timeline.EraRelation, "
+        "3 timeline.Exercise, 4 timeline.ExerciseCheck, 16 timeline.Reference, "
+        "8 timeline.Slide, 2 timeline.Talk, 5 timeline.TalkEra, 10 timeline.TalkNote.\n"
+    )
+    assert Era.objects.count() == 4 and Era.objects.filter(published=False).count() == 1
+
+
+def test_dump_says_what_it_wrote_and_removes_stale_era_files(tmp_path, capsys):
+    call_command("load_history", dir=str(SMALL_HISTORY), verbosity=0)
+    (tmp_path / "eras").mkdir()
+    (tmp_path / "eras" / "deleted-era.json").write_text("[]")
+    capsys.readouterr()
+    call_command("dump_history", dir=str(tmp_path))
+    assert capsys.readouterr().out == "Wrote 5 files.\n"
+    assert fixture_names(tmp_path) == fixture_names(SMALL_HISTORY)
+
+
+def test_if_empty_loads_into_an_empty_database(capsys):
+    call_command("load_history", "--if-empty", dir=str(SMALL_HISTORY), verbosity=0)
+    assert Era.objects.count() == 4
+    capsys.readouterr()
+    call_command("load_history", "--if-empty", dir=str(SMALL_HISTORY))
+    assert capsys.readouterr().out == ("The database already holds the history; nothing loaded.\n")
 
 
 def test_broken_json_names_the_file_and_changes_nothing(fixture_copy):
@@ -129,8 +179,9 @@ def test_unknown_model_is_reported(fixture_copy):
 
 
 def test_empty_folder_is_reported(tmp_path):
-    with pytest.raises(CommandError, match="No fixtures found"):
+    with pytest.raises(CommandError) as info:
         call_command("load_history", dir=str(tmp_path), verbosity=0)
+    assert str(info.value) == f"Nothing was loaded. No fixtures found in {tmp_path}."
 
 
 def _era_record(slug, **fields):
@@ -266,6 +317,130 @@ def test_a_line_range_or_step_the_code_lacks_is_refused(fixture_copy, fields, wo
     for word in words:
         assert word in str(info.value)
     assert snapshot() == before
+
+
+def test_dump_writes_a_fixed_order_whatever_order_the_rows_were_made_in(tmp_path):
+    """The rows are made out of order (slides, samples, references, exercises, checks, relations,
+    talks, notes): the files still come out exactly as committed."""
+    from tests.data.make_small_history import build
+
+    build()
+    written = history_fixtures.dump(tmp_path)
+    assert [str(p.relative_to(tmp_path)) for p in written] == [
+        "eras/asgi.json",
+        "eras/cgi.json",
+        "eras/flask.json",
+        "eras/wsgi.json",
+        "talks.json",
+    ]
+    names = fixture_names(SMALL_HISTORY)
+    _, mismatch, errors = filecmp.cmpfiles(SMALL_HISTORY, tmp_path, names, shallow=False)
+    assert (mismatch, errors) == ([], [])
+
+
+def test_dump_costs_a_fixed_number_of_queries_per_era(tmp_path, django_assert_num_queries):
+    """Natural keys name related rows: without select_related each record would cost a query."""
+    history_fixtures.load(SMALL_HISTORY)
+    with django_assert_num_queries(30):
+        history_fixtures.dump(tmp_path)
+
+
+# What a refused record's message says, exactly: the file, the record's number, its model and
+# key, the object, and each field's complaint.
+DESCRIBED = [
+    (
+        [_era_record("zz-era", title="", kind="nope")],
+        "record 1 [timeline.era 'zz-era'] (timeline.Era  (2000)): title: This field cannot be "
+        "blank.; kind: Value 'nope' is not a valid choice.",
+    ),
+    (
+        [{"model": "timeline.slide", "fields": {"era": ["no-such-era"], "order": 1, "title": "x"}}],
+        "record 1 [timeline.slide 'x'] : Error deserializing object: Slide has no era.",
+    ),
+    (
+        [_era_record("zz-era"), "just text"],
+        "record 2 : Error deserializing object: string indices must be integers, not 'str'",
+    ),
+    (
+        [
+            _era_record("zz-era"),
+            {"model": "timeline.slide", "fields": {"era": ["zz-era"], "order": 1, "title": "a"}},
+            {"model": "timeline.slide", "fields": {"era": ["zz-era"], "order": 1, "title": "b"}},
+        ],
+        "record 3 [timeline.slide 'b'] (timeline.Slide Zz-Era #1: b): timeline.Slide "
+        "('zz-era', 1) is already defined in zz.json, record 2.",
+    ),
+    (
+        [_era_record("zz-era", title="a\x00b")],
+        "record 1 [timeline.era 'zz-era'] (timeline.Era a\x00b (2000)): title: contains a NUL "
+        "character.",
+    ),
+    (
+        [_era_record("a b!" * 15)],
+        f"record 1 [timeline.era '{'a b!' * 15}'] (timeline.Era {'A B!' * 15} (2000)): slug: "
+        "Enter a valid “slug” consisting of letters, numbers, underscores or hyphens. Ensure this "
+        "value has at most 50 characters (it has 60).",
+    ),
+    (
+        [{"model": "timeline.era"}],
+        "record 1 [timeline.era None] : Error deserializing object: 'fields'",
+    ),
+    (
+        [{"model": "timeline.era", "fields": []}],
+        "record 1 : Error deserializing object: 'list' object has no attribute 'items'",
+    ),
+    (
+        [{"model": "timeline.exercisecheck", "fields": {"exercise": ["nope"], "order": 7}}],
+        "record 1 [timeline.exercisecheck 7] : Error deserializing object: ExerciseCheck has no "
+        "exercise.",
+    ),
+]
+
+
+@pytest.mark.parametrize("records, message", DESCRIBED)
+def test_a_refused_record_is_described_exactly(fixture_copy, records, message):
+    path = fixture_copy / "eras" / "zz.json"
+    path.write_text(json.dumps(records))
+    with pytest.raises(history_fixtures.FixtureError) as info:
+        history_fixtures.load(fixture_copy)
+    assert str(info.value) == f"{path}, {message}"
+
+
+def test_a_record_that_names_a_missing_row_is_reported_once_all_are_in(fixture_copy):
+    """A forward reference is resolved after every file: then its failure names the record."""
+    sample = {"era": ["zz-era"], "order": 1, "title": "T", "code": "x\n", "slide": ["zz-era", 9]}
+    path = fixture_copy / "eras" / "zz.json"
+    path.write_text(
+        json.dumps([_era_record("zz-era"), {"model": "timeline.codesample", "fields": sample}])
+    )
+    with pytest.raises(history_fixtures.FixtureError) as info:
+        history_fixtures.load(fixture_copy)
+    assert str(info.value).startswith(
+        f"{path}, record 2 (timeline.CodeSample Zz-Era: T): Slide matching query does not exist."
+    )
+
+
+def test_loading_renders_what_loaddata_would_not():
+    """loaddata skips save(), where markdown and code are rendered: the loader renders them."""
+    history_fixtures.load(SMALL_HISTORY)
+    assert Era.objects.get(slug="cgi").body_html == "<p>All about <strong>CGI</strong>.</p>"
+    sample = CodeSample.objects.get(era__slug="flask", order=1)
+    assert sample.highlighted_html.startswith('<div class="highlight"><pre tabindex="0"')
+    assert sample.slide_html.count('<span class="line">') == 2  # slide_lines 3-4
+    assert Slide.objects.get(era__slug="cgi", order=2).body_html == (
+        "<ul>\n<li>one</li>\n<li>two</li>\n</ul>"
+    )
+
+
+@pytest.mark.parametrize("error", [RuntimeError("a bug"), history_fixtures.FixtureError("as is")])
+def test_an_unexpected_error_while_loading_is_not_swallowed(monkeypatch, error):
+    def render(self):
+        raise error
+
+    monkeypatch.setattr(Era, "render", render)
+    with pytest.raises(type(error)) as info:
+        history_fixtures.load(SMALL_HISTORY)
+    assert info.value is error
 
 
 def _era_references(path):

@@ -1,5 +1,8 @@
 """Whole-page caching: a hit costs no query, an edit invalidates, staff always see fresh pages."""
 
+import os
+from pathlib import Path
+
 import pytest
 from django.core.cache import caches
 from django.core.management import call_command
@@ -148,6 +151,52 @@ def test_file_version_is_shared_between_workers(tmp_path):
     assert worker_a.get() == worker_b.get()
 
 
+def test_file_version_is_read_again_only_when_the_file_changed(tmp_path, monkeypatch):
+    """A hit costs one stat(); the file is read when a bump replaced it."""
+    store = page_cache._FileVersion(tmp_path / "missing" / "dirs" / "content-version")
+    first = store.get()  # creates the directories and the file
+    reads = []
+    real = Path.read_text
+    monkeypatch.setattr(Path, "read_text", lambda self, *a, **k: reads.append(self) or real(self))
+    assert store.get() == store.get() == first and reads == []
+    page_cache._FileVersion(store.path).bump()
+    assert store.get() != first and len(reads) == 1
+
+
+def test_an_empty_version_file_still_names_a_version(tmp_path):
+    path = tmp_path / "content-version"
+    path.write_text("")
+    assert page_cache._FileVersion(path).get()
+
+
+def test_a_bump_replaces_the_file_within_its_directory(tmp_path, monkeypatch):
+    """os.replace is atomic only within one file system: the new file is made beside the old."""
+    moves = []
+    real = os.replace
+    monkeypatch.setattr(os, "replace", lambda a, b: moves.append((a, b)) or real(a, b))
+    path = tmp_path / "content-version"
+    page_cache._FileVersion(path).bump()
+    [(temporary, target)] = moves
+    assert Path(temporary).parent == path.parent and Path(target) == path
+    assert [p.name for p in tmp_path.iterdir()] == ["content-version"]
+
+
+def test_the_memory_keeps_the_most_recent_pages_of_the_current_version():
+    memory = page_cache._Memory(2)
+    memory.put("/a", "v1", "A")
+    memory.put("/b", "v1", "B")
+    assert memory.get("/a", "v1") == "A"  # now the most recent
+    memory.put("/c", "v1", "C")  # evicts /b, the least recent
+    assert (memory.get("/a", "v1"), memory.get("/b", "v1"), memory.get("/c", "v1")) == (
+        "A",
+        None,
+        "C",
+    )
+    assert memory.get("/a", "v2") is None  # another content version: stale
+    memory.clear()
+    assert memory.get("/c", "v1") is None
+
+
 def test_page_cache_with_the_file_version(client, wsgi, settings, tmp_path):
     settings.PAGE_CACHE_VERSION_FILE = tmp_path / "content-version"
     etag = client.get("/eras/wsgi/")["ETag"]
@@ -252,6 +301,12 @@ def test_a_page_rendered_by_another_worker_is_served_from_the_shared_cache(
     with django_assert_num_queries(0):
         second = client.get("/eras/wsgi/")
     assert second.content == first.content
+    # ...and keeps it in this worker's memory: gone from the shared cache, it is still served.
+    key = page_cache.PageCacheMiddleware._key("http:/eras/wsgi/", page_cache.content_version())
+    assert caches["pages"].get(key) is not None
+    caches["pages"].delete(key)
+    with django_assert_num_queries(0):
+        assert client.get("/eras/wsgi/").content == first.content
 
 
 def test_every_content_model_invalidates_the_page_cache():

@@ -111,6 +111,56 @@ def test_broken_relations_are_reported_and_nothing_loads(tmp_path, eras, words):
     assert not Era.objects.exists() and not EraRelation.objects.exists()
 
 
+def test_both_sides_naming_each_other_is_refused_with_how_to_fix_it(tmp_path):
+    eras = [_era("a", 1991, relations=[("b", "built-on")]), _era("b", 1992, [("a", "replaced")])]
+    with pytest.raises(CommandError) as info:
+        _load(_write(tmp_path, eras))
+    assert str(info.value) == (
+        f"Nothing was loaded. {tmp_path / 'eras' / 'a.json'}, record 2: 'a' and 'b' name each "
+        "other; keep the relation on one side."
+    )
+
+
+def test_an_era_outside_the_files_loses_only_the_relations_the_files_now_state(tmp_path):
+    """The files win: a relation stored on the other end, from an era no file holds, goes when a
+    file states the pair; its other relations stay."""
+    _load(_write(tmp_path, [_era("a", 1991), _era("b", 1992)]))
+    outside = make_era(slug="outside", year=1995)
+    a, b = Era.objects.get(slug="a"), Era.objects.get(slug="b")
+    EraRelation.objects.create(era=outside, other=a, kind="built-on")
+    EraRelation.objects.create(era=outside, other=b, kind="replaced")
+    _load(_write(tmp_path, [_era("a", 1991, relations=[("outside", "influenced-by")])]))
+    assert _links() == [("a", "outside", "influenced-by"), ("outside", "b", "replaced")]
+
+
+def test_naming_one_era_twice_is_refused(tmp_path):
+    """Two kinds for one pair is a contradiction; the old `related` list plus a kind is not."""
+    eras = [_era("a", 1991), _era("b", 1992, [("a", "built-on"), ("a", "replaced")])]
+    with pytest.raises(CommandError) as info:
+        _load(_write(tmp_path, eras))
+    assert str(info.value) == (
+        f"Nothing was loaded. {tmp_path / 'eras' / 'b.json'}, record 3: 'b' names 'a' twice."
+    )
+    _load(_write(tmp_path, [_era("a", 1991), _era("b", 1992, [("a", "built-on")], ["a"])]))
+    assert _links() == [("b", "a", "built-on")]
+
+
+def test_a_relation_without_a_kind_is_the_same_idea(tmp_path):
+    records = _era("b", 1992)
+    records.append({"model": "timeline.erarelation", "fields": {"era": ["b"], "other": ["a"]}})
+    _load(_write(tmp_path, [_era("a", 1991), records]))
+    assert _links() == [("b", "a", "same-idea")]
+
+
+def test_relations_may_name_eras_by_bare_slug(tmp_path):
+    records = _era("b", 1992)
+    records.append(
+        {"model": "timeline.erarelation", "fields": {"era": "b", "other": "a", "kind": "built-on"}}
+    )
+    _load(_write(tmp_path, [_era("a", 1991), records]))
+    assert _links() == [("b", "a", "built-on")]
+
+
 def test_a_relation_belongs_in_its_own_eras_file(tmp_path):
     records = _era("a", 1991)
     records.append(
@@ -120,8 +170,12 @@ def test_a_relation_belongs_in_its_own_eras_file(tmp_path):
         }
     )
     folder = _write(tmp_path, [records, _era("b", 1992)])
-    with pytest.raises(CommandError, match="belongs in the file of its era"):
+    with pytest.raises(CommandError) as info:
         _load(folder)
+    assert str(info.value) == (
+        f"Nothing was loaded. {folder / 'eras' / 'a.json'}, record 2: a relation belongs in the "
+        "file of its era ('b')."
+    )
 
 
 def test_dump_writes_each_relation_in_its_eras_file_and_round_trips(tmp_path):

@@ -162,6 +162,236 @@ def test_one_list_of_runtimes_serves_the_model_the_runner_and_the_harness():
     assert runtimes.HTTP < runtimes.RUNNABLE
 
 
+# -- each outcome exactly: its order, its message, the fields it fills ----------------------------
+
+
+def test_the_host_decides_in_a_fixed_order(config):
+    """Timeout before memory before output before a missing message: each says its own limit."""
+    everything = dict(timed_out=True, memory_exceeded=True, overflowed=True)
+    result = build_result("python", raw(None, **everything), config)
+    assert (result.outcome, result.error) == (
+        Outcome.TIMEOUT,
+        "Stopped: time limit (5 s): the run took too long (an endless loop?).",
+    )
+    result = build_result("python", raw(None, memory_exceeded=True, overflowed=True), config)
+    assert (result.outcome, result.error) == (Outcome.MEMORY, "Stopped: memory limit (512 MiB).")
+    run = raw({}, overflowed=True)
+    run.report = b""
+    result = build_result("python", run, config)
+    assert (result.outcome, result.error) == (
+        Outcome.OUTPUT,
+        "Stopped: output limit (64 KB): the output was cut there.",
+    )
+    assert result.truncated and not result.ok
+
+
+def test_a_fractional_time_limit_is_said_as_set(settings, config):
+    settings.RUNNER_TIMEOUT = 2.5
+    result = build_result("python", raw({}, timed_out=True), get_config())
+    assert result.error == "Stopped: time limit (2.5 s): the run took too long (an endless loop?)."
+
+
+@pytest.mark.parametrize(
+    "status, words",
+    [
+        (-11, "a segmentation fault (SIGSEGV)"),
+        (-15, "SIGTERM"),
+        (-24, "its CPU-time limit (SIGXCPU)"),
+        (-99, "signal 99"),
+    ],
+)
+def test_a_signal_is_named(config, status, words):
+    result = build_result("python", raw({}, exit_status=status), config)
+    assert result.outcome == Outcome.SIGNAL and result.exit_status == status
+    assert result.error == f"The process crashed: it was stopped by {words}."
+
+
+def test_a_failed_run_says_its_error_without_trailing_space(config):
+    result = build_result("python", raw({"error": "Boom\n\n", "kind": "exception"}, 1), config)
+    assert (result.outcome, result.error) == (Outcome.EXIT, "Boom")
+    result = build_result("python", raw({"error": "Overridden\n"}, 0), config)
+    assert (result.outcome, result.error) == (Outcome.EXIT, "Overridden")
+
+
+def test_a_memory_error_with_a_peak(config):
+    run = raw({"kind": "memory", "error": None}, 1, peak_memory_bytes=300 * 2**20)
+    result = build_result("python", run, config)
+    assert (result.outcome, result.error) == (
+        Outcome.MEMORY,
+        "Stopped: memory limit (512 MiB). Peak: 300 MiB.",
+    )
+    assert (result.peak_memory_bytes, result.memory_limit_bytes) == (300 * 2**20, 512 * 2**20)
+
+
+def test_an_app_that_ended_before_answering_is_interference(config):
+    for runtime in ("wsgi", "asgi"):
+        result = build_result(runtime, raw(b""), config)
+        assert result.outcome == Outcome.INTERFERENCE, runtime
+        assert result.error.startswith("The program interfered with the runner: it ended the")
+    assert build_result("python", raw(b""), config).outcome == Outcome.OK
+
+
+def test_a_cut_body_is_the_output_limit(config):
+    report = {"error": None, "status": "200 OK", "headers": [], "body_b64": "", "truncated": True}
+    result = build_result("wsgi", raw(report), config)
+    assert (result.outcome, result.error, result.truncated, result.ok) == (
+        Outcome.OUTPUT,
+        "Stopped: output limit (64 KB): the body was cut there.",
+        True,
+        False,
+    )
+    report["truncated"] = False
+    assert build_result("wsgi", raw(report), config).truncated is False
+
+
+def test_an_answer_is_shown_as_sent(config):
+    body = base64.b64encode("héllo".encode()).decode()
+    report = {
+        "error": None,
+        "status": "404",
+        "headers": [["Content-Type", "text/plain"]],
+        "body_b64": body,
+        "environ": {"PATH_INFO": "/x"},
+    }
+    result = build_result("wsgi", raw(report, stderr=b"log line\n"), config)
+    assert (result.status, result.headers, result.body) == (
+        "404 Not Found",
+        [["Content-Type", "text/plain"]],
+        "héllo",
+    )
+    assert result.output == "HTTP/1.1 404 Not Found\nContent-Type: text/plain\n\nhéllo"
+    assert (result.log, result.environ, result.exit_status) == (
+        "log line\n",
+        {"PATH_INFO": "/x"},
+        0,
+    )
+    scope = {"type": "http", "path": "/y"}
+    events = [{"direction": "send", "scope": "http", "message": {"type": "x"}}]
+    report = dict(report, scope=scope, events=events)
+    del report["environ"]
+    result = build_result("asgi", raw(report), config)
+    assert (result.environ, result.events) == (scope, events)
+
+
+def test_a_script_prints_on_stderr_as_the_learner_sees_it(config):
+    result = build_result("python", raw({}, stderr=b"out \xff\n", stdout=b"ignored"), config)
+    assert result.output == "out \\xff\n" and result.log == ""
+    assert (result.duration_ms, result.outcome, result.ok) == (12.0, Outcome.OK, True)
+
+
+def test_a_cgi_script_without_headers_is_a_bad_response(config):
+    result = build_result("cgi", raw({}, stdout=b"just text"), config)
+    assert (result.outcome, result.error) == (
+        Outcome.RESPONSE,
+        "The script printed no blank line after its headers.",
+    )
+    assert result.status == "500 Internal Server Error"
+    assert result.body == (
+        "500 Internal Server Error\n\nThe script printed no blank line after its headers.\n"
+    )
+
+
+@pytest.mark.parametrize(
+    "message",
+    [
+        b'{"exit": true, "report_b64": "", "report_bytes": 0}',
+        b'{"exit": 0, "report_b64": 5, "report_bytes": 0}',
+        b'{"exit": 0, "report_b64": "", "report_bytes": 0, "more": 1}',
+        '{"exit": 0, "report_b64": "", "report_bytes": 0, "é": 1}'.encode(),
+        b'[0, "", 0]',
+    ],
+)
+def test_a_message_of_another_shape_is_no_message(config, message):
+    run = raw({})
+    run.report = message
+    assert build_result("python", run, config).outcome == Outcome.SANDBOX
+
+
+def test_an_empty_report_is_no_report(config):
+    result = build_result("python", raw(b"", 0), config)
+    assert (result.outcome, result.exit_status) == (Outcome.OK, 0)
+
+
+def nested(depth):
+    value = 1
+    for _ in range(depth):
+        value = [value]
+    return value
+
+
+def test_a_scope_may_nest_eight_deep_and_no_deeper(config):
+    base = {"error": None, "status": "200", "headers": [], "body_b64": ""}
+    ok = build_result("asgi", raw(dict(base, scope={"a": nested(7)})), config)
+    assert ok.outcome == Outcome.OK
+    deep = build_result("asgi", raw(dict(base, scope={"a": nested(8)})), config)
+    assert deep.outcome == Outcome.INTERFERENCE
+    assert deep.error == (
+        "The program interfered with the runner: the “scope” in its report has the wrong shape."
+    )
+
+
+@pytest.mark.parametrize(
+    "report, problem",
+    [
+        ({"zzz": 1, "aaa": 2}, "its report has fields the harness never writes ('aaa')"),
+        ({"error": 5}, "the “error” in its report has the wrong shape"),
+        ({"kind": "root"}, "the “kind” in its report has the wrong shape"),
+        ([1], "its report is not a JSON object"),
+        (b"{", "its report is not the JSON the harness writes"),
+    ],
+)
+def test_interference_says_what_was_wrong(config, report, problem):
+    result = build_result("python", raw(report), config)
+    assert result.error == f"The program interfered with the runner: {problem}."
+
+
+@pytest.mark.parametrize(
+    "runtime, report, problem",
+    [
+        ("wsgi", {"status": "200", "headers": []}, "its report has no “body_b64”"),
+        ("wsgi", {"status": "200", "body_b64": ""}, "its report has no “headers”"),
+        ("wsgi", {"status": "200", "headers": [["a"]], "body_b64": ""}, "the “headers”"),
+        ("wsgi", {"status": "200", "headers": [["a", 1]], "body_b64": ""}, "the “headers”"),
+        ("wsgi", {"status": "200", "headers": {}, "body_b64": ""}, "the “headers”"),
+        ("wsgi", {"status": "200", "headers": [], "body_b64": 5}, "the “body_b64”"),
+        (
+            "wsgi",
+            {"status": "200", "headers": [], "body_b64": "", "truncated": 1},
+            "the “truncated”",
+        ),
+        ("cgi", {"environ": {"A": "b", "C": 1}}, "the “environ”"),
+        ("cgi", {"environ": ["A"]}, "the “environ”"),
+        ("python", {"error": None, "kind": "exit"}, None),
+        ("python", {"error": "x", "kind": "syntax"}, None),
+    ],
+)
+def test_each_field_has_one_shape(config, runtime, report, problem):
+    result = build_result(runtime, raw(report), config)
+    if problem is None:
+        assert result.outcome != Outcome.INTERFERENCE
+    else:
+        assert result.outcome == Outcome.INTERFERENCE and problem in result.error
+
+
+@pytest.mark.parametrize(
+    "events",
+    [
+        [{"direction": "send", "scope": "http"}],
+        [{"direction": 1, "scope": "http", "message": {}}],
+        [{"direction": "send", "scope": None, "message": {}}],
+        [{"direction": "send", "scope": "http", "message": {}, "extra": 1}],
+        [{"direction": "send", "scope": "http", "message": object}],
+        ["event"],
+    ],
+)
+def test_events_have_one_shape(config, events):
+    base = {"error": None, "status": "200", "headers": [], "body_b64": ""}
+    if any(e == {"direction": "send", "scope": "http", "message": object} for e in events):
+        events = [{"direction": "send", "scope": "http", "message": nested(9)}]
+    result = build_result("asgi", raw(dict(base, events=events)), config)
+    assert result.outcome == Outcome.INTERFERENCE
+
+
 # -- forging from inside the sandbox ------------------------------------------------------------
 
 

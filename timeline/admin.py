@@ -9,7 +9,7 @@ from django.views.decorators.http import require_http_methods
 from reversion.admin import VersionAdmin
 
 from . import admin_history, admin_revert, admin_runs, revisions
-from .admin_choices import KnownAutocompleteSelect, TalkEraForm, share_choices, slide_label
+from .admin_choices import KnownAutocompleteMixin, share_choices, slide_label
 from .admin_ordering import OrderedInlineMixin
 from .models import (
     CHRONOLOGICAL,
@@ -139,7 +139,7 @@ class ReferenceInline(OrderedInlineMixin, admin.TabularInline):
         return super().media + forms.Media(css={"all": ["css/admin-references.css"]})
 
 
-class EraRelationInline(admin.TabularInline):
+class EraRelationInline(KnownAutocompleteMixin, admin.TabularInline):
     """This era's sentences about others: “<this era> built on <related era>”."""
 
     model = EraRelation
@@ -154,7 +154,7 @@ class EraRelationInline(admin.TabularInline):
         return super().get_queryset(request).select_related("era", "other")
 
 
-class InverseEraRelationInline(admin.TabularInline):
+class InverseEraRelationInline(KnownAutocompleteMixin, admin.TabularInline):
     """Other eras' sentences about this one, editable here too (each pair is stored once)."""
 
     model = EraRelation
@@ -356,23 +356,16 @@ class ReferenceAdmin(VersionAdmin):
     formfield_overrides = HTTPS_URLS
 
 
-class TalkEraInline(OrderedInlineMixin, admin.TabularInline):
+class TalkEraInline(KnownAutocompleteMixin, OrderedInlineMixin, admin.TabularInline):
     model = TalkEra
     extra = 0
     autocomplete_fields = ["era"]
 
-    form = TalkEraForm
-
     def get_queryset(self, request):
         return super().get_queryset(request).select_related("talk", "era")
 
-    def formfield_for_foreignkey(self, db_field, request, **kwargs):
-        if db_field.name == "era":
-            kwargs["widget"] = KnownAutocompleteSelect(db_field, self.admin_site)
-        return super().formfield_for_foreignkey(db_field, request, **kwargs)
 
-
-class TalkNoteInline(admin.StackedInline):
+class TalkNoteInline(KnownAutocompleteMixin, admin.StackedInline):
     """Notes that replace a slide's own in this talk: a cut needs its own transitions."""
 
     model = TalkNote
@@ -381,7 +374,7 @@ class TalkNoteInline(admin.StackedInline):
     fields = ["slide", "notes"]
 
     def get_queryset(self, request):
-        return super().get_queryset(request).select_related("slide__era")
+        return super().get_queryset(request).select_related("talk", "slide__era")
 
 
 @admin.register(Talk)

@@ -41,10 +41,28 @@ class KnownAutocompleteSelect(AutocompleteSelect):
         return groups
 
 
-class TalkEraForm(forms.ModelForm):
+class KnownChoicesForm(forms.ModelForm):
+    """Gives each KnownAutocompleteSelect the object its instance already holds."""
+
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)
-        widget = self.fields["era"].widget
-        widget = getattr(widget, "widget", widget)  # inside the admin's add/change wrapper
-        if self.instance.era_id and isinstance(widget, KnownAutocompleteSelect):
-            widget.known = self.instance.era
+        for name, field in self.fields.items():
+            widget = getattr(field.widget, "widget", field.widget)  # inside the admin's wrapper
+            if isinstance(widget, KnownAutocompleteSelect):
+                attname = self.instance._meta.get_field(name).attname
+                if getattr(self.instance, attname, None) is not None:
+                    widget.known = getattr(self.instance, name)
+
+
+class KnownAutocompleteMixin:
+    """An inline whose autocomplete fields name their selected objects from the rows it
+    loaded (its get_queryset select_related them): no query per row, however many rows."""
+
+    form = KnownChoicesForm
+
+    def formfield_for_foreignkey(self, db_field, request, **kwargs):
+        if "widget" not in kwargs and db_field.name in self.get_autocomplete_fields(request):
+            kwargs["widget"] = KnownAutocompleteSelect(
+                db_field, self.admin_site, using=kwargs.get("using")
+            )
+        return super().formfield_for_foreignkey(db_field, request, **kwargs)

@@ -498,8 +498,7 @@ class Reference(models.Model):
     @property
     def safe_url(self):
         """The URL when it is http(s), else "" (forms validate it; this guards raw loads)."""
-        scheme = self.url.strip().split(":", 1)[0].lower()
-        return self.url if scheme in ("http", "https") and ":" in self.url else ""
+        return rendering.safe_url(self.url)
 
     def natural_key(self):
         return (*self.era.natural_key(), self.url)

@@ -119,6 +119,13 @@ def sanitize(html, code_label=CODE_BLOCK_LABEL, code_role="group"):
     return focusable_code(clean_html, code_label, code_role)
 
 
+def safe_url(url):
+    """`url` when it is an http(s) URL, else "": for a link written outside nh3's reach (a
+    reference's href in a template), so a javascript: or data: URL is never linked."""
+    scheme = url.strip().split(":", 1)[0].lower()
+    return url if scheme in ("http", "https") and ":" in url else ""
+
+
 def render_markdown(text):
     """Markdown (fenced code, tables) to sanitised HTML, code highlighted by Pygments."""
     if not text:

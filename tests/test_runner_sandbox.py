@@ -1,0 +1,268 @@
+"""The sandbox's command line, the limits a run gets and the settings they come from, checked
+without starting a sandbox: the command is the sandbox's whole policy, so it is pinned flag by
+flag. (What the kernel then enforces: tests/test_runner_hostile.py, tests/test_hardening.py.)"""
+
+import marshal
+import os
+import stat
+from pathlib import Path
+
+import pytest
+
+from timeline.runner import sandbox
+from timeline.runner.config import KB, MB, cores, get_config
+from timeline.runner.sandbox import RawRun
+
+
+@pytest.fixture
+def config(settings, tmp_path):
+    settings.RUNNER_STATE_DIR = str(tmp_path / "state")
+    return get_config()
+
+
+def system_binds():
+    """How this host's system directories appear inside: merged-/usr symlinks stay symlinks."""
+    expected = []
+    for directory in sandbox.SYSTEM_DIRS:
+        if os.path.islink(directory):
+            expected += ["--symlink", os.readlink(directory), directory]
+        elif os.path.isdir(directory):
+            expected += ["--ro-bind", directory, directory]
+    for path in sandbox.SYSTEM_FILES:
+        expected += ["--ro-bind-try", path, path]
+    return expected
+
+
+def interpreter_binds(python):
+    roots = sandbox.python_roots(python)
+    parents = sorted({p for r in roots for p in r.parents if str(p) not in ("/", "/tmp")})
+    expected = []
+    for parent in parents:
+        expected += ["--perms", "0755", "--dir", str(parent)]
+    for root in roots:
+        expected += ["--ro-bind", str(root), str(root)]
+    return expected
+
+
+def test_the_whole_command_as_root(config, tmp_path, monkeypatch):
+    monkeypatch.setattr(os, "geteuid", lambda: 0)
+    work, hosts = tmp_path / "work", tmp_path / "hosts"
+    command = sandbox.build_command(config, work, 5, 6, hosts, seccomp_fd=7, block_fd=8)
+    assert command == [
+        config.bwrap,
+        *("--seccomp", "7", "--block-fd", "8"),
+        # Root skips the user namespace (RLIMIT_NPROC) and keeps only setuid/setgid.
+        *("--unshare-ipc", "--unshare-pid", "--unshare-net", "--unshare-uts"),
+        *("--unshare-cgroup-try", "--cap-drop", "ALL"),
+        *("--cap-add", "CAP_SETUID", "--cap-add", "CAP_SETGID"),
+        *("--die-with-parent", "--new-session", "--hostname", "sandbox"),
+        *("--clearenv", "--setenv", "PATH", "/usr/local/bin:/usr/bin:/bin"),
+        *("--setenv", "LANG", "C.UTF-8", "--setenv", "HOME", "/tmp"),
+        *("--setenv", "PYTHONHASHSEED", "0"),
+        *("--info-fd", "6"),
+        *("--perms", "1777", "--size", str(16 * MB), "--tmpfs", "/tmp"),
+        *("--perms", "0755", "--dir", "/etc", "--perms", "0755", "--dir", "/runner"),
+        *system_binds(),
+        *("--ro-bind", str(hosts), "/etc/hosts"),
+        *interpreter_binds(config.python),
+        *("--ro-bind", str(work), "/sample"),
+        *("--ro-bind", str(sandbox.HARNESS), "/runner/harness.py"),
+        *("--proc", "/proc", "--dev", "/dev", "--chdir", "/tmp"),
+        *(config.python, "-s", "-P", "-B", "-u", "/runner/harness.py", "/sample/spec", "5"),
+    ]
+    assert sandbox.HARNESS == Path(sandbox.__file__).with_name("harness.py")
+
+
+def test_as_another_user_every_namespace_is_new_and_no_capability_is_kept(
+    config, tmp_path, monkeypatch
+):
+    monkeypatch.setattr(os, "geteuid", lambda: 1000)
+    command = sandbox.build_command(config, tmp_path, 5, 6, tmp_path / "hosts")
+    assert command[:4] == [config.bwrap, "--unshare-all", "--die-with-parent", "--new-session"]
+    assert "--cap-add" not in command and "--seccomp" not in command
+    assert "--block-fd" not in command
+
+
+def test_a_benchmark_command_runs_its_argv_instead_of_the_harness(config, tmp_path):
+    command = sandbox.build_command(config, tmp_path, 5, 6, tmp_path / "hosts", argv=["-c", "pass"])
+    assert command[-5:] == ["--chdir", "/tmp", config.python, "-c", "pass"]
+
+
+def test_the_interpreter_roots_are_the_venv_and_its_base(config):
+    venv = Path(config.python).parent.parent
+    roots = sandbox.python_roots(config.python)
+    if (venv / "pyvenv.cfg").exists():
+        assert venv in roots
+    # Never /usr itself or below: the system is bound read-only on its own.
+    assert all(not str(r).startswith("/usr/") and str(r) != "/usr" for r in roots)
+    assert roots == sorted(roots)
+    assert Path(os.path.realpath(config.python)).parent.parent in roots or str(
+        Path(os.path.realpath(config.python))
+    ).startswith("/usr/")
+
+
+def test_hosts_file_names_only_localhost_and_is_rewritten_when_changed(config):
+    path = sandbox.hosts_file(config)
+    assert path == config.state_dir / "hosts"
+    assert path.read_text() == "127.0.0.1\tlocalhost\n::1\tlocalhost ip6-localhost ip6-loopback\n"
+    assert stat.S_IMODE(path.stat().st_mode) == 0o644
+    path.write_text("203.0.113.7 evil\n")
+    assert sandbox.hosts_file(config).read_text() == sandbox.HOSTS
+    assert [p.name for p in config.state_dir.iterdir()] == ["hosts"]
+
+
+def test_a_run_gets_its_limits_body_and_uid_in_a_readable_spec(settings, config, monkeypatch):
+    settings.RUNNER_TIMEOUT = 2.5
+    config = get_config()
+    seen = {}
+
+    def execute(config_, work_dir, hosts, cgroup=None, seccomp_program=None):
+        seen["spec"] = marshal.loads((work_dir / "spec").read_bytes())
+        seen["body"] = (work_dir / "body").read_bytes()
+        seen["modes"] = [
+            stat.S_IMODE(p.stat().st_mode) for p in (work_dir, work_dir / "spec", work_dir / "body")
+        ]
+        seen["hosts"] = hosts
+        return RawRun(b"", b"", b"", 0, False, False, 1.0)
+
+    monkeypatch.setattr(sandbox, "execute", execute)
+    sandbox.run_in_sandbox(config, {"runtime": "python"}, body=b"print(1)")
+    spec = seen.pop("spec")
+    assert config.uid_base <= spec.pop("uid") < config.uid_base + config.uid_count
+    assert spec == {
+        "runtime": "python",
+        "body_path": "/sample/body",
+        "limits": {
+            "cpu_seconds": 3,
+            "memory_bytes": 512 * MB,
+            "processes": 32,
+            "file_bytes": 4 * MB,
+            "open_files": 64,
+            "output_bytes": 64 * KB,
+        },
+    }
+    assert seen == {
+        "body": b"print(1)",
+        "modes": [0o755, 0o644, 0o644],
+        "hosts": config.state_dir / "hosts",
+    }
+
+
+def test_a_short_timeout_still_gets_a_cpu_second(settings, config, monkeypatch):
+    settings.RUNNER_TIMEOUT = 0.2
+    seen = {}
+    monkeypatch.setattr(
+        sandbox,
+        "execute",
+        lambda c, w, *a, **k: seen.update(marshal.loads((w / "spec").read_bytes())["limits"])
+        or RawRun(b"", b"", b"", 0, False, False, 1.0),
+    )
+    sandbox.run_in_sandbox(get_config(), {})
+    assert seen["cpu_seconds"] == 1
+
+
+def test_without_bwrap_nothing_runs(settings, config):
+    settings.RUNNER_BWRAP = ""
+    with pytest.raises(sandbox.SandboxUnavailable, match="needs bubblewrap"):
+        sandbox.run_in_sandbox(get_config(), {})
+
+
+def test_required_containment_refuses_without_a_cgroup_or_filter(settings, monkeypatch):
+    settings.RUNNER_REQUIRE_CONTAINMENT = True
+
+    class Missing:
+        def problems(self):
+            return ["no cgroup per run: none", "no seccomp"]
+
+    monkeypatch.setattr(sandbox, "containment", lambda config: Missing())
+    with pytest.raises(sandbox.SandboxUnavailable) as info:
+        sandbox.run_in_sandbox(get_config(), {})
+    assert str(info.value) == "Runs are switched off: no cgroup per run: none; no seccomp"
+
+
+# -- the settings behind the limits --------------------------------------------------------------
+
+KNOBS = {
+    "RUNNER_TIMEOUT": ("timeout", "7.5", 7.5),
+    "RUNNER_OUTPUT_LIMIT": ("output_bytes", "1000", 1000),
+    "RUNNER_MEMORY_LIMIT": ("memory_bytes", "2000", 2000),
+    "RUNNER_PROCESS_LIMIT": ("processes", "3", 3),
+    "RUNNER_FILE_LIMIT": ("file_bytes", "4000", 4000),
+    "RUNNER_OPEN_FILES": ("open_files", "5", 5),
+    "RUNNER_TMP_SIZE": ("tmp_bytes", "6000", 6000),
+    "RUNNER_SLOT_WAIT": ("slot_wait", "0.25", 0.25),
+    "RUNNER_RATE_LIMIT": ("rate_limit", "8", 8),
+    "RUNNER_RATE_WINDOW": ("rate_window", "9", 9),
+    "RUNNER_UID_BASE": ("uid_base", "62000", 62000),
+    "RUNNER_UID_COUNT": ("uid_count", "11", 11),
+    "RUNNER_CPU_LIMIT": ("cpus", "0.5", 0.5),
+    "RUNNER_CGROUP_PARENT": ("cgroup_parent", "/sys/fs/cgroup/x", "/sys/fs/cgroup/x"),
+    "RUNNER_REQUIRE_CONTAINMENT": ("require_containment", "yes", True),
+    "RUNNER_PYTHON": ("python", "/opt/python3", "/opt/python3"),
+}
+DEFAULTS = {
+    "timeout": 5.0,
+    "output_bytes": 64 * KB,
+    "memory_bytes": 512 * MB,
+    "processes": 32,
+    "file_bytes": 4 * MB,
+    "open_files": 64,
+    "tmp_bytes": 16 * MB,
+    "slot_wait": 0.5,
+    "rate_limit": 10,
+    "rate_window": 60,
+    "uid_base": 61000,
+    "uid_count": 100,
+    "cpus": 1.0,
+    "cgroup_parent": None,
+    "require_containment": False,
+}
+
+
+def test_each_setting_reaches_its_limit(settings, tmp_path):
+    for name, (_, text, _) in KNOBS.items():
+        setattr(settings, name, text)
+    settings.RUNNER_STATE_DIR = str(tmp_path)
+    config = get_config()
+    for name, (field, _, value) in KNOBS.items():
+        assert getattr(config, field) == value, name
+    assert config.state_dir == tmp_path
+
+
+def test_the_defaults_without_settings(settings):
+    for name in [*KNOBS, "RUNNER_STATE_DIR", "RUNNER_MAX_CONCURRENT", "RUNNER_BWRAP"]:
+        if hasattr(settings, name):
+            delattr(settings, name)
+    config = get_config()
+    assert {field: getattr(config, field) for field in DEFAULTS} == DEFAULTS
+    assert config.state_dir == Path(settings.VAR_DIR) / "runner"
+    assert config.max_concurrent == cores()
+    assert config.bwrap is None or os.path.isabs(config.bwrap)
+    venv = Path(settings.BASE_DIR) / ".venv" / "bin" / "python"
+    assert config.python == (str(venv) if venv.exists() else __import__("sys").executable)
+
+
+@pytest.mark.parametrize("wanted, expected", [(0, 1), (1, 1), (1000, None)])
+def test_concurrent_runs_stay_between_one_and_the_cores(settings, wanted, expected):
+    settings.RUNNER_MAX_CONCURRENT = wanted
+    assert get_config().max_concurrent == (expected or cores())
+
+
+def test_uid_count_is_at_least_one(settings):
+    settings.RUNNER_UID_COUNT = 0
+    assert get_config().uid_count == 1
+
+
+def test_bwrap_is_found_on_path_and_must_be_executable(settings, tmp_path, monkeypatch):
+    tool = tmp_path / "bwrap"
+    tool.write_text("#!/bin/sh\n")
+    tool.chmod(0o644)
+    settings.RUNNER_BWRAP = str(tool)
+    assert get_config().bwrap is None  # not executable
+    tool.chmod(0o755)
+    assert get_config().bwrap == str(tool)
+    monkeypatch.setenv("PATH", str(tmp_path))
+    settings.RUNNER_BWRAP = "bwrap"
+    assert get_config().bwrap == str(tool)
+    settings.RUNNER_BWRAP = "no-such-tool"
+    assert get_config().bwrap is None
