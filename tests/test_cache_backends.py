@@ -152,6 +152,7 @@ def test_a_worker_rereads_the_version_after_its_ttl(backend):
     first = server_b.get()
     server_a.bump()
     assert server_a.get() != first  # the editing worker sees its own bump at once
+    assert server_b.get() == first  # the other one has not asked the store again yet
     time.sleep(0.35)
     assert server_b.get() == server_a.get()
 

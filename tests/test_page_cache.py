@@ -181,6 +181,24 @@ def test_a_bump_replaces_the_file_within_its_directory(tmp_path, monkeypatch):
     assert [p.name for p in tmp_path.iterdir()] == ["content-version"]
 
 
+def test_fresh_stores_agree_on_one_version_and_see_each_others_bumps():
+    """Without a TTL (the default) a store asks the shared cache every time."""
+    caches["pages"].clear()
+    a, b = page_cache._CacheVersion(), page_cache._CacheVersion()
+    version = a.get()
+    assert version and version == b.get() == caches["pages"].get(page_cache.VERSION_KEY)
+    b.bump()
+    assert a.get() == b.get() != version
+
+
+def test_each_encoding_of_a_page_has_its_own_etag():
+    """The brotli, gzip and plain bodies differ, so a strong ETag must too."""
+    tags = {page_cache.etag_for("v1", "http:/", encoding) for encoding in ("br", "gzip", None)}
+    assert len(tags) == 3
+    assert page_cache.etag_for("v1", "http:/", "br").endswith('-br"')
+    assert page_cache.etag_for("v2", "http:/") != page_cache.etag_for("v1", "http:/")
+
+
 def test_the_memory_keeps_the_most_recent_pages_of_the_current_version():
     memory = page_cache._Memory(2)
     memory.put("/a", "v1", "A")

@@ -334,6 +334,7 @@ def test_a_scope_may_nest_eight_deep_and_no_deeper(config):
     "report, problem",
     [
         ({"zzz": 1, "aaa": 2}, "its report has fields the harness never writes ('aaa')"),
+        ({"b" * 60: 1}, f"its report has fields the harness never writes ({'b' * 40!r})"),
         ({"error": 5}, "the “error” in its report has the wrong shape"),
         ({"kind": "root"}, "the “kind” in its report has the wrong shape"),
         ([1], "its report is not a JSON object"),
@@ -354,6 +355,7 @@ def test_interference_says_what_was_wrong(config, report, problem):
         ("wsgi", {"status": "200", "headers": [["a", 1]], "body_b64": ""}, "the “headers”"),
         ("wsgi", {"status": "200", "headers": {}, "body_b64": ""}, "the “headers”"),
         ("wsgi", {"status": "200", "headers": [], "body_b64": 5}, "the “body_b64”"),
+        ("wsgi", {"status": "200", "headers": [], "body_b64": "aGk=*"}, "the “body_b64”"),
         (
             "wsgi",
             {"status": "200", "headers": [], "body_b64": "", "truncated": 1},

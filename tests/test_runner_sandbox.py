@@ -2,14 +2,18 @@
 without starting a sandbox: the command is the sandbox's whole policy, so it is pinned flag by
 flag. (What the kernel then enforces: tests/test_runner_hostile.py, tests/test_hardening.py.)"""
 
+import json
 import marshal
 import os
+import signal
 import stat
+import subprocess
+import time
 from pathlib import Path
 
 import pytest
 
-from timeline.runner import sandbox
+from timeline.runner import cgroups, sandbox, service
 from timeline.runner.config import KB, MB, cores, get_config
 from timeline.runner.sandbox import RawRun
 
@@ -266,3 +270,127 @@ def test_bwrap_is_found_on_path_and_must_be_executable(settings, tmp_path, monke
     assert get_config().bwrap == str(tool)
     settings.RUNNER_BWRAP = "no-such-tool"
     assert get_config().bwrap is None
+
+
+# -- what holds a run, and stopping it ---------------------------------------------------------
+
+
+def bare_containment(problem="no cgroup here", seccomp_problem="no libseccomp here"):
+    """A host with neither a cgroup per run nor a seccomp filter (a developer's laptop)."""
+    held = sandbox.Containment.__new__(sandbox.Containment)
+    held.cgroups = cgroups.Layout(problem=problem)
+    held.seccomp, held.seccomp_problem = None, seccomp_problem
+    return held
+
+
+def test_containment_names_each_missing_piece():
+    assert bare_containment().problems() == [
+        "no cgroup per run: no cgroup here",
+        "no libseccomp here",
+    ]
+    held = bare_containment()
+    held.seccomp = b"filter"
+    assert held.problems() == ["no cgroup per run: no cgroup here"]
+
+
+@pytest.mark.usefixtures("sandbox")
+def test_a_run_without_a_cgroup_or_a_filter_still_runs(monkeypatch):
+    """Development hosts may lack both: the run is then held by its limits and namespaces."""
+    monkeypatch.setattr(sandbox, "containment", lambda config: bare_containment())
+    result = service.run_code("python", "import sys\nprint(repr(sys.stdin.read()))\n")
+    assert (result.outcome, result.output) == ("ok", "''\n")
+
+
+@pytest.mark.usefixtures("sandbox")
+def test_a_run_reads_no_input():
+    """stdin is /dev/null: a program that reads it gets end of file, not the server's input."""
+    result = service.run_code("python", "import sys\nprint(repr(sys.stdin.read()))\n")
+    assert (result.outcome, result.output) == ("ok", "''\n")
+
+
+def test_bwrap_starts_in_a_session_of_its_own_with_no_input(settings, tmp_path):
+    """Its own process group is what a stuck sandbox is killed by; no terminal, no stdin."""
+    fake = tmp_path / "bwrap"
+    fake.write_text(
+        "#!/bin/sh\n"
+        "session=$(cut -d' ' -f6 /proc/$$/stat)\n"
+        'echo "bwrap: session=$([ "$session" = "$$" ] && echo own || echo shared)'
+        ' stdin=$(readlink /proc/$$/fd/0)" >&2\n'
+        "exit 1\n"
+    )
+    fake.chmod(0o755)
+    settings.RUNNER_BWRAP = str(fake)
+    settings.RUNNER_STATE_DIR = str(tmp_path / "state")
+    # The server's own stdin is a pipe here, so an inherited one would show.
+    read_end, write_end = os.pipe()
+    saved = os.dup(0)
+    os.dup2(read_end, 0)
+    try:
+        with pytest.raises(sandbox.SandboxUnavailable, match="session=own stdin=/dev/null"):
+            service.run_code("python", "print(1)\n")
+    finally:
+        os.dup2(saved, 0)
+        for fd in (saved, read_end, write_end):
+            os.close(fd)
+
+
+def test_a_bwrap_that_cannot_be_executed_fails_closed(settings, tmp_path):
+    fake = tmp_path / "bwrap"
+    fake.write_bytes(b"\x00not a program")
+    fake.chmod(0o755)
+    settings.RUNNER_BWRAP = str(fake)
+    settings.RUNNER_STATE_DIR = str(tmp_path / "state")
+    with pytest.raises(sandbox.SandboxUnavailable) as info:
+        sandbox.run_in_sandbox(get_config(), {})
+    assert str(info.value).startswith(sandbox.INSTALL_HINT + " ([Errno 8] Exec format error")
+
+
+def test_drain_takes_what_is_left_up_to_the_cap():
+    read_end, write_end = os.pipe()
+    os.set_blocking(read_end, False)
+    try:
+        buffer = bytearray(b"ab")
+        sandbox.drain(read_end, buffer, 10)  # nothing written yet: returns at once
+        assert buffer == b"ab"
+        os.write(write_end, b"x" * 100)
+        sandbox.drain(read_end, buffer, 10)
+        assert buffer == b"ab" + b"x" * 8
+        os.close(write_end)
+        buffer = bytearray()
+        sandbox.drain(read_end, buffer, 1000)  # what went past the cap was read and dropped
+        assert buffer == b""
+    finally:
+        os.close(read_end)
+
+
+def sleeper():
+    return subprocess.Popen(["sleep", "60"], start_new_session=True)
+
+
+def test_a_stuck_sandbox_is_killed_by_its_init_then_its_group():
+    """bwrap itself is killed by its group when killing the init did not end it."""
+    bwrap, init = sleeper(), sleeper()
+    info = json.dumps({"child-pid": init.pid}).encode()
+    started = time.monotonic()
+    sandbox.kill_sandbox(bwrap, info)
+    assert init.wait(timeout=5) == -signal.SIGKILL
+    assert bwrap.wait(timeout=5) == -signal.SIGKILL
+    assert time.monotonic() - started < 3  # one second's grace for bwrap, not more
+
+
+def test_without_the_inits_pid_the_group_is_killed():
+    bwrap = sleeper()
+    sandbox.kill_sandbox(bwrap, b"{incomplete")
+    assert bwrap.wait(timeout=5) == -signal.SIGKILL
+
+
+def test_the_runs_cgroup_is_killed_too():
+    killed = []
+
+    class Cgroup:
+        def kill(self):
+            killed.append(True)
+
+    bwrap = sleeper()
+    sandbox.kill_sandbox(bwrap, b"", Cgroup())
+    assert bwrap.wait(timeout=5) == -signal.SIGKILL and killed == [True]
