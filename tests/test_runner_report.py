@@ -95,7 +95,9 @@ def test_a_malformed_report_is_interference_not_a_crash(config, runtime, report)
 def test_a_report_larger_than_the_harness_writes_is_interference(config):
     result = build_result("python", raw(None), config)
     assert result.outcome == Outcome.INTERFERENCE
-    assert "larger than the harness ever writes" in result.error
+    assert result.error == (
+        "The program interfered with the runner: its report is larger than the harness ever writes."
+    )
 
 
 @pytest.mark.parametrize(
