@@ -32,6 +32,8 @@ from .presenter import DeckSlide, build_deck
 # (name, width, height): the screens a talk meets, wide, small and 4:3.
 SCREENS = (("1920x1080", 1920, 1080), ("1280x720", 1280, 720), ("1024x768", 1024, 768))
 PRINT = "print"
+# The handout (print view with notes): three slides per A4 page, each laid out at its printed size.
+HANDOUT = "handout"
 
 
 class AuditUnavailable(Exception):
@@ -40,12 +42,16 @@ class AuditUnavailable(Exception):
 
 @dataclass
 class DeckPages:
-    """One deck's two addresses: the deck (screens) and its print view."""
+    """One deck's addresses: the deck (screens), its print view and its handout."""
 
     label: str
     audience: str
     print: str
     html: dict = field(default_factory=dict)  # path -> rendered page, when not served by a view
+
+    @property
+    def handout(self):
+        return self.print + "?notes=1"
 
 
 @dataclass
@@ -91,14 +97,18 @@ def slide_pages(slide, samples=None):
     deck = build_deck(slide.title, [])
     deck.slides = [DeckSlide(number=1, era=slide.era, slide=slide, samples=samples)]
     urls = {"audience": "/audit/slide/", "speaker": "/audit/slide/", "print": "/audit/slide/print/"}
-    html = {}
-    for mode, path in (("audience", urls["audience"]), ("print", urls["print"])):
+    pages = DeckPages(str(slide), urls["audience"], urls["print"])
+    for mode, path, notes in (
+        ("audience", pages.audience, False),
+        ("print", pages.print, False),
+        ("print", pages.handout, True),
+    ):
         template = (
             "timeline/present/deck.html" if mode == "audience" else "timeline/present/print.html"
         )
-        context = {"deck": deck, "mode": mode, "urls": urls, "talk": None, "with_notes": False}
-        html[path] = render_to_string(template, context).encode()
-    return DeckPages(str(slide), urls["audience"], urls["print"], html)
+        context = {"deck": deck, "mode": mode, "urls": urls, "talk": None, "with_notes": notes}
+        pages.html[path] = render_to_string(template, context).encode()
+    return pages
 
 
 def audit_slide(slide, samples=None, screens=SCREENS, browser=None):
@@ -111,7 +121,7 @@ def audit_slide(slide, samples=None, screens=SCREENS, browser=None):
 
 def render_page(path):
     """A deck page as an anonymous visitor gets it, straight from its view."""
-    match = resolve(path)
+    match = resolve(path.split("?")[0])
     request = RequestFactory().get(path)
     request.user = AnonymousUser()
     response = match.func(request, *match.args, **match.kwargs)
@@ -143,11 +153,12 @@ def audit(decks, screens=SCREENS, print_view=True, browser=None):
     # Pages are rendered before the browser starts: no database access from its callbacks.
     pages = {}
     for deck in decks:
-        for address in (deck.audience, deck.print):
+        for address in (deck.audience, deck.print, deck.handout):
             pages[address] = deck.html.get(address) or render_page(address)
     runs = [(name, width, height, "audience") for name, width, height in screens]
     if print_view:
         runs.append((PRINT, 1280, 800, "print"))
+        runs.append((HANDOUT, 1280, 800, "handout"))
     if browser is not None:
         return _audit_in(browser, decks, pages, runs)
     try:
@@ -198,10 +209,11 @@ class _PageServer(ThreadingHTTPServer):
 
 class _PageHandler(BaseHTTPRequestHandler):
     def do_GET(self):  # noqa: N802 (the name http.server calls)
-        address = self.path.split("#")[0].split("?")[0]
+        page = self.path.split("#")[0]  # the handout is the print view with ?notes=1
+        address = page.split("?")[0]
         body, kind, cache = None, "", "no-store"
-        if address in self.server.pages:
-            body, kind = self.server.pages[address], "text/html; charset=utf-8"
+        if page in self.server.pages:
+            body, kind = self.server.pages[page], "text/html; charset=utf-8"
         elif address.startswith(static("")) and (found := static_file(address)):
             body = Path(found).read_bytes()
             kind = "text/javascript" if found.endswith(".js") else mimetypes.guess_type(found)[0]
@@ -242,9 +254,11 @@ def _audit_in(browser, decks, pages, runs):
                 page.set_viewport_size({"width": width, "height": height})
                 measured = {}
                 for deck in decks:
-                    address = deck.audience if mode == "audience" else deck.print
-                    page.goto(server.origin + address + ("#/1" if mode == "audience" else ""))
-                    if mode == "print":
+                    address = {"audience": deck.audience + "#/1", "print": deck.print}.get(
+                        mode, deck.handout
+                    )
+                    page.goto(server.origin + address)
+                    if mode != "audience":
                         page.wait_for_selector("html[data-fitted]", state="attached")
                     for result in page.evaluate(AUDIT_SCRIPT, [module, list(measured)]):
                         problems = result.get("problems")

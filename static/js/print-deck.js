@@ -4,7 +4,7 @@ import { applyTheme, fitSlide } from "./deck-core.js";
 
 function fitNotes(notes) {
   // Notes shrink (down to 60%) rather than spill out of their third of the page.
-  const box = notes.closest(".handout-row") || notes;
+  const box = notes;
   let scale = 1;
   notes.style.setProperty("--fit", "1");
   while (box.scrollHeight > box.clientHeight + 1 && scale > 0.6) {
@@ -13,18 +13,14 @@ function fitNotes(notes) {
   }
 }
 
-/** Handout slides keep the print view's layout, scaled to their frame. */
-function scaleHandoutSlides() {
-  for (const frame of document.querySelectorAll(".handout-frame")) {
-    const slide = frame.querySelector(".print-slide");
-    slide.style.transform = `scale(${frame.clientWidth / slide.offsetWidth})`;
-  }
-}
+// A handout's slides are laid out at their printed size, not shrunk from a page's: their code
+// stays at 9 px or more, and their text may go down to 7 px to leave the code room.
+const HANDOUT_MIN_BODY = 7;
 
 function fitAll() {
-  scaleHandoutSlides();
   for (const slide of document.querySelectorAll(".print-slide > .deck-slide")) {
-    fitSlide(slide, { print: true });
+    const handout = Boolean(slide.closest(".handout-frame"));
+    fitSlide(slide, { print: true, minBody: handout ? HANDOUT_MIN_BODY : 12 });
   }
   document.querySelectorAll(".print-notes:not(.ruled)").forEach(fitNotes);
   document.documentElement.dataset.fitted = "true";

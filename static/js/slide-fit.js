@@ -212,10 +212,12 @@ function largestCode(inner, floor, start) {
 
 /**
  * The smallest sizes fitting may reach, as scales: body text and code stay at or above the
- * audit's shares of the slide's height (the screen, for a deck; paper uses 9 px for code).
- * The slide stands for the screen: on a deck the stage fills the screen from 4:3 to 16:9.
+ * audit's shares of the slide's height (the screen, for a deck). The slide stands for the
+ * screen: on a deck the stage fills the screen from 4:3 to 16:9. On paper code never goes under
+ * 9 px, and `paper` gives the paper's own floors (code 9 px, body text `minBody`) for when the
+ * screen's proportions do not fit.
  */
-function floors(inner, print) {
+function floors(inner, { print = false, paper = false, minBody = 12 } = {}) {
   const height = inner.clientHeight;
   inner.style.setProperty("--fit", "1");
   inner.style.setProperty("--code-scale", "1");
@@ -224,12 +226,14 @@ function floors(inner, print) {
   const code = pre ? px(pre) : body * 0.72;
   // A hair above the limit, so rounding never lands a size just under it.
   const margin = 1.01;
-  const bodyMin = (print ? 12 : LIMITS.body * height) * margin;
-  const codeMin = (print ? LIMITS.printCode : LIMITS.code * height) * margin;
+  let bodyMin = LIMITS.body * height;
+  let codeMin = LIMITS.code * height;
+  if (print) codeMin = Math.max(codeMin, LIMITS.printCode);
+  if (paper) [bodyMin, codeMin] = [minBody, LIMITS.printCode];
   return {
-    fit: Math.min(1, bodyMin / body),
+    fit: Math.min(1, (bodyMin * margin) / body),
     // The code's own floor depends on how far the whole slide shrank.
-    code: (fit) => codeMin / (code * fit),
+    code: (fit) => (codeMin * margin) / (code * fit),
   };
 }
 
@@ -258,14 +262,15 @@ function fitLayout(inner, limits) {
  * tried side by side, and the layout that shows the code larger wins (on a 16:9 screen that is
  * often beside, on 4:3 stacked). Content that still does not fit is reported by the audit and
  * must be split into more slides or steps; until then its code scrolls on screen. In print
- * (`print: true`) it wraps, takes columns or shrinks to 9 px instead (fitPaper).
+ * (`print: true`) it wraps, takes columns or shrinks to 9 px instead (fitPaper), its text down
+ * to `minBody` px (12; a handout's small slides beside their notes may go lower).
  * Returns true when everything fits.
  */
-export function fitSlide(slide, { print = false } = {}) {
+export function fitSlide(slide, { print = false, minBody = 12 } = {}) {
   const inner = slide?.querySelector(".slide-inner");
   if (!inner || !inner.clientHeight) return false;
   slide.classList.remove("wrap-code", "code-scrolls", "side-by-side", "samples-column", "code-columns");
-  const limits = floors(inner, false);
+  const limits = floors(inner, { print });
   let result = fitLayout(inner, limits);
   // Try another layout (a class on the slide); keep it if it shows the code larger.
   const attempt = (name) => {
@@ -294,16 +299,16 @@ export function fitSlide(slide, { print = false } = {}) {
     slide.classList.add("code-scrolls");
     return false;
   }
-  return fitPaper(slide, inner);
+  return fitPaper(slide, inner, minBody);
 }
 
 /**
  * Paper cannot scroll or step: long lines wrap, long code may take two columns (beside the
- * text or under it), and text may shrink (to 12 px) to leave the code more room, code itself
- * down to 9 px. The layout that prints the code largest wins.
+ * text or under it), and text may shrink (to `minBody` px) to leave the code more room, code
+ * itself down to 9 px. The layout that prints the code largest wins.
  */
-function fitPaper(slide, inner) {
-  const paper = floors(inner, true);
+function fitPaper(slide, inner, minBody) {
+  const paper = floors(inner, { print: true, paper: true, minBody });
   const beside = slide.classList.contains("side-by-side");
   const canBeside = Boolean(inner.querySelector(".slide-body") && inner.querySelector(".slide-samples"));
   const apply = ({ side, columns, wrap }) => {

@@ -1,6 +1,7 @@
 """Print and handout: Chromium's PDF has exactly one page per slide, code complete, no controls."""
 
 import io
+import math
 import unicodedata
 
 import pytest
@@ -81,6 +82,23 @@ def test_handout_puts_three_slides_beside_their_notes_on_each_a4_page(live_serve
     assert len(rows) == 6 and all(row["beside"] for row in rows)
     # The title slides' eras have no date note here: lines to write on.
     assert [row["ruled"] for row in rows] == [True, False, False, True, False, False]
+    # Each slide is laid out at its printed size (not a page shrunk), its code at 9 px or more.
+    assert page.evaluate(HANDOUT_CODE) == [
+        {"slide": "3", "px": pytest.approx(9.1, abs=0.5), "scaled": False}
+    ]
+
+
+# Code in the handout's slides as printed: font size times any scaling of its frame.
+HANDOUT_CODE = """() => [...document.querySelectorAll('.handout-frame')]
+    .filter(frame => frame.querySelector('.sample-code pre') && frame.querySelector(
+        '.deck-slide').dataset.title === 'A CGI script')
+    .map(frame => {
+        const pre = frame.querySelector('.sample-code pre');
+        const scale = pre.getBoundingClientRect().width / pre.offsetWidth;
+        return {slide: frame.querySelector('.deck-slide').dataset.number,
+                px: Math.round(parseFloat(getComputedStyle(pre).fontSize) * scale * 10) / 10,
+                scaled: Math.abs(scale - 1) > 0.001};
+    })"""
 
 
 def test_a_slide_without_notes_gets_ruled_lines_in_the_handout(live_server, page):
@@ -113,9 +131,11 @@ def test_print_matches_the_deck_slide_for_slide(live_server, page):
         assert marker not in everything
 
 
-def test_the_real_deck_prints_slide_n_on_page_n(live_server, page):
+def test_the_real_history_prints_slide_for_slide_and_hands_out_three_per_page(live_server, page):
     """The whole history: as many pages as slides, page N carries slide N's title, and the
-    slides that show a line range on screen print their whole code on their own page."""
+    slides that show a line range on screen print their whole code on their own page. The
+    20-minute cut's handout has three slides per A4 page (41 pages before, one per slide) and
+    no code in it under 9 px."""
     call_command("load_history", verbosity=0)
     page.goto(f"{live_server.url}/present/")
     titles = page.evaluate(
@@ -133,6 +153,18 @@ def test_the_real_deck_prints_slide_n_on_page_n(live_server, page):
         text = page_text(pdf, number).replace(" ", "")
         for line in (sample.code.splitlines()[0], sample.code.rstrip().splitlines()[-1]):
             assert line.replace(" ", "") in text, (number, sample.title, line)
+
+    talk = "/talks/twenty-minute-cut/present/"
+    page.goto(f"{live_server.url}{talk}")
+    slides = page.locator(".stage .deck-slide").count()
+    handout = print_pdf(page, f"{live_server.url}{talk}print/?notes=1", timeout=60_000)
+    assert len(handout.pages) == math.ceil(slides / 3) <= 20
+    sizes = page.evaluate(
+        """() => [...document.querySelectorAll('.handout-frame .sample-code pre')].map(pre =>
+            parseFloat(getComputedStyle(pre).fontSize)
+            * pre.getBoundingClientRect().width / pre.offsetWidth)"""
+    )
+    assert len(sizes) >= 10 and min(sizes) >= 9 - 0.05, sorted(sizes)[:5]
 
 
 def test_talk_and_era_decks_print_their_own_slides(live_server, page):

@@ -30,6 +30,10 @@ def test_audit_names_the_slides_whose_code_does_not_fit(browser):
         # The same slides fail in the era's deck and in the talk, under their own numbers.
         assert ("/present/wsgi/", 2, size) in failing
         assert ("/talks/short/present/", 5, size) in failing
+    # On paper the long code prints whole (two columns) at 9 px or more; in the handout's small
+    # slide it cannot, and the audit says so.
+    assert ("/present/", 5, "print") not in failing
+    assert "code-small" in {p["kind"] for p in failing[("/present/", 5, "handout")].problems}
     # Slide 6's one very wide line wraps instead of scrolling, so it passes like the short ones.
     for number in (1, 2, 3, 4, 6):
         assert not any((("/present/", number, size) in failing) for size in failing), number

@@ -15,10 +15,11 @@ def matches(label, wanted):
 class Command(BaseCommand):
     help = (
         "The slide fit audit: renders every slide of /present/, of every era's deck and of every "
-        "talk in Chromium at 1920x1080, 1280x720 and 1024x768 and in the print view, and names "
-        "each slide whose code scrolls or is cut, whose code text is under 2.2% of the screen "
-        "height (body text under 3%; in print, code under 9 px), or whose content leaves the "
-        "screen. Exits non-zero on any. Skips when Chromium is missing, except under CI=true."
+        "talk in Chromium at 1920x1080, 1280x720 and 1024x768, in the print view and in the "
+        "handout, and names each slide whose code scrolls or is cut, whose code text is under "
+        "2.2% of the screen height (body text under 3%; on paper, code under 9 px), or whose "
+        "content leaves the screen. Exits non-zero on any. Skips when Chromium is missing, "
+        "except under CI=true."
     )
 
     def add_arguments(self, parser):
@@ -28,7 +29,9 @@ class Command(BaseCommand):
             help="Only this deck, e.g. /present/ or /present/wsgi/; a trailing * matches every "
             "deck that starts so, e.g. '/talks/*' (repeatable).",
         )
-        parser.add_argument("--no-print", action="store_true", help="Skip the print view.")
+        parser.add_argument(
+            "--no-print", action="store_true", help="Skip the print view and the handout."
+        )
 
     def handle(self, *args, deck=None, no_print=False, **options):
         decks = slide_audit.all_decks()
@@ -46,7 +49,9 @@ class Command(BaseCommand):
             return
         for verdict in verdicts:
             self.stdout.write(self.style.ERROR(f"FAIL {verdict}"))
-        sizes = [name for name, _, _ in slide_audit.SCREENS] + ([] if no_print else ["print"])
+        sizes = [name for name, _, _ in slide_audit.SCREENS]
+        if not no_print:
+            sizes += [slide_audit.PRINT, slide_audit.HANDOUT]
         seconds = time.monotonic() - started
         summary = slide_audit.summarise(verdicts)
         if verdicts:
