@@ -108,6 +108,13 @@ def test_huge_output_is_cut():
     assert len(result.output) == 64 * 1024
 
 
+def test_endless_output_is_stopped_at_the_cap_not_at_the_deadline():
+    """A program that never stops printing is stopped once it passes the cap: an output stop,
+    not a timeout."""
+    result = run_code("python", "while True:\n    print('x' * 1000)\n")
+    assert (result.outcome, result.truncated) == (Outcome.OUTPUT, True)
+
+
 def test_huge_response_body_is_cut():
     code = (
         "def application(environ, start_response):\n"
