@@ -8,6 +8,7 @@ import os
 import signal
 import stat
 import subprocess
+import sys
 import time
 from pathlib import Path
 
@@ -404,3 +405,23 @@ def test_without_libseccomp_the_filter_is_named_as_missing(config, monkeypatch):
     held = sandbox.Containment(config)
     assert held.seccomp is None
     assert held.problems()[-1] == "libseccomp2 is not installed"
+
+
+def test_a_bwrap_that_closes_its_pipes_but_keeps_running_is_stopped_at_the_deadline(
+    settings, tmp_path
+):
+    """All its pipes at end of file, bwrap itself still running: waited for until the deadline,
+    then killed, and the run is a timeout."""
+    fake = tmp_path / "bwrap"
+    fake.write_text(
+        f"#!{sys.executable}\nimport os, time\nos.closerange(0, 4096)\ntime.sleep(30)\n"
+    )
+    fake.chmod(0o755)
+    settings.RUNNER_BWRAP = str(fake)
+    settings.RUNNER_TIMEOUT = 1
+    settings.RUNNER_STATE_DIR = str(tmp_path / "state")
+    config = get_config()
+    started = time.monotonic()
+    raw = sandbox.execute(config, tmp_path, sandbox.hosts_file(config))
+    assert (raw.timed_out, raw.returncode) == (True, -signal.SIGKILL)
+    assert time.monotonic() - started < 10  # not the 30 s it would sleep
