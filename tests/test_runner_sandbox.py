@@ -300,6 +300,7 @@ def test_a_run_without_a_cgroup_or_a_filter_still_runs(monkeypatch):
     monkeypatch.setattr(sandbox, "containment", lambda config: bare_containment())
     result = service.run_code("python", "import sys\nprint(repr(sys.stdin.read()))\n")
     assert (result.outcome, result.output) == ("ok", "''\n")
+    assert result.to_dict()["peak_memory_bytes"] is None  # unknown without a cgroup: null
 
 
 @pytest.mark.usefixtures("sandbox")
