@@ -311,6 +311,33 @@ def test_favordynmods_is_read_from_any_cgroup_mount():
     assert "moving a run in:" in layout.describe()
 
 
+def test_two_servers_whose_parents_meet_in_one_hierarchy_keep_apart(layout, settings, tmp_path):
+    """Two servers (or checkouts) with their own counters and their own memory cgroups, but one
+    shared pids parent (as on cgroup v1): the second must neither take the uid the first holds
+    nor sweep the first's fresh cgroup as a leftover, which made the first's run fail."""
+    import dataclasses
+
+    if layout.version != 1:
+        pytest.skip("the parents meet only in cgroup v1's shared hierarchies")
+    settings.RUNNER_UID_BASE, settings.RUNNER_UID_COUNT = 61160, 2
+    first_config = get_config()
+    second_config = dataclasses.replace(first_config, state_dir=tmp_path / "second")
+    other_memory = layout.parents["memory"] / f"historyweb-test-other-{tmp_path.name}"[:60]
+    other_memory.mkdir()
+    second_layout = cgroups.Layout(1, {**layout.parents, "memory": other_memory})
+    first_uid, first = identity.allocate(first_config, layout)
+    second = None
+    try:
+        second_uid, second = identity.allocate(second_config, second_layout)
+        assert second_uid != first_uid
+        assert all(path.is_dir() for path in first.dirs.values())
+    finally:
+        for cgroup in (first, second):
+            if cgroup is not None:
+                cgroup.remove()
+        other_memory.rmdir()
+
+
 def test_a_cgroup_left_by_a_dead_server_is_swept_once_stale(layout, settings, monkeypatch):
     """A run cgroup whose server died mid-run stays empty; past the longest a run can last it is
     removed and its uid handed out again. A recent one is left alone."""

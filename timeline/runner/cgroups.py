@@ -258,12 +258,17 @@ class RunCgroup:
             time.sleep(0.0005)
 
     def older_than(self, seconds):
-        """Whether every directory of it was made more than `seconds` ago."""
+        """Whether every directory of it that exists was made more than `seconds` ago. One
+        that is missing says nothing: where two servers' parents differ in one hierarchy and
+        meet in another, the other server's fresh cgroup must not pass for a leftover."""
         limit = time.time() - seconds
-        try:
-            return all(path.stat().st_mtime < limit for path in self.dirs.values())
-        except FileNotFoundError:
-            return True
+        for path in self.dirs.values():
+            try:
+                if path.stat().st_mtime >= limit:
+                    return False
+            except FileNotFoundError:
+                continue
+        return True
 
     def remove(self, wait=1.0):
         """Remove the cgroup once its last process is gone; False if it is still populated."""
