@@ -123,3 +123,12 @@ def make_exercise(era, checks=1, check=None, **fields):
             exercise=exercise, order=order, name=f"check {order}", **check_fields
         )
     return exercise
+
+
+# A WSGI app that answers with the path it was asked for, and what it prints for GET /path.
+PATH_ECHO_WSGI = (
+    "def application(environ, start_response):\n"
+    "    start_response('200 OK', [('Content-Type', 'text/plain')])\n"
+    "    return [environ['PATH_INFO'].encode()]\n"
+)
+PATH_ECHO_OUTPUT = "HTTP/1.1 200 OK\nContent-Type: text/plain\n\n/path\n"

@@ -4,18 +4,13 @@ import pytest
 from django.test import Client
 from django.urls import reverse
 
+from tests.factories import PATH_ECHO_OUTPUT as EXPECTED
+from tests.factories import PATH_ECHO_WSGI as WSGI
 from tests.factories import make_era, make_sample
 
 from .form_post import form_pairs
 
 pytestmark = pytest.mark.django_db
-
-WSGI = (
-    "def application(environ, start_response):\n"
-    "    start_response('200 OK', [('Content-Type', 'text/plain')])\n"
-    "    return [environ['PATH_INFO'].encode()]\n"
-)
-EXPECTED = "HTTP/1.1 200 OK\nContent-Type: text/plain\n\n/path\n"
 
 
 @pytest.fixture

@@ -4,6 +4,8 @@ import pytest
 from django.core.management import CommandError, call_command
 from django.urls import reverse
 
+from tests.factories import PATH_ECHO_OUTPUT as EXPECTED
+from tests.factories import PATH_ECHO_WSGI as WSGI
 from tests.factories import make_era, make_sample
 from timeline.models import CodeSample
 from timeline.runner import record
@@ -11,13 +13,6 @@ from timeline.runner.result import Outcome, RunResult
 from timeline.runner.sandbox import SandboxUnavailable
 
 pytestmark = [pytest.mark.django_db, pytest.mark.usefixtures("sandbox")]
-
-WSGI = (
-    "def application(environ, start_response):\n"
-    "    start_response('200 OK', [('Content-Type', 'text/plain')])\n"
-    "    return [environ['PATH_INFO'].encode()]\n"
-)
-EXPECTED = "HTTP/1.1 200 OK\nContent-Type: text/plain\n\n/path\n"
 
 
 @pytest.fixture
