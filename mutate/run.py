@@ -229,6 +229,18 @@ def describe(mutant, copy):
     mutant.line = start + max(offset, 1) - 1 if start else 0
 
 
+def mutmut_environment():
+    """mutmut's environment: each mutant's tests run fastest first (fastest_first.py)."""
+    addopts = " ".join(filter(None, [os.environ.get("PYTEST_ADDOPTS"), "-p fastest_first"]))
+    path = os.pathsep.join(filter(None, [str(HERE), os.environ.get("PYTHONPATH")]))
+    return {
+        **os.environ,
+        "PYTHONDONTWRITEBYTECODE": "1",
+        "PYTEST_ADDOPTS": addopts,
+        "PYTHONPATH": path,
+    }
+
+
 def run_group(group, max_children):
     copy = make_copy(group)
     log = copy / "mutmut.log"
@@ -240,7 +252,7 @@ def run_group(group, max_children):
             cwd=copy,
             stdout=out,
             stderr=subprocess.STDOUT,
-            env={**os.environ, "PYTHONDONTWRITEBYTECODE": "1"},
+            env=mutmut_environment(),
         )
     result = GroupResult(group["name"], group["about"], seconds=time.monotonic() - started)
     result.cpu_seconds = children_cpu() - cpu

@@ -156,6 +156,7 @@ def test_a_timed_out_run_is_stopped_at_the_deadline(sandbox, code):
     limit would never stop a sleeper)."""
     from timeline.runner.service import run_code
 
+    sandbox.RUNNER_TIMEOUT = 1
     result = run_code("python", code)
     assert not result.ok
     limit_ms = sandbox.RUNNER_TIMEOUT * 1000
