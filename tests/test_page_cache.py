@@ -1,13 +1,18 @@
 """Whole-page caching: a hit costs no query, an edit invalidates, staff always see fresh pages."""
 
 import os
+import re
 from pathlib import Path
+from types import SimpleNamespace
 
 import pytest
+from django.contrib.auth.models import AnonymousUser
 from django.core.cache import caches
 from django.core.management import call_command
 from django.db import connection
+from django.http import HttpResponse, StreamingHttpResponse
 from django.test.utils import CaptureQueriesContext
+from django.utils.cache import patch_cache_control
 
 from timeline import page_cache
 from timeline.models import Era, Talk, TalkEra
@@ -191,6 +196,116 @@ def test_fresh_stores_agree_on_one_version_and_see_each_others_bumps():
     assert a.get() == b.get() != version
 
 
+def test_each_page_and_encoding_has_its_own_strong_etag(client, wsgi):
+    plain, other = client.get("/eras/wsgi/")["ETag"], client.get("/eras/django/")["ETag"]
+    br = client.get("/eras/wsgi/", headers={"accept-encoding": "br"})["ETag"]
+    assert re.fullmatch(r'"[0-9a-f]{32}"', plain), plain
+    assert other != plain
+    assert br == plain[:-1] + '-br"'
+
+
+def test_cached_answers_carry_exactly_the_caching_headers(client, wsgi):
+    """Revalidate every time (an edit shows at once), vary on what changes the body, and name
+    the headers as the RFCs spell them: some proxies and scripts match them by case."""
+    first = client.get("/eras/wsgi/", headers={"accept-encoding": "gzip"})
+    hit = client.get("/eras/wsgi/", headers={"accept-encoding": "gzip"})
+    unchanged = client.get(
+        "/eras/wsgi/", headers={"accept-encoding": "gzip", "if-none-match": first["ETag"]}
+    )
+    for response in (first, hit, unchanged):
+        names = {name for name, _ in response.items()}
+        assert {"ETag", "Cache-Control", "Vary"} <= names
+        assert response["Cache-Control"] == "max-age=0, must-revalidate"
+        assert [part.strip() for part in response["Vary"].split(",")] == [
+            "Cookie",
+            "Accept-Encoding",
+        ]
+    for response in (first, hit):
+        assert {"Content-Length", "Content-Encoding", "Content-Type"} <= {
+            name for name, _ in response.items()
+        }
+        assert response["Content-Encoding"] == "gzip"
+        assert int(response["Content-Length"]) == len(response.content)
+    assert unchanged.status_code == 304
+    assert not {"Content-Type", "Content-Length", "Content-Encoding"} & {
+        name for name, _ in unchanged.items()
+    }
+
+
+def test_a_page_with_no_smaller_encoding_is_sent_plain_to_any_client(rf):
+    """A page too small to compress is stored plain only: a client that asks for brotli gets it."""
+    request = rf.get("/", headers={"accept-encoding": "br, gzip"})
+    entry = ({None: b"tiny"}, {"Content-Type": "text/html"})
+    response = page_cache.PageCacheMiddleware._respond(request, entry, "v1", "http:/")
+    assert response.content == b"tiny"
+    assert response["Content-Length"] == "4"
+    assert "Content-Encoding" not in response
+    assert response["ETag"] == page_cache.etag_for("v1", "http:/")
+
+
+def test_only_headers_that_hold_for_every_visitor_are_stored():
+    response = HttpResponse("page")
+    for name in ("Last-Modified", "Expires", "ETag", "Vary", "Cache-Control", "Content-Length"):
+        response[name] = "per response"
+    response["X-Frame-Options"] = "DENY"
+    response.set_cookie("tracker", "1")
+    bodies, headers = page_cache.PageCacheMiddleware._entry(response)
+    assert bodies == {None: b"page"}
+    assert headers == {"Content-Type": "text/html; charset=utf-8", "X-Frame-Options": "DENY"}
+
+
+def _anonymous(request):
+    request.user = AnonymousUser()
+    return request
+
+
+@pytest.mark.parametrize(
+    "change",
+    [
+        pytest.param(lambda request, response: None, id="plain-page"),
+        pytest.param(
+            lambda request, response: response.__setitem__("Cache-Control", "max-age=60"),
+            id="public-cache-control",
+        ),
+    ],
+)
+def test_a_public_page_is_storable(rf, change):
+    request, response = _anonymous(rf.get("/")), HttpResponse("page")
+    change(request, response)
+    assert page_cache.PageCacheMiddleware._storable(request, response)
+
+
+@pytest.mark.parametrize(
+    "change",
+    [
+        pytest.param(lambda r, response: setattr(response, "status_code", 404), id="not-found"),
+        pytest.param(lambda r, response: setattr(response, "status_code", 301), id="redirect"),
+        pytest.param(lambda r, response: response.set_cookie("tracker", "1"), id="cookie"),
+        pytest.param(lambda r, response: patch_cache_control(response, private=True), id="private"),
+        pytest.param(
+            lambda r, response: patch_cache_control(response, no_store=True), id="no-store"
+        ),
+        pytest.param(
+            lambda request, r: request.META.__setitem__("CSRF_COOKIE_NEEDS_UPDATE", True),
+            id="csrf-token-used",
+        ),
+        pytest.param(
+            lambda request, r: setattr(request, "user", SimpleNamespace(is_authenticated=True)),
+            id="signed-in",
+        ),
+    ],
+)
+def test_a_page_made_for_one_visitor_is_never_stored(rf, change):
+    request, response = _anonymous(rf.get("/")), HttpResponse("page")
+    change(request, response)
+    assert not page_cache.PageCacheMiddleware._storable(request, response)
+
+
+def test_a_streamed_page_is_never_stored(rf):
+    response = StreamingHttpResponse(iter([b"page"]))
+    assert not page_cache.PageCacheMiddleware._storable(_anonymous(rf.get("/")), response)
+
+
 def test_each_encoding_of_a_page_has_its_own_etag():
     """The brotli, gzip and plain bodies differ, so a strong ETag must too."""
     tags = {page_cache.etag_for("v1", "http:/", encoding) for encoding in ("br", "gzip", None)}
@@ -305,10 +420,13 @@ def test_a_flood_of_variants_adds_no_shared_entry(client, wsgi):
     assert len(pages_cache._cache) == before
 
 
-def test_a_flood_of_searches_is_bounded_in_memory(client, wsgi):
-    for n in range(page_cache.MEMORY_ENTRIES + 50):
+def test_a_flood_of_searches_is_bounded_in_memory(client, wsgi, monkeypatch):
+    # A smaller memory than the real one: the same bound, in 60 requests instead of 300.
+    monkeypatch.setattr(page_cache, "memory", page_cache._Memory(10))
+    for n in range(60):
         client.get(f"/?q=word{n}")
-    assert len(page_cache.memory.items) == page_cache.MEMORY_ENTRIES
+    assert len(page_cache.memory.items) == 10
+    assert "http:/?q=word59" in page_cache.memory.items
 
 
 def test_a_page_rendered_by_another_worker_is_served_from_the_shared_cache(
