@@ -106,6 +106,39 @@ def test_the_interpreter_roots_are_the_venv_and_its_base(config):
     ).startswith("/usr/")
 
 
+def test_a_copied_venv_binds_the_installation_its_config_names(tmp_path):
+    """A venv made with --copies has its own python binary: only pyvenv.cfg's `home` says
+    where the standard library lives."""
+    base = tmp_path / "opt" / "python3.11"
+    venv = tmp_path / "venv"
+    for folder in (base / "bin", venv / "bin"):
+        folder.mkdir(parents=True)
+    (venv / "bin" / "python").write_bytes(b"")
+    (venv / "pyvenv.cfg").write_text(
+        f"homebrew = {tmp_path / 'not' / 'this'}\n"
+        "include-system-site-packages = false\n"
+        f" home = {base / 'bin'} \n"
+        "version = 3.11.2\n"
+    )
+    assert sandbox.python_roots(str(venv / "bin" / "python")) == [base, venv]
+
+
+def test_a_venv_made_from_the_system_python_binds_only_itself(tmp_path):
+    venv = tmp_path / "venv"
+    (venv / "bin").mkdir(parents=True)
+    (venv / "bin" / "python").write_bytes(b"")
+    (venv / "pyvenv.cfg").write_text("home = /usr/bin\n")
+    assert sandbox.python_roots(str(venv / "bin" / "python")) == [venv]
+
+
+def test_a_python_outside_any_venv_binds_its_installation(tmp_path):
+    install = tmp_path / "python3.12"
+    (install / "bin").mkdir(parents=True)
+    (install / "bin" / "python3").write_bytes(b"")
+    (tmp_path / "link").symlink_to(install / "bin" / "python3")
+    assert sandbox.python_roots(str(tmp_path / "link")) == [install]
+
+
 def test_hosts_file_names_only_localhost_and_is_rewritten_when_changed(config):
     path = sandbox.hosts_file(config)
     assert path == config.state_dir / "hosts"
