@@ -2,6 +2,7 @@
 
 import os
 import re
+import time
 from pathlib import Path
 from types import SimpleNamespace
 
@@ -139,6 +140,30 @@ def test_a_page_that_sets_a_cookie_is_not_stored(client, wsgi, monkeypatch):
     assert seen == [False]
 
 
+def test_the_cache_is_on_unless_switched_off(client, wsgi, settings, django_assert_num_queries):
+    del settings.PAGE_CACHE_ENABLED
+    client.get("/eras/wsgi/")
+    with django_assert_num_queries(0):
+        assert client.get("/eras/wsgi/").status_code == 200
+
+
+def test_a_head_request_is_answered_from_the_cache(client, wsgi, django_assert_num_queries):
+    etag = client.get("/eras/wsgi/")["ETag"]
+    with django_assert_num_queries(0):
+        response = client.head("/eras/wsgi/")
+    assert (response.status_code, response["ETag"], response.content) == (200, etag, b"")
+
+
+def test_static_files_pass_by_without_resolving_a_url(client, wsgi, monkeypatch):
+    """The page cache sits before whitenoise: a stylesheet must not cost a URL lookup."""
+    resolved, real = [], page_cache.resolve
+    monkeypatch.setattr(page_cache, "resolve", lambda path: resolved.append(path) or real(path))
+    client.get("/static/css/admin-diff.css")  # whitenoise's, or a 404 here (no collectstatic)
+    assert resolved == []
+    client.get("/eras/wsgi/")
+    assert resolved == ["/eras/wsgi/"]
+
+
 def test_cache_can_be_switched_off(client, wsgi, settings, django_assert_max_num_queries):
     settings.PAGE_CACHE_ENABLED = False
     client.get("/")
@@ -186,6 +211,22 @@ def test_a_bump_replaces_the_file_within_its_directory(tmp_path, monkeypatch):
     assert [p.name for p in tmp_path.iterdir()] == ["content-version"]
 
 
+def test_the_version_store_follows_the_settings_and_is_kept(settings, tmp_path, monkeypatch):
+    """One store per process, so its TTL (or its stat of the file) saves the round trips."""
+    monkeypatch.setattr(page_cache, "_stores", {})
+    del settings.PAGE_CACHE_VERSION_FILE, settings.PAGE_CACHE_VERSION_TTL
+    store = page_cache._version_store()
+    assert type(store) is page_cache._CacheVersion and store.ttl == 0.0
+    assert page_cache._version_store() is store
+    monkeypatch.setattr(page_cache, "_stores", {})
+    settings.PAGE_CACHE_VERSION_TTL = 0.25
+    assert page_cache._version_store().ttl == 0.25
+    settings.PAGE_CACHE_VERSION_FILE = tmp_path / "content-version"
+    store = page_cache._version_store()
+    assert type(store) is page_cache._FileVersion and store.path == tmp_path / "content-version"
+    assert page_cache._version_store() is store
+
+
 def test_fresh_stores_agree_on_one_version_and_see_each_others_bumps():
     """Without a TTL (the default) a store asks the shared cache every time."""
     caches["pages"].clear()
@@ -194,6 +235,20 @@ def test_fresh_stores_agree_on_one_version_and_see_each_others_bumps():
     assert version and version == b.get() == caches["pages"].get(page_cache.VERSION_KEY)
     b.bump()
     assert a.get() == b.get() != version
+
+
+def test_the_content_version_never_expires(monkeypatch):
+    """A day later the pages cached then are still current: only an edit makes them stale."""
+    caches["pages"].clear()
+    clock = [time.time()]
+    monkeypatch.setattr(time, "time", lambda: clock[0])
+    first = page_cache._CacheVersion().get()  # the first version, made by the first request
+    clock[0] += 24 * 3600
+    assert page_cache._CacheVersion().get() == first
+    page_cache._CacheVersion().bump()  # a version made by an edit
+    bumped = page_cache._CacheVersion().get()
+    clock[0] += 24 * 3600
+    assert page_cache._CacheVersion().get() == bumped != first
 
 
 def test_each_page_and_encoding_has_its_own_strong_etag(client, wsgi):
@@ -301,6 +356,10 @@ def test_a_page_made_for_one_visitor_is_never_stored(rf, change):
     assert not page_cache.PageCacheMiddleware._storable(request, response)
 
 
+def test_a_request_that_never_met_the_auth_middleware_counts_as_anonymous(rf):
+    assert page_cache.PageCacheMiddleware._storable(rf.get("/"), HttpResponse("page"))
+
+
 def test_a_streamed_page_is_never_stored(rf):
     response = StreamingHttpResponse(iter([b"page"]))
     assert not page_cache.PageCacheMiddleware._storable(_anonymous(rf.get("/")), response)
@@ -386,6 +445,12 @@ def test_query_parameters_the_view_ignores_share_one_entry(
         response = client.get(variant)
     assert response.content == first.content
     assert response["ETag"] == first["ETag"]
+
+
+def test_an_unknown_value_drops_only_its_own_parameter(client, wsgi):
+    search = client.get("/?q=wsgi").content
+    assert search != client.get("/").content
+    assert client.get("/?kind=nonsense&q=wsgi").content == search
 
 
 def test_parameters_are_read_as_the_view_reads_them(client, wsgi, django_assert_num_queries):
