@@ -126,7 +126,7 @@ def test_the_exit_status_decides_whatever_the_report_claims(config):
     assert result.error == "The script exited with status 3."
     served = {"error": None, "status": "200 OK", "headers": [], "body_b64": ""}
     result = build_result("wsgi", raw(served, exit_status=-9), config)
-    assert result.outcome == Outcome.SIGNAL
+    assert (result.runtime, result.outcome) == ("wsgi", Outcome.SIGNAL)
     assert result.error == "The process crashed: it was stopped by SIGKILL."
 
 

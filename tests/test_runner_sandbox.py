@@ -16,6 +16,7 @@ import pytest
 
 from timeline.runner import cgroups, sandbox, seccomp, service
 from timeline.runner.config import KB, MB, cores, get_config
+from timeline.runner.result import read_message
 from timeline.runner.sandbox import RawRun
 
 
@@ -161,9 +162,12 @@ def test_a_run_gets_its_limits_body_and_uid_in_a_readable_spec(settings, config,
             stat.S_IMODE(p.stat().st_mode) for p in (work_dir, work_dir / "spec", work_dir / "body")
         ]
         seen["hosts"] = hosts
+        seen["filter"] = seccomp_program
         return RawRun(b"", b"", b"", 0, False, False, 1.0)
 
     monkeypatch.setattr(sandbox, "execute", execute)
+    sandbox.run_in_sandbox(config, {"runtime": "python"})
+    assert seen["body"] == b""  # no request body: an empty file
     sandbox.run_in_sandbox(config, {"runtime": "python"}, body=b"print(1)")
     spec = seen.pop("spec")
     assert config.uid_base <= spec.pop("uid") < config.uid_base + config.uid_count
@@ -183,7 +187,17 @@ def test_a_run_gets_its_limits_body_and_uid_in_a_readable_spec(settings, config,
         "body": b"print(1)",
         "modes": [0o755, 0o644, 0o644],
         "hosts": config.state_dir / "hosts",
+        # The seccomp filter goes to the sandbox (None only where libseccomp is missing).
+        "filter": sandbox.containment(config).seccomp,
     }
+
+
+def test_containment_looks_for_cgroups_where_the_settings_say(settings, monkeypatch):
+    asked = []
+    monkeypatch.setattr(cgroups, "layout_for", lambda parent: asked.append(parent))
+    settings.RUNNER_CGROUP_PARENT = "/historyweb-runs"
+    sandbox.containment(get_config())
+    assert asked == ["/historyweb-runs"]
 
 
 def test_a_short_timeout_still_gets_a_cpu_second(settings, config, monkeypatch):
@@ -380,6 +394,19 @@ def test_a_bwrap_that_cannot_be_executed_fails_closed(settings, tmp_path):
     assert str(info.value).startswith(sandbox.INSTALL_HINT + " ([Errno 8] Exec format error")
 
 
+@pytest.mark.parametrize("cgroup", [None, object()], ids=["alone", "with-a-cgroup"])
+def test_a_bwrap_that_cannot_be_executed_leaves_no_descriptor_open(settings, tmp_path, cgroup):
+    """Every pipe made for the run (results, info, the filter, the cgroup's go-ahead) is closed."""
+    fake = tmp_path / "bwrap"
+    fake.write_bytes(b"\x00not a program")
+    fake.chmod(0o755)
+    settings.RUNNER_BWRAP = str(fake)
+    open_before = sorted(os.listdir("/proc/self/fd"))
+    with pytest.raises(sandbox.SandboxUnavailable):
+        sandbox.execute(get_config(), tmp_path, tmp_path / "hosts", cgroup, b"\0" * 8)
+    assert sorted(os.listdir("/proc/self/fd")) == open_before
+
+
 def test_drain_takes_what_is_left_up_to_the_cap():
     read_end, write_end = os.pipe()
     os.set_blocking(read_end, False)
@@ -439,6 +466,31 @@ def test_without_libseccomp_the_filter_is_named_as_missing(config, monkeypatch):
     held = sandbox.Containment(config)
     assert held.seccomp is None
     assert held.problems()[-1] == "libseccomp2 is not installed"
+
+
+@pytest.mark.parametrize("over", [0, 1], ids=["at-the-cap", "one-byte-over"])
+def test_the_supervisors_message_is_read_up_to_its_cap_and_no_further(settings, tmp_path, over):
+    """A sandbox that writes without end is not read without end: the host keeps twice what the
+    harness's largest message could be (3 MiB and 1 KiB at 64 KB of output), and a message cut
+    there is no message."""
+    settings.RUNNER_OUTPUT_LIMIT = 64 * KB
+    settings.RUNNER_STATE_DIR = str(tmp_path / "state")
+    cap = 3 * MB + KB
+    head = b'{"exit":0,"report_b64":"","report_bytes":0'
+    (tmp_path / "message").write_bytes(head + b" " * (cap + over - len(head) - 1) + b"}")
+    fake = tmp_path / "bwrap"
+    fake.write_text(
+        f"#!{sys.executable}\nimport os, sys\n"
+        f"data = open({str(tmp_path / 'message')!r}, 'rb').read()\n"
+        "while data:\n    data = data[os.write(int(sys.argv[-1]), data):]\n"
+    )
+    fake.chmod(0o755)
+    settings.RUNNER_BWRAP = str(fake)
+    config = get_config()
+    raw = sandbox.execute(config, tmp_path, sandbox.hosts_file(config))
+    assert len(raw.report) == cap
+    message = read_message(raw.report)
+    assert (message is not None) == (over == 0)
 
 
 def test_a_bwrap_that_closes_its_pipes_but_keeps_running_is_stopped_at_the_deadline(

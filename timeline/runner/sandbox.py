@@ -170,7 +170,7 @@ def containment(config):
     return Containment(config)
 
 
-def run_in_sandbox(config, spec, body=b"", slot=0):
+def run_in_sandbox(config, spec, body=b""):
     """Run the harness on `spec`; returns a RawRun. Raises SandboxUnavailable without bwrap, or
     without a cgroup and seccomp filter where RUNNER_REQUIRE_CONTAINMENT is set."""
     if not config.bwrap:

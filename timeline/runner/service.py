@@ -107,10 +107,10 @@ def run_code(runtime, code, request_text="", *, wait=None, config=None, on_start
         raise SandboxUnavailable(INSTALL_HINT)
     wait = config.slot_wait if wait is None else wait
     try:
-        with run_slot(config.state_dir / "slots", config.max_concurrent, wait) as slot:
+        with run_slot(config.state_dir / "slots", config.max_concurrent, wait):
             if on_start is not None:
                 on_start()
-            raw = run_in_sandbox(config, spec, body, slot)
+            raw = run_in_sandbox(config, spec, body)
     except NoFreeSlot:
         raise Busy(2, "Every sandbox is busy. Try again in a moment.") from None
     if not raw.report and raw.stderr.startswith(b"bwrap:"):
