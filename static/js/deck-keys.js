@@ -1,6 +1,18 @@
 // Stage keys, as presentation clickers send them: B and "." black the screen, W whitens it, any
 // key brings the slide back; F5 and Shift+F5 start full screen; Esc only ever closes something.
 // They run before deck-core's bindKeys (capture phase) and take the key when they use it.
+// wireKeysAndOverlays sets up every key and overlay the audience deck and the speaker view share.
+
+import {
+  bindKeys,
+  openOverlay,
+  toggleFullscreen,
+  toggleTheme,
+  wireEnlarge,
+  wireOverlay,
+  wireOverview,
+} from "./deck-core.js";
+import { backward, forward } from "./slide-steps.js";
 
 const EDITABLE = "input, textarea, select, [contenteditable]:not([contenteditable='false'])";
 const MODIFIERS = new Set(["Shift", "Control", "Alt", "Meta", "CapsLock", "Fn", "NumLock"]);
@@ -84,4 +96,41 @@ export function readBlankMessage(data) {
   if (!data || typeof data !== "object" || data.type !== "blank") return undefined;
   if (data.mode === null || BLANK_MODES.includes(data.mode)) return data.mode;
   return undefined;
+}
+
+/**
+ * The overview, help and enlarge overlays, the stage keys and deck-core's keys, for one deck
+ * window (`root`). `go(n, { step })` moves; `current()` and `currentStep()` say where it is.
+ * What the two windows do differently comes in: `speaker` (the speaker view is already there),
+ * `theme` (the audience deck announces it) and `live` (only the audience deck goes live).
+ * Answers the actions, for the window's own buttons.
+ */
+export function wireKeysAndOverlays(
+  root,
+  { slides, go, current, currentStep, blank, closeTop, speaker = () => {}, theme = toggleTheme, live },
+) {
+  const help = document.getElementById("help");
+  const showOverview = wireOverview(document.getElementById("overview"), (n) => go(n));
+  wireOverlay(help, ["?"]);
+  wireEnlarge(root, document.getElementById("enlarge"));
+  const walk = (direction) => {
+    const [n, k] = direction(slides, current(), currentStep());
+    return [n, { step: k }];
+  };
+  const actions = {
+    go: (n) => go(n),
+    next: () => go(...walk(forward)),
+    prev: () => go(...walk(backward)),
+    first: () => go(1),
+    last: () => go(slides.length),
+    overview: () => showOverview(current()),
+    help: () => openOverlay(help),
+    speaker,
+    fullscreen: toggleFullscreen,
+    theme,
+    live, // undefined in the speaker view, so L stays unclaimed there
+  };
+  bindStageKeys({ blank, closeTop });
+  bindKeys(actions, root.querySelector(".jump"));
+  return actions;
 }

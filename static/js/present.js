@@ -1,24 +1,18 @@
 // The audience deck: one slide at a time on a 16:9 stage, following the speaker view.
 import {
   applyTheme,
-  bindKeys,
   bindSwipe,
   clamp,
   fitSlide,
   openChannel,
-  openOverlay,
   savedTheme,
   showInAddress,
   slideFromHash,
-  toggleFullscreen,
   toggleTheme,
-  wireEnlarge,
-  wireOverlay,
-  wireOverview,
 } from "./deck-core.js";
-import { bindStageKeys, createBlank, readBlankMessage } from "./deck-keys.js";
+import { createBlank, readBlankMessage, wireKeysAndOverlays } from "./deck-keys.js";
 import { wireRunPanel } from "./deck-run-panel.js";
-import { backward, forward, slideSteps } from "./slide-steps.js";
+import { slideSteps } from "./slide-steps.js";
 
 const deck = document.getElementById("deck");
 
@@ -30,7 +24,6 @@ if (deck) {
   const bar = deck.querySelector(".progress-bar");
   const announcer = deck.querySelector("[data-announcer]");
   const toast = deck.querySelector(".toast");
-  const help = document.getElementById("help");
   let current = 0;
   let step = 1; // the build step within the current slide (slide-steps.js)
   let toastTimer = null;
@@ -116,29 +109,17 @@ if (deck) {
     if (!speaker) say("The browser blocked the new tab: use the Speaker view button instead.");
   }
 
-  const showOverview = wireOverview(document.getElementById("overview"), (n) => go(n));
-  wireOverlay(help, ["?"]);
-  wireEnlarge(deck, document.getElementById("enlarge"));
-
-  const walk = (direction) => {
-    const [n, k] = direction(slides, current, step);
-    return [n, { step: k }];
-  };
-  const actions = {
-    go: (n) => go(n),
-    next: () => go(...walk(forward)),
-    prev: () => go(...walk(backward)),
-    first: () => go(1),
-    last: () => go(count),
-    overview: () => showOverview(current),
-    help: () => openOverlay(help),
+  const actions = wireKeysAndOverlays(deck, {
+    slides,
+    go,
+    current: () => current,
+    currentStep: () => step,
+    blank,
+    closeTop: () => runPanel.close({ focus: true }),
     speaker: openSpeaker,
-    fullscreen: toggleFullscreen,
     theme: () => say(`${toggleTheme() === "dark" ? "Dark" : "Light"} theme`),
     live: () => deck.dispatchEvent(new CustomEvent("deck:live")),
-  };
-  bindStageKeys({ blank, closeTop: () => runPanel.close({ focus: true }) });
-  bindKeys(actions, deck.querySelector(".jump"));
+  });
   bindSwipe(deck.querySelector(".stage"), actions);
 
   deck.querySelector(".controls").addEventListener("click", (event) => {

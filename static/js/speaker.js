@@ -1,23 +1,8 @@
 // The speaker view: current and next slide, notes, timer, clock and the time budget per era.
-import {
-  applyTheme,
-  bindKeys,
-  clamp,
-  fitSlide,
-  openChannel,
-  openOverlay,
-  savedTheme,
-  showInAddress,
-  slideFromHash,
-  toggleFullscreen,
-  toggleTheme,
-  wireEnlarge,
-  wireOverlay,
-  wireOverview,
-} from "./deck-core.js";
-import { bindStageKeys, createBlank, readBlankMessage } from "./deck-keys.js";
+import { applyTheme, clamp, fitSlide, openChannel, savedTheme, showInAddress, slideFromHash } from "./deck-core.js";
+import { createBlank, readBlankMessage, wireKeysAndOverlays } from "./deck-keys.js";
 import { wireRunPanel } from "./deck-run-panel.js";
-import { backward, forward, slideSteps } from "./slide-steps.js";
+import { slideSteps } from "./slide-steps.js";
 
 const root = document.getElementById("deck");
 
@@ -96,7 +81,6 @@ if (root) {
   const budgetRows = [...root.querySelectorAll(".budget tbody tr")];
   const pace = root.querySelector("[data-pace]");
   const plan = readPlan(root.querySelector(".budget"), count);
-  const help = document.getElementById("help");
   let current = 0;
   let step = 1; // the build step within the current slide (slide-steps.js)
   const stepOut = root.querySelector("[data-step-counter]");
@@ -228,27 +212,14 @@ if (root) {
   setInterval(tick, 250);
 
   // ---- Keys and overlays, as in the audience window ----
-  const showOverview = wireOverview(document.getElementById("overview"), (n) => go(n));
-  wireOverlay(help, ["?"]);
-  wireEnlarge(root, document.getElementById("enlarge"));
-  const walk = (direction) => {
-    const [n, k] = direction(slides, current, step);
-    return [n, { step: k }];
-  };
-  const actions = {
-    go: (n) => go(n),
-    next: () => go(...walk(forward)),
-    prev: () => go(...walk(backward)),
-    first: () => go(1),
-    last: () => go(count),
-    overview: () => showOverview(current),
-    help: () => openOverlay(help),
-    speaker: () => {}, // already here
-    fullscreen: toggleFullscreen,
-    theme: toggleTheme,
-  };
-  bindStageKeys({ blank, closeTop: () => runPanel.close({ focus: true }) });
-  bindKeys(actions, root.querySelector(".jump"));
+  const actions = wireKeysAndOverlays(root, {
+    slides,
+    go,
+    current: () => current,
+    currentStep: () => step,
+    blank,
+    closeTop: () => runPanel.close({ focus: true }),
+  });
   root.querySelector("[data-action='help']").addEventListener("click", actions.help);
 
   const start = slideFromHash(location.hash, count);

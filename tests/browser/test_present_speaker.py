@@ -175,3 +175,48 @@ def test_a_talk_shows_its_own_notes_and_plans_longer_for_a_run(live_server, page
     page.goto(f"{live_server.url}/present/speaker/#/6")  # the full deck keeps the slide's notes
     page.reload()
     assert "Long notes." in page.locator("[data-pane='notes']").inner_text()
+
+
+def test_the_speaker_views_keys_and_overlays_are_the_decks(live_server, context):
+    """Home, End, PageDown, ←, O, ? and T work as in the audience deck; S opens nothing (the
+    speaker view is already open) and L is left alone (only the audience deck goes live)."""
+    make_deck()
+    speaker = context.new_page()
+    speaker.goto(f"{live_server.url}/present/speaker/#/2")
+    speaker.wait_for_selector("[data-pane='current'] .deck-slide")
+    for key, n in [("End", 6), ("Home", 1), ("PageDown", 2), ("ArrowLeft", 1)]:
+        speaker.keyboard.press(key)
+        wait_for_counter(speaker, n)
+
+    speaker.keyboard.press("o")
+    overview = speaker.locator("#overview")
+    assert overview.is_visible()
+    assert speaker.evaluate("document.activeElement.dataset.goto") == "1"
+    speaker.keyboard.press("ArrowRight")
+    speaker.keyboard.press("Enter")
+    assert overview.is_hidden()
+    wait_for_counter(speaker, 2)
+    assert speaker_slide(speaker) == 2
+
+    speaker.keyboard.press("?")
+    help_dialog = speaker.locator("#help")
+    assert help_dialog.is_visible()
+    speaker.keyboard.press("Escape")
+    assert help_dialog.is_hidden()
+    speaker.get_by_role("button", name="Keyboard help").click()
+    assert help_dialog.is_visible()
+    speaker.keyboard.press("Escape")
+
+    theme = speaker.evaluate("document.documentElement.dataset.theme || ''")
+    speaker.keyboard.press("t")
+    assert speaker.evaluate("document.documentElement.dataset.theme") not in ("", theme)
+
+    speaker.evaluate(
+        "window.claimed = {};"
+        "document.addEventListener('keydown', e => window.claimed[e.key] = e.defaultPrevented);"
+    )
+    speaker.keyboard.press("s")
+    speaker.keyboard.press("l")
+    assert speaker.evaluate("window.claimed") == {"s": True, "l": False}
+    assert context.pages == [speaker]
+    assert speaker_slide(speaker) == 2

@@ -96,3 +96,73 @@ def test_keys_in_the_editor_and_tabs_stay_there(live_server, page, era):
     assert figure.get_by_role("tab", name="Raw").get_attribute("aria-selected") == "true"
     assert figure.locator(".run-raw").is_visible()
     assert page.evaluate("window.seenKeys") == []
+
+
+def test_too_many_edited_runs_say_when_to_try_again(live_server, page, era, settings):
+    """A 429 shows the server's message (with its wait) in the result, and the Run button
+    comes back."""
+    settings.RUNNER_RATE_LIMIT = 0
+    page.goto(live_server.url + era.get_absolute_url())
+    figure = page.locator("figure.sample[data-sample]")
+    figure.get_by_role("button", name="Edit").click()
+    figure.get_by_label("Code", exact=True).fill(WSGI.replace("Hello", "Hi"))
+    figure.get_by_role("button", name="Run").click()
+    result = figure.locator(".run-result")
+    result.get_by_text("Try again in").wait_for()
+    assert "edited samples in the last 60 s" in result.inner_text()
+    assert figure.locator(".run-state").inner_text() == "Finished with an error."
+    assert figure.get_by_role("button", name="Run").is_enabled()
+
+
+@pytest.mark.parametrize(
+    "answer, message",
+    [
+        (lambda route: route.abort(), "Could not run it: Failed to fetch"),
+        (
+            lambda route: route.fulfill(status=502, content_type="text/html", body="<h1>Bad</h1>"),
+            "Could not run it: The server answered 502 without a result.",
+        ),
+    ],
+    ids=["offline", "not-json"],
+)
+def test_a_failed_request_says_so_and_shows_the_recorded_output(
+    live_server, page, era, answer, message
+):
+    page.route("**/samples/*/run/", answer)
+    page.goto(live_server.url + era.get_absolute_url())
+    figure = page.locator("figure.sample[data-sample]")
+    figure.get_by_role("button", name="Run").click()
+    figure.locator(".run-recorded").wait_for()
+    assert figure.get_by_role("alert").inner_text() == message
+    assert figure.locator(".run-recorded").inner_text().rstrip("\n").endswith("Hello, Ada")
+    assert figure.locator(".run-state").inner_text() == "Could not run."
+    assert figure.get_by_role("button", name="Run").is_enabled()
+
+
+def test_a_refused_csrf_token_is_fetched_afresh_and_the_run_sent_again(live_server, page, era):
+    """A 403 (Django's CSRF failure page) gets one retry with a token from the endpoint."""
+    seen = []
+    page.on("request", lambda r: seen.append((r.method, r.url.split("/", 3)[3])))
+
+    refused = []
+
+    def refuse_once(route):
+        if refused:
+            route.continue_()
+        else:
+            refused.append(route.request.url)
+            route.fulfill(status=403, content_type="text/html", body="<h1>Forbidden</h1>")
+
+    page.route("**/samples/*/run/", refuse_once)
+    page.goto(live_server.url + era.get_absolute_url())
+    figure = page.locator("figure.sample[data-sample]")
+    figure.get_by_role("button", name="Run").click()
+    figure.locator(".run-body").wait_for()
+    assert figure.locator(".run-body").inner_text() == "Hello, Ada"
+    run = f"samples/{era.samples.get().pk}/run/"
+    assert [s for s in seen if s[0] == "POST" or s[1] == "samples/csrf/"] == [
+        ("GET", "samples/csrf/"),
+        ("POST", run),
+        ("GET", "samples/csrf/"),
+        ("POST", run),
+    ]
