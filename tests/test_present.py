@@ -147,6 +147,16 @@ def test_empty_deck_says_so(client):
     assert "There are no slides to present yet." in response.content.decode()
 
 
+def test_the_speaker_views_help_lists_only_the_keys_that_work_there(client):
+    """S (open the speaker view) and L (go live) belong to the audience window."""
+    _era_with_slides(1, title="WSGI", year=2003)
+    deck = client.get(reverse("timeline:present")).content.decode()
+    speaker = client.get(reverse("timeline:present-speaker")).content.decode()
+    for key in ("<kbd>S</kbd>", "<kbd>L</kbd>"):
+        assert key in deck and key not in speaker, key
+    assert "<kbd>O</kbd>" in speaker and "<kbd>T</kbd>" in speaker
+
+
 def test_slide_notes_are_sanitised_in_the_speaker_view(client):
     era = make_era()
     make_slide(era, notes="<script>alert(1)</script><img src=x onerror=alert(2)>Fine")

@@ -61,7 +61,8 @@ export function openChannel(name, count, { onGoto, current, currentStep = () => 
 
 /**
  * Keyboard control shared by both views. `actions` maps names to functions:
- * go(n), next, prev, first, last, overview, help, speaker, fullscreen, theme.
+ * go(n), next, prev, first, last, overview, help, speaker, fullscreen, theme and (in the
+ * audience window) live.
  */
 export function bindKeys(actions, jumpIndicator) {
   let digits = "";
