@@ -110,7 +110,7 @@ def test_the_interpreter_roots_are_the_venv_and_its_base(config):
 def test_a_copied_venv_binds_the_installation_its_config_names(tmp_path):
     """A venv made with --copies has its own python binary: only pyvenv.cfg's `home` says
     where the standard library lives."""
-    base = tmp_path / "opt" / "python3.11"
+    base = tmp_path / "opt" / "python=3.11"  # an "=" in the path: only the first one splits
     venv = tmp_path / "venv"
     for folder in (base / "bin", venv / "bin"):
         folder.mkdir(parents=True)
@@ -124,11 +124,13 @@ def test_a_copied_venv_binds_the_installation_its_config_names(tmp_path):
     assert sandbox.python_roots(str(venv / "bin" / "python")) == [base, venv]
 
 
-def test_a_venv_made_from_the_system_python_binds_only_itself(tmp_path):
+@pytest.mark.parametrize("home", ["/usr/bin", "/usr/local/bin"])
+def test_a_venv_made_from_the_system_python_binds_only_itself(tmp_path, home):
+    """The system's python is under /usr, bound read-only with the rest of the system."""
     venv = tmp_path / "venv"
     (venv / "bin").mkdir(parents=True)
     (venv / "bin" / "python").write_bytes(b"")
-    (venv / "pyvenv.cfg").write_text("home = /usr/bin\n")
+    (venv / "pyvenv.cfg").write_text(f"home = {home}\n")
     assert sandbox.python_roots(str(venv / "bin" / "python")) == [venv]
 
 
@@ -148,6 +150,20 @@ def test_hosts_file_names_only_localhost_and_is_rewritten_when_changed(config):
     path.write_text("203.0.113.7 evil\n")
     assert sandbox.hosts_file(config).read_text() == sandbox.HOSTS
     assert [p.name for p in config.state_dir.iterdir()] == ["hosts"]
+
+
+def test_the_hosts_file_makes_a_state_directory_several_levels_deep(settings, tmp_path):
+    settings.RUNNER_STATE_DIR = str(tmp_path / "var" / "runner" / "state")
+    assert sandbox.hosts_file(get_config()).read_text() == sandbox.HOSTS
+
+
+def test_an_interpreter_under_tmp_does_not_remake_the_sandboxs_tmp(config, monkeypatch):
+    """/tmp is the sandbox's own tmpfs (mode 1777): the folders above a venv there are made, not
+    /tmp itself."""
+    monkeypatch.setattr(sandbox, "python_roots", lambda python: [Path("/tmp/build/venv")])
+    command = sandbox.build_command(config, Path("/w"), 5, 6, Path("/h"))
+    made = [command[i + 1] for i, word in enumerate(command) if word == "--dir"]
+    assert "/tmp/build" in made and "/tmp" not in made
 
 
 def test_a_run_gets_its_limits_body_and_uid_in_a_readable_spec(settings, config, monkeypatch):
@@ -305,6 +321,16 @@ def test_uid_count_is_at_least_one(settings):
     assert get_config().uid_count == 1
 
 
+def test_the_interpreter_is_the_projects_venv_when_there_is_one(settings, tmp_path):
+    del settings.RUNNER_PYTHON
+    settings.BASE_DIR = tmp_path
+    assert get_config().python == sys.executable
+    venv_python = tmp_path / ".venv" / "bin" / "python"
+    venv_python.parent.mkdir(parents=True)
+    venv_python.write_bytes(b"")
+    assert get_config().python == str(venv_python)
+
+
 def test_bwrap_is_found_on_path_and_must_be_executable(settings, tmp_path, monkeypatch):
     tool = tmp_path / "bwrap"
     tool.write_text("#!/bin/sh\n")
@@ -318,6 +344,8 @@ def test_bwrap_is_found_on_path_and_must_be_executable(settings, tmp_path, monke
     assert get_config().bwrap == str(tool)
     settings.RUNNER_BWRAP = "no-such-tool"
     assert get_config().bwrap is None
+    del settings.RUNNER_BWRAP  # by default: `bwrap` on the PATH
+    assert get_config().bwrap == str(tool)
 
 
 # -- what holds a run, and stopping it ---------------------------------------------------------
@@ -493,21 +521,88 @@ def test_the_supervisors_message_is_read_up_to_its_cap_and_no_further(settings, 
     assert (message is not None) == (over == 0)
 
 
-def test_a_bwrap_that_closes_its_pipes_but_keeps_running_is_stopped_at_the_deadline(
-    settings, tmp_path
-):
-    """All its pipes at end of file, bwrap itself still running: waited for until the deadline,
-    then killed, and the run is a timeout."""
+class StandInCgroup:
+    """What execute() asks of a run's cgroup, recorded."""
+
+    def __init__(self, enter_error=None, limit_hit=False):
+        self.enter_error, self.limit_hit = enter_error, limit_hit
+        self.entered, self.killed = [], 0
+
+    def enter(self, pid):
+        if self.enter_error:
+            raise self.enter_error
+        self.entered.append(pid)
+
+    def memory_limit_hit(self):
+        # A hit counted while the run was being stopped: the loop never saw it.
+        return self.limit_hit and self.killed > 0
+
+    def memory_peak(self):
+        return 1234
+
+    def kill(self):
+        self.killed += 1
+
+
+def fake_bwrap(settings, tmp_path, script, timeout=2):
+    """A stand-in for bwrap: `script` runs with `argv` (bwrap's command line) and `os` imported."""
     fake = tmp_path / "bwrap"
-    fake.write_text(
-        f"#!{sys.executable}\nimport os, time\nos.closerange(0, 4096)\ntime.sleep(30)\n"
-    )
+    fake.write_text(f"#!{sys.executable}\nimport os, sys, time\nargv = sys.argv\n{script}")
     fake.chmod(0o755)
     settings.RUNNER_BWRAP = str(fake)
-    settings.RUNNER_TIMEOUT = 1
+    settings.RUNNER_TIMEOUT = timeout
     settings.RUNNER_STATE_DIR = str(tmp_path / "state")
     config = get_config()
+    return config, sandbox.hosts_file(config)
+
+
+@pytest.mark.parametrize("cgroup", [None, StandInCgroup()], ids=["alone", "with-a-cgroup"])
+def test_a_bwrap_that_closes_its_pipes_but_keeps_running_is_stopped_at_the_deadline(
+    settings, tmp_path, cgroup
+):
+    """All its pipes at end of file, bwrap itself still running: waited for until the deadline,
+    then killed (and its cgroup with it), and the run is a timeout."""
+    config, hosts = fake_bwrap(settings, tmp_path, "os.closerange(0, 4096)\ntime.sleep(30)\n", 1)
     started = time.monotonic()
-    raw = sandbox.execute(config, tmp_path, sandbox.hosts_file(config))
+    raw = sandbox.execute(config, tmp_path, hosts, cgroup)
     assert (raw.timed_out, raw.returncode) == (True, -signal.SIGKILL)
     assert time.monotonic() - started < 10  # not the 30 s it would sleep
+    if cgroup is not None:
+        assert cgroup.killed == 1
+
+
+@pytest.mark.parametrize("size, cut", [(64 * KB, False), (64 * KB + 1, True)])
+def test_output_up_to_the_cap_is_whole(settings, tmp_path, size, cut):
+    settings.RUNNER_OUTPUT_LIMIT = 64 * KB
+    config, hosts = fake_bwrap(settings, tmp_path, f"sys.stdout.write('x' * {size})\n")
+    raw = sandbox.execute(config, tmp_path, hosts)
+    assert (len(raw.stdout), raw.overflowed) == (64 * KB, cut)
+
+
+def test_a_sandbox_that_cannot_enter_its_cgroup_never_starts(settings, tmp_path):
+    """bwrap waits on its block fd; when the move into the cgroup fails the run is refused at
+    once, killed before it was let go."""
+    script = (
+        "info = int(argv[argv.index('--info-fd') + 1])\n"
+        "block = int(argv[argv.index('--block-fd') + 1])\n"
+        "os.write(info, b'{\"child-pid\": %d}' % os.getpid())\n"
+        "if os.read(block, 2):\n"
+        "    print('started uncontained')\n"
+    )
+    config, hosts = fake_bwrap(settings, tmp_path, script, timeout=5)
+    cgroup = StandInCgroup(enter_error=PermissionError(13, "Permission denied"))
+    started = time.monotonic()
+    with pytest.raises(sandbox.SandboxUnavailable) as info:
+        sandbox.execute(config, tmp_path, hosts, cgroup)
+    assert str(info.value) == ("The run could not enter its cgroup: [Errno 13] Permission denied")
+    assert time.monotonic() - started < 4  # refused at once, not at the deadline
+    assert cgroup.killed == 1
+
+
+def test_a_memory_limit_hit_is_reported_when_another_limit_stopped_the_run(settings, tmp_path):
+    """The output cap stops the run first; the cgroup's count of hits is still read at the end."""
+    settings.RUNNER_OUTPUT_LIMIT = 64 * KB
+    config, hosts = fake_bwrap(settings, tmp_path, "sys.stdout.write('x' * 200000)\n")
+    cgroup = StandInCgroup(limit_hit=True)
+    raw = sandbox.execute(config, tmp_path, hosts, cgroup)
+    assert (raw.overflowed, raw.memory_exceeded, raw.peak_memory_bytes) == (True, True, 1234)
