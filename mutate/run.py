@@ -46,6 +46,10 @@ SEPARATOR = "ǁ"  # mutmut's between a class and its method in a mutant's name
 CAUGHT = {"killed", "timeout", "segfault", "caught by type check"}
 
 
+class GroupFailed(Exception):
+    """mutmut stopped on a group (its tests failed without a mutant, say); the others go on."""
+
+
 @dataclass
 class Mutant:
     name: str
@@ -258,7 +262,9 @@ def run_group(group, max_children):
     result.cpu_seconds = children_cpu() - cpu
     if completed.returncode != 0:
         print(log.read_text()[-4000:])
-        sys.exit(f"mutmut failed on group {group['name']} (exit {completed.returncode}); see {log}")
+        raise GroupFailed(
+            f"mutmut failed on group {group['name']} (exit {completed.returncode}); see {log}"
+        )
 
     from mutmut.stats import status_by_exit_code
 
@@ -357,11 +363,15 @@ def main():
         parser.error(f"no group {unknown[0]!r}; the groups: {', '.join(groups)}")
     equivalents = load_equivalents()
     started = time.monotonic()
-    results = []
+    results, failed = [], []
     for name in args.groups or groups:
         group = groups[name]
         print(f"mutating {name}: {group['about']} ...", flush=True)
-        result, copy = run_group(group, args.max_children)
+        try:
+            result, copy = run_group(group, args.max_children)
+        except GroupFailed as exc:
+            failed.append(str(exc))  # its copy is kept, with mutmut's log
+            continue
         results.append(result)
         print(f"    {len(result.mutants)} mutants, {result.seconds:.0f} s", flush=True)
         if args.keep:
@@ -370,7 +380,9 @@ def main():
             shutil.rmtree(copy, ignore_errors=True)
     problems = apply_equivalents(results, equivalents)
     ok = report(results, problems, float(config.get("target", 90)), time.monotonic() - started)
-    sys.exit(0 if ok else 1)
+    for message in failed:
+        print(f"NOT RUN: {message}")
+    sys.exit(0 if ok and not failed else 1)
 
 
 if __name__ == "__main__":

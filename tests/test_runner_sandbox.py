@@ -556,12 +556,13 @@ def fake_bwrap(settings, tmp_path, script, timeout=2):
     return config, sandbox.hosts_file(config)
 
 
-@pytest.mark.parametrize("cgroup", [None, StandInCgroup()], ids=["alone", "with-a-cgroup"])
+@pytest.mark.parametrize("held", [False, True], ids=["alone", "with-a-cgroup"])
 def test_a_bwrap_that_closes_its_pipes_but_keeps_running_is_stopped_at_the_deadline(
-    settings, tmp_path, cgroup
+    settings, tmp_path, held
 ):
     """All its pipes at end of file, bwrap itself still running: waited for until the deadline,
     then killed (and its cgroup with it), and the run is a timeout."""
+    cgroup = StandInCgroup() if held else None
     config, hosts = fake_bwrap(settings, tmp_path, "os.closerange(0, 4096)\ntime.sleep(30)\n", 1)
     started = time.monotonic()
     raw = sandbox.execute(config, tmp_path, hosts, cgroup)
