@@ -465,6 +465,17 @@ def test_references_reordered_in_a_file_load_over_the_database(fixture_copy):
     assert snapshot() == before
 
 
+def test_references_that_all_lack_an_order_are_numbered_from_one(fixture_copy):
+    path = fixture_copy / "eras" / "wsgi.json"
+    records, refs = _era_references(path)
+    for ref in refs:
+        del ref["order"]
+    path.write_text(json.dumps(records))
+    call_command("load_history", dir=str(fixture_copy), verbosity=0)
+    loaded = list(Reference.objects.filter(era__slug="wsgi").values_list("order", "url"))
+    assert loaded == [(1 + n, ref["url"]) for n, ref in enumerate(refs)]
+
+
 def test_references_without_an_order_follow_the_numbered_ones(fixture_copy):
     """A file written before references had an order loads them in the order it lists them."""
     path = fixture_copy / "eras" / "wsgi.json"

@@ -153,12 +153,18 @@ def test_a_relation_without_a_kind_is_the_same_idea(tmp_path):
 
 
 def test_relations_may_name_eras_by_bare_slug(tmp_path):
-    records = _era("b", 1992)
+    """As a natural key ["cgi"] or a bare "cgi", in a relation or in the old `related` list."""
+    records = _era("wsgi", 2003)
     records.append(
-        {"model": "timeline.erarelation", "fields": {"era": "b", "other": "a", "kind": "built-on"}}
+        {
+            "model": "timeline.erarelation",
+            "fields": {"era": "wsgi", "other": "cgi", "kind": "built-on"},
+        }
     )
-    _load(_write(tmp_path, [_era("a", 1991), records]))
-    assert _links() == [("b", "a", "built-on")]
+    old_format = _era("asgi", 2016)
+    old_format[0]["fields"]["related"] = ["wsgi"]
+    _load(_write(tmp_path, [_era("cgi", 1993), records, old_format]))
+    assert _links() == [("asgi", "wsgi", "same-idea"), ("wsgi", "cgi", "built-on")]
 
 
 def test_a_relation_belongs_in_its_own_eras_file(tmp_path):
