@@ -411,12 +411,29 @@ def test_bwrap_starts_in_a_session_of_its_own_with_no_input(settings, tmp_path):
             os.close(fd)
 
 
-def test_a_bwrap_that_cannot_be_executed_fails_closed(settings, tmp_path):
+def fake_bwrap(settings, tmp_path, script, timeout=2):
+    """A stand-in for bwrap: `script` runs with `argv` (bwrap's command line) and `os` imported."""
+    fake = tmp_path / "bwrap"
+    fake.write_text(f"#!{sys.executable}\nimport os, sys, time\nargv = sys.argv\n{script}")
+    fake.chmod(0o755)
+    settings.RUNNER_BWRAP = str(fake)
+    settings.RUNNER_TIMEOUT = timeout
+    settings.RUNNER_STATE_DIR = str(tmp_path / "state")
+    config = get_config()
+    return config, sandbox.hosts_file(config)
+
+
+def unrunnable_bwrap(settings, tmp_path):
+    """A bwrap that exists and is executable, but that the kernel cannot run."""
     fake = tmp_path / "bwrap"
     fake.write_bytes(b"\x00not a program")
     fake.chmod(0o755)
     settings.RUNNER_BWRAP = str(fake)
     settings.RUNNER_STATE_DIR = str(tmp_path / "state")
+
+
+def test_a_bwrap_that_cannot_be_executed_fails_closed(settings, tmp_path):
+    unrunnable_bwrap(settings, tmp_path)
     with pytest.raises(sandbox.SandboxUnavailable) as info:
         sandbox.run_in_sandbox(get_config(), {})
     assert str(info.value).startswith(sandbox.INSTALL_HINT + " ([Errno 8] Exec format error")
@@ -425,10 +442,7 @@ def test_a_bwrap_that_cannot_be_executed_fails_closed(settings, tmp_path):
 @pytest.mark.parametrize("cgroup", [None, object()], ids=["alone", "with-a-cgroup"])
 def test_a_bwrap_that_cannot_be_executed_leaves_no_descriptor_open(settings, tmp_path, cgroup):
     """Every pipe made for the run (results, info, the filter, the cgroup's go-ahead) is closed."""
-    fake = tmp_path / "bwrap"
-    fake.write_bytes(b"\x00not a program")
-    fake.chmod(0o755)
-    settings.RUNNER_BWRAP = str(fake)
+    unrunnable_bwrap(settings, tmp_path)
     open_before = sorted(os.listdir("/proc/self/fd"))
     with pytest.raises(sandbox.SandboxUnavailable):
         sandbox.execute(get_config(), tmp_path, tmp_path / "hosts", cgroup, b"\0" * 8)
@@ -502,20 +516,15 @@ def test_the_supervisors_message_is_read_up_to_its_cap_and_no_further(settings, 
     harness's largest message could be (3 MiB and 1 KiB at 64 KB of output), and a message cut
     there is no message."""
     settings.RUNNER_OUTPUT_LIMIT = 64 * KB
-    settings.RUNNER_STATE_DIR = str(tmp_path / "state")
     cap = 3 * MB + KB
     head = b'{"exit":0,"report_b64":"","report_bytes":0'
     (tmp_path / "message").write_bytes(head + b" " * (cap + over - len(head) - 1) + b"}")
-    fake = tmp_path / "bwrap"
-    fake.write_text(
-        f"#!{sys.executable}\nimport os, sys\n"
+    script = (
         f"data = open({str(tmp_path / 'message')!r}, 'rb').read()\n"
-        "while data:\n    data = data[os.write(int(sys.argv[-1]), data):]\n"
+        "while data:\n    data = data[os.write(int(argv[-1]), data):]\n"
     )
-    fake.chmod(0o755)
-    settings.RUNNER_BWRAP = str(fake)
-    config = get_config()
-    raw = sandbox.execute(config, tmp_path, sandbox.hosts_file(config))
+    config, hosts = fake_bwrap(settings, tmp_path, script)
+    raw = sandbox.execute(config, tmp_path, hosts)
     assert len(raw.report) == cap
     message = read_message(raw.report)
     assert (message is not None) == (over == 0)
@@ -525,13 +534,11 @@ class StandInCgroup:
     """What execute() asks of a run's cgroup, recorded."""
 
     def __init__(self, enter_error=None, limit_hit=False):
-        self.enter_error, self.limit_hit = enter_error, limit_hit
-        self.entered, self.killed = [], 0
+        self.enter_error, self.limit_hit, self.killed = enter_error, limit_hit, 0
 
     def enter(self, pid):
         if self.enter_error:
             raise self.enter_error
-        self.entered.append(pid)
 
     def memory_limit_hit(self):
         # A hit counted while the run was being stopped: the loop never saw it.
@@ -542,18 +549,6 @@ class StandInCgroup:
 
     def kill(self):
         self.killed += 1
-
-
-def fake_bwrap(settings, tmp_path, script, timeout=2):
-    """A stand-in for bwrap: `script` runs with `argv` (bwrap's command line) and `os` imported."""
-    fake = tmp_path / "bwrap"
-    fake.write_text(f"#!{sys.executable}\nimport os, sys, time\nargv = sys.argv\n{script}")
-    fake.chmod(0o755)
-    settings.RUNNER_BWRAP = str(fake)
-    settings.RUNNER_TIMEOUT = timeout
-    settings.RUNNER_STATE_DIR = str(tmp_path / "state")
-    config = get_config()
-    return config, sandbox.hosts_file(config)
 
 
 @pytest.mark.parametrize("held", [False, True], ids=["alone", "with-a-cgroup"])
