@@ -12,7 +12,7 @@ import pytest
 from django.core.cache import caches
 
 from historyweb.caches import PURPOSES, cache_settings
-from historyweb.shared import redis_client
+from historyweb.redis_client import redis_client
 from timeline import page_cache
 from timeline.runner import ratelimit
 
@@ -158,9 +158,9 @@ def test_a_worker_rereads_the_version_after_its_ttl(backend):
 
 
 def test_publish_reaches_a_subscriber_through_redis(backend):
-    """Live sessions' pub/sub (historyweb/shared.py): with Redis a message reaches every
+    """Live sessions' pub/sub (historyweb/redis_client.py): with Redis a message reaches every
     subscriber; without it publish() says it sent nothing, so the caller falls back."""
-    from historyweb import shared
+    from historyweb import redis_client as shared
 
     if backend == "file":
         assert shared.publish("live:test", {"slide": 3}) is False

@@ -20,7 +20,7 @@ from pathlib import Path
 from django.core.cache import caches
 from django.core.cache.backends.redis import RedisCache
 
-from historyweb.shared import redis_client
+from historyweb.redis_client import redis_client
 
 ALIAS = "rate"
 
