@@ -15,12 +15,14 @@ from django.views.decorators.cache import never_cache
 from django.views.decorators.csrf import csrf_protect
 from django.views.decorators.http import require_POST
 
+from historyweb.throttle import client_id
+
 from ..exercise_checks import run_checks
 from ..models import Era, Exercise
 from ..runner.sandbox import SandboxUnavailable
 from ..runner.service import MAX_CODE_CHARS, Busy, check_rate, newlines
 from .caching import keep_private
-from .run import MAX_BODY_BYTES, client_id, is_unicode
+from .run import MAX_BODY_BYTES, is_unicode
 
 
 def exercise_list(request):

@@ -19,14 +19,14 @@ from django.utils.http import urlencode
 from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
+from historyweb.throttle import client_id, hit, remaining
+
 from ..live import sessions
 from ..live.lan import public_base
 from ..live.qr import qr_svg
 from ..live.stream import async_events, thread_events
 from ..models import Era, LiveSession
-from ..runner.ratelimit import hit, remaining
 from .present import DECK_URL_NAMES, deck_urls, load_deck
-from .run import client_id
 
 KIND_BY_URL_NAME = {name: kind for kind, name in DECK_URL_NAMES.items()}
 MAX_BODY_BYTES = 4 * 1024
