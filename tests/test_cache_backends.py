@@ -11,10 +11,9 @@ from pathlib import Path
 import pytest
 from django.core.cache import caches
 
-from historyweb import throttle
+from historyweb import page_cache, throttle
 from historyweb.caches import PURPOSES, cache_settings
 from historyweb.redis_client import redis_client
-from timeline import page_cache
 
 BACKENDS = ["file", "redis"]
 

@@ -8,7 +8,7 @@ from django.db import transaction
 from django.test import Client
 from django.urls import reverse
 
-from timeline import page_cache
+from historyweb import page_cache
 from timeline.runner import record
 from timeline.runner.result import RunResult
 

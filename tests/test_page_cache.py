@@ -15,7 +15,7 @@ from django.http import HttpResponse, StreamingHttpResponse
 from django.test.utils import CaptureQueriesContext
 from django.utils.cache import patch_cache_control
 
-from timeline import page_cache
+from historyweb import page_cache
 from timeline.models import Era, Talk, TalkEra
 
 from .factories import make_era

@@ -7,8 +7,9 @@ class TimelineConfig(AppConfig):
 
     def ready(self):
         import historyweb.checks  # noqa: F401  (registers the deployment checks)
+        from historyweb import page_cache
 
-        from . import ordering, page_cache
+        from . import ordering
         from .runner import checks  # noqa: F401 - registers the containment check
 
         page_cache.connect_signals()

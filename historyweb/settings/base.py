@@ -53,8 +53,8 @@ MIDDLEWARE = [
     # and nothing that holds a secret (BREACH).
     "historyweb.compression.CompressionMiddleware",
     # Then: answers anonymous GETs of content pages from memory, with the headers the rest of
-    # the stack gave them when they were rendered (timeline/page_cache.py).
-    "timeline.page_cache.PageCacheMiddleware",
+    # the stack gave them when they were rendered (historyweb/page_cache.py).
+    "historyweb.page_cache.PageCacheMiddleware",
     "django.middleware.security.SecurityMiddleware",
     "csp.middleware.CSPMiddleware",
     "historyweb.middleware.RejectNullCharactersMiddleware",
@@ -146,7 +146,7 @@ CONTENT_SECURITY_POLICY = {
         "frame-ancestors": ["'none'"],
     }
 }
-# Pages are cached whole for anonymous visitors (timeline/page_cache.py); which pages, and which
+# Pages are cached whole for anonymous visitors (historyweb/page_cache.py); which pages, and which
 # query parameters count, is in timeline/pages.py.
 PAGE_CACHE_ENABLED = True
 # The content version every worker checks: a file on one machine (one stat() per request); with

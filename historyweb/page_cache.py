@@ -34,8 +34,7 @@ from django.urls import Resolver404, resolve
 from django.utils.http import parse_etags, urlencode
 
 from historyweb import compression
-
-from .pages import query_rules
+from timeline.pages import query_rules
 
 VERSION_KEY = "historyweb:content-version"
 PAGE_KEY = "historyweb:page:{version}:{digest}"  # holds (variants by encoding, headers)
@@ -150,7 +149,7 @@ def content_changed(sender=None, **kwargs):
 
 
 def connect_signals():
-    from .models import CONTENT_MODELS, Era
+    from timeline.models import CONTENT_MODELS, Era
 
     for model in CONTENT_MODELS:
         uid = f"page-cache-{model.__name__}"
