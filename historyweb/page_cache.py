@@ -148,14 +148,17 @@ def content_changed(sender=None, **kwargs):
     transaction.on_commit(bump_content_version)
 
 
-def connect_signals():
-    from timeline.models import CONTENT_MODELS, Era
-
-    for model in CONTENT_MODELS:
+def connect_signals(models, relations=()):
+    """Make every save or delete of a row of `models`, and every change to the many-to-many
+    `relations` (their `through` models), bump the content version. The app whose pages are
+    cached calls this once it is ready."""
+    for model in models:
         uid = f"page-cache-{model.__name__}"
         post_save.connect(content_changed, sender=model, dispatch_uid=uid + "-save")
         post_delete.connect(content_changed, sender=model, dispatch_uid=uid + "-delete")
-    m2m_changed.connect(content_changed, sender=Era.related.through, dispatch_uid="page-cache-m2m")
+    for through in relations:
+        uid = f"page-cache-m2m-{through.__name__}"
+        m2m_changed.connect(content_changed, sender=through, dispatch_uid=uid)
 
 
 def etag_for(version, url, encoding=None):

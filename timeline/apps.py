@@ -10,7 +10,9 @@ class TimelineConfig(AppConfig):
         from historyweb import page_cache
 
         from . import ordering
+        from .models import CONTENT_MODELS, Era
         from .runner import checks  # noqa: F401 - registers the containment check
 
-        page_cache.connect_signals()
+        # Any change to the content makes every cached page stale.
+        page_cache.connect_signals(CONTENT_MODELS, relations=[Era.related.through])
         ordering.connect_signals()
