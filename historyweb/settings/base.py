@@ -147,7 +147,7 @@ CONTENT_SECURITY_POLICY = {
     }
 }
 # Pages are cached whole for anonymous visitors (historyweb/page_cache.py); which pages, and which
-# query parameters count, is in timeline/pages.py.
+# query parameters count, each view says with @page_cached.
 PAGE_CACHE_ENABLED = True
 # The content version every worker checks: a file on one machine (one stat() per request); with
 # Redis, a key in the pages cache, so an edit on any server invalidates every server at once.

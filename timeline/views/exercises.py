@@ -15,6 +15,7 @@ from django.views.decorators.cache import never_cache
 from django.views.decorators.csrf import csrf_protect
 from django.views.decorators.http import require_POST
 
+from historyweb.page_cache import page_cached
 from historyweb.throttle import client_id
 
 from ..exercise_checks import run_checks
@@ -25,6 +26,7 @@ from .caching import keep_private
 from .run import MAX_BODY_BYTES, is_unicode
 
 
+@page_cached()
 def exercise_list(request):
     """Every exercise the visitor may see, under its era, in date order."""
     eras = (

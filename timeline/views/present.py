@@ -9,6 +9,8 @@ from django.db.models import Count, Prefetch, Q
 from django.shortcuts import get_object_or_404, render
 from django.urls import reverse
 
+from historyweb.page_cache import page_cached
+
 from ..models import Era, Talk, TalkEra
 from ..presenter import build_deck, deck_eras, talk_notes
 from .caching import keep_private
@@ -26,6 +28,11 @@ DECK_URL_NAMES = {
     "era": "timeline:present-era",
     "talk": "timeline:talk-present",
 }
+
+
+def deck_query(mode="audience", **url_kwargs):
+    """The query parameters a deck page reads (page cache): ?notes=1 in print mode only."""
+    return {"notes": ("1",)} if mode == "print" else {}
 
 
 def full_deck(eras):
@@ -65,22 +72,26 @@ def deck_urls(kind, slug):
     }
 
 
+@page_cached(query=deck_query)
 def present(request, mode="audience"):
     """The full history: every era the visitor may see, in chronological order."""
     deck = full_deck(Era.objects.visible_to(request.user))
     return _render_deck(request, deck, mode, "full", "")
 
 
+@page_cached(query=deck_query)
 def present_era(request, slug, mode="audience"):
     deck, era = era_deck(Era.objects.visible_to(request.user), slug)
     return _render_deck(request, deck, mode, "era", slug, private=not era.published)
 
 
+@page_cached(query=deck_query)
 def present_talk(request, slug, mode="audience"):
     deck, talk = talk_deck(Era.objects.visible_to(request.user), slug)
     return _render_deck(request, deck, mode, "talk", slug, talk=talk)
 
 
+@page_cached()
 def talk_list(request):
     """Every talk with its eras in order and its length."""
     visible = Era.objects.visible_to(request.user)
