@@ -184,5 +184,8 @@ LIVE_REQUIRE_STAFF = True
 LIVE_CREATE_LIMIT = int(os.environ.get("LIVE_CREATE_LIMIT", "20"))  # sessions per client…
 LIVE_CREATE_WINDOW = 60 * 60  # …per hour
 LIVE_IDLE_SECONDS = 24 * 60 * 60  # a session nobody moved for a day has expired
+# The address `make run HOST=...` listens on. Every interface or a LAN address: the follow and
+# remote links a speaker gets at 127.0.0.1 carry this machine's LAN address instead, for phones.
+LIVE_BIND_HOST = os.environ.get("HISTORYWEB_BIND_HOST", "")
 # With REDIS_URL (above), live events go through Redis pub/sub, so several app servers share
 # a session; without it, through UNIX sockets under VAR_DIR, which reach every worker here.

@@ -6,7 +6,8 @@ instead, or a phone scanning the QR code would try to reach itself.
 """
 
 import ipaddress
-import os
+
+from django.conf import settings
 
 from historyweb.lan import lan_addresses
 
@@ -24,8 +25,9 @@ def is_loopback(host):
 
 
 def serves_lan():
-    """True when `make run HOST=...` bound the server to every interface or a LAN address."""
-    host = os.environ.get("HISTORYWEB_BIND_HOST", "")
+    """True when `make run HOST=...` bound the server to every interface or a LAN address
+    (settings.LIVE_BIND_HOST)."""
+    host = settings.LIVE_BIND_HOST
     return host in ALL_INTERFACES or (bool(host) and not is_loopback(host))
 
 
