@@ -1,5 +1,5 @@
-"""Tests that kill the mutants a review found surviving (issue 15): each pins one behaviour that a
-small, realistic bug would change while every other test still passed."""
+"""Tests that kill the mutants a review found surviving: each pins one behaviour that a small,
+realistic bug would change while every other test still passed."""
 
 import os
 
