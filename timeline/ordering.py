@@ -5,7 +5,7 @@ permutation (swap 1 and 2: the first UPDATE finds 2 taken). Both ways rows get r
 go through `park`, which first moves the rows in the way to numbers nobody uses or asks for:
 
 - the admin's inline formsets park every row whose order changes, in one UPDATE, then save
-  them with their new orders (timeline/admin_ordering.py);
+  them with their new orders (timeline/admin/formsets.py);
 - raw saves (loading fixtures, reverting a revision) save one row at a time with its stored
   order, so `make_room` parks whichever row holds that order just before; that row gets its
   own order when its turn comes. Both run inside the caller's transaction.

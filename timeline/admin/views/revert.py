@@ -19,7 +19,7 @@ saves it. Two things stop it:
 from django.db import models, transaction
 from reversion.models import Version
 
-from .ordering import ORDER, ordered_models, park
+from ...ordering import ORDER, ordered_models, park
 
 
 def revert(model_admin, request, object_id, version_id, view):

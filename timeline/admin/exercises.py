@@ -1,11 +1,11 @@
-"""The admin for exercises: an exercise with its hidden checks inline (imported by admin.py)."""
+"""The admin for exercises: an exercise with its hidden checks inline."""
 
 from django import forms
 from django.contrib import admin
 from django.db import models
 
-from .admin import MarkdownPreviewMedia
-from .models import Exercise, ExerciseCheck
+from ..models import Exercise, ExerciseCheck
+from .media import MarkdownPreviewMedia
 
 MONO = {"class": "vLargeTextField code-field", "spellcheck": "false"}
 

@@ -4,6 +4,7 @@ Run runs what the form holds, saved or not, and diffs it against the form's expe
 so an editor can try a change before saving it. Record runs the *saved* sample and stores
 its output: storing the output of unsaved code would record a sample that does not exist.
 Both answer an HTML fragment to admin-sample-check.js, or a whole page without JavaScript.
+The era and sample lists' "Run and record" action records many samples at once.
 """
 
 from django.contrib import messages
@@ -12,12 +13,36 @@ from django.shortcuts import get_object_or_404, redirect
 from django.template.response import TemplateResponse
 from django.views.decorators.http import require_POST
 
-from . import diffs
-from .models import CodeSample
-from .runner import record
-from .runner.sandbox import SandboxUnavailable
-from .runner.service import Busy, run_code
-from .text import normalize_text
+from ... import diffs
+from ...models import CodeSample
+from ...runner import record
+from ...runner.sandbox import SandboxUnavailable
+from ...runner.service import Busy, run_code
+from ...text import normalize_text
+
+
+def record_outputs(modeladmin, request, samples):
+    """Run each runnable sample in the sandbox and store what it printed as expected_output."""
+    saved, problems = 0, []
+    for sample in samples:
+        if not sample.runnable:
+            continue
+        try:
+            result, stored = record.record(sample)
+        except SandboxUnavailable as exc:
+            modeladmin.message_user(request, str(exc), messages.ERROR)
+            return
+        if stored:
+            saved += 1
+            if not result.ok:
+                problems.append(
+                    f"{sample}: recorded, but it failed: {result.error.splitlines()[-1]}"
+                )
+        else:
+            problems.append(f"{sample}: not recorded: {result.error.splitlines()[0]}")
+    modeladmin.message_user(request, f"Recorded the output of {saved} sample(s).", messages.SUCCESS)
+    for problem in problems:
+        modeladmin.message_user(request, problem, messages.WARNING)
 
 
 def _sample(model_admin, request, pk):
