@@ -1,7 +1,5 @@
 """Slides, samples and references on pages of their own (an era's page has them inline)."""
 
-import functools
-
 from django.contrib import admin
 from django.db import models
 from django.urls import path
@@ -9,7 +7,7 @@ from reversion.admin import VersionAdmin
 
 from ..models import CodeSample, Reference, Slide
 from .media import CODE_EDITOR_MEDIA, PREVIEW_MEDIA, SAMPLE_CHECK_MEDIA
-from .views import runs
+from .views import admin_page, runs
 from .views.runs import record_outputs
 from .widgets import share_choices, slide_label
 
@@ -59,12 +57,13 @@ class CodeSampleAdmin(VersionAdmin):
         return super().media + CODE_EDITOR_MEDIA + SAMPLE_CHECK_MEDIA
 
     def get_urls(self):
-        def view(function):
-            return self.admin_site.admin_view(functools.partial(function, model_admin=self))
-
         return [
-            path("<int:pk>/run/", view(runs.run_view), name="timeline_codesample_run"),
-            path("<int:pk>/record/", view(runs.record_view), name="timeline_codesample_record"),
+            path("<int:pk>/run/", admin_page(self, runs.run_view), name="timeline_codesample_run"),
+            path(
+                "<int:pk>/record/",
+                admin_page(self, runs.record_view),
+                name="timeline_codesample_record",
+            ),
             *super().get_urls(),
         ]
 

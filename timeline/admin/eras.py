@@ -1,8 +1,6 @@
 """The era's admin: an era with its slides, samples, references and relations inline,
 its revision history (compare, revert) and the export of every era to the fixtures."""
 
-import functools
-
 from django import forms
 from django.contrib import admin
 from django.db import models
@@ -16,7 +14,7 @@ from ..models import CHRONOLOGICAL, CodeSample, Era, EraRelation, Reference, Sli
 from .content import HTTPS_URLS
 from .formsets import OrderedInlineMixin
 from .media import CODE_EDITOR_MEDIA, PREVIEW_MEDIA, REFERENCES_MEDIA
-from .views import export, history, revert
+from .views import admin_page, export, history, revert
 from .views.history import FirstStateMixin
 from .views.runs import record_outputs
 from .widgets import KnownAutocompleteMixin, share_choices, slide_label
@@ -174,15 +172,12 @@ class EraAdmin(FirstStateMixin, VersionAdmin):
     change_list_template = "admin/timeline/era/change_list.html"  # reversion's, plus Export
 
     def get_urls(self):
-        def view(function):
-            return self.admin_site.admin_view(functools.partial(function, model_admin=self))
-
-        export_page = require_http_methods(["GET", "POST"])(view(export.export_view))
+        export_page = require_http_methods(["GET", "POST"])(admin_page(self, export.export_view))
         return [
             path("export-fixtures/", export_page, name="timeline_era_export_fixtures"),
             path(
                 "<path:object_id>/history/compare/",
-                view(history.compare_view),
+                admin_page(self, history.compare_view),
                 name="timeline_era_compare",
             ),
             *super().get_urls(),

@@ -9,14 +9,6 @@ from django import forms
 PREVIEW_MEDIA = forms.Media(js=["js/admin-preview.js"], css={"all": ["css/admin-preview.css"]})
 
 
-class MarkdownPreviewMedia:
-    """Adds PREVIEW_MEDIA to an admin that defines no `media` of its own (ExerciseAdmin)."""
-
-    class Media:
-        js = PREVIEW_MEDIA._js
-        css = PREVIEW_MEDIA._css
-
-
 # The shared code editor on code fields, with the site's Pygments colours for either scheme.
 CODE_EDITOR_MEDIA = forms.Media(
     js=["js/code-editor.js", "js/admin-code-editor.js"],
