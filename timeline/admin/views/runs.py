@@ -52,8 +52,9 @@ def _sample(model_admin, request, pk):
     return sample
 
 
-def diff_lines(expected, actual):
-    """Expected against actual output, as classed diff lines; [] when they match."""
+def _against_expected(expected, actual):
+    """diffs.diff_lines of the expected output against this run's, both normalised as saving
+    normalises them; [] when they match."""
     expected, actual = normalize_text(expected or ""), normalize_text(actual or "")
     return diffs.diff_lines(expected, actual, "expected output", "this run")
 
@@ -89,7 +90,7 @@ def run_view(request, pk, model_admin):
     result, problem = _run(runtime, code, request_text)
     context = {"result": result, "message": problem, "saved": False}
     if result is not None:
-        context["diff"] = diff_lines(expected, result.output)
+        context["diff"] = _against_expected(expected, result.output)
     return _answer(model_admin, request, sample, f"Run of {sample.title}", context)
 
 
@@ -124,7 +125,7 @@ def record_view(request, pk, model_admin):
         "result": result,
         "message": message,
         "saved": stored,
-        "diff": [] if stored else diff_lines(sample.expected_output, result.output),
+        "diff": [] if stored else _against_expected(sample.expected_output, result.output),
         # The form's expected-output box must show what was stored, or Save would undo it.
         "recorded_output": sample.expected_output if stored else None,
     }
