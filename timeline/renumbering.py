@@ -14,6 +14,8 @@ go through `park`, which first moves the rows in the way to numbers nobody uses 
 from django.db.models import Case, Value, When
 from django.db.models.signals import pre_save
 
+from .models import CodeSample, ExerciseCheck, Reference, Slide
+
 ORDER = "order"
 MAX_ORDER = 32767  # PositiveSmallIntegerField on PostgreSQL
 
@@ -35,8 +37,6 @@ def park(rows, pks, wanted=()):
 
 def ordered_models():
     """{model: the name of its parent field} for every model numbered within a parent."""
-    from .models import CodeSample, ExerciseCheck, Reference, Slide
-
     return {Slide: "era", CodeSample: "era", Reference: "era", ExerciseCheck: "exercise"}
 
 
