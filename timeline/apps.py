@@ -8,8 +8,8 @@ class TimelineConfig(AppConfig):
     def ready(self):
         import historyweb.checks  # noqa: F401  (registers the deployment checks)
 
-        from . import ordering, page_cache
+        from . import page_cache, renumbering
         from .runner import checks  # noqa: F401 - registers the containment check
 
         page_cache.connect_signals()
-        ordering.connect_signals()
+        renumbering.connect_signals()
