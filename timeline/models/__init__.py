@@ -38,6 +38,7 @@ from .exercises import (
     ExerciseCheckManager,
     ExerciseManager,
     ExerciseQuerySet,
+    header_lines,
 )
 from .live import LiveSession
 from .samples import CodeSample, CodeSampleManager
@@ -90,6 +91,7 @@ __all__ = [
     "TalkNote",
     "TalkNoteManager",
     "chronological_order",
+    "header_lines",
     "related_eras",
     "validate_lexer_alias",
     "validate_year",

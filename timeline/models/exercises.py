@@ -6,10 +6,22 @@ from django.urls import reverse
 
 from .. import rendering
 from ..fields import LineTextField
+from ..text import normalize_text
 from .content import Era, validate_lexer_alias
 from .samples import CodeSample
 
 HINT_BREAK = "\n---\n"
+
+
+def header_lines(text):
+    """A check's expected headers, one "Name: value" a line, as (name, value) pairs."""
+    pairs = []
+    for line in normalize_text(text or "").splitlines():
+        name, colon, value = line.partition(":")
+        if not colon or not name.strip() or name != name.strip():
+            raise ValueError(f"“{line[:60]}” is not a “Name: value” line.")
+        pairs.append((name, value.strip()))
+    return pairs
 
 
 class ExerciseQuerySet(models.QuerySet):
@@ -143,8 +155,6 @@ class ExerciseCheck(models.Model):
         return self.name
 
     def clean(self):
-        from ..exercise_checks import header_lines
-
         try:
             header_lines(self.headers)
         except ValueError as exc:
