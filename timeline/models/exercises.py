@@ -6,9 +6,9 @@ from django.urls import reverse
 
 from .. import rendering
 from ..fields import LineTextField
+from ..runner.runtimes import HTTP, Runtime
 from ..text import normalize_text
 from .content import Era, validate_lexer_alias
-from .samples import CodeSample
 
 HINT_BREAK = "\n---\n"
 
@@ -51,10 +51,8 @@ class Exercise(models.Model):
     kind = models.CharField(max_length=10, choices=Kind.choices, default=Kind.APP)
     runtime = models.CharField(
         max_length=10,
-        choices=[
-            (c.value, c.label) for c in CodeSample.Runtime if c.value in ("cgi", "wsgi", "asgi")
-        ],
-        default=CodeSample.Runtime.WSGI,
+        choices=[(runtime.value, runtime.label) for runtime in Runtime if runtime in HTTP],
+        default=Runtime.WSGI,
         help_text="How the app runs: the learner's app, or for a request exercise its target.",
     )
     language = models.CharField(
