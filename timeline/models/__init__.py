@@ -16,6 +16,7 @@ from .content import (
     ORDER_VALIDATORS,
     RESERVED_ERA_SLUGS,
     TIMELINE_FIELDS,
+    ContentModel,
     Era,
     EraManager,
     EraQuerySet,
@@ -45,18 +46,9 @@ from .samples import CodeSample, CodeSampleManager
 from .talks import Talk, TalkEra, TalkEraManager, TalkManager, TalkNote, TalkNoteManager
 
 # Everything editors change: a save or delete of any of these makes every cached page stale.
-CONTENT_MODELS = (
-    Era,
-    EraRelation,
-    Slide,
-    CodeSample,
-    Reference,
-    Talk,
-    TalkEra,
-    TalkNote,
-    Exercise,
-    ExerciseCheck,
-)
+# The models built on ContentModel, in the order they are defined (each after the models it
+# points to), once every module above has defined its own.
+CONTENT_MODELS = tuple(ContentModel.__subclasses__())
 
 __all__ = [
     "CHRONOLOGICAL",
@@ -68,6 +60,7 @@ __all__ = [
     "TIMELINE_FIELDS",
     "CodeSample",
     "CodeSampleManager",
+    "ContentModel",
     "Era",
     "EraManager",
     "EraQuerySet",

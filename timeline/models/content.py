@@ -39,6 +39,15 @@ CHRONOLOGICAL = chronological_order()
 TIMELINE_FIELDS = ("slug", "title", "year", "date", "kind", "summary", "published")
 
 
+class ContentModel(models.Model):
+    """The base of what editors write: a save or delete of any model built on it makes every
+    cached page stale (CONTENT_MODELS in timeline/models/__init__.py lists them). State kept
+    while the site runs, such as a live session, is built on models.Model instead."""
+
+    class Meta:
+        abstract = True
+
+
 class EraQuerySet(models.QuerySet):
     def published(self):
         return self.filter(published=True)
@@ -65,7 +74,7 @@ class EraManager(models.Manager.from_queryset(EraQuerySet)):
         return self.get(slug=slug)
 
 
-class Era(models.Model):
+class Era(ContentModel):
     class Kind(models.TextChoices):
         PROTOCOL = "protocol", "Protocol"
         INTERFACE = "interface", "Interface"
@@ -165,7 +174,7 @@ class EraRelationManager(models.Manager.from_queryset(EraRelationQuerySet)):
         return self.get(era__slug=era_slug, other__slug=other_slug)
 
 
-class EraRelation(models.Model):
+class EraRelation(ContentModel):
     """How one era relates to another, read as "<era> <kind> <other>": Flask built on WSGI.
 
     Each pair is stored once, on the era that the sentence starts with; the other era's page
@@ -253,7 +262,7 @@ class SlideManager(models.Manager):
         return self.get(era__slug=era_slug, order=order)
 
 
-class Slide(models.Model):
+class Slide(ContentModel):
     era = models.ForeignKey(Era, on_delete=models.CASCADE, related_name="slides")
     order = models.PositiveSmallIntegerField(
         validators=ORDER_VALIDATORS, help_text="Position within the era, from 1."
@@ -305,7 +314,7 @@ class ReferenceManager(models.Manager):
         return self.get(era__slug=era_slug, url=url)
 
 
-class Reference(models.Model):
+class Reference(ContentModel):
     class Kind(models.TextChoices):
         RFC = "rfc", "RFC"
         PEP = "pep", "PEP"

@@ -8,7 +8,7 @@ from .. import rendering
 from ..fields import LineTextField
 from ..runner.runtimes import HTTP, Runtime
 from ..text import normalize_text
-from .content import Era, validate_lexer_alias
+from .content import ContentModel, Era, validate_lexer_alias
 
 HINT_BREAK = "\n---\n"
 
@@ -35,7 +35,7 @@ class ExerciseManager(models.Manager.from_queryset(ExerciseQuerySet)):
         return self.get(slug=slug)
 
 
-class Exercise(models.Model):
+class Exercise(ContentModel):
     """A task in an era's voice: the learner writes an app (or a request), hidden checks test it."""
 
     class Kind(models.TextChoices):
@@ -114,7 +114,7 @@ class ExerciseCheckManager(models.Manager):
         return self.get(exercise__slug=exercise_slug, order=order)
 
 
-class ExerciseCheck(models.Model):
+class ExerciseCheck(ContentModel):
     """One hidden check: a request, and what the response must hold."""
 
     class BodyMatch(models.TextChoices):

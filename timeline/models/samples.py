@@ -6,7 +6,7 @@ from django.db import models
 from .. import rendering
 from ..fields import LineTextField
 from ..runner.runtimes import Runtime
-from .content import ORDER_VALIDATORS, Era, Slide, validate_lexer_alias
+from .content import ORDER_VALIDATORS, ContentModel, Era, Slide, validate_lexer_alias
 
 
 class CodeSampleManager(models.Manager):
@@ -14,7 +14,7 @@ class CodeSampleManager(models.Manager):
         return self.get(era__slug=era_slug, order=order)
 
 
-class CodeSample(models.Model):
+class CodeSample(ContentModel):
     Runtime = Runtime  # the runner's list (timeline.runner.runtimes), so CodeSample.Runtime works
 
     era = models.ForeignKey(Era, on_delete=models.CASCADE, related_name="samples")

@@ -6,7 +6,7 @@ from django.urls import reverse
 
 from .. import rendering
 from ..fields import LineTextField
-from .content import ORDER_VALIDATORS, Era, Slide
+from .content import ORDER_VALIDATORS, ContentModel, Era, Slide
 
 
 class TalkManager(models.Manager):
@@ -14,7 +14,7 @@ class TalkManager(models.Manager):
         return self.get(slug=slug)
 
 
-class Talk(models.Model):
+class Talk(ContentModel):
     slug = models.SlugField(
         unique=True, help_text="The talk's address: /talks/ then the slug, then /present/."
     )
@@ -50,7 +50,7 @@ class TalkEraManager(models.Manager):
         return self.get(talk__slug=talk_slug, era__slug=era_slug)
 
 
-class TalkEra(models.Model):
+class TalkEra(ContentModel):
     talk = models.ForeignKey(Talk, on_delete=models.CASCADE, related_name="items")
     era = models.ForeignKey(Era, on_delete=models.CASCADE, related_name="talk_items")
     order = models.PositiveSmallIntegerField(validators=ORDER_VALIDATORS)
@@ -79,7 +79,7 @@ class TalkNoteManager(models.Manager):
         return self.get(talk__slug=talk_slug, slide__era__slug=era_slug, slide__order=order)
 
 
-class TalkNote(models.Model):
+class TalkNote(ContentModel):
     """A talk's own speaker notes for one slide. A cut skips eras, so a transition written for
     the full history ("next, the last era…") can be wrong in it; the slide itself is shared."""
 
