@@ -24,8 +24,8 @@ from ..live.lan import public_base
 from ..live.qr import qr_svg
 from ..live.stream import async_events, thread_events
 from ..models import Era, LiveSession
+from ..presenter import DECK_URL_NAMES, deck_urls, load_deck
 from ..runner.ratelimit import hit, remaining
-from .present import DECK_URL_NAMES, deck_urls, load_deck
 from .run import client_id
 
 KIND_BY_URL_NAME = {name: kind for kind, name in DECK_URL_NAMES.items()}
