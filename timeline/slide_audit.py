@@ -272,13 +272,6 @@ def _audit_in(browser, decks, pages, runs):
     return verdicts
 
 
-def run_audit(decks=None, **options):
-    """The audit as check_slides runs it: every deck unless told otherwise."""
-    if decks is None:
-        decks = all_decks()
-    return audit(decks, **options)
-
-
 def summarise(verdicts):
     """Distinct failing slides (deck, number), and how many fail at each size."""
     sizes = {}
