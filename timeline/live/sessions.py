@@ -14,15 +14,19 @@ from django.db import close_old_connections, transaction
 from django.db.models import F
 from django.utils import timezone
 
+from historyweb.errors import ServiceError
+
 from ..models import LiveSession
 from . import channel
 
-KEY_BYTES = 32  # 256 bits from secrets; the issue asks for at least 128
+KEY_BYTES = 32  # 256 bits from secrets: far past the 128 a control key needs
 CODE_BYTES = 8  # 64 bits: unguessable for a follow address, short enough for a QR code
 
 
-class Closed(Exception):
-    """The session was ended by its speaker or expired after a day idle."""
+class Closed(ServiceError):
+    """The session was ended by its speaker or expired after a day idle (410)."""
+
+    status = 410
 
     def __init__(self, session):
         self.session = session
@@ -31,11 +35,12 @@ class Closed(Exception):
         else:
             message = "This live session has expired: it was idle for more than a day."
         super().__init__(message)
-        self.message = message
 
 
-class OutOfRange(ValueError):
-    pass
+class OutOfRange(ServiceError):
+    """A slide, step, sample or step count the deck does not have (400)."""
+
+    status = 400
 
 
 def idle_limit():
