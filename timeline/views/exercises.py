@@ -6,8 +6,6 @@ JSON `{"code"}` (the script fetches its CSRF token first, as the Run button does
 JavaScript, the page's form.
 """
 
-import json
-
 from django.http import JsonResponse
 from django.shortcuts import get_object_or_404, render
 from django.template.loader import render_to_string
@@ -21,10 +19,13 @@ from ..exercise_checks import run_checks
 from ..models import Era, Exercise
 from ..runner.service import MAX_CODE_CHARS, check_rate, newlines
 from .caching import keep_private
-from .json_api import InvalidBody, add_error_headers, is_unicode, json_endpoint
+from .json_api import InvalidBody, add_error_headers, json_endpoint, read_json_object
 from .run import client_id
 
 MAX_BODY_BYTES = 200 * 1024
+MAX_DEPTH = 2  # {"code": "..."}: text inside one object
+WANT_CODE = "Send a JSON object with “code”, a string."
+MESSAGES = {"too_large": "The code is too long.", "not_object": WANT_CODE, "wrong_type": WANT_CODE}
 
 
 def exercise_list(request):
@@ -82,16 +83,9 @@ def exercise_page(request, exercise, code, outcomes=None, passed=False, status=2
 
 def read_code(request):
     """The learner's code from the JSON body; raises InvalidBody."""
-    if len(request.body) > MAX_BODY_BYTES:
-        raise InvalidBody("The code is too long.")
-    try:
-        data = json.loads(request.body or b"{}")
-    except (ValueError, RecursionError):
-        raise InvalidBody("The body is not valid JSON.") from None
-    if not isinstance(data, dict) or not isinstance(data.get("code"), str):
-        raise InvalidBody("Send a JSON object with “code”, a string.")
-    if not is_unicode(data["code"]):
-        raise InvalidBody("“code” is not valid Unicode text (it holds a lone surrogate).")
+    data = read_json_object(request, {"code": str}, MAX_BODY_BYTES, MAX_DEPTH, messages=MESSAGES)
+    if data["code"] is None:
+        raise InvalidBody(WANT_CODE)
     return newlines(data["code"])
 
 

@@ -5,7 +5,6 @@ and its QR code) needs the control key: in the query string for the remote's add
 the QR code holds), in the X-Live-Key header for the POSTs it sends. Wrong key: 403.
 """
 
-import json
 import time
 from pathlib import Path
 from urllib.parse import urlsplit
@@ -28,11 +27,12 @@ from ..live.stream import async_events, thread_events
 from ..models import Era, LiveSession
 from ..presenter import DECK_URL_NAMES, deck_urls, load_deck
 from ..runner.ratelimit import hit, remaining
-from .json_api import InvalidBody, json_endpoint
+from .json_api import json_endpoint, read_json_object
 from .run import client_id
 
 KIND_BY_URL_NAME = {name: kind for kind, name in DECK_URL_NAMES.items()}
 MAX_BODY_BYTES = 4 * 1024
+MAX_DEPTH = 2  # the deck's step counts: one list inside the object
 KEY_HEADER = "X-Live-Key"
 
 
@@ -54,19 +54,6 @@ live_json = json_endpoint(body=refusal)
 def no_store(response):
     response["Cache-Control"] = "no-store, private"
     return response
-
-
-def json_body(request):
-    """The request's JSON object; raises InvalidBody."""
-    if len(request.body) > MAX_BODY_BYTES:
-        raise InvalidBody("The request body is too long.", status=413)
-    try:
-        data = json.loads(request.body or b"{}")
-    except ValueError:
-        raise InvalidBody("The body is not valid JSON.") from None
-    if not isinstance(data, dict):
-        raise InvalidBody("Send a JSON object.")
-    return data
 
 
 def deck_of(session):
@@ -137,8 +124,8 @@ def live_create(request):
         retry = remaining(window, time.time())
         message = f"Too many live sessions started. Try again in {retry} s."
         raise ServiceError(message, status=429, retry_after=retry)
-    data = json_body(request)
-    path = data.get("deck")
+    data = read_json_object(request, {"deck": None, "steps": None}, MAX_BODY_BYTES, MAX_DEPTH)
+    path = data["deck"]
     if not isinstance(path, str) or len(path) > 300:
         raise ServiceError('Say which deck goes live: {"deck": "/present/"}.', status=400)
     try:
@@ -155,7 +142,7 @@ def live_create(request):
         raise ServiceError("That deck does not exist.", status=404) from None
     if not deck.count:
         raise ServiceError("That deck has no slides.", status=400)
-    steps = sessions.checked_steps(data.get("steps"), deck.count)
+    steps = sessions.checked_steps(data["steps"], deck.count)
     session, key = sessions.create(
         deck, kind, slug, user=request.user, with_unpublished=request.user.is_staff, steps=steps
     )
@@ -261,10 +248,9 @@ def live_state(request, code):
             raise sessions.Closed(session)
         return JsonResponse({"seq": session.seq, **sessions.state_of(session)})
     session = controlled(request, code, request.headers.get(KEY_HEADER))
-    data = json_body(request)
-    session = sessions.change(
-        session, slide=data.get("slide"), step=data.get("step"), blackout=data.get("blackout")
-    )
+    fields = {"slide": None, "step": None, "blackout": None}
+    data = read_json_object(request, fields, MAX_BODY_BYTES, MAX_DEPTH)
+    session = sessions.change(session, **data)
     return JsonResponse({"seq": session.seq, **sessions.state_of(session)})
 
 
@@ -274,8 +260,8 @@ def live_state(request, code):
 def live_run(request, code):
     """Run a sample of the current slide on the presenting deck (the projector)."""
     session = controlled(request, code, request.headers.get(KEY_HEADER))
-    data = json_body(request)
-    sessions.run(session, data.get("sample"))
+    data = read_json_object(request, {"sample": None}, MAX_BODY_BYTES, MAX_DEPTH)
+    sessions.run(session, data["sample"])
     return JsonResponse({"ok": True}, status=202)
 
 
