@@ -23,6 +23,7 @@ from historyweb.errors import ServiceError
 from ..live import sessions
 from ..live.lan import public_base
 from ..live.qr import qr_svg
+from ..live.state import state_of
 from ..live.stream import async_events, thread_events
 from ..models import Era, LiveSession
 from ..presenter import DECK_URL_NAMES, deck_urls, load_deck
@@ -156,7 +157,7 @@ def live_create(request):
             "remote_url": base + urls["remote"],
             "urls": urls,
             "lan_hint": hint,
-            "state": sessions.state_of(session),
+            "state": state_of(session),
         },
         status=201,
     )
@@ -246,12 +247,12 @@ def live_state(request, code):
         session = get_object_or_404(LiveSession, code=code)
         if sessions.is_closed(session):
             raise sessions.Closed(session)
-        return JsonResponse({"seq": session.seq, **sessions.state_of(session)})
+        return JsonResponse({"seq": session.seq, **state_of(session)})
     session = controlled(request, code, request.headers.get(KEY_HEADER))
     fields = {"slide": None, "step": None, "blackout": None}
     data = read_json_object(request, fields, MAX_BODY_BYTES, MAX_DEPTH)
     session = sessions.change(session, **data)
-    return JsonResponse({"seq": session.seq, **sessions.state_of(session)})
+    return JsonResponse({"seq": session.seq, **state_of(session)})
 
 
 @never_cache
@@ -271,7 +272,7 @@ def live_run(request, code):
 def live_end(request, code):
     session = controlled(request, code, request.headers.get(KEY_HEADER))
     sessions.end(session)
-    return JsonResponse({"seq": session.seq, **sessions.state_of(session)})
+    return JsonResponse({"seq": session.seq, **state_of(session)})
 
 
 # ---- The stream -----------------------------------------------------------------------------
