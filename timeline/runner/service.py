@@ -10,6 +10,8 @@ from pathlib import Path
 
 from django.core.cache import caches
 
+from historyweb.errors import ServiceError
+
 from ..text import normalize_text
 from . import ratelimit
 from .config import get_config
@@ -23,13 +25,13 @@ MAX_CODE_CHARS = 64 * 1024
 CACHE_PREFIX = "runner:result:"
 
 
-class Busy(Exception):
+class Busy(ServiceError):
     """Too many runs: answer 429 with Retry-After."""
 
+    status = 429
+
     def __init__(self, retry_after, message):
-        super().__init__(message)
-        self.retry_after = retry_after
-        self.message = message
+        super().__init__(message, retry_after=retry_after)
 
 
 @functools.lru_cache(maxsize=8)

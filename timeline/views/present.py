@@ -6,11 +6,10 @@ so a proxy may cache them whole. Staff previews of unpublished eras are never ca
 """
 
 from django.db.models import Count, Prefetch, Q
-from django.shortcuts import get_object_or_404, render
-from django.urls import reverse
+from django.shortcuts import render
 
 from ..models import Era, Talk, TalkEra
-from ..presenter import build_deck, deck_eras, talk_notes
+from ..presenter import deck_urls, era_deck, full_deck, talk_deck
 from .caching import keep_private
 
 MODES = {
@@ -18,51 +17,6 @@ MODES = {
     "speaker": "timeline/present/speaker.html",
     "print": "timeline/present/print.html",
 }
-
-
-# The URL name of each kind of deck: a live session names its deck by kind and slug.
-DECK_URL_NAMES = {
-    "full": "timeline:present",
-    "era": "timeline:present-era",
-    "talk": "timeline:talk-present",
-}
-
-
-def full_deck(eras):
-    return build_deck("A short history of Python web frameworks", deck_eras(eras.chronological()))
-
-
-def era_deck(eras, slug):
-    era = get_object_or_404(deck_eras(eras), slug=slug)
-    return build_deck(f"{era.title} ({era.year})", [era]), era
-
-
-def talk_deck(eras, slug):
-    talk = get_object_or_404(Talk, slug=slug)
-    eras = deck_eras(eras.filter(talk_items__talk=talk).order_by("talk_items__order"))
-    deck = build_deck(
-        talk.title, eras, duration_minutes=talk.duration_minutes, talk_notes=talk_notes(talk)
-    )
-    return deck, talk
-
-
-def load_deck(kind, slug, eras):
-    """The deck of that kind from `eras` (the eras its viewer may see), and its talk if any."""
-    if kind == "full":
-        return full_deck(eras), None
-    if kind == "era":
-        return era_deck(eras, slug)[0], None
-    return talk_deck(eras, slug)
-
-
-def deck_urls(kind, slug):
-    url_name = DECK_URL_NAMES[kind]
-    kwargs = {"slug": slug} if kind != "full" else {}
-    return {
-        "audience": reverse(url_name, kwargs=kwargs),
-        "speaker": reverse(f"{url_name}-speaker", kwargs=kwargs),
-        "print": reverse(f"{url_name}-print", kwargs=kwargs),
-    }
 
 
 def present(request, mode="audience"):
