@@ -18,7 +18,8 @@ from django.views.decorators.http import require_POST
 from ..exercise_checks import run_checks
 from ..models import Era, Exercise
 from ..runner.sandbox import SandboxUnavailable
-from ..runner.service import MAX_CODE_CHARS, Busy, check_rate, newlines
+from ..runner.service import MAX_CODE_CHARS, Busy, check_rate
+from ..text import normalize_newlines
 from .caching import keep_private
 from .run import MAX_BODY_BYTES, client_id, is_unicode
 
@@ -79,7 +80,7 @@ def exercise_page(request, exercise, code, outcomes=None, passed=False, status=2
 def read_code(request):
     """The learner's code from a JSON body or the form; (code, error message)."""
     if request.content_type != "application/json":
-        return newlines(request.POST.get("code", "")), ""
+        return normalize_newlines(request.POST.get("code", "")), ""
     if len(request.body) > MAX_BODY_BYTES:
         return None, "The code is too long."
     try:
@@ -90,7 +91,7 @@ def read_code(request):
         return None, "Send a JSON object with “code”, a string."
     if not is_unicode(data["code"]):
         return None, "“code” is not valid Unicode text (it holds a lone surrogate)."
-    return newlines(data["code"]), ""
+    return normalize_newlines(data["code"]), ""
 
 
 def check(request, exercise, code):

@@ -20,8 +20,8 @@ from ..models import CodeSample, Era
 from ..runner import runtimes
 from ..runner.result import Outcome, RunResult
 from ..runner.sandbox import SandboxUnavailable
-from ..runner.service import Busy, newlines, run_sample
-from ..text import normalize_text
+from ..runner.service import Busy, run_sample
+from ..text import normalize_newlines, normalize_text
 
 MAX_BODY_BYTES = 200 * 1024
 RESULT_TEMPLATE = "includes/run_result.html"
@@ -65,8 +65,8 @@ def sample_run(request, pk):
         return run_page(request, sample, sample.code, sample.request_as_sent, None)
     if request.content_type == "application/json":
         return run_json(request, sample)
-    code = newlines(request.POST.get("code", sample.code))
-    request_text = newlines(request.POST.get("request", sample.request))
+    code = normalize_newlines(request.POST.get("code", sample.code))
+    request_text = normalize_newlines(request.POST.get("request", sample.request))
     result, status, headers = execute(request, sample, code, request_text)
     response = run_page(request, sample, code, request_text, result, status=status)
     for name, value in headers.items():
@@ -132,7 +132,7 @@ def run_json(request, sample):
     parsed = read_run_body(request)
     if isinstance(parsed, JsonResponse):
         return parsed
-    code, request_text = parsed
+    code, request_text = (None if text is None else normalize_newlines(text) for text in parsed)
     result, status, headers = execute(request, sample, code, request_text)
     response = JsonResponse(answer(request, result), status=status)
     for name, value in headers.items():
