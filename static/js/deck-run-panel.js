@@ -253,13 +253,15 @@ export function wireRunPanel(root, { slideAt, current, count, post = () => {} })
     return true;
   }
 
-  function show(number, figure, result, recorded) {
+  // A result from the other window shows without the comparison with the recorded output: the
+  // edit was made in that window.
+  function show(number, figure, result, recorded, { mirrored = false } = {}) {
     const slide = slideAt(number);
     if (!slide || !figure || !window.historywebRun?.renderResult) return;
     close({ broadcast: false });
     const title = figure.querySelector(".sample-title")?.textContent || "Code";
     const panel = buildPanel(title);
-    window.historywebRun.renderResult(panel.querySelector(".run-panel-body"), result, recorded);
+    window.historywebRun.renderResult(panel.querySelector(".run-panel-body"), result, recorded, { compare: !mirrored });
     panel.querySelector("[data-run-close]").addEventListener("click", () => close({ focus: true }));
     // Keys inside the result (its tabs) stay there; clicks do not reach the slide's swipe.
     panel.addEventListener("click", (event) => event.stopPropagation());
@@ -294,7 +296,7 @@ export function wireRunPanel(root, { slideAt, current, count, post = () => {} })
       }
       if (message.slide !== current()) return true;
       const figure = slideAt(message.slide)?.querySelector(`.sample[data-sample="${message.sample}"]`);
-      if (figure) show(message.slide, figure, message.result, message.recorded);
+      if (figure) show(message.slide, figure, message.result, message.recorded, { mirrored: true });
       return true;
     },
     /** After a resize or a refit of the slide. */

@@ -4,8 +4,7 @@
  * it. A result arrives rendered by the server's one template for it
  * (templates/includes/run_result.html); anything else is put in the page with textContent, never
  * as HTML. When a run is impossible (offline, sandbox down, too busy) the recorded output is
- * shown instead. A module (for the import); run-diff.js and code-editor.js, deferred before it,
- * have run by then.
+ * shown instead. A module (for the import); code-editor.js, deferred before it, has run by then.
  */
 import { postJSON } from "./csrf-post.js";
 
@@ -105,10 +104,43 @@ function makeTabs(root) {
   }
 }
 
+var compareCounter = 0;
+
+/* After an edited run the server adds "Compare with the recorded output" (its diff, under a
+ * heading); here the heading becomes a button that opens and closes it, closed at first. */
+function makeCompareToggle(root) {
+  var box = root.querySelector(".run-compare");
+  var title = box && box.querySelector(".run-compare-title");
+  var panel = box && box.querySelector(".run-diff");
+  if (!title || !panel) {
+    return;
+  }
+  compareCounter += 1;
+  var toggle = button(title.textContent, "secondary run-compare-button");
+  panel.id = "run-diff-" + compareCounter;
+  panel.hidden = true;
+  toggle.setAttribute("aria-expanded", "false");
+  toggle.setAttribute("aria-controls", panel.id);
+  toggle.addEventListener("click", function () {
+    var open = panel.hidden;
+    panel.hidden = !open;
+    toggle.setAttribute("aria-expanded", open ? "true" : "false");
+  });
+  title.replaceWith(toggle);
+}
+
+/* The server's rendered result, as this page shows it: its views as tabs, the diff behind a button. */
+function enhance(root) {
+  makeTabs(root);
+  makeCompareToggle(root);
+}
+
 // What templates/includes/run_result.html uses. A result can also arrive from the deck's other
 // window, so whatever else an HTML string holds is dropped, element and attribute alike.
-var TAGS = ["DIV", "P", "PRE", "CODE", "H3", "TABLE", "CAPTION", "TBODY", "TR", "TH", "TD", "OL", "LI", "SPAN"];
-var ATTRIBUTES = ["class", "role", "scope", "data-label", "data-outcome"];
+var TAGS = [
+  "DIV", "P", "PRE", "CODE", "H3", "H4", "TABLE", "CAPTION", "TBODY", "TR", "TH", "TD", "OL", "LI", "SPAN", "INS", "DEL",
+];
+var ATTRIBUTES = ["class", "role", "scope", "data-label", "data-outcome", "tabindex", "aria-label", "aria-hidden"];
 
 function clean(node) {
   Array.prototype.slice.call(node.children).forEach(function (child) {
@@ -132,13 +164,22 @@ function fragment(html) {
   return template.content;
 }
 
-function renderResult(container, result, recorded) {
+/* `compare: false` leaves out the comparison with the recorded output (a result mirrored from
+ * the deck's other window, which did not make the edit). */
+function renderResult(container, result, recorded, options) {
+  var compare = !options || options.compare !== false;
   container.textContent = "";
   container.hidden = false;
   container.classList.toggle("run-failed", !result.ok);
   if (typeof result.html === "string" && result.html) {
-    container.appendChild(fragment(result.html));
-    makeTabs(container);
+    var content = fragment(result.html);
+    if (!compare) {
+      content.querySelectorAll(".run-compare").forEach(function (node) {
+        node.remove();
+      });
+    }
+    container.appendChild(content);
+    enhance(container);
   } else {
     // Not rendered by this page's server: a failed request (offline, a proxy's error page), or
     // a result mirrored from the deck's other window, whose fields are checked and shown as text.
@@ -154,10 +195,6 @@ function renderResult(container, result, recorded) {
   if (!result.ran && recorded) {
     container.appendChild(el("p", "run-label", "Recorded output (from an earlier run):"));
     container.appendChild(pre(recorded, "run-recorded"));
-  }
-  // After an edited run: what the edit changed, against the recorded output (run-diff.js).
-  if (result.ran && typeof result.compareWith === "string" && window.historywebDiff) {
-    container.appendChild(window.historywebDiff.compareControl(result.compareWith, result.output || ""));
   }
 }
 
@@ -269,9 +306,6 @@ function attach(figure) {
         var data = answer.data;
         // Anything but 200 did not run: its result says why, then the recorded output.
         data.ran = answer.status === 200; // 429 and 503 say why in their result
-        if (edited() && recorded) {
-          data.compareWith = recorded; // run-diff.js: "Compare with the recorded output"
-        }
         show(data, edited() ? "" : recorded);
         status.textContent = data.ok ? "Done." : "Finished with an error.";
       })
@@ -310,7 +344,7 @@ function start() {
   // The page without JavaScript shows its result as rendered; with it, as the same tabs.
   var results = document.querySelectorAll(".sample-run-page .run-result");
   for (var i = 0; i < results.length; i++) {
-    makeTabs(results[i]);
+    enhance(results[i]);
   }
 }
 

@@ -16,6 +16,7 @@ from django.views.decorators.cache import never_cache
 from django.views.decorators.csrf import csrf_protect, ensure_csrf_cookie
 from django.views.decorators.http import require_GET, require_http_methods
 
+from ..diffs import compare_output
 from ..models import CodeSample, Era
 from ..runner import runtimes
 from ..runner.result import Outcome, RunResult
@@ -68,15 +69,31 @@ def sample_run(request, pk):
     code = normalize_newlines(request.POST.get("code", sample.code))
     request_text = normalize_newlines(request.POST.get("request", sample.request))
     result, status, headers = execute(request, sample, code, request_text)
-    response = run_page(request, sample, code, request_text, result, status=status)
+    compare = compare_with_recorded(sample, code, request_text, result, status)
+    response = run_page(request, sample, code, request_text, result, status=status, compare=compare)
     for name, value in headers.items():
         response[name] = value
     return response
 
 
-def answer(request, result):
+def edited(sample, code, request_text):
+    """Whether the learner's text is not the sample's (None is the sample's own)."""
+    return (code is not None and normalize_text(code) != sample.code) or (
+        request_text is not None and normalize_text(request_text) != sample.request
+    )
+
+
+def compare_with_recorded(sample, code, request_text, result, status):
+    """After an edited run that ran: its output against the recorded output; None otherwise."""
+    if status != 200 or not sample.expected_output or not edited(sample, code, request_text):
+        return None
+    return compare_output(sample.expected_output, result.output)
+
+
+def answer(request, result, compare=None):
     """The JSON answer: the result's fields, and the result rendered by the one template."""
-    html = render_to_string(RESULT_TEMPLATE, {"result": result}, request=request)
+    context = {"result": result, "compare": compare}
+    html = render_to_string(RESULT_TEMPLATE, context, request=request)
     return result.to_dict() | {"html": html}
 
 
@@ -134,13 +151,14 @@ def run_json(request, sample):
         return parsed
     code, request_text = (None if text is None else normalize_newlines(text) for text in parsed)
     result, status, headers = execute(request, sample, code, request_text)
-    response = JsonResponse(answer(request, result), status=status)
+    compare = compare_with_recorded(sample, code, request_text, result, status)
+    response = JsonResponse(answer(request, result, compare), status=status)
     for name, value in headers.items():
         response[name] = value
     return response
 
 
-def run_page(request, sample, code, request_text, result, status=200):
+def run_page(request, sample, code, request_text, result, status=200, compare=None):
     return render(
         request,
         "timeline/sample_run.html",
@@ -151,8 +169,8 @@ def run_page(request, sample, code, request_text, result, status=200):
             "request_text": request_text,
             "http_runtime": sample.runtime in runtimes.HTTP,
             "result": result,
-            "edited": normalize_text(code) != sample.code
-            or normalize_text(request_text) != sample.request,
+            "compare": compare,
+            "edited": edited(sample, code, request_text),
         },
         status=status,
     )
