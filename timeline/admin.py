@@ -52,7 +52,10 @@ def record_outputs(modeladmin, request, samples):
 
 
 # Previews under markdown fields, slide-shaped for a slide's body (staff-only views render them).
-PREVIEW_MEDIA = forms.Media(js=["js/admin-preview.js"], css={"all": ["css/admin-preview.css"]})
+PREVIEW_MEDIA = forms.Media(
+    js=[forms.Script("js/admin-preview.js", type="module")],
+    css={"all": ["css/admin-preview.css"]},
+)
 
 
 class MarkdownPreviewMedia:
@@ -65,7 +68,10 @@ class MarkdownPreviewMedia:
 
 # The shared code editor on code fields, with the site's Pygments colours for either scheme.
 CODE_EDITOR_MEDIA = forms.Media(
-    js=["js/code-editor.js", "js/admin-code-editor.js"],
+    js=[
+        forms.Script("js/code-editor.js", type="module"),
+        forms.Script("js/admin-code-editor.js", type="module"),
+    ],
     css={
         "all": ["css/code-editor.css"],
         "(prefers-color-scheme: light), (prefers-color-scheme: no-preference)": [
@@ -316,7 +322,7 @@ class CodeSampleAdmin(VersionAdmin):
     @property
     def media(self):
         check = forms.Media(
-            js=["js/admin-sample-check.js"],
+            js=[forms.Script("js/admin-sample-check.js", type="module")],
             css={"all": ["css/admin-diff.css", "css/admin-sample-check.css"]},
         )
         return super().media + CODE_EDITOR_MEDIA + check

@@ -42,5 +42,6 @@ class OrderedInlineMixin:
     @property
     def media(self):
         return super().media + forms.Media(
-            js=["js/admin-reorder.js"], css={"all": ["css/admin-reorder.css"]}
+            js=[forms.Script("js/admin-reorder.js", type="module")],
+            css={"all": ["css/admin-reorder.css"]},
         )
