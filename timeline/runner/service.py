@@ -155,19 +155,18 @@ def check_rate(client):
         )
 
 
-def newlines(text):
-    """Browsers send textarea text with \r\n: compare and run it as the editor wrote it."""
-    return text.replace("\r\n", "\n")
-
-
 def run_sample(sample, code=None, request_text=None, client="anonymous"):
     """Run a CodeSample as the learner asked: the original (cached) or their edit (limited).
 
-    Raises Busy (answer 429) and SandboxUnavailable (fail closed, unless the cache answers)."""
+    An edit arrives with LF line ends (the views normalise what a browser sends, with
+    timeline/text.py). Raises Busy (answer 429) and SandboxUnavailable (fail closed, unless the
+    cache answers)."""
     if not sample.runnable:
         return RunResult.refused(sample.runtime, "This sample is not runnable.")
-    code = sample.code if code is None else newlines(code)
-    request_text = sample.request if request_text is None else newlines(request_text)
+    if code is None:
+        code = sample.code
+    if request_text is None:
+        request_text = sample.request
     # A textarea sent back unchanged may differ from the stored text only in its final newline.
     if normalize_text(code) == sample.code and normalize_text(request_text) == sample.request:
         return run_cached(sample.runtime, sample.code, sample.request)

@@ -17,7 +17,8 @@ from historyweb.errors import ServiceError
 
 from ..exercise_checks import run_checks
 from ..models import Era, Exercise
-from ..runner.service import MAX_CODE_CHARS, check_rate, newlines
+from ..runner.service import MAX_CODE_CHARS, check_rate
+from ..text import normalize_newlines
 from .caching import keep_private
 from .json_api import InvalidBody, add_error_headers, json_endpoint, read_json_object
 from .run import client_id
@@ -86,7 +87,7 @@ def read_code(request):
     data = read_json_object(request, {"code": str}, MAX_BODY_BYTES, MAX_DEPTH, messages=MESSAGES)
     if data["code"] is None:
         raise InvalidBody(WANT_CODE)
-    return newlines(data["code"])
+    return normalize_newlines(data["code"])
 
 
 def check(request, exercise, code):
@@ -127,7 +128,7 @@ def exercise_check(request, slug):
     exercise = visible_exercise(request, slug)
     if request.content_type == "application/json":
         return check_json(request, exercise)
-    code = newlines(request.POST.get("code", ""))
+    code = normalize_newlines(request.POST.get("code", ""))
     try:
         passed, outcomes = check(request, exercise, code)
     except ServiceError as error:

@@ -15,11 +15,12 @@ from django.views.decorators.http import require_GET, require_http_methods
 
 from historyweb.errors import ServiceError
 
+from ..diffs import compare_output
 from ..models import CodeSample, Era
 from ..runner import runtimes
 from ..runner.result import Outcome, RunResult
-from ..runner.service import newlines, run_sample
-from ..text import normalize_text
+from ..runner.service import run_sample
+from ..text import normalize_newlines, normalize_text
 from .json_api import InvalidBody, add_error_headers, json_endpoint, read_json_object
 
 MAX_BODY_BYTES = 200 * 1024
@@ -56,20 +57,37 @@ def sample_run(request, pk):
         return run_page(request, sample, sample.code, sample.request_as_sent, None)
     if request.content_type == "application/json":
         return run_json(request, sample)
-    code = newlines(request.POST.get("code", sample.code))
-    request_text = newlines(request.POST.get("request", sample.request))
+    code = normalize_newlines(request.POST.get("code", sample.code))
+    request_text = normalize_newlines(request.POST.get("request", sample.request))
     try:
         result = run_sample(sample, code, request_text, client=client_id(request))
     except ServiceError as error:  # busy (429) or no sandbox (503)
         result = RunResult.refused(sample.runtime, error.message)
         response = run_page(request, sample, code, request_text, result, status=error.status)
         return add_error_headers(response, error)
-    return run_page(request, sample, code, request_text, result, status=status_of(result))
+    status = status_of(result)
+    compare = compare_with_recorded(sample, code, request_text, result, status)
+    return run_page(request, sample, code, request_text, result, status=status, compare=compare)
 
 
-def answer(request, result):
+def edited(sample, code, request_text):
+    """Whether the learner's text is not the sample's (None is the sample's own)."""
+    return (code is not None and normalize_text(code) != sample.code) or (
+        request_text is not None and normalize_text(request_text) != sample.request
+    )
+
+
+def compare_with_recorded(sample, code, request_text, result, status):
+    """After an edited run that ran: its output against the recorded output; None otherwise."""
+    if status != 200 or not sample.expected_output or not edited(sample, code, request_text):
+        return None
+    return compare_output(sample.expected_output, result.output)
+
+
+def answer(request, result, compare=None):
     """The JSON answer: the result's fields, and the result rendered by the one template."""
-    html = render_to_string(RESULT_TEMPLATE, {"result": result}, request=request)
+    context = {"result": result, "compare": compare}
+    html = render_to_string(RESULT_TEMPLATE, context, request=request)
     return result.to_dict() | {"html": html}
 
 
@@ -85,11 +103,16 @@ def run_json(request, sample):
     data = read_json_object(
         request, {"code": str, "request": str}, MAX_BODY_BYTES, MAX_DEPTH, messages=MESSAGES
     )
-    result = run_sample(sample, data["code"], data["request"], client=client_id(request))
-    return JsonResponse(answer(request, result), status=status_of(result))
+    code, request_text = (data[name] for name in ("code", "request"))
+    code = None if code is None else normalize_newlines(code)
+    request_text = None if request_text is None else normalize_newlines(request_text)
+    result = run_sample(sample, code, request_text, client=client_id(request))
+    status = status_of(result)
+    compare = compare_with_recorded(sample, code, request_text, result, status)
+    return JsonResponse(answer(request, result, compare), status=status)
 
 
-def run_page(request, sample, code, request_text, result, status=200):
+def run_page(request, sample, code, request_text, result, status=200, compare=None):
     return render(
         request,
         "timeline/sample_run.html",
@@ -100,8 +123,8 @@ def run_page(request, sample, code, request_text, result, status=200):
             "request_text": request_text,
             "http_runtime": sample.runtime in runtimes.HTTP,
             "result": result,
-            "edited": normalize_text(code) != sample.code
-            or normalize_text(request_text) != sample.request,
+            "compare": compare,
+            "edited": edited(sample, code, request_text),
         },
         status=status,
     )
