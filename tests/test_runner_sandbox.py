@@ -16,7 +16,7 @@ import pytest
 
 from timeline.runner import cgroups, sandbox, seccomp, service
 from timeline.runner.config import KB, MB, cores, get_config
-from timeline.runner.result import read_message
+from timeline.runner.report import read_message
 from timeline.runner.sandbox import RawRun
 
 

@@ -4,8 +4,9 @@
               channel to the host, and a worker that drives a script, a CGI program, a WSGI or
               an ASGI application and ends as `python file.py` does.
 - sandbox.py  builds the bwrap command and collects the run within the time and output caps.
-- result.py   validates what the sandbox produced (the report is untrusted) and turns it into a
-              RunResult with an outcome (status, headers, body, environ, ASGI trace).
+- report.py   checks the harness's message and report (untrusted: the user's code could write it).
+- result.py   turns what the sandbox produced into a RunResult with an outcome (status, headers,
+              body, environ, ASGI trace).
 - runtimes.py the one list of runtimes (the model's choices, the runner, the views).
 - request.py  parses the raw HTTP request a sample answers.
 - slots.py    the global cap on concurrent runs (flock()ed slot files, shared by all workers).
