@@ -116,6 +116,9 @@ class RunResult:
         return self.outcome in REPEATABLE
 
 
+# -- what the program printed or answered, as the learner reads it ----------------------------
+
+
 def as_text(value):
     return value if isinstance(value, str) else json.dumps(value, ensure_ascii=False)
 
@@ -191,7 +194,7 @@ def signal_message(number):
     return f"The process crashed: it was stopped by {name}."
 
 
-# -- the result -----------------------------------------------------------------------------------
+# -- the outcome, decided, and the output filled in --------------------------------------------
 
 
 def build_result(runtime, raw, config):
