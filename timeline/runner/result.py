@@ -116,7 +116,7 @@ class RunResult:
         return self.outcome in REPEATABLE
 
 
-# -- what the program printed or answered, as the learner reads it ----------------------------
+# -- what the program printed or answered, as the learner reads it --------------------------------
 
 
 def as_text(value):
@@ -194,7 +194,7 @@ def signal_message(number):
     return f"The process crashed: it was stopped by {name}."
 
 
-# -- the outcome, decided, and the output filled in --------------------------------------------
+# -- the outcome, decided, and the output filled in -----------------------------------------------
 
 
 def build_result(runtime, raw, config):
