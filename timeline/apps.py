@@ -6,10 +6,8 @@ class TimelineConfig(AppConfig):
     verbose_name = "History timeline"
 
     def ready(self):
-        import historyweb.checks  # noqa: F401  (registers the deployment checks)
-
         from . import page_cache, renumbering
-        from .runner import checks  # noqa: F401 - registers the containment check
+        from .runner import checks  # noqa: F401 - registers the runner's checks
 
         page_cache.connect_signals()
         renumbering.connect_signals()

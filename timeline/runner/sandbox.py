@@ -50,7 +50,7 @@ class SandboxUnavailable(ServiceError):
 class RawRun:
     stdout: bytes
     stderr: bytes
-    # The harness supervisor's message, as sent: untrusted until result.py has validated it.
+    # The harness supervisor's message, as sent: untrusted until report.py has validated it.
     report: bytes
     returncode: int | None
     timed_out: bool
