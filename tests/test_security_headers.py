@@ -141,10 +141,10 @@ def run_check(tmp_path, **environ):
 def test_production_warns_when_the_proxy_hides_the_client_address(tmp_path):
     """Behind the proxy without RUNNER_CLIENT_IP_HEADER, all visitors share one rate bucket."""
     result = run_check(tmp_path)
-    assert "timeline.W011" in result.stderr + result.stdout
+    assert "historyweb.W001" in result.stderr + result.stdout
     assert "RUNNER_CLIENT_IP_HEADER" in result.stderr + result.stdout
     quiet = run_check(tmp_path, RUNNER_CLIENT_IP_HEADER="X-Real-IP")
-    assert "timeline.W011" not in quiet.stderr + quiet.stdout
+    assert "historyweb.W001" not in quiet.stderr + quiet.stdout
 
 
 def test_client_ip_header_is_read_as_request_meta_spells_it():

@@ -55,7 +55,7 @@ def client_ip_header_behind_a_proxy(app_configs, **kwargs):
                 "RUNNER_CLIENT_IP_HEADER is not: every visitor shares one rate-limit bucket.",
                 hint="Set RUNNER_CLIENT_IP_HEADER to the header your proxy sets to the client's "
                 "address and that clients cannot forge, e.g. X-Real-IP (see README, Deploying).",
-                id="timeline.W011",
+                id="historyweb.W001",
             )
         ]
     return []
