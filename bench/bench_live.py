@@ -53,7 +53,7 @@ BUDGET_P95_MS = 300
 SESSION_SCRIPT = """
 from timeline.live import sessions
 from timeline.models import Era
-from timeline.views.present import load_deck
+from timeline.presenter import load_deck
 deck, _ = load_deck("full", "", Era.objects.published())
 session, key = sessions.create(deck, "full", "")
 print(session.code, key, deck.count)

@@ -4,7 +4,14 @@ from django.urls import reverse
 
 from timeline.models import Era
 
-from .factories import make_era, make_reference, make_sample, make_slide, make_talk
+from .factories import (
+    make_era,
+    make_exercise,
+    make_reference,
+    make_sample,
+    make_slide,
+    make_talk,
+)
 
 pytestmark = pytest.mark.django_db
 
@@ -147,17 +154,19 @@ def test_era_picker_puts_the_exact_title_or_slug_first(admin_client_logged):
         ("slide", ["admin-preview.js"]),
         ("codesample", ["code-editor.js", "admin-code-editor.js", "admin-sample-check.js"]),
         ("talk", ["admin-reorder.js"]),
+        ("exercise", ["admin-preview.js"]),
     ],
 )
 def test_change_pages_load_their_editor_scripts(admin_client_logged, content, model, scripts):
-    """Each change page loads the scripts its editor features need (a Media mistake drops
-    them silently)."""
-    obj = next(o for o in content if o._meta.model_name == model)
+    """Each change page loads the scripts its editor features need, as ES modules (a Media
+    mistake drops them silently)."""
+    objects = [*content, make_exercise(content[0])]
+    obj = next(o for o in objects if o._meta.model_name == model)
     html = admin_client_logged.get(
         reverse(f"admin:timeline_{model}_change", args=[obj.pk])
     ).content.decode()
     for script in scripts:
-        assert f"/static/js/{script}" in html, script
+        assert f'<script src="/static/js/{script}" type="module"></script>' in html, script
 
 
 def test_editor_sets_how_eras_relate_in_the_inline(admin_client_logged, client):

@@ -1,4 +1,4 @@
-"""Every admin page costs the same few queries with 30 eras as with 500 (issue 13)."""
+"""Every admin page costs the same few queries with 30 eras as with 500."""
 
 import pytest
 from django.contrib import admin

@@ -1,4 +1,4 @@
-"""Reordering an era's slides, samples and references, and a talk's eras, in one POST (issue 13)."""
+"""Reordering an era's slides, samples and references, and a talk's eras, in one POST."""
 
 import pytest
 from django.urls import reverse

@@ -1,4 +1,4 @@
-"""Revisions of an era (django-reversion): author and time, compare, revert (issue 13)."""
+"""Revisions of an era (django-reversion): author and time, compare, revert."""
 
 import pytest
 from django.urls import reverse

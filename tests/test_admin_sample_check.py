@@ -1,4 +1,4 @@
-"""Run and Record on the sample's admin form (issue 13): staff-only POSTs, real sandbox runs."""
+"""Run and Record on the sample's admin form: staff-only POSTs, real sandbox runs."""
 
 import pytest
 from django.test import Client

@@ -271,6 +271,31 @@ def test_bad_bodies_get_a_clear_400(client, passing_run, body, message):
     assert passing_run == []
 
 
+@pytest.mark.parametrize(
+    "body, message",
+    [
+        (b'{"code": "x", "shell": "rm -rf /"}', "Unknown field “shell”: send only “code”."),
+        (b'{"code": null}', "Send a JSON object with “code”, a string."),
+    ],
+)
+def test_the_check_body_is_read_as_strictly_as_a_runs(client, passing_run, body, message):
+    """The same reader as the Run button's endpoint: unknown fields are refused too."""
+    answer = client.post(check_url(make_exercise()), body, content_type="application/json")
+    assert (answer.status_code, answer.json()["error"]) == (400, message)
+    assert passing_run == []
+
+
+def test_a_body_too_large_to_be_code_is_413_before_it_is_read(client, passing_run):
+    url = check_url(make_exercise())
+    announced = client.generic(
+        "POST", url, b"{}", content_type="application/json", CONTENT_LENGTH="999999999"
+    )
+    sent = client.post(url, json.dumps({"code": "x" * 300_000}), content_type="application/json")
+    for answer in (announced, sent):
+        assert (answer.status_code, answer.json()["error"]) == (413, "The code is too long.")
+    assert passing_run == []
+
+
 def test_busy_and_missing_sandbox_answer_429_and_503(client, monkeypatch):
     exercise = make_exercise()
 

@@ -125,7 +125,7 @@ def test_the_graph_sees_every_kind_of_import():
     graph = import_graph()
     assert "historyweb.compression" in graph["historyweb.page_cache"]  # from pkg import module
     assert "historyweb.throttle" in graph["timeline.runner.service"]  # the same, from the app
-    assert "timeline.ordering" in graph["timeline.apps"]  # relative, inside ready()
+    assert "timeline.renumbering" in graph["timeline.apps"]  # relative, inside ready()
     assert "timeline.models" in graph["timeline.apps"]  # from .models import names
     assert "historyweb.page_cache" in graph["timeline.views.eras"]  # from module import name
     assert cycles({"a": {"b"}, "b": {"c"}, "c": {"a"}, "d": {"a"}}) == [{"a", "b", "c"}]

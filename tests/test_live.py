@@ -241,6 +241,49 @@ def test_a_huge_body_is_refused(client, live):
     assert response.status_code == 413
 
 
+@pytest.mark.parametrize(
+    "body, message",
+    [
+        ("[" * 3000, "The body is not valid JSON."),  # too deep for the parser
+        (
+            '{"slide": 2, "pad": 1}',
+            "Unknown field “pad”: send only “slide”, “step” and “blackout”.",
+        ),
+        ('{"slide": [[2]]}', "The body is nested too deeply."),
+        ('{"slide": "\\ud800"}', "“slide” is not valid Unicode text (it holds a lone surrogate)."),
+    ],
+)
+def test_control_bodies_are_read_as_strictly_as_a_runs(client, live, body, message):
+    """The remote's body goes through the Run button's reader: a deep one is a 400, not a 500."""
+    session, key, _ = live
+    response = control(client, session, key, body)
+    assert (response.status_code, response.json()["error"]) == (400, message)
+    session.refresh_from_db()
+    assert session.seq == 0
+
+
+def test_going_live_refuses_unknown_fields(client, deck_era):
+    body = json.dumps({"deck": "/present/wsgi/", "extra": 1})
+    response = client.post(reverse("timeline:live-create"), body, content_type="application/json")
+    assert response.status_code == 400
+    assert response.json()["error"] == "Unknown field “extra”: send only “deck” and “steps”."
+    assert not LiveSession.objects.exists()
+
+
+def test_a_huge_body_is_refused_before_it_is_read(client, live):
+    session, key, _ = live
+    response = client.generic(
+        "POST",
+        reverse("timeline:live-run", kwargs={"code": session.code}),
+        b"{}",
+        content_type="application/json",
+        CONTENT_LENGTH="999999999",
+        headers={"X-Live-Key": key},
+    )
+    assert response.status_code == 413
+    assert response.json()["error"] == "The request body is too long."
+
+
 def test_the_key_is_compared_in_constant_time(monkeypatch, live):
     session, key, _ = live
     calls = []

@@ -24,7 +24,7 @@ SESSION_SCRIPT = """
 from tests.factories import make_era, make_slide
 from timeline.live import sessions
 from timeline.models import Era
-from timeline.views.present import load_deck
+from timeline.presenter import load_deck
 era = make_era(slug="wsgi", title="WSGI", year=2003)
 for n in range(3):
     make_slide(era, title=f"Slide {n}")

@@ -121,3 +121,33 @@ def test_natural_keys():
     assert era.natural_key() == ("flask",)
     assert slide.natural_key() == ("flask", 2)
     assert sample.natural_key() == ("flask", 3)
+
+
+def test_content_models_are_what_editors_write():
+    """CONTENT_MODELS is derived (the models built on ContentModel): pin its members, so a model
+    that leaves it (its edits would stay hidden behind cached pages) or joins it shows here. Each
+    comes after the content models it points to."""
+    from django.apps import apps
+
+    from timeline.models import CONTENT_MODELS, LiveSession
+
+    assert {model.__name__ for model in CONTENT_MODELS} == {
+        "Era",
+        "EraRelation",
+        "Slide",
+        "CodeSample",
+        "Reference",
+        "Talk",
+        "TalkEra",
+        "TalkNote",
+        "Exercise",
+        "ExerciseCheck",
+    }
+    assert len(CONTENT_MODELS) == 10
+    app_models = set(apps.get_app_config("timeline").get_models())
+    assert app_models - set(CONTENT_MODELS) == {LiveSession}
+    for position, model in enumerate(CONTENT_MODELS):
+        for field in model._meta.concrete_fields:
+            target = field.related_model
+            if target in CONTENT_MODELS and target is not model:
+                assert CONTENT_MODELS.index(target) < position, (model, field.name)

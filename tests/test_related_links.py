@@ -14,8 +14,8 @@ from .factories import make_era
 pytestmark = pytest.mark.django_db
 
 
-def _era(slug, year, relations=(), related=()):
-    """An era file's records; `relations` as (other, kind), `related` in the old format."""
+def _era(slug, year, relations=()):
+    """An era file's records; `relations` as (other, kind)."""
     fields = {
         "slug": slug,
         "title": slug.upper(),
@@ -24,8 +24,6 @@ def _era(slug, year, relations=(), related=()):
         "summary": f"{slug} summary",
         "body": "Body.",
     }
-    if related:
-        fields["related"] = [[other] for other in related]
     records = [{"model": "timeline.era", "fields": fields}]
     for other, kind in relations:
         records.append(
@@ -82,11 +80,19 @@ def test_a_relation_removed_or_changed_in_the_files_follows(tmp_path):
     assert _links() == []
 
 
-def test_the_old_format_loads_as_same_idea(tmp_path):
-    """Fixtures written before relations had a kind still load."""
-    folder = _write(tmp_path, [_era("a", 1991), _era("b", 1996, related=["a"])])
-    _load(folder)
-    assert _links() == [("b", "a", "same-idea")]
+def test_a_related_list_on_the_era_is_refused_not_dropped(tmp_path):
+    """Relations are records with a kind; a `related` list on the era record (the format before
+    relations had a kind) would otherwise vanish without a word when the relations are set."""
+    records = _era("b", 1996)
+    records[0]["fields"]["related"] = [["a"]]
+    folder = _write(tmp_path, [_era("a", 1991), records])
+    with pytest.raises(CommandError) as info:
+        _load(folder)
+    assert str(info.value) == (
+        f"Nothing was loaded. {folder / 'eras' / 'b.json'}, record 1: an era's related eras are "
+        "timeline.erarelation records, one per pair with its kind, not a `related` list."
+    )
+    assert not Era.objects.exists()
 
 
 @pytest.mark.parametrize(
@@ -133,16 +139,21 @@ def test_an_era_outside_the_files_loses_only_the_relations_the_files_now_state(t
     assert _links() == [("a", "outside", "influenced-by"), ("outside", "b", "replaced")]
 
 
-def test_naming_one_era_twice_is_refused(tmp_path):
-    """Two kinds for one pair is a contradiction; the old `related` list plus a kind is not."""
-    eras = [_era("a", 1991), _era("b", 1992, [("a", "built-on"), ("a", "replaced")])]
+@pytest.mark.parametrize(
+    "kinds",
+    [("built-on", "replaced"), ("same-idea", "built-on"), ("same-idea", "same-idea")],
+    ids=["two-kinds", "same-idea-first", "the-same-twice"],
+)
+def test_naming_one_era_twice_is_refused(tmp_path, kinds):
+    """Two kinds for one pair is a contradiction, and one kind twice would be a second record
+    with the first one's natural key; "same idea", the default kind, is no exception."""
+    eras = [_era("a", 1991), _era("b", 1992, [("a", kind) for kind in kinds])]
     with pytest.raises(CommandError) as info:
         _load(_write(tmp_path, eras))
     assert str(info.value) == (
         f"Nothing was loaded. {tmp_path / 'eras' / 'b.json'}, record 3: 'b' names 'a' twice."
     )
-    _load(_write(tmp_path, [_era("a", 1991), _era("b", 1992, [("a", "built-on")], ["a"])]))
-    assert _links() == [("b", "a", "built-on")]
+    assert not EraRelation.objects.exists()
 
 
 def test_a_relation_without_a_kind_is_the_same_idea(tmp_path):
@@ -153,7 +164,7 @@ def test_a_relation_without_a_kind_is_the_same_idea(tmp_path):
 
 
 def test_relations_may_name_eras_by_bare_slug(tmp_path):
-    """As a natural key ["cgi"] or a bare "cgi", in a relation or in the old `related` list."""
+    """As a natural key ["cgi"] or a bare "cgi", at either end of a relation."""
     records = _era("wsgi", 2003)
     records.append(
         {
@@ -161,10 +172,15 @@ def test_relations_may_name_eras_by_bare_slug(tmp_path):
             "fields": {"era": "wsgi", "other": "cgi", "kind": "built-on"},
         }
     )
-    old_format = _era("asgi", 2016)
-    old_format[0]["fields"]["related"] = ["wsgi"]
-    _load(_write(tmp_path, [_era("cgi", 1993), records, old_format]))
-    assert _links() == [("asgi", "wsgi", "same-idea"), ("wsgi", "cgi", "built-on")]
+    mixed = _era("asgi", 2016)
+    mixed.append(
+        {
+            "model": "timeline.erarelation",
+            "fields": {"era": ["asgi"], "other": "wsgi", "kind": "replaced"},
+        }
+    )
+    _load(_write(tmp_path, [_era("cgi", 1993), records, mixed]))
+    assert _links() == [("asgi", "wsgi", "replaced"), ("wsgi", "cgi", "built-on")]
 
 
 def test_a_relation_belongs_in_its_own_eras_file(tmp_path):

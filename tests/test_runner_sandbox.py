@@ -5,6 +5,7 @@ flag. (What the kernel then enforces: tests/test_runner_hostile.py, tests/test_h
 import json
 import marshal
 import os
+import shutil
 import signal
 import stat
 import subprocess
@@ -16,7 +17,7 @@ import pytest
 
 from timeline.runner import cgroups, sandbox, seccomp, service
 from timeline.runner.config import KB, MB, cores, get_config
-from timeline.runner.result import read_message
+from timeline.runner.report import read_message
 from timeline.runner.sandbox import RawRun
 
 
@@ -346,6 +347,35 @@ def test_bwrap_is_found_on_path_and_must_be_executable(settings, tmp_path, monke
     assert get_config().bwrap is None
     del settings.RUNNER_BWRAP  # by default: `bwrap` on the PATH
     assert get_config().bwrap == str(tool)
+
+
+def test_bwrap_is_looked_up_on_the_path_once_until_it_goes(settings, tmp_path, monkeypatch):
+    """get_config() runs on every run request: PATH is searched once per name and PATH, and
+    again only when the tool found there is gone, or was not found (installed since)."""
+    first, second = tmp_path / "first", tmp_path / "second"
+    for directory in first, second:
+        directory.mkdir()
+        (directory / "bwrap").write_text("#!/bin/sh\n")
+        (directory / "bwrap").chmod(0o755)
+    monkeypatch.setenv("PATH", f"{first}:{second}")
+    settings.RUNNER_BWRAP = "bwrap"
+    searches = []
+    search = shutil.which
+    monkeypatch.setattr(shutil, "which", lambda *a, **k: searches.append(a) or search(*a, **k))
+    assert get_config().bwrap == get_config().bwrap == str(first / "bwrap")
+    assert searches == [("bwrap",)]
+    (first / "bwrap").chmod(0o644)
+    assert get_config().bwrap == str(second / "bwrap")
+    assert len(searches) == 2
+    later = tmp_path / "later"
+    later.mkdir()
+    monkeypatch.setenv("PATH", str(later))
+    assert get_config().bwrap is None
+    assert get_config().bwrap is None
+    assert len(searches) == 4
+    (later / "bwrap").write_text("#!/bin/sh\n")
+    (later / "bwrap").chmod(0o755)
+    assert get_config().bwrap == str(later / "bwrap")
 
 
 # -- what holds a run, and stopping it ---------------------------------------------------------

@@ -49,6 +49,32 @@ def test_run_with_edited_code_and_request(sandbox, client, sample):
     assert data["cached"] is False
 
 
+def test_an_edited_run_is_compared_with_the_recorded_output(sandbox, client, sample):
+    """The server renders the comparison with the result: after an edited run that ran, and
+    only then (run.js makes its heading the "Compare with the recorded output" button)."""
+    sample.expected_output = "HTTP/1.1 200 OK\nContent-Type: text/plain\n\nHello from CGI\n"
+    sample.save()
+    url = reverse("timeline:sample-run", args=[sample.pk])
+    assert "run-compare" not in post_json(client, url).json()["html"]
+    code = CGI.replace("Hello from CGI", "Edited <b>here</b>")
+    html = post_json(client, url, {"code": code, "request": "GET / HTTP/1.1\n\n"}).json()["html"]
+    assert '<h3 class="run-compare-title">Compare with the recorded output</h3>' in html
+    assert '<h4 class="run-diff-title">Status line and headers</h4>' in html
+    assert "The same as recorded." in html  # the head did not change
+    assert "1 line removed, 1 added." in html
+    assert (
+        '<del class="diff-line diff-removed"><span class="diff-mark" aria-hidden="true">− </span>'
+        '<span class="visually-hidden">Removed: </span>Hello from CGI</del>'
+    ) in html
+    assert "Edited &lt;b&gt;here&lt;/b&gt;</ins>" in html
+    assert 'aria-label="Body: differences from the recorded output"' in html
+    # The page without JavaScript shows it too; a run that did not run is not compared.
+    page = client.post(url, {"code": code, "request": "GET / HTTP/1.1\n\n"})
+    assert "1 line removed, 1 added." in page.content.decode()
+    refused = post_json(client, url, {"code": code, "request": "not a request"}).json()
+    assert refused["outcome"] == "not-started" and "run-compare" not in refused["html"]
+
+
 def test_bad_input_gets_a_clear_answer(client, sample):
     url = reverse("timeline:sample-run", args=[sample.pk])
     response = client.post(url, "{not json", content_type="application/json")
@@ -171,7 +197,7 @@ def test_era_page_has_run_controls_and_no_per_user_data(client, sample):
 
 
 def test_rate_limit_client_comes_from_the_proxy_header_when_configured(settings, rf):
-    from timeline.views.run import client_id
+    from historyweb.throttle import client_id
 
     request = rf.get("/", REMOTE_ADDR="10.0.0.1", HTTP_X_REAL_IP="203.0.113.7")
     assert client_id(request) == "10.0.0.1"

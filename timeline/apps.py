@@ -6,13 +6,12 @@ class TimelineConfig(AppConfig):
     verbose_name = "History timeline"
 
     def ready(self):
-        import historyweb.checks  # noqa: F401  (registers the deployment checks)
         from historyweb import page_cache
 
-        from . import ordering
+        from . import renumbering
         from .models import CONTENT_MODELS, Era
-        from .runner import checks  # noqa: F401 - registers the containment check
+        from .runner import checks  # noqa: F401 - registers the runner's checks
 
         # Any change to the content makes every cached page stale.
         page_cache.connect_signals(CONTENT_MODELS, relations=[Era.related.through])
-        ordering.connect_signals()
+        renumbering.connect_signals()

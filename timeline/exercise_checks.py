@@ -5,7 +5,7 @@ sandbox, limits, slots and rate limit."""
 
 from dataclasses import asdict, dataclass
 
-from .models import Exercise
+from .models import Exercise, header_lines
 from .runner.result import raw_response, status_line
 from .runner.service import run_code
 from .text import normalize_text
@@ -22,17 +22,6 @@ class CheckOutcome:
 
     def to_dict(self):
         return asdict(self)
-
-
-def header_lines(text):
-    """A check's expected headers, one "Name: value" a line, as (name, value) pairs."""
-    pairs = []
-    for line in normalize_text(text or "").splitlines():
-        name, colon, value = line.partition(":")
-        if not colon or not name.strip() or name != name.strip():
-            raise ValueError(f"“{line[:60]}” is not a “Name: value” line.")
-        pairs.append((name, value.strip()))
-    return pairs
 
 
 def expectation(check):

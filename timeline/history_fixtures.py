@@ -122,9 +122,7 @@ def _relation_records(path, records):
     """Split an era file's relation records from the rest.
 
     Returns the other records, their numbers in the file, the era's slug, and the relations
-    as {other slug: (number, kind)}.
-    An era record may also list `related` slugs (the format before relations had a kind):
-    those read as "same idea"."""
+    as {other slug: (number, kind)}."""
     rest, numbers, wanted, era_slug = [], [], {}, None
     for number, record in enumerate(records, start=1):
         if not isinstance(record, dict):
@@ -134,8 +132,13 @@ def _relation_records(path, records):
         fields = record.get("fields") if isinstance(record.get("fields"), dict) else {}
         if record.get("model") == "timeline.era":
             era_slug = fields.get("slug")
-            for target in fields.pop("related", None) or []:
-                wanted.setdefault(_slug_of(target), (number, EraRelation.Kind.SAME_IDEA))
+            if "related" in fields:
+                # Loaded as it stands, the list would be set and then replaced by the relation
+                # records: refuse it rather than drop it without a word.
+                raise FixtureError(
+                    f"{path}, record {number}: an era's related eras are "
+                    f"{RELATION_MODEL} records, one per pair with its kind, not a `related` list."
+                )
             rest.append(record)
             numbers.append(number)
         elif record.get("model") == RELATION_MODEL:
@@ -144,7 +147,7 @@ def _relation_records(path, records):
                 raise FixtureError(
                     f"{path}, record {number}: a relation belongs in the file of its era ({era!r})."
                 )
-            if other in wanted and wanted[other][1] != EraRelation.Kind.SAME_IDEA:
+            if other in wanted:
                 raise FixtureError(f"{path}, record {number}: {era!r} names {other!r} twice.")
             wanted[other] = (number, fields.get("kind", EraRelation.Kind.SAME_IDEA))
         else:

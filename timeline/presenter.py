@@ -1,17 +1,28 @@
 """Builds a deck: the flat, numbered list of slides a speaker presents.
 
-Each era opens with a title slide (year, title, summary) followed by its own slides, each
-carrying the samples attached to it. The queries are fixed in number whatever the size of
-the deck: one for the eras, one for all their slides, one for all their samples.
+A deck is the full history, one era, or a named talk (`load_deck`), or a single slide as the
+admin previews it and the fit audit measures it (`single_slide_deck`). Each era opens with a
+title slide (year, title, summary) followed by its own slides, each carrying the samples
+attached to it. The queries are fixed in number whatever the size of the deck: one for the
+eras, one for all their slides, one for all their samples.
 """
 
 from dataclasses import dataclass, field
 
 from django.db.models import Prefetch
+from django.shortcuts import get_object_or_404
+from django.urls import reverse
 
-from .models import CodeSample, Era, Reference, Slide, TalkNote
+from .models import CodeSample, Era, Reference, Slide, Talk, TalkNote
 
 HANDOUT_SLIDES_PER_PAGE = 3
+
+# The URL name of each kind of deck: a live session names its deck by kind and slug.
+DECK_URL_NAMES = {
+    "full": "timeline:present",
+    "era": "timeline:present-era",
+    "talk": "timeline:talk-present",
+}
 
 
 @dataclass
@@ -152,3 +163,48 @@ def split_time(sections, slides, total_seconds):
         section.start_seconds = slides[section.first - 1].start_seconds
         end = slides[section.last].start_seconds if section.last < len(slides) else total_seconds
         section.budget_seconds = end - section.start_seconds
+
+
+def single_slide_deck(slide, samples):
+    """A deck of one slide (its era's title slide left out), numbered 1: the admin's preview
+    and the fit audit show a slide alone, saved or not."""
+    item = DeckSlide(number=1, era=slide.era, slide=slide, samples=samples)
+    return Deck(title=slide.title, slides=[item], sections=[])
+
+
+def full_deck(eras):
+    return build_deck("A short history of Python web frameworks", deck_eras(eras.chronological()))
+
+
+def era_deck(eras, slug):
+    era = get_object_or_404(deck_eras(eras), slug=slug)
+    return build_deck(f"{era.title} ({era.year})", [era]), era
+
+
+def talk_deck(eras, slug):
+    talk = get_object_or_404(Talk, slug=slug)
+    eras = deck_eras(eras.filter(talk_items__talk=talk).order_by("talk_items__order"))
+    deck = build_deck(
+        talk.title, eras, duration_minutes=talk.duration_minutes, talk_notes=talk_notes(talk)
+    )
+    return deck, talk
+
+
+def load_deck(kind, slug, eras):
+    """The deck of that kind from `eras` (the eras its viewer may see), and its talk if any."""
+    if kind == "full":
+        return full_deck(eras), None
+    if kind == "era":
+        return era_deck(eras, slug)[0], None
+    return talk_deck(eras, slug)
+
+
+def deck_urls(kind, slug):
+    """The addresses of a deck's three modes."""
+    url_name = DECK_URL_NAMES[kind]
+    kwargs = {"slug": slug} if kind != "full" else {}
+    return {
+        "audience": reverse(url_name, kwargs=kwargs),
+        "speaker": reverse(f"{url_name}-speaker", kwargs=kwargs),
+        "print": reverse(f"{url_name}-print", kwargs=kwargs),
+    }

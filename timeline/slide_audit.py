@@ -27,7 +27,7 @@ from django.urls import resolve, reverse
 
 from .browser import CHROMIUM_ARGS, chromium_path
 from .models import Era, Talk
-from .presenter import DeckSlide, build_deck
+from .presenter import single_slide_deck
 
 # (name, width, height): the screens a talk meets, wide, small and 4:3.
 SCREENS = (("1920x1080", 1920, 1080), ("1280x720", 1280, 720), ("1024x768", 1024, 768))
@@ -94,8 +94,7 @@ def all_decks():
 def slide_pages(slide, samples=None):
     """A deck of one slide (as the admin previews it), rendered without saving anything."""
     samples = list(slide.samples.all()) if samples is None else samples
-    deck = build_deck(slide.title, [])
-    deck.slides = [DeckSlide(number=1, era=slide.era, slide=slide, samples=samples)]
+    deck = single_slide_deck(slide, samples)
     urls = {"audience": "/audit/slide/", "speaker": "/audit/slide/", "print": "/audit/slide/print/"}
     pages = DeckPages(str(slide), urls["audience"], urls["print"])
     for mode, path, notes in (
@@ -271,13 +270,6 @@ def _audit_in(browser, decks, pages, runs):
         finally:
             page.close()
     return verdicts
-
-
-def run_audit(decks=None, **options):
-    """The audit as check_slides runs it: every deck unless told otherwise."""
-    if decks is None:
-        decks = all_decks()
-    return audit(decks, **options)
 
 
 def summarise(verdicts):

@@ -4,245 +4,243 @@
 //   (static/js/slide-fit.js, the same module check_slides runs).
 // - Other markdown fields (notes, an era's story) get a Preview button; once open, the
 //   preview follows the typing.
-(function () {
-  "use strict";
-  const MARKDOWN_URL = "/preview/markdown/";
-  const SLIDE_URL = "/preview/slide/";
-  const FRAME_URL = "/preview/slide/frame/";
-  const DEBOUNCE_MS = 400;
-  const FRAMES = [
-    { name: "16:9", width: 1280, height: 720 },
-    { name: "4:3", width: 1024, height: 768 },
-  ];
 
-  function csrfToken() {
-    const input = document.querySelector("input[name=csrfmiddlewaretoken]");
-    return input ? input.value : "";
-  }
+const MARKDOWN_URL = "/preview/markdown/";
+const SLIDE_URL = "/preview/slide/";
+const FRAME_URL = "/preview/slide/frame/";
+const DEBOUNCE_MS = 400;
+const FRAMES = [
+  { name: "16:9", width: 1280, height: 720 },
+  { name: "4:3", width: 1024, height: 768 },
+];
 
-  async function post(url, fields) {
-    const response = await fetch(url, {
-      method: "POST",
-      headers: { "X-CSRFToken": csrfToken() },
-      body: new URLSearchParams(fields),
-      credentials: "same-origin",
-    });
-    const data = await response.json();
-    if (data.error) throw new Error(data.error);
-    return data.html || "";
-  }
+function csrfToken() {
+  const input = document.querySelector("input[name=csrfmiddlewaretoken]");
+  return input ? input.value : "";
+}
 
-  function debounce(callback) {
-    let timer = null;
-    return function () {
-      clearTimeout(timer);
-      timer = setTimeout(callback, DEBOUNCE_MS);
-    };
-  }
+async function post(url, fields) {
+  const response = await fetch(url, {
+    method: "POST",
+    headers: { "X-CSRFToken": csrfToken() },
+    body: new URLSearchParams(fields),
+    credentials: "same-origin",
+  });
+  const data = await response.json();
+  if (data.error) throw new Error(data.error);
+  return data.html || "";
+}
 
-  // Below the field's label-and-box row, so the button keeps its size and the preview its width.
-  function placeAfter(textarea, ...nodes) {
-    (textarea.closest(".flex-container") || textarea).after(...nodes);
-  }
+function debounce(callback) {
+  let timer = null;
+  return function () {
+    clearTimeout(timer);
+    timer = setTimeout(callback, DEBOUNCE_MS);
+  };
+}
 
-  // ---- Markdown fields -------------------------------------------------------------------
-  function attachMarkdown(textarea) {
-    const button = document.createElement("button");
-    button.type = "button";
-    button.className = "markdown-preview-button";
-    button.textContent = "Preview";
-    button.setAttribute("aria-expanded", "false");
-    const output = document.createElement("div");
-    output.className = "markdown-preview";
-    output.setAttribute("aria-live", "polite");
-    output.hidden = true;
+// Below the field's label-and-box row, so the button keeps its size and the preview its width.
+function placeAfter(textarea, ...nodes) {
+  (textarea.closest(".flex-container") || textarea).after(...nodes);
+}
 
-    async function update() {
-      try {
-        // The server sanitised this HTML with the same allow-list as saved content.
-        output.innerHTML = await post(MARKDOWN_URL, { text: textarea.value });
-      } catch (error) {
-        output.textContent = "Preview failed: " + error.message;
-      }
+// ---- Markdown fields -------------------------------------------------------------------
+function attachMarkdown(textarea) {
+  const button = document.createElement("button");
+  button.type = "button";
+  button.className = "markdown-preview-button";
+  button.textContent = "Preview";
+  button.setAttribute("aria-expanded", "false");
+  const output = document.createElement("div");
+  output.className = "markdown-preview";
+  output.setAttribute("aria-live", "polite");
+  output.hidden = true;
+
+  async function update() {
+    try {
+      // The server sanitised this HTML with the same allow-list as saved content.
+      output.innerHTML = await post(MARKDOWN_URL, { text: textarea.value });
+    } catch (error) {
+      output.textContent = "Preview failed: " + error.message;
     }
-    button.addEventListener("click", function () {
-      output.hidden = !output.hidden;
-      button.setAttribute("aria-expanded", String(!output.hidden));
-      button.textContent = output.hidden ? "Preview" : "Hide preview";
-      if (!output.hidden) update();
-    });
-    const later = debounce(update);
-    textarea.addEventListener("input", function () {
-      if (!output.hidden) later();
-    });
-    placeAfter(textarea, button, output);
   }
+  button.addEventListener("click", function () {
+    output.hidden = !output.hidden;
+    button.setAttribute("aria-expanded", String(!output.hidden));
+    button.textContent = output.hidden ? "Preview" : "Hide preview";
+    if (!output.hidden) update();
+  });
+  const later = debounce(update);
+  textarea.addEventListener("input", function () {
+    if (!output.hidden) later();
+  });
+  placeAfter(textarea, button, output);
+}
 
-  // ---- Slide bodies ----------------------------------------------------------------------
-  function eraId(textarea) {
-    const select = document.querySelector("#id_era");
-    if (select && select.value) return select.value;
-    const match = window.location.pathname.match(/\/timeline\/era\/(\d+)\/change\//);
-    return match ? match[1] : "";
+// ---- Slide bodies ----------------------------------------------------------------------
+function eraId(textarea) {
+  const select = document.querySelector("#id_era");
+  if (select && select.value) return select.value;
+  const match = window.location.pathname.match(/\/timeline\/era\/(\d+)\/change\//);
+  return match ? match[1] : "";
+}
+
+function slideId(textarea) {
+  const prefix = textarea.name.replace(/body$/, "");
+  if (prefix) {
+    const hidden = document.querySelector(`input[name="${prefix}id"]`);
+    return hidden ? hidden.value : "";
   }
+  const match = window.location.pathname.match(/\/timeline\/slide\/(\d+)\/change\//);
+  return match ? match[1] : "";
+}
 
-  function slideId(textarea) {
-    const prefix = textarea.name.replace(/body$/, "");
-    if (prefix) {
-      const hidden = document.querySelector(`input[name="${prefix}id"]`);
-      return hidden ? hidden.value : "";
+function verdictText(results) {
+  const lines = [];
+  for (const frame of FRAMES) {
+    const result = results[frame.name];
+    if (!result) return "Checking the fit…";
+    if (!result.problems.length) continue;
+    for (const problem of result.problems) lines.push(`${frame.name}: ${problem.message}`);
+  }
+  return lines;
+}
+
+function attachSlide(textarea) {
+  const prefix = textarea.name.replace(/body$/, "");
+  const title = document.querySelector(`input[name="${prefix}title"]`);
+  const panel = document.createElement("div");
+  panel.className = "slide-preview";
+  const heading = document.createElement("p");
+  heading.className = "slide-preview-heading";
+  heading.textContent = "As the deck shows it";
+  const row = document.createElement("div");
+  row.className = "slide-preview-frames";
+  const verdict = document.createElement("div");
+  verdict.className = "slide-preview-verdict";
+  verdict.setAttribute("role", "status");
+  panel.append(heading, row, verdict);
+
+  const frames = FRAMES.map(function (shape) {
+    const figure = document.createElement("figure");
+    const box = document.createElement("div");
+    box.className = "slide-preview-box";
+    const frame = document.createElement("iframe");
+    frame.src = FRAME_URL;
+    frame.width = String(shape.width);
+    frame.height = String(shape.height);
+    frame.title = `Slide preview at ${shape.name} (${shape.width}×${shape.height})`;
+    frame.tabIndex = -1;  // a picture of the slide: nothing in it to operate
+    const caption = document.createElement("figcaption");
+    caption.textContent = `${shape.name} · ${shape.width}×${shape.height}`;
+    box.append(frame);
+    figure.append(box, caption);
+    row.append(figure);
+    return { shape, frame, box, ready: false };
+  });
+
+  let html = "";
+  let sent = 0;
+  let results = {};
+
+  function scale() {
+    const gap = 16;
+    const borders = 2 * 2 * FRAMES.length;
+    const room = Math.max(320, row.clientWidth - gap - borders - 1);
+    const factor = Math.min(0.5, room / (FRAMES[0].width + FRAMES[1].width));
+    for (const item of frames) {
+      item.frame.style.transform = `scale(${factor})`;
+      item.box.style.width = `${item.shape.width * factor}px`;
+      item.box.style.height = `${item.shape.height * factor}px`;
     }
-    const match = window.location.pathname.match(/\/timeline\/slide\/(\d+)\/change\//);
-    return match ? match[1] : "";
   }
 
-  function verdictText(results) {
-    const lines = [];
-    for (const frame of FRAMES) {
-      const result = results[frame.name];
-      if (!result) return "Checking the fit…";
-      if (!result.problems.length) continue;
-      for (const problem of result.problems) lines.push(`${frame.name}: ${problem.message}`);
+  function show() {
+    const text = verdictText(results);
+    verdict.replaceChildren();
+    verdict.classList.toggle("slide-preview-fails", Array.isArray(text) && text.length > 0);
+    if (typeof text === "string") {
+      verdict.textContent = text;
+    } else if (!text.length) {
+      verdict.textContent = "Fits at 16:9 and 4:3: nothing scrolls, is cut or is too small to read.";
+    } else {
+      const intro = document.createElement("p");
+      intro.textContent = "Does not fit (the fit audit of check_slides):";
+      const list = document.createElement("ul");
+      for (const line of text) {
+        const item = document.createElement("li");
+        item.textContent = line;
+        list.append(item);
+      }
+      verdict.append(intro, list);
     }
-    return lines;
   }
 
-  function attachSlide(textarea) {
-    const prefix = textarea.name.replace(/body$/, "");
-    const title = document.querySelector(`input[name="${prefix}title"]`);
-    const panel = document.createElement("div");
-    panel.className = "slide-preview";
-    const heading = document.createElement("p");
-    heading.className = "slide-preview-heading";
-    heading.textContent = "As the deck shows it";
-    const row = document.createElement("div");
-    row.className = "slide-preview-frames";
-    const verdict = document.createElement("div");
-    verdict.className = "slide-preview-verdict";
-    verdict.setAttribute("role", "status");
-    panel.append(heading, row, verdict);
-
-    const frames = FRAMES.map(function (shape) {
-      const figure = document.createElement("figure");
-      const box = document.createElement("div");
-      box.className = "slide-preview-box";
-      const frame = document.createElement("iframe");
-      frame.src = FRAME_URL;
-      frame.width = String(shape.width);
-      frame.height = String(shape.height);
-      frame.title = `Slide preview at ${shape.name} (${shape.width}×${shape.height})`;
-      frame.tabIndex = -1;  // a picture of the slide: nothing in it to operate
-      const caption = document.createElement("figcaption");
-      caption.textContent = `${shape.name} · ${shape.width}×${shape.height}`;
-      box.append(frame);
-      figure.append(box, caption);
-      row.append(figure);
-      return { shape, frame, box, ready: false };
-    });
-
-    let html = "";
-    let sent = 0;
-    let results = {};
-
-    function scale() {
-      const gap = 16;
-      const borders = 2 * 2 * FRAMES.length;
-      const room = Math.max(320, row.clientWidth - gap - borders - 1);
-      const factor = Math.min(0.5, room / (FRAMES[0].width + FRAMES[1].width));
-      for (const item of frames) {
-        item.frame.style.transform = `scale(${factor})`;
-        item.box.style.width = `${item.shape.width * factor}px`;
-        item.box.style.height = `${item.shape.height * factor}px`;
-      }
+  function send() {
+    results = {};
+    show();
+    for (const item of frames) {
+      if (item.ready) item.frame.contentWindow.postMessage({ html, id: sent }, window.location.origin);
     }
-
-    function show() {
-      const text = verdictText(results);
-      verdict.replaceChildren();
-      verdict.classList.toggle("slide-preview-fails", Array.isArray(text) && text.length > 0);
-      if (typeof text === "string") {
-        verdict.textContent = text;
-      } else if (!text.length) {
-        verdict.textContent = "Fits at 16:9 and 4:3: nothing scrolls, is cut or is too small to read.";
-      } else {
-        const intro = document.createElement("p");
-        intro.textContent = "Does not fit (the fit audit of check_slides):";
-        const list = document.createElement("ul");
-        for (const line of text) {
-          const item = document.createElement("li");
-          item.textContent = line;
-          list.append(item);
-        }
-        verdict.append(intro, list);
-      }
-    }
-
-    function send() {
-      results = {};
-      show();
-      for (const item of frames) {
-        if (item.ready) item.frame.contentWindow.postMessage({ html, id: sent }, window.location.origin);
-      }
-    }
-
-    async function update() {
-      const id = ++sent;
-      try {
-        const fresh = await post(SLIDE_URL, {
-          title: title ? title.value : "",
-          body: textarea.value,
-          era: eraId(textarea),
-          slide: slideId(textarea),
-        });
-        if (id !== sent) return;  // a newer edit is on its way
-        html = fresh;
-        send();
-      } catch (error) {
-        verdict.textContent = "Preview failed: " + error.message;
-      }
-    }
-
-    window.addEventListener("message", function (event) {
-      if (event.origin !== window.location.origin) return;
-      const item = frames.find(function (candidate) { return candidate.frame.contentWindow === event.source; });
-      if (!item) return;
-      if (event.data.ready) {
-        item.ready = true;
-        if (html) item.frame.contentWindow.postMessage({ html, id: sent }, window.location.origin);
-        return;
-      }
-      if (event.data.id !== sent) return;
-      results[item.shape.name] = event.data;
-      show();
-    });
-
-    const later = debounce(update);
-    textarea.addEventListener("input", later);
-    if (title) title.addEventListener("input", later);
-    placeAfter(textarea, panel);
-    scale();
-    window.addEventListener("resize", scale);
-    update();
   }
 
-  function isSlideBody(textarea) {
-    if (/^slides-\d+-body$/.test(textarea.name)) return true;
-    return textarea.name === "body" && document.body.classList.contains("model-slide");
+  async function update() {
+    const id = ++sent;
+    try {
+      const fresh = await post(SLIDE_URL, {
+        title: title ? title.value : "",
+        body: textarea.value,
+        era: eraId(textarea),
+        slide: slideId(textarea),
+      });
+      if (id !== sent) return;  // a newer edit is on its way
+      html = fresh;
+      send();
+    } catch (error) {
+      verdict.textContent = "Preview failed: " + error.message;
+    }
   }
 
-  function scan() {
-    document.querySelectorAll("textarea").forEach(function (textarea) {
-      if (textarea.dataset.previewAttached || textarea.name.includes("__prefix__")) return;
-      if (isSlideBody(textarea)) {
-        textarea.dataset.previewAttached = "1";
-        attachSlide(textarea);
-      } else if (/(^|-)(body|notes)$/.test(textarea.name)) {
-        textarea.dataset.previewAttached = "1";
-        attachMarkdown(textarea);
-      }
-    });
-  }
+  window.addEventListener("message", function (event) {
+    if (event.origin !== window.location.origin) return;
+    const item = frames.find(function (candidate) { return candidate.frame.contentWindow === event.source; });
+    if (!item) return;
+    if (event.data.ready) {
+      item.ready = true;
+      if (html) item.frame.contentWindow.postMessage({ html, id: sent }, window.location.origin);
+      return;
+    }
+    if (event.data.id !== sent) return;
+    results[item.shape.name] = event.data;
+    show();
+  });
 
-  document.addEventListener("DOMContentLoaded", scan);
-  document.addEventListener("formset:added", scan);
-})();
+  const later = debounce(update);
+  textarea.addEventListener("input", later);
+  if (title) title.addEventListener("input", later);
+  placeAfter(textarea, panel);
+  scale();
+  window.addEventListener("resize", scale);
+  update();
+}
+
+function isSlideBody(textarea) {
+  if (/^slides-\d+-body$/.test(textarea.name)) return true;
+  return textarea.name === "body" && document.body.classList.contains("model-slide");
+}
+
+function scan() {
+  document.querySelectorAll("textarea").forEach(function (textarea) {
+    if (textarea.dataset.previewAttached || textarea.name.includes("__prefix__")) return;
+    if (isSlideBody(textarea)) {
+      textarea.dataset.previewAttached = "1";
+      attachSlide(textarea);
+    } else if (/(^|-)(body|notes)$/.test(textarea.name)) {
+      textarea.dataset.previewAttached = "1";
+      attachMarkdown(textarea);
+    }
+  });
+}
+
+document.addEventListener("DOMContentLoaded", scan);
+document.addEventListener("formset:added", scan);

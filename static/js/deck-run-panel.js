@@ -1,7 +1,8 @@
 // A run's result on a slide: a panel laid over the part of the slide the code does not use, so
-// the code stays whole and in view. run.js renders the result (one renderer everywhere); this
-// module only places it, closes it (Esc, Close, another slide) and mirrors it to the other
+// the code stays whole and in view. run-result.js renders the result (one renderer everywhere);
+// this module only places it, closes it (Esc, Close, another slide) and mirrors it to the other
 // window (speaker view <-> audience) through the deck's channel.
+import { renderResult } from "./run-result.js";
 
 const MAX_TEXT = 256 * 1024; // the runner caps output at 64 KB; anything longer is not ours
 
@@ -34,7 +35,7 @@ function cleanEvents(value) {
   }));
 }
 
-/** The fields run.js renders, typed; null when the shape is not a run result. */
+/** The fields run-result.js renders, typed; null when the shape is not a run result. */
 export function cleanResult(raw) {
   if (!raw || typeof raw !== "object" || typeof raw.ok !== "boolean") return null;
   const text = (name) => (isText(raw[name]) ? raw[name] : "");
@@ -51,7 +52,7 @@ export function cleanResult(raw) {
     error: text("error"),
     log: text("log"),
     duration_ms: Number.isFinite(raw.duration_ms) ? raw.duration_ms : undefined,
-    // The result as the server rendered it; run.js keeps only the elements and attributes of
+    // The result as the server rendered it; run-result.js keeps only the elements and attributes of
     // that template when it inserts it.
     html: typeof raw.html === "string" && raw.html.length <= 4 * MAX_TEXT ? raw.html : "",
     cached: raw.cached === true,
@@ -253,13 +254,15 @@ export function wireRunPanel(root, { slideAt, current, count, post = () => {} })
     return true;
   }
 
-  function show(number, figure, result, recorded) {
+  // A result from the other window shows without the comparison with the recorded output: the
+  // edit was made in that window.
+  function show(number, figure, result, recorded, { mirrored = false } = {}) {
     const slide = slideAt(number);
-    if (!slide || !figure || !window.historywebRun?.renderResult) return;
+    if (!slide || !figure) return;
     close({ broadcast: false });
     const title = figure.querySelector(".sample-title")?.textContent || "Code";
     const panel = buildPanel(title);
-    window.historywebRun.renderResult(panel.querySelector(".run-panel-body"), result, recorded);
+    renderResult(panel.querySelector(".run-panel-body"), result, recorded, { compare: !mirrored });
     panel.querySelector("[data-run-close]").addEventListener("click", () => close({ focus: true }));
     // Keys inside the result (its tabs) stay there; clicks do not reach the slide's swipe.
     panel.addEventListener("click", (event) => event.stopPropagation());
@@ -294,7 +297,7 @@ export function wireRunPanel(root, { slideAt, current, count, post = () => {} })
       }
       if (message.slide !== current()) return true;
       const figure = slideAt(message.slide)?.querySelector(`.sample[data-sample="${message.sample}"]`);
-      if (figure) show(message.slide, figure, message.result, message.recorded);
+      if (figure) show(message.slide, figure, message.result, message.recorded, { mirrored: true });
       return true;
     },
     /** After a resize or a refit of the slide. */

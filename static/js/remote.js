@@ -4,16 +4,10 @@
 // The server holds the truth: each move is a POST, and the event stream brings back the
 // state that every window shows, including moves made on the laptop.
 import { applyTheme, bindSwipe, fitSlide, savedTheme } from "./deck-core.js";
+import { copyOfSlide, findPanes, showNext } from "./panes.js";
+import { formatClock, formatDuration, makeTimer } from "./timer.js";
 
 const root = document.getElementById("remote");
-
-function formatDuration(totalSeconds) {
-  const seconds = Math.max(0, Math.floor(totalSeconds));
-  const h = Math.floor(seconds / 3600);
-  const m = Math.floor((seconds % 3600) / 60);
-  const s = String(seconds % 60).padStart(2, "0");
-  return h ? `${h}:${String(m).padStart(2, "0")}:${s}` : `${m}:${s}`;
-}
 
 if (root) {
   applyTheme(savedTheme());
@@ -23,11 +17,7 @@ if (root) {
   const store = root.querySelector(".slide-store");
   const slides = [...store.querySelectorAll(":scope > .deck-slide")];
   const notes = [...store.querySelectorAll(":scope > [data-notes]")];
-  const panes = {
-    current: root.querySelector("[data-pane='current']"),
-    next: root.querySelector("[data-pane='next']"),
-    notes: root.querySelector("[data-pane='notes']"),
-  };
+  const panes = findPanes(root);
   const counter = root.querySelector("[data-current]");
   const stepOut = root.querySelector("[data-step]");
   const status = root.querySelector("[data-status]");
@@ -51,9 +41,9 @@ if (root) {
     return slide > 1 ? { slide: slide - 1, step: stepsOf(slide - 1) } : null;
   }
 
-  function copyOf(slide) {
-    const copy = slides[slide - 1].cloneNode(true);
-    copy.querySelectorAll("[id]").forEach((element) => element.removeAttribute("id"));
+  function copyOf(slide, step) {
+    const copy = copyOfSlide(slides[slide - 1]);
+    copy.dataset.step = String(step);
     return copy;
   }
 
@@ -62,16 +52,9 @@ if (root) {
     counter.textContent = String(slide);
     const steps = stepsOf(slide);
     stepOut.textContent = steps ? `step ${step} of ${steps}` : "";
-    panes.current.replaceChildren(copyOf(slide));
-    panes.current.firstElementChild.dataset.step = String(step);
+    panes.current.replaceChildren(copyOf(slide, step));
     const following = neighbour(state, 1);
-    if (following) {
-      panes.next.replaceChildren(copyOf(following.slide));
-      panes.next.firstElementChild.dataset.step = String(following.step);
-    } else {
-      panes.next.replaceChildren();
-    }
-    endNote.hidden = Boolean(following);
+    showNext(panes, following ? copyOf(following.slide, following.step) : null, endNote);
     panes.notes.replaceChildren(...notes[slide - 1].cloneNode(true).childNodes);
     fitSlide(panes.current.firstElementChild);
     if (following) fitSlide(panes.next.firstElementChild);
@@ -242,34 +225,18 @@ if (root) {
   });
 
   // ---- Timer and clock (the timer survives a reload of the remote) ----
-  const timerKey = `historyweb-remote-timer:${root.dataset.stateUrl}`;
-  let timer = { running: false, startedAt: 0, banked: 0 };
-  try {
-    const saved = JSON.parse(localStorage.getItem(timerKey) || "null");
-    if (saved && typeof saved.banked === "number") timer = saved;
-  } catch {
-    // Start afresh.
-  }
-  const elapsed = () => (timer.banked + (timer.running ? Date.now() - timer.startedAt : 0)) / 1000;
+  const timer = makeTimer(`historyweb-remote-timer:${root.dataset.stateUrl}`);
   const timerButton = root.querySelector("[data-timer]");
   const elapsedOut = root.querySelector("[data-elapsed]");
   const clock = root.querySelector("[data-clock]");
-  const clockFormat = new Intl.DateTimeFormat(undefined, { hour: "2-digit", minute: "2-digit" });
   timerButton.addEventListener("click", () => {
-    timer = timer.running
-      ? { running: false, startedAt: 0, banked: timer.banked + Date.now() - timer.startedAt }
-      : { ...timer, running: true, startedAt: Date.now() };
-    try {
-      localStorage.setItem(timerKey, JSON.stringify(timer));
-    } catch {
-      // Storage refused: the timer still runs on this page.
-    }
+    timer.toggle();
     tick();
   });
   function tick() {
-    elapsedOut.textContent = formatDuration(elapsed());
+    elapsedOut.textContent = formatDuration(timer.elapsedSeconds(), Math.floor);
     timerButton.classList.toggle("is-running", timer.running);
-    clock.textContent = clockFormat.format(new Date());
+    clock.textContent = formatClock();
   }
   setInterval(tick, 500);
   tick();

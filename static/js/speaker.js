@@ -2,61 +2,11 @@
 import { applyTheme, clamp, fitSlide, openChannel, savedTheme, showInAddress, slideFromHash } from "./deck-core.js";
 import { createBlank, readBlankMessage, wireKeysAndOverlays } from "./deck-keys.js";
 import { wireRunPanel } from "./deck-run-panel.js";
+import { copyOfSlide, findPanes, showNext } from "./panes.js";
 import { slideSteps } from "./slide-steps.js";
+import { formatClock, formatDuration, makeTimer } from "./timer.js";
 
 const root = document.getElementById("deck");
-
-function formatDuration(totalSeconds, round = Math.round) {
-  const sign = totalSeconds < 0 ? "-" : "";
-  const seconds = Math.abs(round(totalSeconds));
-  const h = Math.floor(seconds / 3600);
-  const m = Math.floor((seconds % 3600) / 60);
-  const s = String(seconds % 60).padStart(2, "0");
-  return h ? `${sign}${h}:${String(m).padStart(2, "0")}:${s}` : `${sign}${m}:${s}`;
-}
-
-/** Elapsed time that survives a reload of the speaker view (kept per deck). */
-function makeTimer(key) {
-  let state = { running: false, startedAt: 0, banked: 0 };
-  try {
-    const saved = JSON.parse(localStorage.getItem(key) || "null");
-    if (saved && typeof saved.banked === "number" && typeof saved.startedAt === "number") {
-      state = { running: saved.running === true, startedAt: saved.startedAt, banked: saved.banked };
-    }
-  } catch {
-    // A damaged or refused store starts the timer afresh.
-  }
-  const save = () => {
-    try {
-      localStorage.setItem(key, JSON.stringify(state));
-    } catch {
-      // Storage refused: the timer still runs for this page.
-    }
-  };
-  return {
-    get running() {
-      return state.running;
-    },
-    elapsedSeconds() {
-      const live = state.running ? Date.now() - state.startedAt : 0;
-      return Math.max(0, (state.banked + live) / 1000);
-    },
-    start() {
-      if (state.running) return;
-      state = { ...state, running: true, startedAt: Date.now() };
-      save();
-    },
-    pause() {
-      if (!state.running) return;
-      state = { running: false, startedAt: 0, banked: state.banked + Date.now() - state.startedAt };
-      save();
-    },
-    reset() {
-      state = { running: false, startedAt: 0, banked: 0 };
-      save();
-    },
-  };
-}
 
 /** Seconds from the start at which the plan reaches each slide (`data-plan`), or null. */
 function readPlan(table, count) {
@@ -70,11 +20,7 @@ if (root) {
   const slides = [...store.querySelectorAll(":scope > .deck-slide")];
   const notes = [...store.querySelectorAll(":scope > [data-notes]")];
   const count = slides.length;
-  const panes = {
-    current: root.querySelector("[data-pane='current']"),
-    next: root.querySelector("[data-pane='next']"),
-    notes: root.querySelector("[data-pane='notes']"),
-  };
+  const panes = findPanes(root);
   const counter = root.querySelector("[data-current]");
   const announcer = root.querySelector("[data-announcer]");
   const endNote = root.querySelector("[data-end]");
@@ -134,10 +80,7 @@ if (root) {
     panes.current.append(slides[current - 1]);
     panes.notes.append(notes[current - 1]);
     const following = slides[current];
-    const copy = following?.cloneNode(true);
-    copy?.querySelectorAll("[id]").forEach((element) => element.removeAttribute("id"));
-    panes.next.replaceChildren(...(copy ? [copy] : []));
-    endNote.hidden = Boolean(following);
+    showNext(panes, following ? copyOfSlide(following) : null, endNote);
     showStep(k, { broadcast: false });
     fitSlide(slides[current - 1]);
     if (following) fitSlide(panes.next.firstElementChild);
@@ -154,7 +97,6 @@ if (root) {
   const elapsedOut = root.querySelector("[data-elapsed]");
   const toggle = root.querySelector("[data-timer='toggle']");
   const clock = root.querySelector("[data-clock]");
-  const clockFormat = new Intl.DateTimeFormat(undefined, { hour: "2-digit", minute: "2-digit" });
 
   for (const cell of root.querySelectorAll("[data-duration]")) {
     cell.textContent = formatDuration(Number(cell.dataset.duration));
@@ -200,12 +142,12 @@ if (root) {
   function tick() {
     elapsedOut.textContent = formatDuration(timer.elapsedSeconds(), Math.floor);
     toggle.textContent = timer.running ? "Pause" : timer.elapsedSeconds() ? "Resume" : "Start";
-    clock.textContent = clockFormat.format(new Date());
+    clock.textContent = formatClock();
     updateBudget();
   }
   root.querySelector(".speaker-timer").addEventListener("click", (event) => {
     const action = event.target.closest("[data-timer]")?.dataset.timer;
-    if (action === "toggle") timer.running ? timer.pause() : timer.start();
+    if (action === "toggle") timer.toggle();
     if (action === "reset") timer.reset();
     tick();
   });

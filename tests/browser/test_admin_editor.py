@@ -1,8 +1,9 @@
-"""The editor's admin in a real browser: reordering rows by keyboard and by drag."""
+"""The editor's admin in a real browser: reordering rows by keyboard and by drag, previews,
+and a sample's code editor and Run / Record, each loaded as an ES module."""
 
 import pytest
 
-from timeline.models import Era
+from timeline.models import CodeSample, Era
 
 from .site_pages import STAFF_USER, login, seed_history
 
@@ -137,3 +138,28 @@ def test_a_reference_row_fits_beside_the_menu_at_1280(references_page):
     table = page.locator("#references-group table").bounding_box()
     content = page.locator("#content-main").bounding_box()
     assert table["x"] + table["width"] <= content["x"] + content["width"] + 12
+
+
+def test_the_sample_page_runs_its_scripts_as_modules(live_server, page, django_user_model):
+    """The sample's page loads the code editor and Run / Record as ES modules, and they run:
+    the code field is the code editor, and Record of edited code answers under its buttons
+    (fetched, the page stays) that the sample must be saved first; no script fails."""
+    seed_history()
+    django_user_model.objects.create_superuser(STAFF_USER[0], "ed@example.org", STAFF_USER[1])
+    login(page, live_server)
+    errors = []
+    page.on("pageerror", lambda error: errors.append(str(error)))
+    sample = CodeSample.objects.get(title="Hello, WSGI")
+    url = f"{live_server.url}/admin/timeline/codesample/{sample.pk}/change/"
+    page.goto(url)
+    for script in ("code-editor.js", "admin-code-editor.js", "admin-sample-check.js"):
+        assert page.locator(f"script[type=module][src$='/js/{script}']").count() == 1, script
+    code = page.locator("#id_code")
+    shell = code.locator("xpath=ancestor::div[contains(@class,'code-editor-shell')]")
+    assert shell.locator(".code-editor-backdrop .k").first.inner_text() == "def"
+    code.evaluate("t => { t.value += '# edited\\n'; }")
+    page.get_by_role("button", name="Record", exact=True).click()
+    result = page.locator(".sample-check-result")
+    result.filter(has_text="Save the sample first").wait_for()
+    assert page.url == url
+    assert errors == []

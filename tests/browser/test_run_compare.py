@@ -1,5 +1,6 @@
 """After an edited run, "Compare with the recorded output" shows what the edit changed as a line
-diff a screen reader can read (words, not colour alone); Reset puts the original back."""
+diff a screen reader can read (words, not colour alone); Reset puts the original back. The diff
+itself is the server's (tests/test_diffs.py)."""
 
 import pytest
 
@@ -91,12 +92,3 @@ def test_axe_with_the_diff_open(live_server, browser, era, axe_source, width, sc
     )
     assert widths[0] <= widths[1]
     context.close()
-
-
-def test_the_line_diff_itself(live_server, page, era):
-    page.goto(live_server.url + era.get_absolute_url())
-    diff = page.evaluate(
-        "historywebDiff.diffLines(['a', 'b', 'c', 'd'], ['a', 'c', 'x', 'd'])"
-        ".map(l => l.kind[0] + l.text)"
-    )
-    assert diff == ["sa", "rb", "sc", "ax", "sd"]

@@ -33,6 +33,8 @@ from django.conf import settings
 
 from historyweb.redis_client import CHANNEL_PREFIX, redis_client
 
+from .state import current_states
+
 log = logging.getLogger(__name__)
 
 REDIS_CHANNEL = CHANNEL_PREFIX + "live"
@@ -323,8 +325,6 @@ def hub():
     global _hub
     with _hub_lock:
         if _hub is None:
-            from .sessions import current_states
-
             _hub = Hub(make_transport(), resync=current_states)
         return _hub
 

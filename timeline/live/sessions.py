@@ -1,7 +1,8 @@
 """Live sessions: creating one, checking its control key, changing its state, expiry.
 
 The state (slide, build step, blackout) lives in the database row, so a reconnecting follower
-or a freshly started worker always reads the truth; the channel only carries the news.
+or a freshly started worker always reads the truth (live/state.py); the channel only carries
+the news.
 """
 
 import hashlib
@@ -10,19 +11,24 @@ import secrets
 from datetime import timedelta
 
 from django.conf import settings
-from django.db import close_old_connections, transaction
+from django.db import transaction
 from django.db.models import F
 from django.utils import timezone
 
+from historyweb.errors import ServiceError
+
 from ..models import LiveSession
 from . import channel
+from .state import state_of
 
-KEY_BYTES = 32  # 256 bits from secrets; the issue asks for at least 128
+KEY_BYTES = 32  # 256 bits from secrets: far past the 128 a control key needs
 CODE_BYTES = 8  # 64 bits: unguessable for a follow address, short enough for a QR code
 
 
-class Closed(Exception):
-    """The session was ended by its speaker or expired after a day idle."""
+class Closed(ServiceError):
+    """The session was ended by its speaker or expired after a day idle (410)."""
+
+    status = 410
 
     def __init__(self, session):
         self.session = session
@@ -31,11 +37,12 @@ class Closed(Exception):
         else:
             message = "This live session has expired: it was idle for more than a day."
         super().__init__(message)
-        self.message = message
 
 
-class OutOfRange(ValueError):
-    pass
+class OutOfRange(ServiceError):
+    """A slide, step, sample or step count the deck does not have (400)."""
+
+    status = 400
 
 
 def idle_limit():
@@ -103,17 +110,6 @@ def create(deck, kind, slug, *, user=None, with_unpublished=False, steps=None):
     return session, key
 
 
-def state_of(session):
-    return {
-        "slide": session.slide,
-        "step": session.step,
-        "steps": session.layout[session.slide - 1]["steps"] if session.layout else 0,
-        "count": session.slide_count,
-        "blackout": session.blackout,
-        "ended": session.ended_at is not None,
-    }
-
-
 def checked_position(session, slide, step):
     """Whole numbers in range only: slide 1..count, step 0..that slide's build steps."""
     if type(slide) is not int or type(step) is not int:  # noqa: E721 (bool is an int too)
@@ -169,12 +165,3 @@ def run(session, sample):
 
 def announce(session):
     channel.hub().publish(session.code, "state", session.seq, state_of(session))
-
-
-def current_states(codes):
-    """For the hub's resync: {code: (seq, state)} of these sessions, from the database."""
-    try:
-        sessions = LiveSession.objects.filter(code__in=codes)
-        return {session.code: (session.seq, state_of(session)) for session in sessions}
-    finally:
-        close_old_connections()

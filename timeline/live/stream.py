@@ -1,7 +1,8 @@
 """Server-sent events for one live session: the current state first, then every change.
 
-Two forms of one loop: an async generator for the ASGI server (production: hundreds of
-followers wait on the event loop, no thread each) and a plain generator for runserver and
+One loop (`_events`) decides what goes out and when the stream ends; it never waits itself.
+Two thin drivers wait for it: an async generator for the ASGI server (production: hundreds
+of followers wait on the event loop, no thread each) and a plain generator for runserver and
 other WSGI servers, where each stream holds a thread. Django would buffer either form whole
 under the other kind of server, so the view picks by the request it gets.
 
@@ -11,13 +12,15 @@ reconnects (EventSource sends Last-Event-ID) gets the current state straight awa
 
 import json
 import time
+from contextlib import contextmanager
 
 from asgiref.sync import sync_to_async
 from django.conf import settings
 
 from ..models import LiveSession
 from . import channel
-from .sessions import is_closed, state_of
+from .sessions import is_closed
+from .state import state_of
 
 KEEPALIVE_SECONDS = 15  # a comment line, so proxies and phones keep the connection open
 RETRY_MS = 2000
@@ -37,7 +40,7 @@ def opening(session):
 
 
 class Forwarder:
-    """Which messages go out, shared by both loops: newer states only, and every run."""
+    """Which messages go out: newer states only, and every run."""
 
     def __init__(self, seq):
         self.seq = seq
@@ -68,41 +71,68 @@ def _load(code):
     return LiveSession.objects.filter(code=code).first()
 
 
-async def async_events(code):
-    hub = channel.hub()
-    subscriber = channel.AsyncSubscriber(code)
-    hub.subscribe(subscriber)  # before reading the state, so no change falls in between
+WAIT = object()  # what the stream yields when it wants the next message
+
+
+def _events(session):
+    """The stream's one loop, for both kinds of server: the state now, then each change, until
+    the session ends or the stream has run its time.
+
+    It waits for nothing itself. It yields WAIT when it wants the next message, which the
+    server's side (async_events, thread_events) waits for and sends in: None after
+    KEEPALIVE_SECONDS of quiet. Everything else it yields is bytes to send."""
+    if session is None or is_closed(session):
+        return
+    forwarder = Forwarder(session.seq)
+    yield opening(session)
+    deadline = time.monotonic() + stream_seconds()
+    while not forwarder.done and time.monotonic() < deadline:
+        message = yield WAIT
+        chunk = forwarder.render(message) if message else b": keep-alive\n\n"
+        if chunk:
+            yield chunk
+
+
+def _resume(events, reply):
+    """The stream's next output (given the message it waited for), or None once it is over."""
     try:
-        session = await sync_to_async(_load)(code)
-        if session is None or is_closed(session):
-            return
-        forwarder = Forwarder(session.seq)
-        yield opening(session)
-        deadline = time.monotonic() + stream_seconds()
-        while not forwarder.done and time.monotonic() < deadline:
-            message = await subscriber.get(KEEPALIVE_SECONDS)
-            chunk = forwarder.render(message) if message else b": keep-alive\n\n"
-            if chunk:
-                yield chunk
+        return events.send(reply)
+    except StopIteration:
+        return None
+
+
+@contextmanager
+def _subscribed(subscriber):
+    # Subscribed before the state is read, so no change falls in between.
+    hub = channel.hub()
+    hub.subscribe(subscriber)
+    try:
+        yield
     finally:
         hub.unsubscribe(subscriber)
+
+
+async def async_events(code):
+    subscriber = channel.AsyncSubscriber(code)
+    with _subscribed(subscriber):
+        events = _events(await sync_to_async(_load)(code))
+        reply = None
+        while (output := _resume(events, reply)) is not None:
+            reply = None
+            if output is WAIT:
+                reply = await subscriber.get(KEEPALIVE_SECONDS)
+            else:
+                yield output
 
 
 def thread_events(code):
-    hub = channel.hub()
     subscriber = channel.ThreadSubscriber(code)
-    hub.subscribe(subscriber)
-    try:
-        session = _load(code)
-        if session is None or is_closed(session):
-            return
-        forwarder = Forwarder(session.seq)
-        yield opening(session)
-        deadline = time.monotonic() + stream_seconds()
-        while not forwarder.done and time.monotonic() < deadline:
-            message = subscriber.get(KEEPALIVE_SECONDS)
-            chunk = forwarder.render(message) if message else b": keep-alive\n\n"
-            if chunk:
-                yield chunk
-    finally:
-        hub.unsubscribe(subscriber)
+    with _subscribed(subscriber):
+        events = _events(_load(code))
+        reply = None
+        while (output := _resume(events, reply)) is not None:
+            reply = None
+            if output is WAIT:
+                reply = subscriber.get(KEEPALIVE_SECONDS)
+            else:
+                yield output

@@ -1,9 +1,12 @@
-"""`manage.py check`: whether runs can be held as a whole here (a cgroup each, a seccomp filter).
+"""`manage.py check` for the runner.
 
-In production (RUNNER_REQUIRE_CONTAINMENT) a missing piece is an error, and runs refuse to start;
-in development it is a warning that says what a run may then take.
+- Whether runs can be held as a whole here (a cgroup each, a seccomp filter). In production
+  (RUNNER_REQUIRE_CONTAINMENT) a missing piece is an error, and runs refuse to start; in
+  development it is a warning that says what a run may then take.
+- Whether the rate limit on edited runs can tell visitors apart behind a proxy.
 """
 
+from django.conf import settings
 from django.core import checks
 
 
@@ -39,3 +42,20 @@ def check_containment(app_configs=None, **kwargs):
             id="timeline.W010",
         )
     ]
+
+
+@checks.register()
+def client_ip_header_behind_a_proxy(app_configs, **kwargs):
+    """Behind a proxy REMOTE_ADDR is the proxy, so without RUNNER_CLIENT_IP_HEADER every visitor
+    shares one rate-limit bucket: ten edited runs a minute for the whole audience."""
+    if settings.SECURE_PROXY_SSL_HEADER and not getattr(settings, "RUNNER_CLIENT_IP_HEADER", None):
+        return [
+            checks.Warning(
+                "SECURE_PROXY_SSL_HEADER is set (the site is behind a proxy) but "
+                "RUNNER_CLIENT_IP_HEADER is not: every visitor shares one rate-limit bucket.",
+                hint="Set RUNNER_CLIENT_IP_HEADER to the header your proxy sets to the client's "
+                "address and that clients cannot forge, e.g. X-Real-IP (see README, Deploying).",
+                id="historyweb.W001",
+            )
+        ]
+    return []

@@ -48,11 +48,25 @@ class RunnerConfig:
     state_dir: Path
 
 
+# Where a command name was found, by (name, PATH): get_config() runs on every run request, and
+# shutil.which() stats each directory of PATH. An entry is looked up again when it was not found
+# or is no longer executable, so installing bubblewrap needs no restart.
+FOUND = {}
+
+
+def which(name):
+    path = os.environ.get("PATH")
+    found = FOUND.get((name, path))
+    if found is None or not os.access(found, os.X_OK):
+        found = FOUND[name, path] = shutil.which(name)
+    return found
+
+
 def get_config():
     get = lambda name, default: getattr(settings, name, default)  # noqa: E731
     bwrap = get("RUNNER_BWRAP", "bwrap")
     if bwrap and not os.path.isabs(bwrap):
-        bwrap = shutil.which(bwrap)
+        bwrap = which(bwrap)
     if bwrap and not os.access(bwrap, os.X_OK):
         bwrap = None
     return RunnerConfig(

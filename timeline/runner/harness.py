@@ -516,142 +516,167 @@ def message_view(message, depth=0):
 
 
 def run_asgi(spec):
-    os.dup2(2, 1)
-    import asyncio
+    os.dup2(2, 1)  # the application's prints are log lines, not part of the response
+    return AsgiRun(spec).report()
 
-    request = spec["request"]
-    scope = asgi_scope(request)
-    events = []
-    response = {"status": None, "headers": [], "complete": False}
-    body = Body(spec["limits"]["output_bytes"])
-    chunk_size = spec.get("chunk_bytes", 4096)
 
-    async def run_lifespan(app, phase_queue, state):
-        lifespan_scope = {"type": "lifespan", "asgi": {"version": "3.0", "spec_version": "2.0"}}
-        lifespan_scope["state"] = state
-        replies = asyncio.Queue()
+# asyncio is imported where it is used: only ASGI runs pay for it.
 
-        async def receive():
-            message = await phase_queue.get()
-            events.append({"direction": "receive", "scope": "lifespan", "message": message})
-            return message
 
-        async def send(message):
-            events.append(
-                {"direction": "send", "scope": "lifespan", "message": message_view(message)}
-            )
-            await replies.put(message)
+class AsgiRun:
+    """One request to an ASGI application, as a server makes it: lifespan startup, the HTTP
+    request, lifespan shutdown. Every message either way is kept in `events` for the report."""
 
-        task = asyncio.ensure_future(app(lifespan_scope, receive, send))
-        return task, replies
+    def __init__(self, spec):
+        self.spec = spec
+        self.request = spec["request"]
+        self.scope = asgi_scope(self.request)
+        self.events = []
+        self.status = None  # set by http.response.start
+        self.headers = []
+        self.complete = False  # the last http.response.body was sent
+        self.body = Body(spec["limits"]["output_bytes"])
+        self.chunk_size = spec.get("chunk_bytes", 4096)
+        self.chunks = []  # the request body still to receive, set when the request starts
+        self.finished = None  # an asyncio.Event: the response is complete or the app returned
 
-    async def lifespan_step(task, replies, queue, kind):
-        await queue.put({"type": f"lifespan.{kind}"})
-        getter = asyncio.ensure_future(replies.get())
-        done, _ = await asyncio.wait({task, getter}, return_when=asyncio.FIRST_COMPLETED)
+    def log(self, direction, scope, message):
+        self.events.append({"direction": direction, "scope": scope, "message": message})
+
+    def report(self):
+        import asyncio
+
+        try:
+            asyncio.run(self.drive())
+        except BaseException as exc:  # noqa: BLE001 - reported as a 500, like a server would
+            report = failure(exc, scope=message_view(self.scope), events=self.events)
+            sys.stderr.write(report["error"])
+            if self.status is None:
+                reason = report["error"].strip().splitlines()[-1]
+                report.update(server_error(reason))
+            else:
+                report.update(status=str(self.status), headers=self.headers)
+                report["body_b64"] = self.body.report()
+            return report
+        return {
+            "error": None,
+            "status": str(self.status),
+            "headers": self.headers,
+            "body_b64": self.body.report(),
+            "truncated": self.body.truncated,
+            "scope": message_view(self.scope),
+            "events": self.events,
+        }
+
+    async def drive(self):
+        module = load(self.spec, APP_MODULE)
+        app = find_app(module, ["app", "application"])
+        state = {}
+        lifespan = Lifespan(app, state, self.log)
+        started = await lifespan.step("startup")
+        try:
+            await self.http(app, state)
+        finally:
+            if started and not lifespan.task.done():
+                await lifespan.step("shutdown")
+            if not lifespan.task.done():
+                lifespan.task.cancel()
+
+    async def http(self, app, state):
+        import asyncio
+
+        http_scope = dict(self.scope, state=dict(state))
+        data = request_body(self.request)
+        size = self.chunk_size
+        self.chunks = [data[i : i + size] for i in range(0, len(data), size)] or [b""]
+        self.finished = asyncio.Event()
+        self.log("scope", "http", message_view(http_scope))
+        await app(http_scope, self.receive, self.send)
+        self.finished.set()
+        if self.status is None:
+            raise SampleError("The application returned without sending http.response.start.")
+
+    async def receive(self):
+        if self.chunks:
+            chunk = self.chunks.pop(0)
+            message = {"type": "http.request", "body": chunk, "more_body": bool(self.chunks)}
+        else:
+            await self.finished.wait()
+            message = {"type": "http.disconnect"}
+        self.log("receive", "http", message_view(message))
+        return message
+
+    async def send(self, message):
+        self.log("send", "http", message_view(message))
+        kind = message.get("type") if isinstance(message, dict) else None
+        if kind == "http.response.start":
+            if self.status is not None:
+                raise RuntimeError("http.response.start sent twice.")
+            self.status = int(message["status"])
+            self.headers = [
+                (bytes(n).decode("latin-1"), bytes(v).decode("latin-1"))
+                for n, v in message.get("headers", [])
+            ]
+        elif kind == "http.response.body":
+            if self.status is None:
+                raise RuntimeError("http.response.body sent before http.response.start.")
+            if self.complete:
+                raise RuntimeError("http.response.body sent after the response was complete.")
+            chunk = message.get("body", b"")
+            if not isinstance(chunk, (bytes, bytearray)):
+                raise TypeError(f"The body must be bytes, not {type(chunk).__name__}.")
+            self.body.add(bytes(chunk))
+            if not message.get("more_body", False):
+                self.complete = True
+                self.finished.set()
+        else:
+            raise RuntimeError(f"Unexpected ASGI message for an HTTP scope: {short_repr(message)}")
+
+
+class Lifespan:
+    """The application's lifespan scope, started before the request: `step("startup")` and
+    `step("shutdown")` send an event and wait for the reply, or for the app to give up the scope."""
+
+    def __init__(self, app, state, log):
+        import asyncio
+
+        self.log = log
+        self.queue = asyncio.Queue()
+        self.replies = asyncio.Queue()
+        scope = {"type": "lifespan", "asgi": {"version": "3.0", "spec_version": "2.0"}}
+        scope["state"] = state
+        self.task = asyncio.ensure_future(app(scope, self.receive, self.send))
+
+    async def receive(self):
+        message = await self.queue.get()
+        self.log("receive", "lifespan", message)
+        return message
+
+    async def send(self, message):
+        self.log("send", "lifespan", message_view(message))
+        await self.replies.put(message)
+
+    async def step(self, kind):
+        """Whether the app took part: False when it does not support lifespan at all."""
+        import asyncio
+
+        await self.queue.put({"type": f"lifespan.{kind}"})
+        getter = asyncio.ensure_future(self.replies.get())
+        done, _ = await asyncio.wait({self.task, getter}, return_when=asyncio.FIRST_COMPLETED)
         if getter in done:
             message = getter.result()
             if message.get("type") == f"lifespan.{kind}.failed":
                 raise SampleError(f"Lifespan {kind} failed: {message.get('message', '')}")
             return True
         getter.cancel()
-        exc = task.exception()
+        exc = self.task.exception()
         note = (
             f"the application does not support lifespan ({type(exc).__name__})"
             if exc
-            else ("the application returned from the lifespan scope")
+            else "the application returned from the lifespan scope"
         )
-        events.append({"direction": "note", "scope": "lifespan", "message": note})
+        self.log("note", "lifespan", note)
         return False
-
-    async def http(app, state):
-        http_scope = dict(scope, state=dict(state))
-        data = request_body(request)
-        chunks = [data[i : i + chunk_size] for i in range(0, len(data), chunk_size)] or [b""]
-        finished = asyncio.Event()
-
-        async def receive():
-            if chunks:
-                chunk = chunks.pop(0)
-                message = {"type": "http.request", "body": chunk, "more_body": bool(chunks)}
-            else:
-                await finished.wait()
-                message = {"type": "http.disconnect"}
-            events.append(
-                {"direction": "receive", "scope": "http", "message": message_view(message)}
-            )
-            return message
-
-        async def send(message):
-            events.append({"direction": "send", "scope": "http", "message": message_view(message)})
-            kind = message.get("type") if isinstance(message, dict) else None
-            if kind == "http.response.start":
-                if response["status"] is not None:
-                    raise RuntimeError("http.response.start sent twice.")
-                response["status"] = int(message["status"])
-                response["headers"] = [
-                    (bytes(n).decode("latin-1"), bytes(v).decode("latin-1"))
-                    for n, v in message.get("headers", [])
-                ]
-            elif kind == "http.response.body":
-                if response["status"] is None:
-                    raise RuntimeError("http.response.body sent before http.response.start.")
-                if response["complete"]:
-                    raise RuntimeError("http.response.body sent after the response was complete.")
-                chunk = message.get("body", b"")
-                if not isinstance(chunk, (bytes, bytearray)):
-                    raise TypeError(f"The body must be bytes, not {type(chunk).__name__}.")
-                body.add(bytes(chunk))
-                if not message.get("more_body", False):
-                    response["complete"] = True
-                    finished.set()
-            else:
-                raise RuntimeError(
-                    f"Unexpected ASGI message for an HTTP scope: {short_repr(message)}"
-                )
-
-        events.append({"direction": "scope", "scope": "http", "message": message_view(http_scope)})
-        await app(http_scope, receive, send)
-        finished.set()
-        if response["status"] is None:
-            raise SampleError("The application returned without sending http.response.start.")
-
-    async def drive():
-        module = load(spec, APP_MODULE)
-        app = find_app(module, ["app", "application"])
-        state = {}
-        queue = asyncio.Queue()
-        task, replies = await run_lifespan(app, queue, state)
-        started = await lifespan_step(task, replies, queue, "startup")
-        try:
-            await http(app, state)
-        finally:
-            if started and not task.done():
-                await lifespan_step(task, replies, queue, "shutdown")
-            if not task.done():
-                task.cancel()
-
-    try:
-        asyncio.run(drive())
-    except BaseException as exc:  # noqa: BLE001 - reported as a 500, like a server would
-        report = failure(exc, scope=message_view(scope), events=events)
-        sys.stderr.write(report["error"])
-        if response["status"] is None:
-            reason = report["error"].strip().splitlines()[-1]
-            report.update(server_error(reason))
-        else:
-            report.update(status=str(response["status"]), headers=response["headers"])
-            report["body_b64"] = body.report()
-        return report
-    return {
-        "error": None,
-        "status": str(response["status"]),
-        "headers": response["headers"],
-        "body_b64": body.report(),
-        "truncated": body.truncated,
-        "scope": message_view(scope),
-        "events": events,
-    }
 
 
 def as_server(serve):

@@ -1,17 +1,11 @@
 """Recording and checking samples' expected output (admin action, run_sample, check_samples)."""
 
-import difflib
-
+from ..diffs import diff_lines
 from ..text import normalize_text
 from .service import run_code
 
 # Commands and the admin wait for a free slot rather than answer "busy".
 COMMAND_SLOT_WAIT = 60
-
-
-def normalise(text):
-    """Compare outputs as they are stored (timeline/text.py): LF line ends, one final newline."""
-    return normalize_text(text or "")
 
 
 def run_fresh(sample):
@@ -28,20 +22,20 @@ def record(sample):
     result = run_fresh(sample)
     if not result.repeatable:
         return result, False
-    sample.expected_output = normalise(result.output)
+    sample.expected_output = normalize_text(result.output or "")
     sample.save(update_fields=["expected_output"])
     return result, True
 
 
 def difference(sample, result):
-    """A unified diff of expected against actual, or "" when they match."""
-    expected, actual = normalise(sample.expected_output), normalise(result.output)
-    if expected == actual:
+    """A unified diff of expected against actual, or "" when they match. Both are compared as
+    they are stored (timeline/text.py): LF line ends, one final newline."""
+    expected = normalize_text(sample.expected_output or "")
+    actual = normalize_text(result.output or "")
+    lines = diff_lines(expected, actual, "expected_output", "this run")
+    if not lines:
         return ""
-    lines = difflib.unified_diff(
-        expected.splitlines(), actual.splitlines(), "expected_output", "this run", lineterm=""
-    )
-    text = "\n".join(lines)
+    text = "\n".join(line["text"] for line in lines)
     if not result.repeatable:
         text += f"\n  The run did not finish: {result.error}"
     return text

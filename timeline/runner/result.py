@@ -1,19 +1,18 @@
 """What a run produced, in the shape the page, the commands and the JSON answer share.
 
-The harness's message is untrusted input: the user's code ran in the process that wrote the
-report inside it. Its shape and types are checked here; a report that fails the check is the
-program interfering with the runner. The outcome never comes from the report: the worker's exit
-status (seen by the harness's supervisor, which user code cannot reach), the host's clock and
-output caps, and the whole-run memory limit decide it.
+The outcome never comes from the harness's report (untrusted: report.py checks its shape): the
+worker's exit status (seen by the harness's supervisor, which user code cannot reach), the host's
+clock and output caps, and the whole-run memory limit decide it.
 """
 
 import base64
-import binascii
 import enum
 import json
 import signal
 from dataclasses import asdict, dataclass, field
 from http import HTTPStatus
+
+from .report import Interference, parse_report, read_message
 
 MiB = 1024 * 1024
 
@@ -117,6 +116,9 @@ class RunResult:
         return self.outcome in REPEATABLE
 
 
+# -- what the program printed or answered, as the learner reads it --------------------------------
+
+
 def as_text(value):
     return value if isinstance(value, str) else json.dumps(value, ensure_ascii=False)
 
@@ -192,137 +194,7 @@ def signal_message(number):
     return f"The process crashed: it was stopped by {name}."
 
 
-# -- the harness's message, checked ---------------------------------------------------------------
-
-
-class Interference(Exception):
-    """The report is not one the harness writes: the program wrote into it."""
-
-
-@dataclass(frozen=True)
-class Message:
-    exit_status: int
-    report: bytes | None  # None: the worker wrote more than the harness ever would
-
-
-def read_message(data):
-    """The supervisor's message, or None when there is none (the sandbox or harness failed)."""
-    try:
-        message = json.loads(data.decode("ascii"))
-    except (UnicodeDecodeError, ValueError, RecursionError):
-        return None
-    if not isinstance(message, dict) or set(message) != {"exit", "report_b64", "report_bytes"}:
-        return None
-    status, encoded = message["exit"], message["report_b64"]
-    if type(status) is not int or not (encoded is None or isinstance(encoded, str)):
-        return None
-    try:
-        report = None if encoded is None else base64.b64decode(encoded, validate=True)
-    except binascii.Error:
-        return None
-    return Message(exit_status=status, report=report)
-
-
-MAX_DEPTH = 8
-
-
-def is_text(value):
-    return isinstance(value, str)
-
-
-def is_optional_text(value):
-    return value is None or isinstance(value, str)
-
-
-def is_kind(value):
-    return value in (None, "exception", "memory", "syntax", "sample", "exit")
-
-
-def is_flag(value):
-    return isinstance(value, bool)
-
-
-def is_text_map(value):
-    return isinstance(value, dict) and all(isinstance(v, str) for v in value.values())
-
-
-def is_headers(value):
-    return isinstance(value, list) and all(
-        isinstance(pair, list) and len(pair) == 2 and all(isinstance(p, str) for p in pair)
-        for pair in value
-    )
-
-
-def is_base64(value):
-    if not isinstance(value, str):
-        return False
-    try:
-        base64.b64decode(value, validate=True)
-    except binascii.Error:
-        return False
-    return True
-
-
-def is_plain(value, depth=0):
-    """JSON of bounded depth (an ASGI scope or message as the harness pictures it)."""
-    if isinstance(value, (str, int, float, bool, type(None))):
-        return True
-    if depth >= MAX_DEPTH:
-        return False
-    if isinstance(value, list):
-        return all(is_plain(item, depth + 1) for item in value)
-    if isinstance(value, dict):
-        return all(is_plain(item, depth + 1) for item in value.values())
-    return False
-
-
-def is_events(value):
-    return isinstance(value, list) and all(
-        isinstance(event, dict)
-        and set(event) == {"direction", "scope", "message"}
-        and isinstance(event["direction"], str)
-        and isinstance(event["scope"], str)
-        and is_plain(event["message"])
-        for event in value
-    )
-
-
-COMMON = {"error": is_optional_text, "kind": is_kind}
-RESPONSE = {"status": is_text, "headers": is_headers, "body_b64": is_base64}
-# The fields each runtime's report may carry, and those it must (the harness always sends them).
-FIELDS = {
-    "python": (COMMON, {}),
-    "cgi": ({**COMMON, "environ": is_text_map}, {}),
-    "wsgi": ({**COMMON, **RESPONSE, "truncated": is_flag, "environ": is_text_map}, RESPONSE),
-    "asgi": (
-        {**COMMON, **RESPONSE, "truncated": is_flag, "scope": is_plain, "events": is_events},
-        RESPONSE,
-    ),
-}
-
-
-def parse_report(runtime, data):
-    """The worker's report as a dict of known fields and types; raises Interference."""
-    try:
-        report = json.loads(data.decode("utf-8"))
-    except (UnicodeDecodeError, ValueError, RecursionError):
-        raise Interference("its report is not the JSON the harness writes") from None
-    if not isinstance(report, dict):
-        raise Interference("its report is not a JSON object")
-    allowed, required = FIELDS[runtime]
-    unknown = sorted(set(report) - set(allowed))
-    if unknown:
-        raise Interference(f"its report has fields the harness never writes ({unknown[0][:40]!r})")
-    for name, check in allowed.items():
-        if name in report and not check(report[name]):
-            raise Interference(f"the “{name}” in its report has the wrong shape")
-    missing = sorted(set(required) - set(report))
-    if missing:
-        raise Interference(f"its report has no “{missing[0]}”")
-    return report
-
-
-# -- the result -----------------------------------------------------------------------------------
+# -- the outcome, decided, and the output filled in -----------------------------------------------
 
 
 def build_result(runtime, raw, config):

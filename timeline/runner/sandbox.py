@@ -21,6 +21,8 @@ import time
 from dataclasses import dataclass
 from pathlib import Path
 
+from historyweb.errors import ServiceError
+
 from . import cgroups, seccomp
 from .identity import run_identity
 
@@ -38,15 +40,17 @@ SYSTEM_DIRS = ["/usr", "/bin", "/sbin", "/lib", "/lib32", "/lib64", "/libx32"]
 SYSTEM_FILES = ["/etc/ld.so.cache", "/etc/localtime", "/etc/mime.types", "/etc/nsswitch.conf"]
 
 
-class SandboxUnavailable(Exception):
-    """bubblewrap is missing: running fails closed."""
+class SandboxUnavailable(ServiceError):
+    """bubblewrap is missing or cannot build the sandbox: running fails closed (503)."""
+
+    status = 503
 
 
 @dataclass
 class RawRun:
     stdout: bytes
     stderr: bytes
-    # The harness supervisor's message, as sent: untrusted until result.py has validated it.
+    # The harness supervisor's message, as sent: untrusted until report.py has validated it.
     report: bytes
     returncode: int | None
     timed_out: bool

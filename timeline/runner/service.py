@@ -11,6 +11,7 @@ from pathlib import Path
 from django.core.cache import caches
 
 from historyweb import throttle
+from historyweb.errors import ServiceError
 
 from ..text import normalize_text
 from .config import get_config
@@ -24,13 +25,13 @@ MAX_CODE_CHARS = 64 * 1024
 CACHE_PREFIX = "runner:result:"
 
 
-class Busy(Exception):
+class Busy(ServiceError):
     """Too many runs: answer 429 with Retry-After."""
 
+    status = 429
+
     def __init__(self, retry_after, message):
-        super().__init__(message)
-        self.retry_after = retry_after
-        self.message = message
+        super().__init__(message, retry_after=retry_after)
 
 
 @functools.lru_cache(maxsize=8)
@@ -154,19 +155,18 @@ def check_rate(client):
         )
 
 
-def newlines(text):
-    """Browsers send textarea text with \r\n: compare and run it as the editor wrote it."""
-    return text.replace("\r\n", "\n")
-
-
 def run_sample(sample, code=None, request_text=None, client="anonymous"):
     """Run a CodeSample as the learner asked: the original (cached) or their edit (limited).
 
-    Raises Busy (answer 429) and SandboxUnavailable (fail closed, unless the cache answers)."""
+    An edit arrives with LF line ends (the views normalise what a browser sends, with
+    timeline/text.py). Raises Busy (answer 429) and SandboxUnavailable (fail closed, unless the
+    cache answers)."""
     if not sample.runnable:
         return RunResult.refused(sample.runtime, "This sample is not runnable.")
-    code = sample.code if code is None else newlines(code)
-    request_text = sample.request if request_text is None else newlines(request_text)
+    if code is None:
+        code = sample.code
+    if request_text is None:
+        request_text = sample.request
     # A textarea sent back unchanged may differ from the stored text only in its final newline.
     if normalize_text(code) == sample.code and normalize_text(request_text) == sample.request:
         return run_cached(sample.runtime, sample.code, sample.request)

@@ -6,8 +6,6 @@ JSON `{"code"}` (the script fetches its CSRF token first, as the Run button does
 JavaScript, the page's form.
 """
 
-import json
-
 from django.http import JsonResponse
 from django.shortcuts import get_object_or_404, render
 from django.template.loader import render_to_string
@@ -15,15 +13,21 @@ from django.views.decorators.cache import never_cache
 from django.views.decorators.csrf import csrf_protect
 from django.views.decorators.http import require_POST
 
+from historyweb.errors import ServiceError
 from historyweb.page_cache import page_cached
 from historyweb.throttle import client_id
 
 from ..exercise_checks import run_checks
 from ..models import Era, Exercise
-from ..runner.sandbox import SandboxUnavailable
-from ..runner.service import MAX_CODE_CHARS, Busy, check_rate, newlines
+from ..runner.service import MAX_CODE_CHARS, check_rate
+from ..text import normalize_newlines
 from .caching import keep_private
-from .run import MAX_BODY_BYTES, is_unicode
+from .json_api import InvalidBody, add_error_headers, json_endpoint, read_json_object
+
+MAX_BODY_BYTES = 200 * 1024
+MAX_DEPTH = 2  # {"code": "..."}: text inside one object
+WANT_CODE = "Send a JSON object with “code”, a string."
+MESSAGES = {"too_large": "The code is too long.", "not_object": WANT_CODE, "wrong_type": WANT_CODE}
 
 
 @page_cached()
@@ -81,38 +85,42 @@ def exercise_page(request, exercise, code, outcomes=None, passed=False, status=2
 
 
 def read_code(request):
-    """The learner's code from a JSON body or the form; (code, error message)."""
-    if request.content_type != "application/json":
-        return newlines(request.POST.get("code", "")), ""
-    if len(request.body) > MAX_BODY_BYTES:
-        return None, "The code is too long."
-    try:
-        data = json.loads(request.body or b"{}")
-    except (ValueError, RecursionError):
-        return None, "The body is not valid JSON."
-    if not isinstance(data, dict) or not isinstance(data.get("code"), str):
-        return None, "Send a JSON object with “code”, a string."
-    if not is_unicode(data["code"]):
-        return None, "“code” is not valid Unicode text (it holds a lone surrogate)."
-    return newlines(data["code"]), ""
+    """The learner's code from the JSON body; raises InvalidBody."""
+    data = read_json_object(request, {"code": str}, MAX_BODY_BYTES, MAX_DEPTH, messages=MESSAGES)
+    if data["code"] is None:
+        raise InvalidBody(WANT_CODE)
+    return normalize_newlines(data["code"])
 
 
 def check(request, exercise, code):
-    """Run the checks; (passed, outcomes, HTTP status, extra headers, error)."""
+    """Run the checks; (passed, outcomes). Raises ServiceError: 400 without code or with too
+    much, and the runner's Busy (429) and SandboxUnavailable (503)."""
     if not code.strip():
-        return False, None, 400, {}, "Write some code first."
+        raise ServiceError("Write some code first.", status=400)
     if len(code) > MAX_CODE_CHARS:
-        return False, None, 400, {}, f"The code is longer than {MAX_CODE_CHARS // 1024} KB."
-    try:
-        # One submission counts once, when its first run starts (a refused one costs nothing).
-        passed, outcomes = run_checks(
-            exercise, code, on_start=lambda: check_rate(client_id(request))
-        )
-    except Busy as busy:
-        return False, None, 429, {"Retry-After": str(busy.retry_after)}, busy.message
-    except SandboxUnavailable as exc:
-        return False, None, 503, {}, str(exc)
-    return passed, outcomes, 200, {}, ""
+        raise ServiceError(f"The code is longer than {MAX_CODE_CHARS // 1024} KB.", status=400)
+    # One submission counts once, when its first run starts (a refused one costs nothing).
+    return run_checks(exercise, code, on_start=lambda: check_rate(client_id(request)))
+
+
+def results_answer(outcomes, passed, error):
+    """The JSON answer: the verdict, each check, and the results rendered by the one template."""
+    html = render_to_string(
+        "includes/exercise_results.html", results_context(outcomes, passed, error)
+    )
+    return {
+        "passed": passed,
+        "checks": [outcome.to_dict() for outcome in outcomes or []],
+        "error": error,
+        "html": html,
+    }
+
+
+def unchecked(request, error, exercise):
+    """The JSON answer to code that was not checked. A refused body gets no rendered results."""
+    if isinstance(error, InvalidBody):
+        return {"passed": False, "checks": [], "error": error.message}
+    return results_answer(None, False, error.message)
 
 
 @never_cache
@@ -120,26 +128,18 @@ def check(request, exercise, code):
 @require_POST
 def exercise_check(request, slug):
     exercise = visible_exercise(request, slug)
-    code, error = read_code(request)
-    wants_json = request.content_type == "application/json"
-    if code is None:
-        return JsonResponse({"passed": False, "checks": [], "error": error}, status=400)
-    passed, outcomes, status, headers, error = check(request, exercise, code)
-    if wants_json:
-        html = render_to_string(
-            "includes/exercise_results.html", results_context(outcomes, passed, error)
-        )
-        data = {
-            "passed": passed,
-            "checks": [outcome.to_dict() for outcome in outcomes or []],
-            "error": error,
-            "html": html,
-        }
-        response = JsonResponse(data, status=status)
-    else:
-        response = exercise_page(
-            request, exercise, code, outcomes, passed, status=status, error=error
-        )
-    for name, value in headers.items():
-        response[name] = value
-    return response
+    if request.content_type == "application/json":
+        return check_json(request, exercise)
+    code = normalize_newlines(request.POST.get("code", ""))
+    try:
+        passed, outcomes = check(request, exercise, code)
+    except ServiceError as error:
+        response = exercise_page(request, exercise, code, status=error.status, error=error.message)
+        return add_error_headers(response, error)
+    return exercise_page(request, exercise, code, outcomes, passed)
+
+
+@json_endpoint(body=unchecked)
+def check_json(request, exercise):
+    passed, outcomes = check(request, exercise, read_code(request))
+    return JsonResponse(results_answer(outcomes, passed, ""))

@@ -5,7 +5,6 @@ and its QR code) needs the control key: in the query string for the remote's add
 the QR code holds), in the X-Live-Key header for the POSTs it sends. Wrong key: 403.
 """
 
-import json
 import time
 from pathlib import Path
 from urllib.parse import urlsplit
@@ -19,40 +18,42 @@ from django.utils.http import urlencode
 from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
+from historyweb.errors import ServiceError
 from historyweb.throttle import client_id, hit, remaining
 
 from ..live import sessions
 from ..live.lan import public_base
 from ..live.qr import qr_svg
+from ..live.state import state_of
 from ..live.stream import async_events, thread_events
 from ..models import Era, LiveSession
-from .present import DECK_URL_NAMES, deck_urls, load_deck
+from ..presenter import DECK_URL_NAMES, deck_urls, load_deck
+from .json_api import json_endpoint, read_json_object
 
 KIND_BY_URL_NAME = {name: kind for kind, name in DECK_URL_NAMES.items()}
 MAX_BODY_BYTES = 4 * 1024
+MAX_DEPTH = 2  # the deck's step counts: one list inside the object
 KEY_HEADER = "X-Live-Key"
 
 
-def error(message, status, **extra):
-    return JsonResponse({"error": message, **extra}, status=status)
+NO_SESSION = "No live session has this address."
+WRONG_KEY = "This is not the control key of this live session."
+
+
+def refusal(request, error, *args, **kwargs):
+    """{"error": why}, and "ended": true once the session is over (the remote then stops)."""
+    data = {"error": error.message}
+    if isinstance(error, sessions.Closed):
+        data["ended"] = True
+    return data
+
+
+live_json = json_endpoint(body=refusal)
 
 
 def no_store(response):
     response["Cache-Control"] = "no-store, private"
     return response
-
-
-def json_body(request):
-    """The request's JSON object, or an error response."""
-    if len(request.body) > MAX_BODY_BYTES:
-        return None, error("The request body is too long.", 413)
-    try:
-        data = json.loads(request.body or b"{}")
-    except ValueError:
-        return None, error("The body is not valid JSON.", 400)
-    if not isinstance(data, dict):
-        return None, error("Send a JSON object.", 400)
-    return data, None
 
 
 def deck_of(session):
@@ -96,15 +97,15 @@ def closed_page(request, session):
 
 
 def controlled(request, code, key):
-    """The open session if `key` is its control key; else (None, an error response)."""
+    """The open session if `key` is its control key; raises ServiceError (404, 403 or 410)."""
     session = LiveSession.objects.filter(code=code).first()
     if session is None:
-        return None, error("No live session has this address.", 404)
+        raise ServiceError(NO_SESSION, status=404)
     if not sessions.key_matches(session, key):
-        return None, error("This is not the control key of this live session.", 403)
+        raise ServiceError(WRONG_KEY, status=403)
     if sessions.is_closed(session):
-        return None, error(sessions.Closed(session).message, 410, ended=True)
-    return session, None
+        raise sessions.Closed(session)
+    return session
 
 
 # ---- Going live -----------------------------------------------------------------------------
@@ -112,41 +113,36 @@ def controlled(request, code, key):
 
 @never_cache
 @require_POST
+@live_json
 def live_create(request):
     """JSON {"deck": "<a deck's address>"} in; the follow and remote addresses out."""
     if getattr(settings, "LIVE_REQUIRE_STAFF", True) and not request.user.is_staff:
-        return error("Sign in to the admin as staff to go live.", 403)
+        raise ServiceError("Sign in to the admin as staff to go live.", status=403)
     window = getattr(settings, "LIVE_CREATE_WINDOW", 60 * 60)
     count = hit(f"live:{client_id(request)}", window, Path(settings.VAR_DIR) / "live-rate")
     if count > getattr(settings, "LIVE_CREATE_LIMIT", 20):
         retry = remaining(window, time.time())
-        response = error(f"Too many live sessions started. Try again in {retry} s.", 429)
-        response["Retry-After"] = str(retry)
-        return response
-    data, problem = json_body(request)
-    if problem:
-        return problem
-    path = data.get("deck")
+        message = f"Too many live sessions started. Try again in {retry} s."
+        raise ServiceError(message, status=429, retry_after=retry)
+    data = read_json_object(request, {"deck": None, "steps": None}, MAX_BODY_BYTES, MAX_DEPTH)
+    path = data["deck"]
     if not isinstance(path, str) or len(path) > 300:
-        return error('Say which deck goes live: {"deck": "/present/"}.', 400)
+        raise ServiceError('Say which deck goes live: {"deck": "/present/"}.', status=400)
     try:
         match = resolve(urlsplit(path).path)
     except Resolver404:
         match = None
     kind = KIND_BY_URL_NAME.get(match.view_name) if match else None
     if kind is None:
-        return error("That address is not a deck.", 400)
+        raise ServiceError("That address is not a deck.", status=400)
     slug = match.kwargs.get("slug", "")
     try:
         deck, _ = load_deck(kind, slug, Era.objects.visible_to(request.user))
     except Http404:
-        return error("That deck does not exist.", 404)
+        raise ServiceError("That deck does not exist.", status=404) from None
     if not deck.count:
-        return error("That deck has no slides.", 400)
-    try:
-        steps = sessions.checked_steps(data.get("steps"), deck.count)
-    except sessions.OutOfRange as exc:
-        return error(str(exc), 400)
+        raise ServiceError("That deck has no slides.", status=400)
+    steps = sessions.checked_steps(data["steps"], deck.count)
     session, key = sessions.create(
         deck, kind, slug, user=request.user, with_unpublished=request.user.is_staff, steps=steps
     )
@@ -160,7 +156,7 @@ def live_create(request):
             "remote_url": base + urls["remote"],
             "urls": urls,
             "lan_hint": hint,
-            "state": sessions.state_of(session),
+            "state": state_of(session),
         },
         status=201,
     )
@@ -221,15 +217,16 @@ def live_remote(request, code):
 
 @never_cache
 @require_GET
+@live_json
 def live_qr(request, code, which):
     if which not in ("follow", "remote"):
         raise Http404
     session = get_object_or_404(LiveSession, code=code)
     key = request.GET.get("key", "")
     if which == "remote" and not sessions.key_matches(session, key):
-        return error("This is not the control key of this live session.", 403)
+        raise ServiceError(WRONG_KEY, status=403)
     if sessions.is_closed(session):
-        return error(sessions.Closed(session).message, 410, ended=True)
+        raise sessions.Closed(session)
     base, _ = public_base(request)
     urls = live_urls(session, key if which == "remote" else None)
     title = "Remote control" if which == "remote" else "Follow the slides"
@@ -242,69 +239,54 @@ def live_qr(request, code, which):
 
 @never_cache
 @require_http_methods(["GET", "POST"])
+@live_json
 def live_state(request, code):
     """GET: the current state (anyone with the code). POST: move (the control key only)."""
     if request.method == "GET":
         session = get_object_or_404(LiveSession, code=code)
         if sessions.is_closed(session):
-            return error(sessions.Closed(session).message, 410, ended=True)
-        return JsonResponse({"seq": session.seq, **sessions.state_of(session)})
-    session, problem = controlled(request, code, request.headers.get(KEY_HEADER))
-    if problem:
-        return problem
-    data, problem = json_body(request)
-    if problem:
-        return problem
-    try:
-        session = sessions.change(
-            session, slide=data.get("slide"), step=data.get("step"), blackout=data.get("blackout")
-        )
-    except sessions.OutOfRange as exc:
-        return error(str(exc), 400)
-    except sessions.Closed as exc:
-        return error(exc.message, 410, ended=True)
-    return JsonResponse({"seq": session.seq, **sessions.state_of(session)})
+            raise sessions.Closed(session)
+        return JsonResponse({"seq": session.seq, **state_of(session)})
+    session = controlled(request, code, request.headers.get(KEY_HEADER))
+    fields = {"slide": None, "step": None, "blackout": None}
+    data = read_json_object(request, fields, MAX_BODY_BYTES, MAX_DEPTH)
+    session = sessions.change(session, **data)
+    return JsonResponse({"seq": session.seq, **state_of(session)})
 
 
 @never_cache
 @require_POST
+@live_json
 def live_run(request, code):
     """Run a sample of the current slide on the presenting deck (the projector)."""
-    session, problem = controlled(request, code, request.headers.get(KEY_HEADER))
-    if problem:
-        return problem
-    data, problem = json_body(request)
-    if problem:
-        return problem
-    try:
-        sessions.run(session, data.get("sample"))
-    except sessions.OutOfRange as exc:
-        return error(str(exc), 400)
+    session = controlled(request, code, request.headers.get(KEY_HEADER))
+    data = read_json_object(request, {"sample": None}, MAX_BODY_BYTES, MAX_DEPTH)
+    sessions.run(session, data["sample"])
     return JsonResponse({"ok": True}, status=202)
 
 
 @never_cache
 @require_POST
+@live_json
 def live_end(request, code):
-    session, problem = controlled(request, code, request.headers.get(KEY_HEADER))
-    if problem:
-        return problem
+    session = controlled(request, code, request.headers.get(KEY_HEADER))
     sessions.end(session)
-    return JsonResponse({"seq": session.seq, **sessions.state_of(session)})
+    return JsonResponse({"seq": session.seq, **state_of(session)})
 
 
 # ---- The stream -----------------------------------------------------------------------------
 
 
+@live_json
 async def live_events(request, code):
     """Server-sent events: the state now, then each change, until the session ends."""
     if request.method != "GET":
         return HttpResponse(status=405, headers={"Allow": "GET"})
     session = await LiveSession.objects.filter(code=code).afirst()
     if session is None:
-        return error("No live session has this address.", 404)
+        raise ServiceError(NO_SESSION, status=404)
     if sessions.is_closed(session):
-        return error(sessions.Closed(session).message, 410, ended=True)
+        raise sessions.Closed(session)
     events = async_events(code) if isinstance(request, ASGIRequest) else thread_events(code)
     response = StreamingHttpResponse(events, content_type="text/event-stream")
     response["Cache-Control"] = "no-store"

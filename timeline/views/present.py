@@ -6,13 +6,12 @@ so a proxy may cache them whole. Staff previews of unpublished eras are never ca
 """
 
 from django.db.models import Count, Prefetch, Q
-from django.shortcuts import get_object_or_404, render
-from django.urls import reverse
+from django.shortcuts import render
 
 from historyweb.page_cache import page_cached
 
 from ..models import Era, Talk, TalkEra
-from ..presenter import build_deck, deck_eras, talk_notes
+from ..presenter import deck_urls, era_deck, full_deck, talk_deck
 from .caching import keep_private
 
 MODES = {
@@ -22,54 +21,9 @@ MODES = {
 }
 
 
-# The URL name of each kind of deck: a live session names its deck by kind and slug.
-DECK_URL_NAMES = {
-    "full": "timeline:present",
-    "era": "timeline:present-era",
-    "talk": "timeline:talk-present",
-}
-
-
 def deck_query(mode="audience", **url_kwargs):
     """The query parameters a deck page reads (page cache): ?notes=1 in print mode only."""
     return {"notes": ("1",)} if mode == "print" else {}
-
-
-def full_deck(eras):
-    return build_deck("A short history of Python web frameworks", deck_eras(eras.chronological()))
-
-
-def era_deck(eras, slug):
-    era = get_object_or_404(deck_eras(eras), slug=slug)
-    return build_deck(f"{era.title} ({era.year})", [era]), era
-
-
-def talk_deck(eras, slug):
-    talk = get_object_or_404(Talk, slug=slug)
-    eras = deck_eras(eras.filter(talk_items__talk=talk).order_by("talk_items__order"))
-    deck = build_deck(
-        talk.title, eras, duration_minutes=talk.duration_minutes, talk_notes=talk_notes(talk)
-    )
-    return deck, talk
-
-
-def load_deck(kind, slug, eras):
-    """The deck of that kind from `eras` (the eras its viewer may see), and its talk if any."""
-    if kind == "full":
-        return full_deck(eras), None
-    if kind == "era":
-        return era_deck(eras, slug)[0], None
-    return talk_deck(eras, slug)
-
-
-def deck_urls(kind, slug):
-    url_name = DECK_URL_NAMES[kind]
-    kwargs = {"slug": slug} if kind != "full" else {}
-    return {
-        "audience": reverse(url_name, kwargs=kwargs),
-        "speaker": reverse(f"{url_name}-speaker", kwargs=kwargs),
-        "print": reverse(f"{url_name}-print", kwargs=kwargs),
-    }
 
 
 @page_cached(query=deck_query)

@@ -16,7 +16,7 @@ from django.views.decorators.http import require_GET, require_POST
 
 from .. import rendering
 from ..models import CodeSample, Era, Slide
-from ..presenter import DeckSlide, build_deck
+from ..presenter import single_slide_deck
 
 MAX_PREVIEW_CHARS = 100_000
 
@@ -48,8 +48,7 @@ def slide_preview(request):
     slide.render()
     saved = _int(request.POST.get("slide"))
     samples = list(CodeSample.objects.filter(slide_id=saved, era=era)) if saved and era.pk else []
-    deck = build_deck(slide.title, [])
-    deck.slides = [DeckSlide(number=1, era=era, slide=slide, samples=samples)]
+    deck = single_slide_deck(slide, samples)
     html = render_to_string(
         "timeline/present/_slide.html", {"item": deck.slides[0], "deck": deck}, request=request
     )

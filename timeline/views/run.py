@@ -4,9 +4,6 @@ Pages that list samples carry no per-user data, so they can be cached whole; the
 its CSRF token from `sample_csrf`, a tiny never-cached endpoint, before it posts.
 """
 
-import json
-
-from django.core.exceptions import RequestDataTooBig
 from django.http import JsonResponse
 from django.middleware.csrf import get_token
 from django.shortcuts import get_object_or_404, render
@@ -15,16 +12,20 @@ from django.views.decorators.cache import never_cache
 from django.views.decorators.csrf import csrf_protect, ensure_csrf_cookie
 from django.views.decorators.http import require_GET, require_http_methods
 
+from historyweb.errors import ServiceError
 from historyweb.throttle import client_id
 
+from ..diffs import compare_output
 from ..models import CodeSample, Era
 from ..runner import runtimes
 from ..runner.result import Outcome, RunResult
-from ..runner.sandbox import SandboxUnavailable
-from ..runner.service import Busy, newlines, run_sample
-from ..text import normalize_text
+from ..runner.service import run_sample
+from ..text import normalize_newlines, normalize_text
+from .json_api import InvalidBody, add_error_headers, json_endpoint, read_json_object
 
 MAX_BODY_BYTES = 200 * 1024
+MAX_DEPTH = 2  # {"code": "...", "request": "..."}: text inside one object
+MESSAGES = {"too_large": "The code and request are too long."}
 RESULT_TEMPLATE = "includes/run_result.html"
 
 
@@ -33,19 +34,9 @@ def visible_sample(request, pk):
     return get_object_or_404(CodeSample.objects.select_related("era").filter(era__in=eras), pk=pk)
 
 
-def execute(request, sample, code, request_text):
-    """Run and pick the HTTP status: 200 with the result, 400 when it was refused, 429 when
-    busy, 503 without a sandbox."""
-    try:
-        result = run_sample(sample, code, request_text, client=client_id(request))
-    except Busy as busy:
-        result = RunResult.refused(sample.runtime, busy.message)
-        return result, 429, {"Retry-After": str(busy.retry_after)}
-    except SandboxUnavailable as exc:
-        return RunResult.refused(sample.runtime, str(exc)), 503, {}
-    if result.outcome == Outcome.NOT_STARTED:  # not runnable, or code or request refused
-        return result, 400, {}
-    return result, 200, {}
+def status_of(result):
+    """200 with the result, 400 when it never started (not runnable, or code or request refused)."""
+    return 400 if result.outcome == Outcome.NOT_STARTED else 200
 
 
 @never_cache
@@ -57,82 +48,62 @@ def sample_run(request, pk):
         return run_page(request, sample, sample.code, sample.request_as_sent, None)
     if request.content_type == "application/json":
         return run_json(request, sample)
-    code = newlines(request.POST.get("code", sample.code))
-    request_text = newlines(request.POST.get("request", sample.request))
-    result, status, headers = execute(request, sample, code, request_text)
-    response = run_page(request, sample, code, request_text, result, status=status)
-    for name, value in headers.items():
-        response[name] = value
-    return response
+    code = normalize_newlines(request.POST.get("code", sample.code))
+    request_text = normalize_newlines(request.POST.get("request", sample.request))
+    try:
+        result = run_sample(sample, code, request_text, client=client_id(request))
+    except ServiceError as error:  # busy (429) or no sandbox (503)
+        result = RunResult.refused(sample.runtime, error.message)
+        response = run_page(request, sample, code, request_text, result, status=error.status)
+        return add_error_headers(response, error)
+    status = status_of(result)
+    compare = compare_with_recorded(sample, code, request_text, result, status)
+    return run_page(request, sample, code, request_text, result, status=status, compare=compare)
 
 
-def answer(request, result):
+def edited(sample, code, request_text):
+    """Whether the learner's text is not the sample's (None is the sample's own)."""
+    return (code is not None and normalize_text(code) != sample.code) or (
+        request_text is not None and normalize_text(request_text) != sample.request
+    )
+
+
+def compare_with_recorded(sample, code, request_text, result, status):
+    """After an edited run that ran: its output against the recorded output; None otherwise."""
+    if status != 200 or not sample.expected_output or not edited(sample, code, request_text):
+        return None
+    return compare_output(sample.expected_output, result.output)
+
+
+def answer(request, result, compare=None):
     """The JSON answer: the result's fields, and the result rendered by the one template."""
-    html = render_to_string(RESULT_TEMPLATE, {"result": result}, request=request)
+    context = {"result": result, "compare": compare}
+    html = render_to_string(RESULT_TEMPLATE, context, request=request)
     return result.to_dict() | {"html": html}
 
 
-def bad_request(message, status=400):
-    """The answer to a body that cannot be run: the result's usual shape, so the page shows it."""
-    return JsonResponse(answer(None, RunResult.refused("", message)), status=status)
+def refusal(request, error, sample):
+    """A run that never started, in the result's usual shape so the page shows it. A refused
+    body never reached the sample, so it names no runtime."""
+    runtime = "" if isinstance(error, InvalidBody) else sample.runtime
+    return answer(request, RunResult.refused(runtime, error.message))
 
 
-def read_run_body(request):
-    """The JSON body's `code` and `request` (None when absent), or a JsonResponse saying why not.
-
-    Everything here is a hostile client's to choose: the size, the nesting, the types, and text
-    that is not Unicode (a lone surrogate escaped as \\ud800 is valid JSON)."""
-    try:
-        length = int(request.META.get("CONTENT_LENGTH") or 0)
-    except ValueError:
-        return bad_request("The Content-Length header is not a number.")
-    if length > MAX_BODY_BYTES:
-        return bad_request("The code and request are too long.", status=413)
-    try:
-        raw = request.body
-    except RequestDataTooBig:
-        return bad_request("The code and request are too long.", status=413)
-    if len(raw) > MAX_BODY_BYTES:
-        return bad_request("The code and request are too long.", status=413)
-    try:
-        data = json.loads(raw or b"{}")
-    except (ValueError, RecursionError):
-        return bad_request("The body is not valid JSON.")
-    if not isinstance(data, dict):
-        return bad_request("Send a JSON object.")
-    unknown = sorted(set(data) - {"code", "request"})
-    if unknown:
-        return bad_request(f"Unknown field “{unknown[0][:40]}”: send only “code” and “request”.")
-    for name in ("code", "request"):
-        value = data.get(name)
-        if value is not None and not isinstance(value, str):
-            return bad_request(f"“{name}” must be a string.")
-        if value is not None and not is_unicode(value):
-            return bad_request(f"“{name}” is not valid Unicode text (it holds a lone surrogate).")
-    return data.get("code"), data.get("request")
-
-
-def is_unicode(text):
-    try:
-        text.encode("utf-8")
-    except UnicodeEncodeError:
-        return False
-    return True
-
-
+@json_endpoint(body=refusal)
 def run_json(request, sample):
-    parsed = read_run_body(request)
-    if isinstance(parsed, JsonResponse):
-        return parsed
-    code, request_text = parsed
-    result, status, headers = execute(request, sample, code, request_text)
-    response = JsonResponse(answer(request, result), status=status)
-    for name, value in headers.items():
-        response[name] = value
-    return response
+    data = read_json_object(
+        request, {"code": str, "request": str}, MAX_BODY_BYTES, MAX_DEPTH, messages=MESSAGES
+    )
+    code, request_text = (data[name] for name in ("code", "request"))
+    code = None if code is None else normalize_newlines(code)
+    request_text = None if request_text is None else normalize_newlines(request_text)
+    result = run_sample(sample, code, request_text, client=client_id(request))
+    status = status_of(result)
+    compare = compare_with_recorded(sample, code, request_text, result, status)
+    return JsonResponse(answer(request, result, compare), status=status)
 
 
-def run_page(request, sample, code, request_text, result, status=200):
+def run_page(request, sample, code, request_text, result, status=200, compare=None):
     return render(
         request,
         "timeline/sample_run.html",
@@ -143,8 +114,8 @@ def run_page(request, sample, code, request_text, result, status=200):
             "request_text": request_text,
             "http_runtime": sample.runtime in runtimes.HTTP,
             "result": result,
-            "edited": normalize_text(code) != sample.code
-            or normalize_text(request_text) != sample.request,
+            "compare": compare,
+            "edited": edited(sample, code, request_text),
         },
         status=status,
     )

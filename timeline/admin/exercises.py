@@ -1,11 +1,11 @@
-"""The admin for exercises: an exercise with its hidden checks inline (imported by admin.py)."""
+"""The admin for exercises: an exercise with its hidden checks inline."""
 
 from django import forms
 from django.contrib import admin
 from django.db import models
 
-from .admin import MarkdownPreviewMedia
-from .models import Exercise, ExerciseCheck
+from ..models import Exercise, ExerciseCheck
+from .media import PREVIEW_MEDIA
 
 MONO = {"class": "vLargeTextField code-field", "spellcheck": "false"}
 
@@ -18,7 +18,7 @@ class ExerciseCheckInline(admin.StackedInline):
 
 
 @admin.register(Exercise)
-class ExerciseAdmin(MarkdownPreviewMedia, admin.ModelAdmin):
+class ExerciseAdmin(admin.ModelAdmin):
     list_display = ["title", "era", "kind", "runtime", "check_count"]
     list_filter = ["kind", "runtime"]
     list_select_related = ["era"]
@@ -32,6 +32,10 @@ class ExerciseAdmin(MarkdownPreviewMedia, admin.ModelAdmin):
         ("Code", {"fields": ["starter", "solution", "target"]}),
     ]
     formfield_overrides = {models.TextField: {"widget": forms.Textarea(attrs={**MONO, "rows": 12})}}
+
+    @property
+    def media(self):
+        return super().media + PREVIEW_MEDIA
 
     def get_queryset(self, request):
         return super().get_queryset(request).annotate(check_total=models.Count("checks"))

@@ -4,6 +4,7 @@ Run runs what the form holds, saved or not, and diffs it against the form's expe
 so an editor can try a change before saving it. Record runs the *saved* sample and stores
 its output: storing the output of unsaved code would record a sample that does not exist.
 Both answer an HTML fragment to admin-sample-check.js, or a whole page without JavaScript.
+The era and sample lists' "Run and record" action records many samples at once.
 """
 
 from django.contrib import messages
@@ -12,12 +13,36 @@ from django.shortcuts import get_object_or_404, redirect
 from django.template.response import TemplateResponse
 from django.views.decorators.http import require_POST
 
-from . import diffs
-from .models import CodeSample
-from .runner import record
-from .runner.sandbox import SandboxUnavailable
-from .runner.service import Busy, run_code
-from .text import normalize_text
+from ... import diffs
+from ...models import CodeSample
+from ...runner import record
+from ...runner.sandbox import SandboxUnavailable
+from ...runner.service import Busy, run_code
+from ...text import normalize_text
+
+
+def record_outputs(modeladmin, request, samples):
+    """Run each runnable sample in the sandbox and store what it printed as expected_output."""
+    saved, problems = 0, []
+    for sample in samples:
+        if not sample.runnable:
+            continue
+        try:
+            result, stored = record.record(sample)
+        except SandboxUnavailable as exc:
+            modeladmin.message_user(request, str(exc), messages.ERROR)
+            return
+        if stored:
+            saved += 1
+            if not result.ok:
+                problems.append(
+                    f"{sample}: recorded, but it failed: {result.error.splitlines()[-1]}"
+                )
+        else:
+            problems.append(f"{sample}: not recorded: {result.error.splitlines()[0]}")
+    modeladmin.message_user(request, f"Recorded the output of {saved} sample(s).", messages.SUCCESS)
+    for problem in problems:
+        modeladmin.message_user(request, problem, messages.WARNING)
 
 
 def _sample(model_admin, request, pk):
@@ -27,8 +52,9 @@ def _sample(model_admin, request, pk):
     return sample
 
 
-def diff_lines(expected, actual):
-    """Expected against actual output, as classed diff lines; [] when they match."""
+def _against_expected(expected, actual):
+    """diffs.diff_lines of the expected output against this run's, both normalised as saving
+    normalises them; [] when they match."""
     expected, actual = normalize_text(expected or ""), normalize_text(actual or "")
     return diffs.diff_lines(expected, actual, "expected output", "this run")
 
@@ -64,7 +90,7 @@ def run_view(request, pk, model_admin):
     result, problem = _run(runtime, code, request_text)
     context = {"result": result, "message": problem, "saved": False}
     if result is not None:
-        context["diff"] = diff_lines(expected, result.output)
+        context["diff"] = _against_expected(expected, result.output)
     return _answer(model_admin, request, sample, f"Run of {sample.title}", context)
 
 
@@ -99,7 +125,7 @@ def record_view(request, pk, model_admin):
         "result": result,
         "message": message,
         "saved": stored,
-        "diff": [] if stored else diff_lines(sample.expected_output, result.output),
+        "diff": [] if stored else _against_expected(sample.expected_output, result.output),
         # The form's expected-output box must show what was stored, or Save would undo it.
         "recorded_output": sample.expected_output if stored else None,
     }

@@ -6,7 +6,7 @@ saves it. Two things stop it:
 
 - It restores rows one at a time. After a swap of two slides (or references) each row's old
   order is held by the other, so every row fails the unique order per era and the revert
-  gives up. It also mutes pre_save while it previews, so ordering.make_room cannot help
+  gives up. It also mutes pre_save while it previews, so renumbering.make_room cannot help
   there. So every numbered row of the era is parked first on an order the revision does not
   use; rows the revision holds get their own order back and the others are deleted by the
   revert, so a row still parked means the revert did not happen, and the parking is undone.
@@ -19,7 +19,7 @@ saves it. Two things stop it:
 from django.db import models, transaction
 from reversion.models import Version
 
-from .ordering import ORDER, ordered_models, park
+from ...renumbering import ORDER, ordered_models, park
 
 
 def revert(model_admin, request, object_id, version_id, view):

@@ -2,14 +2,14 @@
 
 Each row has an `order` that is unique within its parent. The rows whose order changes (or
 that are deleted) are first parked on orders nobody uses or asks for, in one UPDATE, and then
-saved with their new orders (timeline/ordering.py); the admin wraps it all in one transaction.
+saved with their new orders (timeline/renumbering.py); the admin wraps it all in one transaction.
 Duplicate orders among the posted rows are a validation error shown on the form.
 """
 
-from django import forms
 from django.forms.models import BaseInlineFormSet
 
-from .ordering import ORDER, park
+from ..renumbering import ORDER, park
+from .media import REORDER_MEDIA
 
 
 class OrderedInlineFormSet(BaseInlineFormSet):
@@ -41,6 +41,4 @@ class OrderedInlineMixin:
 
     @property
     def media(self):
-        return super().media + forms.Media(
-            js=["js/admin-reorder.js"], css={"all": ["css/admin-reorder.css"]}
-        )
+        return super().media + REORDER_MEDIA

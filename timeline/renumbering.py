@@ -5,7 +5,7 @@ permutation (swap 1 and 2: the first UPDATE finds 2 taken). Both ways rows get r
 go through `park`, which first moves the rows in the way to numbers nobody uses or asks for:
 
 - the admin's inline formsets park every row whose order changes, in one UPDATE, then save
-  them with their new orders (timeline/admin_ordering.py);
+  them with their new orders (timeline/admin/formsets.py);
 - raw saves (loading fixtures, reverting a revision) save one row at a time with its stored
   order, so `make_room` parks whichever row holds that order just before; that row gets its
   own order when its turn comes. Both run inside the caller's transaction.
@@ -13,6 +13,8 @@ go through `park`, which first moves the rows in the way to numbers nobody uses 
 
 from django.db.models import Case, Value, When
 from django.db.models.signals import pre_save
+
+from .models import CodeSample, ExerciseCheck, Reference, Slide
 
 ORDER = "order"
 MAX_ORDER = 32767  # PositiveSmallIntegerField on PostgreSQL
@@ -35,8 +37,6 @@ def park(rows, pks, wanted=()):
 
 def ordered_models():
     """{model: the name of its parent field} for every model numbered within a parent."""
-    from .models import CodeSample, ExerciseCheck, Reference, Slide
-
     return {Slide: "era", CodeSample: "era", Reference: "era", ExerciseCheck: "exercise"}
 
 

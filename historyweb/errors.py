@@ -1,0 +1,28 @@
+"""Errors that carry their HTTP answer: a status, a message the user reads and, for a refusal
+that passes with time (busy, rate-limited), how many seconds to wait.
+
+The code that knows why a request cannot be served raises one (the runner's Busy and
+SandboxUnavailable, a refused request body, a live session that has ended); the view layer
+turns it into a response in one place (timeline/views/json_api.py). Nothing here knows HTTP
+beyond the numbers.
+"""
+
+
+class ServiceError(Exception):
+    """A request that cannot be served, and the status that says so."""
+
+    status = 500
+
+    def __init__(self, message, status=None, retry_after=None):
+        super().__init__(message)
+        self.message = message
+        if status is not None:
+            self.status = status
+        self.retry_after = retry_after
+
+    @property
+    def headers(self):
+        """The headers its response carries: Retry-After when waiting helps."""
+        if self.retry_after is None:
+            return {}
+        return {"Retry-After": str(self.retry_after)}

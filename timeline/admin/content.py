@@ -1,0 +1,90 @@
+"""Slides, samples and references on pages of their own (an era's page has them inline)."""
+
+from django.contrib import admin
+from django.db import models
+from django.urls import path
+from reversion.admin import VersionAdmin
+
+from ..models import CodeSample, Reference, Slide
+from .media import CODE_EDITOR_MEDIA, PREVIEW_MEDIA, SAMPLE_CHECK_MEDIA
+from .views import admin_page, runs
+from .views.runs import record_outputs
+from .widgets import share_choices, slide_label
+
+# Editors paste bare domains now and then; https is the right guess for a source.
+HTTPS_URLS = {models.URLField: {"assume_scheme": "https"}}
+
+
+@admin.register(Slide)
+class SlideAdmin(VersionAdmin):
+    list_display = ["title", "era", "order"]
+    list_filter = ["era__kind", "era"]
+    list_select_related = ["era"]
+    search_fields = ["title", "body", "notes", "era__title"]
+    autocomplete_fields = ["era"]
+    fields = ["era", "order", "title", "body", "fragments", "notes"]
+
+    @property
+    def media(self):
+        return super().media + PREVIEW_MEDIA
+
+
+@admin.register(CodeSample)
+class CodeSampleAdmin(VersionAdmin):
+    list_display = ["title", "era", "order", "language", "runtime", "historical"]
+    list_filter = ["runtime", "historical", "language"]
+    list_select_related = ["era"]
+    search_fields = ["title", "code", "era__title"]
+    autocomplete_fields = ["era"]
+    fields = [
+        "era",
+        "slide",
+        "order",
+        "title",
+        "language",
+        "runtime",
+        "historical",
+        "code",
+        "slide_lines",
+        "slide_steps",
+        "request",
+        "expected_output",
+    ]
+    actions = ["run_and_record"]
+
+    @property
+    def media(self):
+        return super().media + CODE_EDITOR_MEDIA + SAMPLE_CHECK_MEDIA
+
+    def get_urls(self):
+        return [
+            path("<int:pk>/run/", admin_page(self, runs.run_view), name="timeline_codesample_run"),
+            path(
+                "<int:pk>/record/",
+                admin_page(self, runs.record_view),
+                name="timeline_codesample_record",
+            ),
+            *super().get_urls(),
+        ]
+
+    @admin.action(description="Run and record output")
+    def run_and_record(self, request, queryset):
+        record_outputs(self, request, queryset.select_related("era"))
+
+    def get_form(self, request, obj=None, change=False, **kwargs):
+        form = super().get_form(request, obj, change, **kwargs)
+        if "slide" in form.base_fields:
+            # Only the sample's own era's slides (an added sample chooses its era first).
+            slides = Slide.objects.filter(era_id=obj.era_id) if obj else Slide.objects.none()
+            share_choices(form.base_fields["slide"], slides, slide_label)
+        return form
+
+
+@admin.register(Reference)
+class ReferenceAdmin(VersionAdmin):
+    list_display = ["title", "era", "order", "kind", "supports_date", "url"]
+    list_filter = ["kind", "supports_date"]
+    list_select_related = ["era"]
+    search_fields = ["title", "url", "evidence", "era__title"]
+    autocomplete_fields = ["era"]
+    formfield_overrides = HTTPS_URLS

@@ -1,0 +1,204 @@
+"""The era's admin: an era with its slides, samples, references and relations inline,
+its revision history (compare, revert) and the export of every era to the fixtures."""
+
+from django import forms
+from django.contrib import admin
+from django.db import models
+from django.db.models import Case, Count, Q, Value, When
+from django.urls import path
+from django.views.decorators.http import require_http_methods
+from reversion.admin import VersionAdmin
+
+from .. import revisions
+from ..models import CHRONOLOGICAL, CodeSample, Era, EraRelation, Reference, Slide
+from .content import HTTPS_URLS
+from .formsets import OrderedInlineMixin
+from .media import CODE_EDITOR_MEDIA, PREVIEW_MEDIA, REFERENCES_MEDIA
+from .views import admin_page, export, history, revert
+from .views.history import FirstStateMixin
+from .views.runs import record_outputs
+from .widgets import KnownAutocompleteMixin, share_choices, slide_label
+
+
+class EraChildInline(admin.StackedInline):
+    """An inline of an era's slides or samples: their titles name the era, so load it with them."""
+
+    extra = 0
+    show_change_link = True
+
+    def get_queryset(self, request):
+        return super().get_queryset(request).select_related("era")
+
+
+class SlideInline(OrderedInlineMixin, EraChildInline):
+    model = Slide
+    fields = ["order", "title", "body", "fragments", "notes"]
+
+
+class CodeSampleInline(OrderedInlineMixin, EraChildInline):
+    model = CodeSample
+    fields = [
+        "order",
+        "title",
+        "slide",
+        "language",
+        "runtime",
+        "historical",
+        "code",
+        "slide_lines",
+        "slide_steps",
+        "request",
+    ]
+
+    def get_formset(self, request, obj=None, **kwargs):
+        formset = super().get_formset(request, obj, **kwargs)
+        # A sample's slide is one of its own era's slides: list only those, read once for the
+        # whole formset rather than once per sample.
+        slides = Slide.objects.filter(era=obj) if obj else Slide.objects.none()
+        share_choices(formset.form.base_fields["slide"], slides, slide_label)
+        return formset
+
+
+class ReferenceInline(OrderedInlineMixin, admin.TabularInline):
+    model = Reference
+    extra = 0
+    fields = ["order", "title", "url", "kind", "supports_date", "evidence"]
+    # Narrow fields, so that a row fits beside the admin's side menu at 1280 px; the link to
+    # the source is one click away on the reference's own page.
+    formfield_overrides = {
+        models.URLField: {
+            **HTTPS_URLS[models.URLField],
+            "widget": forms.URLInput(attrs={"size": 28}),
+        },
+        models.CharField: {"widget": forms.TextInput(attrs={"size": 28})},
+        models.TextField: {"widget": forms.Textarea(attrs={"rows": 2, "cols": 28})},
+    }
+
+    @property
+    def media(self):
+        return super().media + REFERENCES_MEDIA
+
+
+class EraRelationInline(KnownAutocompleteMixin, admin.TabularInline):
+    """This era's sentences about others: “<this era> built on <related era>”."""
+
+    model = EraRelation
+    fk_name = "era"
+    extra = 0
+    fields = ["kind", "other"]
+    autocomplete_fields = ["other"]  # no list of every era per row
+    verbose_name = "relation to another era"
+    verbose_name_plural = "How this era relates to others (“this era … the related era”)"
+
+    def get_queryset(self, request):
+        return super().get_queryset(request).select_related("era", "other")
+
+
+class InverseEraRelationInline(KnownAutocompleteMixin, admin.TabularInline):
+    """Other eras' sentences about this one, editable here too (each pair is stored once)."""
+
+    model = EraRelation
+    fk_name = "other"
+    extra = 0
+    fields = ["era", "kind"]
+    autocomplete_fields = ["era"]
+    verbose_name = "era that names this one"
+    verbose_name_plural = "Eras that relate to this one (“that era … this era”)"
+
+    def get_queryset(self, request):
+        return super().get_queryset(request).select_related("era", "other")
+
+
+# Before EraAdmin: what a revision of an era holds (VersionAdmin would guess otherwise).
+revisions.register()
+
+
+@admin.register(Era)
+class EraAdmin(FirstStateMixin, VersionAdmin):
+    list_display = ["year", "title", "kind", "slide_count", "published"]
+    list_display_links = ["title"]
+    list_filter = ["kind", "published"]
+    list_editable = ["published"]
+    search_fields = ["title", "summary", "body", "slug"]
+    prepopulated_fields = {"slug": ["title"]}
+    inlines = [
+        SlideInline,
+        CodeSampleInline,
+        ReferenceInline,
+        EraRelationInline,
+        InverseEraRelationInline,
+    ]
+    actions = ["run_and_record"]
+    view_on_site = True
+    fieldsets = [
+        (None, {"fields": ["title", "slug", "kind", "summary", "published"]}),
+        ("Date", {"fields": ["year", "date", "date_note"]}),
+        ("Story", {"fields": ["body"]}),
+    ]
+
+    def get_queryset(self, request):
+        return super().get_queryset(request).annotate(slide_total=Count("slides"))
+
+    def get_search_results(self, request, queryset, search_term):
+        """Best match first, so "WSGI" then Enter in a picker chooses WSGI, not ASGI (whose
+        story mentions WSGI): an exact title or slug, then titles that start with the words,
+        then titles that contain them, then the rest; chronological within each."""
+        queryset, duplicates = super().get_search_results(request, queryset, search_term)
+        term = search_term.strip()
+        if term:
+            rank = Case(
+                When(Q(title__iexact=term) | Q(slug__iexact=term), then=Value(0)),
+                When(title__istartswith=term, then=Value(1)),
+                When(title__icontains=term, then=Value(2)),
+                default=Value(3),
+            )
+            queryset = queryset.annotate(match_rank=rank).order_by("match_rank", *CHRONOLOGICAL)
+        return queryset, duplicates
+
+    @admin.display(description="Slides", ordering="slide_total")
+    def slide_count(self, obj):
+        return obj.slide_total
+
+    @admin.action(description="Run and record output of their samples")
+    def run_and_record(self, request, queryset):
+        samples = CodeSample.objects.filter(era__in=queryset).select_related("era")
+        record_outputs(self, request, samples.order_by("era", "order"))
+
+    @property
+    def media(self):
+        return super().media + PREVIEW_MEDIA + CODE_EDITOR_MEDIA
+
+    object_history_template = "admin/timeline/era/object_history.html"
+    change_list_template = "admin/timeline/era/change_list.html"  # reversion's, plus Export
+
+    def get_urls(self):
+        export_page = require_http_methods(["GET", "POST"])(admin_page(self, export.export_view))
+        return [
+            path("export-fixtures/", export_page, name="timeline_era_export_fixtures"),
+            path(
+                "<path:object_id>/history/compare/",
+                admin_page(self, history.compare_view),
+                name="timeline_era_compare",
+            ),
+            *super().get_urls(),
+        ]
+
+    def revision_view(self, request, object_id, version_id, extra_context=None):
+        parent = super().revision_view
+        return revert.revert(
+            self,
+            request,
+            object_id,
+            version_id,
+            lambda: parent(request, object_id, version_id, extra_context),
+        )
+
+    def changeform_view(self, request, object_id=None, form_url="", extra_context=None):
+        if getattr(request, "reverting_revision", None):
+            revert.repair_dangling(request.reverting_revision)
+        return super().changeform_view(request, object_id, form_url, extra_context)
+
+    def history_view(self, request, object_id, extra_context=None):
+        era = self.get_object(request, object_id)
+        extra = {"versions": history.history_versions(era) if era else []}
+        return super().history_view(request, object_id, {**extra, **(extra_context or {})})

@@ -1,0 +1,29 @@
+"""A live session's state as its followers see it, read from its database row.
+
+The row is the truth; the channel (live/channel.py) only carries news of changes, and its hub
+reads the state of the sessions it serves here to catch up on any news it missed.
+"""
+
+from django.db import close_old_connections
+
+from ..models import LiveSession
+
+
+def state_of(session):
+    return {
+        "slide": session.slide,
+        "step": session.step,
+        "steps": session.layout[session.slide - 1]["steps"] if session.layout else 0,
+        "count": session.slide_count,
+        "blackout": session.blackout,
+        "ended": session.ended_at is not None,
+    }
+
+
+def current_states(codes):
+    """For the hub's resync: {code: (seq, state)} of these sessions, from the database."""
+    try:
+        sessions = LiveSession.objects.filter(code__in=codes)
+        return {session.code: (session.seq, state_of(session)) for session in sessions}
+    finally:
+        close_old_connections()

@@ -1,0 +1,91 @@
+"""The timeline app's models, one module per domain, all under the one app label "timeline":
+
+- content.py: eras, their relations, slides and references (with the validators they share);
+- samples.py: code samples, which the runner runs;
+- talks.py: talks, their eras and their own speaker notes;
+- exercises.py: exercises and their hidden checks;
+- live.py: live sessions (state, not content).
+
+Every public name is imported here, so `from timeline.models import Era` works, and migrations
+name validators as `timeline.models.validate_year`.
+"""
+
+from .content import (
+    CHRONOLOGICAL,
+    FIRST_YEAR,
+    ORDER_VALIDATORS,
+    RESERVED_ERA_SLUGS,
+    TIMELINE_FIELDS,
+    ContentModel,
+    Era,
+    EraManager,
+    EraQuerySet,
+    EraRelation,
+    EraRelationManager,
+    EraRelationQuerySet,
+    Reference,
+    ReferenceManager,
+    Slide,
+    SlideManager,
+    chronological_order,
+    related_eras,
+    validate_lexer_alias,
+    validate_year,
+)
+from .exercises import (
+    HINT_BREAK,
+    Exercise,
+    ExerciseCheck,
+    ExerciseCheckManager,
+    ExerciseManager,
+    ExerciseQuerySet,
+    header_lines,
+)
+from .live import LiveSession
+from .samples import CodeSample, CodeSampleManager
+from .talks import Talk, TalkEra, TalkEraManager, TalkManager, TalkNote, TalkNoteManager
+
+# Everything editors change: a save or delete of any of these makes every cached page stale.
+# The models built on ContentModel, in the order they are defined (each after the models it
+# points to), once every module above has defined its own.
+CONTENT_MODELS = tuple(ContentModel.__subclasses__())
+
+__all__ = [
+    "CHRONOLOGICAL",
+    "CONTENT_MODELS",
+    "FIRST_YEAR",
+    "HINT_BREAK",
+    "ORDER_VALIDATORS",
+    "RESERVED_ERA_SLUGS",
+    "TIMELINE_FIELDS",
+    "CodeSample",
+    "CodeSampleManager",
+    "ContentModel",
+    "Era",
+    "EraManager",
+    "EraQuerySet",
+    "EraRelation",
+    "EraRelationManager",
+    "EraRelationQuerySet",
+    "Exercise",
+    "ExerciseCheck",
+    "ExerciseCheckManager",
+    "ExerciseManager",
+    "ExerciseQuerySet",
+    "LiveSession",
+    "Reference",
+    "ReferenceManager",
+    "Slide",
+    "SlideManager",
+    "Talk",
+    "TalkEra",
+    "TalkEraManager",
+    "TalkManager",
+    "TalkNote",
+    "TalkNoteManager",
+    "chronological_order",
+    "header_lines",
+    "related_eras",
+    "validate_lexer_alias",
+    "validate_year",
+]

@@ -1,0 +1,365 @@
+"""The timeline's content: eras, how they relate, and what an era's page and deck show (slides
+and references; code samples are in samples.py)."""
+
+from django.core.exceptions import ValidationError
+from django.core.validators import MaxValueValidator, MinValueValidator
+from django.db import models
+from django.urls import reverse
+from django.utils import timezone
+
+from .. import rendering
+from ..fields import LineTextField
+from ..search import search as ranked_search
+
+FIRST_YEAR = 1980
+RESERVED_ERA_SLUGS = {"speaker", "print"}
+
+
+def validate_year(value):
+    this_year = timezone.now().year
+    if not FIRST_YEAR <= value <= this_year:
+        raise ValidationError(f"Enter a year between {FIRST_YEAR} and {this_year}.")
+
+
+def validate_lexer_alias(value):
+    if not rendering.is_lexer_alias(value):
+        raise ValidationError(
+            f"“{value}” is not a Pygments lexer alias. Try python, python2, bash, http, "
+            "html, html+django, text or pycon."
+        )
+
+
+# Undated eras sort after dated ones of the same year, on SQLite and PostgreSQL alike.
+def chronological_order(prefix=""):
+    """Year, exact date (undated last), title: for Era itself or through a relation prefix."""
+    return [f"{prefix}year", models.F(f"{prefix}date").asc(nulls_last=True), f"{prefix}title"]
+
+
+CHRONOLOGICAL = chronological_order()
+TIMELINE_FIELDS = ("slug", "title", "year", "date", "kind", "summary", "published")
+
+
+class ContentModel(models.Model):
+    """The base of what editors write: a save or delete of any model built on it makes every
+    cached page stale (CONTENT_MODELS in timeline/models/__init__.py lists them). State kept
+    while the site runs, such as a live session, is built on models.Model instead."""
+
+    class Meta:
+        abstract = True
+
+
+class EraQuerySet(models.QuerySet):
+    def published(self):
+        return self.filter(published=True)
+
+    def chronological(self):
+        return self.order_by(*CHRONOLOGICAL)
+
+    def visible_to(self, user):
+        """Staff preview unpublished eras; everyone else sees only published ones."""
+        if user.is_authenticated and user.is_staff:
+            return self.all()
+        return self.published()
+
+    def search(self, text):
+        """Eras matching every word of `text`, best first, each with a `snippet` (a list)."""
+        return ranked_search(self, text, then=CHRONOLOGICAL)
+
+    def for_timeline(self):
+        return self.only(*TIMELINE_FIELDS)
+
+
+class EraManager(models.Manager.from_queryset(EraQuerySet)):
+    def get_by_natural_key(self, slug):
+        return self.get(slug=slug)
+
+
+class Era(ContentModel):
+    class Kind(models.TextChoices):
+        PROTOCOL = "protocol", "Protocol"
+        INTERFACE = "interface", "Interface"
+        SERVER = "server", "Server"
+        FRAMEWORK = "framework", "Framework"
+        TOOLKIT = "toolkit", "Toolkit"
+        PLATFORM = "platform", "Platform"
+
+    slug = models.SlugField(
+        unique=True,
+        help_text="The address of the era's page, e.g. /eras/wsgi/ for “wsgi”. Keep it stable.",
+    )
+    title = models.CharField(max_length=120, help_text="As learners know it, e.g. “WSGI”.")
+    year = models.PositiveSmallIntegerField(
+        validators=[validate_year],
+        help_text="Year of the first public release or of the specification, from a primary "
+        "source cited in the references.",
+    )
+    date = models.DateField(
+        null=True, blank=True, help_text="The exact date, when a primary source gives one."
+    )
+    date_note = models.CharField(
+        max_length=300,
+        blank=True,
+        help_text="A short note on the date: what it marks, or where the talk said otherwise.",
+    )
+    kind = models.CharField(max_length=20, choices=Kind.choices, default=Kind.FRAMEWORK)
+    summary = models.CharField(max_length=300, help_text="One line, shown on the timeline.")
+    body = LineTextField(blank=True, help_text="Markdown: what it solved, how, what it led to.")
+    body_html = models.TextField(blank=True, editable=False)
+    published = models.BooleanField(default=True, help_text="Unpublished eras are staff-only.")
+    related = models.ManyToManyField(
+        "self",
+        through="EraRelation",
+        through_fields=("era", "other"),
+        symmetrical=False,
+        blank=True,
+        help_text="Eras this one built on, replaced, was influenced by, or shares an idea with.",
+    )
+
+    objects = EraManager()
+
+    class Meta:
+        ordering = CHRONOLOGICAL
+
+    def __str__(self):
+        return f"{self.title} ({self.year})"
+
+    def save(self, *args, **kwargs):
+        self.render()
+        super().save(*args, **kwargs)
+
+    def get_absolute_url(self):
+        return reverse("timeline:era", kwargs={"slug": self.slug})
+
+    def clean(self):
+        # /present/speaker/ and /present/print/ are the full deck's views, not an era's deck.
+        if self.slug in RESERVED_ERA_SLUGS:
+            raise ValidationError(
+                {"slug": f"“{self.slug}” is taken by the presenter's addresses: choose another."}
+            )
+
+    def natural_key(self):
+        return (self.slug,)
+
+    def render(self):
+        self.body_html = rendering.render_markdown(self.body)
+
+    def sort_key(self):
+        """The CHRONOLOGICAL ordering, in Python."""
+        return (self.year, self.date is None, self.date or 0, self.title)
+
+    @property
+    def date_evidence(self):
+        """The references that back the date note, read from `references` (prefetched by pages)."""
+        return [ref for ref in self.references.all() if ref.supports_date]
+
+    @property
+    def decade(self):
+        return self.year - self.year % 10
+
+
+class EraRelationQuerySet(models.QuerySet):
+    def touching(self, era, visible):
+        """The links from and to `era` whose other end is in the `visible` eras queryset."""
+        return (
+            self.filter(models.Q(era=era, other__in=visible) | models.Q(other=era, era__in=visible))
+            .select_related("era", "other")
+            .only(
+                "kind", *(f"{end}__{name}" for end in ("era", "other") for name in TIMELINE_FIELDS)
+            )
+        )
+
+
+class EraRelationManager(models.Manager.from_queryset(EraRelationQuerySet)):
+    def get_by_natural_key(self, era_slug, other_slug):
+        return self.get(era__slug=era_slug, other__slug=other_slug)
+
+
+class EraRelation(ContentModel):
+    """How one era relates to another, read as "<era> <kind> <other>": Flask built on WSGI.
+
+    Each pair is stored once, on the era that the sentence starts with; the other era's page
+    reads it backwards ("basis for Flask").
+    """
+
+    class Kind(models.TextChoices):
+        BUILT_ON = "built-on", "built on"
+        REPLACED = "replaced", "replaced"
+        INFLUENCED_BY = "influenced-by", "was influenced by"
+        SAME_IDEA = "same-idea", "same idea as"
+
+    # How each kind reads from either end, and how close it binds (lower: listed first).
+    LABELS = {
+        Kind.BUILT_ON: ("Built on", "Basis for", 0),
+        Kind.REPLACED: ("Replaced", "Replaced by", 1),
+        Kind.SAME_IDEA: ("Same idea", "Same idea", 2),
+        Kind.INFLUENCED_BY: ("Influenced by", "Influenced", 3),
+    }
+
+    era = models.ForeignKey(Era, on_delete=models.CASCADE, related_name="relations")
+    other = models.ForeignKey(
+        Era, on_delete=models.CASCADE, related_name="inverse_relations", verbose_name="related era"
+    )
+    kind = models.CharField(
+        max_length=20,
+        choices=Kind.choices,
+        default=Kind.SAME_IDEA,
+        help_text="Read it as a sentence: “this era built on the related era”.",
+    )
+
+    objects = EraRelationManager()
+
+    class Meta:
+        ordering = ["era", "other"]
+        constraints = [
+            models.UniqueConstraint(fields=["era", "other"], name="unique_relation_per_pair"),
+            models.CheckConstraint(
+                condition=~models.Q(era=models.F("other")), name="relation_not_to_itself"
+            ),
+        ]
+        verbose_name = "related era"
+        verbose_name_plural = "related eras"
+
+    def __str__(self):
+        return f"{self.era.title} {self.get_kind_display()} {self.other.title}"
+
+    def natural_key(self):
+        return (*self.era.natural_key(), *self.other.natural_key())
+
+    natural_key.dependencies = ["timeline.era"]
+
+    def clean(self):
+        if self.era_id and self.era_id == self.other_id:
+            raise ValidationError({"other": "An era cannot be related to itself."})
+        reverse = EraRelation.objects.filter(era_id=self.other_id, other_id=self.era_id)
+        if self.era_id and self.other_id and reverse.exists():
+            raise ValidationError(
+                {"other": "The other era already names this one: edit the relation there."}
+            )
+
+    def seen_from(self, era):
+        """(label, the era at the other end, closeness) as the page of `era` shows it."""
+        forward, backward, closeness = self.LABELS[self.kind]
+        if self.era_id == era.pk:
+            return forward, self.other, closeness
+        return backward, self.era, closeness
+
+
+def related_eras(era, relations):
+    """The links of `era` as (label, other era), closest first: lineage before influence, then
+    the nearest in time."""
+    seen = [relation.seen_from(era) for relation in relations]
+    seen.sort(key=lambda item: (item[2], abs(item[1].year - era.year), item[1].sort_key()))
+    return [(label, other) for label, other, _ in seen]
+
+
+# An order that is a position from 1, within a small integer on every database (SQLite would
+# store 40000; PostgreSQL would refuse it with an error instead of a form message).
+ORDER_VALIDATORS = [MinValueValidator(1), MaxValueValidator(32767)]
+
+
+class SlideManager(models.Manager):
+    def get_by_natural_key(self, era_slug, order):
+        return self.get(era__slug=era_slug, order=order)
+
+
+class Slide(ContentModel):
+    era = models.ForeignKey(Era, on_delete=models.CASCADE, related_name="slides")
+    order = models.PositiveSmallIntegerField(
+        validators=ORDER_VALIDATORS, help_text="Position within the era, from 1."
+    )
+    title = models.CharField(max_length=200)
+    body = LineTextField(blank=True, help_text="Markdown shown on the slide. Keep it short.")
+    body_html = models.TextField(blank=True, editable=False)
+    notes = LineTextField(
+        blank=True, help_text="Speaker notes (markdown): what to say, shown only to the speaker."
+    )
+    notes_html = models.TextField(blank=True, editable=False)
+    fragments = models.BooleanField(
+        "reveal bullets one by one",
+        default=False,
+        help_text="On the deck, → shows the slide's bullets one at a time before moving on. "
+        "Print and the era page show them all.",
+    )
+
+    objects = SlideManager()
+
+    class Meta:
+        ordering = ["era", "order"]
+        constraints = [
+            models.UniqueConstraint(fields=["era", "order"], name="unique_slide_order_per_era")
+        ]
+
+    def __str__(self):
+        return f"{self.era.title} #{self.order}: {self.title}"
+
+    def save(self, *args, **kwargs):
+        self.render()
+        super().save(*args, **kwargs)
+
+    def get_absolute_url(self):
+        return f"{self.era.get_absolute_url()}#slide-{self.order}"
+
+    def natural_key(self):
+        return (*self.era.natural_key(), self.order)
+
+    natural_key.dependencies = ["timeline.era"]
+
+    def render(self):
+        self.body_html = rendering.render_markdown(self.body)
+        self.notes_html = rendering.render_markdown(self.notes)
+
+
+class ReferenceManager(models.Manager):
+    def get_by_natural_key(self, era_slug, url):
+        return self.get(era__slug=era_slug, url=url)
+
+
+class Reference(ContentModel):
+    class Kind(models.TextChoices):
+        RFC = "rfc", "RFC"
+        PEP = "pep", "PEP"
+        DOCS = "docs", "Documentation"
+        RELEASE = "release", "Release announcement"
+        REPOSITORY = "repository", "Repository or changelog"
+        ARTICLE = "article", "Article"
+
+    era = models.ForeignKey(Era, on_delete=models.CASCADE, related_name="references")
+    order = models.PositiveSmallIntegerField(
+        validators=ORDER_VALIDATORS, help_text="Position in the era's list of sources, from 1."
+    )
+    title = models.CharField(max_length=300)
+    url = models.URLField(max_length=500)
+    kind = models.CharField(max_length=20, choices=Kind.choices, default=Kind.DOCS)
+    evidence = LineTextField(
+        blank=True,
+        final_newline=False,
+        help_text="The exact words, commit or tag in this source that support a claim, quoted "
+        "as they stand (for a commit: its hash, date and message).",
+    )
+    supports_date = models.BooleanField(
+        default=False,
+        help_text="Shown beside the era's date note, on the era page and in the speaker notes, "
+        "as the evidence for it.",
+    )
+
+    objects = ReferenceManager()
+
+    class Meta:
+        ordering = ["era", "order"]
+        constraints = [
+            models.UniqueConstraint(fields=["era", "url"], name="unique_reference_url_per_era"),
+            models.UniqueConstraint(fields=["era", "order"], name="unique_reference_order_per_era"),
+        ]
+
+    def __str__(self):
+        return self.title
+
+    @property
+    def safe_url(self):
+        """The URL when it is http(s), else "" (forms validate it; this guards raw loads)."""
+        return rendering.safe_url(self.url)
+
+    def natural_key(self):
+        return (*self.era.natural_key(), self.url)
+
+    natural_key.dependencies = ["timeline.era"]

@@ -1,0 +1,164 @@
+"""Exercises: a task in an era's voice, and the hidden checks that test the learner's answer."""
+
+from django.core.exceptions import ValidationError
+from django.db import models
+from django.urls import reverse
+
+from .. import rendering
+from ..fields import LineTextField
+from ..runner.runtimes import HTTP, Runtime
+from ..text import normalize_text
+from .content import ContentModel, Era, validate_lexer_alias
+
+HINT_BREAK = "\n---\n"
+
+
+def header_lines(text):
+    """A check's expected headers, one "Name: value" a line, as (name, value) pairs."""
+    pairs = []
+    for line in normalize_text(text or "").splitlines():
+        name, colon, value = line.partition(":")
+        if not colon or not name.strip() or name != name.strip():
+            raise ValueError(f"“{line[:60]}” is not a “Name: value” line.")
+        pairs.append((name, value.strip()))
+    return pairs
+
+
+class ExerciseQuerySet(models.QuerySet):
+    def visible_to(self, user):
+        """Exercises of the eras this user may see (staff preview unpublished ones)."""
+        return self.filter(era__in=Era.objects.visible_to(user))
+
+
+class ExerciseManager(models.Manager.from_queryset(ExerciseQuerySet)):
+    def get_by_natural_key(self, slug):
+        return self.get(slug=slug)
+
+
+class Exercise(ContentModel):
+    """A task in an era's voice: the learner writes an app (or a request), hidden checks test it."""
+
+    class Kind(models.TextChoices):
+        APP = "app", "Write the app: each check sends it a request"
+        REQUEST = "request", "Write the request: it is sent to the exercise's own app"
+
+    slug = models.SlugField(unique=True, help_text="The address: /exercises/ then the slug.")
+    era = models.ForeignKey(Era, on_delete=models.CASCADE, related_name="exercises")
+    order = models.PositiveSmallIntegerField(default=1, help_text="Position within the era.")
+    title = models.CharField(max_length=200)
+    statement = LineTextField(help_text="Markdown: the task, told in the era's voice.")
+    statement_html = models.TextField(blank=True, editable=False)
+    kind = models.CharField(max_length=10, choices=Kind.choices, default=Kind.APP)
+    runtime = models.CharField(
+        max_length=10,
+        choices=[(runtime.value, runtime.label) for runtime in Runtime if runtime in HTTP],
+        default=Runtime.WSGI,
+        help_text="How the app runs: the learner's app, or for a request exercise its target.",
+    )
+    language = models.CharField(
+        max_length=40,
+        default="python",
+        validators=[validate_lexer_alias],
+        help_text="What the learner writes, as a Pygments alias: python, or http for a request.",
+    )
+    starter = LineTextField(help_text="What the editor holds at first. It must fail a check.")
+    solution = LineTextField(help_text="A reference solution: it must pass every check.")
+    solution_html = models.TextField(blank=True, editable=False)
+    target = LineTextField(
+        blank=True, help_text="For a request exercise: the app the learner's request is sent to."
+    )
+    hints = LineTextField(
+        blank=True,
+        help_text="Markdown hints, revealed one at a time; separate them with a line of ---.",
+    )
+    hints_html = models.JSONField(default=list, blank=True, editable=False)
+
+    objects = ExerciseManager()
+
+    class Meta:
+        ordering = ["era", "order", "slug"]
+
+    def __str__(self):
+        return self.title
+
+    def save(self, *args, **kwargs):
+        self.render()
+        super().save(*args, **kwargs)
+
+    def get_absolute_url(self):
+        return reverse("timeline:exercise", kwargs={"slug": self.slug})
+
+    def clean(self):
+        if self.kind == self.Kind.REQUEST and not self.target.strip():
+            raise ValidationError({"target": "A request exercise needs an app to send it to."})
+
+    def natural_key(self):
+        return (self.slug,)
+
+    natural_key.dependencies = ["timeline.era"]
+
+    def render(self):
+        self.statement_html = rendering.render_markdown(self.statement)
+        self.solution_html = rendering.highlight_code(
+            self.solution, self.language, label=f"Reference solution: {self.title}"
+        )
+        self.hints_html = [rendering.render_markdown(hint) for hint in self.hint_texts]
+
+    @property
+    def hint_texts(self):
+        return [hint.strip() for hint in self.hints.split(HINT_BREAK) if hint.strip()]
+
+
+class ExerciseCheckManager(models.Manager):
+    def get_by_natural_key(self, exercise_slug, order):
+        return self.get(exercise__slug=exercise_slug, order=order)
+
+
+class ExerciseCheck(ContentModel):
+    """One hidden check: a request, and what the response must hold."""
+
+    class BodyMatch(models.TextChoices):
+        EXACT = "exact", "is exactly"
+        CONTAINS = "contains", "contains"
+
+    exercise = models.ForeignKey(Exercise, on_delete=models.CASCADE, related_name="checks")
+    order = models.PositiveSmallIntegerField(default=1)
+    name = models.CharField(max_length=200, help_text="What the learner sees, e.g. “greets Ada”.")
+    request = LineTextField(
+        blank=True,
+        help_text="The raw HTTP request to send. Leave empty in a request exercise: the "
+        "learner's own request is sent.",
+    )
+    status = models.PositiveSmallIntegerField(
+        null=True, blank=True, help_text="The status code the response must have."
+    )
+    headers = LineTextField(
+        blank=True,
+        help_text="One “Name: value” a line; the response's header must contain the value.",
+    )
+    body = LineTextField(blank=True, help_text="What the body must hold (empty: not checked).")
+    body_match = models.CharField(
+        max_length=10, choices=BodyMatch.choices, default=BodyMatch.CONTAINS
+    )
+
+    objects = ExerciseCheckManager()
+
+    class Meta:
+        ordering = ["exercise", "order"]
+        constraints = [
+            models.UniqueConstraint(fields=["exercise", "order"], name="unique_check_order")
+        ]
+
+    def __str__(self):
+        return self.name
+
+    def clean(self):
+        try:
+            header_lines(self.headers)
+        except ValueError as exc:
+            raise ValidationError({"headers": str(exc)}) from exc
+
+    def natural_key(self):
+        return (*self.exercise.natural_key(), self.order)
+
+    natural_key.dependencies = ["timeline.exercise"]

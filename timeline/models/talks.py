@@ -1,0 +1,117 @@
+"""Talks: a chosen run of eras presented as one deck, with notes of their own."""
+
+from django.core.validators import MaxValueValidator, MinValueValidator
+from django.db import models
+from django.urls import reverse
+
+from .. import rendering
+from ..fields import LineTextField
+from .content import ORDER_VALIDATORS, ContentModel, Era, Slide
+
+
+class TalkManager(models.Manager):
+    def get_by_natural_key(self, slug):
+        return self.get(slug=slug)
+
+
+class Talk(ContentModel):
+    slug = models.SlugField(
+        unique=True, help_text="The talk's address: /talks/ then the slug, then /present/."
+    )
+    title = models.CharField(max_length=200)
+    description = LineTextField(blank=True, final_newline=False)
+    duration_minutes = models.PositiveSmallIntegerField(
+        default=30,
+        validators=[MinValueValidator(1), MaxValueValidator(600)],
+        help_text="Target length; the speaker view splits it across the eras by slide count.",
+    )
+    eras = models.ManyToManyField(Era, through="TalkEra", related_name="talks")
+
+    objects = TalkManager()
+
+    class Meta:
+        ordering = ["title"]
+
+    def __str__(self):
+        return self.title
+
+    def get_absolute_url(self):
+        return reverse("timeline:talk-present", kwargs={"slug": self.slug})
+
+    def natural_key(self):
+        return (self.slug,)
+
+    def ordered_eras(self):
+        return [item.era for item in self.items.select_related("era").order_by("order")]
+
+
+class TalkEraManager(models.Manager):
+    def get_by_natural_key(self, talk_slug, era_slug):
+        return self.get(talk__slug=talk_slug, era__slug=era_slug)
+
+
+class TalkEra(ContentModel):
+    talk = models.ForeignKey(Talk, on_delete=models.CASCADE, related_name="items")
+    era = models.ForeignKey(Era, on_delete=models.CASCADE, related_name="talk_items")
+    order = models.PositiveSmallIntegerField(validators=ORDER_VALIDATORS)
+
+    objects = TalkEraManager()
+
+    class Meta:
+        ordering = ["talk", "order"]
+        constraints = [
+            models.UniqueConstraint(fields=["talk", "era"], name="unique_era_per_talk"),
+        ]
+        verbose_name = "era in talk"
+        verbose_name_plural = "eras in talk"
+
+    def __str__(self):
+        return f"{self.talk}: {self.order}. {self.era.title}"
+
+    def natural_key(self):
+        return (*self.talk.natural_key(), *self.era.natural_key())
+
+    natural_key.dependencies = ["timeline.talk", "timeline.era"]
+
+
+class TalkNoteManager(models.Manager):
+    def get_by_natural_key(self, talk_slug, era_slug, order):
+        return self.get(talk__slug=talk_slug, slide__era__slug=era_slug, slide__order=order)
+
+
+class TalkNote(ContentModel):
+    """A talk's own speaker notes for one slide. A cut skips eras, so a transition written for
+    the full history ("next, the last era…") can be wrong in it; the slide itself is shared."""
+
+    talk = models.ForeignKey(Talk, on_delete=models.CASCADE, related_name="notes")
+    slide = models.ForeignKey(Slide, on_delete=models.CASCADE, related_name="talk_notes")
+    notes = LineTextField(
+        help_text="Speaker notes (markdown) for this slide in this talk only; they replace the "
+        "slide's own notes in its speaker view and handout."
+    )
+    notes_html = models.TextField(blank=True, editable=False)
+
+    objects = TalkNoteManager()
+
+    class Meta:
+        ordering = ["talk", "slide"]
+        constraints = [
+            models.UniqueConstraint(fields=["talk", "slide"], name="unique_note_per_talk_slide"),
+        ]
+        verbose_name = "speaker notes for this talk"
+        verbose_name_plural = "speaker notes for this talk"
+
+    def __str__(self):
+        return f"{self.talk}: {self.slide}"
+
+    def save(self, *args, **kwargs):
+        self.render()
+        super().save(*args, **kwargs)
+
+    def natural_key(self):
+        return (*self.talk.natural_key(), *self.slide.natural_key())
+
+    natural_key.dependencies = ["timeline.talk", "timeline.slide"]
+
+    def render(self):
+        self.notes_html = rendering.render_markdown(self.notes)
