@@ -30,7 +30,7 @@ PURPOSES = {
     "pages": (DAY, 2_000),
     # Outcomes the code decides; the key holds the interpreter, packages and harness versions.
     "runs": (30 * DAY, 5_000),
-    # Each counter is stored with its window's remaining time (timeline/runner/ratelimit.py).
+    # Each counter is stored with its window's remaining time (historyweb/throttle.py).
     "rate": (2 * 60, 20_000),
     # A talk and its questions, with room to spare.
     "live": (12 * 60 * 60, 2_000),

@@ -1,6 +1,6 @@
 """Compressed responses: brotli or gzip, chosen by the client's Accept-Encoding.
 
-Cached pages are compressed once, when stored, at a high level (timeline/page_cache.py keeps
+Cached pages are compressed once, when stored, at a high level (historyweb/page_cache.py keeps
 each variant beside the plain one); CompressionMiddleware compresses every other response on
 the fly at a cheaper level. Static files are not touched here: whitenoise serves them from
 the .br and .gz files collectstatic wrote.

@@ -53,7 +53,7 @@ def admin_client_logged(django_user_model):
 @pytest.fixture(autouse=True)
 def _fresh_cache():
     """The locmem caches outlive each test's database; start every test with empty ones."""
-    from timeline import page_cache
+    from historyweb import page_cache
 
     for cache in caches.all():
         cache.clear()

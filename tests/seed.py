@@ -1,11 +1,9 @@
 """The one seed history the tests share, and the registry's pages filled in from it.
 
-Pages to check come from timeline/pages.py; their URL placeholders are filled by page_url().
+Pages to check come from tests/pages.py; their URL placeholders are filled by page_url().
 """
 
 import pytest
-
-from timeline.pages import PAGES, pages
 
 from .factories import (
     make_era,
@@ -15,6 +13,7 @@ from .factories import (
     make_slide,
     make_talk,
 )
+from .pages import PAGES, pages
 
 
 def seed_history():

@@ -11,10 +11,9 @@ from pathlib import Path
 import pytest
 from django.core.cache import caches
 
+from historyweb import page_cache, throttle
 from historyweb.caches import PURPOSES, cache_settings
-from historyweb.shared import redis_client
-from timeline import page_cache
-from timeline.runner import ratelimit
+from historyweb.redis_client import redis_client
 
 BACKENDS = ["file", "redis"]
 
@@ -54,21 +53,21 @@ def test_aliases_are_the_configured_backend(backend):
 
 def test_counters_expire_with_their_window(backend, tmp_path):
     now = time.time()
-    assert ratelimit.hit("10.0.0.1", 1, tmp_path, now=now) == 1
-    assert ratelimit.hit("10.0.0.1", 1, tmp_path, now=now) == 2
-    key = ratelimit.window_key("10.0.0.1", 1, now)
+    assert throttle.hit("10.0.0.1", 1, tmp_path, now=now) == 1
+    assert throttle.hit("10.0.0.1", 1, tmp_path, now=now) == 2
+    key = throttle.window_key("10.0.0.1", 1, now)
     assert caches["rate"].get(key) == 2
     # Redis counts atomically by itself; only the file cache needs the machine-wide lock.
     assert (tmp_path / "rate.lock").exists() == (backend == "file")
     if backend == "redis":
         ttl = redis_client().ttl(caches["rate"].make_and_validate_key(key))
-        assert 0 < ttl <= ratelimit.remaining(1, now)
+        assert 0 < ttl <= throttle.remaining(1, now)
     time.sleep(2.2)
     assert caches["rate"].get(key) is None
 
 
 def _hammer(client, lock_dir, now, hits, queue):
-    queue.put([ratelimit.hit(client, 60, lock_dir, now=now) for _ in range(hits)])
+    queue.put([throttle.hit(client, 60, lock_dir, now=now) for _ in range(hits)])
 
 
 def test_counters_are_atomic_across_processes(backend, tmp_path):
@@ -87,7 +86,7 @@ def test_counters_are_atomic_across_processes(backend, tmp_path):
         worker.join(timeout=30)
         assert worker.exitcode == 0
     assert counts == list(range(1, 161))
-    assert caches["rate"].get(ratelimit.window_key("10.0.0.2", 60, now)) == 160
+    assert caches["rate"].get(throttle.window_key("10.0.0.2", 60, now)) == 160
 
 
 def test_a_flood_of_pages_evicts_no_run_result_or_counter(backend, settings, tmp_path):
@@ -97,11 +96,11 @@ def test_a_flood_of_pages_evicts_no_run_result_or_counter(backend, settings, tmp
         settings.CACHES = {**settings.CACHES}
         settings.CACHES["pages"] = {**settings.CACHES["pages"], "OPTIONS": {"MAX_ENTRIES": 50}}
     caches["runs"].set("runner:result:x", {"ok": True})
-    ratelimit.hit("10.0.0.3", 60, tmp_path)
+    throttle.hit("10.0.0.3", 60, tmp_path)
     for n in range(300):
         caches["pages"].set(f"historyweb:page:v:{n}", (b"x" * 100, {}))
     assert caches["runs"].get("runner:result:x") == {"ok": True}
-    assert caches["rate"].get(ratelimit.window_key("10.0.0.3", 60, time.time())) == 1
+    assert caches["rate"].get(throttle.window_key("10.0.0.3", 60, time.time())) == 1
     if backend == "file":
         assert page_entries(backend, settings) <= 50
 
@@ -113,7 +112,7 @@ def test_a_flood_of_hosts_and_queries_adds_no_page(backend, settings, client, hi
     settings.ALLOWED_HOSTS = ["testserver", "localhost"]
     caches["runs"].set("runner:result:x", {"ok": True})
     hour = time.time() // 3600 * 3600  # counted at the start of this hour's window: lives 1 h
-    ratelimit.hit("10.0.0.4", 3600, tmp_path, now=hour)
+    throttle.hit("10.0.0.4", 3600, tmp_path, now=hour)
     client.get("/")
     client.get("/eras/wsgi/")
     before = page_entries(backend, settings)
@@ -123,7 +122,7 @@ def test_a_flood_of_hosts_and_queries_adds_no_page(backend, settings, client, hi
         client.get(f"/eras/wsgi/?q={n}", headers={"host": "LOCALHOST"})
     assert page_entries(backend, settings) == before
     assert caches["runs"].get("runner:result:x") == {"ok": True}
-    assert caches["rate"].get(ratelimit.window_key("10.0.0.4", 3600, hour)) == 1
+    assert caches["rate"].get(throttle.window_key("10.0.0.4", 3600, hour)) == 1
 
 
 @pytest.mark.django_db
@@ -155,19 +154,3 @@ def test_a_worker_rereads_the_version_after_its_ttl(backend):
     assert server_b.get() == first  # the other one has not asked the store again yet
     time.sleep(0.35)
     assert server_b.get() == server_a.get()
-
-
-def test_publish_reaches_a_subscriber_through_redis(backend):
-    """Live sessions' pub/sub (historyweb/shared.py): with Redis a message reaches every
-    subscriber; without it publish() says it sent nothing, so the caller falls back."""
-    from historyweb import shared
-
-    if backend == "file":
-        assert shared.publish("live:test", {"slide": 3}) is False
-        return
-    messages = shared.subscribe("live:test", timeout=0.2)
-    assert next(messages) is None  # subscribed; nothing published yet
-    assert shared.publish("live:test", {"slide": 3}) is True
-    received = [next(messages) for _ in range(5)]
-    messages.close()
-    assert {"slide": 3} in received

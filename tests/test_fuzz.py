@@ -36,7 +36,7 @@ settings.register_profile(
 )
 settings.load_profile(os.environ.get("HYPOTHESIS_PROFILE", "ci"))
 
-# From the registry (timeline/pages.py): pages that take a slug get random slugs; every
+# From the registry (tests/pages.py): pages that take a slug get random slugs; every
 # anonymous page gets random query strings and slide numbers; admin lists get random filters.
 FUZZED = pages(fuzz=True)
 SLUG_URLS = [

@@ -1,5 +1,5 @@
-"""Tests that kill the mutants a review found surviving (issue 15): each pins one behaviour that a
-small, realistic bug would change while every other test still passed."""
+"""Tests that kill the mutants a review found surviving: each pins one behaviour that a small,
+realistic bug would change while every other test still passed."""
 
 import os
 
@@ -8,7 +8,7 @@ from django.db import transaction
 from django.test import Client
 from django.urls import reverse
 
-from timeline import page_cache
+from historyweb import page_cache
 from timeline.runner import record
 from timeline.runner.result import RunResult
 

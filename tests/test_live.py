@@ -158,17 +158,19 @@ def test_going_live_is_rate_limited(client, deck_era, settings):
     assert LiveSession.objects.count() == 2
 
 
-def test_loopback_links_point_at_the_lan_when_the_server_serves_it(client, deck_era, monkeypatch):
+def test_loopback_links_point_at_the_lan_when_the_server_serves_it(
+    client, deck_era, monkeypatch, settings
+):
     """A phone cannot open 127.0.0.1: with HOST=0.0.0.0 the links carry the LAN address."""
     from timeline.live import lan
 
     monkeypatch.setattr(lan, "lan_addresses", lambda: ["192.168.1.20"])
-    monkeypatch.setenv("HISTORYWEB_BIND_HOST", "0.0.0.0")
+    settings.LIVE_BIND_HOST = "0.0.0.0"
     data = go_live(Client(HTTP_HOST="127.0.0.1:8000")).json()
     assert data["follow_url"].startswith("http://192.168.1.20:8000/live/")
     assert data["remote_url"].startswith("http://192.168.1.20:8000/live/")
     assert data["lan_hint"] == ""
-    monkeypatch.setenv("HISTORYWEB_BIND_HOST", "127.0.0.1")
+    settings.LIVE_BIND_HOST = "127.0.0.1"
     data = go_live(Client(HTTP_HOST="127.0.0.1:8000")).json()
     assert data["follow_url"].startswith("http://127.0.0.1:8000/")
     assert "HOST=0.0.0.0" in data["lan_hint"]

@@ -43,10 +43,13 @@ def test_every_selected_test_exists(group):
 
 def test_mutant_names_follow_mutmuts_mangling():
     patterns = driver().mutant_patterns(
-        {"timeline/page_cache.py": ["*", "!connect_signals"], "timeline/rendering.py": ["safe_url"]}
+        {
+            "historyweb/page_cache.py": ["*", "!connect_signals"],
+            "timeline/rendering.py": ["safe_url"],
+        }
     )
     assert "timeline.rendering.x_safe_url__mutmut_*" in patterns
-    assert "timeline.page_cache.xǁ_Memoryǁput__mutmut_*" in patterns
+    assert "historyweb.page_cache.xǁ_Memoryǁput__mutmut_*" in patterns
     assert not any("connect_signals" in pattern for pattern in patterns)
 
 

@@ -15,7 +15,7 @@ from django.http import HttpResponse, StreamingHttpResponse
 from django.test.utils import CaptureQueriesContext
 from django.utils.cache import patch_cache_control
 
-from timeline import page_cache
+from historyweb import page_cache
 from timeline.models import Era, Talk, TalkEra
 
 from .factories import make_era
@@ -23,7 +23,7 @@ from .seed import page_params, page_url, pages
 
 pytestmark = pytest.mark.django_db
 
-# Every cached kind of page, from the registry (timeline/pages.py).
+# Every cached kind of page, from the registry (tests/pages.py).
 CACHED = pages(cached=True)
 
 
@@ -522,3 +522,49 @@ def test_every_content_model_invalidates_the_page_cache():
     assert content == set(CONTENT_MODELS)
     for model in CONTENT_MODELS:
         assert post_save.has_listeners(model), model
+
+
+def url_names(resolver=None, namespace=""):
+    """(URL name, view) of every named URL pattern of the site."""
+    from django.urls import URLResolver, get_resolver
+
+    for pattern in (resolver or get_resolver()).url_patterns:
+        if isinstance(pattern, URLResolver):
+            inner = f"{namespace}{pattern.namespace}:" if pattern.namespace else namespace
+            yield from url_names(pattern, inner)
+        elif pattern.name:
+            yield f"{namespace}{pattern.name}", pattern.callback
+
+
+def test_the_cached_views_are_the_cached_pages_of_the_registry():
+    """Every URL of a view marked @page_cached has a cached page in tests/pages.py, and every
+    cached page there is served by such a view: the page cache's tests reach every cached page,
+    and a page the tests expect cached is."""
+    from django.urls import resolve
+
+    from .pages import PAGES, SHAPE
+
+    names = dict(url_names())
+    cached_urls = {name for name, view in names.items() if view in page_cache.CACHED_VIEWS}
+    page_urls = {resolve(page.path.format(**SHAPE)).view_name for page in CACHED}
+    assert page_urls == cached_urls
+    # Each marked view is what its URLs call (no decorator wraps it after @page_cached).
+    assert set(page_cache.CACHED_VIEWS) <= set(names.values())
+    # A page not marked cached is of a view that is not, or an error page (a 404 of one that is).
+    for page in PAGES:
+        if not page.cached:
+            name = resolve(page.path.format(**SHAPE)).view_name
+            assert name not in cached_urls or page.status != 200, page.id
+
+
+def test_query_rules_are_the_views_own():
+    """What each cached view reads from the query string, as its code reads it."""
+    from django.urls import resolve
+
+    rules = page_cache.query_rules
+    assert rules(resolve("/")) == {"kind": tuple(Era.Kind.values), "q": None}
+    assert rules(resolve("/eras/x/")) == {}
+    for deck in ("/present/", "/present/x/", "/talks/x/present/"):
+        assert rules(resolve(deck)) == rules(resolve(deck + "speaker/")) == {}
+        assert rules(resolve(deck + "print/")) == {"notes": ("1",)}
+    assert rules(resolve("/exercises/x/")) is None

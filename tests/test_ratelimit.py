@@ -8,43 +8,44 @@ import stat
 import pytest
 from django.core.cache import caches
 
-from timeline.runner import ratelimit, service
-from timeline.views.run import client_id
+from historyweb import throttle
+from historyweb.throttle import client_id
+from timeline.runner import service
 
 
 def test_a_window_key_is_per_client_and_per_window():
-    key = ratelimit.window_key("203.0.113.7", 60, 120.0)
+    key = throttle.window_key("203.0.113.7", 60, 120.0)
     prefix, digest, number = key.split(":")
     assert (prefix, len(digest), number) == ("rate", 32, "2")
     assert int(digest, 16) >= 0  # hex: short and plain whatever the header said
-    assert ratelimit.window_key("203.0.113.7", 60, 179.9) == key
-    assert ratelimit.window_key("203.0.113.7", 60, 180.0).endswith(":3")
-    assert ratelimit.window_key("203.0.113.8", 60, 120.0) != key
+    assert throttle.window_key("203.0.113.7", 60, 179.9) == key
+    assert throttle.window_key("203.0.113.7", 60, 180.0).endswith(":3")
+    assert throttle.window_key("203.0.113.8", 60, 120.0) != key
     # A header may carry anything, even what UTF-8 cannot encode.
-    assert ratelimit.window_key("\udcff evil\n", 60, 120.0).startswith("rate:")
+    assert throttle.window_key("\udcff evil\n", 60, 120.0).startswith("rate:")
 
 
 @pytest.mark.parametrize(
     "now, seconds", [(120.0, 61), (150.2, 30), (179.0, 2), (179.5, 1), (179.99, 1)]
 )
 def test_remaining_rounds_up_to_the_end_of_the_window(now, seconds):
-    assert ratelimit.remaining(60, now) == seconds
+    assert throttle.remaining(60, now) == seconds
 
 
 def test_hits_count_per_client_within_a_window_and_start_again_in_the_next(tmp_path):
-    hit = ratelimit.hit
+    hit = throttle.hit
     assert [hit("a", 60, tmp_path, now=130.0) for _ in range(3)] == [1, 2, 3]
     assert hit("b", 60, tmp_path, now=130.0) == 1
     assert hit("a", 60, tmp_path, now=180.0) == 1
     # The counter lives in the `rate` alias, and lives as long as its window.
-    assert caches["rate"].get(ratelimit.window_key("a", 60, 130.0)) == 3
+    assert caches["rate"].get(throttle.window_key("a", 60, 130.0)) == 3
     lock = tmp_path / "rate.lock"
     assert stat.S_IMODE(os.stat(lock).st_mode) == 0o600
 
 
 def test_hits_without_a_time_count_in_the_current_window(tmp_path):
-    assert ratelimit.hit("c", 3600, tmp_path) == 1
-    assert ratelimit.hit("c", 3600, tmp_path) == 2
+    assert throttle.hit("c", 3600, tmp_path) == 1
+    assert throttle.hit("c", 3600, tmp_path) == 2
 
 
 def test_a_counter_expires_with_its_window(tmp_path, monkeypatch):
@@ -55,7 +56,7 @@ def test_a_counter_expires_with_its_window(tmp_path, monkeypatch):
         "set",
         lambda key, value, timeout: seen.update(timeout=timeout) or real(key, value, timeout),
     )
-    ratelimit.hit("d", 60, tmp_path, now=150.2)
+    throttle.hit("d", 60, tmp_path, now=150.2)
     assert seen == {"timeout": 30}
 
 

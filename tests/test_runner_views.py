@@ -197,7 +197,7 @@ def test_era_page_has_run_controls_and_no_per_user_data(client, sample):
 
 
 def test_rate_limit_client_comes_from_the_proxy_header_when_configured(settings, rf):
-    from timeline.views.run import client_id
+    from historyweb.throttle import client_id
 
     request = rf.get("/", REMOTE_ADDR="10.0.0.1", HTTP_X_REAL_IP="203.0.113.7")
     assert client_id(request) == "10.0.0.1"

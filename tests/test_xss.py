@@ -72,7 +72,7 @@ FORBIDDEN_ELEMENTS = {
     "svg",
     "math",
 }
-# Pages that show editors' content (timeline/pages.py).
+# Pages that show editors' content (tests/pages.py).
 CONTENT_PAGES = pages(content=True)
 
 

@@ -6,8 +6,12 @@ class TimelineConfig(AppConfig):
     verbose_name = "History timeline"
 
     def ready(self):
-        from . import page_cache, renumbering
+        from historyweb import page_cache
+
+        from . import renumbering
+        from .models import CONTENT_MODELS, Era
         from .runner import checks  # noqa: F401 - registers the runner's checks
 
-        page_cache.connect_signals()
+        # Any change to the content makes every cached page stale.
+        page_cache.connect_signals(CONTENT_MODELS, relations=[Era.related.through])
         renumbering.connect_signals()

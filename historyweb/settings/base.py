@@ -53,8 +53,8 @@ MIDDLEWARE = [
     # and nothing that holds a secret (BREACH).
     "historyweb.compression.CompressionMiddleware",
     # Then: answers anonymous GETs of content pages from memory, with the headers the rest of
-    # the stack gave them when they were rendered (timeline/page_cache.py).
-    "timeline.page_cache.PageCacheMiddleware",
+    # the stack gave them when they were rendered (historyweb/page_cache.py).
+    "historyweb.page_cache.PageCacheMiddleware",
     "django.middleware.security.SecurityMiddleware",
     "csp.middleware.CSPMiddleware",
     "historyweb.middleware.RejectNullCharactersMiddleware",
@@ -146,8 +146,8 @@ CONTENT_SECURITY_POLICY = {
         "frame-ancestors": ["'none'"],
     }
 }
-# Pages are cached whole for anonymous visitors (timeline/page_cache.py); which pages, and which
-# query parameters count, is in timeline/pages.py.
+# Pages are cached whole for anonymous visitors (historyweb/page_cache.py); which pages, and which
+# query parameters count, each view says with @page_cached.
 PAGE_CACHE_ENABLED = True
 # The content version every worker checks: a file on one machine (one stat() per request); with
 # Redis, a key in the pages cache, so an edit on any server invalidates every server at once.
@@ -184,5 +184,8 @@ LIVE_REQUIRE_STAFF = True
 LIVE_CREATE_LIMIT = int(os.environ.get("LIVE_CREATE_LIMIT", "20"))  # sessions per client…
 LIVE_CREATE_WINDOW = 60 * 60  # …per hour
 LIVE_IDLE_SECONDS = 24 * 60 * 60  # a session nobody moved for a day has expired
+# The address `make run HOST=...` listens on. Every interface or a LAN address: the follow and
+# remote links a speaker gets at 127.0.0.1 carry this machine's LAN address instead, for phones.
+LIVE_BIND_HOST = os.environ.get("HISTORYWEB_BIND_HOST", "")
 # With REDIS_URL (above), live events go through Redis pub/sub, so several app servers share
 # a session; without it, through UNIX sockets under VAR_DIR, which reach every worker here.

@@ -2,7 +2,7 @@
 
 import os
 
-from timeline.live.lan import lan_addresses
+from historyweb.lan import lan_addresses
 
 from .base import *  # noqa: F403
 from .base import ALLOWED_HOSTS, env_bool

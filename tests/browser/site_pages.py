@@ -1,4 +1,4 @@
-"""Helpers for the browser audits. Which pages they visit is timeline/pages.py (`audit`,
+"""Helpers for the browser audits. Which pages they visit is tests/pages.py (`audit`,
 `phone`, `keyboard`); the data they visit is the seed history (tests/seed.py)."""
 
 import time

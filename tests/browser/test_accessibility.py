@@ -1,7 +1,7 @@
 """Accessibility: an axe-core audit of every public page in light and dark, and keyboard walks.
 
 axe-core comes from npm (`make axe`, part of `make test`) into the git-ignored node_modules/.
-Which pages: timeline/pages.py (`audit` for axe, `keyboard` for a walk).
+Which pages: tests/pages.py (`audit` for axe, `keyboard` for a walk).
 """
 
 import json

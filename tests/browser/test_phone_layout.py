@@ -2,7 +2,7 @@
 
 On a narrow screen long code scrolls sideways inside its box; a keyboard user must be able to
 reach that box (axe: scrollable-region-focusable), and nothing else may make the page itself
-scroll sideways. Which pages: those marked `phone` in timeline/pages.py.
+scroll sideways. Which pages: those marked `phone` in tests/pages.py.
 """
 
 import pytest

@@ -31,7 +31,7 @@ from pathlib import Path
 
 from django.conf import settings
 
-from historyweb.shared import CHANNEL_PREFIX, redis_client
+from historyweb.redis_client import CHANNEL_PREFIX, redis_client
 
 from .state import current_states
 
@@ -166,7 +166,7 @@ class RedisTransport:
     """Redis pub/sub on one channel: every process of every app server subscribes once."""
 
     def __init__(self, client):
-        self.client = client  # the process's client (historyweb/shared.py)
+        self.client = client  # the process's client (historyweb/redis_client.py)
         self.pubsub = None
 
     def open(self):

@@ -6,8 +6,10 @@ instead, or a phone scanning the QR code would try to reach itself.
 """
 
 import ipaddress
-import os
-import socket
+
+from django.conf import settings
+
+from historyweb.lan import lan_addresses
 
 LOOPBACK_NAMES = {"localhost", "localhost.localdomain", "ip6-localhost"}
 ALL_INTERFACES = {"0.0.0.0", "::", "[::]", "*"}
@@ -22,35 +24,10 @@ def is_loopback(host):
         return False
 
 
-def lan_addresses():
-    """This machine's IPv4 addresses on its networks, the one with the default route first.
-
-    Connecting a UDP socket sends no packet; it only asks the kernel which local address
-    would be used, so it works with no internet (the network needs a route, as Wi-Fi has).
-    """
-    found = []
-    try:
-        with socket.socket(socket.AF_INET, socket.SOCK_DGRAM) as probe:
-            probe.connect(("192.0.2.1", 9))  # TEST-NET-1: never routed anywhere real
-            found.append(probe.getsockname()[0])
-    except OSError:
-        pass
-    try:
-        for info in socket.getaddrinfo(socket.gethostname(), None, socket.AF_INET):
-            found.append(info[4][0])
-    except OSError:
-        pass
-    usable = []
-    for address in found:
-        ip = ipaddress.ip_address(address)
-        if not (ip.is_loopback or ip.is_unspecified or ip.is_link_local) and address not in usable:
-            usable.append(address)
-    return usable
-
-
 def serves_lan():
-    """True when `make run HOST=...` bound the server to every interface or a LAN address."""
-    host = os.environ.get("HISTORYWEB_BIND_HOST", "")
+    """True when `make run HOST=...` bound the server to every interface or a LAN address
+    (settings.LIVE_BIND_HOST)."""
+    host = settings.LIVE_BIND_HOST
     return host in ALL_INTERFACES or (bool(host) and not is_loopback(host))
 
 

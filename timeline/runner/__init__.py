@@ -13,8 +13,8 @@
                body, environ, ASGI trace).
 - runtimes.py  the one list of runtimes (the model's choices, the runner, the views).
 - request.py   parses the raw HTTP request a sample answers.
-- service.py   what the site calls: the cache of unedited runs and the per-client rate limit.
-- ratelimit.py the fixed-window counters behind that rate limit.
+- service.py   what the site calls: the cache of unedited runs and the per-client rate limit
+               (counted by historyweb/throttle.py, which also limits going live).
 - record.py    recording and checking expected_output (admin action, check_samples).
 - config.py    the RUNNER_* settings and their defaults.
 - checks.py    `manage.py check`: containment, and the client address behind a proxy.

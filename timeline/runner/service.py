@@ -10,10 +10,10 @@ from pathlib import Path
 
 from django.core.cache import caches
 
+from historyweb import throttle
 from historyweb.errors import ServiceError
 
 from ..text import normalize_text
-from . import ratelimit
 from .config import get_config
 from .request import RequestError, parse_request
 from .result import RunResult, build_result
@@ -145,9 +145,9 @@ def check_rate(client):
 
     Called once the run holds a sandbox slot, so only runs that start are counted."""
     config = get_config()
-    count = ratelimit.hit(client, config.rate_window, config.state_dir)
+    count = throttle.hit(client, config.rate_window, config.state_dir)
     if count > config.rate_limit:
-        retry = ratelimit.remaining(config.rate_window, time.time())
+        retry = throttle.remaining(config.rate_window, time.time())
         raise Busy(
             retry,
             f"You have run {config.rate_limit} edited samples in the last "

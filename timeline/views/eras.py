@@ -3,12 +3,15 @@ from itertools import groupby
 from django.db.models import Count, Prefetch
 from django.shortcuts import get_object_or_404, render
 
+from historyweb.page_cache import page_cached
+
 from ..models import CodeSample, Era, EraRelation, Exercise, Reference, Slide, related_eras
 from .caching import keep_private
 
 RELATED_SHOWN = 4
 
 
+@page_cached(query={"kind": tuple(Era.Kind.values), "q": None})
 def timeline(request):
     """All eras in date order, grouped by decade, filtered by kind; a search ranks them instead."""
     kind = request.GET.get("kind", "")
@@ -43,6 +46,7 @@ def timeline(request):
     return keep_private(request, response)
 
 
+@page_cached()
 def era_detail(request, slug):
     """One era: slides in order, samples, references, related eras, neighbours."""
     samples = CodeSample.objects.order_by("order")

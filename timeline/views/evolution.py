@@ -1,5 +1,7 @@
 from django.shortcuts import render
 
+from historyweb.page_cache import page_cached
+
 from ..models import CodeSample, chronological_order
 from .caching import keep_private
 
@@ -12,6 +14,7 @@ def evolution_samples(user):
     return samples.order_by(*chronological_order("era__"), "order")
 
 
+@page_cached()
 def evolution(request):
     """The same small app, GET /hello?name=Ada, as each era wrote it, side by side."""
     samples = list(evolution_samples(request.user))

@@ -14,6 +14,8 @@ from django.views.decorators.csrf import csrf_protect
 from django.views.decorators.http import require_POST
 
 from historyweb.errors import ServiceError
+from historyweb.page_cache import page_cached
+from historyweb.throttle import client_id
 
 from ..exercise_checks import run_checks
 from ..models import Era, Exercise
@@ -21,7 +23,6 @@ from ..runner.service import MAX_CODE_CHARS, check_rate
 from ..text import normalize_newlines
 from .caching import keep_private
 from .json_api import InvalidBody, add_error_headers, json_endpoint, read_json_object
-from .run import client_id
 
 MAX_BODY_BYTES = 200 * 1024
 MAX_DEPTH = 2  # {"code": "..."}: text inside one object
@@ -29,6 +30,7 @@ WANT_CODE = "Send a JSON object with “code”, a string."
 MESSAGES = {"too_large": "The code is too long.", "not_object": WANT_CODE, "wrong_type": WANT_CODE}
 
 
+@page_cached()
 def exercise_list(request):
     """Every exercise the visitor may see, under its era, in date order."""
     eras = (

@@ -19,6 +19,7 @@ from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
 from historyweb.errors import ServiceError
+from historyweb.throttle import client_id, hit, remaining
 
 from ..live import sessions
 from ..live.lan import public_base
@@ -27,9 +28,7 @@ from ..live.state import state_of
 from ..live.stream import async_events, thread_events
 from ..models import Era, LiveSession
 from ..presenter import DECK_URL_NAMES, deck_urls, load_deck
-from ..runner.ratelimit import hit, remaining
 from .json_api import json_endpoint, read_json_object
-from .run import client_id
 
 KIND_BY_URL_NAME = {name: kind for kind, name in DECK_URL_NAMES.items()}
 MAX_BODY_BYTES = 4 * 1024

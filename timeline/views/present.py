@@ -8,6 +8,8 @@ so a proxy may cache them whole. Staff previews of unpublished eras are never ca
 from django.db.models import Count, Prefetch, Q
 from django.shortcuts import render
 
+from historyweb.page_cache import page_cached
+
 from ..models import Era, Talk, TalkEra
 from ..presenter import deck_urls, era_deck, full_deck, talk_deck
 from .caching import keep_private
@@ -19,22 +21,31 @@ MODES = {
 }
 
 
+def deck_query(mode="audience", **url_kwargs):
+    """The query parameters a deck page reads (page cache): ?notes=1 in print mode only."""
+    return {"notes": ("1",)} if mode == "print" else {}
+
+
+@page_cached(query=deck_query)
 def present(request, mode="audience"):
     """The full history: every era the visitor may see, in chronological order."""
     deck = full_deck(Era.objects.visible_to(request.user))
     return _render_deck(request, deck, mode, "full", "")
 
 
+@page_cached(query=deck_query)
 def present_era(request, slug, mode="audience"):
     deck, era = era_deck(Era.objects.visible_to(request.user), slug)
     return _render_deck(request, deck, mode, "era", slug, private=not era.published)
 
 
+@page_cached(query=deck_query)
 def present_talk(request, slug, mode="audience"):
     deck, talk = talk_deck(Era.objects.visible_to(request.user), slug)
     return _render_deck(request, deck, mode, "talk", slug, talk=talk)
 
 
+@page_cached()
 def talk_list(request):
     """Every talk with its eras in order and its length."""
     visible = Era.objects.visible_to(request.user)

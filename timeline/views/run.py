@@ -4,7 +4,6 @@ Pages that list samples carry no per-user data, so they can be cached whole; the
 its CSRF token from `sample_csrf`, a tiny never-cached endpoint, before it posts.
 """
 
-from django.conf import settings
 from django.http import JsonResponse
 from django.middleware.csrf import get_token
 from django.shortcuts import get_object_or_404, render
@@ -14,6 +13,7 @@ from django.views.decorators.csrf import csrf_protect, ensure_csrf_cookie
 from django.views.decorators.http import require_GET, require_http_methods
 
 from historyweb.errors import ServiceError
+from historyweb.throttle import client_id
 
 from ..diffs import compare_output
 from ..models import CodeSample, Era
@@ -32,15 +32,6 @@ RESULT_TEMPLATE = "includes/run_result.html"
 def visible_sample(request, pk):
     eras = Era.objects.visible_to(request.user)
     return get_object_or_404(CodeSample.objects.select_related("era").filter(era__in=eras), pk=pk)
-
-
-def client_id(request):
-    """Who the rate limit counts. Behind a proxy, set RUNNER_CLIENT_IP_HEADER (for example
-    "HTTP_X_REAL_IP") to a header the proxy sets and clients cannot forge."""
-    header = getattr(settings, "RUNNER_CLIENT_IP_HEADER", None)
-    value = request.META.get(header, "") if header else ""
-    value = value.split(",")[-1].strip()
-    return value or request.META.get("REMOTE_ADDR") or "unknown"
 
 
 def status_of(result):

@@ -1,6 +1,7 @@
 from django.core.management.base import BaseCommand, CommandError
 
-from timeline import history_fixtures, page_cache
+from historyweb import page_cache
+from timeline import history_fixtures
 from timeline.models import Era
 
 

@@ -5,7 +5,7 @@ cache, for the other workers) without touching sessions, auth or the database. A
 the content (admin edit, fixture load) bumps the content version, so no page outlives the
 content it shows. Visitors with a session cookie (editors, staff) always get a fresh render.
 
-Which pages: those marked `cached` in timeline/pages.py. Such pages must not depend on the
+Which pages: those of the views marked @page_cached. Such pages must not depend on the
 visitor: no CSRF token, no per-user text (staff-only parts are fine: staff bypass the cache),
 and not on the Host: one entry serves every allowed host name.
 
@@ -34,8 +34,6 @@ from django.urls import Resolver404, resolve
 from django.utils.http import parse_etags, urlencode
 
 from historyweb import compression
-
-from .pages import query_rules
 
 VERSION_KEY = "historyweb:content-version"
 PAGE_KEY = "historyweb:page:{version}:{digest}"  # holds (variants by encoding, headers)
@@ -149,14 +147,17 @@ def content_changed(sender=None, **kwargs):
     transaction.on_commit(bump_content_version)
 
 
-def connect_signals():
-    from .models import CONTENT_MODELS, Era
-
-    for model in CONTENT_MODELS:
+def connect_signals(models, relations=()):
+    """Make every save or delete of a row of `models`, and every change to the many-to-many
+    `relations` (their `through` models), bump the content version. The app whose pages are
+    cached calls this once it is ready."""
+    for model in models:
         uid = f"page-cache-{model.__name__}"
         post_save.connect(content_changed, sender=model, dispatch_uid=uid + "-save")
         post_delete.connect(content_changed, sender=model, dispatch_uid=uid + "-delete")
-    m2m_changed.connect(content_changed, sender=Era.related.through, dispatch_uid="page-cache-m2m")
+    for through in relations:
+        uid = f"page-cache-m2m-{through.__name__}"
+        m2m_changed.connect(content_changed, sender=through, dispatch_uid=uid)
 
 
 def etag_for(version, url, encoding=None):
@@ -193,11 +194,42 @@ class _Memory:
 
 memory = _Memory(MEMORY_ENTRIES)
 
+# {view: its query rules, or a function of its URL's keyword arguments that gives them}, one
+# entry per view marked @page_cached.
+CACHED_VIEWS = {}
 
-def canonical_url(request, view_name):
+
+def page_cached(query=None):
+    """Mark a view whose pages the page cache serves whole to anonymous visitors.
+
+    `query` names the query parameters the view reads: the cache key keeps these and drops the
+    rest. A tuple lists every value that gets its own shared entry (the view ignores any other,
+    and so does the key); None marks free text, which is kept only in each worker's small memory
+    (a search per word would fill any shared store). When what the view reads depends on its
+    URL (a deck's print mode reads ?notes=), `query` is a function that takes the URL's keyword
+    arguments and returns those rules.
+    """
+
+    def mark(view):
+        CACHED_VIEWS[view] = query if callable(query) else dict(query or {})
+        return view
+
+    return mark
+
+
+def query_rules(match):
+    """{parameter: allowed values or None} for the view a URL resolved to (a ResolverMatch);
+    None when its pages are not cached."""
+    rules = CACHED_VIEWS.get(match.func)
+    if callable(rules):
+        return rules(**match.kwargs)
+    return rules
+
+
+def canonical_url(request, rules):
     """The page's cache key URL and whether it may go to the shared store; None when the page
-    is not cached. Scheme and path, then the parameters the view reads, sorted."""
-    rules = query_rules().get(view_name)
+    is not cached (`rules` is None). Scheme and path, then the parameters the view reads
+    (`rules`, from query_rules()), sorted."""
     if rules is None:
         return None, False
     shared, kept = True, []
@@ -225,7 +257,7 @@ class PageCacheMiddleware:
         if not self._applies(request):
             return self.get_response(request)
         request.get_host()  # an unknown Host is refused (400) before anything is served
-        url, shared = canonical_url(request, self._view_name(request))
+        url, shared = canonical_url(request, self._query_rules(request))
         if url is None:
             return self.get_response(request)
         version = content_version()
@@ -249,9 +281,9 @@ class PageCacheMiddleware:
         )
 
     @staticmethod
-    def _view_name(request):
+    def _query_rules(request):
         try:
-            return resolve(request.path_info).view_name
+            return query_rules(resolve(request.path_info))
         except Resolver404:
             return None
 

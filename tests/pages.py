@@ -1,14 +1,15 @@
-"""Every kind of page the site serves, listed once: the page cache and every quality check read it.
+"""Every kind of page the site serves, listed once: every quality check reads it.
 
-A new page joins the page cache and the checks (security headers, XSS payloads, fuzzing, the
-axe and CSP audits in a browser, phone widths, keyboard walks) by one line in PAGES.
+A new page joins the checks (security headers, XSS payloads, fuzzing, the page cache tests,
+the axe and CSP audits in a browser, phone widths, keyboard walks) by one line in PAGES. A page
+is `cached` exactly when its view is marked @page_cached (historyweb/page_cache.py), which also
+says which query parameters count; tests/test_page_cache.py holds the two lists together.
 
 URLs are examples on the tests' seed history (tests/seed.py); the placeholders {era}, {talk},
 {sample} and {era_pk} are filled from it, or from whatever data a check builds.
 """
 
-from dataclasses import dataclass, field
-from functools import cache
+from dataclasses import dataclass
 from urllib.parse import urlsplit
 
 # Values the placeholders take when only the URL's shape matters (which view answers it).
@@ -31,12 +32,8 @@ class Page:
     url: str
     status: int = 200
     staff: bool = False  # needs a staff login
-    # Served whole from the page cache to anonymous visitors (its URL name joins the cache).
+    # Served whole from the page cache to anonymous visitors: its view is @page_cached.
     cached: bool = False
-    # The query parameters the view reads: the cache key keeps these and drops the rest. A
-    # tuple lists every value that gets its own shared entry; None marks free text, which is
-    # kept only in each worker's small memory (a search per word would fill any shared store).
-    query: dict = field(default_factory=dict)
     content: bool = False  # shows editors' content: the XSS payloads are checked on it
     axe: bool = False  # the axe audit in a real browser, light and dark (implies csp)
     csp: bool = False  # loaded in a real browser: nothing is refused by the CSP
@@ -64,15 +61,11 @@ class Page:
         return any(f"{{{name}}}" in self.path for name in ("era", "talk", "exercise"))
 
 
-TIMELINE_QUERY = {"kind": None, "q": None}  # kind is checked against Era.Kind in query_rules()
-PRINT_QUERY = {"notes": ("1",)}
-
 PAGES = [
     Page(
         "timeline",
         "/",
         cached=True,
-        query=TIMELINE_QUERY,
         content=True,
         axe=True,
         phone=True,
@@ -94,7 +87,6 @@ PAGES = [
         "timeline-filtered",
         "/?kind=interface&q=wsgi",
         cached=True,
-        query=TIMELINE_QUERY,
         content=True,
         axe=True,
     ),
@@ -154,12 +146,11 @@ PAGES = [
         axe=True,
         keyboard=Walk(("button",), "a[href='/present/']", "/present/"),
     ),
-    Page("print", "/present/print/", cached=True, query=PRINT_QUERY),
+    Page("print", "/present/print/", cached=True),
     Page(
         "print-handout",
         "/present/print/?notes=1",
         cached=True,
-        query=PRINT_QUERY,
         axe=True,
     ),
     Page("deck-era", "/present/{era}/", cached=True, content=True, axe=True, phone=True),
@@ -168,12 +159,11 @@ PAGES = [
         "deck-era-handout",
         "/present/{era}/print/?notes=1",
         cached=True,
-        query=PRINT_QUERY,
         content=True,
     ),
     Page("talk-deck", "/talks/{talk}/present/", cached=True, content=True, axe=True),
     Page("talk-speaker", "/talks/{talk}/present/speaker/", cached=True, content=True, axe=True),
-    Page("talk-print", "/talks/{talk}/present/print/", cached=True, query=PRINT_QUERY),
+    Page("talk-print", "/talks/{talk}/present/print/", cached=True),
     Page("run", "/samples/{sample}/run/", phone=True),
     Page(
         "exercises",
@@ -213,20 +203,3 @@ PAGES = [
 def pages(**flags):
     """The pages whose attributes have the given values: pages(cached=True, staff=False)."""
     return [page for page in PAGES if all(getattr(page, k) == v for k, v in flags.items())]
-
-
-@cache
-def query_rules():
-    """{URL name: {parameter: allowed values or None}} for every cached page (page_cache.py)."""
-    from django.urls import resolve
-
-    from .models import Era
-
-    rules = {}
-    for page in pages(cached=True):
-        name = resolve(page.path.format(**SHAPE)).view_name
-        query = dict(page.query)
-        if "kind" in query:
-            query["kind"] = tuple(Era.Kind.values)
-        rules[name] = query
-    return rules

@@ -1,4 +1,6 @@
-"""Fixed-window counters for the edited-run limit, atomic across workers and servers.
+"""Throttling: who counts as one client, and fixed-window counters atomic across workers and
+servers. Edited runs (timeline/runner/service.py) and going live (timeline/views/live.py) are
+limited with them.
 
 Each client gets one counter per window (`rate:<client>:<window number>`), stored in the `rate`
 cache alias with the window's remaining time, so counters expire with their window.
@@ -17,12 +19,22 @@ import time
 from contextlib import contextmanager
 from pathlib import Path
 
+from django.conf import settings
 from django.core.cache import caches
 from django.core.cache.backends.redis import RedisCache
 
-from historyweb.shared import redis_client
+from historyweb.redis_client import redis_client
 
 ALIAS = "rate"
+
+
+def client_id(request):
+    """Who the rate limit counts. Behind a proxy, set RUNNER_CLIENT_IP_HEADER (for example
+    "HTTP_X_REAL_IP") to a header the proxy sets and clients cannot forge."""
+    header = getattr(settings, "RUNNER_CLIENT_IP_HEADER", None)
+    value = request.META.get(header, "") if header else ""
+    value = value.split(",")[-1].strip()
+    return value or request.META.get("REMOTE_ADDR") or "unknown"
 
 
 def window_key(client, window, now):
