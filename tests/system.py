@@ -7,7 +7,7 @@ Chromium as timeline.browser does, redis-server as tests/stores.py does).
 one line per missing package (its install command and how many tests it skips). Under CI
 (CI=true, which .ci/run sets after installing everything) a skipped test fails the run.
 
-To try a machine without them: RUNNER_BWRAP=/nonexistent CHROMIUM_PATH=/nonexistent make test.
+To try a machine without them: .ci/without-system-packages make test (it hides them from PATH).
 """
 
 import os
