@@ -17,14 +17,13 @@ def redis_url():
 @contextlib.contextmanager
 def store_or_skip(manager):
     """Enter a tests/stores.py server; a missing one skips, or fails under CI."""
-    import os
-
     from .stores import StoreMissing
+    from .system import in_ci
 
     try:
         value = manager.__enter__()
     except StoreMissing as exc:
-        if os.environ.get("CI"):
+        if in_ci():
             pytest.fail(f"{exc}; CI must run the shared-state tests.")
         pytest.skip(str(exc))
     try:

@@ -1,13 +1,13 @@
 """The system packages some tests need, how to find them, and how to install them.
 
 Each is found the way the code that uses it finds it (bubblewrap as the sandbox fixture does,
-Chromium as timeline.browser does, redis-server as tests/stores.py does).
+Chromium as timeline.browser does, redis-server and PostgreSQL as tests/stores.py does).
 
 `make test` passes without them: the tests that need one are skipped, and the run starts with
 one line per missing package (its install command and how many tests it skips). Under CI
 (CI=true, which .ci/run sets after installing everything) a skipped test fails the run.
 
-To try a machine without them: RUNNER_BWRAP=/nonexistent CHROMIUM_PATH=/nonexistent make test.
+To try a machine without them: .ci/without-system-packages make test (it hides them from PATH).
 """
 
 import os
@@ -40,6 +40,17 @@ def find_redis():
     return shutil.which("redis-server")
 
 
+def find_postgres():
+    from tests.stores import pg_bin
+
+    return pg_bin()
+
+
+def two_servers(item):
+    """tests/test_two_servers.py: gunicorn servers running samples, on PostgreSQL and Redis."""
+    return item.get_closest_marker("shared") is not None
+
+
 def uses_redis(item):
     params = getattr(getattr(item, "callspec", None), "params", {})
     return "redis_url" in getattr(item, "fixturenames", ()) or params.get("backend") == "redis"
@@ -65,7 +76,7 @@ PACKAGES = [
         "bubblewrap",
         "sudo apt-get install bubblewrap",
         find_bwrap,
-        lambda item: "sandbox" in getattr(item, "fixturenames", ()),
+        lambda item: "sandbox" in getattr(item, "fixturenames", ()) or two_servers(item),
     ),
     Package(
         "chromium",
@@ -80,6 +91,7 @@ PACKAGES = [
         lambda item: "axe_source" in getattr(item, "fixturenames", ()),
     ),
     Package("redis-server", "sudo apt-get install redis-server", find_redis, uses_redis),
+    Package("postgresql", "sudo apt-get install postgresql", find_postgres, two_servers),
 ]
 
 

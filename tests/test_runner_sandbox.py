@@ -167,7 +167,10 @@ def test_an_interpreter_under_tmp_does_not_remake_the_sandboxs_tmp(config, monke
     assert "/tmp/build" in made and "/tmp" not in made
 
 
-def test_a_run_gets_its_limits_body_and_uid_in_a_readable_spec(settings, config, monkeypatch):
+def test_a_run_gets_its_limits_body_and_uid_in_a_readable_spec(
+    settings, config, monkeypatch, tmp_path
+):
+    unrunnable_bwrap(settings, tmp_path)  # a path to pass the bwrap check; execute is replaced
     settings.RUNNER_TIMEOUT = 2.5
     config = get_config()
     seen = {}
@@ -217,7 +220,8 @@ def test_containment_looks_for_cgroups_where_the_settings_say(settings, monkeypa
     assert asked == ["/historyweb-runs"]
 
 
-def test_a_short_timeout_still_gets_a_cpu_second(settings, config, monkeypatch):
+def test_a_short_timeout_still_gets_a_cpu_second(settings, config, monkeypatch, tmp_path):
+    unrunnable_bwrap(settings, tmp_path)  # a path to pass the bwrap check; execute is replaced
     settings.RUNNER_TIMEOUT = 0.2
     seen = {}
     monkeypatch.setattr(
@@ -236,7 +240,8 @@ def test_without_bwrap_nothing_runs(settings, config):
         sandbox.run_in_sandbox(get_config(), {})
 
 
-def test_required_containment_refuses_without_a_cgroup_or_filter(settings, monkeypatch):
+def test_required_containment_refuses_without_a_cgroup_or_filter(settings, monkeypatch, tmp_path):
+    unrunnable_bwrap(settings, tmp_path)  # bwrap is there: the refusal is containment's
     settings.RUNNER_REQUIRE_CONTAINMENT = True
 
     class Missing:

@@ -3,7 +3,8 @@
 import os
 import shutil
 
-CHROMIUM_CANDIDATES = ["/usr/bin/chromium", "/usr/bin/chromium-browser", "/usr/bin/google-chrome"]
+# Looked up on PATH, so a PATH without them (.ci/without-system-packages) is a machine without them.
+CHROMIUM_NAMES = ["chromium", "chromium-browser", "google-chrome"]
 # Without these Chromium tries to reach Google's services, which this network refuses.
 CHROMIUM_ARGS = [
     "--no-sandbox",
@@ -23,7 +24,8 @@ def chromium_path():
     explicit = os.environ.get("CHROMIUM_PATH")
     if explicit:
         return explicit if os.path.exists(explicit) else None
-    for candidate in CHROMIUM_CANDIDATES:
-        if os.path.exists(candidate):
-            return candidate
-    return shutil.which("chromium")
+    for name in CHROMIUM_NAMES:
+        found = shutil.which(name)
+        if found:
+            return found
+    return None

@@ -9,6 +9,7 @@ import time
 
 import pytest
 
+from tests.system import in_ci
 from timeline.browser import CHROMIUM_ARGS, chromium_path
 
 
@@ -32,7 +33,7 @@ def browser():
     path = chromium_path()
     if not path:
         message = "No Chromium found (install Debian's chromium or set CHROMIUM_PATH)"
-        if os.environ.get("CI"):
+        if in_ci():
             pytest.fail(message + "; CI must run the browser tests.")
         pytest.skip(message)
     # Playwright's sync API runs an event loop; Django's ORM must still be usable from the
