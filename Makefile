@@ -82,7 +82,7 @@ bench: install
 bench-shared: install
 	$(PY) bench/load.py --shared
 
-# Median run time per runtime, cold and cached, beside a bare `python -I -c pass` (issue 4 budgets).
+# Median run time per runtime, cold and cached, beside a bare `python -I -c pass` (its budgets are in the script).
 bench-samples: install
 	$(PY) bench/bench_samples.py
 
@@ -91,7 +91,7 @@ bench-live: install
 	$(PY) bench/bench_live.py
 
 # Two memory-hungry runs at once (own tmpfs, memfd, forks): the drop in the host's MemAvailable,
-# against a budget of 2 x RUNNER_MEMORY_LIMIT + 10% (issue 11).
+# against a budget of 2 x RUNNER_MEMORY_LIMIT + 10%.
 bench-hostile: install
 	$(PY) bench/bench_hostile.py
 

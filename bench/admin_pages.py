@@ -1,4 +1,4 @@
-"""Admin pages at 30 and at 500 eras: queries and time per page (issue 13's budget: ≤ 30 queries
+"""Admin pages at 30 and at 500 eras: queries and time per page (budget: ≤ 30 queries
 on a change page, the same at any size).
 
     .venv/bin/python bench/admin_pages.py [--eras 30 500] [--repeat 3]

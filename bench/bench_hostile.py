@@ -4,7 +4,7 @@ Starts two runs at the same moment, each trying every way around a per-process m
   - a tmpfs of its own (a new user and mount namespace), filled 4 MiB file by file;
   - four processes holding memfd files (shared memory, counted by no RLIMIT_AS);
   - six forked children of 400 MiB each.
-It samples the host's MemAvailable every 20 ms and prints the largest drop. Budget (issue 11):
+It samples the host's MemAvailable every 20 ms and prints the largest drop. Budget:
 at most 2 x RUNNER_MEMORY_LIMIT plus 10%. The runs end at the wall clock (RUNNER_TIMEOUT) at the
 latest, so the host gets its memory back within seconds even where nothing contains them.
 

@@ -8,7 +8,7 @@ Prints medians, measured in the same run, of:
     sandbox overhead, and what each part of it costs;
   - a full run per runtime (sandbox + harness + sample), from the Django process;
   - a cached run (an unedited sample answered from the shared file cache), in server time.
-Budgets (issue 4): sandbox overhead at most 10 ms over the bare interpreter; cached under 5 ms.
+Budgets: sandbox overhead at most 10 ms over the bare interpreter; cached under 5 ms.
 The bare and sandboxed commands are interleaved so that load on a shared machine hits both alike.
 """
 

@@ -1,4 +1,4 @@
-"""`make mutate`: mutation testing of the modules where a bug would hurt most (issue 15).
+"""`make mutate`: mutation testing of the modules where a bug would hurt most.
 
 Each group of mutate/groups.toml is mutated by mutmut in a copy of the project of its own, with
 only its fast tests selected. mutmut first runs that selection once to learn which tests execute
@@ -129,7 +129,7 @@ def functions_in(path):
 
 
 def mutant_patterns(mutate):
-    """mutmut name patterns for {"timeline/models.py": ["EraQuerySet.visible_to", ...]}.
+    """mutmut name patterns for {"timeline/models/content.py": ["EraQuerySet.visible_to", ...]}.
 
     "*" stands for every function of the file; "!name" leaves one out (one that runs only when
     the process starts, say, before mutmut can switch a mutant on)."""

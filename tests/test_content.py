@@ -256,7 +256,7 @@ def test_each_talks_transitions_lead_to_the_era_that_follows_in_that_talk():
 @pytest.mark.django_db
 @pytest.mark.usefixtures("history")
 def test_corrections_from_the_primary_sources_hold():
-    """What a check against the projects' own repositories found (issue 14), pinned."""
+    """What a check against the projects' own repositories found, pinned."""
     webpy_2006 = CodeSample.objects.get(
         era__slug="web-py", historical=True, code__contains="web.run"
     )

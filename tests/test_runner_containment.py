@@ -73,7 +73,7 @@ def test_new_namespaces_are_refused():
 
 
 def test_mounting_a_tmpfs_is_refused():
-    """The attack of issue 11 (a user namespace, then a tmpfs as big as the host's memory) fails
+    """The memory attack (a user namespace, then a tmpfs as big as the host's memory) fails
     at each step, and so does a plain mount."""
     code = LIBC + (
         "os.mkdir('/tmp/own')\n"

@@ -1,4 +1,4 @@
-"""The learner's way through (issue 16): the timeline's decade links, search results, era pages.
+"""The learner's way through: the timeline's decade links, search results, era pages.
 
 Axe at 320, 390 and 1280 px in light and dark on the pages this work changed, and the decade
 links as a reader uses them: marked while scrolling, kept in the address, nothing moving.
