@@ -1,10 +1,12 @@
 // Stage keys, as presentation clickers send them: B and "." black the screen, W whitens it, any
 // key brings the slide back; F5 and Shift+F5 start full screen; Esc only ever closes something.
 // They run before deck-core's bindKeys (capture phase) and take the key when they use it.
-// wireKeysAndOverlays sets up every key and overlay the audience deck and the speaker view share.
+// wireKeysAndOverlays sets up every key and overlay the audience deck and the speaker view share;
+// linkWindows, the channel between them that carries moves, the blank screen and runs.
 
 import {
   bindKeys,
+  openChannel,
   openOverlay,
   toggleFullscreen,
   toggleTheme,
@@ -12,6 +14,7 @@ import {
   wireOverlay,
   wireOverview,
 } from "./deck-core.js";
+import { wireRunPanel } from "./deck-run-panel.js";
 import { backward, forward } from "./slide-steps.js";
 
 const EDITABLE = "input, textarea, select, [contenteditable]:not([contenteditable='false'])";
@@ -96,6 +99,41 @@ export function readBlankMessage(data) {
   if (!data || typeof data !== "object" || data.type !== "blank") return undefined;
   if (data.mode === null || BLANK_MODES.includes(data.mode)) return data.mode;
   return undefined;
+}
+
+/**
+ * The link between one deck's windows in this browser (the audience deck and the speaker view):
+ * the channel that keeps them on the same slide and step, the blank screen (createBlank's
+ * options in `blank`; its `onChange` runs after the other windows are told) and the Run panel,
+ * whose messages share the channel. Without a channel `name` (a live follower's deck) nothing
+ * is sent: nothing it does may move another window. Answers `{ channel, blank, runPanel }`.
+ */
+export function linkWindows(root, { name, slides, go, current, currentStep, blank: blankOptions = {} }) {
+  const count = slides.length;
+  let blank = null;
+  let runPanel = null;
+  const channel = name
+    ? openChannel(name, count, {
+        onGoto: (n, k) => go(n, { broadcast: false, step: k }),
+        current,
+        currentStep,
+        onOther: (data) => {
+          if (runPanel?.receive(data)) return;
+          const mode = readBlankMessage(data);
+          if (mode !== undefined) blank.set(mode, { quiet: true });
+        },
+      })
+    : { send() {}, hello() {}, post() {} };
+  const { onChange = () => {}, ...options } = blankOptions;
+  blank = createBlank({
+    ...options,
+    onChange: (mode) => {
+      channel.post({ type: "blank", mode });
+      onChange(mode);
+    },
+  });
+  runPanel = wireRunPanel(root, { slideAt: (n) => slides[n - 1], current, count, post: channel.post });
+  return { channel, blank, runPanel };
 }
 
 /**

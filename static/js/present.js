@@ -4,14 +4,12 @@ import {
   bindSwipe,
   clamp,
   fitSlide,
-  openChannel,
   savedTheme,
   showInAddress,
   slideFromHash,
   toggleTheme,
 } from "./deck-core.js";
-import { createBlank, readBlankMessage, wireKeysAndOverlays } from "./deck-keys.js";
-import { wireRunPanel } from "./deck-run-panel.js";
+import { linkWindows, wireKeysAndOverlays } from "./deck-keys.js";
 import { slideSteps } from "./slide-steps.js";
 
 const deck = document.getElementById("deck");
@@ -35,28 +33,15 @@ if (deck) {
     toastTimer = setTimeout(() => (toast.hidden = true), 5000);
   };
 
-  let runPanel = null;
   // A follower's deck (live.js) has no channel: nothing it does may move another window.
-  const noChannel = { send() {}, hello() {}, post() {} };
-  const channel = deck.dataset.channel
-    ? openChannel(deck.dataset.channel, count, {
-        onGoto: (n, k) => go(n, { broadcast: false, step: k }),
-        current: () => current,
-        currentStep: () => step,
-        onOther: (data) => {
-          if (runPanel?.receive(data)) return;
-          const mode = readBlankMessage(data);
-          if (mode !== undefined) blank.set(mode, { quiet: true });
-        },
-      })
-    : noChannel;
-  const blank = createBlank({
-    onChange: (mode) => {
-      channel.post({ type: "blank", mode });
-      deck.dispatchEvent(new CustomEvent("deck:blanked", { detail: { mode } }));
-    },
+  const { channel, blank, runPanel } = linkWindows(deck, {
+    name: deck.dataset.channel,
+    slides,
+    go,
+    current: () => current,
+    currentStep: () => step,
+    blank: { onChange: (mode) => deck.dispatchEvent(new CustomEvent("deck:blanked", { detail: { mode } })) },
   });
-  runPanel = wireRunPanel(deck, { slideAt: (n) => slides[n - 1], current: () => current, count, post: channel.post });
   // live.js blacks the screen at the remote's word (the speaker view follows, as for B).
   deck.addEventListener("deck:blank", (event) => blank.set(event.detail.mode));
 
