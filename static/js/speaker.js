@@ -1,6 +1,6 @@
 // The speaker view: current and next slide, notes, timer, clock and the time budget per era.
-import { applyTheme, clamp, fitSlide, savedTheme, showInAddress, slideFromHash } from "./deck-core.js";
-import { linkWindows, wireKeysAndOverlays } from "./deck-keys.js";
+import { applyTheme, clamp, fitSlide, savedTheme, showInAddress } from "./deck-core.js";
+import { wireDeckWindow } from "./deck-keys.js";
 import { copyOfSlide, findPanes, showNext } from "./panes.js";
 import { slideSteps } from "./slide-steps.js";
 import { formatClock, formatDuration, makeTimer } from "./timer.js";
@@ -31,7 +31,7 @@ if (root) {
   const stepOut = root.querySelector("[data-step-counter]");
   const nextStepOut = root.querySelector("[data-next-step]");
 
-  const { channel, blank, runPanel } = linkWindows(root, {
+  const { channel, runPanel, actions, start } = wireDeckWindow(root, {
     name: root.dataset.channel,
     slides,
     go,
@@ -143,25 +143,11 @@ if (root) {
   });
   setInterval(tick, 250);
 
-  // ---- Keys and overlays, as in the audience window ----
-  const actions = wireKeysAndOverlays(root, {
-    slides,
-    go,
-    current: () => current,
-    currentStep: () => step,
-    blank,
-    closeTop: () => runPanel.close({ focus: true }),
-  });
+  // ---- Keys and overlays (wireDeckWindow), as in the audience window ----
   root.querySelector("[data-action='help']").addEventListener("click", actions.help);
 
-  const start = slideFromHash(location.hash, count);
-  go(start || 1, { broadcast: false });
-  if (!start) channel.hello();
+  start();
   tick();
-  window.addEventListener("hashchange", () => {
-    const n = slideFromHash(location.hash, count);
-    if (n) go(n);
-  });
   window.addEventListener("resize", () => {
     fitSlide(slides[current - 1]);
     if (panes.next.firstElementChild) fitSlide(panes.next.firstElementChild);
