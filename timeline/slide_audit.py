@@ -23,11 +23,11 @@ from django.contrib.staticfiles.storage import staticfiles_storage
 from django.template.loader import render_to_string
 from django.templatetags.static import static
 from django.test import RequestFactory
-from django.urls import resolve, reverse
+from django.urls import resolve
 
 from .browser import CHROMIUM_ARGS, chromium_path
 from .models import Era, Talk
-from .presenter import single_slide_deck
+from .presenter import deck_urls, single_slide_deck
 
 # (name, width, height): the screens a talk meets, wide, small and 4:3.
 SCREENS = (("1920x1080", 1920, 1080), ("1280x720", 1280, 720), ("1024x768", 1024, 768))
@@ -67,28 +67,21 @@ class SlideVerdict:
         return f"{self.deck} slide {self.number} “{self.title}” at {self.size}: {lines}"
 
 
+def deck_pages(kind, slug=None):
+    """The pages of one deck (presenter.load_deck's `kind` and `slug`), named by its address."""
+    urls = deck_urls(kind, slug)
+    return DeckPages(urls["audience"], urls["audience"], urls["print"])
+
+
 def all_decks():
     """The full deck, every published era's deck and every talk's deck."""
-    decks = [DeckPages("/present/", reverse("timeline:present"), reverse("timeline:present-print"))]
-    for era in Era.objects.published().chronological().only("slug"):
-        kwargs = {"slug": era.slug}
-        decks.append(
-            DeckPages(
-                f"/present/{era.slug}/",
-                reverse("timeline:present-era", kwargs=kwargs),
-                reverse("timeline:present-era-print", kwargs=kwargs),
-            )
-        )
-    for talk in Talk.objects.order_by("slug").only("slug"):
-        kwargs = {"slug": talk.slug}
-        decks.append(
-            DeckPages(
-                f"/talks/{talk.slug}/present/",
-                reverse("timeline:talk-present", kwargs=kwargs),
-                reverse("timeline:talk-present-print", kwargs=kwargs),
-            )
-        )
-    return decks
+    eras = Era.objects.published().chronological().only("slug")
+    talks = Talk.objects.order_by("slug").only("slug")
+    return [
+        deck_pages("full"),
+        *(deck_pages("era", era.slug) for era in eras),
+        *(deck_pages("talk", talk.slug) for talk in talks),
+    ]
 
 
 def slide_pages(slide, samples=None):

@@ -4,6 +4,7 @@
 //   (static/js/slide-fit.js, the same module check_slides runs).
 // - Other markdown fields (notes, an era's story) get a Preview button; once open, the
 //   preview follows the typing.
+import { button, el } from "./dom.js";
 
 const MARKDOWN_URL = "/preview/markdown/";
 const SLIDE_URL = "/preview/slide/";
@@ -46,13 +47,9 @@ function placeAfter(textarea, ...nodes) {
 
 // ---- Markdown fields -------------------------------------------------------------------
 function attachMarkdown(textarea) {
-  const button = document.createElement("button");
-  button.type = "button";
-  button.className = "markdown-preview-button";
-  button.textContent = "Preview";
-  button.setAttribute("aria-expanded", "false");
-  const output = document.createElement("div");
-  output.className = "markdown-preview";
+  const toggle = button("Preview", "markdown-preview-button");
+  toggle.setAttribute("aria-expanded", "false");
+  const output = el("div", "markdown-preview");
   output.setAttribute("aria-live", "polite");
   output.hidden = true;
 
@@ -64,17 +61,17 @@ function attachMarkdown(textarea) {
       output.textContent = "Preview failed: " + error.message;
     }
   }
-  button.addEventListener("click", function () {
+  toggle.addEventListener("click", function () {
     output.hidden = !output.hidden;
-    button.setAttribute("aria-expanded", String(!output.hidden));
-    button.textContent = output.hidden ? "Preview" : "Hide preview";
+    toggle.setAttribute("aria-expanded", String(!output.hidden));
+    toggle.textContent = output.hidden ? "Preview" : "Hide preview";
     if (!output.hidden) update();
   });
   const later = debounce(update);
   textarea.addEventListener("input", function () {
     if (!output.hidden) later();
   });
-  placeAfter(textarea, button, output);
+  placeAfter(textarea, toggle, output);
 }
 
 // ---- Slide bodies ----------------------------------------------------------------------
@@ -109,30 +106,23 @@ function verdictText(results) {
 function attachSlide(textarea) {
   const prefix = textarea.name.replace(/body$/, "");
   const title = document.querySelector(`input[name="${prefix}title"]`);
-  const panel = document.createElement("div");
-  panel.className = "slide-preview";
-  const heading = document.createElement("p");
-  heading.className = "slide-preview-heading";
-  heading.textContent = "As the deck shows it";
-  const row = document.createElement("div");
-  row.className = "slide-preview-frames";
-  const verdict = document.createElement("div");
-  verdict.className = "slide-preview-verdict";
+  const panel = el("div", "slide-preview");
+  const heading = el("p", "slide-preview-heading", "As the deck shows it");
+  const row = el("div", "slide-preview-frames");
+  const verdict = el("div", "slide-preview-verdict");
   verdict.setAttribute("role", "status");
   panel.append(heading, row, verdict);
 
   const frames = FRAMES.map(function (shape) {
-    const figure = document.createElement("figure");
-    const box = document.createElement("div");
-    box.className = "slide-preview-box";
+    const figure = el("figure");
+    const box = el("div", "slide-preview-box");
     const frame = document.createElement("iframe");
     frame.src = FRAME_URL;
     frame.width = String(shape.width);
     frame.height = String(shape.height);
     frame.title = `Slide preview at ${shape.name} (${shape.width}×${shape.height})`;
     frame.tabIndex = -1;  // a picture of the slide: nothing in it to operate
-    const caption = document.createElement("figcaption");
-    caption.textContent = `${shape.name} · ${shape.width}×${shape.height}`;
+    const caption = el("figcaption", null, `${shape.name} · ${shape.width}×${shape.height}`);
     box.append(frame);
     figure.append(box, caption);
     row.append(figure);
@@ -164,14 +154,9 @@ function attachSlide(textarea) {
     } else if (!text.length) {
       verdict.textContent = "Fits at 16:9 and 4:3: nothing scrolls, is cut or is too small to read.";
     } else {
-      const intro = document.createElement("p");
-      intro.textContent = "Does not fit (the fit audit of check_slides):";
-      const list = document.createElement("ul");
-      for (const line of text) {
-        const item = document.createElement("li");
-        item.textContent = line;
-        list.append(item);
-      }
+      const intro = el("p", null, "Does not fit (the fit audit of check_slides):");
+      const list = el("ul");
+      for (const line of text) list.append(el("li", null, line));
       verdict.append(intro, list);
     }
   }

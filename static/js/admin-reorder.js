@@ -1,6 +1,7 @@
 // Reorders the rows of an admin inline (slides, samples, references, a talk's eras) by drag and drop or
 // with Move up / Move down buttons. Moving a row renumbers every row's order field 1..n in
-// the new sequence; the server saves any permutation in one POST (timeline/admin_ordering.py).
+// the new sequence; the server saves any permutation in one POST (timeline/admin/formsets.py).
+import { button, el } from "./dom.js";
 
 // A stacked inline's rows are its .inline-related blocks; a tabular inline's are the table's
 // rows (its one .inline-related wraps the whole table, so it is not a row).
@@ -23,8 +24,7 @@ function labelOf(row) {
 function announce(group, text) {
   let live = group.querySelector(".reorder-status");
   if (!live) {
-    live = document.createElement("p");
-    live.className = "reorder-status";
+    live = el("p", "reorder-status");
     live.setAttribute("role", "status");
     group.prepend(live);
   }
@@ -58,31 +58,20 @@ function move(group, row, before) {
   announce(group, "“" + labelOf(row) + "” is now " + (rows.indexOf(row) + 1) + " of " + rows.length + ". Save to keep the order.");
 }
 
-function button(className, text) {
-  const element = document.createElement("button");
-  element.type = "button";
-  element.className = className;
-  element.textContent = text;
-  return element;
-}
-
 function attach(group, row) {
   if (row.dataset.reorderAttached) return;
   row.dataset.reorderAttached = "1";
-  const tools = document.createElement("span");
-  tools.className = "reorder-tools";
+  const tools = el("span", "reorder-tools");
   // The Move buttons do by keyboard what the handle does by mouse, so the handle is
   // hidden from assistive technology; a span, because Chromium won't drag a button.
-  const handle = document.createElement("span");
-  handle.className = "reorder-handle";
-  handle.textContent = "⠿";
+  const handle = el("span", "reorder-handle", "⠿");
   handle.title = "Drag to move";
   handle.setAttribute("aria-hidden", "true");
   const heading = row.querySelector("h3");
   const cell = row.querySelector("td.field-order");
   // In a table cell the words would widen the column: arrows, named by aria-label and title.
-  const up = button("reorder-up", cell && !heading ? "↑" : "↑ Move up");
-  const down = button("reorder-down", cell && !heading ? "↓" : "↓ Move down");
+  const up = button(cell && !heading ? "↑" : "↑ Move up", "reorder-up");
+  const down = button(cell && !heading ? "↓" : "↓ Move down", "reorder-down");
   up.title = "Move up";
   down.title = "Move down";
   tools.append(handle, up, down);

@@ -1,17 +1,21 @@
 // Stage keys, as presentation clickers send them: B and "." black the screen, W whitens it, any
 // key brings the slide back; F5 and Shift+F5 start full screen; Esc only ever closes something.
 // They run before deck-core's bindKeys (capture phase) and take the key when they use it.
-// wireKeysAndOverlays sets up every key and overlay the audience deck and the speaker view share.
+// wireDeckWindow sets up what the audience deck and the speaker view share: the channel between
+// them (moves, the blank screen, runs), every key and overlay, and the start on the first slide.
 
 import {
   bindKeys,
+  openChannel,
   openOverlay,
+  slideFromHash,
   toggleFullscreen,
   toggleTheme,
   wireEnlarge,
   wireOverlay,
   wireOverview,
 } from "./deck-core.js";
+import { wireRunPanel } from "./deck-run-panel.js";
 import { backward, forward } from "./slide-steps.js";
 
 const EDITABLE = "input, textarea, select, [contenteditable]:not([contenteditable='false'])";
@@ -99,13 +103,73 @@ export function readBlankMessage(data) {
 }
 
 /**
+ * One deck window (`root`: the audience deck or the speaker view). The channel keeps this
+ * browser's windows on the same slide and step; the blank screen (createBlank's options in
+ * `blank`; its `onChange` runs after the other windows are told) and the Run panel share it.
+ * Without a channel `name` (a live follower's deck) nothing is sent: nothing it does may move
+ * another window. Then the keys and overlays (wireKeysAndOverlays; `speaker`, `theme` and `live`
+ * go to it). Answers `{ channel, blank, runPanel, actions, start }`; `start()` shows the slide
+ * the address names, or the first and asks the other windows where they are.
+ */
+export function wireDeckWindow(
+  root,
+  { name, slides, go, current, currentStep, blank: blankOptions = {}, ...windowActions },
+) {
+  const count = slides.length;
+  let blank = null;
+  let runPanel = null;
+  const channel = name
+    ? openChannel(name, count, {
+        onGoto: (n, k) => go(n, { broadcast: false, step: k }),
+        current,
+        currentStep,
+        onOther: (data) => {
+          if (runPanel?.receive(data)) return;
+          const mode = readBlankMessage(data);
+          if (mode !== undefined) blank.set(mode, { quiet: true });
+        },
+      })
+    : { send() {}, hello() {}, post() {} };
+  const { onChange = () => {}, ...options } = blankOptions;
+  blank = createBlank({
+    ...options,
+    onChange: (mode) => {
+      channel.post({ type: "blank", mode });
+      onChange(mode);
+    },
+  });
+  runPanel = wireRunPanel(root, { slideAt: (n) => slides[n - 1], current, count, post: channel.post });
+  const actions = wireKeysAndOverlays(root, {
+    slides,
+    go,
+    current,
+    currentStep,
+    blank,
+    closeTop: () => runPanel.close({ focus: true }),
+    ...windowActions,
+  });
+
+  function start() {
+    const first = slideFromHash(location.hash, count);
+    go(first || 1, { broadcast: false });
+    if (!first) channel.hello(); // opened without an address: join the other windows' slide
+    window.addEventListener("hashchange", () => {
+      const n = slideFromHash(location.hash, count);
+      if (n) go(n);
+    });
+  }
+
+  return { channel, blank, runPanel, actions, start };
+}
+
+/**
  * The overview, help and enlarge overlays, the stage keys and deck-core's keys, for one deck
  * window (`root`). `go(n, { step })` moves; `current()` and `currentStep()` say where it is.
  * What the two windows do differently comes in: `speaker` (the speaker view is already there),
  * `theme` (the audience deck announces it) and `live` (only the audience deck goes live).
  * Answers the actions, for the window's own buttons.
  */
-export function wireKeysAndOverlays(
+function wireKeysAndOverlays(
   root,
   { slides, go, current, currentStep, blank, closeTop, speaker = () => {}, theme = toggleTheme, live },
 ) {

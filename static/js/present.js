@@ -4,14 +4,11 @@ import {
   bindSwipe,
   clamp,
   fitSlide,
-  openChannel,
   savedTheme,
   showInAddress,
-  slideFromHash,
   toggleTheme,
 } from "./deck-core.js";
-import { createBlank, readBlankMessage, wireKeysAndOverlays } from "./deck-keys.js";
-import { wireRunPanel } from "./deck-run-panel.js";
+import { wireDeckWindow } from "./deck-keys.js";
 import { slideSteps } from "./slide-steps.js";
 
 const deck = document.getElementById("deck");
@@ -35,28 +32,18 @@ if (deck) {
     toastTimer = setTimeout(() => (toast.hidden = true), 5000);
   };
 
-  let runPanel = null;
   // A follower's deck (live.js) has no channel: nothing it does may move another window.
-  const noChannel = { send() {}, hello() {}, post() {} };
-  const channel = deck.dataset.channel
-    ? openChannel(deck.dataset.channel, count, {
-        onGoto: (n, k) => go(n, { broadcast: false, step: k }),
-        current: () => current,
-        currentStep: () => step,
-        onOther: (data) => {
-          if (runPanel?.receive(data)) return;
-          const mode = readBlankMessage(data);
-          if (mode !== undefined) blank.set(mode, { quiet: true });
-        },
-      })
-    : noChannel;
-  const blank = createBlank({
-    onChange: (mode) => {
-      channel.post({ type: "blank", mode });
-      deck.dispatchEvent(new CustomEvent("deck:blanked", { detail: { mode } }));
-    },
+  const { channel, blank, runPanel, actions, start } = wireDeckWindow(deck, {
+    name: deck.dataset.channel,
+    slides,
+    go,
+    current: () => current,
+    currentStep: () => step,
+    blank: { onChange: (mode) => deck.dispatchEvent(new CustomEvent("deck:blanked", { detail: { mode } })) },
+    speaker: openSpeaker,
+    theme: () => say(`${toggleTheme() === "dark" ? "Dark" : "Light"} theme`),
+    live: () => deck.dispatchEvent(new CustomEvent("deck:live")),
   });
-  runPanel = wireRunPanel(deck, { slideAt: (n) => slides[n - 1], current: () => current, count, post: channel.post });
   // live.js blacks the screen at the remote's word (the speaker view follows, as for B).
   deck.addEventListener("deck:blank", (event) => blank.set(event.detail.mode));
 
@@ -109,17 +96,6 @@ if (deck) {
     if (!speaker) say("The browser blocked the new tab: use the Speaker view button instead.");
   }
 
-  const actions = wireKeysAndOverlays(deck, {
-    slides,
-    go,
-    current: () => current,
-    currentStep: () => step,
-    blank,
-    closeTop: () => runPanel.close({ focus: true }),
-    speaker: openSpeaker,
-    theme: () => say(`${toggleTheme() === "dark" ? "Dark" : "Light"} theme`),
-    live: () => deck.dispatchEvent(new CustomEvent("deck:live")),
-  });
   bindSwipe(deck.querySelector(".stage"), actions);
 
   deck.querySelector(".controls").addEventListener("click", (event) => {
@@ -146,13 +122,7 @@ if (deck) {
   wake();
 
   slides.forEach((slide) => slide.setAttribute("aria-hidden", "true"));
-  const start = slideFromHash(location.hash, count);
-  go(start || 1, { broadcast: false });
-  if (!start) channel.hello(); // opened without an address: join the other windows' slide
-  window.addEventListener("hashchange", () => {
-    const n = slideFromHash(location.hash, count);
-    if (n) go(n);
-  });
+  start();
   const refit = () => {
     fitSlide(slides[current - 1]);
     runPanel.replace();

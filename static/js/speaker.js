@@ -1,7 +1,6 @@
 // The speaker view: current and next slide, notes, timer, clock and the time budget per era.
-import { applyTheme, clamp, fitSlide, openChannel, savedTheme, showInAddress, slideFromHash } from "./deck-core.js";
-import { createBlank, readBlankMessage, wireKeysAndOverlays } from "./deck-keys.js";
-import { wireRunPanel } from "./deck-run-panel.js";
+import { applyTheme, clamp, fitSlide, savedTheme, showInAddress } from "./deck-core.js";
+import { wireDeckWindow } from "./deck-keys.js";
 import { copyOfSlide, findPanes, showNext } from "./panes.js";
 import { slideSteps } from "./slide-steps.js";
 import { formatClock, formatDuration, makeTimer } from "./timer.js";
@@ -32,24 +31,15 @@ if (root) {
   const stepOut = root.querySelector("[data-step-counter]");
   const nextStepOut = root.querySelector("[data-next-step]");
 
-  let runPanel = null;
-  const channel = openChannel(root.dataset.channel, count, {
-    onGoto: (n, k) => go(n, { broadcast: false, step: k }),
+  const { channel, runPanel, actions, start } = wireDeckWindow(root, {
+    name: root.dataset.channel,
+    slides,
+    go,
     current: () => current,
     currentStep: () => step,
-    onOther: (data) => {
-      if (runPanel?.receive(data)) return;
-      const mode = readBlankMessage(data);
-      if (mode !== undefined) blank.set(mode, { quiet: true });
-    },
+    // The speaker's own screen stays lit; it says what the audience sees.
+    blank: { cover: false, status: root.querySelector("[data-blank-status]") },
   });
-  // The speaker's own screen stays lit; it says what the audience sees.
-  const blank = createBlank({
-    cover: false,
-    status: root.querySelector("[data-blank-status]"),
-    onChange: (mode) => channel.post({ type: "blank", mode }),
-  });
-  runPanel = wireRunPanel(root, { slideAt: (n) => slides[n - 1], current: () => current, count, post: channel.post });
 
   /** Step k of the current slide, "step k of n", and what → brings next. */
   function showStep(k, { broadcast = true } = {}) {
@@ -153,25 +143,11 @@ if (root) {
   });
   setInterval(tick, 250);
 
-  // ---- Keys and overlays, as in the audience window ----
-  const actions = wireKeysAndOverlays(root, {
-    slides,
-    go,
-    current: () => current,
-    currentStep: () => step,
-    blank,
-    closeTop: () => runPanel.close({ focus: true }),
-  });
+  // ---- Keys and overlays (wireDeckWindow), as in the audience window ----
   root.querySelector("[data-action='help']").addEventListener("click", actions.help);
 
-  const start = slideFromHash(location.hash, count);
-  go(start || 1, { broadcast: false });
-  if (!start) channel.hello();
+  start();
   tick();
-  window.addEventListener("hashchange", () => {
-    const n = slideFromHash(location.hash, count);
-    if (n) go(n);
-  });
   window.addEventListener("resize", () => {
     fitSlide(slides[current - 1]);
     if (panes.next.firstElementChild) fitSlide(panes.next.firstElementChild);

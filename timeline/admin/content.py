@@ -14,6 +14,18 @@ from .widgets import share_choices, slide_label
 # Editors paste bare domains now and then; https is the right guess for a source.
 HTTPS_URLS = {models.URLField: {"assume_scheme": "https"}}
 
+# A sample's code and how it runs and shows, in the order both of its forms list them (its own
+# page and the era's inline).
+SAMPLE_CODE_FIELDS = [
+    "language",
+    "runtime",
+    "historical",
+    "code",
+    "slide_lines",
+    "slide_steps",
+    "request",
+]
+
 
 @admin.register(Slide)
 class SlideAdmin(VersionAdmin):
@@ -36,20 +48,7 @@ class CodeSampleAdmin(VersionAdmin):
     list_select_related = ["era"]
     search_fields = ["title", "code", "era__title"]
     autocomplete_fields = ["era"]
-    fields = [
-        "era",
-        "slide",
-        "order",
-        "title",
-        "language",
-        "runtime",
-        "historical",
-        "code",
-        "slide_lines",
-        "slide_steps",
-        "request",
-        "expected_output",
-    ]
+    fields = ["era", "slide", "order", "title", *SAMPLE_CODE_FIELDS, "expected_output"]
     actions = ["run_and_record"]
 
     @property

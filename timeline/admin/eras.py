@@ -11,7 +11,7 @@ from reversion.admin import VersionAdmin
 
 from .. import revisions
 from ..models import CHRONOLOGICAL, CodeSample, Era, EraRelation, Reference, Slide
-from .content import HTTPS_URLS
+from .content import HTTPS_URLS, SAMPLE_CODE_FIELDS
 from .formsets import OrderedInlineMixin
 from .media import CODE_EDITOR_MEDIA, PREVIEW_MEDIA, REFERENCES_MEDIA
 from .views import admin_page, export, history, revert
@@ -37,18 +37,7 @@ class SlideInline(OrderedInlineMixin, EraChildInline):
 
 class CodeSampleInline(OrderedInlineMixin, EraChildInline):
     model = CodeSample
-    fields = [
-        "order",
-        "title",
-        "slide",
-        "language",
-        "runtime",
-        "historical",
-        "code",
-        "slide_lines",
-        "slide_steps",
-        "request",
-    ]
+    fields = ["order", "title", "slide", *SAMPLE_CODE_FIELDS]
 
     def get_formset(self, request, obj=None, **kwargs):
         formset = super().get_formset(request, obj, **kwargs)

@@ -42,10 +42,20 @@ TIMELINE_FIELDS = ("slug", "title", "year", "date", "kind", "summary", "publishe
 class ContentModel(models.Model):
     """The base of what editors write: a save or delete of any model built on it makes every
     cached page stale (CONTENT_MODELS in timeline/models/__init__.py lists them). State kept
-    while the site runs, such as a live session, is built on models.Model instead."""
+    while the site runs, such as a live session, is built on models.Model instead.
+
+    Saving renders first: what pages show as HTML (markdown, highlighted code) is stored with
+    what the editor wrote, so no page renders it on the way out."""
 
     class Meta:
         abstract = True
+
+    def save(self, *args, **kwargs):
+        self.render()
+        super().save(*args, **kwargs)
+
+    def render(self):
+        """Fill the stored HTML fields from the fields they show; a model without any keeps this."""
 
 
 class EraQuerySet(models.QuerySet):
@@ -122,10 +132,6 @@ class Era(ContentModel):
 
     def __str__(self):
         return f"{self.title} ({self.year})"
-
-    def save(self, *args, **kwargs):
-        self.render()
-        super().save(*args, **kwargs)
 
     def get_absolute_url(self):
         return reverse("timeline:era", kwargs={"slug": self.slug})
@@ -291,10 +297,6 @@ class Slide(ContentModel):
 
     def __str__(self):
         return f"{self.era.title} #{self.order}: {self.title}"
-
-    def save(self, *args, **kwargs):
-        self.render()
-        super().save(*args, **kwargs)
 
     def get_absolute_url(self):
         return f"{self.era.get_absolute_url()}#slide-{self.order}"

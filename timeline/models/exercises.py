@@ -81,10 +81,6 @@ class Exercise(ContentModel):
     def __str__(self):
         return self.title
 
-    def save(self, *args, **kwargs):
-        self.render()
-        super().save(*args, **kwargs)
-
     def get_absolute_url(self):
         return reverse("timeline:exercise", kwargs={"slug": self.slug})
 

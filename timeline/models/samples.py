@@ -88,10 +88,6 @@ class CodeSample(ContentModel):
     def __str__(self):
         return f"{self.era.title}: {self.title}"
 
-    def save(self, *args, **kwargs):
-        self.render()
-        super().save(*args, **kwargs)
-
     def get_absolute_url(self):
         return f"{self.era.get_absolute_url()}#sample-{self.order}"
 

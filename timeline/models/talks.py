@@ -104,10 +104,6 @@ class TalkNote(ContentModel):
     def __str__(self):
         return f"{self.talk}: {self.slide}"
 
-    def save(self, *args, **kwargs):
-        self.render()
-        super().save(*args, **kwargs)
-
     def natural_key(self):
         return (*self.talk.natural_key(), *self.slide.natural_key())
 
