@@ -11,7 +11,7 @@ import platform
 import pytest
 
 from tests.system import in_ci
-from timeline.runner import cgroups, identity, seccomp
+from timeline.runner import cgroups, identity, owners, seccomp
 from timeline.runner import sandbox as sandbox_module
 from timeline.runner.checks import check_containment
 from timeline.runner.config import get_config
@@ -360,3 +360,72 @@ def test_a_cgroup_left_by_a_dead_server_is_swept_once_stale(layout, settings, mo
         assert again == uid
     finally:
         left.remove()
+
+
+# -- detection, and what a dead worker leaves ----------------------------------------------
+
+
+def test_two_first_detections_at_once_both_find_the_cgroups(layout, monkeypatch):
+    """Two first runs of one worker detect at once. Each probe has a name of its own, so
+    neither trips on the other's (under one name per process, the second failed with "File
+    exists", and that failure switched runs off for the worker's life)."""
+    import threading
+
+    made, removed = threading.Barrier(2, timeout=10), threading.Barrier(2, timeout=10)
+    real = cgroups.RunCgroup.create
+    first = threading.local()
+
+    def create(self, *args, **kwargs):
+        if getattr(first, "probed", False):
+            return real(self, *args, **kwargs)
+        first.probed = True
+        made.wait()  # both probes are made together...
+        try:
+            return real(self, *args, **kwargs)
+        finally:
+            removed.wait()  # ...and neither is removed before the other is made
+
+    monkeypatch.setattr(cgroups.RunCgroup, "create", create)
+    monkeypatch.setattr(cgroups, "FOUND", {})
+    found = []
+    threads = [
+        threading.Thread(target=lambda: found.append(cgroups.layout_for(None))) for _ in range(2)
+    ]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join()
+    assert found == [layout, layout]
+    assert not any(
+        path.name.startswith(cgroups.PREFIX + cgroups.PROBE + f"{owners.tag()}-")
+        for parent in layout.parents.values()
+        for path in parent.iterdir()
+    )
+
+
+def test_a_failed_detection_is_tried_again_after_a_pause(layout, monkeypatch, settings):
+    """A probe that fails switches runs off for RETRY_AFTER seconds, not for the worker's life."""
+    real = cgroups._probe
+    failing = [True]
+    probes = []
+
+    def probe(found):
+        probes.append(found)
+        if failing[0]:
+            raise OSError(errno.EBUSY, "Device or resource busy")
+        real(found)
+
+    monkeypatch.setattr(cgroups, "_probe", probe)
+    monkeypatch.setattr(cgroups, "FOUND", {})
+    settings.RUNNER_REQUIRE_CONTAINMENT = True
+    with pytest.raises(sandbox_module.SandboxUnavailable, match="Runs are switched off"):
+        raw_run("print('not yet')\n")
+    tried = len(probes)
+    failing[0] = False
+    assert not cgroups.layout_for(None).available  # within the pause: not probed again
+    assert len(probes) == tried
+    monkeypatch.setattr(cgroups, "RETRY_AFTER", 0)
+    held = raw_run("print('held')\n")
+    assert b"held\n" in held.stdout + held.stderr, held
+    assert cgroups.layout_for(None) == layout
+    assert len(probes) == tried + 1  # found once more, then kept
