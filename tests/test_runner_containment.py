@@ -7,11 +7,12 @@ and say so, except under CI (CI=true), where they fail: CI must prove the whole-
 
 import errno
 import platform
+import subprocess
 
 import pytest
 
 from tests.system import in_ci
-from timeline.runner import cgroups, identity, owners, seccomp
+from timeline.runner import cgroups, identity, leftovers, owners, seccomp
 from timeline.runner import sandbox as sandbox_module
 from timeline.runner.checks import check_containment
 from timeline.runner.config import get_config
@@ -429,3 +430,125 @@ def test_a_failed_detection_is_tried_again_after_a_pause(layout, monkeypatch, se
     assert b"held\n" in held.stdout + held.stderr, held
     assert cgroups.layout_for(None) == layout
     assert len(probes) == tried + 1  # found once more, then kept
+
+
+def dead_owner_tag():
+    """The tag of a process that has ended (and was reaped)."""
+    process = subprocess.Popen(["sleep", "60"])
+    tag = owners.tag(process.pid)
+    process.kill()
+    process.wait()
+    assert not owners.alive(tag)
+    return tag
+
+
+def test_only_dead_workers_work_directories_are_swept(tmp_path):
+    """A tagged directory goes once its worker is dead; a live worker's stays (this process's,
+    and a later process given the dead one's pid is told apart by its start time). One named
+    before tags goes once it is an hour old; a symlink is never followed."""
+    import os
+    import time
+
+    dead, live = dead_owner_tag(), owners.tag()
+    pid, started = owners.parse(dead)
+    reused = f"{os.getpid()}.{started}"  # this pid, another start time: a dead process
+    names = [f"{dead}-code1", f"{live}-code2", f"{reused}-code3", "old1", "new2"]
+    for name in names:
+        (tmp_path / f"historyweb-run-{name}").mkdir()
+        (tmp_path / f"historyweb-run-{name}" / "spec").write_text("the learner's code")
+    hour_ago = time.time() - 3700
+    os.utime(tmp_path / "historyweb-run-old1", (hour_ago, hour_ago))
+    outside = tmp_path / "outside"
+    outside.mkdir()
+    (outside / "keep").write_text("not a run's")
+    (tmp_path / f"historyweb-run-{dead}-link").symlink_to(outside)
+    removed = leftovers.sweep_work_dirs(tmp_path)
+    assert sorted(p.name for p in removed) == sorted(
+        f"historyweb-run-{name}" for name in (f"{dead}-code1", f"{reused}-code3", "old1")
+    )
+    left = sorted(p.name for p in tmp_path.iterdir())
+    assert left == sorted(
+        ["outside", f"historyweb-run-{dead}-link", f"historyweb-run-{live}-code2"]
+        + ["historyweb-run-new2"]
+    )
+    assert (outside / "keep").exists()
+
+
+def test_a_worker_sweeps_on_its_first_run_then_every_minute_or_so(monkeypatch, tmp_path):
+    swept = []
+    monkeypatch.setattr(leftovers, "sweep", lambda config, layout: swept.append(config))
+    monkeypatch.setattr(leftovers, "LAST", {})
+    config = get_config()
+    leftovers.maybe_sweep(config, cgroups.Layout())
+    leftovers.maybe_sweep(config, cgroups.Layout())
+    assert len(swept) == 1
+    monkeypatch.setattr(leftovers, "SWEEP_EVERY", 0)
+    leftovers.maybe_sweep(config, cgroups.Layout())
+    assert len(swept) == 2
+
+
+WORKER = """
+import os, sys
+import django
+
+django.setup()
+from django.conf import settings
+
+settings.RUNNER_STATE_DIR, settings.RUNNER_BWRAP = sys.argv[1], sys.argv[2]
+settings.RUNNER_TIMEOUT = 60
+settings.RUNNER_UID_BASE, settings.RUNNER_UID_COUNT = 61135, 1
+from timeline.runner import sandbox
+from timeline.runner.config import get_config
+from timeline.runner.request import parse_request
+
+spec = {"runtime": "python", "code": sys.argv[3], "request": parse_request("")}
+raw = sandbox.run_in_sandbox(get_config(), spec)
+print(raw.stderr.decode(), end="")  # a script's output, both streams in one
+"""
+
+
+def test_a_worker_killed_mid_run_leaves_nothing_once_the_next_worker_runs(layout, settings):
+    """A worker is killed while its run sleeps: its work directory (the learner's code) and its
+    cgroup stay, untouched by a sweep while the worker lives; the next worker's first run
+    removes them, and gets the dead run's uid (the only one of the range) back."""
+    import glob
+    import os
+    import signal
+    from pathlib import Path
+    import sys
+    import time
+
+    config = get_config()
+    cgroup = cgroups.RunCgroup(layout, "61135")
+    arguments = [sys.executable, "-c", WORKER, str(config.state_dir), config.bwrap]
+    environment = {**os.environ, "DJANGO_SETTINGS_MODULE": "historyweb.settings.test"}
+    worker = subprocess.Popen([*arguments, "import time; time.sleep(60)"], env=environment)
+    try:
+        tag = owners.tag(worker.pid)
+        deadline = time.monotonic() + 30
+        while not (cgroup.pids() and glob.glob(f"/tmp/historyweb-run-{tag}-*")):
+            assert worker.poll() is None and time.monotonic() < deadline, "the run never started"
+            time.sleep(0.05)
+        (work,) = glob.glob(f"/tmp/historyweb-run-{tag}-*")
+        swept = leftovers.sweep(config, layout)  # while the worker lives: nothing of its run
+        assert Path(work) not in swept["work_dirs"] and swept["uids"] == []
+        assert os.path.isdir(work) and cgroup.pids()
+    finally:
+        worker.send_signal(signal.SIGKILL)
+        worker.wait()
+    assert os.path.isdir(work)
+    assert all(path.is_dir() for path in cgroup.dirs.values())
+    # The next worker: its first run sweeps before it takes a uid.
+    after = subprocess.run(
+        [*arguments, "import os; print(os.getuid())"],
+        env=environment,
+        capture_output=True,
+        text=True,
+        timeout=60,
+        check=True,
+    )
+    if os.geteuid() == 0:  # the uid the run had (without root: the user namespace's)
+        assert after.stdout == "61135\n", after.stderr
+    assert not os.path.exists(work)
+    assert not any(path.exists() for path in cgroup.dirs.values())
+    assert not (config.state_dir / "owners" / "61135").exists()

@@ -182,6 +182,28 @@ def layout_for(parent_setting=None):
     return FOUND[parent_setting][0]
 
 
+def sweep_probes(layout):
+    """Remove probe cgroups whose process is dead (killed between making and removing one)."""
+    removed = []
+    for parent in layout.parents.values():
+        try:
+            entries = list(parent.iterdir())
+        except OSError:
+            continue
+        for path in entries:
+            name = path.name
+            if not name.startswith(PREFIX + PROBE):
+                continue
+            tag = name[len(PREFIX + PROBE) :].partition("-")[0]
+            if owners.parse(tag) is not None and not owners.alive(tag):
+                try:
+                    if _rmdir(path):
+                        removed.append(path)
+                except OSError:
+                    continue
+    return removed
+
+
 class RunCgroup:
     """One run's cgroup (one directory per v1 hierarchy)."""
 
