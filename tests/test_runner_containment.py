@@ -104,6 +104,29 @@ def test_keyrings_ptrace_bpf_and_friends_are_refused():
     assert all(line.endswith(" -1 Operation not permitted") for line in lines), lines
 
 
+@pytest.mark.skipif(platform.machine() != "x86_64", reason="syscall numbers of x86_64")
+def test_linux_aio_is_refused_as_if_the_kernel_had_none():
+    """AIO events come from one machine-wide pool (fs.aio-max-nr): one run held all 65,536 of
+    them and the host's own io_setup failed. Every AIO call answers ENOSYS, as on a kernel built
+    without AIO, which is what libraries fall back from."""
+    code = LIBC + (
+        "context = ctypes.c_ulong(0)\n"
+        "print('io_setup', libc.syscall(206, 128, ctypes.byref(context)), ctypes.get_errno(),"
+        " context.value)\n"
+        "for name, nr in [('io_destroy', 207), ('io_getevents', 208), ('io_submit', 209),\n"
+        "                 ('io_cancel', 210), ('io_pgetevents', 333)]:\n"
+        "    print(name, libc.syscall(nr, 0, 0, 0, 0, 0, 0), ctypes.get_errno())\n"
+    )
+    result = run_code("python", code)
+    assert result.output.splitlines() == [
+        f"io_setup -1 {errno.ENOSYS} 0",
+        *(
+            f"{name} -1 {errno.ENOSYS}"
+            for name in ("io_destroy", "io_getevents", "io_submit", "io_cancel", "io_pgetevents")
+        ),
+    ], result.error
+
+
 def test_nothing_carries_from_one_run_to_the_next():
     """A key, a file in /tmp or /dev/shm: the next run sees none of them, and runs as a new uid."""
     first = LIBC + (
@@ -514,9 +537,9 @@ def test_a_worker_killed_mid_run_leaves_nothing_once_the_next_worker_runs(layout
     import glob
     import os
     import signal
-    from pathlib import Path
     import sys
     import time
+    from pathlib import Path
 
     config = get_config()
     cgroup = cgroups.RunCgroup(layout, "61135")
