@@ -497,6 +497,20 @@ def test_only_dead_workers_work_directories_are_swept(tmp_path):
     assert (outside / "keep").exists()
 
 
+def test_only_dead_workers_probe_cgroups_are_swept(layout):
+    """A worker killed between making and removing its probe leaves it; a live one's stays."""
+    dead = cgroups.RunCgroup(layout, f"{cgroups.PROBE}{dead_owner_tag()}-1-0")
+    live = cgroups.RunCgroup(layout, cgroups.probe_name())
+    for probe in (dead, live):
+        probe.create(memory_bytes=64 * 1024 * 1024, processes=4, cpus=1)
+    try:
+        assert sorted(cgroups.sweep_probes(layout)) == sorted(dead.dirs.values())
+        assert all(path.is_dir() for path in live.dirs.values())
+    finally:
+        dead.remove()
+        live.remove()
+
+
 def test_a_worker_sweeps_on_its_first_run_then_every_minute_or_so(monkeypatch, tmp_path):
     swept = []
     monkeypatch.setattr(leftovers, "sweep", lambda config, layout: swept.append(config))
