@@ -7,11 +7,12 @@ and say so, except under CI (CI=true), where they fail: CI must prove the whole-
 
 import errno
 import platform
+import subprocess
 
 import pytest
 
 from tests.system import in_ci
-from timeline.runner import cgroups, identity, seccomp
+from timeline.runner import cgroups, identity, leftovers, owners, seccomp
 from timeline.runner import sandbox as sandbox_module
 from timeline.runner.checks import check_containment
 from timeline.runner.config import get_config
@@ -101,6 +102,29 @@ def test_keyrings_ptrace_bpf_and_friends_are_refused():
     lines = result.output.splitlines()
     assert len(lines) == 9, result.error
     assert all(line.endswith(" -1 Operation not permitted") for line in lines), lines
+
+
+@pytest.mark.skipif(platform.machine() != "x86_64", reason="syscall numbers of x86_64")
+def test_linux_aio_is_refused_as_if_the_kernel_had_none():
+    """AIO events come from one machine-wide pool (fs.aio-max-nr): one run held all 65,536 of
+    them and the host's own io_setup failed. Every AIO call answers ENOSYS, as on a kernel built
+    without AIO, which is what libraries fall back from."""
+    code = LIBC + (
+        "context = ctypes.c_ulong(0)\n"
+        "print('io_setup', libc.syscall(206, 128, ctypes.byref(context)), ctypes.get_errno(),"
+        " context.value)\n"
+        "for name, nr in [('io_destroy', 207), ('io_getevents', 208), ('io_submit', 209),\n"
+        "                 ('io_cancel', 210), ('io_pgetevents', 333)]:\n"
+        "    print(name, libc.syscall(nr, 0, 0, 0, 0, 0, 0), ctypes.get_errno())\n"
+    )
+    result = run_code("python", code)
+    assert result.output.splitlines() == [
+        f"io_setup -1 {errno.ENOSYS} 0",
+        *(
+            f"{name} -1 {errno.ENOSYS}"
+            for name in ("io_destroy", "io_getevents", "io_submit", "io_cancel", "io_pgetevents")
+        ),
+    ], result.error
 
 
 def test_nothing_carries_from_one_run_to_the_next():
@@ -360,3 +384,208 @@ def test_a_cgroup_left_by_a_dead_server_is_swept_once_stale(layout, settings, mo
         assert again == uid
     finally:
         left.remove()
+
+
+# -- detection, and what a dead worker leaves ----------------------------------------------
+
+
+def test_two_first_detections_at_once_both_find_the_cgroups(layout, monkeypatch):
+    """Two first runs of one worker detect at once. Each probe has a name of its own, so
+    neither trips on the other's (under one name per process, the second failed with "File
+    exists", and that failure switched runs off for the worker's life)."""
+    import threading
+
+    made, removed = threading.Barrier(2, timeout=10), threading.Barrier(2, timeout=10)
+    real = cgroups.RunCgroup.create
+    first = threading.local()
+
+    def create(self, *args, **kwargs):
+        if getattr(first, "probed", False):
+            return real(self, *args, **kwargs)
+        first.probed = True
+        made.wait()  # both probes are made together...
+        try:
+            return real(self, *args, **kwargs)
+        finally:
+            removed.wait()  # ...and neither is removed before the other is made
+
+    monkeypatch.setattr(cgroups.RunCgroup, "create", create)
+    monkeypatch.setattr(cgroups, "FOUND", {})
+    found = []
+    threads = [
+        threading.Thread(target=lambda: found.append(cgroups.layout_for(None))) for _ in range(2)
+    ]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join()
+    assert found == [layout, layout]
+    assert not any(
+        path.name.startswith(cgroups.PREFIX + cgroups.PROBE + f"{owners.tag()}-")
+        for parent in layout.parents.values()
+        for path in parent.iterdir()
+    )
+
+
+def test_a_failed_detection_is_tried_again_after_a_pause(layout, monkeypatch, settings):
+    """A probe that fails switches runs off for RETRY_AFTER seconds, not for the worker's life."""
+    real = cgroups._probe
+    failing = [True]
+    probes = []
+
+    def probe(found):
+        probes.append(found)
+        if failing[0]:
+            raise OSError(errno.EBUSY, "Device or resource busy")
+        real(found)
+
+    monkeypatch.setattr(cgroups, "_probe", probe)
+    monkeypatch.setattr(cgroups, "FOUND", {})
+    settings.RUNNER_REQUIRE_CONTAINMENT = True
+    with pytest.raises(sandbox_module.SandboxUnavailable, match="Runs are switched off"):
+        raw_run("print('not yet')\n")
+    tried = len(probes)
+    failing[0] = False
+    assert not cgroups.layout_for(None).available  # within the pause: not probed again
+    assert len(probes) == tried
+    monkeypatch.setattr(cgroups, "RETRY_AFTER", 0)
+    held = raw_run("print('held')\n")
+    assert b"held\n" in held.stdout + held.stderr, held
+    assert cgroups.layout_for(None) == layout
+    assert len(probes) == tried + 1  # found once more, then kept
+
+
+def dead_owner_tag():
+    """The tag of a process that has ended (and was reaped)."""
+    process = subprocess.Popen(["sleep", "60"])
+    tag = owners.tag(process.pid)
+    process.kill()
+    process.wait()
+    assert not owners.alive(tag)
+    return tag
+
+
+def test_only_dead_workers_work_directories_are_swept(tmp_path):
+    """A tagged directory goes once its worker is dead; a live worker's stays (this process's,
+    and a later process given the dead one's pid is told apart by its start time). One named
+    before tags goes once it is an hour old; a symlink is never followed."""
+    import os
+    import time
+
+    dead, live = dead_owner_tag(), owners.tag()
+    pid, started = owners.parse(dead)
+    reused = f"{os.getpid()}.{started}"  # this pid, another start time: a dead process
+    names = [f"{dead}-code1", f"{live}-code2", f"{reused}-code3", "old1", "new2"]
+    for name in names:
+        (tmp_path / f"historyweb-run-{name}").mkdir()
+        (tmp_path / f"historyweb-run-{name}" / "spec").write_text("the learner's code")
+    hour_ago = time.time() - 3700
+    os.utime(tmp_path / "historyweb-run-old1", (hour_ago, hour_ago))
+    outside = tmp_path / "outside"
+    outside.mkdir()
+    (outside / "keep").write_text("not a run's")
+    (tmp_path / f"historyweb-run-{dead}-link").symlink_to(outside)
+    removed = leftovers.sweep_work_dirs(tmp_path)
+    assert sorted(p.name for p in removed) == sorted(
+        f"historyweb-run-{name}" for name in (f"{dead}-code1", f"{reused}-code3", "old1")
+    )
+    left = sorted(p.name for p in tmp_path.iterdir())
+    assert left == sorted(
+        ["outside", f"historyweb-run-{dead}-link", f"historyweb-run-{live}-code2"]
+        + ["historyweb-run-new2"]
+    )
+    assert (outside / "keep").exists()
+
+
+def test_only_dead_workers_probe_cgroups_are_swept(layout):
+    """A worker killed between making and removing its probe leaves it; a live one's stays."""
+    dead = cgroups.RunCgroup(layout, f"{cgroups.PROBE}{dead_owner_tag()}-1-0")
+    live = cgroups.RunCgroup(layout, cgroups.probe_name())
+    for probe in (dead, live):
+        probe.create(memory_bytes=64 * 1024 * 1024, processes=4, cpus=1)
+    try:
+        assert sorted(cgroups.sweep_probes(layout)) == sorted(dead.dirs.values())
+        assert all(path.is_dir() for path in live.dirs.values())
+    finally:
+        dead.remove()
+        live.remove()
+
+
+def test_a_worker_sweeps_on_its_first_run_then_every_minute_or_so(monkeypatch, tmp_path):
+    swept = []
+    monkeypatch.setattr(leftovers, "sweep", lambda config, layout: swept.append(config))
+    monkeypatch.setattr(leftovers, "LAST", {})
+    config = get_config()
+    leftovers.maybe_sweep(config, cgroups.Layout())
+    leftovers.maybe_sweep(config, cgroups.Layout())
+    assert len(swept) == 1
+    monkeypatch.setattr(leftovers, "SWEEP_EVERY", 0)
+    leftovers.maybe_sweep(config, cgroups.Layout())
+    assert len(swept) == 2
+
+
+WORKER = """
+import os, sys
+import django
+
+django.setup()
+from django.conf import settings
+
+settings.RUNNER_STATE_DIR, settings.RUNNER_BWRAP = sys.argv[1], sys.argv[2]
+settings.RUNNER_TIMEOUT = 60
+settings.RUNNER_UID_BASE, settings.RUNNER_UID_COUNT = 61135, 1
+from timeline.runner import sandbox
+from timeline.runner.config import get_config
+from timeline.runner.request import parse_request
+
+spec = {"runtime": "python", "code": sys.argv[3], "request": parse_request("")}
+raw = sandbox.run_in_sandbox(get_config(), spec)
+print(raw.stderr.decode(), end="")  # a script's output, both streams in one
+"""
+
+
+def test_a_worker_killed_mid_run_leaves_nothing_once_the_next_worker_runs(layout, settings):
+    """A worker is killed while its run sleeps: its work directory (the learner's code) and its
+    cgroup stay, untouched by a sweep while the worker lives; the next worker's first run
+    removes them, and gets the dead run's uid (the only one of the range) back."""
+    import glob
+    import os
+    import signal
+    import sys
+    import time
+    from pathlib import Path
+
+    config = get_config()
+    cgroup = cgroups.RunCgroup(layout, "61135")
+    arguments = [sys.executable, "-c", WORKER, str(config.state_dir), config.bwrap]
+    environment = {**os.environ, "DJANGO_SETTINGS_MODULE": "historyweb.settings.test"}
+    worker = subprocess.Popen([*arguments, "import time; time.sleep(60)"], env=environment)
+    try:
+        tag = owners.tag(worker.pid)
+        deadline = time.monotonic() + 30
+        while not (cgroup.pids() and glob.glob(f"/tmp/historyweb-run-{tag}-*")):
+            assert worker.poll() is None and time.monotonic() < deadline, "the run never started"
+            time.sleep(0.05)
+        (work,) = glob.glob(f"/tmp/historyweb-run-{tag}-*")
+        swept = leftovers.sweep(config, layout)  # while the worker lives: nothing of its run
+        assert Path(work) not in swept["work_dirs"] and swept["uids"] == []
+        assert os.path.isdir(work) and cgroup.pids()
+    finally:
+        worker.send_signal(signal.SIGKILL)
+        worker.wait()
+    assert os.path.isdir(work)
+    assert all(path.is_dir() for path in cgroup.dirs.values())
+    # The next worker: its first run sweeps before it takes a uid.
+    after = subprocess.run(
+        [*arguments, "import os; print(os.getuid())"],
+        env=environment,
+        capture_output=True,
+        text=True,
+        timeout=60,
+        check=True,
+    )
+    if os.geteuid() == 0:  # the uid the run had (without root: the user namespace's)
+        assert after.stdout == "61135\n", after.stderr
+    assert not os.path.exists(work)
+    assert not any(path.exists() for path in cgroup.dirs.values())
+    assert not (config.state_dir / "owners" / "61135").exists()

@@ -248,3 +248,36 @@ def test_file_size_and_open_file_limits():
     )
     result = run_code("python", code)
     assert result.output == "write: File too large\nopen: Too many open files True\n"
+
+
+def test_a_run_cannot_raise_its_own_limits():
+    """Every limit the harness sets has its hard limit at the soft one: a program that raises its
+    memory, CPU or file-size limit back to the server's hard limit (or unlimited) is refused."""
+    code = (
+        "import resource\n"
+        "for name in ('AS', 'CPU', 'FSIZE', 'NOFILE', 'NPROC', 'CORE'):\n"
+        "    which = getattr(resource, 'RLIMIT_' + name)\n"
+        "    soft, hard = resource.getrlimit(which)\n"
+        "    try:\n"
+        "        resource.setrlimit(which, (hard, hard))\n"
+        "        resource.setrlimit(which, (soft + 1, soft + 1))\n"
+        "        print(name, 'raised to', resource.getrlimit(which))\n"
+        "    except (ValueError, PermissionError) as exc:\n"
+        "        print(name, soft == hard, type(exc).__name__)\n"
+    )
+    result = run_code("python", code)
+    expected = [f"{name} True ValueError" for name in ("AS", "CPU", "FSIZE", "NOFILE", "NPROC")]
+    assert result.output.splitlines() == [*expected, "CORE True ValueError"], result.error
+
+
+@pytest.mark.skipif(os.geteuid() != 0, reason="only root can give this process another group")
+def test_a_run_has_no_supplementary_group_of_the_server():
+    """A server with a supplementary group (say, one that may read the project's secrets) hands
+    none of it to a run: the harness drops them before the user's code runs."""
+    saved = os.getgroups()
+    os.setgroups([4242])
+    try:
+        result = run_code("python", "import os\nprint(os.getgroups(), os.getgid() != 0)\n")
+    finally:
+        os.setgroups(saved)
+    assert result.output == "[] True\n", result.error

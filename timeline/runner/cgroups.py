@@ -23,16 +23,23 @@ at a small cost to every fork and exit (see README).
 """
 
 import errno
-import functools
+import itertools
 import os
 import signal
+import threading
 import time
 from dataclasses import dataclass, field
 from pathlib import Path
 
+from . import owners
+
 ROOT = Path("/sys/fs/cgroup")
 PREFIX = "historyweb-run-"
+PROBE = "probe-"
 CPU_PERIOD_US = 100_000
+# Seconds before a failed detection is tried again: a probe can fail for a moment (the parent
+# being set up, the kernel busy), and runs must not stay off for the worker's life.
+RETRY_AFTER = 5.0
 
 
 @dataclass(frozen=True)
@@ -141,16 +148,60 @@ def detect(parent_setting=None):
     return layout
 
 
+PROBES = itertools.count()
+
+
+def probe_name():
+    """A name no other probe has at the same time: two threads of one worker detecting at once
+    (two first runs) each get their own, and so does a later process given a dead one's pid."""
+    return f"{PROBE}{owners.tag()}-{threading.get_ident()}-{next(PROBES)}"
+
+
 def _probe(layout):
-    probe = RunCgroup(layout, f"probe-{os.getpid()}")
+    probe = RunCgroup(layout, probe_name())
     probe.create(memory_bytes=64 * 1024 * 1024, processes=4, cpus=1)
     probe.remove()
 
 
-@functools.lru_cache(maxsize=4)
+FOUND = {}  # parent setting -> (Layout, time.monotonic() when found)
+
+
 def layout_for(parent_setting=None):
-    """The layout, found once per process."""
-    return detect(parent_setting)
+    """The layout: found once per process where cgroups work; where they did not, found again
+    once RETRY_AFTER seconds have passed, so one failed probe never switches runs off for good."""
+    found = FOUND.get(parent_setting)
+    if found is not None:
+        layout, when = found
+        if layout.available or time.monotonic() - when < RETRY_AFTER:
+            return layout
+    layout = detect(parent_setting)
+    found = FOUND.get(parent_setting)
+    # A thread that found cgroups working wins over one that, at the same moment, did not.
+    if layout.available or found is None or not found[0].available:
+        FOUND[parent_setting] = (layout, time.monotonic())
+    return FOUND[parent_setting][0]
+
+
+def sweep_probes(layout):
+    """Remove probe cgroups whose process is dead (killed between making and removing one)."""
+    removed = []
+    for parent in layout.parents.values():
+        try:
+            entries = list(parent.iterdir())
+        except OSError:
+            continue
+        for path in entries:
+            name = path.name
+            if not name.startswith(PREFIX + PROBE):
+                continue
+            tag = name[len(PREFIX + PROBE) :].partition("-")[0]
+            if owners.parse(tag) is not None and not owners.alive(tag):
+                try:
+                    if _rmdir(path):
+                        removed.append(path)
+                except OSError:
+                    continue
+    return removed
 
 
 class RunCgroup:

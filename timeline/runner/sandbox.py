@@ -23,7 +23,7 @@ from pathlib import Path
 
 from historyweb.errors import ServiceError
 
-from . import cgroups, seccomp
+from . import cgroups, leftovers, seccomp
 from .identity import run_identity
 
 HARNESS = Path(__file__).with_name("harness.py")
@@ -193,9 +193,10 @@ def run_in_sandbox(config, spec, body=b""):
         "output_bytes": config.output_bytes,
     }
     hosts = hosts_file(config)
+    leftovers.maybe_sweep(config, held.cgroups)
     with (
         run_identity(config, held.cgroups) as (uid, cgroup),
-        tempfile.TemporaryDirectory(prefix="historyweb-run-") as work,
+        tempfile.TemporaryDirectory(prefix=leftovers.work_prefix()) as work,
     ):
         spec["uid"] = uid
         work_dir = Path(work)

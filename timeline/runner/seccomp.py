@@ -8,6 +8,9 @@ them breaks a lesson. What is refused is what lets a run reach beyond its sandbo
   capabilities over its own mounts, so it could mount a tmpfs the size of the host's memory;
 - clone3 answers ENOSYS: its flags sit in memory a filter cannot read, and libc then falls back
   to clone, whose flags it can;
+- Linux AIO (io_setup and the calls that use its contexts) answers ENOSYS, as on a kernel built
+  without it, which is what libraries fall back from: its events come from one machine-wide pool
+  (fs.aio-max-nr), and one run could hold it all, failing the host's own io_setup;
 - mounts, of every generation (mount, umount2, pivot_root, fsopen, fsmount, open_tree, ...);
 - kernel keyrings (keyctl, add_key, request_key): keys outlive the processes that made them;
 - reaching into other processes or the kernel: ptrace, process_vm_readv/writev, bpf,
@@ -26,6 +29,8 @@ bubblewrap loads it (`--seccomp FD`) just before it starts the interpreter.
 import errno
 import functools
 
+# Linux AIO: contexts and events come from the machine-wide fs.aio-max-nr pool.
+AIO = ["io_setup", "io_destroy", "io_submit", "io_cancel", "io_getevents", "io_pgetevents"]
 # CLONE_NEW* flags that clone() takes in its first argument. (CLONE_NEWTIME shares its bit with
 # the exit signal in clone(), so unshare and clone3 are the only ways to ask for it: both refused.)
 CLONE_NEW_FLAGS = {
@@ -115,6 +120,11 @@ def filter_bytes():
     for flag in CLONE_NEW_FLAGS.values():
         rules.add_rule(refuse, "clone", seccomp.Arg(0, seccomp.MASKED_EQ, flag, flag))
     rules.add_rule(seccomp.ERRNO(errno.ENOSYS), "clone3")
+    for name in AIO:
+        try:
+            rules.add_rule(seccomp.ERRNO(errno.ENOSYS), name)
+        except (ValueError, OSError):  # io_pgetevents is younger than some libseccomp
+            continue
     with tempfile.TemporaryFile() as f:
         rules.export_bpf(f)
         f.seek(0)
