@@ -25,7 +25,7 @@ class Outcome(enum.StrEnum):
     MEMORY = "memory"
     OUTPUT = "output"
     SIGNAL = "signal"
-    RESPONSE = "response"  # a CGI script's output is not an HTTP response
+    RESPONSE = "response"  # not a response a server would send (response_problem says why)
     SANDBOX = "sandbox"  # the sandbox or the harness failed, not the code
     INTERFERENCE = "interference"  # the code tampered with the runner's report
     NOT_STARTED = "not-started"  # refused before running: busy, bad input, not runnable
