@@ -10,7 +10,7 @@ from django.urls import reverse
 from timeline import exercise_checks
 from timeline.exercise_checks import compare, run_checks
 from timeline.models import Exercise, ExerciseCheck
-from timeline.runner.result import RunResult
+from timeline.runner.result import Outcome, RunResult
 from timeline.runner.sandbox import SandboxUnavailable
 from timeline.runner.service import Busy
 
@@ -74,6 +74,22 @@ def test_each_way_a_response_misses_is_said(result, message):
     assert not outcome.passed
     assert message in outcome.message
     assert outcome.got.startswith(f"HTTP/1.1 {result.status}")
+
+
+def test_a_status_of_other_digits_is_no_status_code():
+    """ "²00".isdigit() is true and int("²00") fails: the code is read with ASCII digits only."""
+    outcome = compare(make_exercise().checks.get(), response(status="²00 OK"), GREET)
+    assert not outcome.passed and outcome.message == "The status was ²00 OK, not 200."
+
+
+def test_an_invalid_response_never_passes():
+    """A response no server would send fails with the runner's words, whatever else matches."""
+    error = "The application sent an invalid response: the status … holds a carriage return (\\r)."
+    result = response(status="200 OK\\r\\nSet-Cookie: injected=1")
+    result.ok, result.outcome, result.error = False, Outcome.RESPONSE, error
+    outcome = compare(make_exercise().checks.get(), result, GREET)
+    assert (outcome.passed, outcome.message) == (False, error)
+    assert outcome.got.startswith("HTTP/1.1 200 OK\\r\\nSet-Cookie: injected=1\nContent-Type")
 
 
 def test_contains_matches_part_of_the_body_and_header_names_ignore_case():
@@ -294,6 +310,24 @@ def test_a_body_too_large_to_be_code_is_413_before_it_is_read(client, passing_ru
     for answer in (announced, sent):
         assert (answer.status_code, answer.json()["error"]) == (413, "The code is too long.")
     assert passing_run == []
+
+
+@pytest.mark.parametrize("port", ["²", "9" * 5000])
+def test_a_request_with_a_port_of_other_digits_is_checked_not_a_500(sandbox, client, port):
+    """A request exercise sends the learner's text to its app: a Host port such as "²" is read
+    with ASCII digits only (80 when it names no port), never int("²")."""
+    app = (
+        "def application(environ, start_response):\n"
+        "    start_response('200 OK', [('Content-Type', 'text/plain')])\n"
+        "    return [b'Hello, Ada!\\n']\n"
+    )
+    exercise = make_exercise(kind="request", runtime="wsgi", target=app)
+    request_text = f"GET /greet?name=Ada HTTP/1.0\nHost: x:{port}\n"
+    answer = client.post(
+        check_url(exercise), {"code": request_text}, content_type="application/json"
+    )
+    assert answer.status_code == 200
+    assert answer.json()["passed"] is True
 
 
 def test_busy_and_missing_sandbox_answer_429_and_503(client, monkeypatch):

@@ -158,6 +158,34 @@ def test_going_live_is_rate_limited(client, deck_era, settings):
     assert LiveSession.objects.count() == 2
 
 
+@pytest.mark.parametrize(
+    "body",
+    [
+        "[" * 2000 + "]" * 2000,  # deeper than the parser goes: RecursionError, caught
+        '{"deck": ' + "[" * 1000 + "]" * 1000 + "}",
+        "{",
+        "[]",
+        '{"deck": 5}',
+        '{"deck": "/present/wsgi/", "extra": 1}',
+        '{"deck": "/no/such/deck/"}',
+        '{"deck": "/present/nothing/"}',
+        '{"deck": "/present/wsgi/", "steps": [0, 0]}',
+        '{"deck": "/present/wsgi/", "steps": [false, 0, 0]}',
+        '{"deck": "/present/wsgi/", "steps": "000"}',
+    ],
+)
+def test_a_refused_body_is_not_counted_against_the_creation_limit(client, deck_era, settings, body):
+    """Validate, then count: a body refused for what it holds started nothing."""
+    settings.LIVE_CREATE_LIMIT = 1
+    url = reverse("timeline:live-create")
+    for _ in range(3):
+        response = client.post(url, body, content_type="application/json")
+        assert response.status_code in (400, 404), response.content
+        assert response.json()["error"]
+    assert [go_live(client).status_code for _ in range(2)] == [201, 429]
+    assert LiveSession.objects.count() == 1
+
+
 def test_loopback_links_point_at_the_lan_when_the_server_serves_it(
     client, deck_era, monkeypatch, settings
 ):
@@ -225,6 +253,45 @@ def test_only_slides_and_steps_in_range_are_accepted(client, live, body):
     assert response.json()["error"]
     session.refresh_from_db()
     assert (session.slide, session.step, session.blackout, session.seq) == (1, 0, False, 0)
+
+
+@pytest.mark.parametrize("step", ["", [], False, True, {}, "0", 0.0])
+def test_a_step_is_a_whole_number_not_something_falsy(client, live, step):
+    """Only a missing step means 0: "", [], false and friends are refused, not read as 0."""
+    session, key, _ = live
+    response = control(client, session, key, {"slide": 2, "step": step})
+    assert (response.status_code, response.json()["error"]) == (
+        400,
+        "“slide” and “step” must be whole numbers.",
+    )
+    session.refresh_from_db()
+    assert (session.slide, session.step, session.seq) == (1, 0, 0)
+    assert control(client, session, key, {"slide": 2}).json()["step"] == 0
+
+
+@pytest.mark.parametrize(
+    ("name", "body"),
+    [
+        ("timeline:live-state", "[" * 2000 + "]" * 2000),
+        ("timeline:live-state", '{"slide": ' + "[" * 1990 + "]" * 1990 + "}"),
+        ("timeline:live-run", "[" * 2000 + "]" * 2000),
+        ("timeline:live-run", '{"sample": ' + "[" * 1990 + "]" * 1990 + "}"),
+        ("timeline:live-end", "[" * 2000 + "]" * 2000),
+    ],
+)
+def test_deep_json_on_the_controls_is_a_400(client, live, name, body):
+    session, key, _ = live
+    response = control(client, session, key, body, name)
+    if name == "timeline:live-end":  # it reads no body: the session simply ends
+        assert response.status_code == 200
+        return
+    assert response.status_code == 400
+    assert response.json()["error"] in (
+        "The body is not valid JSON.",
+        "The body is nested too deeply.",
+    )
+    session.refresh_from_db()
+    assert session.seq == 0
 
 
 def test_steps_are_accepted_up_to_the_slides_build_steps(client, live):

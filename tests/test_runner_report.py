@@ -401,6 +401,168 @@ def test_events_have_one_shape(config, events):
     assert result.outcome == Outcome.INTERFERENCE
 
 
+# -- responses no server would send: checked on the host ------------------------------------------
+
+
+def served(status, headers=(), **extra):
+    body = base64.b64encode(b"hi").decode()
+    return {
+        "error": None,
+        "status": status,
+        "headers": [list(h) for h in headers],
+        "body_b64": body,
+    }
+
+
+INVALID = "The application sent an invalid response: "
+
+
+@pytest.mark.parametrize(
+    ("runtime", "status", "headers", "problem"),
+    [
+        (
+            "wsgi",
+            "200 OK\r\nSet-Cookie: injected=1",
+            [],
+            "the status “200 OK\\r\\nSet-Cookie: injected=1” holds a carriage return (\\r)",
+        ),
+        ("wsgi", "200 OK\nX: y", [], "the status “200 OK\\nX: y” holds a line feed (\\n)"),
+        ("wsgi", "200 OK\x00", [], "the status “200 OK\\x00” holds a NUL byte (\\x00)"),
+        (
+            "wsgi",
+            "200",
+            [],
+            "the status “200” does not look like “200 OK” (three digits, a space, a reason phrase)",
+        ),
+        (
+            "wsgi",
+            "2000 OK",
+            [],
+            "the status “2000 OK” does not look like “200 OK” (three digits, a space, a reason "
+            "phrase)",
+        ),
+        (
+            "wsgi",
+            "²00 OK",
+            [],
+            "the status “²00 OK” does not look like “200 OK” (three digits, a space, a reason "
+            "phrase)",
+        ),
+        ("wsgi", "099 Low", [], "the status code 99 is not between 100 and 599"),
+        ("wsgi", "600 High", [], "the status code 600 is not between 100 and 599"),
+        ("asgi", "1000", [], "the status code 1000 is not between 100 and 599"),
+        ("asgi", "99", [], "the status code 99 is not between 100 and 599"),
+        ("asgi", "-200", [], "the status code -200 is not between 100 and 599"),
+        ("asgi", "1" * 5000, [], f"the status “{'1' * 60}…” is not a whole number"),
+        (
+            "wsgi",
+            "200 OK",
+            [("Content-Type", "text/plain\r\nSet-Cookie: injected=1")],
+            "the value of the header “Content-Type” holds a carriage return (\\r)",
+        ),
+        ("asgi", "200", [("X-A", "b\nc")], "the value of the header “X-A” holds a line feed (\\n)"),
+        (
+            "wsgi",
+            "200 OK",
+            [("X-A", "b\x00")],
+            "the value of the header “X-A” holds a NUL byte (\\x00)",
+        ),
+        (
+            "wsgi",
+            "200 OK",
+            [("X-A", "b\x1b[31m")],
+            "the value of the header “X-A” holds a control character (\\x1b)",
+        ),
+        (
+            "wsgi",
+            "200 OK",
+            [("Content Type", "text/plain")],
+            "the header name “Content Type” is not a token: it holds “ ”",
+        ),
+        ("asgi", "200", [("X:Y", "z")], "the header name “X:Y” is not a token: it holds “:”"),
+        ("wsgi", "200 OK", [("", "z")], "the header name “” is not a token: it is empty"),
+        ("wsgi", "200 OK", [("Café", "z")], "the header name “Café” is not a token: it holds “é”"),
+        (
+            "wsgi",
+            "200 OK",
+            [("X\r\nSet-Cookie", "injected=1")],
+            "the header name “X\\r\\nSet-Cookie” is not a token: it holds “\\r”",
+        ),
+        (
+            "wsgi",
+            "200 OK",
+            [("X-A", "✓")],
+            "the header “X-A” holds text Latin-1 cannot encode (PEP 3333: send it encoded)",
+        ),
+    ],
+)
+def test_a_response_no_server_would_send_is_an_invalid_response(
+    config, runtime, status, headers, problem
+):
+    """The status and headers are checked on the host, whatever the harness let through: the
+    first broken rule is named, and the bytes are shown as sent, control characters escaped."""
+    result = build_result(runtime, raw(served(status, headers)), config)
+    assert (result.outcome, result.ok) == (Outcome.RESPONSE, False)
+    assert result.error == INVALID + problem + "."
+    assert result.body == "hi"
+    assert not any(char in result.output for char in "\r\x00\x1b")
+    # No line of the raw response is a header the app did not send as one.
+    assert [line for line in result.output.split("\n") if line.startswith("Set-Cookie")] == []
+
+
+def test_the_raw_response_shows_what_was_sent_with_escapes(config):
+    report = served("200 OK\r\nSet-Cookie: injected=1", [("X-A", "b\x00c")])
+    result = build_result("wsgi", raw(report), config)
+    assert result.status == "200 OK\\r\\nSet-Cookie: injected=1"
+    assert result.headers == [["X-A", "b\\x00c"]]
+    assert result.output == "HTTP/1.1 200 OK\\r\\nSet-Cookie: injected=1\nX-A: b\\x00c\n\nhi"
+
+
+@pytest.mark.parametrize(
+    ("runtime", "status", "headers"),
+    [
+        ("wsgi", "200 OK", [("Content-Type", "text/plain; charset=utf-8")]),
+        ("wsgi", "404 Not Found", [("X-Tab", "a\tb")]),
+        ("wsgi", "200 ", []),  # the reason phrase may be empty; the space may not
+        ("wsgi", "200 Ça va", [("X-Latin-1", "café")]),
+        ("wsgi", "599 Custom", [("!#$%&'*+.^_`|~", "x")]),
+        ("asgi", "100", []),
+        ("asgi", "599", [("set-cookie", "a=1; Path=/")]),
+    ],
+)
+def test_a_valid_response_is_shown_exactly_as_before(config, runtime, status, headers):
+    result = build_result(runtime, raw(served(status, headers)), config)
+    assert (result.outcome, result.error) == (Outcome.OK, "")
+    assert result.headers == [list(h) for h in headers]
+
+
+@pytest.mark.parametrize(
+    ("stdout", "problem"),
+    [
+        (b"Status: 200 OK\rX: y\n\nhi", "the status “200 OK\\rX: y” holds a carriage return (\\r)"),
+        (b"Status: 1000 Big\n\nhi", "the status “1000 Big” does not start with three digits"),
+        (b"Status: 700 Odd\n\nhi", "the status code 700 is not between 100 and 599"),
+        (b"X Y: z\n\nhi", "the header name “X Y” is not a token: it holds “ ”"),
+        (b"X-A: b\x00\n\nhi", "the value of the header “X-A” holds a NUL byte (\\x00)"),
+    ],
+)
+def test_a_cgi_scripts_invalid_response_is_named_too(config, stdout, problem):
+    stdout = stdout.replace(b"\n\n", b"\nContent-Type: text/plain\n\n")
+    result = build_result("cgi", raw({}, stdout=stdout), config)
+    assert result.outcome == Outcome.RESPONSE
+    assert result.error == f"The script sent an invalid response: {problem}."
+    ok = build_result("cgi", raw({}, stdout=b"Status: 404\nContent-Type: text/plain\n\nhi"), config)
+    assert (ok.outcome, ok.status) == (Outcome.OK, "404 Not Found")
+
+
+def test_an_invalid_response_does_not_hide_a_failure(config):
+    """The run's own failure comes first: an exception after a broken status is still EXIT."""
+    report = dict(served("200 OK\r\nX: y"), error="Traceback …\nValueError: late\n")
+    result = build_result("wsgi", raw(report, exit_status=1), config)
+    assert result.outcome == Outcome.EXIT
+    assert result.status == "200 OK\\r\\nX: y"
+
+
 # -- forging from inside the sandbox ------------------------------------------------------------
 
 
@@ -469,3 +631,80 @@ class TestForging:
         )
         result = run_code("wsgi", code)
         assert result.outcome == Outcome.INTERFERENCE
+
+
+# -- invalid responses, sent from inside the sandbox --------------------------------------------
+
+ATTACKS = [
+    (
+        "wsgi",
+        "def application(environ, start_response):\n"
+        "    status = '200 OK\\r\\nSet-Cookie: injected=1'\n"
+        "    start_response(status, [('Content-Type', 'text/plain')])\n"
+        "    return [b'hi']\n",
+        "the status “200 OK\\r\\nSet-Cookie: injected=1” holds a carriage return (\\r)",
+    ),
+    (
+        "wsgi",
+        "def application(environ, start_response):\n"
+        "    start_response('200 OK', [('X-A', 'b\\r\\nSet-Cookie: injected=1')])\n"
+        "    return [b'hi']\n",
+        "the value of the header “X-A” holds a carriage return (\\r)",
+    ),
+    (
+        "wsgi",
+        "def application(environ, start_response):\n"
+        "    start_response('200 OK', [('X-A', 'b\\x00')])\n"
+        "    return [b'hi']\n",
+        "the value of the header “X-A” holds a NUL byte (\\x00)",
+    ),
+    (
+        "wsgi",
+        "def application(environ, start_response):\n"
+        "    start_response('200 OK', [('Content Type', 'text/plain')])\n"
+        "    return [b'hi']\n",
+        "the header name “Content Type” is not a token: it holds “ ”",
+    ),
+    (
+        "wsgi",
+        "def application(environ, start_response):\n"
+        "    start_response('200', [])\n"
+        "    return [b'hi']\n",
+        "the status “200” does not look like “200 OK” (three digits, a space, a reason phrase)",
+    ),
+    (
+        "wsgi",
+        "def application(environ, start_response):\n"
+        "    start_response('20 OK', [])\n"
+        "    return [b'hi']\n",
+        "the status “20 OK” does not look like “200 OK” (three digits, a space, a reason phrase)",
+    ),
+    (
+        "asgi",
+        "async def app(scope, receive, send):\n"
+        "    if scope['type'] != 'http':\n"
+        "        return\n"
+        "    await send({'type': 'http.response.start', 'status': 1000, 'headers': []})\n"
+        "    await send({'type': 'http.response.body', 'body': b'hi'})\n",
+        "the status code 1000 is not between 100 and 599",
+    ),
+    (
+        "asgi",
+        "async def app(scope, receive, send):\n"
+        "    if scope['type'] != 'http':\n"
+        "        return\n"
+        "    headers = [(b'x-a', b'b\\r\\nset-cookie: injected=1')]\n"
+        "    await send({'type': 'http.response.start', 'status': 200, 'headers': headers})\n"
+        "    await send({'type': 'http.response.body', 'body': b'hi'})\n",
+        "the value of the header “x-a” holds a carriage return (\\r)",
+    ),
+]
+
+
+@pytest.mark.usefixtures("sandbox")
+@pytest.mark.parametrize(("runtime", "code", "problem"), ATTACKS)
+def test_an_app_sending_an_invalid_response_is_told_so(runtime, code, problem):
+    result = run_code(runtime, code, "GET / HTTP/1.1\nHost: localhost\n")
+    assert (result.outcome, result.ok) == (Outcome.RESPONSE, False)
+    assert result.error == INVALID + problem + "."
+    assert result.body == "hi" and "\r" not in result.output

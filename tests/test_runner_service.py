@@ -197,6 +197,35 @@ def test_request_parsing():
             parse_request(bad)
 
 
+@pytest.mark.parametrize(
+    ("host", "port"),
+    [
+        ("x:8080", 8080),
+        ("x:65535", 65535),
+        ("x:²", 80),  # str.isdigit() is true for "²", and int() refuses it
+        ("x:8²", 80),
+        ("x:٨٠٨٠", None),  # not Latin-1: refused with the percent-encoding hint
+        ("x:65536", 80),
+        ("x:" + "9" * 5000, 80),  # int() refuses more than 4300 digits
+        ("x:-1", 80),
+        ("x: 81", 80),
+    ],
+)
+def test_a_port_is_ascii_digits_only(host, port):
+    text = f"GET / HTTP/1.1\nHost: {host}\n"
+    if port is None:
+        with pytest.raises(RequestError, match="percent-encode"):
+            parse_request(text)
+    else:
+        assert parse_request(text)["server_port"] == port
+
+
+@pytest.mark.parametrize("protocol", ["HTTP/١.١", "HTTP/1.10"])
+def test_the_protocol_is_ascii_digits_only(protocol):
+    with pytest.raises(RequestError, match="The protocol must look like HTTP/1.1"):
+        parse_request(f"GET / {protocol}\n")
+
+
 def test_a_bad_request_is_answered_without_running(settings, tmp_path):
     settings.RUNNER_BWRAP = str(tmp_path / "no-such-bwrap")
     result = service.run_code("wsgi", WSGI, "nonsense")

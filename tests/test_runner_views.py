@@ -311,3 +311,59 @@ def test_every_answer_carries_the_rendered_result(client, sample, settings, tmp_
     assert "Did not run." in missing["html"] and "apt-get install bubblewrap" in missing["html"]
     refused = client.post(url, "[", content_type="application/json").json()
     assert "The body is not valid JSON." in refused["html"]
+
+
+@pytest.mark.parametrize("port", ["²", "8²", "9" * 5000])
+def test_a_port_of_other_digits_runs_on_port_80(sandbox, client, sample, port):
+    """ "²".isdigit() is true and int("²") fails: the port is read with ASCII digits only, and
+    a port no server could listen on is 80, as when the Host names none."""
+    code = (
+        'import os\nprint("Content-Type: text/plain")\nprint()\nprint(os.environ["SERVER_PORT"])\n'
+    )
+    url = reverse("timeline:sample-run", args=[sample.pk])
+    response = post_json(
+        client, url, {"code": code, "request": f"GET / HTTP/1.1\nHost: x:{port}\n"}
+    )
+    assert response.status_code == 200
+    assert response.json()["body"] == "80\n"
+    page = client.post(url, {"code": code, "request": f"GET / HTTP/1.1\nHost: x:{port}\n"})
+    assert page.status_code == 200 and "80\n" in page.content.decode()
+
+
+def test_an_invalid_response_is_shown_with_its_bytes_escaped(rf, sample):
+    """A header an app smuggled into its status is shown as the \\r\\n it sent, never as a
+    header of its own, under the error that names the broken rule."""
+    from timeline.runner.result import Outcome, RunResult
+    from timeline.views.run import answer
+
+    result = RunResult(
+        runtime="wsgi",
+        ok=False,
+        outcome=Outcome.RESPONSE,
+        error="The application sent an invalid response: the status … holds a carriage return.",
+        status="200 OK\\r\\nSet-Cookie: injected=1",
+        headers=[["X-A", "b\\x00"]],
+        body="hi",
+        output="HTTP/1.1 200 OK\\r\\nSet-Cookie: injected=1\nX-A: b\\x00\n\nhi",
+    )
+    html = answer(rf.get("/"), result)["html"]
+    assert 'data-outcome="response"' in html
+    assert "The application sent an invalid response" in html
+    assert '<p class="run-status">HTTP/1.1 200 OK\\r\\nSet-Cookie: injected=1</p>' in html
+    assert '<pre class="run-raw">HTTP/1.1 200 OK\\r\\nSet-Cookie: injected=1\nX-A: b\\x00' in html
+
+
+def test_an_app_smuggling_a_header_gets_an_invalid_response_end_to_end(sandbox, client, sample):
+    sample.runtime = "wsgi"
+    sample.code = (
+        "def application(environ, start_response):\n"
+        "    start_response('200 OK\\r\\nSet-Cookie: injected=1', [])\n"
+        "    return [b'hi']\n"
+    )
+    sample.save()
+    url = reverse("timeline:sample-run", args=[sample.pk])
+    data = post_json(client, url).json()
+    assert (data["ok"], data["outcome"]) == (False, "response")
+    assert data["error"].startswith("The application sent an invalid response: the status")
+    assert data["status"] == "200 OK\\r\\nSet-Cookie: injected=1" and data["body"] == "hi"
+    assert "\r" not in data["output"] and "\r" not in data["html"]

@@ -3,10 +3,11 @@
 response with what the check expects. Runs go through the runner like any sample run: the same
 sandbox, limits, slots and rate limit."""
 
+import re
 from dataclasses import asdict, dataclass
 
 from .models import Exercise, header_lines
-from .runner.result import raw_response, status_line
+from .runner.result import Outcome, raw_response, status_line
 from .runner.service import run_code
 from .text import normalize_text
 
@@ -40,7 +41,8 @@ def expectation(check):
 
 def status_code(result):
     head = (result.status or "").split(" ", 1)[0]
-    return int(head) if head.isdigit() else None
+    # ASCII digits only: "²00".isdigit() is true, and int() refuses it.
+    return int(head) if re.fullmatch(r"[0-9]{3}", head) else None
 
 
 def problems_with(check, result):
@@ -75,6 +77,10 @@ def compare(check, result, sent):
         message = result.error or "The app sent no response."
         return CheckOutcome(check.name, False, message, sent, expected, result.output)
     got = raw_response(result.status, result.headers, result.body or "")
+    if result.outcome == Outcome.RESPONSE:
+        # A response no server would send (a line break in a header, a status of 1000) never
+        # passes, whatever the check looks for in it.
+        return CheckOutcome(check.name, False, result.error, sent, expected, got)
     problems = problems_with(check, result)
     if problems:
         message = "; ".join(problems)

@@ -129,7 +129,8 @@ def change(session, *, slide=None, step=None, blackout=None):
     fields = {}
     if slide is not None or step is not None:
         slide = session.slide if slide is None else slide
-        fields["slide"], fields["step"] = checked_position(session, slide, step or 0)
+        step = 0 if step is None else step  # only a missing step is 0: not "", [] or false
+        fields["slide"], fields["step"] = checked_position(session, slide, step)
     if blackout is not None:
         if type(blackout) is not bool:
             raise OutOfRange("“blackout” must be true or false.")

@@ -11,8 +11,12 @@ import re
 from ..text import normalize_text
 
 DEFAULT_REQUEST = "GET / HTTP/1.1\nHost: localhost\n"
-METHOD = re.compile(r"^[A-Z][A-Z-]{0,19}$")
-HEADER_NAME = re.compile(r"^[!#$%&'*+.^_`|~0-9A-Za-z-]+$")
+METHOD = re.compile(r"[A-Z][A-Z-]{0,19}")
+HEADER_NAME = re.compile(r"[!#$%&'*+.^_`|~0-9A-Za-z-]+")
+# ASCII digits only: str.isdigit() and \d accept "²" or "١", which int() then refuses or reads.
+PROTOCOL = re.compile(r"HTTP/[0-9]\.[0-9]")
+PORT = re.compile(r"[0-9]{1,5}")
+MAX_PORT = 65535
 MAX_REQUEST_CHARS = 64 * 1024
 
 
@@ -38,16 +42,16 @@ def parse_request(text):
             f"The first line must look like “GET /path HTTP/1.1”, not “{lines[0][:80]}”."
         )
     method, target, protocol = parts
-    if not METHOD.match(method):
+    if not METHOD.fullmatch(method):
         raise RequestError(f"“{method[:20]}” is not an HTTP method such as GET or POST.")
     if not target.startswith("/"):
         raise RequestError(f"The path must start with “/”, not “{target[:80]}”.")
-    if not re.match(r"^HTTP/\d\.\d$", protocol):
+    if not PROTOCOL.fullmatch(protocol):
         raise RequestError(f"The protocol must look like HTTP/1.1, not “{protocol[:20]}”.")
     headers = []
     for number, line in enumerate(lines[1:], start=2):
         name, colon, value = line.partition(":")
-        if not colon or not HEADER_NAME.match(name):
+        if not colon or not HEADER_NAME.fullmatch(name):
             raise RequestError(f"Line {number} is not a header (“Name: value”): “{line[:80]}”.")
         headers.append((name, value.strip()))
     body_bytes = body.encode("utf-8")
@@ -75,6 +79,13 @@ def parse_request(text):
         "protocol": protocol,
         "headers": headers,
         "server_name": server_name or "localhost",
-        "server_port": int(port) if port.isdigit() else 80,
+        "server_port": server_port(port),
         "body_b64": base64.b64encode(body_bytes).decode("ascii"),
     }
+
+
+def server_port(text):
+    """The port a Host header names, or 80 when it names none a server could listen on."""
+    if PORT.fullmatch(text) and int(text) <= MAX_PORT:
+        return int(text)
+    return 80

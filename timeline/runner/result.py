@@ -8,6 +8,7 @@ clock and output caps, and the whole-run memory limit decide it.
 import base64
 import enum
 import json
+import re
 import signal
 from dataclasses import asdict, dataclass, field
 from http import HTTPStatus
@@ -24,7 +25,7 @@ class Outcome(enum.StrEnum):
     MEMORY = "memory"
     OUTPUT = "output"
     SIGNAL = "signal"
-    RESPONSE = "response"  # a CGI script's output is not an HTTP response
+    RESPONSE = "response"  # not a response a server would send (response_problem says why)
     SANDBOX = "sandbox"  # the sandbox or the harness failed, not the code
     INTERFERENCE = "interference"  # the code tampered with the runner's report
     NOT_STARTED = "not-started"  # refused before running: busy, bad input, not runnable
@@ -130,7 +131,7 @@ def decode(data):
 
 def status_line(status):
     status = str(status).strip()
-    if status.isdigit():
+    if ASCII_CODE.fullmatch(status):
         try:
             return f"{status} {HTTPStatus(int(status)).phrase}"
         except ValueError:
@@ -143,6 +144,87 @@ def raw_response(status, headers, body):
     lines = [f"HTTP/1.1 {status_line(status)}"]
     lines += [f"{name}: {value}" for name, value in headers]
     return "\n".join(lines) + "\n\n" + body
+
+
+# -- a response, checked as a server would check it before sending it -----------------------------
+
+ASCII_CODE = re.compile(r"[0-9]{3}")  # str.isdigit() and \d would take "²" or "١"
+TOKEN = re.compile(r"[!#$%&'*+.^_`|~0-9A-Za-z-]+")  # RFC 9110 5.6.2: a header name
+# Characters no status line or header value may hold (RFC 9110 5.5, RFC 9112 4): every control
+# character but the horizontal tab.
+CONTROL = re.compile(r"[\x00-\x08\x0a-\x1f\x7f]")
+NAMED = {"\r": "a carriage return (\\r)", "\n": "a line feed (\\n)", "\x00": "a NUL byte (\\x00)"}
+# How each runtime's status must look: WSGI's is the status line's text ("200 OK": PEP 3333,
+# and wsgiref asserts the space); ASGI's is the integer, sent here as text; a CGI script's
+# Status header may leave out the reason phrase (servers fill it in).
+STATUS_SHAPES = {
+    "wsgi": (
+        re.compile(r"([0-9]{3}) .*", re.DOTALL),
+        "does not look like “200 OK” (three digits, a space, a reason phrase)",
+    ),
+    "asgi": (re.compile(r"(-?[0-9]{1,9})"), "is not a whole number"),
+    "cgi": (re.compile(r"([0-9]{3})(?: .*)?", re.DOTALL), "does not start with three digits"),
+}
+
+
+def visible(text):
+    """Text with its control characters (not tabs) as escapes, so that a line break an app put
+    in a header shows as the \\r\\n it sent instead of looking like another header."""
+    return CONTROL.sub(lambda match: escape(match[0]), text)
+
+
+def escape(char):
+    return {"\r": "\\r", "\n": "\\n"}.get(char) or f"\\x{ord(char):02x}"
+
+
+def quoted(text):
+    text = visible(text)
+    return f"“{text[:60]}…”" if len(text) > 60 else f"“{text}”"
+
+
+def forbidden(text, what):
+    """`what` holds a character HTTP forbids there: which one, in words; "" when none."""
+    match = CONTROL.search(text)
+    if match is None:
+        return ""
+    char = match[0]
+    return f"{what} holds {NAMED.get(char) or f'a control character ({escape(char)})'}"
+
+
+def response_problem(runtime, status, headers):
+    """The first rule of HTTP the status or the headers break, in words; "" when they keep them
+    all. Decided here on the host: the harness's checks ran where the program could change them."""
+    shape, wanted = STATUS_SHAPES[runtime]
+    match = shape.fullmatch(status)
+    if match is None:
+        return f"the status {quoted(status)} {wanted}"
+    code = int(match[1])
+    if not 100 <= code <= 599:
+        return f"the status code {code} is not between 100 and 599"
+    problem = forbidden(status, f"the status {quoted(status)}")
+    if problem:
+        return problem
+    for name, value in headers:
+        if not TOKEN.fullmatch(name):
+            bad = next((c for c in name if not TOKEN.fullmatch(c)), "")
+            why = f"it holds “{visible(bad)}”" if bad else "it is empty"
+            return f"the header name {quoted(name)} is not a token: {why}"
+        problem = forbidden(value, f"the value of the header “{name}”")
+        if problem:
+            return problem
+    if runtime == "wsgi":
+        for text, what in [(status, "the status"), *((v, f"the header “{n}”") for n, v in headers)]:
+            if not is_latin1(text):
+                return f"{what} holds text Latin-1 cannot encode (PEP 3333: send it encoded)"
+    return ""
+
+
+def is_latin1(text):
+    try:
+        text.encode("latin-1")
+    except UnicodeEncodeError:
+        return False
+    return True
 
 
 def parse_cgi_output(data):
@@ -292,8 +374,15 @@ def show_output(result, runtime, raw, report):
         body = base64.b64decode(report["body_b64"])
     else:
         return ""
+    if not problem:
+        problem = response_problem(runtime, status, headers)
+        if problem:
+            who = "script" if runtime == "cgi" else "application"
+            problem = f"The {who} sent an invalid response: {problem}."
+    # As sent, with any control character escaped: what the learner reads, never a forged line.
+    status, headers = visible(status), [[visible(n), visible(v)] for n, v in headers]
     result.status = status_line(status)
-    result.headers = [list(h) for h in headers]
+    result.headers = headers
     result.body = decode(body)
     result.output = raw_response(status, headers, result.body)
     return problem

@@ -118,12 +118,6 @@ def live_create(request):
     """JSON {"deck": "<a deck's address>"} in; the follow and remote addresses out."""
     if getattr(settings, "LIVE_REQUIRE_STAFF", True) and not request.user.is_staff:
         raise ServiceError("Sign in to the admin as staff to go live.", status=403)
-    window = getattr(settings, "LIVE_CREATE_WINDOW", 60 * 60)
-    count = hit(f"live:{client_id(request)}", window, Path(settings.VAR_DIR) / "live-rate")
-    if count > getattr(settings, "LIVE_CREATE_LIMIT", 20):
-        retry = remaining(window, time.time())
-        message = f"Too many live sessions started. Try again in {retry} s."
-        raise ServiceError(message, status=429, retry_after=retry)
     data = read_json_object(request, {"deck": None, "steps": None}, MAX_BODY_BYTES, MAX_DEPTH)
     path = data["deck"]
     if not isinstance(path, str) or len(path) > 300:
@@ -143,6 +137,8 @@ def live_create(request):
     if not deck.count:
         raise ServiceError("That deck has no slides.", status=400)
     steps = sessions.checked_steps(data["steps"], deck.count)
+    # Counted only now: a body refused above started nothing and costs nothing.
+    count_creation(request)
     session, key = sessions.create(
         deck, kind, slug, user=request.user, with_unpublished=request.user.is_staff, steps=steps
     )
@@ -160,6 +156,16 @@ def live_create(request):
         },
         status=201,
     )
+
+
+def count_creation(request):
+    """One more session started by this client; raises ServiceError (429) past the limit."""
+    window = getattr(settings, "LIVE_CREATE_WINDOW", 60 * 60)
+    count = hit(f"live:{client_id(request)}", window, Path(settings.VAR_DIR) / "live-rate")
+    if count > getattr(settings, "LIVE_CREATE_LIMIT", 20):
+        retry = remaining(window, time.time())
+        message = f"Too many live sessions started. Try again in {retry} s."
+        raise ServiceError(message, status=429, retry_after=retry)
 
 
 # ---- Pages ----------------------------------------------------------------------------------
