@@ -5,7 +5,14 @@ from django.urls import reverse
 
 from timeline.models import CodeSample, Reference, Slide
 
-from .factories import make_era, make_reference, make_sample, make_slide, make_talk
+from .factories import (
+    make_era,
+    make_exercise,
+    make_reference,
+    make_sample,
+    make_slide,
+    make_talk,
+)
 from .form_post import post_form
 
 pytestmark = pytest.mark.django_db
@@ -205,3 +212,20 @@ def test_a_duplicate_order_in_a_forged_extra_row_is_an_error(admin_client_logged
     assert response.status_code == 200
     assert "Please correct the duplicate data for order" in response.content.decode()
     assert list(era.references.values_list("title", flat=True)) == ["Existing"]
+
+
+def test_swapping_two_exercise_checks_saves(admin_client_logged):
+    """Check 1 to 2 and check 2 to 1 in one POST: saved, not an IntegrityError (a 500)."""
+    exercise = make_exercise(make_era(), checks=2)
+    url = reverse("admin:timeline_exercise_change", args=[exercise.pk])
+    change = set_values({"checks-0-order": "2", "checks-1-order": "1"})
+    response = post_form(admin_client_logged, url, "exercise_form", change=change)
+    assert response.status_code == 302, response.content.decode()[:3000]
+    names = list(exercise.checks.order_by("order").values_list("name", flat=True))
+    assert names == ["check 2", "check 1"]
+
+
+def test_exercise_checks_have_move_buttons(admin_client_logged):
+    exercise = make_exercise(make_era(), checks=2)
+    page = admin_client_logged.get(reverse("admin:timeline_exercise_change", args=[exercise.pk]))
+    assert "admin-reorder.js" in page.content.decode()

@@ -1,4 +1,5 @@
-"""Reordering inline rows (an era's slides, samples and references, a talk's eras) in one POST.
+"""Reordering inline rows (an era's slides, samples and references, an exercise's checks, a
+talk's eras) in one POST.
 
 Each row has an `order` that is unique within its parent. The rows whose order changes (or
 that are deleted) are first parked on orders nobody uses or asks for, in one UPDATE, and then
