@@ -12,7 +12,7 @@ from reversion.admin import VersionAdmin
 from .. import revisions
 from ..models import CHRONOLOGICAL, CodeSample, Era, EraRelation, Reference, Slide
 from .content import HTTPS_URLS
-from .formsets import OrderedInlineMixin
+from .formsets import OrderedInlineMixin, OrderedParentMixin
 from .media import CODE_EDITOR_MEDIA, PREVIEW_MEDIA, REFERENCES_MEDIA
 from .views import admin_page, export, history, revert
 from .views.history import FirstStateMixin
@@ -114,7 +114,7 @@ revisions.register()
 
 
 @admin.register(Era)
-class EraAdmin(FirstStateMixin, VersionAdmin):
+class EraAdmin(OrderedParentMixin, FirstStateMixin, VersionAdmin):
     list_display = ["year", "title", "kind", "slide_count", "published"]
     list_display_links = ["title"]
     list_filter = ["kind", "published"]

@@ -5,7 +5,7 @@ from django.contrib import admin
 from django.db import models
 
 from ..models import Exercise, ExerciseCheck
-from .formsets import OrderedInlineMixin
+from .formsets import OrderedInlineMixin, OrderedParentMixin
 from .media import PREVIEW_MEDIA
 
 MONO = {"class": "vLargeTextField code-field", "spellcheck": "false"}
@@ -21,7 +21,7 @@ class ExerciseCheckInline(OrderedInlineMixin, admin.StackedInline):
 
 
 @admin.register(Exercise)
-class ExerciseAdmin(admin.ModelAdmin):
+class ExerciseAdmin(OrderedParentMixin, admin.ModelAdmin):
     list_display = ["title", "era", "kind", "runtime", "check_count"]
     list_filter = ["kind", "runtime"]
     list_select_related = ["era"]
