@@ -159,10 +159,16 @@ class EraAdmin(OrderedParentMixin, FirstStateMixin, VersionAdmin):
     def slide_count(self, obj):
         return obj.slide_total
 
-    @admin.action(description="Run and record output of their samples")
+    @admin.action(description="Run and record output of their samples", permissions=["record"])
     def run_and_record(self, request, queryset):
         samples = CodeSample.objects.filter(era__in=queryset).select_related("era")
         record_outputs(self, request, samples.order_by("era", "order"))
+
+    def has_record_permission(self, request):
+        """Running and recording rewrites the eras' samples: it takes change permission on
+        eras and on code samples (without either the action is neither offered nor run)."""
+        samples = self.admin_site.get_model_admin(CodeSample)
+        return self.has_change_permission(request) and samples.has_change_permission(request)
 
     @property
     def media(self):
@@ -200,5 +206,8 @@ class EraAdmin(OrderedParentMixin, FirstStateMixin, VersionAdmin):
 
     def history_view(self, request, object_id, extra_context=None):
         era = self.get_object(request, object_id)
-        extra = {"versions": history.history_versions(era) if era else []}
+        extra = {
+            "versions": history.history_versions(era) if era else [],
+            "may_revert": self.has_change_permission(request, era),
+        }
         return super().history_view(request, object_id, {**extra, **(extra_context or {})})
