@@ -1,12 +1,22 @@
 """Reordering an era's slides, samples and references, and a talk's eras, in one POST."""
 
+from urllib.parse import urlencode
+
 import pytest
+from django.test import Client
 from django.urls import reverse
 
 from timeline.models import CodeSample, Reference, Slide
 
-from .factories import make_era, make_reference, make_sample, make_slide, make_talk
-from .form_post import post_form
+from .factories import (
+    make_era,
+    make_exercise,
+    make_reference,
+    make_sample,
+    make_slide,
+    make_talk,
+)
+from .form_post import form_pairs, post_form
 
 pytestmark = pytest.mark.django_db
 
@@ -205,3 +215,157 @@ def test_a_duplicate_order_in_a_forged_extra_row_is_an_error(admin_client_logged
     assert response.status_code == 200
     assert "Please correct the duplicate data for order" in response.content.decode()
     assert list(era.references.values_list("title", flat=True)) == ["Existing"]
+
+
+def test_swapping_two_exercise_checks_saves(admin_client_logged):
+    """Check 1 to 2 and check 2 to 1 in one POST: saved, not an IntegrityError (a 500)."""
+    exercise = make_exercise(make_era(), checks=2)
+    url = reverse("admin:timeline_exercise_change", args=[exercise.pk])
+    change = set_values({"checks-0-order": "2", "checks-1-order": "1"})
+    response = post_form(admin_client_logged, url, "exercise_form", change=change)
+    assert response.status_code == 302, response.content.decode()[:3000]
+    names = list(exercise.checks.order_by("order").values_list("name", flat=True))
+    assert names == ["check 2", "check 1"]
+
+
+def test_exercise_checks_have_move_buttons(admin_client_logged):
+    exercise = make_exercise(make_era(), checks=2)
+    page = admin_client_logged.get(reverse("admin:timeline_exercise_change", args=[exercise.pk]))
+    assert "admin-reorder.js" in page.content.decode()
+
+
+def add_row(prefix, **fields):
+    """A change(pairs) that adds one row to the `prefix` inline as "Add another" does: the
+    empty form's fields under the next index, TOTAL_FORMS one up, `fields` filled in."""
+
+    def change(pairs):
+        total = int(dict(pairs)[f"{prefix}-TOTAL_FORMS"])
+        template = f"{prefix}-__prefix__-"
+        new = [
+            (f"{prefix}-{total}-{name[len(template) :]}", value)
+            for name, value in pairs
+            if name.startswith(template)
+        ]
+        new = [(name, fields.pop(name.rsplit("-", 1)[1], value)) for name, value in new]
+        new += [(f"{prefix}-{total}-{name}", value) for name, value in fields.items()]
+        pairs = set_values({f"{prefix}-TOTAL_FORMS": str(total + 1)})(pairs)
+        return pairs + new
+
+    return change
+
+
+def editors(django_user_model, *names):
+    clients = []
+    for name in names:
+        user = django_user_model.objects.create_superuser(name, f"{name}@example.org", "pw")
+        client = Client()
+        client.force_login(user)
+        clients.append(client)
+    return clients
+
+
+def post_pairs(client, url, pairs):
+    return client.post(url, urlencode(pairs), content_type="application/x-www-form-urlencoded")
+
+
+def opened(client, url, form_id, change):
+    """The pairs the editor's browser will post: the page as it was when they opened it,
+    with their edits."""
+    page = client.get(url)
+    assert page.status_code == 200
+    return change(form_pairs(page.content.decode(), form_id))
+
+
+def test_two_editors_adding_a_slide_at_once_both_keep_theirs(django_user_model):
+    """Alice and Bob open the era, each adds a slide (the page numbers it 3), Alice saves,
+    then Bob: his slide goes after hers, he is told where, and nothing is a 500."""
+    alice, bob = editors(django_user_model, "alice", "bob")
+    era = make_era()
+    make_slide(era, title="A")
+    make_slide(era, title="B")
+    url = reverse("admin:timeline_era_change", args=[era.pk])
+    alices = opened(alice, url, "era_form", add_row("slides", order="3", title="Alice's"))
+    bobs = opened(bob, url, "era_form", add_row("slides", order="3", title="Bob's"))
+    assert post_pairs(alice, url, alices).status_code == 302
+    response = post_pairs(bob, url, bobs)
+    assert response.status_code == 302, response.content.decode()[:3000]
+    assert list(era.slides.values_list("order", "title")) == [
+        (1, "A"),
+        (2, "B"),
+        (3, "Alice's"),
+        (4, "Bob's"),
+    ]
+    notice = [str(m) for m in bob.get(response.url).context["messages"]]
+    assert any("Bob's" in m and "at 4, not 3" in m for m in notice), notice
+
+
+def test_concurrent_additions_of_samples_and_references_save_too(django_user_model):
+    alice, bob = editors(django_user_model, "alice", "bob")
+    era = make_era()
+    make_sample(era, title="S1")
+    make_reference(era, title="R1", url="https://example.org/1")
+    url = reverse("admin:timeline_era_change", args=[era.pk])
+
+    def additions(who):
+        def change(pairs):
+            pairs = add_row("samples", order="2", title=f"{who} sample", code="print(1)")(pairs)
+            reference = {"order": "2", "title": f"{who} source", "kind": "docs"}
+            return add_row("references", url=f"https://example.org/{who}", **reference)(pairs)
+
+        return change
+
+    alices = opened(alice, url, "era_form", additions("alice"))
+    bobs = opened(bob, url, "era_form", additions("bob"))
+    assert post_pairs(alice, url, alices).status_code == 302
+    response = post_pairs(bob, url, bobs)
+    assert response.status_code == 302, response.content.decode()[:3000]
+    assert list(era.samples.values_list("order", "title")) == [
+        (1, "S1"),
+        (2, "alice sample"),
+        (3, "bob sample"),
+    ]
+    assert list(era.references.values_list("order", "title")) == [
+        (1, "R1"),
+        (2, "alice source"),
+        (3, "bob source"),
+    ]
+
+
+def test_a_row_moved_onto_a_place_taken_since_goes_after_it(django_user_model):
+    """Bob adds a slide and moves it first (A and B move down to 2 and 3) while Alice adds one
+    at 3: Bob's B cannot have 3, so it goes last; no 500, no row lost."""
+    alice, bob = editors(django_user_model, "alice", "bob")
+    era = make_era()
+    make_slide(era, title="A")
+    make_slide(era, title="B")
+    url = reverse("admin:timeline_era_change", args=[era.pk])
+    alices = opened(alice, url, "era_form", add_row("slides", order="3", title="Alice's"))
+
+    def bobs_change(pairs):
+        pairs = set_values({"slides-0-order": "2", "slides-1-order": "3"})(pairs)
+        return add_row("slides", order="1", title="Bob's")(pairs)
+
+    bobs = opened(bob, url, "era_form", bobs_change)
+    assert post_pairs(alice, url, alices).status_code == 302
+    response = post_pairs(bob, url, bobs)
+    assert response.status_code == 302, response.content.decode()[:3000]
+    assert list(era.slides.values_list("order", "title")) == [
+        (1, "Bob's"),
+        (2, "A"),
+        (3, "Alice's"),
+        (4, "B"),
+    ]
+
+
+def test_two_editors_adding_an_exercise_check_at_once(django_user_model):
+    alice, bob = editors(django_user_model, "alice", "bob")
+    exercise = make_exercise(make_era(), checks=1)
+    url = reverse("admin:timeline_exercise_change", args=[exercise.pk])
+    check = {"order": "2", "request": "GET / HTTP/1.1\r\n\r\n", "status": "200"}
+    alices = opened(alice, url, "exercise_form", add_row("checks", name="Alice's", **check))
+    bobs = opened(bob, url, "exercise_form", add_row("checks", name="Bob's", **check))
+    assert post_pairs(alice, url, alices).status_code == 302
+    response = post_pairs(bob, url, bobs)
+    assert response.status_code == 302, response.content.decode()[:3000]
+    names = list(exercise.checks.values_list("order", "name"))
+    assert names == [(1, "check 1"), (2, "Alice's"), (3, "Bob's")]

@@ -5,6 +5,7 @@ import pytest
 
 from timeline.models import CodeSample, Era
 
+from ..factories import make_era, make_exercise
 from .site_pages import STAFF_USER, login, seed_history
 
 pytestmark = pytest.mark.django_db(transaction=True)
@@ -163,3 +164,19 @@ def test_the_sample_page_runs_its_scripts_as_modules(live_server, page, django_u
     result.filter(has_text="Save the sample first").wait_for()
     assert page.url == url
     assert errors == []
+
+
+def test_an_exercises_checks_move_by_keyboard_then_save(live_server, page, django_user_model):
+    """The checks swap on screen by "Move down" and Save keeps the swap (one POST)."""
+    exercise = make_exercise(make_era(), checks=2)
+    django_user_model.objects.create_superuser(STAFF_USER[0], "ed@example.org", STAFF_USER[1])
+    login(page, live_server)
+    page.goto(f"{live_server.url}/admin/timeline/exercise/{exercise.pk}/change/")
+    page.locator("#checks-0 .reorder-down").focus()
+    page.keyboard.press("Enter")
+    assert page.input_value("#id_checks-0-order") == "2"
+    assert page.input_value("#id_checks-1-order") == "1"
+    page.click("input[name=_save]")
+    page.wait_for_url("**/admin/timeline/exercise/")
+    names = list(exercise.checks.order_by("order").values_list("name", flat=True))
+    assert names == ["check 2", "check 1"]

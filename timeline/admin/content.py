@@ -66,7 +66,7 @@ class CodeSampleAdmin(VersionAdmin):
             *super().get_urls(),
         ]
 
-    @admin.action(description="Run and record output")
+    @admin.action(description="Run and record output", permissions=["change"])
     def run_and_record(self, request, queryset):
         record_outputs(self, request, queryset.select_related("era"))
 

@@ -12,7 +12,7 @@ from reversion.admin import VersionAdmin
 from .. import revisions
 from ..models import CHRONOLOGICAL, CodeSample, Era, EraRelation, Reference, Slide
 from .content import HTTPS_URLS, SAMPLE_CODE_FIELDS
-from .formsets import OrderedInlineMixin
+from .formsets import OrderedInlineMixin, OrderedParentMixin
 from .media import CODE_EDITOR_MEDIA, PREVIEW_MEDIA, REFERENCES_MEDIA
 from .views import admin_page, export, history, revert
 from .views.history import FirstStateMixin
@@ -103,7 +103,7 @@ revisions.register()
 
 
 @admin.register(Era)
-class EraAdmin(FirstStateMixin, VersionAdmin):
+class EraAdmin(OrderedParentMixin, FirstStateMixin, VersionAdmin):
     list_display = ["year", "title", "kind", "slide_count", "published"]
     list_display_links = ["title"]
     list_filter = ["kind", "published"]
@@ -148,10 +148,16 @@ class EraAdmin(FirstStateMixin, VersionAdmin):
     def slide_count(self, obj):
         return obj.slide_total
 
-    @admin.action(description="Run and record output of their samples")
+    @admin.action(description="Run and record output of their samples", permissions=["record"])
     def run_and_record(self, request, queryset):
         samples = CodeSample.objects.filter(era__in=queryset).select_related("era")
         record_outputs(self, request, samples.order_by("era", "order"))
+
+    def has_record_permission(self, request):
+        """Running and recording rewrites the eras' samples: it takes change permission on
+        eras and on code samples (without either the action is neither offered nor run)."""
+        samples = self.admin_site.get_model_admin(CodeSample)
+        return self.has_change_permission(request) and samples.has_change_permission(request)
 
     @property
     def media(self):
@@ -189,5 +195,8 @@ class EraAdmin(FirstStateMixin, VersionAdmin):
 
     def history_view(self, request, object_id, extra_context=None):
         era = self.get_object(request, object_id)
-        extra = {"versions": history.history_versions(era) if era else []}
+        extra = {
+            "versions": history.history_versions(era) if era else [],
+            "may_revert": self.has_change_permission(request, era),
+        }
         return super().history_view(request, object_id, {**extra, **(extra_context or {})})

@@ -5,12 +5,15 @@ from django.contrib import admin
 from django.db import models
 
 from ..models import Exercise, ExerciseCheck
+from .formsets import OrderedInlineMixin, OrderedParentMixin
 from .media import PREVIEW_MEDIA
 
 MONO = {"class": "vLargeTextField code-field", "spellcheck": "false"}
 
 
-class ExerciseCheckInline(admin.StackedInline):
+class ExerciseCheckInline(OrderedInlineMixin, admin.StackedInline):
+    """The hidden checks, in the order they run; any reordering saves in one POST."""
+
     model = ExerciseCheck
     extra = 0
     fields = [("order", "name"), "request", "status", "headers", ("body", "body_match")]
@@ -18,7 +21,7 @@ class ExerciseCheckInline(admin.StackedInline):
 
 
 @admin.register(Exercise)
-class ExerciseAdmin(admin.ModelAdmin):
+class ExerciseAdmin(OrderedParentMixin, admin.ModelAdmin):
     list_display = ["title", "era", "kind", "runtime", "check_count"]
     list_filter = ["kind", "runtime"]
     list_select_related = ["era"]

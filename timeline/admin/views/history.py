@@ -130,7 +130,11 @@ def compare_view(request, object_id, model_admin):
         "older": older,
         "newer": newer,
         "diff": lines,
-        "revert_url": reverse("admin:timeline_era_revision", args=[era.pk, older.pk]),
+        "revert_url": (
+            reverse("admin:timeline_era_revision", args=[era.pk, older.pk])
+            if model_admin.has_change_permission(request, era)
+            else None
+        ),
     }
     return TemplateResponse(request, "admin/timeline/era/compare.html", context)
 

@@ -16,6 +16,7 @@ saves it. Two things stop it:
   have treated them, before the form is built.
 """
 
+from django.core.exceptions import PermissionDenied
 from django.db import models, transaction
 from reversion.models import Version
 
@@ -23,7 +24,11 @@ from ...renumbering import ORDER, ordered_models, park
 
 
 def revert(model_admin, request, object_id, version_id, view):
-    """Run reversion's revision view `view()` for the model_admin's object, with room made."""
+    """Run reversion's revision view `view()` for the model_admin's object, with room made.
+    Opening a revision reverts to it (kept on save), so it takes change permission: a user
+    who may only view compares revisions instead."""
+    if not model_admin.has_change_permission(request):
+        raise PermissionDenied
     version = (
         Version.objects.get_for_model(model_admin.model)
         .filter(pk=version_id, object_id=object_id)

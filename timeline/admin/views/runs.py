@@ -13,7 +13,7 @@ from django.shortcuts import get_object_or_404, redirect
 from django.template.response import TemplateResponse
 from django.views.decorators.http import require_POST
 
-from ... import diffs
+from ... import diffs, revisions
 from ...models import CodeSample
 from ...runner import record
 from ...runner.sandbox import SandboxUnavailable
@@ -22,27 +22,56 @@ from ...text import normalize_text
 
 
 def record_outputs(modeladmin, request, samples):
-    """Run each runnable sample in the sandbox and store what it printed as expected_output."""
-    saved, problems = 0, []
+    """Run each runnable sample in the sandbox and store what it printed as expected_output.
+    Each era whose samples were recorded gets a revision of its own saying which, so its
+    History shows the change and a revert can undo it."""
+    eras = {}
     for sample in samples:
-        if not sample.runnable:
-            continue
-        try:
-            result, stored = record.record(sample)
-        except SandboxUnavailable as exc:
-            modeladmin.message_user(request, str(exc), messages.ERROR)
+        if sample.runnable:
+            eras.setdefault(sample.era_id, []).append(sample)
+    outcome = _Recording()
+    for era_samples in eras.values():
+        revisions.keep_revision(
+            era_samples[0].era, request.user, lambda group=era_samples: outcome.record(group)
+        )
+        if outcome.unavailable is not None:
+            modeladmin.message_user(request, str(outcome.unavailable), messages.ERROR)
             return
-        if stored:
-            saved += 1
-            if not result.ok:
-                problems.append(
-                    f"{sample}: recorded, but it failed: {result.error.splitlines()[-1]}"
-                )
-        else:
-            problems.append(f"{sample}: not recorded: {result.error.splitlines()[0]}")
-    modeladmin.message_user(request, f"Recorded the output of {saved} sample(s).", messages.SUCCESS)
-    for problem in problems:
+    modeladmin.message_user(
+        request, f"Recorded the output of {outcome.saved} sample(s).", messages.SUCCESS
+    )
+    for problem in outcome.problems:
         modeladmin.message_user(request, problem, messages.WARNING)
+
+
+class _Recording:
+    """What record_outputs did so far: samples saved, problems to report, and the sandbox's
+    refusal if it stopped."""
+
+    def __init__(self):
+        self.saved, self.problems, self.unavailable = 0, [], None
+
+    def record(self, samples):
+        """Record one era's samples; the revision's comment, or None if none was stored."""
+        recorded = []
+        for sample in samples:
+            try:
+                result, stored = record.record(sample)
+            except SandboxUnavailable as exc:
+                self.unavailable = exc
+                break
+            if stored:
+                recorded.append(f"“{sample.title}”")
+                if not result.ok:
+                    self.problems.append(
+                        f"{sample}: recorded, but it failed: {result.error.splitlines()[-1]}"
+                    )
+            else:
+                self.problems.append(f"{sample}: not recorded: {result.error.splitlines()[0]}")
+        self.saved += len(recorded)
+        if not recorded:
+            return None
+        return f"Recorded the output of {', '.join(recorded)} (Run and record)."
 
 
 def _sample(model_admin, request, pk):
