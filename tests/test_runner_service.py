@@ -185,7 +185,7 @@ def test_request_parsing():
     assert parsed["server_name"] == "example.org" and parsed["server_port"] == 81
     assert ("Content-Length", "3") in parsed["headers"]
     assert parse_request("")["target"] == "/"
-    assert parse_request("GET /x")["protocol"] == "HTTP/1.1"
+    assert parse_request("GET /x")["protocol"] == "HTTP/0.9"
     for bad, message in [
         ("hello", "first line"),
         ("get / HTTP/1.1", "not an HTTP method"),

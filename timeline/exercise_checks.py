@@ -1,15 +1,35 @@
 """Checking an exercise: each hidden check runs the learner's app in the sandbox with one request
 (or, in a request exercise, sends the learner's request to the exercise's app) and compares the
 response with what the check expects. Runs go through the runner like any sample run: the same
-sandbox, limits, slots and rate limit."""
+sandbox, limits, slots and rate limit.
 
-import re
+Before a check's own assertions, the response must keep HTTP's rules (response_rules.py): a
+response a real client would misread fails on the rule it breaks, whatever the check asks."""
+
+import html
+import json
 from dataclasses import asdict, dataclass
 
 from .models import Exercise, header_lines
+from .response_rules import (
+    as_json,
+    header_values,
+    json_difference,
+    json_error,
+    parse_media_type,
+    protocol_problems,
+    status_code,
+)
 from .runner.result import Outcome, raw_response, status_line
 from .runner.service import run_code
-from .text import normalize_text
+from .text import normalize_newlines, normalize_text
+
+# HTTP/1.1 (RFC 2068) was published in January 1997: a server of an earlier era answers HTTP/1.0.
+FIRST_HTTP_1_1_YEAR = 1997
+INCOMPLETE_REQUEST = (
+    "The server is still waiting for the rest of your request: the headers end with an empty "
+    "line (press Enter once more after the last header)."
+)
 
 
 @dataclass
@@ -30,19 +50,62 @@ def expectation(check):
     parts = []
     if check.status:
         parts.append(f"status {status_line(check.status)}")
-    parts += [
-        f"a {name} header containing “{value}”" for name, value in header_lines(check.headers)
-    ]
+    for name, value in header_lines(check.headers):
+        if name.lower() == "content-type":
+            parts.append(f"a Content-Type of {value}")
+        else:
+            parts.append(f"a {name} header “{value}”")
     if check.body:
-        verb = "exactly" if check.body_match == check.BodyMatch.EXACT else "containing"
-        parts.append(f"a body {verb} “{check.body.rstrip(chr(10))}”")
+        wanted = check.body.rstrip(chr(10))
+        if as_json(wanted) is not None:
+            verb = "the JSON" if check.body_match == check.BodyMatch.EXACT else "JSON holding"
+            parts.append(f"a body that is {verb} {wanted}")
+        else:
+            verb = "exactly" if check.body_match == check.BodyMatch.EXACT else "containing"
+            parts.append(f"a body {verb} “{wanted}”")
     return "; ".join(parts) or "any response"
 
 
-def status_code(result):
-    head = (result.status or "").split(" ", 1)[0]
-    # ASCII digits only: "²00".isdigit() is true, and int() refuses it.
-    return int(head) if re.fullmatch(r"[0-9]{3}", head) else None
+def header_problem(name, value, result):
+    """How the response misses one header the check names: a Content-Type is compared as a
+    media type (the parameters the check names must match, others may follow), any other
+    header by its whole value."""
+    found = header_values(result.headers, name)
+    if not found:
+        return f"there was no {name} header"
+    if name.lower() == "content-type":
+        wanted, got = parse_media_type(value), parse_media_type(found[0])
+        if wanted is None or got is None or not got.satisfies(wanted):
+            return f"Content-Type was “{found[0]}”, not {value}"
+        return ""
+    if not any(v.strip() == value for v in found):
+        return f"{name} was “{found[0]}”, not “{value}”"
+    return ""
+
+
+def body_problem(check, result):
+    wanted = check.body.rstrip("\n")
+    body = result.body or ""
+    exact = check.body_match == check.BodyMatch.EXACT
+    data = as_json(wanted)
+    if data is not None:
+        try:
+            got = json.loads(body)
+        except ValueError as exc:
+            return f"the body is not JSON: {json_error(exc)[:-1]}"
+        return json_difference(data, got, exact)
+    if exact:
+        if normalize_text(body) != check.body:
+            shown = body[:200].rstrip("\n")
+            if wanted != html.unescape(wanted) and body.strip() == html.unescape(wanted):
+                return (
+                    f"the body was “{shown}”: the markup in it is not escaped, so a browser would "
+                    f"run it; escaped, it reads “{wanted}”"
+                )
+            return f"the body was “{shown}”, not exactly “{wanted}”"
+    elif wanted not in body:
+        return f"the body does not contain “{wanted}”"
+    return ""
 
 
 def problems_with(check, result):
@@ -52,41 +115,54 @@ def problems_with(check, result):
     if check.status and code != check.status:
         problems.append(f"the status was {result.status or 'missing'}, not {check.status}")
     for name, value in header_lines(check.headers):
-        found = [v for n, v in result.headers if n.lower() == name.lower()]
-        if not found:
-            problems.append(f"there was no {name} header")
-        elif not any(value in v for v in found):
-            problems.append(f"{name} was “{found[0]}”, without “{value}”")
+        problems.append(header_problem(name, value, result))
     if check.body:
-        wanted = check.body.rstrip("\n")
-        body = result.body or ""
-        if check.body_match == check.BodyMatch.EXACT:
-            if normalize_text(body) != check.body:
-                shown = body[:200].rstrip("\n")
-                problems.append(f"the body was “{shown}”, not exactly “{wanted}”")
-        elif wanted not in body:
-            problems.append(f"the body does not contain “{wanted}”")
-    return problems
+        problems.append(body_problem(check, result))
+    return [problem for problem in problems if problem]
 
 
-def compare(check, result, sent):
-    """One check's outcome from one run's result."""
+def request_method(sent):
+    words = normalize_newlines(sent or "").lstrip("\n").split(maxsplit=1)
+    return words[0] if words else "GET"
+
+
+def compare(check, result, sent, protocol="HTTP/1.1"):
+    """One check's outcome from one run's result: the protocol's rules first, each broken one
+    said once, then what the check asks. `protocol` is the version the server answers with."""
     expected = expectation(check)
     if not result.status:
         # No HTTP response at all: the app failed to load, crashed or ran out of time.
         message = result.error or "The app sent no response."
         return CheckOutcome(check.name, False, message, sent, expected, result.output)
-    got = raw_response(result.status, result.headers, result.body or "")
+    got = raw_response(result.status, result.headers, result.body or "", protocol)
     if result.outcome == Outcome.RESPONSE:
         # A response no server would send (a line break in a header, a status of 1000) never
         # passes, whatever the check looks for in it.
         return CheckOutcome(check.name, False, result.error, sent, expected, got)
+    broken = protocol_problems(result, request_method(sent))
+    if broken:
+        return CheckOutcome(check.name, False, " ".join(broken), sent, expected, got)
     problems = problems_with(check, result)
     if problems:
         message = "; ".join(problems)
         message = message[0].upper() + message[1:] + "."
         return CheckOutcome(check.name, False, message, sent, expected, got)
     return CheckOutcome(check.name, True, "Passed.", sent, expected, got)
+
+
+def server_protocol(exercise):
+    """The version the era's server answers with: HTTP/1.1 did not exist before 1997."""
+    return "HTTP/1.0" if exercise.era.year < FIRST_HTTP_1_1_YEAR else "HTTP/1.1"
+
+
+def incomplete_request(text):
+    """Why a typed request is not complete yet, or "": an HTTP/1.x request's headers end with an
+    empty line, and the server waits for it. An HTTP/0.9 request is its one line."""
+    text = normalize_newlines(text).lstrip("\n")
+    first = text.split("\n", 1)[0]
+    if len(first.split()) == 2 and "\n" in text:
+        return ""
+    return "" if "\n\n" in text else INCOMPLETE_REQUEST
 
 
 def run_checks(exercise, code, *, on_start=None, run=None):
@@ -99,6 +175,15 @@ def run_checks(exercise, code, *, on_start=None, run=None):
     run = run or run_code
     outcomes = []
     stop_reason = ""
+    if exercise.kind == Exercise.Kind.REQUEST and incomplete_request(code):
+        # Nothing is sent: a server that has not seen the end of the headers has not answered.
+        for number, check in enumerate(exercise.checks.all()):
+            message = (
+                INCOMPLETE_REQUEST if number == 0 else "Not sent: the request is not complete."
+            )
+            outcomes.append(CheckOutcome(check.name, False, message, code, expectation(check)))
+        return False, outcomes
+    protocol = server_protocol(exercise)
     for check in exercise.checks.all():
         if exercise.kind == Exercise.Kind.REQUEST:
             app, request_text = exercise.target, code
@@ -111,7 +196,7 @@ def run_checks(exercise, code, *, on_start=None, run=None):
             continue
         result = run(exercise.runtime, app, request_text, on_start=on_start)
         on_start = None
-        outcome = compare(check, result, request_text)
+        outcome = compare(check, result, request_text, protocol)
         outcomes.append(outcome)
         if not result.status:
             stop_reason = "Not run: the previous check got no response."

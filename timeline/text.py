@@ -22,11 +22,13 @@ def normalize_newlines(text):
     return LINE_ENDS.sub("\n", text)
 
 
-def normalize_text(text, final_newline=True):
+def normalize_text(text, final_newline=True, blank_lines_at_end=False):
     """LF line ends and exactly one final newline; blank text is stored empty.
 
     With final_newline=False (plain prose such as a talk's description, shown inside a <p>)
-    the text is stripped at both ends instead, as Django's CharField would."""
+    the text is stripped at both ends instead, as Django's CharField would. With
+    blank_lines_at_end=True, empty lines at the end are kept (a request typed by hand ends with
+    one: the empty line that ends its headers); the text still ends with a newline."""
     if text is None:
         return text
     text = normalize_newlines(str(text))
@@ -34,4 +36,6 @@ def normalize_text(text, final_newline=True):
         return ""
     if not final_newline:
         return text.strip()
+    if blank_lines_at_end:
+        return text if text.endswith("\n") else text + "\n"
     return text.rstrip("\n") + "\n"

@@ -61,8 +61,13 @@ class Exercise(ContentModel):
         validators=[validate_lexer_alias],
         help_text="What the learner writes, as a Pygments alias: python, or http for a request.",
     )
-    starter = LineTextField(help_text="What the editor holds at first. It must fail a check.")
-    solution = LineTextField(help_text="A reference solution: it must pass every check.")
+    # Empty lines at the end are kept: in a request exercise the one after the headers counts.
+    starter = LineTextField(
+        blank_lines_at_end=True, help_text="What the editor holds at first. It must fail a check."
+    )
+    solution = LineTextField(
+        blank_lines_at_end=True, help_text="A reference solution: it must pass every check."
+    )
     solution_html = models.TextField(blank=True, editable=False)
     target = LineTextField(
         blank=True, help_text="For a request exercise: the app the learner's request is sent to."
@@ -130,7 +135,9 @@ class ExerciseCheck(ContentModel):
     )
     headers = LineTextField(
         blank=True,
-        help_text="One “Name: value” a line; the response's header must contain the value.",
+        help_text="One “Name: value” a line. Content-Type is compared as a media type "
+        "(text/plain also matches text/plain; charset=utf-8); any other header must have exactly "
+        "that value.",
     )
     body = LineTextField(blank=True, help_text="What the body must hold (empty: not checked).")
     body_match = models.CharField(

@@ -36,7 +36,8 @@ def parse_request(text):
     lines = head.rstrip("\n").split("\n")
     parts = lines[0].split()
     if len(parts) == 2:
-        parts.append("HTTP/1.1")
+        # A request line without a version is HTTP/0.9's one-line request (RFC 1945 4.1).
+        parts.append("HTTP/0.9")
     if len(parts) != 3:
         raise RequestError(
             f"The first line must look like “GET /path HTTP/1.1”, not “{lines[0][:80]}”."

@@ -56,9 +56,13 @@ class RunResult:
     peak_memory_bytes: int | None = None
     memory_limit_bytes: int | None = None
     # HTTP runtimes: the response split into its parts, and what the app logged.
-    status: str = ""
+    status: str = ""  # with the standard reason phrase filled in, for the page
     headers: list = field(default_factory=list)
     body: str = ""
+    # What the app itself sent, for the exercise checks: the status as written (an ASGI app
+    # sends only the code) and the body's length in bytes (`body` is decoded text).
+    raw_status: str = ""
+    body_length: int | None = None
     log: str = ""
     # Second views: the CGI/WSGI environ, the ASGI scope and event trace.
     environ: dict = field(default_factory=dict)
@@ -139,9 +143,9 @@ def status_line(status):
     return status
 
 
-def raw_response(status, headers, body):
+def raw_response(status, headers, body, protocol="HTTP/1.1"):
     """The response as the client would receive it, with \n line ends for reading."""
-    lines = [f"HTTP/1.1 {status_line(status)}"]
+    lines = [f"{protocol} {status_line(status)}"]
     lines += [f"{name}: {value}" for name, value in headers]
     return "\n".join(lines) + "\n\n" + body
 
@@ -382,6 +386,8 @@ def show_output(result, runtime, raw, report):
     # As sent, with any control character escaped: what the learner reads, never a forged line.
     status, headers = visible(status), [[visible(n), visible(v)] for n, v in headers]
     result.status = status_line(status)
+    result.raw_status = str(status)
+    result.body_length = len(body)
     result.headers = headers
     result.body = decode(body)
     result.output = raw_response(status, headers, result.body)
