@@ -45,6 +45,8 @@ INSTALLED_APPS = [
     "django.contrib.staticfiles",
     "csp",
     "reversion",
+    # Only for its one table, the content version of the page cache (historyweb/models.py).
+    "historyweb",
     "timeline",
 ]
 
