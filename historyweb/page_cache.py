@@ -1,9 +1,14 @@
 """Whole-page caching of the content pages for anonymous visitors, with conditional GET.
 
 A page is rendered once per content version and URL, then served from memory (or the shared
-cache, for the other workers) without touching sessions, auth or the database. Any change to
-the content (admin edit, fixture load) bumps the content version, so no page outlives the
-content it shows. Visitors with a session cookie (editors, staff) always get a fresh render.
+cache, for the other workers) without touching sessions or auth, and the database only for
+the content version, seldom. Any change to the content (admin edit, fixture load) bumps the
+content version, so no page outlives the content it shows. Visitors with a session cookie
+(editors, staff) always get a fresh render.
+
+The cache is never needed: any error of the shared store (Redis down, a full disk) is a miss,
+and the page is rendered. With Redis, the content version's truth is the database (see
+_DatabaseVersion), so a lost or rolled-back Redis serves no stale page either.
 
 Which pages: those of the views marked @page_cached. Such pages must not depend on the
 visitor: no CSRF token, no per-user text (staff-only parts are fine: staff bypass the cache),
