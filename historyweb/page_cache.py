@@ -182,11 +182,14 @@ class _DatabaseVersion:
 
     def bump(self):
         connection = transaction.get_connection()
-        version = _database_bump()
         pending = _pending(connection)
-        if pending is not None:  # a later change of the same transaction: one publish, its last
-            pending.version = version
+        if pending is not None:
+            # A later change of the same transaction, which holds the row locked since its first
+            # one: one UPDATE, and the commit publishes the last version.
+            pending.version = max(pending.version + 1, _now_ms())
+            ContentVersion.objects.filter(pk=1).update(number=pending.version)
             return
+        version = _database_bump()
         publish = _Publish(self, version)
         transaction.on_commit(publish)
         if connection.in_atomic_block:

@@ -571,3 +571,22 @@ def test_query_rules_are_the_views_own():
         assert rules(resolve(deck)) == rules(resolve(deck + "speaker/")) == {}
         assert rules(resolve(deck + "print/")) == {"notes": ("1",)}
     assert rules(resolve("/exercises/x/")) is None
+
+
+@pytest.mark.django_db
+def test_a_worker_keeps_its_version_while_the_cache_and_the_database_are_down(monkeypatch):
+    """No edit can commit then, so the last version known still holds; a worker that knows none
+    has nothing to serve from and says so."""
+    from django.db import OperationalError
+
+    store = page_cache._DatabaseVersion()
+    known = store.get()
+
+    def down(*args, **kwargs):
+        raise OperationalError("the database is down")
+
+    monkeypatch.setattr(page_cache, "_database_version", down)
+    caches["pages"].clear()
+    assert store.get() == known
+    with pytest.raises(OperationalError):
+        page_cache._DatabaseVersion().get()
