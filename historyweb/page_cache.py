@@ -173,8 +173,10 @@ class _DatabaseVersion:
         except DatabaseError:
             if self.version is None:
                 raise
-            # The database is down too: keep the last version known (no edit can commit).
+            # The database is down too: keep the last version known (no edit can commit), and
+            # ask again after `ttl`, not on every request.
             logger.warning("The content version could not be read", exc_info=True)
+            self._remember(self.version, now)
             return self.version
         self._remember(version, now, truth=True)
         self.publish(version)
