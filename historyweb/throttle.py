@@ -10,10 +10,15 @@ cache alias with the window's remaining time, so counters expire with their wind
 - Without Redis (the file cache of one machine): the read and the write happen under an
   exclusive flock() on a lock file beside the runner's slots, which serialises every worker of
   the machine. Django's file cache alone is not atomic (`incr` is a get then a set).
+
+When the store fails (Redis down or timing out, a full disk), hit() raises RateStoreUnavailable,
+a 503: what it limits decides whether to refuse (edited runs fail closed: an unlimited run
+costs a sandbox) or to go on without counting (going live fails open).
 """
 
 import fcntl
 import hashlib
+import logging
 import os
 import time
 from contextlib import contextmanager
@@ -23,9 +28,20 @@ from django.conf import settings
 from django.core.cache import caches
 from django.core.cache.backends.redis import RedisCache
 
+from historyweb.errors import ServiceError
 from historyweb.redis_client import redis_client
 
 ALIAS = "rate"
+# Seconds a client is told to wait when the store cannot count.
+STORE_RETRY = 5
+
+logger = logging.getLogger(__name__)
+
+
+class RateStoreUnavailable(ServiceError):
+    """The counters cannot be reached, so nothing can be counted."""
+
+    status = 503
 
 
 def client_id(request):
@@ -50,8 +66,19 @@ def remaining(window, now):
 
 def hit(client, window, lock_dir, now=None):
     """Count one event for `client` in the current window of `window` seconds; return the count
-    so far, this one included."""
+    so far, this one included. Raises RateStoreUnavailable when the store fails."""
     now = time.time() if now is None else now
+    try:
+        return _count(client, window, lock_dir, now)
+    except Exception as exc:  # whatever failed, nothing was counted
+        logger.warning("The rate-limit store failed", exc_info=True)
+        raise RateStoreUnavailable(
+            "The rate limit cannot be counted right now. Try again in a moment.",
+            retry_after=STORE_RETRY,
+        ) from exc
+
+
+def _count(client, window, lock_dir, now):
     key, ttl = window_key(client, window, now), remaining(window, now)
     cache = caches[ALIAS]
     if isinstance(cache, RedisCache) and redis_client() is not None:

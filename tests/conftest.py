@@ -57,10 +57,12 @@ def _fresh_cache():
     for cache in caches.all():
         cache.clear()
     page_cache.memory.clear()
+    page_cache.shared_store.reset()
     yield
     for cache in caches.all():
         cache.clear()
     page_cache.memory.clear()
+    page_cache.shared_store.reset()
 
 
 # -- runnable samples (timeline/runner) ------------------------------------------------------------

@@ -23,49 +23,76 @@ def missing(message):
     raise StoreMissing(message)
 
 
+class RedisProcess:
+    """A redis-server on a unix socket in its own directory, which a test may stop and start
+    again: a stop with kill=True is a crash (nothing saved on the way down), and the next
+    start loads the directory's dump.rdb, the last snapshot taken (SAVE), as Redis does."""
+
+    def __init__(self):
+        self.binary = shutil.which("redis-server")
+        if not self.binary:
+            missing("redis-server is not installed: apt-get install redis-server")
+        self.directory = Path(tempfile.mkdtemp(prefix="historyweb-redis-"))
+        self.sock = self.directory / "redis.sock"
+        self.url = f"unix://{self.sock}?db=0"
+        self.process = None
+
+    def start(self):
+        self.process = subprocess.Popen(
+            [
+                self.binary,
+                "--port",
+                "0",
+                "--unixsocket",
+                str(self.sock),
+                "--unixsocketperm",
+                "700",
+                "--save",
+                "",
+                "--appendonly",
+                "no",
+                "--dir",
+                str(self.directory),
+            ],
+            stdout=subprocess.DEVNULL,
+            stderr=subprocess.STDOUT,
+            start_new_session=True,
+        )
+        deadline = time.monotonic() + 10
+        while not self.sock.exists():
+            if self.process.poll() is not None or time.monotonic() > deadline:
+                raise RuntimeError("redis-server did not start")
+            time.sleep(0.02)
+
+    def stop(self, kill=False):
+        if self.process is None:
+            return
+        if kill:
+            self.process.kill()
+        else:
+            self.process.terminate()
+        try:
+            self.process.wait(timeout=10)
+        except subprocess.TimeoutExpired:
+            self.process.kill()
+            self.process.wait(timeout=10)
+        self.process = None
+        self.sock.unlink(missing_ok=True)  # a killed server leaves its socket file
+
+    def close(self):
+        self.stop()
+        shutil.rmtree(self.directory, ignore_errors=True)
+
+
 @contextmanager
 def redis_server():
     """A redis-server on a unix socket; yields its URL (database 0)."""
-    binary = shutil.which("redis-server")
-    if not binary:
-        missing("redis-server is not installed: apt-get install redis-server")
-    directory = Path(tempfile.mkdtemp(prefix="historyweb-redis-"))
-    sock = directory / "redis.sock"
-    process = subprocess.Popen(
-        [
-            binary,
-            "--port",
-            "0",
-            "--unixsocket",
-            str(sock),
-            "--unixsocketperm",
-            "700",
-            "--save",
-            "",
-            "--appendonly",
-            "no",
-            "--dir",
-            str(directory),
-        ],
-        stdout=subprocess.DEVNULL,
-        stderr=subprocess.STDOUT,
-        start_new_session=True,
-    )
+    server = RedisProcess()
     try:
-        deadline = time.monotonic() + 10
-        while not sock.exists():
-            if process.poll() is not None or time.monotonic() > deadline:
-                raise RuntimeError("redis-server did not start")
-            time.sleep(0.02)
-        yield f"unix://{sock}?db=0"
+        server.start()
+        yield server.url
     finally:
-        process.terminate()
-        try:
-            process.wait(timeout=10)
-        except subprocess.TimeoutExpired:
-            process.kill()
-            process.wait(timeout=10)
-        shutil.rmtree(directory, ignore_errors=True)
+        server.close()
 
 
 def pg_bin():

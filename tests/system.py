@@ -53,7 +53,8 @@ def two_servers(item):
 
 def uses_redis(item):
     params = getattr(getattr(item, "callspec", None), "params", {})
-    return "redis_url" in getattr(item, "fixturenames", ()) or params.get("backend") == "redis"
+    names = getattr(item, "fixturenames", ())
+    return "redis_url" in names or "redis_process" in names or params.get("backend") == "redis"
 
 
 @dataclass(frozen=True)

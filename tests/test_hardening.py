@@ -2,13 +2,16 @@
 realistic bug would change while every other test still passed."""
 
 import os
+from contextlib import suppress
 
 import pytest
+from django.core.cache import caches
 from django.db import transaction
 from django.test import Client
 from django.urls import reverse
 
 from historyweb import page_cache
+from historyweb.models import ContentVersion
 from timeline.runner import record
 from timeline.runner.result import RunResult
 
@@ -99,19 +102,37 @@ def test_check_samples_ignores_only_line_ends_and_the_final_newline():
         assert record.difference(sample, RunResult("python", True, output=output)) == "", output
 
 
-def test_a_content_change_bumps_the_version_again_when_it_commits(
+def test_a_content_change_reaches_other_workers_when_it_commits(
     django_capture_on_commit_callbacks,
 ):
-    """A page rendered from the old rows between the save and the commit must not be kept: the
-    version moves once at the save and once more at the commit."""
+    """A page rendered from the old rows between the save and the commit must not be kept under
+    the new version: until the commit, the new version is seen only by the thread whose
+    transaction made it (the cache, which the other workers read, still holds the old one)."""
     before = page_cache.content_version()
     with django_capture_on_commit_callbacks(execute=True) as callbacks:
         with transaction.atomic():
             make_era(slug="fresh")
             during = page_cache.content_version()
-    after = page_cache.content_version()
-    assert before != during != after
-    assert len(callbacks) >= 1
+            assert caches["pages"].get(page_cache.VERSION_KEY) == before
+            make_era(slug="fresher")  # a later change in the same transaction moves it again
+            last = page_cache.content_version()
+    assert before < during < last
+    assert page_cache.content_version() == last == caches["pages"].get(page_cache.VERSION_KEY)
+    assert ContentVersion.objects.get().number == last
+    assert len(callbacks) == 1  # one publish per transaction
+
+
+def test_a_change_rolled_back_leaves_the_version(django_capture_on_commit_callbacks):
+    before = page_cache.content_version()
+    with django_capture_on_commit_callbacks(execute=True) as callbacks:
+        with transaction.atomic():
+            with suppress(RuntimeError), transaction.atomic():
+                make_era(slug="gone")
+                assert page_cache.content_version() != before
+                raise RuntimeError("the admin's save failed")
+            assert page_cache.content_version() == before
+    assert callbacks == []
+    assert page_cache.content_version() == before == ContentVersion.objects.get().number
 
 
 # -- the sandbox, as the kernel sees it --------------------------------------------------------

@@ -216,7 +216,7 @@ def test_the_version_store_follows_the_settings_and_is_kept(settings, tmp_path, 
     monkeypatch.setattr(page_cache, "_stores", {})
     del settings.PAGE_CACHE_VERSION_FILE, settings.PAGE_CACHE_VERSION_TTL
     store = page_cache._version_store()
-    assert type(store) is page_cache._CacheVersion and store.ttl == 0.0
+    assert type(store) is page_cache._DatabaseVersion and store.ttl == 0.0
     assert page_cache._version_store() is store
     monkeypatch.setattr(page_cache, "_stores", {})
     settings.PAGE_CACHE_VERSION_TTL = 0.25
@@ -227,28 +227,31 @@ def test_the_version_store_follows_the_settings_and_is_kept(settings, tmp_path, 
     assert page_cache._version_store() is store
 
 
+@pytest.mark.django_db
 def test_fresh_stores_agree_on_one_version_and_see_each_others_bumps():
     """Without a TTL (the default) a store asks the shared cache every time."""
     caches["pages"].clear()
-    a, b = page_cache._CacheVersion(), page_cache._CacheVersion()
+    a, b = page_cache._DatabaseVersion(), page_cache._DatabaseVersion()
     version = a.get()
     assert version and version == b.get() == caches["pages"].get(page_cache.VERSION_KEY)
     b.bump()
     assert a.get() == b.get() != version
 
 
+@pytest.mark.django_db
 def test_the_content_version_never_expires(monkeypatch):
-    """A day later the pages cached then are still current: only an edit makes them stale."""
+    """A day later the pages cached then are still current: only an edit makes them stale. (The
+    cache's copy of the version expires; the database's does not.)"""
     caches["pages"].clear()
     clock = [time.time()]
     monkeypatch.setattr(time, "time", lambda: clock[0])
-    first = page_cache._CacheVersion().get()  # the first version, made by the first request
+    first = page_cache._DatabaseVersion().get()  # the first version, made by the first request
     clock[0] += 24 * 3600
-    assert page_cache._CacheVersion().get() == first
-    page_cache._CacheVersion().bump()  # a version made by an edit
-    bumped = page_cache._CacheVersion().get()
+    assert page_cache._DatabaseVersion().get() == first
+    page_cache._DatabaseVersion().bump()  # a version made by an edit
+    bumped = page_cache._DatabaseVersion().get()
     clock[0] += 24 * 3600
-    assert page_cache._CacheVersion().get() == bumped != first
+    assert page_cache._DatabaseVersion().get() == bumped != first
 
 
 def test_each_page_and_encoding_has_its_own_strong_etag(client, wsgi):
@@ -568,3 +571,22 @@ def test_query_rules_are_the_views_own():
         assert rules(resolve(deck)) == rules(resolve(deck + "speaker/")) == {}
         assert rules(resolve(deck + "print/")) == {"notes": ("1",)}
     assert rules(resolve("/exercises/x/")) is None
+
+
+@pytest.mark.django_db
+def test_a_worker_keeps_its_version_while_the_cache_and_the_database_are_down(monkeypatch):
+    """No edit can commit then, so the last version known still holds; a worker that knows none
+    has nothing to serve from and says so."""
+    from django.db import OperationalError
+
+    store = page_cache._DatabaseVersion()
+    known = store.get()
+
+    def down(*args, **kwargs):
+        raise OperationalError("the database is down")
+
+    monkeypatch.setattr(page_cache, "_database_version", down)
+    caches["pages"].clear()
+    assert store.get() == known
+    with pytest.raises(OperationalError):
+        page_cache._DatabaseVersion().get()

@@ -113,3 +113,60 @@ def test_who_counts_as_one_client(settings, rf, header, meta, client):
 def test_without_the_header_setting_the_peer_address_counts(settings, rf):
     del settings.RUNNER_CLIENT_IP_HEADER
     assert client_id(rf.get("/", REMOTE_ADDR="10.0.0.9", HTTP_X_REAL_IP="1.2.3.4")) == "10.0.0.9"
+
+
+# -- when the counters cannot be reached (Redis down, a full disk) -----------------------------
+
+
+@pytest.fixture
+def failing_store(monkeypatch):
+    """The rate cache fails as Django's RedisCache does when Redis is down."""
+    import redis
+
+    def fail(*args, **kwargs):
+        raise redis.exceptions.ConnectionError("Error 111 connecting to redis. Connection refused.")
+
+    monkeypatch.setattr(caches["rate"], "get", fail)
+
+
+def test_a_failing_store_counts_nothing_and_says_so(failing_store, tmp_path):
+    with pytest.raises(throttle.RateStoreUnavailable) as refused:
+        throttle.hit("10.0.0.9", 60, tmp_path)
+    assert refused.value.status == 503
+    assert refused.value.retry_after == throttle.STORE_RETRY
+
+
+def test_edited_runs_fail_closed_with_a_reason(failing_store, settings, tmp_path):
+    settings.RUNNER_STATE_DIR = str(tmp_path)
+    with pytest.raises(service.ServiceError) as refused:
+        service.check_rate("e")
+    assert refused.value.status == 503
+    assert refused.value.headers == {"Retry-After": str(throttle.STORE_RETRY)}
+    assert refused.value.message == (
+        "Edited runs are paused: their rate limit cannot be counted right now "
+        f"(its store is unreachable). Try again in {throttle.STORE_RETRY} s."
+    )
+
+
+@pytest.mark.django_db
+def test_going_live_fails_open(failing_store, settings, tmp_path, client):
+    """A speaker is not kept from presenting by a cache outage."""
+    from django.urls import reverse
+
+    from timeline.live import channel
+
+    from .factories import make_era, make_slide
+
+    settings.LIVE_REQUIRE_STAFF = False
+    settings.LIVE_SOCKET_DIR = str(tmp_path / "live")
+    settings.VAR_DIR = tmp_path
+    channel.reset_hub()
+    make_slide(make_era(slug="wsgi"), title="One calling convention")
+    try:
+        response = client.post(
+            reverse("timeline:live-create"), {"deck": "/present/wsgi/"}, "application/json"
+        )
+    finally:
+        channel.reset_hub()
+    assert response.status_code == 201, response.content
+    assert response.json()["code"]

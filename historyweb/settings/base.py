@@ -45,6 +45,8 @@ INSTALLED_APPS = [
     "django.contrib.staticfiles",
     "csp",
     "reversion",
+    # Only for its one table, the content version of the page cache (historyweb/models.py).
+    "historyweb",
     "timeline",
 ]
 
@@ -150,11 +152,16 @@ CONTENT_SECURITY_POLICY = {
 # query parameters count, each view says with @page_cached.
 PAGE_CACHE_ENABLED = True
 # The content version every worker checks: a file on one machine (one stat() per request); with
-# Redis, a key in the pages cache, so an edit on any server invalidates every server at once.
+# Redis, a row in the database (historyweb/models.py) with a copy in the pages cache, so an edit on
+# any server invalidates every server at once, and a Redis that is down, flushed or restored from
+# an old snapshot neither fails pages nor brings old ones back.
 PAGE_CACHE_VERSION_FILE = None if REDIS_URL else VAR_DIR / "content-version"
 # With Redis, each worker reads the version at most this often (seconds): an edit shows on every
 # server within this time, and a page hit costs no round trip.
 PAGE_CACHE_VERSION_TTL = 0.25
+# How long Redis keeps its copy of the version (seconds) before a worker reads the database again:
+# the most a copy rolled back by a Redis crash can fool a worker that never saw the newer version.
+PAGE_CACHE_VERSION_CACHED_FOR = 5.0
 
 SECURE_CONTENT_TYPE_NOSNIFF = True
 SECURE_REFERRER_POLICY = "same-origin"

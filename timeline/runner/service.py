@@ -4,6 +4,7 @@ import base64
 import functools
 import hashlib
 import json
+import logging
 import subprocess
 import time
 from pathlib import Path
@@ -20,6 +21,8 @@ from .result import RunResult, build_result
 from .runtimes import HTTP, RUNNABLE
 from .sandbox import HARNESS, INSTALL_HINT, SandboxUnavailable, run_in_sandbox
 from .slots import NoFreeSlot, run_slot
+
+logger = logging.getLogger(__name__)
 
 MAX_CODE_CHARS = 64 * 1024
 CACHE_PREFIX = "runner:result:"
@@ -127,8 +130,7 @@ def run_cached(runtime, code, request_text=""):
     started = time.monotonic()
     config = get_config()
     key = cache_key(runtime, code, request_text, config)
-    results = caches["runs"]
-    data = results.get(key)
+    data = _cached_result(key)
     if data is not None:
         result = RunResult.from_dict(data)
         result.cached = True
@@ -136,16 +138,44 @@ def run_cached(runtime, code, request_text=""):
         return result
     result = run_code(runtime, code, request_text, config=config)
     if result.repeatable:  # a timeout may be the machine's load, not the code
-        results.set(key, result.to_dict())  # the alias's timeout: see historyweb/caches.py
+        _cache_result(key, result.to_dict())
     return result
+
+
+# The results cache is a cache: when it fails (Redis down, a full disk) the sample runs uncached.
+
+
+def _cached_result(key):
+    try:
+        return caches["runs"].get(key)
+    except Exception:
+        logger.warning("The runs cache failed; running uncached", exc_info=True)
+        return None
+
+
+def _cache_result(key, data):
+    try:
+        caches["runs"].set(key, data)  # the alias's timeout: see historyweb/caches.py
+    except Exception:
+        logger.warning("The runs cache failed; the result is not kept", exc_info=True)
 
 
 def check_rate(client):
     """Count one edited run for this client; raise Busy past the limit in the window.
 
-    Called once the run holds a sandbox slot, so only runs that start are counted."""
+    Called once the run holds a sandbox slot, so only runs that start are counted. Without
+    its counters (Redis down), a 503 that says so."""
     config = get_config()
-    count = throttle.hit(client, config.rate_window, config.state_dir)
+    try:
+        count = throttle.hit(client, config.rate_window, config.state_dir)
+    except throttle.RateStoreUnavailable as exc:
+        # Fail closed: an edit run without its limit would let one client take every sandbox.
+        raise ServiceError(
+            "Edited runs are paused: their rate limit cannot be counted right now "
+            f"(its store is unreachable). Try again in {exc.retry_after} s.",
+            status=503,
+            retry_after=exc.retry_after,
+        ) from exc
     if count > config.rate_limit:
         retry = throttle.remaining(config.rate_window, time.time())
         raise Busy(

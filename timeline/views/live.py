@@ -19,7 +19,7 @@ from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
 from historyweb.errors import ServiceError
-from historyweb.throttle import client_id, hit, remaining
+from historyweb.throttle import RateStoreUnavailable, client_id, hit, remaining
 
 from ..live import sessions
 from ..live.lan import public_base
@@ -161,7 +161,12 @@ def live_create(request):
 def count_creation(request):
     """One more session started by this client; raises ServiceError (429) past the limit."""
     window = getattr(settings, "LIVE_CREATE_WINDOW", 60 * 60)
-    count = hit(f"live:{client_id(request)}", window, Path(settings.VAR_DIR) / "live-rate")
+    try:
+        count = hit(f"live:{client_id(request)}", window, Path(settings.VAR_DIR) / "live-rate")
+    except RateStoreUnavailable:
+        # Fail open: a speaker about to present must not be stopped by a cache outage, and a
+        # session costs little (the limit is against floods, which staff-only going live bars).
+        count = 0
     if count > getattr(settings, "LIVE_CREATE_LIMIT", 20):
         retry = remaining(window, time.time())
         message = f"Too many live sessions started. Try again in {retry} s."
