@@ -23,10 +23,9 @@ from .content import (
     EraRelation,
     EraRelationManager,
     EraRelationQuerySet,
+    NaturalKeyManager,
     Reference,
-    ReferenceManager,
     Slide,
-    SlideManager,
     chronological_order,
     related_eras,
     validate_lexer_alias,
@@ -36,14 +35,13 @@ from .exercises import (
     HINT_BREAK,
     Exercise,
     ExerciseCheck,
-    ExerciseCheckManager,
     ExerciseManager,
     ExerciseQuerySet,
     header_lines,
 )
 from .live import LiveSession
-from .samples import CodeSample, CodeSampleManager
-from .talks import Talk, TalkEra, TalkEraManager, TalkManager, TalkNote, TalkNoteManager
+from .samples import CodeSample
+from .talks import Talk, TalkEra, TalkNote
 
 # Everything editors change: a save or delete of any of these makes every cached page stale.
 # The models built on ContentModel, in the order they are defined (each after the models it
@@ -59,30 +57,24 @@ __all__ = [
     "RESERVED_ERA_SLUGS",
     "TIMELINE_FIELDS",
     "CodeSample",
-    "CodeSampleManager",
     "ContentModel",
     "Era",
     "EraManager",
     "EraQuerySet",
     "EraRelation",
     "EraRelationManager",
+    "NaturalKeyManager",
     "EraRelationQuerySet",
     "Exercise",
     "ExerciseCheck",
-    "ExerciseCheckManager",
     "ExerciseManager",
     "ExerciseQuerySet",
     "LiveSession",
     "Reference",
-    "ReferenceManager",
     "Slide",
-    "SlideManager",
     "Talk",
     "TalkEra",
-    "TalkEraManager",
-    "TalkManager",
     "TalkNote",
-    "TalkNoteManager",
     "chronological_order",
     "header_lines",
     "related_eras",

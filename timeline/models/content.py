@@ -1,6 +1,8 @@
 """The timeline's content: eras, how they relate, and what an era's page and deck show (slides
 and references; code samples are in samples.py)."""
 
+from functools import reduce
+
 from django.core.exceptions import ValidationError
 from django.core.validators import MaxValueValidator, MinValueValidator
 from django.db import models
@@ -39,6 +41,11 @@ CHRONOLOGICAL = chronological_order()
 TIMELINE_FIELDS = ("slug", "title", "year", "date", "kind", "summary", "published")
 
 
+class NaturalKeyManager(models.Manager):
+    def get_by_natural_key(self, *values):
+        return self.get(**dict(zip(self.model.NATURAL_KEY, values, strict=True)))
+
+
 class ContentModel(models.Model):
     """The base of what editors write: a save or delete of any model built on it makes every
     cached page stale (CONTENT_MODELS in timeline/models/__init__.py lists them). State kept
@@ -47,12 +54,20 @@ class ContentModel(models.Model):
     Saving renders first: what pages show as HTML (markdown, highlighted code) is stored with
     what the editor wrote, so no page renders it on the way out."""
 
+    # How fixtures and revisions name a row: lookups from it, e.g. ("era__slug", "order"). The
+    # manager finds a row by them, and natural_key() reads them; Django's serializers order
+    # models by their foreign keys, so no dependencies need listing.
+    NATURAL_KEY = ()
+
     class Meta:
         abstract = True
 
     def save(self, *args, **kwargs):
         self.render()
         super().save(*args, **kwargs)
+
+    def natural_key(self):
+        return tuple(reduce(getattr, path.split("__"), self) for path in self.NATURAL_KEY)
 
     def render(self):
         """Fill the stored HTML fields from the fields they show; a model without any keeps this."""
@@ -79,12 +94,12 @@ class EraQuerySet(models.QuerySet):
         return self.only(*TIMELINE_FIELDS)
 
 
-class EraManager(models.Manager.from_queryset(EraQuerySet)):
-    def get_by_natural_key(self, slug):
-        return self.get(slug=slug)
+EraManager = NaturalKeyManager.from_queryset(EraQuerySet)
 
 
 class Era(ContentModel):
+    NATURAL_KEY = ("slug",)
+
     class Kind(models.TextChoices):
         PROTOCOL = "protocol", "Protocol"
         INTERFACE = "interface", "Interface"
@@ -143,9 +158,6 @@ class Era(ContentModel):
                 {"slug": f"“{self.slug}” is taken by the presenter's addresses: choose another."}
             )
 
-    def natural_key(self):
-        return (self.slug,)
-
     def render(self):
         self.body_html = rendering.render_markdown(self.body)
 
@@ -175,9 +187,7 @@ class EraRelationQuerySet(models.QuerySet):
         )
 
 
-class EraRelationManager(models.Manager.from_queryset(EraRelationQuerySet)):
-    def get_by_natural_key(self, era_slug, other_slug):
-        return self.get(era__slug=era_slug, other__slug=other_slug)
+EraRelationManager = NaturalKeyManager.from_queryset(EraRelationQuerySet)
 
 
 class EraRelation(ContentModel):
@@ -186,6 +196,8 @@ class EraRelation(ContentModel):
     Each pair is stored once, on the era that the sentence starts with; the other era's page
     reads it backwards ("basis for Flask").
     """
+
+    NATURAL_KEY = ("era__slug", "other__slug")
 
     class Kind(models.TextChoices):
         BUILT_ON = "built-on", "built on"
@@ -228,11 +240,6 @@ class EraRelation(ContentModel):
     def __str__(self):
         return f"{self.era.title} {self.get_kind_display()} {self.other.title}"
 
-    def natural_key(self):
-        return (*self.era.natural_key(), *self.other.natural_key())
-
-    natural_key.dependencies = ["timeline.era"]
-
     def clean(self):
         if self.era_id and self.era_id == self.other_id:
             raise ValidationError({"other": "An era cannot be related to itself."})
@@ -263,12 +270,9 @@ def related_eras(era, relations):
 ORDER_VALIDATORS = [MinValueValidator(1), MaxValueValidator(32767)]
 
 
-class SlideManager(models.Manager):
-    def get_by_natural_key(self, era_slug, order):
-        return self.get(era__slug=era_slug, order=order)
-
-
 class Slide(ContentModel):
+    NATURAL_KEY = ("era__slug", "order")
+
     era = models.ForeignKey(Era, on_delete=models.CASCADE, related_name="slides")
     order = models.PositiveSmallIntegerField(
         validators=ORDER_VALIDATORS, help_text="Position within the era, from 1."
@@ -287,7 +291,7 @@ class Slide(ContentModel):
         "Print and the era page show them all.",
     )
 
-    objects = SlideManager()
+    objects = NaturalKeyManager()
 
     class Meta:
         ordering = ["era", "order"]
@@ -301,22 +305,14 @@ class Slide(ContentModel):
     def get_absolute_url(self):
         return f"{self.era.get_absolute_url()}#slide-{self.order}"
 
-    def natural_key(self):
-        return (*self.era.natural_key(), self.order)
-
-    natural_key.dependencies = ["timeline.era"]
-
     def render(self):
         self.body_html = rendering.render_markdown(self.body)
         self.notes_html = rendering.render_markdown(self.notes)
 
 
-class ReferenceManager(models.Manager):
-    def get_by_natural_key(self, era_slug, url):
-        return self.get(era__slug=era_slug, url=url)
-
-
 class Reference(ContentModel):
+    NATURAL_KEY = ("era__slug", "url")
+
     class Kind(models.TextChoices):
         RFC = "rfc", "RFC"
         PEP = "pep", "PEP"
@@ -344,7 +340,7 @@ class Reference(ContentModel):
         "as the evidence for it.",
     )
 
-    objects = ReferenceManager()
+    objects = NaturalKeyManager()
 
     class Meta:
         ordering = ["era", "order"]
@@ -360,8 +356,3 @@ class Reference(ContentModel):
     def safe_url(self):
         """The URL when it is http(s), else "" (forms validate it; this guards raw loads)."""
         return rendering.safe_url(self.url)
-
-    def natural_key(self):
-        return (*self.era.natural_key(), self.url)
-
-    natural_key.dependencies = ["timeline.era"]

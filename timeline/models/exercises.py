@@ -8,7 +8,7 @@ from .. import rendering
 from ..fields import LineTextField
 from ..runner.runtimes import HTTP, Runtime
 from ..text import normalize_text
-from .content import ContentModel, Era, validate_lexer_alias
+from .content import ContentModel, Era, NaturalKeyManager, validate_lexer_alias
 
 HINT_BREAK = "\n---\n"
 
@@ -30,13 +30,13 @@ class ExerciseQuerySet(models.QuerySet):
         return self.filter(era__in=Era.objects.visible_to(user))
 
 
-class ExerciseManager(models.Manager.from_queryset(ExerciseQuerySet)):
-    def get_by_natural_key(self, slug):
-        return self.get(slug=slug)
+ExerciseManager = NaturalKeyManager.from_queryset(ExerciseQuerySet)
 
 
 class Exercise(ContentModel):
     """A task in an era's voice: the learner writes an app (or a request), hidden checks test it."""
+
+    NATURAL_KEY = ("slug",)
 
     class Kind(models.TextChoices):
         APP = "app", "Write the app: each check sends it a request"
@@ -93,11 +93,6 @@ class Exercise(ContentModel):
         if self.kind == self.Kind.REQUEST and not self.target.strip():
             raise ValidationError({"target": "A request exercise needs an app to send it to."})
 
-    def natural_key(self):
-        return (self.slug,)
-
-    natural_key.dependencies = ["timeline.era"]
-
     def render(self):
         self.statement_html = rendering.render_markdown(self.statement)
         self.solution_html = rendering.highlight_code(
@@ -110,13 +105,10 @@ class Exercise(ContentModel):
         return [hint.strip() for hint in self.hints.split(HINT_BREAK) if hint.strip()]
 
 
-class ExerciseCheckManager(models.Manager):
-    def get_by_natural_key(self, exercise_slug, order):
-        return self.get(exercise__slug=exercise_slug, order=order)
-
-
 class ExerciseCheck(ContentModel):
     """One hidden check: a request, and what the response must hold."""
+
+    NATURAL_KEY = ("exercise__slug", "order")
 
     class BodyMatch(models.TextChoices):
         EXACT = "exact", "is exactly"
@@ -144,7 +136,7 @@ class ExerciseCheck(ContentModel):
         max_length=10, choices=BodyMatch.choices, default=BodyMatch.CONTAINS
     )
 
-    objects = ExerciseCheckManager()
+    objects = NaturalKeyManager()
 
     class Meta:
         ordering = ["exercise", "order"]
@@ -160,8 +152,3 @@ class ExerciseCheck(ContentModel):
             header_lines(self.headers)
         except ValueError as exc:
             raise ValidationError({"headers": str(exc)}) from exc
-
-    def natural_key(self):
-        return (*self.exercise.natural_key(), self.order)
-
-    natural_key.dependencies = ["timeline.exercise"]

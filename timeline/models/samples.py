@@ -6,15 +6,19 @@ from django.db import models
 from .. import rendering
 from ..fields import LineTextField
 from ..runner.runtimes import Runtime
-from .content import ORDER_VALIDATORS, ContentModel, Era, Slide, validate_lexer_alias
-
-
-class CodeSampleManager(models.Manager):
-    def get_by_natural_key(self, era_slug, order):
-        return self.get(era__slug=era_slug, order=order)
+from .content import (
+    ORDER_VALIDATORS,
+    ContentModel,
+    Era,
+    NaturalKeyManager,
+    Slide,
+    validate_lexer_alias,
+)
 
 
 class CodeSample(ContentModel):
+    NATURAL_KEY = ("era__slug", "order")
+
     Runtime = Runtime  # the runner's list (timeline.runner.runtimes), so CodeSample.Runtime works
 
     era = models.ForeignKey(Era, on_delete=models.CASCADE, related_name="samples")
@@ -77,7 +81,7 @@ class CodeSample(ContentModel):
     )
     slide_html = models.TextField(blank=True, editable=False)
 
-    objects = CodeSampleManager()
+    objects = NaturalKeyManager()
 
     class Meta:
         ordering = ["era", "order"]
@@ -108,11 +112,6 @@ class CodeSample(ContentModel):
                 errors[name] = str(exc)
         if errors:
             raise ValidationError(errors)
-
-    def natural_key(self):
-        return (*self.era.natural_key(), self.order)
-
-    natural_key.dependencies = ["timeline.era", "timeline.slide"]
 
     def render(self):
         label = f"Code: {self.title}"

@@ -6,15 +6,12 @@ from django.urls import reverse
 
 from .. import rendering
 from ..fields import LineTextField
-from .content import ORDER_VALIDATORS, ContentModel, Era, Slide
-
-
-class TalkManager(models.Manager):
-    def get_by_natural_key(self, slug):
-        return self.get(slug=slug)
+from .content import ORDER_VALIDATORS, ContentModel, Era, NaturalKeyManager, Slide
 
 
 class Talk(ContentModel):
+    NATURAL_KEY = ("slug",)
+
     slug = models.SlugField(
         unique=True, help_text="The talk's address: /talks/ then the slug, then /present/."
     )
@@ -27,7 +24,7 @@ class Talk(ContentModel):
     )
     eras = models.ManyToManyField(Era, through="TalkEra", related_name="talks")
 
-    objects = TalkManager()
+    objects = NaturalKeyManager()
 
     class Meta:
         ordering = ["title"]
@@ -38,24 +35,18 @@ class Talk(ContentModel):
     def get_absolute_url(self):
         return reverse("timeline:talk-present", kwargs={"slug": self.slug})
 
-    def natural_key(self):
-        return (self.slug,)
-
     def ordered_eras(self):
         return [item.era for item in self.items.select_related("era").order_by("order")]
 
 
-class TalkEraManager(models.Manager):
-    def get_by_natural_key(self, talk_slug, era_slug):
-        return self.get(talk__slug=talk_slug, era__slug=era_slug)
-
-
 class TalkEra(ContentModel):
+    NATURAL_KEY = ("talk__slug", "era__slug")
+
     talk = models.ForeignKey(Talk, on_delete=models.CASCADE, related_name="items")
     era = models.ForeignKey(Era, on_delete=models.CASCADE, related_name="talk_items")
     order = models.PositiveSmallIntegerField(validators=ORDER_VALIDATORS)
 
-    objects = TalkEraManager()
+    objects = NaturalKeyManager()
 
     class Meta:
         ordering = ["talk", "order"]
@@ -68,20 +59,12 @@ class TalkEra(ContentModel):
     def __str__(self):
         return f"{self.talk}: {self.order}. {self.era.title}"
 
-    def natural_key(self):
-        return (*self.talk.natural_key(), *self.era.natural_key())
-
-    natural_key.dependencies = ["timeline.talk", "timeline.era"]
-
-
-class TalkNoteManager(models.Manager):
-    def get_by_natural_key(self, talk_slug, era_slug, order):
-        return self.get(talk__slug=talk_slug, slide__era__slug=era_slug, slide__order=order)
-
 
 class TalkNote(ContentModel):
     """A talk's own speaker notes for one slide. A cut skips eras, so a transition written for
     the full history ("next, the last era…") can be wrong in it; the slide itself is shared."""
+
+    NATURAL_KEY = ("talk__slug", "slide__era__slug", "slide__order")
 
     talk = models.ForeignKey(Talk, on_delete=models.CASCADE, related_name="notes")
     slide = models.ForeignKey(Slide, on_delete=models.CASCADE, related_name="talk_notes")
@@ -91,7 +74,7 @@ class TalkNote(ContentModel):
     )
     notes_html = models.TextField(blank=True, editable=False)
 
-    objects = TalkNoteManager()
+    objects = NaturalKeyManager()
 
     class Meta:
         ordering = ["talk", "slide"]
@@ -103,11 +86,6 @@ class TalkNote(ContentModel):
 
     def __str__(self):
         return f"{self.talk}: {self.slide}"
-
-    def natural_key(self):
-        return (*self.talk.natural_key(), *self.slide.natural_key())
-
-    natural_key.dependencies = ["timeline.talk", "timeline.slide"]
 
     def render(self):
         self.notes_html = rendering.render_markdown(self.notes)
