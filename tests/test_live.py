@@ -566,6 +566,75 @@ def test_a_reconnecting_stream_resumes_at_the_current_slide(live, client):
     stream.close()
 
 
+# ---- A stopping server ends its streams -------------------------------------------------------
+
+
+def test_a_stopping_server_ends_a_thread_stream_with_bye(live):
+    """runserver and WSGI servers: a thread's stream ends with "bye" too."""
+    session, _, _ = live
+    stream = thread_events(session.code)
+    next(stream)
+    threading.Timer(0.2, channel.stop_hub).start()
+    started = time.monotonic()
+    farewell = next(stream)
+    assert time.monotonic() - started < 1
+    assert b"event: bye\n" in farewell and b"retry: " in farewell
+    with pytest.raises(StopIteration):
+        next(stream)
+    assert channel.hub().listening() == 0
+
+
+@pytest.mark.django_db(transaction=True)
+def test_a_stopping_server_ends_an_async_stream_with_bye_within_a_second(live):
+    session, _, _ = live
+
+    async def scenario():
+        stream = async_events(session.code)
+        await anext(stream)
+        asyncio.get_running_loop().call_later(0.1, channel.stop_hub)
+        started = time.monotonic()
+        farewell = await asyncio.wait_for(anext(stream), 5)
+        took = time.monotonic() - started
+        with pytest.raises(StopAsyncIteration):
+            await anext(stream)
+        return farewell, took
+
+    with ThreadPoolExecutor(1) as pool:
+        farewell, took = pool.submit(asyncio.run, scenario()).result(timeout=20)
+    assert b"event: bye\n" in farewell and took < 1
+    assert channel.hub().listening() == 0
+
+
+def test_a_stream_opened_as_the_server_stops_ends_at_once(live):
+    """A request that was already in flight when the signal came must not hold the process."""
+    session, _, _ = live
+    channel.hub()
+    channel.stop_hub()
+    stream = thread_events(session.code)
+    next(stream)  # the state as it is: the reader gets it before reconnecting
+    started = time.monotonic()
+    assert b"event: bye" in next(stream)
+    assert time.monotonic() - started < 0.5
+    with pytest.raises(StopIteration):
+        next(stream)
+
+
+def test_a_bye_is_sent_once_and_ends_the_stream_even_after_the_session_ended():
+    from timeline.live.stream import Forwarder
+
+    forwarder = Forwarder(seq=3)
+    assert b"event: bye" in forwarder.render({"code": "abc", "event": "bye"})
+    assert forwarder.done
+    assert forwarder.render({"code": "abc", "event": "bye"}) == b""
+    assert forwarder.render({"code": "abc", "event": "state", "seq": 9, "data": {}}) == b""
+
+
+def test_stopping_without_a_hub_makes_none(monkeypatch):
+    monkeypatch.setattr(channel, "_hub", None)
+    channel.stop_hub()
+    assert channel._hub is None
+
+
 # ---- The channel across processes -----------------------------------------------------------
 
 

@@ -222,3 +222,96 @@ def test_a_move_sent_to_one_server_reaches_followers_of_the_other(
     for thread in threads:
         thread.join(timeout=10)
         assert not thread.is_alive()  # the stream closed when the session ended
+
+
+# ---- Shutdown with followers connected ------------------------------------------------------
+
+STREAMS = 50
+SERVER_COMMANDS = {
+    # As the README's Deploying section runs it.
+    "gunicorn": lambda port: [
+        str(BIN / "gunicorn"),
+        "historyweb.asgi:application",
+        "--worker-class",
+        "uvicorn_worker.UvicornWorker",
+        "--workers",
+        "1",
+        "--bind",
+        f"127.0.0.1:{port}",
+    ],
+    "uvicorn": lambda port: [
+        str(BIN / "uvicorn"),
+        "historyweb.asgi:application",
+        "--port",
+        str(port),
+    ],
+}
+
+
+def open_stream(port, code):
+    """A follower's event stream on a raw connection, read up to its first state event."""
+    sock = socket.create_connection(("127.0.0.1", port), timeout=20)
+    sock.sendall(
+        f"GET /live/{code}/events/ HTTP/1.1\r\nHost: 127.0.0.1\r\n"
+        "X-Forwarded-Proto: https\r\nAccept: text/event-stream\r\n\r\n".encode()
+    )
+    received = b""
+    while b"event: state" not in received:
+        chunk = sock.recv(65536)
+        assert chunk, f"the stream closed before its first event: {received!r}"
+        received += chunk
+    assert received.startswith(b"HTTP/1.1 200"), received
+    return sock, received
+
+
+def read_to_end(sock, received, timeout):
+    sock.settimeout(timeout)
+    try:
+        while chunk := sock.recv(65536):
+            received += chunk
+    except TimeoutError:
+        pass
+    finally:
+        sock.close()
+    return received
+
+
+@pytest.mark.parametrize(
+    "server, backend", [("gunicorn", "sockets"), ("gunicorn", "redis"), ("uvicorn", "sockets")]
+)
+def test_sigterm_ends_every_stream_with_bye_and_the_server_exits_at_once(
+    tmp_path, server, backend, request
+):
+    """A deploy with followers connected: on SIGTERM every open stream gets "bye" and ends
+    cleanly (the browser reconnects to another worker or the new process at the current
+    slide), and the server exits within 2 s instead of waiting for the streams' 30 minutes."""
+    code, _ = prepare(tmp_path)
+    env = base_env(tmp_path)
+    redis = request.getfixturevalue("redis_url") if backend == "redis" else ""
+    env.update(HISTORYWEB_VAR_DIR=str(tmp_path / "var"), REDIS_URL=redis)
+    port = free_port()
+    process = subprocess.Popen(
+        SERVER_COMMANDS[server](port),
+        env=env,
+        cwd=ROOT,
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.DEVNULL,
+        start_new_session=True,
+    )
+    try:
+        wait_for_port(port, process)
+        streams = [open_stream(port, code) for _ in range(STREAMS)]
+        started = time.monotonic()
+        process.terminate()
+        try:
+            process.wait(timeout=10)
+        except subprocess.TimeoutExpired:
+            pass
+        took = time.monotonic() - started
+        outputs = [read_to_end(sock, received, timeout=1) for sock, received in streams]
+    finally:
+        stop(process)
+    assert took <= 2, f"shutdown took {took:.1f} s with {STREAMS} streams open"
+    for output in outputs:
+        assert b"event: bye" in output
+        assert output.endswith(b"0\r\n\r\n")  # the chunked response ended, not cut

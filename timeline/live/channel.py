@@ -204,6 +204,11 @@ def make_transport():
 # ---- The hub: one per process -----------------------------------------------------------------
 
 
+def bye(code):
+    """The message that ends a stream: this process is stopping."""
+    return {"code": code, "event": "bye"}
+
+
 class Hub:
     def __init__(self, transport, resync=None):
         self.transport = transport
@@ -221,6 +226,9 @@ class Hub:
         self._start()
         with self.lock:
             self.subscribers[subscriber.code].add(subscriber)
+            stopping = self.stopping
+        if stopping:  # a stream that opened as the process began to stop: ends at once
+            subscriber.deliver(bye(subscriber.code))
 
     def unsubscribe(self, subscriber):
         with self.lock:
@@ -256,7 +264,7 @@ class Hub:
 
     def _start(self):
         with self.lock:
-            if self.thread is not None:
+            if self.thread is not None or self.stopping:
                 return
             self.transport.open()
             self.thread = threading.Thread(target=self._listen, name="live-hub", daemon=True)
@@ -305,11 +313,11 @@ class Hub:
 
     def stop(self, wait=0.0):
         """Stop listening and end every open stream (browsers reconnect elsewhere)."""
-        self.stopping = True
         with self.lock:
+            self.stopping = True
             subscribers = [s for group in self.subscribers.values() for s in group]
         for subscriber in subscribers:
-            subscriber.deliver({"code": subscriber.code, "event": "bye"})
+            subscriber.deliver(bye(subscriber.code))
         self.transport.close()
         deadline = time.monotonic() + wait
         while self.listening() and time.monotonic() < deadline:
@@ -327,6 +335,15 @@ def hub():
         if _hub is None:
             _hub = Hub(make_transport(), resync=current_states)
         return _hub
+
+
+def stop_hub():
+    """The server is stopping: end this process's open streams, so it need not wait for them
+    (registered with historyweb.lifespan by the app's config)."""
+    with _hub_lock:
+        current = _hub
+    if current is not None:
+        current.stop()
 
 
 def reset_hub(wait=2.0):

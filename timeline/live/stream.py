@@ -11,6 +11,7 @@ reconnects (EventSource sends Last-Event-ID) gets the current state straight awa
 """
 
 import json
+import random
 import time
 from contextlib import contextmanager
 
@@ -39,6 +40,14 @@ def opening(session):
     return f"retry: {RETRY_MS}\n".encode() + event("state", session.seq, state_of(session))
 
 
+def farewell():
+    """The last event of a stream whose process is stopping (a deploy). The browser reconnects
+    by itself after `retry` ms, to another worker or the new process, and gets the current
+    state first. The delay is spread so that a crowd does not reconnect all at once."""
+    retry = random.randint(RETRY_MS // 4, RETRY_MS)
+    return f"retry: {retry}\nevent: bye\ndata: {{}}\n\n".encode()
+
+
 class Forwarder:
     """Which messages go out: newer states only, and every run."""
 
@@ -48,7 +57,12 @@ class Forwarder:
 
     def render(self, message):
         name, seq, data = message.get("event"), message.get("seq"), message.get("data")
-        if self.ends(message) or not isinstance(seq, int) or not isinstance(data, dict):
+        if self.done:
+            return b""
+        if name == "bye":
+            self.done = True
+            return farewell()
+        if not isinstance(seq, int) or not isinstance(data, dict):
             return b""
         if name == "state":
             if seq <= self.seq:
@@ -59,12 +73,6 @@ class Forwarder:
         if name == "run":
             return event("run", self.seq, data)
         return b""
-
-    def ends(self, message):
-        """The hub is shutting down: end the stream; the browser reconnects."""
-        if message.get("event") == "bye":
-            self.done = True
-        return self.done
 
 
 def _load(code):
