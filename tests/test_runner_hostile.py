@@ -125,9 +125,11 @@ def test_huge_response_body_is_cut():
     )
     result = run_code("wsgi", code)
     assert result.truncated
-    assert len(result.body) == 64 * 1024
+    # One cap for the status, the headers (as `name: value\r\n`) and the body together.
+    head = len("200 OK") + len("Content-Type: text/plain\r\n")
+    assert len(result.body) == 64 * 1024 - head
     assert result.outcome == Outcome.OUTPUT
-    assert result.error == "Stopped: output limit (64 KB): the body was cut there."
+    assert result.error == "Stopped: output limit (64 KB): the output was cut there."
 
 
 def test_non_utf8_output_is_shown_escaped():

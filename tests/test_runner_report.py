@@ -7,7 +7,10 @@ import json
 import pytest
 
 from timeline.runner import harness, runtimes
+from timeline.runner import result as result_module
 from timeline.runner.config import get_config
+from timeline.runner.harness import report_cap
+from timeline.runner.report import sent_bytes
 from timeline.runner.result import Outcome, build_result
 from timeline.runner.sandbox import RawRun
 from timeline.runner.service import run_code
@@ -24,6 +27,10 @@ FIND_REPORT = (
     "            pass\n"
     "fd = report_fd()\n"
 )
+
+
+def B64(data):
+    return base64.b64encode(data).decode()
 
 
 def raw(report, exit_status=0, *, stderr=b"", **extra):
@@ -92,12 +99,73 @@ def test_a_malformed_report_is_interference_not_a_crash(config, runtime, report)
     json.dumps(result.to_dict())  # the JSON answer can always be made
 
 
-def test_a_report_larger_than_the_harness_writes_is_interference(config):
+def test_a_report_larger_than_the_harness_writes_is_the_output_limit(config):
+    """The supervisor sends no report over the cap (None): the program sent more than the one
+    output cap allows, whichever way it did so."""
     result = build_result("python", raw(None), config)
-    assert result.outcome == Outcome.INTERFERENCE
+    assert (result.outcome, result.truncated, result.ok) == (Outcome.OUTPUT, True, False)
     assert result.error == (
-        "The program interfered with the runner: its report is larger than the harness ever writes."
+        "Stopped: output limit (64 KB): the program sent more than that; none of it is shown."
     )
+
+
+def test_a_report_over_the_cap_is_not_parsed(config, monkeypatch):
+    """The host enforces the cap again before it parses anything: a report one byte over what
+    the harness writes at this cap is never handed to the JSON parser."""
+    parsed = []
+    monkeypatch.setattr(result_module, "parse_report", lambda *args: parsed.append(args) or {})
+    cap = report_cap(config.output_bytes)
+    for size, outcome in [(cap + 1, Outcome.OUTPUT), (cap, Outcome.OK)]:
+        result = build_result("python", raw(b" " * size), config)
+        assert result.outcome == outcome, size
+    assert len(parsed) == 1 and len(parsed[0][1]) == cap
+
+
+@pytest.mark.parametrize(
+    "report",
+    [
+        {"status": "200 OK", "headers": [], "body_b64": B64(b"x" * (64 * 1024 - 5))},
+        {"status": "200 OK", "headers": [["X-A", "v" * 64 * 1024]], "body_b64": ""},
+        {"status": "200 " + "K" * 64 * 1024, "headers": [], "body_b64": ""},
+        {"status": "500 Oops", "headers": [], "body_b64": "", "error": "é" * 32 * 1024},
+    ],
+    ids=["body", "header", "status", "error"],
+)
+def test_a_forged_report_over_the_cap_is_the_output_limit_and_not_shown(config, report):
+    """A report within the size the harness writes, but carrying more of the program's bytes
+    than the cap (the harness would have cut them): counted again on the host, shown not at all."""
+    report = {"error": None, "truncated": False, **report}
+    result = build_result("wsgi", raw(report), config)
+    assert (result.outcome, result.truncated) == (Outcome.OUTPUT, True)
+    assert (result.status, result.headers, result.body, result.output) == ("", [], "", "")
+    at_the_cap = dict(report, body_b64="", status="200 OK", headers=[], error=None)
+    assert build_result("wsgi", raw(at_the_cap), config).outcome == Outcome.OK
+
+
+def test_the_host_counts_what_the_harness_cut_as_the_harness_counts_it():
+    """What the harness kept under its budget is exactly what the host counts again, so a run
+    the harness cut is never over the cap on the host (and never shown as interference)."""
+    budget = harness.Budget(1000)
+    headers = budget.headers([(f"X-{i}", "é" * i) for i in range(100)])
+    status = budget.text("200 OK")
+    body = harness.Body(budget)
+    body.add(b"y" * 5000)
+    error = budget.text("never kept")
+    assert budget.over and budget.left == 0 and error == ""
+    report = {"status": status, "headers": headers, "body_b64": body.report(), "error": error}
+    assert sent_bytes(json.loads(json.dumps(report))) <= 1000
+    events = [{"direction": "send", "scope": "http", "message": {"type": "x", "n": 1.5}}]
+    budget = harness.Budget(1000)
+    assert budget.whole(len(harness.to_json(events[0])))
+    assert sent_bytes({"events": events}) == 1000 - budget.left
+
+
+def test_a_cut_claimed_by_the_report_is_the_output_limit_even_on_a_failure(config):
+    """A run the harness cut is stopped at the output cap, whatever its exit status said next
+    (the error text it would show was cut too)."""
+    report = {"error": "Traceback", "kind": "exception", "truncated": True}
+    result = build_result("python", raw(report, exit_status=1), config)
+    assert (result.outcome, result.truncated) == (Outcome.OUTPUT, True)
 
 
 @pytest.mark.parametrize(
@@ -238,11 +306,12 @@ def test_an_app_that_ended_before_answering_is_interference(config):
 
 
 def test_a_cut_body_is_the_output_limit(config):
+    """Said as for stdout: one cap, whatever the channel (it said "the body was cut there")."""
     report = {"error": None, "status": "200 OK", "headers": [], "body_b64": "", "truncated": True}
     result = build_result("wsgi", raw(report), config)
     assert (result.outcome, result.error, result.truncated, result.ok) == (
         Outcome.OUTPUT,
-        "Stopped: output limit (64 KB): the body was cut there.",
+        "Stopped: output limit (64 KB): the output was cut there.",
         True,
         False,
     )

@@ -17,6 +17,7 @@ import pytest
 
 from timeline.runner import cgroups, sandbox, seccomp, service
 from timeline.runner.config import KB, MB, cores, get_config
+from timeline.runner.harness import message_cap
 from timeline.runner.report import read_message
 from timeline.runner.sandbox import RawRun
 
@@ -547,11 +548,12 @@ def test_without_libseccomp_the_filter_is_named_as_missing(config, monkeypatch):
 
 @pytest.mark.parametrize("over", [0, 1], ids=["at-the-cap", "one-byte-over"])
 def test_the_supervisors_message_is_read_up_to_its_cap_and_no_further(settings, tmp_path, over):
-    """A sandbox that writes without end is not read without end: the host keeps twice what the
-    harness's largest message could be (3 MiB and 1 KiB at 64 KB of output), and a message cut
+    """A sandbox that writes without end is not read without end: the host keeps what the
+    harness's largest message could be (2 MiB and 1 KiB at 64 KB of output), and a message cut
     there is no message."""
     settings.RUNNER_OUTPUT_LIMIT = 64 * KB
-    cap = 3 * MB + KB
+    cap = 2 * MB + KB
+    assert cap == message_cap(64 * KB)
     head = b'{"exit":0,"report_b64":"","report_bytes":0'
     (tmp_path / "message").write_bytes(head + b" " * (cap + over - len(head) - 1) + b"}")
     script = (

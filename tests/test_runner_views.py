@@ -8,6 +8,8 @@ from django.test import Client
 from django.urls import reverse
 
 from tests.factories import make_era, make_sample, make_slide
+from timeline.runner import service
+from timeline.runner.harness import message_cap, report_cap
 from timeline.runner.slots import run_slot
 
 pytestmark = pytest.mark.django_db
@@ -367,3 +369,85 @@ def test_an_app_smuggling_a_header_gets_an_invalid_response_end_to_end(sandbox, 
     assert data["error"].startswith("The application sent an invalid response: the status")
     assert data["status"] == "200 OK\\r\\nSet-Cookie: injected=1" and data["body"] == "hi"
     assert "\r" not in data["output"] and "\r" not in data["html"]
+
+
+# -- one output cap on every channel a run answers through ---------------------------------------
+
+# Each sends far more than the 64 KB output cap through one channel other than stdout.
+OVER_THE_CAP = {
+    "12,000 headers": (
+        "wsgi",
+        "def application(environ, start_response):\n"
+        "    start_response('200 OK', [(f'X-Header-{i}', 'v') for i in range(12_000)])\n"
+        "    return [b'hi']\n",
+    ),
+    "a long status line": (
+        "wsgi",
+        "def application(environ, start_response):\n"
+        "    start_response('200 ' + 'K' * 1_200_000, [])\n"
+        "    return [b'hi']\n",
+    ),
+    "a 1.2 MB exception message, stderr silenced": (
+        "wsgi",
+        "import io, sys\n"
+        "sys.stderr = io.StringIO()\n"
+        "def application(environ, start_response):\n"
+        "    raise ValueError('x' * 1_200_000)\n",
+    ),
+    "a 1.2 MB exception message, no excepthook output": (
+        "python",
+        "import sys\nsys.excepthook = lambda *args: None\nraise ValueError('é' * 600_000)\n",
+    ),
+    "a huge ASGI event": (
+        "asgi",
+        "async def app(scope, receive, send):\n"
+        "    if scope['type'] != 'http':\n"
+        "        return\n"
+        "    big = [[[['x' * 300] * 100] * 100] * 100]\n"
+        "    await send({'type': 'http.response.start', 'status': 200, 'big': big})\n"
+        "    await send({'type': 'http.response.body', 'body': b'hi'})\n",
+    ),
+    "a 40,000-chunk ASGI stream": (
+        "asgi",
+        "async def app(scope, receive, send):\n"
+        "    if scope['type'] != 'http':\n"
+        "        return\n"
+        "    headers = [(b'content-type', b'text/plain')]\n"
+        "    await send({'type': 'http.response.start', 'status': 200, 'headers': headers})\n"
+        "    for _ in range(40_000):\n"
+        "        await send({'type': 'http.response.body', 'body': b'x', 'more_body': True})\n"
+        "    await send({'type': 'http.response.body', 'body': b''})\n",
+    ),
+}
+
+
+@pytest.mark.parametrize("name", OVER_THE_CAP)
+def test_every_channel_a_run_answers_through_is_held_by_the_output_cap(
+    sandbox, client, sample, monkeypatch, name
+):
+    """The status line, the headers, the error text and the ASGI event trace share the one
+    64 KB output cap with the body: the harness cuts them there, the host reads no more than
+    the harness could write at that cap before it parses anything, and the run is the output
+    outcome (a long legitimate stream too: not interference). The JSON answer stays a small
+    multiple of the cap: it carries the response four times (its fields, the raw response, and
+    both again in the rendered page), so 64 KB of headers make about 420 KB, not megabytes."""
+    received = []  # what the host read from the sandbox
+    build_result = service.build_result
+    monkeypatch.setattr(
+        service,
+        "build_result",
+        lambda runtime, raw, config: received.append(raw) or build_result(runtime, raw, config),
+    )
+    sample.runtime, sample.code = OVER_THE_CAP[name]
+    sample.save()
+    response = post_json(client, reverse("timeline:sample-run", args=[sample.pk]))
+    data = response.json()
+    assert (response.status_code, data["outcome"], data["ok"]) == (200, "output", False)
+    assert data["error"].startswith("Stopped: output limit (64 KB): ")
+    assert data["truncated"] is True
+    assert len(response.content) < 8 * 64 * 1024
+    # What the host read and parsed: at most what the harness writes at the cap.
+    (raw,) = received
+    assert len(raw.report) <= message_cap(64 * 1024)
+    assert len(raw.stdout) + len(raw.stderr) <= 2 * 64 * 1024
+    print(name, len(response.content), len(raw.report), report_cap(64 * 1024))

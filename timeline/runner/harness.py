@@ -14,6 +14,11 @@ User code can write into that memfd, so the host treats the report as the progra
 validates its shape, and never takes the run's outcome from it: the exit status, signals,
 timeouts, output and memory limits come from the supervisor and the host.
 
+One output cap (the spec's `output_bytes`) holds everything the report carries from the program:
+the status line, the headers, the body, the error text and the ASGI event trace share one byte
+budget (Budget, below), and what does not fit is cut. The host counts the same bytes again
+(report.sent_bytes) and reads no report larger than `report_cap` allows.
+
 Invoked as: python -s -P -B -u harness.py SPEC_PATH RESULT_FD (the spec is marshal data).
 """
 
@@ -41,6 +46,21 @@ MAX_REPR = 300
 PR_SET_DUMPABLE = 4
 REPORT_FD = 1000
 WORKER = {"pid": 0}
+# What the report carries besides the program's bytes: field names, the environ or scope (made
+# from the request, which the host caps), the harness's own notes.
+REPORT_OVERHEAD = 1024 * 1024
+
+
+def report_cap(output_bytes):
+    """The largest report the harness writes at this output cap: the program's bytes (at most
+    `output_bytes`, counted as sent) grow at most sixfold as JSON (a control character is
+    \\u0001), and the overhead. The supervisor sends no report beyond it; the host reads none."""
+    return 8 * output_bytes + REPORT_OVERHEAD
+
+
+def message_cap(output_bytes):
+    """The largest message the supervisor sends: the report as base64, and its frame."""
+    return 4 * ((report_cap(output_bytes) + 2) // 3) + 1024
 
 
 class SampleError(Exception):
@@ -85,7 +105,7 @@ def supervise(pid, report_fd, result_fd, limits):
         except InterruptedError:  # pragma: no cover - PEP 475 retries; kept for clarity
             continue
     exit_code = os.waitstatus_to_exitcode(status)  # negative: killed by that signal
-    cap = 8 * limits["output_bytes"] + 1024 * 1024
+    cap = report_cap(limits["output_bytes"])
     size = os.fstat(report_fd).st_size
     data = os.pread(report_fd, min(size, cap), 0) if size else b""
     report = f'"{binascii.b2a_base64(data, newline=False).decode()}"' if size <= cap else "null"
@@ -239,25 +259,91 @@ def describe_exception(exc):
     return "".join(traceback.format_exception(type(exc), exc, user_traceback(exc)))
 
 
-def failure(exc, **extra):
+def failure(exc, budget, **extra):
+    """The report of a failed run; the error text is cut to what is left of the output cap
+    (the full text still goes to stderr, which the host caps as it reads it)."""
     if isinstance(exc, SampleError):
-        return {"error": str(exc), "kind": "sample", **extra}
-    kind = "memory" if isinstance(exc, MemoryError) else "exception"
-    if isinstance(exc, SyntaxError):
-        kind = "syntax"
-    return {"error": describe_exception(exc), "kind": kind, **extra}
+        text, kind = str(exc), "sample"
+    else:
+        text = describe_exception(exc)
+        kind = "memory" if isinstance(exc, MemoryError) else "exception"
+        if isinstance(exc, SyntaxError):
+            kind = "syntax"
+    return {"error": budget.text(text), "kind": kind, **extra}, text
+
+
+# -- the output cap -------------------------------------------------------------------------------
+
+
+def utf8_size(text):
+    return len(text.encode("utf-8", "surrogatepass"))
+
+
+def header_size(name, value):
+    """A header's bytes as sent: `name: value\r\n`."""
+    return utf8_size(name) + utf8_size(value) + 4
+
+
+class Budget:
+    """The run's one output cap in bytes, shared by everything the report carries from the
+    program: status, headers, body, error text, event trace. What does not fit is cut, and
+    `over` says so; once over, nothing more is taken, so the report stays within the cap
+    however much the program sends."""
+
+    def __init__(self, limit):
+        self.left = limit
+        self.over = False
+
+    def fit(self, size):
+        """How many of `size` bytes fit; a cut spends the rest and marks the budget over."""
+        if self.over:
+            return 0
+        if size <= self.left:
+            self.left -= size
+            return size
+        room, self.left, self.over = self.left, 0, True
+        return room
+
+    def whole(self, size):
+        """Whether an item of `size` bytes fits whole (a header, an event): cut, it is dropped."""
+        if self.over or size > self.left:
+            self.fit(self.left + 1)
+            return False
+        self.left -= size
+        return True
+
+    def data(self, data):
+        return data[: self.fit(len(data))]
+
+    def text(self, text):
+        raw = text.encode("utf-8", "surrogatepass")
+        size = self.fit(len(raw))
+        return text if size == len(raw) else raw[:size].decode("utf-8", "ignore")
+
+    def headers(self, headers):
+        """The headers that fit, in order, as (name, value) pairs; the rest are cut."""
+        kept = []
+        for name, value in headers:
+            if not self.whole(header_size(name, value)):
+                break
+            kept.append((name, value))
+        return kept
 
 
 # -- python and cgi: scripts, run as __main__ ----------------------------------------------------
 
 
+def output_budget(spec):
+    return Budget(spec["limits"]["output_bytes"])
+
+
 def run_script(spec):
     # One stream, in order, as a terminal would show it.
     os.dup2(2, 1)
-    return run_main(spec)
+    return run_main(spec, output_budget(spec))
 
 
-def run_main(spec):
+def run_main(spec, budget):
     """Run the script as __main__. Returns (report, ending): the ending is raised at the top, so
     CPython itself turns it into the exit status and message, as for `python sample.py`."""
     try:
@@ -266,7 +352,8 @@ def run_main(spec):
         # sys.exit(True) is 1; sys.exit("msg") prints msg to stderr and is 1: CPython decides.
         return {"error": None, "kind": "exit"}, exc
     except BaseException as exc:  # noqa: BLE001 - every failure of user code is reported
-        report = failure(exc)
+        report, _ = failure(exc, budget)
+        report["truncated"] = budget.over
         tb = user_traceback(exc)
         exc.__traceback__ = tb  # Python's printer reads the exception's own traceback
         try:
@@ -289,7 +376,7 @@ def run_cgi(spec):
     fd = os.open(body_path, os.O_RDONLY)
     os.dup2(fd, 0)
     os.close(fd)
-    report, ending = run_main(spec)
+    report, ending = run_main(spec, output_budget(spec))
     report["environ"] = environ
     return report, ending
 
@@ -364,23 +451,21 @@ def environ_view(environ):
 
 
 def short_repr(value):
+    if isinstance(value, (str, bytes, bytearray)) and len(value) > 64 * MAX_REPR:
+        value = value[: 64 * MAX_REPR]  # repr() of the whole would cost as much as it is long
     text = repr(value)
     return text if len(text) <= MAX_REPR else text[: MAX_REPR - 1] + "…"
 
 
 class Body:
-    """Collects response bytes up to the cap, remembering that it cut."""
+    """Collects response bytes within what is left of the output cap."""
 
-    def __init__(self, limit):
+    def __init__(self, budget):
         self.data = bytearray()
-        self.limit = limit
-        self.truncated = False
+        self.budget = budget
 
     def add(self, chunk):
-        room = self.limit - len(self.data)
-        if len(chunk) > room:
-            self.truncated = True
-        self.data += chunk[: max(room, 0)]
+        self.data += self.budget.data(chunk)
 
     def report(self):
         return b64(bytes(self.data))
@@ -406,7 +491,8 @@ def run_wsgi(spec):
     request = spec["request"]
     environ = wsgi_environ(request)
     view = environ_view(environ)
-    body = Body(spec["limits"]["output_bytes"])
+    budget = output_budget(spec)
+    body = Body(budget)
     state = {"status": None, "headers": None, "sent": False}
 
     def write(data):
@@ -427,7 +513,8 @@ def run_wsgi(spec):
         elif state["status"] is not None:
             raise AssertionError("start_response() called a second time without exc_info.")
         check_status_and_headers(status, headers)
-        state["status"], state["headers"] = status, headers
+        # Counted and cut now, copied: the list the app keeps is no longer ours to read.
+        state["status"], state["headers"] = budget.text(status), budget.headers(headers)
         return write
 
     try:
@@ -451,31 +538,36 @@ def run_wsgi(spec):
         if state["status"] is None:
             raise SampleError("The application returned without calling start_response().")
     except BaseException as exc:  # noqa: BLE001 - reported as a 500, like a server would
-        report = failure(exc, environ=view)
-        sys.stderr.write(report["error"])
+        report, text = failure(exc, budget, environ=view)
+        sys.stderr.write(text)
         if not state["sent"]:
-            reason = report["error"].strip().splitlines()[-1]
-            report.update(server_error(reason))
+            report.update(server_error(last_line(text), budget))
         else:
             report.update(status=state["status"], headers=state["headers"], body_b64=body.report())
+        report["truncated"] = budget.over
         return report
     return {
         "error": None,
         "status": state["status"],
         "headers": state["headers"],
         "body_b64": body.report(),
-        "truncated": body.truncated,
+        "truncated": budget.over,
         "environ": view,
     }
 
 
-def server_error(reason):
-    text = f"500 Internal Server Error\n\n{reason}\n".encode()
-    return {
-        "status": "500 Internal Server Error",
-        "headers": [("Content-Type", "text/plain; charset=utf-8")],
-        "body_b64": b64(text),
-    }
+def last_line(text):
+    lines = text.strip().splitlines()
+    return lines[-1] if lines else ""
+
+
+def server_error(reason, budget):
+    """The 500 a server sends for a failed request; its bytes count against the cap too."""
+    body = Body(budget)
+    status = budget.text("500 Internal Server Error")
+    headers = budget.headers([("Content-Type", "text/plain; charset=utf-8")])
+    body.add(f"500 Internal Server Error\n\n{reason}\n".encode("utf-8", "surrogatepass"))
+    return {"status": status, "headers": headers, "body_b64": body.report()}
 
 
 # -- ASGI (HTTP and lifespan) ---------------------------------------------------------------------
@@ -502,17 +594,36 @@ def asgi_scope(request):
     }
 
 
-def message_view(message, depth=0):
-    """A JSON-safe picture of an ASGI message or scope: bytes as b'…' reprs, tuples as lists."""
+def message_view(message, room=None, depth=0):
+    """A JSON-safe picture of an ASGI message or scope: bytes as b'…' reprs, tuples as lists.
+    `room` (a one-item list: characters left) ends the picture once it is that long, with "…"
+    for the rest, so a message of any size costs at most that much to picture."""
+    room = [REPORT_OVERHEAD] if room is None else room
+    if room[0] <= 0:
+        return "…"
+    if isinstance(message, int) and not -(2**63) <= message < 2**63:
+        message = f"<an int of {message.bit_length()} bits>"  # repr() refuses the largest
     if isinstance(message, (bool, int, float, type(None))):
+        room[0] -= 8
         return message
     if isinstance(message, str):
-        return message if len(message) <= MAX_REPR else short_repr(message)
+        view = message if len(message) <= MAX_REPR else short_repr(message)
+        room[0] -= len(view) + 2
+        return view
     if depth < 4 and isinstance(message, dict):
-        return {str(key): message_view(value, depth + 1) for key, value in message.items()}
+        room[0] -= 2
+        view = {}
+        for key, value in message.items():
+            if len(view) == 100:
+                break
+            view[str(key)[:MAX_REPR]] = message_view(value, room, depth + 1)
+        return view
     if depth < 4 and isinstance(message, (list, tuple)):
-        return [message_view(item, depth + 1) for item in message[:100]]
-    return short_repr(message)
+        room[0] -= 2
+        return [message_view(item, room, depth + 1) for item in message[:100]]
+    view = short_repr(message)
+    room[0] -= len(view) + 2
+    return view
 
 
 def run_asgi(spec):
@@ -531,17 +642,26 @@ class AsgiRun:
         self.spec = spec
         self.request = spec["request"]
         self.scope = asgi_scope(self.request)
+        # Pictured now: the app gets this scope's lists and could grow them.
+        self.scope_view = message_view(self.scope)
         self.events = []
         self.status = None  # set by http.response.start
         self.headers = []
         self.complete = False  # the last http.response.body was sent
-        self.body = Body(spec["limits"]["output_bytes"])
+        self.budget = output_budget(spec)
+        self.body = Body(self.budget)
         self.chunk_size = spec.get("chunk_bytes", 4096)
         self.chunks = []  # the request body still to receive, set when the request starts
         self.finished = None  # an asyncio.Event: the response is complete or the app returned
 
     def log(self, direction, scope, message):
-        self.events.append({"direction": direction, "scope": scope, "message": message})
+        """Keep a picture of the message in the trace, while the output cap has room for it."""
+        if self.budget.over:
+            return
+        picture = message_view(message, [self.budget.left])
+        event = {"direction": direction, "scope": scope, "message": picture}
+        if self.budget.whole(len(to_json(event))):
+            self.events.append(event)
 
     def report(self):
         import asyncio
@@ -549,22 +669,22 @@ class AsgiRun:
         try:
             asyncio.run(self.drive())
         except BaseException as exc:  # noqa: BLE001 - reported as a 500, like a server would
-            report = failure(exc, scope=message_view(self.scope), events=self.events)
-            sys.stderr.write(report["error"])
+            report, text = failure(exc, self.budget, scope=self.scope_view, events=self.events)
+            sys.stderr.write(text)
             if self.status is None:
-                reason = report["error"].strip().splitlines()[-1]
-                report.update(server_error(reason))
+                report.update(server_error(last_line(text), self.budget))
             else:
-                report.update(status=str(self.status), headers=self.headers)
+                report.update(status=self.status, headers=self.headers)
                 report["body_b64"] = self.body.report()
+            report["truncated"] = self.budget.over
             return report
         return {
             "error": None,
-            "status": str(self.status),
+            "status": self.status,
             "headers": self.headers,
             "body_b64": self.body.report(),
-            "truncated": self.body.truncated,
-            "scope": message_view(self.scope),
+            "truncated": self.budget.over,
+            "scope": self.scope_view,
             "events": self.events,
         }
 
@@ -590,7 +710,7 @@ class AsgiRun:
         size = self.chunk_size
         self.chunks = [data[i : i + size] for i in range(0, len(data), size)] or [b""]
         self.finished = asyncio.Event()
-        self.log("scope", "http", message_view(http_scope))
+        self.log("scope", "http", http_scope)
         await app(http_scope, self.receive, self.send)
         self.finished.set()
         if self.status is None:
@@ -603,20 +723,21 @@ class AsgiRun:
         else:
             await self.finished.wait()
             message = {"type": "http.disconnect"}
-        self.log("receive", "http", message_view(message))
+        self.log("receive", "http", message)
         return message
 
     async def send(self, message):
-        self.log("send", "http", message_view(message))
+        self.log("send", "http", message)
         kind = message.get("type") if isinstance(message, dict) else None
         if kind == "http.response.start":
             if self.status is not None:
                 raise RuntimeError("http.response.start sent twice.")
-            self.status = int(message["status"])
-            self.headers = [
+            # Counted and cut now, like a WSGI app's: the text the report will carry.
+            self.status = self.budget.text(str(int(message["status"])))
+            self.headers = self.budget.headers(
                 (bytes(n).decode("latin-1"), bytes(v).decode("latin-1"))
                 for n, v in message.get("headers", [])
-            ]
+            )
         elif kind == "http.response.body":
             if self.status is None:
                 raise RuntimeError("http.response.body sent before http.response.start.")
@@ -653,7 +774,7 @@ class Lifespan:
         return message
 
     async def send(self, message):
-        self.log("send", "lifespan", message_view(message))
+        self.log("send", "lifespan", message)
         await self.replies.put(message)
 
     async def step(self, kind):

@@ -4,12 +4,18 @@ The message is untrusted input: the user's code ran in the process that wrote th
 it. A report that fails these checks is the program interfering with the runner (result.py
 turns that into the INTERFERENCE outcome). The checks say only whether the report is one the
 harness writes; what the run's outcome was is decided in result.py, never from the report.
+
+The run's one output cap is enforced here again: no report larger than the harness writes at
+that cap is parsed (`within_cap`), and the program's bytes in a parsed one are counted as the
+harness counts them (`sent_bytes`), so what the host spends on a run is bounded by the cap.
 """
 
 import base64
 import binascii
 import json
 from dataclasses import dataclass
+
+from .harness import header_size, report_cap, utf8_size
 
 
 class Interference(Exception):
@@ -38,6 +44,24 @@ def read_message(data):
     except binascii.Error:
         return None
     return Message(exit_status=status, report=report)
+
+
+def within_cap(message, output_bytes):
+    """Whether the worker's report is one the harness could have written at this output cap:
+    the supervisor sends none larger (None), and none larger is parsed here either."""
+    return message.report is not None and len(message.report) <= report_cap(output_bytes)
+
+
+def sent_bytes(report):
+    """The program's bytes in a parsed report, counted as the harness counts them against the
+    output cap: the status, each header as `name: value\r\n`, the body, the error text and
+    each event of the trace as the JSON it is written as."""
+    size = utf8_size(report.get("status") or "") + utf8_size(report.get("error") or "")
+    size += sum(header_size(name, value) for name, value in report.get("headers") or [])
+    size += len(base64.b64decode(report.get("body_b64") or ""))
+    for event in report.get("events") or []:
+        size += len(json.dumps(event, separators=(",", ":")))
+    return size
 
 
 MAX_DEPTH = 8
@@ -104,17 +128,14 @@ def is_events(value):
     )
 
 
-COMMON = {"error": is_optional_text, "kind": is_kind}
+COMMON = {"error": is_optional_text, "kind": is_kind, "truncated": is_flag}
 RESPONSE = {"status": is_text, "headers": is_headers, "body_b64": is_base64}
 # The fields each runtime's report may carry, and those it must (the harness always sends them).
 FIELDS = {
     "python": (COMMON, {}),
     "cgi": ({**COMMON, "environ": is_text_map}, {}),
-    "wsgi": ({**COMMON, **RESPONSE, "truncated": is_flag, "environ": is_text_map}, RESPONSE),
-    "asgi": (
-        {**COMMON, **RESPONSE, "truncated": is_flag, "scope": is_plain, "events": is_events},
-        RESPONSE,
-    ),
+    "wsgi": ({**COMMON, **RESPONSE, "environ": is_text_map}, RESPONSE),
+    "asgi": ({**COMMON, **RESPONSE, "scope": is_plain, "events": is_events}, RESPONSE),
 }
 
 

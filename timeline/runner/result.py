@@ -3,6 +3,10 @@
 The outcome never comes from the harness's report (untrusted: report.py checks its shape): the
 worker's exit status (seen by the harness's supervisor, which user code cannot reach), the host's
 clock and output caps, and the whole-run memory limit decide it.
+
+One output cap holds everything a run sends: stdout and stderr (cut by the host as it reads
+them), and the status, headers, body, error text and event trace in the report (cut by the
+harness, counted again here). A run over it is the OUTPUT outcome, whichever channel it used.
 """
 
 import base64
@@ -13,7 +17,7 @@ import signal
 from dataclasses import asdict, dataclass, field
 from http import HTTPStatus
 
-from .report import Interference, parse_report, read_message
+from .report import Interference, parse_report, read_message, sent_bytes, within_cap
 
 MiB = 1024 * 1024
 
@@ -293,50 +297,57 @@ def build_result(runtime, raw, config):
         memory_limit_bytes=config.memory_bytes,
     )
     message = read_message(raw.report)
-    report, problem = {}, ""
+    report, problem, unread = {}, "", False
     if message is not None:
         result.exit_status = message.exit_status
-        if message.report is None:
-            problem = "its report is larger than the harness ever writes"
+        if not within_cap(message, config.output_bytes):
+            unread = True  # more than the harness writes at this cap: not parsed
         elif message.report:
             try:
                 report = parse_report(runtime, message.report)
             except Interference as exc:
                 problem = str(exc)
+            if sent_bytes(report) > config.output_bytes:
+                report, unread = {}, True  # not cut by the harness: none of it is shown
     response_problem = show_output(result, runtime, raw, report)
-    result.outcome, result.error = decide(runtime, raw, config, message, report, problem)
-    result.truncated = raw.overflowed
+    result.outcome, result.error = decide(runtime, raw, config, message, report, problem, unread)
     if result.outcome == Outcome.OK and response_problem:
         result.outcome, result.error = Outcome.RESPONSE, response_problem
-    if result.outcome == Outcome.OK and report.get("truncated"):
-        result.truncated = True
-        result.outcome = Outcome.OUTPUT
-        kb = config.output_bytes // 1024
-        result.error = f"Stopped: output limit ({kb} KB): the body was cut there."
+    result.truncated = result.outcome == Outcome.OUTPUT
     result.ok = result.outcome == Outcome.OK
     return result
 
 
-def decide(runtime, raw, config, message, report, problem):
-    """(outcome, message): from what the host and the supervisor saw, never from the report."""
+def decide(runtime, raw, config, message, report, problem, unread=False):
+    """(outcome, message): from what the host and the supervisor saw, never from the report.
+    `unread`: the report was over the output cap (report.within_cap, report.sent_bytes)."""
     if raw.timed_out:
         return Outcome.TIMEOUT, (
             f"Stopped: time limit ({config.timeout:g} s): the run took too long (an endless loop?)."
         )
     if raw.memory_exceeded:
         return Outcome.MEMORY, memory_message(raw, config)
+    kb = config.output_bytes // 1024
     if raw.overflowed:
-        kb = config.output_bytes // 1024
         return Outcome.OUTPUT, f"Stopped: output limit ({kb} KB): the output was cut there."
     if message is None:
         return Outcome.SANDBOX, (
             f"The sandbox ended before the runner could report (exit status {raw.returncode})."
+        )
+    if unread:
+        return Outcome.OUTPUT, (
+            f"Stopped: output limit ({kb} KB): "
+            "the program sent more than that; none of it is shown."
         )
     if problem:
         return Outcome.INTERFERENCE, f"The program interfered with the runner: {problem}."
     status = message.exit_status
     if status < 0:
         return Outcome.SIGNAL, signal_message(-status)
+    if report.get("truncated"):
+        # The harness cut what the program sent at the cap (a claim a program can only make
+        # against itself: it stops its own run).
+        return Outcome.OUTPUT, f"Stopped: output limit ({kb} KB): the output was cut there."
     text = (report.get("error") or "").rstrip()
     if status > 0:
         if report.get("kind") == "memory":

@@ -24,6 +24,7 @@ from pathlib import Path
 from historyweb.errors import ServiceError
 
 from . import cgroups, leftovers, seccomp
+from .harness import message_cap
 from .identity import run_identity
 
 HARNESS = Path(__file__).with_name("harness.py")
@@ -252,8 +253,9 @@ def execute(config, work_dir, hosts, cgroup=None, seccomp_program=None):
     caps = {
         out_fd: config.output_bytes,
         err_fd: config.output_bytes,
-        # The worker's report (base64 body plus environ and trace), base64 once more.
-        result_r: 2 * (8 * config.output_bytes + 1024 * 1024) + 1024,
+        # The supervisor's message: the largest the harness writes at this output cap, and no
+        # more (a message cut there is no message), so reading and parsing it cost at most that.
+        result_r: message_cap(config.output_bytes),
         info_r: 64 * 1024,
     }
     buffers = {fd: bytearray() for fd in caps}
