@@ -273,6 +273,7 @@ KNOBS = {
     "RUNNER_CGROUP_PARENT": ("cgroup_parent", "/sys/fs/cgroup/x", "/sys/fs/cgroup/x"),
     "RUNNER_REQUIRE_CONTAINMENT": ("require_containment", "yes", True),
     "RUNNER_PYTHON": ("python", "/opt/python3", "/opt/python3"),
+    "RUNNER_IDENTITY_DIR": ("identity_dir", "/run/other", Path("/run/other")),
 }
 DEFAULTS = {
     "timeout": 5.0,
@@ -290,6 +291,7 @@ DEFAULTS = {
     "cpus": 1.0,
     "cgroup_parent": None,
     "require_containment": False,
+    "identity_dir": Path("/run/historyweb-runner"),
 }
 
 
