@@ -200,6 +200,30 @@ def test_memfd_and_fork_bomb_is_stopped_at_the_memory_limit(layout):
     assert raw.peak_memory_bytes <= get_config().memory_bytes
 
 
+SHM = """
+import os
+print(oct(os.stat('/dev/shm').st_mode & 0o7777))
+chunk = b'x' * (1024 * 1024)
+try:
+    for index in range({files}):
+        fd = os.open(f'/dev/shm/block-{{index}}', os.O_WRONLY | os.O_CREAT, 0o600)
+        for _ in range(3):  # 3 MiB a file: below the file-size limit
+            os.write(fd, chunk)
+        os.close(fd)
+except OSError as exc:
+    print(index, exc.strerror)
+"""
+
+
+def test_dev_shm_is_the_runs_own_bounded_and_counted_in_its_cgroup(layout):
+    """multiprocessing needs a writable /dev/shm: each run has a tmpfs of RUNNER_TMP_SIZE there
+    (16 MiB), whose pages the run's cgroup counts as its memory."""
+    baseline = raw_run(SHM.format(files=0))
+    raw = raw_run(SHM.format(files=6))
+    assert raw.stderr == b"0o1777\n5 No space left on device\n"
+    assert raw.peak_memory_bytes - baseline.peak_memory_bytes >= 15 * MiB
+
+
 def test_a_modest_run_reports_its_peak_memory(layout):
     raw = raw_run("block = bytearray(64 * 1024 * 1024)\nblock[::4096] = b'y' * (64 * 256)\n")
     assert not raw.memory_exceeded

@@ -74,7 +74,9 @@ def test_the_whole_command_as_root(config, tmp_path, monkeypatch):
         *interpreter_binds(config.python),
         *("--ro-bind", str(work), "/sample"),
         *("--ro-bind", str(sandbox.HARNESS), "/runner/harness.py"),
-        *("--proc", "/proc", "--dev", "/dev", "--chdir", "/tmp"),
+        *("--proc", "/proc", "--dev", "/dev"),
+        *("--perms", "1777", "--size", str(16 * MB), "--tmpfs", "/dev/shm"),
+        *("--chdir", "/tmp"),
         *(config.python, "-s", "-P", "-B", "-u", "/runner/harness.py", "/sample/spec", "5"),
     ]
     assert sandbox.HARNESS == Path(sandbox.__file__).with_name("harness.py")
