@@ -129,6 +129,7 @@ PROGRAMS = {
         "print({name: type(value).__name__ for name, value in globals().items()})\n"
         "print(__loader__.name, __loader__.path, __spec__, __package__, __doc__, __cached__)\n"
     ),
+    "segfault": "import ctypes\nprint('before')\nctypes.string_at(0)\n",
     "annotations": "x: int = 1\ny: 'str'\nprint(__annotations__)\n",
 }
 
