@@ -31,6 +31,7 @@ from contextlib import contextmanager
 from . import cgroups, owners
 
 STALE_AFTER = 60  # seconds past the timeout after which a leftover run cgroup is swept
+CHECKED = set()  # identity directories found safe by this process
 
 
 class NoFreeIdentity(Exception):
@@ -87,8 +88,12 @@ def machine_locked(config):
     if not switches_uid():
         yield None
         return
-    directory = machine_dir(config)
-    fd = os.open(directory / "lock", os.O_RDWR | os.O_CREAT | os.O_NOFOLLOW, 0o600)
+    lock = machine_dir(config) / "lock"
+    try:
+        fd = os.open(lock, os.O_RDWR | os.O_CREAT | os.O_NOFOLLOW, 0o600)
+    except FileNotFoundError:  # removed since it was checked: made and checked again
+        CHECKED.discard(config.identity_dir)
+        fd = os.open(machine_dir(config) / "lock", os.O_RDWR | os.O_CREAT | os.O_NOFOLLOW, 0o600)
     try:
         fcntl.flock(fd, fcntl.LOCK_EX)
         yield fd
@@ -98,8 +103,10 @@ def machine_locked(config):
 
 def machine_dir(config):
     """RUNNER_IDENTITY_DIR, made if missing; refused unless only this user can write in it,
-    since whoever could would choose which uids runs get."""
+    since whoever could would choose which uids runs get. Checked once per process."""
     directory = config.identity_dir
+    if directory in CHECKED:
+        return directory
     directory.parent.mkdir(parents=True, exist_ok=True)
     for path in (directory, directory / "leases"):
         path.mkdir(mode=0o700, exist_ok=True)
@@ -108,6 +115,7 @@ def machine_dir(config):
         if not stat.S_ISDIR(info.st_mode) or info.st_uid != os.geteuid() or info.st_mode & 0o022:
             owner = os.geteuid()
             raise PermissionError(f"{path} must be a directory that only uid {owner} can write")
+    CHECKED.add(directory)
     return directory
 
 
