@@ -200,6 +200,30 @@ def test_memfd_and_fork_bomb_is_stopped_at_the_memory_limit(layout):
     assert raw.peak_memory_bytes <= get_config().memory_bytes
 
 
+SHM = """
+import os
+print(oct(os.stat('/dev/shm').st_mode & 0o7777))
+chunk = b'x' * (1024 * 1024)
+try:
+    for index in range({files}):
+        fd = os.open(f'/dev/shm/block-{{index}}', os.O_WRONLY | os.O_CREAT, 0o600)
+        for _ in range(3):  # 3 MiB a file: below the file-size limit
+            os.write(fd, chunk)
+        os.close(fd)
+except OSError as exc:
+    print(index, exc.strerror)
+"""
+
+
+def test_dev_shm_is_the_runs_own_bounded_and_counted_in_its_cgroup(layout):
+    """multiprocessing needs a writable /dev/shm: each run has a tmpfs of RUNNER_TMP_SIZE there
+    (16 MiB), whose pages the run's cgroup counts as its memory."""
+    baseline = raw_run(SHM.format(files=0))
+    raw = raw_run(SHM.format(files=6))
+    assert raw.stderr == b"0o1777\n5 No space left on device\n"
+    assert raw.peak_memory_bytes - baseline.peak_memory_bytes >= 15 * MiB
+
+
 def test_a_modest_run_reports_its_peak_memory(layout):
     raw = raw_run("block = bytearray(64 * 1024 * 1024)\nblock[::4096] = b'y' * (64 * 256)\n")
     assert not raw.memory_exceeded
@@ -223,7 +247,7 @@ def test_each_run_cgroup_has_the_runs_limits(layout):
         # The harness's processes plus bwrap and its PID-namespace init.
         assert pids.read_text() == f"{config.processes + 2}\n"
     finally:
-        assert cgroup.remove()
+        assert identity.release(config, uid, cgroup)
 
 
 def test_a_uid_is_taken_again_only_once_its_last_cgroup_is_gone(layout, settings):
@@ -235,16 +259,15 @@ def test_a_uid_is_taken_again_only_once_its_last_cgroup_is_gone(layout, settings
     try:
         other_uid, other = identity.allocate(config, layout)
         assert other_uid != held_uid
-        assert other.remove()
+        assert identity.release(config, other_uid, other)
         # The counter points at held_uid again, but its cgroup is still there: skipped.
         again_uid, again = identity.allocate(config, layout)
         assert again_uid == other_uid
         with pytest.raises(identity.NoFreeIdentity):
             identity.allocate(config, layout)
-        assert again.remove()
+        assert identity.release(config, again_uid, again)
     finally:
-        held.kill()
-        assert held.remove()
+        assert identity.release(config, held_uid, held)
     assert not any(path.exists() for path in held.dirs.values())
 
 
@@ -362,9 +385,9 @@ def test_two_servers_whose_parents_meet_in_one_hierarchy_keep_apart(layout, sett
         assert second_uid != first_uid
         assert all(path.is_dir() for path in first.dirs.values())
     finally:
-        for cgroup in (first, second):
-            if cgroup is not None:
-                cgroup.remove()
+        identity.release(first_config, first_uid, first)
+        if second is not None:
+            identity.release(second_config, second_uid, second)
         other_memory.rmdir()
 
 
@@ -376,6 +399,9 @@ def test_a_cgroup_left_by_a_dead_server_is_swept_once_stale(layout, settings, mo
     settings.RUNNER_UID_BASE, settings.RUNNER_UID_COUNT = 61153, 1
     config = get_config()
     uid, left = identity.allocate(config, layout)  # the "dead server's" run, never removed
+    if identity.switches_uid():  # ...and its lease, held by a worker that is gone
+        identity.lease_path(config, uid).write_text(dead_owner_tag())
+    cgroup = left
     try:
         with pytest.raises(identity.NoFreeIdentity):
             identity.allocate(config, layout)
@@ -383,7 +409,7 @@ def test_a_cgroup_left_by_a_dead_server_is_swept_once_stale(layout, settings, mo
         again, cgroup = identity.allocate(config, layout)
         assert again == uid
     finally:
-        left.remove()
+        assert identity.release(config, uid, cgroup)
 
 
 # -- detection, and what a dead worker leaves ----------------------------------------------
@@ -589,3 +615,186 @@ def test_a_worker_killed_mid_run_leaves_nothing_once_the_next_worker_runs(layout
     assert not os.path.exists(work)
     assert not any(path.exists() for path in cgroup.dirs.values())
     assert not (config.state_dir / "owners" / "61135").exists()
+
+
+# -- one identity per run on the machine ---------------------------------------------------
+
+as_root = pytest.mark.skipif(
+    __import__("os").geteuid() != 0, reason="only a server running as root gives runs uids"
+)
+
+
+@as_root
+def test_servers_with_their_own_state_never_share_a_uid(settings, tmp_path):
+    """Two servers (their own state directories, no cgroups to collide in) each allocate from
+    the same range: the machine-wide leases keep their uids apart, and the counter is the
+    machine's, so the second takes the next uid rather than the first one again."""
+    import dataclasses
+
+    settings.RUNNER_UID_BASE, settings.RUNNER_UID_COUNT = 61180, 2
+    settings.RUNNER_IDENTITY_DIR = str(tmp_path / "machine")
+    first = get_config()
+    second = dataclasses.replace(first, state_dir=tmp_path / "second")
+    none = cgroups.Layout()
+    first_uid, _ = identity.allocate(first, none)
+    second_uid, _ = identity.allocate(second, none)
+    assert {first_uid, second_uid} == {61180, 61181}
+    with pytest.raises(identity.NoFreeIdentity):
+        identity.allocate(dataclasses.replace(first, state_dir=tmp_path / "third"), none)
+    assert identity.release(second, second_uid, None)
+    assert identity.allocate(first, none)[0] == second_uid
+    (tmp_path / "machine").chmod(0o777)  # anyone could choose the uids: refused
+    identity.CHECKED.clear()  # (as by the next process: each checks once)
+    with pytest.raises(PermissionError, match="only uid 0 can write"):
+        identity.allocate(first, none)
+
+
+@as_root
+def test_a_dead_servers_lease_is_taken_again_once_no_process_has_its_uid(settings, tmp_path):
+    """A worker died mid-run (its lease names a dead process) or its run left processes (the
+    lease says so): the uid is handed out again only once no process on the machine has it."""
+    import time
+
+    settings.RUNNER_UID_BASE, settings.RUNNER_UID_COUNT = 61182, 1
+    settings.RUNNER_IDENTITY_DIR = str(tmp_path / "machine")
+    config = get_config()
+    none = cgroups.Layout()
+    uid, _ = identity.allocate(config, none)
+    lease = identity.lease_path(config, uid)
+    for text in (dead_owner_tag(), f"{owners.tag()} left"):
+        lease.write_text(text)
+        straggler = subprocess.Popen(
+            ["setpriv", f"--reuid={uid}", f"--regid={uid}", "--clear-groups", "sleep", "30"]
+        )
+        try:
+            deadline = time.monotonic() + 10
+            while not identity.uid_has_processes(uid):
+                assert time.monotonic() < deadline, "the straggler never became its uid"
+                time.sleep(0.01)
+            with pytest.raises(identity.NoFreeIdentity):
+                identity.allocate(config, none)
+        finally:
+            straggler.kill()
+            straggler.wait()
+        assert identity.allocate(config, none)[0] == uid
+        assert lease.read_text() == owners.tag()
+    lease.write_text("not a tag")  # what cannot be read is never taken
+    with pytest.raises(identity.NoFreeIdentity):
+        identity.allocate(config, none)
+
+
+SERVER = """
+import sys
+import django
+
+django.setup()
+from django.conf import settings
+
+settings.RUNNER_STATE_DIR, settings.RUNNER_BWRAP = sys.argv[1], sys.argv[2]
+settings.RUNNER_CGROUP_PARENT = sys.argv[3]
+settings.RUNNER_TIMEOUT = 30
+settings.RUNNER_UID_BASE, settings.RUNNER_UID_COUNT = 61184, 2
+from timeline.runner import sandbox
+from timeline.runner.config import get_config
+from timeline.runner.request import parse_request
+
+spec = {"runtime": "python", "code": sys.argv[4], "request": parse_request("")}
+print("ready", flush=True)
+sys.stdin.readline()
+raw = sandbox.run_in_sandbox(get_config(), spec)
+print(raw.stderr.decode(), end="")  # a script's output, both streams in one
+"""
+
+FORKS = """
+import os, time
+print(os.getuid(), flush=True)
+children = []
+for _ in range({count}):
+    pid = os.fork()
+    if pid == 0:
+        time.sleep({hold})
+        os._exit(0)
+    children.append(pid)
+for pid in children:
+    os.waitpid(pid, 0)
+print("forked", len(children))
+"""
+
+
+@as_root
+def test_two_servers_on_one_machine_run_at_once_as_two_uids(layout, settings, tmp_path):
+    """Two servers, each with its own state directory and its own cgroups (as two checkouts or
+    two deployments have), start a run each: the first forks most of its process limit and
+    holds it; the second, started while it does, gets another uid, so RLIMIT_NPROC (counted per
+    uid across the machine) leaves it its whole limit. Sharing a uid, the second's forks failed
+    with EAGAIN."""
+    import os
+    import sys
+    import time
+
+    config = get_config()
+    count = config.processes - 4
+    parents = []
+    for parent in layout.parents.values():  # a second server's own cgroup parents
+        other = parent / f"historyweb-test-server-{os.getpid()}"
+        other.mkdir()
+        parents.append(other)
+    relative = "/" + os.path.relpath(parents[0], cgroups.ROOT / next(iter(layout.parents)))
+    if layout.version == 2:
+        relative = "/" + os.path.relpath(parents[0], cgroups._v2_root())
+    environment = {**os.environ, "DJANGO_SETTINGS_MODULE": "historyweb.settings.test"}
+    servers = []
+    try:
+        for name, parent, hold in (("first", "", 6), ("second", relative, 0.2)):
+            code = FORKS.format(count=count, hold=hold)
+            arguments = [sys.executable, "-c", SERVER, str(tmp_path / name), config.bwrap]
+            servers.append(
+                subprocess.Popen(
+                    [*arguments, parent, code],
+                    env=environment,
+                    stdin=subprocess.PIPE,
+                    stdout=subprocess.PIPE,
+                    text=True,
+                )
+            )
+        for server in servers:
+            assert server.stdout.readline() == "ready\n"
+        first, second = servers
+        first.stdin.write("go\n")
+        first.stdin.flush()
+        deadline = time.monotonic() + 20
+        while processes_of(61184) + processes_of(61185) < count:
+            assert first.poll() is None and time.monotonic() < deadline, "the first never forked"
+            time.sleep(0.02)
+        second.stdin.write("go\n")
+        second.stdin.flush()
+        second_output = second.communicate(timeout=60)[0]
+        assert first.poll() is None, "the first run ended before the second had run"
+        first_output = first.communicate(timeout=60)[0]
+    finally:
+        for server in servers:
+            server.kill()
+            server.wait()
+        for parent in parents:
+            parent.rmdir()
+    first_uid, first_end = first_output.split("\n", 1)
+    second_uid, second_end = second_output.split("\n", 1)
+    assert first_uid != second_uid and {first_uid, second_uid} <= {"61184", "61185"}
+    assert first_end == second_end == f"forked {count}\n"
+
+
+def processes_of(uid):
+    """How many processes on the machine have `uid` as their real uid."""
+    import os
+
+    found = 0
+    for entry in os.scandir("/proc"):
+        if not entry.name.isdigit():
+            continue
+        try:
+            with open(f"/proc/{entry.name}/status") as status:
+                lines = status.read().splitlines()
+        except OSError:
+            continue
+        found += any(line.split()[1:2] == [str(uid)] for line in lines if line.startswith("Uid:"))
+    return found

@@ -5,8 +5,9 @@ Plain Python runs with -u and its two streams joined, because the sandbox shows 
 order it was written, as a terminal does.
 
 One difference remains, by design: the user's module runs inside the harness's process (a second
-interpreter would cost a start-up per run), so traceback.print_stack() also lists the harness's
-few frames below the module, and the recursion limit is reached that many calls earlier.
+interpreter would cost a start-up per run), so traceback.print_stack() and
+faulthandler.dump_traceback() also list the harness's few frames below the module, and the
+recursion limit is reached that many calls earlier.
 Tracebacks of exceptions leave the harness's frames out, as Python shows them.
 """
 
@@ -100,6 +101,36 @@ PROGRAMS = {
         "print(pickle.loads(pickle.dumps(Point(3))).x)\n"
     ),
     "hash seed": "print(hash('abc') == hash('abc'), sorted({'b', 'a', 'c'}))\n",
+    "multiprocessing": (
+        "import multiprocessing as mp\n\n"
+        "def square(n):\n    return n * n\n\n"
+        "def put(queue, lock):\n    with lock:\n        queue.put('from a child')\n\n"
+        "if __name__ == '__main__':\n"
+        "    with mp.Pool(2) as pool:\n        print(pool.map(square, range(5)))\n"
+        "    queue, lock = mp.Queue(), mp.Lock()\n"
+        "    child = mp.Process(target=put, args=(queue, lock))\n"
+        "    child.start()\n    print(queue.get())\n    child.join()\n    print(child.exitcode)\n"
+    ),
+    "utf-8 bom": "\ufeff# a file saved by an editor that writes a BOM\nprint('no syntax error')\n",
+    "coding declaration": "# -*- coding: latin-1 -*-\nprint(len('café'))\n",
+    "keyboard interrupt": (
+        "import atexit\natexit.register(print, 'cleanup')\n"
+        "print('before')\nraise KeyboardInterrupt\n"
+    ),
+    "keyboard interrupt caught": (
+        "try:\n    raise KeyboardInterrupt\nexcept KeyboardInterrupt:\n    print('caught')\n"
+    ),
+    "faulthandler": (
+        "import faulthandler\nprint(faulthandler.is_enabled())\n"
+        "faulthandler.enable()\nprint(faulthandler.is_enabled())\n"
+    ),
+    "globals": (
+        "print(sorted(globals()))\n"
+        "print({name: type(value).__name__ for name, value in globals().items()})\n"
+        "print(__loader__.name, __loader__.path, __spec__, __package__, __doc__, __cached__)\n"
+    ),
+    "segfault": "import ctypes\nprint('before')\nctypes.string_at(0)\n",
+    "annotations": "x: int = 1\ny: 'str'\nprint(__annotations__)\n",
 }
 
 
@@ -132,7 +163,7 @@ def test_the_sandbox_runs_it_as_python_does(name, tmp_path):
 
 
 def test_the_suite_is_large_enough():
-    assert len(PROGRAMS) >= 30
+    assert len(PROGRAMS) >= 50
 
 
 APP_WITH_SHUTDOWN_WORK = """\

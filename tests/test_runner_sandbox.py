@@ -75,7 +75,9 @@ def test_the_whole_command_as_root(config, tmp_path, monkeypatch):
         *interpreter_binds(config.python),
         *("--ro-bind", str(work), "/sample"),
         *("--ro-bind", str(sandbox.HARNESS), "/runner/harness.py"),
-        *("--proc", "/proc", "--dev", "/dev", "--chdir", "/tmp"),
+        *("--proc", "/proc", "--dev", "/dev"),
+        *("--perms", "1777", "--size", str(16 * MB), "--tmpfs", "/dev/shm"),
+        *("--chdir", "/tmp"),
         *(config.python, "-s", "-P", "-B", "-u", "/runner/harness.py", "/sample/spec", "5"),
     ]
     assert sandbox.HARNESS == Path(sandbox.__file__).with_name("harness.py")
@@ -274,6 +276,7 @@ KNOBS = {
     "RUNNER_CGROUP_PARENT": ("cgroup_parent", "/sys/fs/cgroup/x", "/sys/fs/cgroup/x"),
     "RUNNER_REQUIRE_CONTAINMENT": ("require_containment", "yes", True),
     "RUNNER_PYTHON": ("python", "/opt/python3", "/opt/python3"),
+    "RUNNER_IDENTITY_DIR": ("identity_dir", "/run/other", Path("/run/other")),
 }
 DEFAULTS = {
     "timeout": 5.0,
@@ -291,6 +294,7 @@ DEFAULTS = {
     "cpus": 1.0,
     "cgroup_parent": None,
     "require_containment": False,
+    "identity_dir": Path("/run/historyweb-runner"),
 }
 
 

@@ -46,6 +46,7 @@ class RunnerConfig:
     cgroup_parent: str | None
     require_containment: bool
     state_dir: Path
+    identity_dir: Path
 
 
 # Where a command name was found, by (name, PATH): get_config() runs on every run request, and
@@ -92,4 +93,7 @@ def get_config():
         # True in production: no run starts without its cgroup and seccomp filter.
         require_containment=bool(get("RUNNER_REQUIRE_CONTAINMENT", False)),
         state_dir=Path(get("RUNNER_STATE_DIR", None) or Path(settings.VAR_DIR) / "runner"),
+        # The machine's, not the server's: which uids runs hold, shared by every server and
+        # checkout on the machine (identity.py). Used only as root.
+        identity_dir=Path(get("RUNNER_IDENTITY_DIR", None) or "/run/historyweb-runner"),
     )

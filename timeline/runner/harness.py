@@ -135,9 +135,8 @@ def hide_from_same_uid():
 
 def worker(spec, report_fd):
     WORKER["pid"] = os.getpid()
-    import faulthandler
-
-    faulthandler.enable()  # a segfault still prints where it happened
+    # No faulthandler: as under `python sample.py`, it is off unless the program turns it on
+    # (a segfault is still told, by the signal the supervisor sees).
     write_source(spec["code"])
     report, ending = RUNNERS[spec["runtime"]](spec)
     if os.getpid() == WORKER["pid"]:
@@ -153,9 +152,17 @@ def worker(spec, report_fd):
 
         gc.freeze()
     # A child the user's code forked falls through to here too: it ends the same way.
+    if isinstance(ending, KeyboardInterrupt):
+        # Raised at the top, CPython ends the process by SIGINT after its usual shutdown, as
+        # for `python sample.py`; the traceback was shown already, through the program's hook.
+        sys.excepthook = silent_hook
     if ending is not None:
         raise ending
     sys.exit(0)
+
+
+def silent_hook(kind, value, tb):
+    """An exception hook that shows nothing."""
 
 
 def apply_limits(limits):
@@ -232,13 +239,21 @@ def to_json(value):
 
 
 def load(spec, name):
+    """Run the user's code as module `name`, with the globals `python sample.py` gives it."""
+    from _frozen_importlib_external import SourceFileLoader  # loaded at start-up: free
+
     module = types.ModuleType(name)
-    module.__file__ = FILENAME
+    module.__loader__ = SourceFileLoader(name, FILENAME)
+    module.__annotations__ = {}
     module.__builtins__ = __builtins__
+    module.__file__ = FILENAME
     module.__cached__ = None
     sys.modules[name] = module
     sys.argv = [FILENAME]
-    code = compile(spec["code"], FILENAME, "exec", dont_inherit=True)
+    # From the bytes of the file, as CPython reads a script: a UTF-8 BOM or a coding
+    # declaration is honoured.
+    source = spec["code"].encode("utf-8", "surrogatepass")
+    code = compile(source, FILENAME, "exec", dont_inherit=True)
     exec(code, module.__dict__)
     return module
 
@@ -360,6 +375,8 @@ def run_main(spec, budget):
             sys.excepthook(type(exc), exc, tb)  # a hook the script installed is honoured
         except BaseException:  # noqa: BLE001 - as Python does when the hook itself fails
             sys.__excepthook__(type(exc), exc, tb)
+        if type(exc) is KeyboardInterrupt:
+            return report, exc  # ends by SIGINT (see worker)
         return report, SystemExit(1)
     return {"error": None}, None
 

@@ -1,11 +1,12 @@
 """Start the harness in a bubblewrap sandbox and collect what it wrote, within time and size caps.
 
 Every run is a fresh `bwrap` process: no network, own PID namespace (whatever the run starts dies
-with it), read-only system and interpreter, a small private /tmp, a clean environment. The
-per-process limits (CPU, memory, processes, file size, open files) are set by the harness inside
-the sandbox before the user's code is loaded, so no `preexec_fn` runs in Django's threads. The
-run as a whole is held by its own cgroup (cgroups.py: memory including tmpfs and shared memory,
-pids, CPU), a seccomp filter (seccomp.py) and a uid of its own (identity.py).
+with it), read-only system and interpreter, a small private /tmp and /dev/shm, a clean
+environment. The per-process limits (CPU, memory, processes, file size, open files) are set by
+the harness inside the sandbox before the user's code is loaded, so no `preexec_fn` runs in
+Django's threads. The run as a whole is held by its own cgroup (cgroups.py: memory including
+tmpfs and shared memory, pids, CPU), a seccomp filter (seccomp.py) and a uid of its own
+(identity.py).
 """
 
 import json
@@ -128,7 +129,11 @@ def build_command(
         command += ["--ro-bind", str(root), str(root)]
     command += ["--ro-bind", str(work_dir), SANDBOX_WORK]
     command += ["--ro-bind", str(HARNESS), SANDBOX_HARNESS]
-    command += ["--proc", "/proc", "--dev", "/dev", "--chdir", "/tmp"]
+    command += ["--proc", "/proc", "--dev", "/dev"]
+    # A private, writable /dev/shm (bwrap's is root's, 0755), so multiprocessing's locks and
+    # queues work; a tmpfs, counted in the run's cgroup like /tmp.
+    command += ["--perms", "1777", "--size", str(config.tmp_bytes), "--tmpfs", "/dev/shm"]
+    command += ["--chdir", "/tmp"]
     if argv is not None:
         return command + [config.python, *argv]
     # -s -P rather than -I: the environment is entirely ours (--clearenv), and -I would ignore
