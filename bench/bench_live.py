@@ -151,8 +151,9 @@ async def csrf(port):
     return cookie, json.loads(body)["csrfToken"]
 
 
-async def post_state(connection, port, code, key, cookie, token, slide):
-    body = json.dumps({"slide": slide, "step": 0}).encode()
+async def post_state(connection, port, code, key, cookie, token, slide, seq):
+    """Move to `slide` from the state numbered `seq` (the remote's last); answers the new seq."""
+    body = json.dumps({"seq": seq, "slide": slide, "step": 0}).encode()
     request = (
         f"POST /live/{code}/state/ HTTP/1.1\r\nHost: {HOST}:{port}\r\n"
         f"X-Forwarded-Proto: https\r\nOrigin: https://{HOST}:{port}\r\n"
@@ -208,10 +209,11 @@ async def measure(port, code, key, count, server_pid):
     pages_task = asyncio.create_task(page_latencies(port, pages, stop_at=done))
     cpu_start, own_start, wall_start = cpu_seconds(server_pid), time.process_time(), time.time()
     sent, request_times = {}, []
+    seq = 0  # a new session's
     for n in range(CHANGES):
         slide = 2 + n % (count - 1)
         started = time.perf_counter()
-        seq = await post_state(remote, port, code, key, cookie, token, slide)
+        seq = await post_state(remote, port, code, key, cookie, token, slide, seq)
         request_times.append(time.perf_counter() - started)
         sent[seq] = started
         await asyncio.sleep(INTERVAL)

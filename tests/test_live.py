@@ -55,6 +55,10 @@ def live(client, deck_era):
 
 
 def control(client, session, key, body, name="timeline:live-state"):
+    """POST to one of the session's controls. A move made here is based on the state now
+    (its "seq" is the session's current one) unless the body names a "seq" of its own."""
+    if name == "timeline:live-state" and isinstance(body, dict) and "seq" not in body:
+        body = {"seq": LiveSession.objects.get(pk=session.pk).seq, **body}
     return client.post(
         reverse(name, kwargs={"code": session.code}),
         body,
@@ -123,6 +127,50 @@ def test_the_deck_tells_each_slides_build_steps_and_only_those_are_accepted(clie
             url, {"deck": "/present/wsgi/", "steps": steps}, content_type="application/json"
         )
         assert response.status_code == 400, steps
+
+
+def test_going_live_starts_on_the_slide_and_step_the_deck_shows(client, deck_era):
+    """A deck opened at #/3 (or reloaded mid-talk) goes live there, not at slide 1."""
+    url = reverse("timeline:live-create")
+    body = {"deck": "/present/wsgi/", "steps": [0, 2, 0], "slide": 2, "step": 1}
+    response = client.post(url, body, content_type="application/json")
+    assert response.status_code == 201
+    assert response.json()["state"] | {"seq": 0} == response.json()["state"]
+    assert (response.json()["state"]["slide"], response.json()["state"]["step"]) == (2, 1)
+    session = LiveSession.objects.get()
+    assert (session.slide, session.step, session.seq) == (2, 1, 0)
+    # Followers and the remote see it at once: the state GET and the stream start there.
+    state = client.get(reverse("timeline:live-state", kwargs={"code": session.code})).json()
+    assert (state["slide"], state["step"], state["seq"]) == (2, 1, 0)
+    # Without a slide, slide 1 at its first step, as before.
+    assert go_live(client).json()["state"]["slide"] == 1
+
+
+@pytest.mark.parametrize(
+    "position",
+    [
+        {"slide": 0},
+        {"slide": 4},  # the deck has 3 slides
+        {"slide": -1},
+        {"slide": "2"},
+        {"slide": 2.0},
+        {"slide": True},
+        {"slide": 10**30},
+        {"slide": [2]},
+        {"slide": 2, "step": 3},  # slide 2 has steps 0–2
+        {"slide": 1, "step": 1},  # slide 1 has none
+        {"slide": 2, "step": -1},
+        {"slide": 2, "step": False},
+        {"slide": 2, "step": "1"},
+    ],
+)
+def test_going_live_refuses_a_slide_or_step_the_deck_does_not_have(client, deck_era, position):
+    url = reverse("timeline:live-create")
+    body = {"deck": "/present/wsgi/", "steps": [0, 2, 0], **position}
+    response = client.post(url, body, content_type="application/json")
+    assert response.status_code == 400
+    assert response.json()["error"]
+    assert not LiveSession.objects.exists()
 
 
 def test_an_empty_deck_cannot_go_live(client):
@@ -215,6 +263,66 @@ def test_the_control_key_moves_the_session_and_bumps_its_sequence(client, live):
     session.refresh_from_db()
     assert (session.slide, session.step, session.seq) == (3, 0, 1)
     assert control(client, session, key, {"blackout": True}).json()["blackout"] is True
+
+
+def test_a_move_based_on_a_stale_state_is_refused_with_the_state_now(client, live):
+    """Two senders (the remote and the laptop) both on slide 1 press Next: the first moves the
+    deck to 2, the second's move was based on slide 1 and is refused, not applied on top (which
+    would skip slide 2). The refusal carries the state now, for the sender to show."""
+    session, key, _ = live
+    first = control(client, session, key, {"seq": 0, "slide": 2})
+    assert (first.status_code, first.json()["seq"], first.json()["slide"]) == (200, 1, 2)
+    second = control(client, session, key, {"seq": 0, "slide": 2})
+    assert second.status_code == 409
+    refused = second.json()
+    assert refused["error"].startswith("Not moved")
+    assert (refused["seq"], refused["slide"], refused["step"], refused["count"]) == (1, 2, 0, 3)
+    # Nothing changed, nothing was announced as a change.
+    session.refresh_from_db()
+    assert (session.slide, session.seq) == (2, 1)
+    # A stale blackout too; then the same move based on the state now is made.
+    assert control(client, session, key, {"seq": 0, "blackout": True}).status_code == 409
+    assert control(client, session, key, {"seq": 5, "slide": 3}).status_code == 409  # the future
+    assert control(client, session, key, {"seq": 1, "slide": 3}).json()["seq"] == 2
+    session.refresh_from_db()
+    assert (session.slide, session.blackout, session.seq) == (3, False, 2)
+
+
+@pytest.mark.parametrize("seq", [None, "0", 0.0, False, [0], -1, 2**63])
+def test_a_move_must_say_which_state_it_was_based_on(client, live, seq):
+    session, key, _ = live
+    body = {"slide": 2} if seq is None else {"slide": 2, "seq": seq}
+    response = client.post(
+        reverse("timeline:live-state", kwargs={"code": session.code}),
+        body,
+        content_type="application/json",
+        headers={"X-Live-Key": key},
+    )
+    assert response.status_code == 400
+    assert "“seq”" in response.json()["error"]
+    session.refresh_from_db()
+    assert (session.slide, session.seq) == (1, 0)
+
+
+def test_two_requests_that_read_the_same_state_advance_the_deck_once(live):
+    """Two requests in flight at once each loaded the session at seq 0: the check is made in
+    the UPDATE itself, so the second is refused even though its own copy looked current."""
+    session, _, _ = live
+    seen_by_remote = LiveSession.objects.get(pk=session.pk)
+    seen_by_laptop = LiveSession.objects.get(pk=session.pk)
+    sessions.change(seen_by_remote, seq=0, slide=2)
+    with pytest.raises(sessions.Stale) as refused:
+        sessions.change(seen_by_laptop, seq=0, slide=2)
+    assert (refused.value.session.seq, refused.value.session.slide) == (1, 2)
+    session.refresh_from_db()
+    assert (session.slide, session.seq) == (2, 1)
+
+
+def test_a_stale_move_on_an_ended_session_says_it_ended(client, live):
+    session, key, _ = live
+    control(client, session, key, {}, "timeline:live-end")
+    response = control(client, session, key, {"seq": 0, "slide": 2})
+    assert response.status_code == 410
 
 
 @pytest.mark.parametrize("key", [None, "", "x", "wrong" * 9])
@@ -314,7 +422,7 @@ def test_a_huge_body_is_refused(client, live):
         ("[" * 3000, "The body is not valid JSON."),  # too deep for the parser
         (
             '{"slide": 2, "pad": 1}',
-            "Unknown field “pad”: send only “slide”, “step” and “blackout”.",
+            "Unknown field “pad”: send only “seq”, “slide”, “step” and “blackout”.",
         ),
         ('{"slide": [[2]]}', "The body is nested too deeply."),
         ('{"slide": "\\ud800"}', "“slide” is not valid Unicode text (it holds a lone surrogate)."),
@@ -333,7 +441,9 @@ def test_going_live_refuses_unknown_fields(client, deck_era):
     body = json.dumps({"deck": "/present/wsgi/", "extra": 1})
     response = client.post(reverse("timeline:live-create"), body, content_type="application/json")
     assert response.status_code == 400
-    assert response.json()["error"] == "Unknown field “extra”: send only “deck” and “steps”."
+    assert response.json()["error"] == (
+        "Unknown field “extra”: send only “deck”, “steps”, “slide” and “step”."
+    )
     assert not LiveSession.objects.exists()
 
 

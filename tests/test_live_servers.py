@@ -210,10 +210,10 @@ def test_a_move_sent_to_one_server_reaches_followers_of_the_other(
     threads = [follow(port, code, events) for port, events in zip(ports, streams, strict=True)]
     for events in streams:
         assert events.get(timeout=20)["slide"] == 1  # the state as it is, on connecting
-    assert steer(ports[0], code, key, "state", {"slide": 3})["slide"] == 3
+    assert steer(ports[0], code, key, "state", {"slide": 3, "seq": 0})["slide"] == 3
     for events in streams:
         assert events.get(timeout=10)["slide"] == 3
-    assert steer(ports[1], code, key, "state", {"slide": 2})["slide"] == 2
+    assert steer(ports[1], code, key, "state", {"slide": 2, "seq": 1})["slide"] == 2
     for events in streams:
         assert events.get(timeout=10)["slide"] == 2
     steer(ports[1], code, key, "end", {})

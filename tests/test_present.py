@@ -148,13 +148,25 @@ def test_empty_deck_says_so(client):
 
 
 def test_the_speaker_views_help_lists_only_the_keys_that_work_there(client):
-    """S (open the speaker view) and L (go live) belong to the audience window."""
+    """S (open the speaker view) belongs to the audience window; L (go live) works in both."""
     _era_with_slides(1, title="WSGI", year=2003)
     deck = client.get(reverse("timeline:present")).content.decode()
     speaker = client.get(reverse("timeline:present-speaker")).content.decode()
-    for key in ("<kbd>S</kbd>", "<kbd>L</kbd>"):
-        assert key in deck and key not in speaker, key
+    assert "<kbd>S</kbd>" in deck and "<kbd>S</kbd>" not in speaker
+    assert "<kbd>L</kbd>" in deck and "<kbd>L</kbd>" in speaker
     assert "<kbd>O</kbd>" in speaker and "<kbd>T</kbd>" in speaker
+
+
+def test_only_the_speaker_view_has_a_place_for_the_remotes_code(client):
+    """The remote's link and QR code hold the control key: the audience window, which the room
+    sees, has no element for them, only the follow code; the speaker view has both."""
+    _era_with_slides(1, title="WSGI", year=2003)
+    deck = client.get(reverse("timeline:present")).content.decode()
+    speaker = client.get(reverse("timeline:present-speaker")).content.decode()
+    assert "data-live-remote" not in deck and "data-live-remote-qr" not in deck
+    assert "data-live-follow" in deck
+    assert "data-live-remote" in speaker and "data-live-follow" in speaker
+    assert 'data-live-role="speaker"' in speaker
 
 
 def test_slide_notes_are_sanitised_in_the_speaker_view(client):

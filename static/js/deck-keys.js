@@ -166,7 +166,7 @@ export function wireDeckWindow(
  * The overview, help and enlarge overlays, the stage keys and deck-core's keys, for one deck
  * window (`root`). `go(n, { step })` moves; `current()` and `currentStep()` say where it is.
  * What the two windows do differently comes in: `speaker` (the speaker view is already there),
- * `theme` (the audience deck announces it) and `live` (only the audience deck goes live).
+ * `theme` (the audience deck announces it) and `live` (going live, key L).
  * Answers the actions, for the window's own buttons.
  */
 function wireKeysAndOverlays(
@@ -192,7 +192,7 @@ function wireKeysAndOverlays(
     speaker,
     fullscreen: toggleFullscreen,
     theme,
-    live, // undefined in the speaker view, so L stays unclaimed there
+    live, // going live (L): the audience deck and the speaker view
   };
   bindStageKeys({ blank, closeTop });
   bindKeys(actions, root.querySelector(".jump"));

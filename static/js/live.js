@@ -1,12 +1,34 @@
-// Live sessions in the deck. The presenting deck goes live (button "Go live", key L), shows the
-// remote's and the followers' QR codes, follows the remote and publishes its own moves. A
-// follower's deck follows the speaker until its reader browses away, then offers "Back to live".
-// present.js owns the slides: it tells us of moves ("deck:moved") and takes ours ("deck:goto").
+// Live sessions in the deck. The audience deck (the projector) holds the session: going live
+// (button "Go live", key L, here or in the speaker view) starts it on the slide and step on
+// screen; it follows the remote and publishes its own moves. The control key never reaches
+// the audience window's page: the remote's QR code and link show only in the speaker view,
+// which the deck tells over a channel of this browser; the projector shows the follow code.
+// A follower's deck follows the speaker until its reader browses away, then offers "Back to
+// live". present.js owns the slides: it tells us of moves ("deck:moved") and takes ours
+// ("deck:goto").
+//
+// The server holds the session's truth. Every move carries the sequence number of the state it
+// was based on; a stale one is refused (409) with the state now, which the sender then shows.
 import { openOverlay, wireOverlay } from "./deck-core.js";
 import { slideSteps } from "./slide-steps.js";
 
 const deck = document.getElementById("deck");
 const STORE_PREFIX = "historyweb-live:";
+const SPEAKER_WINDOW = "historyweb-speaker";
+const POST_TIMEOUT_MS = 3000;
+const PROBE_MS = 1500;
+
+/** The channel between this browser's audience deck and speaker view for one deck. */
+function liveChannel(deckUrl, onMessage) {
+  if (!("BroadcastChannel" in window)) return { post() {} };
+  const channel = new BroadcastChannel(`historyweb-live:${deckUrl}`);
+  channel.addEventListener("message", (event) => {
+    if (event.data && typeof event.data === "object" && typeof event.data.type === "string") {
+      onMessage(event.data);
+    }
+  });
+  return { post: (data) => channel.postMessage(data) };
+}
 
 /** A checked state event: whole numbers in range, or null. */
 function readState(data, count) {
@@ -89,6 +111,34 @@ async function csrfToken(url) {
   return (await response.json()).csrfToken;
 }
 
+/**
+ * POST JSON; answers {response, data}. Throws when the server cannot be reached or does not
+ * answer within POST_TIMEOUT_MS (the move may or may not have been made: the caller asks).
+ */
+async function postJson(url, body, headers) {
+  const response = await fetch(url, {
+    method: "POST",
+    credentials: "same-origin",
+    headers: { "Content-Type": "application/json", ...headers },
+    body: JSON.stringify(body),
+    signal: AbortSignal.timeout(POST_TIMEOUT_MS),
+  });
+  let data = {};
+  try {
+    data = await response.json();
+  } catch {
+    data = { error: `The server answered ${response.status}.` };
+  }
+  return { response, data };
+}
+
+/** Where the deck is now, read from the page: present.js may have moved before we listened. */
+function shownPosition() {
+  const slide = Number(deck.querySelector(".stage > .deck-slide.is-current")?.dataset.number) || 1;
+  const step = Number((deck.dataset.step || "1/1").split("/")[0]) || 1;
+  return { slide, step: step - 1 }; // build steps count from 0 here (slide-steps.js from 1)
+}
+
 function presenter() {
   const count = Number(deck.dataset.count);
   const panel = document.getElementById("live-panel");
@@ -96,18 +146,38 @@ function presenter() {
   const codes = panel.querySelector("[data-live-codes]");
   const hint = panel.querySelector("[data-live-hint]");
   const endButton = panel.querySelector("[data-live-end]");
+  const speakerButton = panel.querySelector("[data-live-speaker]");
   const storeKey = STORE_PREFIX + deck.dataset.deckUrl;
   wireOverlay(panel, ["l", "L"]);
 
-  let live = null; // {code, key, urls, follow_url, remote_url, lan_hint}
+  // {code, key, urls, follow_url, remote_url, lan_hint}: held in memory (and this tab's
+  // storage, for a reload), never put in this page, which the audience sees.
+  let live = null;
   let source = null;
   let current = 1;
-  let currentStep = 0; // build steps count from 0 here (slide-steps.js counts from 1)
-  let seq = -1;
+  let currentStep = 0;
+  let seq = -1; // the session's state this window last heard of
   let token = null;
-  let sending = null; // one POST at a time; later changes wait and are sent as one
+  let sending = false; // one POST at a time; later changes wait and are sent as one
   let pending = null; // {slide, step, blackout}: what the session has yet to be told
+  let offline = false; // a move went unanswered: it is re-sent once the server answers again
+  let heard = null; // a state from the stream that came while our own move was on its way
   let blackout = false; // as the session last said
+  let starting = false;
+  let unshown = false; // the speaker view has not shown this session's remote yet
+  let speakers = 0; // speaker views that answered the last ping
+
+  const channel = liveChannel(deck.dataset.deckUrl, (data) => {
+    if (data.type === "hello") tellSpeaker(unshown);
+    else if (data.type === "pong") speakers += 1;
+    else if (data.type === "shown") unshown = false;
+    else if (data.type === "go-live") goLive({ fromSpeaker: true });
+    else if (data.type === "ended" && live) stop("The live session has ended. Followers keep the deck to read.");
+  });
+
+  function tellSpeaker(open) {
+    channel.post({ type: "live", session: live, open: Boolean(live && open) });
+  }
 
   const remember = () => {
     try {
@@ -118,17 +188,44 @@ function presenter() {
     }
   };
 
+  /** The speaker view, in a window of its own (never a tab of the projected one). */
+  function openSpeakerWindow() {
+    if (!deck.dataset.speakerUrl) return;
+    const features = "popup,width=1280,height=800";
+    const speaker = window.open("", SPEAKER_WINDOW, features);
+    if (!speaker) {
+      message.textContent = "The browser blocked the speaker view's window: open it with S.";
+      return;
+    }
+    try {
+      if (speaker.location.href === "about:blank") {
+        speaker.location.href = `${deck.dataset.speakerUrl}#/${current}`;
+      }
+    } catch {
+      // Another origin's page by that name: leave it.
+    }
+    speaker.focus?.();
+  }
+
+  /** Ask whether a speaker view is open; if none answers soon, open one. */
+  function showRemoteToSpeaker() {
+    speakers = 0;
+    channel.post({ type: "ping" });
+    setTimeout(() => {
+      if (!speakers) openSpeakerWindow();
+    }, 200);
+  }
+
   function show() {
-    const remote = panel.querySelector("a[data-live-remote]");
     const follow = panel.querySelector("a[data-live-follow]");
-    remote.href = live.remote_url;
     follow.href = live.follow_url;
     follow.textContent = live.follow_url;
-    panel.querySelector("[data-live-remote-qr]").src = live.urls.remote_qr;
     panel.querySelector("[data-live-follow-qr]").src = live.urls.follow_qr;
     codes.hidden = false;
     endButton.hidden = false;
-    message.textContent = "Live: the remote steers this deck, and followers see each slide.";
+    speakerButton.hidden = !deck.dataset.speakerUrl;
+    message.textContent =
+      "Live: followers see each slide. The remote's QR code is in the speaker view: it holds the control key, so it never shows here.";
     hint.textContent = live.lan_hint || "";
     hint.hidden = !live.lan_hint;
     deck.classList.add("is-live");
@@ -138,26 +235,40 @@ function presenter() {
     source?.close();
     source = null;
     live = null;
+    pending = null;
+    offline = false;
     remember();
+    tellSpeaker(false);
     deck.classList.remove("is-live");
     codes.hidden = true;
     endButton.hidden = true;
+    speakerButton.hidden = true;
     message.textContent = text;
+  }
+
+  /** Show the session's state (from the stream, or a refusal's answer) if it is newer. */
+  function adopt(state) {
+    if (!state || (state.seq !== null && state.seq <= seq)) return;
+    seq = state.seq ?? seq;
+    if (state.blackout !== blackout) {
+      blackout = state.blackout;
+      deck.dispatchEvent(new CustomEvent("deck:blank", { detail: { mode: blackout ? "black" : null } }));
+    }
+    if (state.slide !== current || state.step !== currentStep) {
+      deck.dispatchEvent(new CustomEvent("deck:goto", { detail: { slide: state.slide, step: state.step } }));
+    }
   }
 
   function subscribe() {
     source?.close();
     source = listen(live.urls.events, live.urls.state, count, {
       onState(state) {
-        if (state.seq !== null && state.seq <= seq) return;
-        seq = state.seq ?? seq;
-        if (state.blackout !== blackout) {
-          blackout = state.blackout;
-          deck.dispatchEvent(new CustomEvent("deck:blank", { detail: { mode: blackout ? "black" : null } }));
-        }
-        if (state.slide !== current || state.step !== currentStep) {
-          deck.dispatchEvent(new CustomEvent("deck:goto", { detail: { slide: state.slide, step: state.step } }));
-        }
+        // Our own move is on its way: its answer says where the session is.
+        if (sending || pending) heard = state;
+        else adopt(state);
+      },
+      onConnection(open) {
+        if (open && offline) reconnected();
       },
       onRun(data) {
         const sample = deck.querySelector(
@@ -171,70 +282,125 @@ function presenter() {
 
   async function post(url, body) {
     token ??= await csrfToken(deck.dataset.csrfUrl);
-    const headers = { "Content-Type": "application/json", "X-CSRFToken": token };
+    const headers = { "X-CSRFToken": token };
     if (live) headers["X-Live-Key"] = live.key;
-    const response = await fetch(url, {
-      method: "POST",
-      credentials: "same-origin",
-      headers,
-      body: JSON.stringify(body),
-    });
-    let data = {};
-    try {
-      data = await response.json();
-    } catch {
-      data = { error: `The server answered ${response.status}.` };
-    }
-    return { response, data };
+    return postJson(url, body, headers);
   }
 
+  /**
+   * Tell the session of this window's moves, one POST at a time, each based on the last state
+   * heard. An unanswered move (server down, network gone) stays pending and is sent again once
+   * when the server answers again: the projector already shows it, so re-sending brings the
+   * followers and the remote to what the room sees; and being based on the state before the
+   * outage, it is refused if anyone else moved meanwhile, and this window comes to theirs.
+   */
   async function publish() {
-    if (sending || !live) return;
-    while (pending !== null && live) {
-      const body = pending;
+    if (sending || offline || !live) return;
+    while (pending !== null && live && !offline) {
+      const move = pending;
       pending = null;
-      sending = post(live.urls.state, body);
+      sending = true;
+      let answer = null;
       try {
-        const { response, data } = await sending;
-        if (response.status === 410) stop(data.error);
-        else if (response.ok && data.seq > seq) seq = data.seq;
+        answer = await post(live.urls.state, { ...move, seq });
       } catch {
-        // Offline for a moment: the next move tries again.
-      } finally {
-        sending = null;
+        answer = null;
+      }
+      sending = false;
+      if (!answer || answer.response.status >= 500) {
+        pending = { ...move, ...pending }; // later moves win; all are sent as one
+        goOffline();
+        return;
+      }
+      const { response, data } = answer;
+      if (response.status === 410) stop(data.error);
+      else if (response.ok) seq = Math.max(seq, data.seq);
+      else if (response.status === 409) {
+        pending = null; // the session moved on without us: show where it is
+        heard = null;
+        adopt(readState(data, count));
       }
     }
+    if (heard) {
+      const state = heard;
+      heard = null;
+      adopt(state);
+    }
   }
 
-  async function goLive() {
-    openOverlay(panel);
-    if (live) return;
+  function goOffline() {
+    if (offline) return;
+    offline = true;
+    const probe = async () => {
+      if (!offline || !live) return;
+      try {
+        const response = await fetch(live.urls.state, { signal: AbortSignal.timeout(POST_TIMEOUT_MS) });
+        if (response.status === 410) return stop((await response.json()).error);
+        if (response.ok) return reconnected();
+      } catch {
+        // Still unreachable.
+      }
+      setTimeout(probe, PROBE_MS);
+    };
+    setTimeout(probe, PROBE_MS);
+  }
+
+  function reconnected() {
+    if (!offline) return;
+    offline = false;
+    publish(); // the unanswered move, once
+  }
+
+  async function goLive({ fromSpeaker = false } = {}) {
+    if (!fromSpeaker) openOverlay(panel);
+    if (live) {
+      tellSpeaker(true); // an open speaker view shows the remote again; none is opened
+      return;
+    }
+    if (starting) return;
+    starting = true;
+    channel.post({ type: "starting" });
+    if (!fromSpeaker) showRemoteToSpeaker();
     message.textContent = "Starting a live session…";
+    // Where the deck is now: the session starts there, not at slide 1.
+    ({ slide: current, step: currentStep } = shownPosition());
     try {
       // Each slide's build steps, so the remote can walk them and the server check them.
       const slides = [...deck.querySelectorAll(".stage > .deck-slide")];
       const { response, data } = await post(deck.dataset.liveCreate, {
         deck: deck.dataset.deckUrl,
         steps: slides.map((slide) => slideSteps(slide).count - 1),
+        slide: current,
+        step: currentStep,
       });
       if (!response.ok) {
         message.textContent = data.error || `The server answered ${response.status}.`;
+        channel.post({ type: "live-error", message: message.textContent });
         return;
       }
       live = data;
+      seq = data.state.seq;
+      blackout = false;
       remember();
       show();
       subscribe();
-      if (current !== 1 || currentStep) {
-        pending = { slide: current, step: currentStep };
+      unshown = true;
+      tellSpeaker(true);
+      // A move made while the session was being created.
+      const now = shownPosition();
+      if (now.slide !== data.state.slide || now.step !== data.state.step) {
+        pending = { ...now };
         publish();
       }
     } catch {
       message.textContent = "The server could not be reached.";
+      channel.post({ type: "live-error", message: message.textContent });
+    } finally {
+      starting = false;
     }
   }
 
-  deck.addEventListener("deck:live", goLive);
+  deck.addEventListener("deck:live", () => goLive());
   deck.addEventListener("deck:moved", (event) => {
     current = event.detail.slide;
     currentStep = Number.isInteger(event.detail.step) ? event.detail.step : 0;
@@ -252,21 +418,131 @@ function presenter() {
   });
   endButton.addEventListener("click", async () => {
     if (!live) return;
-    const { response, data } = await post(live.urls.end, {});
-    stop(response.ok ? "The live session has ended. Followers keep the deck to read." : data.error);
+    try {
+      const { response, data } = await post(live.urls.end, {});
+      stop(response.ok ? "The live session has ended. Followers keep the deck to read." : data.error);
+    } catch {
+      message.textContent = "The server could not be reached: the session is still live.";
+    }
+  });
+  speakerButton.addEventListener("click", () => {
+    openSpeakerWindow();
+    tellSpeaker(true);
   });
 
-  // A reload of the presenting window picks its session up again.
+  // A reload of the presenting window picks its session up again; the stream brings its state.
   try {
     const saved = JSON.parse(sessionStorage.getItem(storeKey) || "null");
     if (saved && saved.urls && saved.key) {
       live = saved;
+      ({ slide: current, step: currentStep } = shownPosition());
       show();
       subscribe();
+      tellSpeaker(false);
     }
   } catch {
     // Nothing saved.
   }
+}
+
+/**
+ * The speaker view's control panel: the remote's QR code and link (the control key) and the
+ * follow code, sent by the audience deck of this browser. L (or "Go live") here asks that deck
+ * to go live; the audience window itself only ever shows the follow code.
+ */
+function speakerPanel() {
+  const panel = document.getElementById("live-panel");
+  const message = panel.querySelector("[data-live-message]");
+  const codes = panel.querySelector("[data-live-codes]");
+  const hint = panel.querySelector("[data-live-hint]");
+  const endButton = panel.querySelector("[data-live-end]");
+  wireOverlay(panel, ["l", "L"]);
+  let live = null;
+  let answered = false;
+
+  function show(session) {
+    live = session;
+    const remote = panel.querySelector("a[data-live-remote]");
+    const follow = panel.querySelector("a[data-live-follow]");
+    remote.href = live.remote_url;
+    follow.href = live.follow_url;
+    follow.textContent = live.follow_url;
+    panel.querySelector("[data-live-remote-qr]").src = live.urls.remote_qr;
+    panel.querySelector("[data-live-follow-qr]").src = live.urls.follow_qr;
+    codes.hidden = false;
+    endButton.hidden = false;
+    message.textContent = "Live: scan the remote with your phone; the audience window shows only the follow code.";
+    hint.textContent = live.lan_hint || "";
+    hint.hidden = !live.lan_hint;
+    deck.classList.add("is-live");
+  }
+
+  function clear(text) {
+    live = null;
+    // The key leaves this page too once the session is over.
+    panel.querySelector("a[data-live-remote]").href = "#";
+    panel.querySelector("[data-live-remote-qr]").removeAttribute("src");
+    codes.hidden = true;
+    endButton.hidden = true;
+    hint.hidden = true;
+    deck.classList.remove("is-live");
+    message.textContent = text;
+  }
+
+  const channel = liveChannel(deck.dataset.deckUrl, (data) => {
+    if (data.type === "ping") channel.post({ type: "pong" });
+    else if (data.type === "starting") {
+      answered = true;
+      message.textContent = "Starting a live session…";
+    } else if (data.type === "live-error") {
+      answered = true;
+      message.textContent = String(data.message || "The live session could not start.");
+    } else if (data.type === "live") {
+      answered = true;
+      const session = data.session;
+      if (session && typeof session === "object" && session.urls && session.remote_url) {
+        show(session);
+        if (data.open) {
+          openOverlay(panel);
+          channel.post({ type: "shown" });
+        }
+      } else if (live) {
+        clear("The live session has ended.");
+      }
+    }
+  });
+
+  deck.addEventListener("deck:live", () => {
+    openOverlay(panel);
+    if (live) return;
+    answered = false;
+    message.textContent = "Starting a live session…";
+    channel.post({ type: "go-live" });
+    setTimeout(() => {
+      if (!answered) {
+        message.textContent =
+          "No audience window answered: open the Audience view (the projector) in this browser, then press L again.";
+      }
+    }, 1500);
+  });
+
+  endButton.addEventListener("click", async () => {
+    if (!live) return;
+    try {
+      const token = await csrfToken(deck.dataset.csrfUrl);
+      const { response, data } = await postJson(live.urls.end, {}, { "X-CSRFToken": token, "X-Live-Key": live.key });
+      if (!response.ok && response.status !== 410) {
+        message.textContent = data.error || `The server answered ${response.status}.`;
+        return;
+      }
+      channel.post({ type: "ended" });
+      clear("The live session has ended. Followers keep the deck to read.");
+    } catch {
+      message.textContent = "The server could not be reached: the session is still live.";
+    }
+  });
+
+  channel.post({ type: "hello" }); // a deck already live answers with its session
 }
 
 function follower() {
@@ -328,3 +604,4 @@ function follower() {
 
 if (deck?.dataset.liveRole === "present" && document.getElementById("live-panel")) presenter();
 if (deck?.dataset.liveRole === "follow") follower();
+if (deck?.dataset.liveRole === "speaker" && document.getElementById("live-panel")) speakerPanel();

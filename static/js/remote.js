@@ -1,8 +1,11 @@
 // The remote: a phone held in one hand steers the presenting deck and every follower.
 // Big Next and Previous at the thumb, swipe on the slides, blackout, jump, run on the
 // projector; the current and next slide (with build steps), notes, a timer and the clock.
-// The server holds the truth: each move is a POST, and the event stream brings back the
-// state that every window shows, including moves made on the laptop.
+// The server holds the truth: each move is a POST based on the state this remote last heard
+// (its sequence number), and only the server's answer moves the remote; a move based on a
+// stale state is refused and the remote shows the state now. The event stream brings the
+// moves made elsewhere (the laptop's keys). While the server cannot be reached, the remote
+// says "Reconnecting…" and its controls are off, then it shows the state as it is.
 import { applyTheme, bindSwipe, fitSlide, savedTheme } from "./deck-core.js";
 import { copyOfSlide, findPanes, showNext } from "./panes.js";
 import { formatClock, formatDuration, makeTimer } from "./timer.js";
@@ -25,9 +28,19 @@ if (root) {
   const blackoutButton = root.querySelector("[data-blackout]");
   const runs = root.querySelector("[data-runs]");
   const buttons = [...root.querySelectorAll("button, input")];
-  let state = { slide: Number(counter.textContent) || 1, step: 0, blackout: false };
-  let seq = -1;
+  const timerControl = root.querySelector("[data-timer]");
+  const steering = buttons.filter((control) => control !== timerControl);
+  const POST_TIMEOUT_MS = 3000;
+  const PROBE_MS = 1500;
+  // The state as the server last said, and its sequence number: the page was made from it.
+  let state = {
+    slide: Number(counter.textContent) || 1,
+    step: Number(root.dataset.step) || 0,
+    blackout: root.dataset.blackout === "true",
+  };
+  let seq = Number.isInteger(Number(root.dataset.seq)) ? Number(root.dataset.seq) : -1;
   let ended = false;
+  let offline = false;
 
   const stepsOf = (slide) => layout[slide - 1]?.steps || 0;
 
@@ -91,8 +104,63 @@ if (root) {
     root.classList.add("is-ended");
   }
 
+  /** A checked state from the server (an answer or an event), or null. */
+  function readState(data) {
+    if (!data || typeof data !== "object" || !Number.isInteger(data.seq)) return null;
+    if (!Number.isInteger(data.slide) || data.slide < 1 || data.slide > count) return null;
+    const step = Number.isInteger(data.step) ? Math.min(Math.max(0, data.step), stepsOf(data.slide)) : 0;
+    return { seq: data.seq, slide: data.slide, step, blackout: data.blackout === true, ended: data.ended === true };
+  }
+
+  /** Show the server's state if it is newer than what this remote shows. */
+  function adopt(data, { force = false } = {}) {
+    const next = readState(data);
+    if (!next || (!force && next.seq <= seq)) return false;
+    seq = next.seq;
+    if (next.ended) {
+      close("The live session has ended.");
+      return true;
+    }
+    state = { slide: next.slide, step: next.step, blackout: next.blackout };
+    render();
+    return true;
+  }
+
+  /** The server cannot be reached: say so, turn the controls off, and ask until it answers. */
+  function goOffline() {
+    if (ended) return;
+    say("Reconnecting…");
+    if (offline) return;
+    offline = true;
+    root.classList.add("is-offline");
+    for (const control of steering) control.disabled = true;
+    setTimeout(probe, PROBE_MS);
+  }
+
+  async function probe() {
+    if (!offline || ended) return;
+    try {
+      const response = await fetch(root.dataset.stateUrl, { signal: AbortSignal.timeout(POST_TIMEOUT_MS) });
+      const data = await response.json();
+      if (response.status === 410) return close(data.error);
+      if (response.ok) return backOnline(data);
+    } catch {
+      // Still unreachable.
+    }
+    setTimeout(probe, PROBE_MS);
+  }
+
+  function backOnline(data) {
+    offline = false;
+    root.classList.remove("is-offline");
+    for (const control of steering) control.disabled = false;
+    adopt(data, { force: true }); // whatever happened meanwhile, show the state as it is
+    say("Connected: steering the deck.");
+  }
+
+  /** POST to a control; answers {status, data}, or null when the server could not be reached. */
   async function send(url, body) {
-    if (ended) return null;
+    if (ended || offline) return null;
     let response;
     try {
       response = await fetch(url, {
@@ -104,9 +172,14 @@ if (root) {
           "X-Live-Key": key,
         },
         body: JSON.stringify(body),
+        signal: AbortSignal.timeout(POST_TIMEOUT_MS),
       });
     } catch {
-      say("Not sent: the laptop cannot be reached. Same Wi-Fi?");
+      goOffline();
+      return null;
+    }
+    if (response.status >= 502 && response.status <= 504) {
+      goOffline(); // a proxy in front of a server that is down
       return null;
     }
     let data = {};
@@ -117,30 +190,56 @@ if (root) {
     }
     if (response.status === 410) close(data.error);
     else if (!response.ok) say(data.error || `The server answered ${response.status}.`);
-    return response.ok ? data : null;
+    return { status: response.status, data };
   }
 
-  // Moves go out one at a time; a tap while one is in flight moves on from where that lands.
-  let target = null;
+  /**
+   * Change the session's state (a move or blackout) from the state this remote shows. Only the
+   * answer changes what it shows: made (200), or refused because the deck had moved (409),
+   * which brings the state now. One request at a time; a tap meanwhile is kept as the one
+   * pending move and sent from where the first lands.
+   */
   let inFlight = false;
-  async function moveTo(position) {
-    if (!position || ended) return;
-    target = position;
-    state = { ...state, ...position };
-    render();
-    if (inFlight) return;
+  let aimed = null; // the position the request on its way asks for
+  let queued = null; // the position a tap during that request asked for
+  let heard = null; // a stream event that came during a request
+  async function change(body) {
     inFlight = true;
-    while (target) {
-      const next = target;
-      target = null;
-      const data = await send(root.dataset.stateUrl, { slide: next.slide, step: next.step });
-      if (data && data.seq > seq) seq = data.seq;
-    }
+    aimed = body.slide ? { slide: body.slide, step: body.step } : null;
+    const answer = await send(root.dataset.stateUrl, { ...body, seq });
     inFlight = false;
+    aimed = null;
+    const waiting = queued;
+    queued = null;
+    if (answer?.status === 200) adopt(answer.data);
+    else if (answer?.status === 409) {
+      adopt(answer.data);
+      say(`${answer.data.error} The remote shows where the deck is now.`);
+    }
+    if (heard) {
+      adopt(heard);
+      heard = null;
+    }
+    if (answer?.status === 200) {
+      say(body.blackout === undefined ? "Connected: steering the deck." : state.blackout ? "The projector is black." : "The slides are showing again.");
+      if (waiting) change({ slide: waiting.slide, step: waiting.step });
+    } else if (!offline) render();
   }
 
-  const next = () => moveTo(neighbour(state, 1));
-  const prev = () => moveTo(neighbour(state, -1));
+  function moveTo(position) {
+    if (!position || ended || offline) return;
+    if (inFlight) {
+      queued = position;
+      say(`Sending… then slide ${position.slide}${position.step ? `, step ${position.step}` : ""}.`);
+      return;
+    }
+    change({ slide: position.slide, step: position.step });
+  }
+
+  /** Where a tap leads from: the pending tap's position, the one on its way, or the state shown. */
+  const from = () => queued || aimed || state;
+  const next = () => moveTo(neighbour(from(), 1));
+  const prev = () => moveTo(neighbour(from(), -1));
 
   root.querySelector(".remote-pad").addEventListener("click", (event) => {
     const move = event.target.closest("[data-move]")?.dataset.move;
@@ -167,32 +266,30 @@ if (root) {
     moveTo({ slide, step: 0 });
   });
 
-  blackoutButton.addEventListener("click", async () => {
-    const wanted = !state.blackout;
-    const data = await send(root.dataset.stateUrl, { blackout: wanted });
-    if (data) {
-      state.blackout = data.blackout;
-      render();
-      say(data.blackout ? "The projector is black." : "The slides are showing again.");
-    }
+  blackoutButton.addEventListener("click", () => {
+    if (inFlight || ended || offline) return;
+    change({ blackout: !state.blackout });
   });
 
   runs.addEventListener("click", async (event) => {
     const button = event.target.closest("[data-run]");
     if (!button) return;
-    const data = await send(root.dataset.runUrl, { sample: Number(button.dataset.run) });
-    if (data) say("Running on the projector.");
+    const answer = await send(root.dataset.runUrl, { sample: Number(button.dataset.run) });
+    if (answer?.status === 202) say("Running on the projector.");
   });
 
   root.querySelector("[data-end-session]").addEventListener("click", async () => {
     if (!window.confirm("End the live session? Followers keep the deck to read.")) return;
-    const data = await send(root.dataset.endUrl, {});
-    if (data) close("The live session has ended. Followers keep the deck to read.");
+    const answer = await send(root.dataset.endUrl, {});
+    if (answer?.status === 200) close("The live session has ended. Followers keep the deck to read.");
   });
 
   // ---- The event stream: moves made elsewhere (the laptop's keys) show here too ----
   const source = new EventSource(root.dataset.eventsUrl);
-  source.addEventListener("open", () => say("Connected: steering the deck."));
+  source.addEventListener("open", () => {
+    if (offline) probe(); // back: ask for the state as it is now
+    else if (!ended) say("Connected: steering the deck.");
+  });
   source.addEventListener("state", (event) => {
     let data;
     try {
@@ -200,27 +297,23 @@ if (root) {
     } catch {
       return;
     }
-    const id = Number(event.lastEventId);
-    if (id <= seq || !Number.isInteger(data.slide) || data.slide < 1 || data.slide > count) return;
-    seq = id;
-    if (data.ended) {
-      source.close();
-      close("The live session has ended.");
-      return;
-    }
-    if (inFlight || target) return; // our own move is on its way; its answer wins
-    state = { slide: data.slide, step: Number.isInteger(data.step) ? data.step : 0, blackout: !!data.blackout };
-    render();
+    data.seq = Number(event.lastEventId);
+    if (inFlight) heard = data; // our own move is on its way; its answer comes first
+    else adopt(data);
+    if (data.ended === true) source.close();
   });
   source.addEventListener("error", async () => {
     if (ended) return;
-    say("Reconnecting…");
-    if (source.readyState !== EventSource.CLOSED) return;
+    if (source.readyState !== EventSource.CLOSED) {
+      goOffline(); // the browser reconnects the stream by itself
+      return;
+    }
     try {
       const response = await fetch(root.dataset.stateUrl);
       if (response.status === 410) close((await response.json()).error);
+      else goOffline();
     } catch {
-      // Offline: the status already says so.
+      goOffline();
     }
   });
 

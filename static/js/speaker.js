@@ -39,6 +39,8 @@ if (root) {
     currentStep: () => step,
     // The speaker's own screen stays lit; it says what the audience sees.
     blank: { cover: false, status: root.querySelector("[data-blank-status]") },
+    // L goes live here too: live.js shows the remote's QR code in this window, not the audience's.
+    live: () => root.dispatchEvent(new CustomEvent("deck:live")),
   });
 
   /** Step k of the current slide, "step k of n", and what → brings next. */
@@ -145,6 +147,7 @@ if (root) {
 
   // ---- Keys and overlays (wireDeckWindow), as in the audience window ----
   root.querySelector("[data-action='help']").addEventListener("click", actions.help);
+  root.querySelector("[data-action='live']")?.addEventListener("click", actions.live);
 
   start();
   tick();

@@ -4,9 +4,11 @@ storage): the presenting deck, the remote on a phone (touch), and a follower."""
 import json
 import os
 from datetime import timedelta
+from urllib.parse import parse_qs, urlsplit
 
 import pytest
 from django.utils import timezone
+from playwright.sync_api import Error as PlaywrightError
 
 from timeline.live import channel
 from timeline.models import LiveSession
@@ -69,22 +71,35 @@ def wait_for_slide(page, n):
     )
 
 
-def go_live(live_server, pages):
-    """The presenter opens the deck and goes live with the button; returns the three pages."""
-    presenter = pages("presenter", viewport={"width": 1920, "height": 1080})
-    presenter.goto(f"{live_server.url}/present/#/1")
-    presenter.get_by_role("button", name="Go live").click()
-    remote_link = presenter.locator("a[data-live-remote]")
-    follow_link = presenter.locator("a[data-live-follow]")
-    follow_link.wait_for(state="visible")
-    presenter.locator("[data-live-remote-qr]").wait_for(state="visible")
-    presenter.wait_for_function(
+def start_live(presenter):
+    """Go live with the button in the audience window; answers the speaker view it opened (in
+    a window of its own), whose panel holds the remote's link and QR code."""
+    with presenter.context.expect_page() as opened:
+        presenter.get_by_role("button", name="Go live").click()
+    speaker = opened.value
+    speaker.set_default_timeout(10_000)
+    speaker.locator("a[data-live-remote]").wait_for(state="visible")
+    speaker.wait_for_function(
         "[...document.querySelectorAll('#live-panel img.qr')]"
         ".every(i => i.complete && i.naturalWidth > 0)"
     )
+    presenter.locator("a[data-live-follow]").wait_for(state="visible")
+    return speaker
+
+
+def go_live(live_server, pages, at=1):
+    """The presenter opens the deck at slide `at` and goes live with the button; returns the
+    three pages (the speaker view it opened is closed: the tests here do not need it)."""
+    presenter = pages("presenter", viewport={"width": 1920, "height": 1080})
+    presenter.goto(f"{live_server.url}/present/#/{at}")
+    wait_for_slide(presenter, at)
+    speaker = start_live(presenter)
+    presenter.wait_for_function("document.querySelector('#live-panel img.qr').naturalWidth > 0")
     if SHOTS:
-        presenter.screenshot(path=f"{SHOTS}/live-panel-1920.png")
-    remote_url, follow_url = remote_link.get_attribute("href"), follow_link.get_attribute("href")
+        presenter.screenshot(path=f"{SHOTS}/live-panel-audience-1920.png")
+    remote_url = speaker.locator("a[data-live-remote]").get_attribute("href")
+    follow_url = presenter.locator("a[data-live-follow]").get_attribute("href")
+    speaker.close()
     presenter.keyboard.press("Escape")
     remote = pages("remote", viewport={"width": 390, "height": 844}, has_touch=True, is_mobile=True)
     remote.goto(remote_url)
@@ -93,6 +108,12 @@ def go_live(live_server, pages):
     follower.goto(follow_url)
     follower.get_by_text("Live: following the speaker.").wait_for()
     return presenter, remote, follower
+
+
+def remote_shows(remote, n):
+    remote.wait_for_function(
+        "(n) => document.querySelector('[data-current]').textContent === String(n)", arg=n
+    )
 
 
 def test_next_on_the_remote_moves_the_presenter_and_the_follower(live_server, pages):
@@ -132,6 +153,178 @@ def test_next_on_the_remote_moves_the_presenter_and_the_follower(live_server, pa
     remote.get_by_role("button", name="Show the slides").wait_for()
     presenter.keyboard.press("x")  # any key brings the slide back
     remote.get_by_role("button", name="Blackout").wait_for()
+
+
+def make_long_deck(slides=32):
+    era = make_era(slug="many", title="Many slides", year=2000)
+    for n in range(1, slides + 1):
+        make_slide(era, order=n, title=f"Point {n}", notes=f"Note {n}.")
+
+
+def test_going_live_from_a_deep_link_starts_on_that_slide(live_server, pages):
+    """Opened at #/29 (as after a reload mid-talk) and not moved: the session starts on 29,
+    so the remote and followers show 29 and the first Next goes to 30, not to 2."""
+    make_long_deck()
+    presenter, remote, follower = go_live(live_server, pages, at=29)
+    remote_shows(remote, 29)
+    wait_for_slide(follower, 29)
+    assert current(presenter) == 29
+    assert LiveSession.objects.get().slide == 29
+    remote.get_by_role("button", name="Next").tap()
+    wait_for_slide(presenter, 30)
+    wait_for_slide(follower, 30)
+    remote_shows(remote, 30)
+
+
+def hold(page, pattern):
+    """Stop answering `page`'s requests to `pattern`; answers restore(), which aborts the
+    held ones (they never reached the server) and lets later ones through."""
+    held = []
+
+    def keep(route):
+        held.append(route)
+
+    page.route(pattern, keep)
+
+    def restore():
+        page.unroute(pattern)
+        for route in held:
+            try:
+                route.abort()
+            except PlaywrightError:
+                pass  # the browser gave up on it already (the page's own timeout)
+
+    return held, restore
+
+
+def test_a_tap_during_an_outage_never_desynchronises_the_talk(live_server, pages):
+    """The server stops answering the remote; Next is tapped. The remote does not show a slide
+    the others do not: it says "Reconnecting…" with its buttons off. Once the server answers
+    again, everyone is on the same slide, and the next tap goes to the next slide (none is
+    skipped)."""
+    make_deck()
+    presenter, remote, follower = go_live(live_server, pages)
+    for _ in range(3):
+        remote.get_by_role("button", name="Next").tap()
+    wait_for_slide(presenter, 4)
+    remote_shows(remote, 4)
+    held, restore = hold(remote, "**/live/*/state/")
+    remote.get_by_role("button", name="Next").tap()
+    remote.get_by_text("Reconnecting…").wait_for()
+    assert held, "the remote's move was never sent"
+    assert remote.get_by_role("button", name="Next").is_disabled()
+    assert remote.get_by_role("button", name="Previous").is_disabled()
+    assert remote.locator("[data-current]").inner_text() == "4"
+    if SHOTS:
+        remote.screenshot(path=f"{SHOTS}/live-remote-reconnecting-390.png")
+    assert current(presenter) == 4 and current(follower) == 4
+    restore()
+    remote.get_by_text("Connected: steering the deck.").wait_for()
+    assert remote.get_by_role("button", name="Next").is_enabled()
+    assert remote.locator("[data-current]").inner_text() == "4"
+    assert current(presenter) == 4 and current(follower) == 4
+    assert LiveSession.objects.get().slide == 4
+    remote.get_by_role("button", name="Next").tap()
+    wait_for_slide(presenter, 5)
+    wait_for_slide(follower, 5)
+    remote_shows(remote, 5)
+
+
+def test_a_laptop_move_during_an_outage_is_sent_again_once_the_server_answers(live_server, pages):
+    make_deck()
+    presenter, remote, follower = go_live(live_server, pages)
+    held, restore = hold(presenter, "**/live/*/state/")
+    presenter.keyboard.press("PageDown")
+    wait_for_slide(presenter, 2)  # the projector shows its own move at once
+    assert held
+    assert current(follower) == 1 and LiveSession.objects.get().slide == 1
+    restore()
+    wait_for_slide(follower, 2)
+    remote_shows(remote, 2)
+    assert current(presenter) == 2
+    session = LiveSession.objects.get()
+    assert (session.slide, session.seq) == (2, 1)  # sent once, made once
+
+
+def test_a_stale_laptop_move_after_an_outage_gives_way_to_the_remotes(live_server, pages):
+    """During the laptop's outage the remote moved on: the laptop's move, based on the state
+    before, is refused when it is sent again, and the projector comes to the remote's slide."""
+    make_deck()
+    presenter, remote, follower = go_live(live_server, pages)
+    _, restore = hold(presenter, "**/live/*/state/")
+    presenter.keyboard.press("PageDown")
+    wait_for_slide(presenter, 2)
+    remote.get_by_label("Go to slide").fill("5")
+    remote.get_by_role("button", name="Go", exact=True).tap()
+    wait_for_slide(follower, 5)
+    restore()
+    wait_for_slide(presenter, 5)
+    remote_shows(remote, 5)
+    assert current(follower) == 5 and LiveSession.objects.get().slide == 5
+
+
+def test_the_audience_window_never_holds_the_control_key(live_server, pages):
+    """The remote's QR code and link are in the speaker view only: the audience window's page
+    (what a mirrored screen shows) holds the follow code and never the key, not after L again
+    and not after a reload."""
+    make_deck()
+    presenter = pages("presenter", viewport={"width": 1920, "height": 1080})
+    presenter.goto(f"{live_server.url}/present/#/2")
+    speaker = start_live(presenter)
+    key = parse_qs(urlsplit(speaker.locator("a[data-live-remote]").get_attribute("href")).query)[
+        "key"
+    ][0]
+    assert len(key) >= 43
+
+    def audience_is_clean():
+        html = presenter.content()
+        assert key not in html
+        assert presenter.locator("a[data-live-remote], [data-live-remote-qr]").count() == 0
+        srcs = presenter.eval_on_selector_all("img", "imgs => imgs.map(i => i.src)")
+        assert not any(key in src for src in srcs)
+
+    audience_is_clean()
+    assert presenter.locator("[data-live-follow-qr]").is_visible()
+    presenter.keyboard.press("Escape")
+    presenter.keyboard.press("l")  # already live: the panel again, still without the key
+    presenter.locator("a[data-live-follow]").wait_for(state="visible")
+    audience_is_clean()
+    presenter.reload()
+    presenter.keyboard.press("l")
+    presenter.locator("a[data-live-follow]").wait_for(state="visible")
+    audience_is_clean()
+    if SHOTS:
+        speaker.set_viewport_size({"width": 1920, "height": 1080})
+        speaker.screenshot(path=f"{SHOTS}/live-speaker-panel-1920.png")
+        speaker.set_viewport_size({"width": 390, "height": 844})
+        speaker.screenshot(path=f"{SHOTS}/live-speaker-panel-390.png")
+    # The speaker view's "Open the remote" is the key's only way out.
+    assert key in speaker.locator("a[data-live-remote]").get_attribute("href")
+
+
+def test_l_in_the_speaker_view_goes_live_on_the_slide_the_audience_sees(live_server, pages):
+    make_deck()
+    presenter = pages("presenter", viewport={"width": 1920, "height": 1080})
+    presenter.goto(f"{live_server.url}/present/#/3")
+    wait_for_slide(presenter, 3)
+    speaker = presenter.context.new_page()
+    speaker.set_default_timeout(10_000)
+    speaker.goto(f"{live_server.url}/present/speaker/")
+    speaker.wait_for_selector("[data-pane='current'] .deck-slide")
+    speaker.keyboard.press("l")
+    speaker.locator("a[data-live-remote]").wait_for(state="visible")
+    speaker.locator("a[data-live-follow]").wait_for(state="visible")
+    session = LiveSession.objects.get()
+    assert (session.slide, session.step) == (3, 0)
+    # The audience window went live without showing anything: no panel over the slide.
+    assert presenter.locator("#live-panel").is_hidden()
+    assert presenter.locator("#deck.is-live").count() == 1
+    # Ending it from the speaker view ends it everywhere.
+    speaker.get_by_role("button", name="End the live session").click()
+    speaker.get_by_text("The live session has ended.").wait_for()
+    presenter.wait_for_function("!document.getElementById('deck').classList.contains('is-live')")
+    assert LiveSession.objects.get().ended_at is not None
+    speaker.close()
 
 
 def test_a_follower_browses_on_its_own_and_snaps_back_but_never_steers(live_server, pages):
@@ -245,10 +438,14 @@ def test_the_live_pages_pass_axe(live_server, pages, axe_js, scheme):
         "presenter", viewport={"width": 1920, "height": 1080}, color_scheme=scheme, bypass_csp=True
     )
     presenter.goto(f"{live_server.url}/present/")
-    presenter.keyboard.press("l")
+    with presenter.context.expect_page() as opened:
+        presenter.keyboard.press("l")
     presenter.locator("a[data-live-follow]").wait_for(state="visible")
     assert axe(presenter, axe_js) == []
-    remote_url = presenter.locator("a[data-live-remote]").get_attribute("href")
+    speaker = opened.value
+    speaker.locator("a[data-live-remote]").wait_for(state="visible")
+    assert axe(speaker, axe_js) == []
+    remote_url = speaker.locator("a[data-live-remote]").get_attribute("href")
     follow_url = presenter.locator("a[data-live-follow]").get_attribute("href")
     remote = pages(
         "remote",

@@ -217,6 +217,11 @@ def test_the_speaker_views_keys_and_overlays_are_the_decks(live_server, context)
     )
     speaker.keyboard.press("s")
     speaker.keyboard.press("l")
-    assert speaker.evaluate("window.claimed") == {"s": True, "l": False}
+    # L goes live from here too: the panel (where the remote's code would show) opens, and
+    # with no audience window in this browser to hold the session, it says so.
+    assert speaker.evaluate("window.claimed") == {"s": True, "l": True}
+    speaker.get_by_text("No audience window answered").wait_for()
+    speaker.keyboard.press("Escape")
+    assert speaker.locator("#live-panel").is_hidden()
     assert context.pages == [speaker]
     assert speaker_slide(speaker) == 2

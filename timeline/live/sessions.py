@@ -45,6 +45,20 @@ class OutOfRange(ServiceError):
     status = 400
 
 
+class Stale(ServiceError):
+    """A move based on a state the session has since left (409). Nothing was changed; the
+    answer carries the state now, and the sender shows that instead of its own move."""
+
+    status = 409
+
+    def __init__(self, session):
+        self.session = session
+        super().__init__(
+            f"Not moved: the deck had already moved on (it is on slide {session.slide}). "
+            "This move was based on an older state."
+        )
+
+
 def idle_limit():
     return timedelta(seconds=getattr(settings, "LIVE_IDLE_SECONDS", 24 * 60 * 60))
 
@@ -94,8 +108,11 @@ def checked_steps(steps, count):
     return steps
 
 
-def create(deck, kind, slug, *, user=None, with_unpublished=False, steps=None):
-    """A new session for `deck`; returns (session, key). The key is not stored, only its digest."""
+def create(deck, kind, slug, *, slide=1, step=0, user=None, with_unpublished=False, steps=None):
+    """A new session for `deck` that starts where the presenting deck is (slide and step,
+    checked against the deck); returns (session, key). The key is not stored, only its digest."""
+    layout = layout_of(deck, steps)
+    slide, step = checked_position(layout, slide, step)
     LiveSession.objects.filter(touched_at__lt=timezone.now() - 7 * idle_limit()).delete()
     key = secrets.token_urlsafe(KEY_BYTES)
     session = LiveSession.objects.create(
@@ -104,42 +121,55 @@ def create(deck, kind, slug, *, user=None, with_unpublished=False, steps=None):
         deck_kind=kind,
         deck_slug=slug or "",
         with_unpublished=with_unpublished,
-        layout=layout_of(deck, steps),
+        layout=layout,
+        slide=slide,
+        step=step,
         created_by=user if user is not None and user.is_authenticated else None,
     )
     return session, key
 
 
-def checked_position(session, slide, step):
+def checked_position(layout, slide, step):
     """Whole numbers in range only: slide 1..count, step 0..that slide's build steps."""
     if type(slide) is not int or type(step) is not int:  # noqa: E721 (bool is an int too)
         raise OutOfRange("“slide” and “step” must be whole numbers.")
-    if not 1 <= slide <= session.slide_count:
-        raise OutOfRange(f"Slide {slide} is not in this deck (1–{session.slide_count}).")
-    steps = session.layout[slide - 1]["steps"]
+    if not 1 <= slide <= len(layout):
+        raise OutOfRange(f"Slide {slide} is not in this deck (1–{len(layout)}).")
+    steps = layout[slide - 1]["steps"]
     if not 0 <= step <= steps:
         raise OutOfRange(f"Slide {slide} has steps 0–{steps}, not {step}.")
     return slide, step
 
 
-def change(session, *, slide=None, step=None, blackout=None):
-    """Move the session (validated), bump its sequence number and tell every follower."""
+def change(session, *, seq, slide=None, step=None, blackout=None):
+    """Move the session (validated), bump its sequence number and tell every follower.
+
+    `seq` is the sequence number of the state the sender saw when it made the move. The move
+    is made only if the session is still in that state (compare and swap in one UPDATE), so
+    two senders moving at once can never both advance: the later one is refused with Stale
+    and brought to the state now, and no slide is skipped."""
     if is_closed(session):
         raise Closed(session)
+    if type(seq) is not int or not 0 <= seq < 2**63:  # noqa: E721 (bool is an int too)
+        raise OutOfRange("“seq” must be the sequence number of the state this move was based on.")
     fields = {}
     if slide is not None or step is not None:
         slide = session.slide if slide is None else slide
         step = 0 if step is None else step  # only a missing step is 0: not "", [] or false
-        fields["slide"], fields["step"] = checked_position(session, slide, step)
+        fields["slide"], fields["step"] = checked_position(session.layout, slide, step)
     if blackout is not None:
         if type(blackout) is not bool:
             raise OutOfRange("“blackout” must be true or false.")
         fields["blackout"] = blackout
     with transaction.atomic():
-        LiveSession.objects.filter(pk=session.pk).update(
+        moved = LiveSession.objects.filter(pk=session.pk, seq=seq, ended_at__isnull=True).update(
             seq=F("seq") + 1, touched_at=timezone.now(), **fields
         )
         session.refresh_from_db()
+    if not moved:
+        if session.ended_at is not None:
+            raise Closed(session)
+        raise Stale(session)
     announce(session)
     return session
 

@@ -45,6 +45,8 @@ def refusal(request, error, *args, **kwargs):
     data = {"error": error.message}
     if isinstance(error, sessions.Closed):
         data["ended"] = True
+    if isinstance(error, sessions.Stale):
+        data |= {"seq": error.session.seq, **state_of(error.session)}
     return data
 
 
@@ -115,10 +117,12 @@ def controlled(request, code, key):
 @require_POST
 @live_json
 def live_create(request):
-    """JSON {"deck": "<a deck's address>"} in; the follow and remote addresses out."""
+    """JSON {"deck": "<a deck's address>", "slide": n, "step": k} in (the session starts on the
+    slide and step the presenting deck shows); the follow and remote addresses out."""
     if getattr(settings, "LIVE_REQUIRE_STAFF", True) and not request.user.is_staff:
         raise ServiceError("Sign in to the admin as staff to go live.", status=403)
-    data = read_json_object(request, {"deck": None, "steps": None}, MAX_BODY_BYTES, MAX_DEPTH)
+    fields = {"deck": None, "steps": None, "slide": None, "step": None}
+    data = read_json_object(request, fields, MAX_BODY_BYTES, MAX_DEPTH)
     path = data["deck"]
     if not isinstance(path, str) or len(path) > 300:
         raise ServiceError('Say which deck goes live: {"deck": "/present/"}.', status=400)
@@ -137,10 +141,20 @@ def live_create(request):
     if not deck.count:
         raise ServiceError("That deck has no slides.", status=400)
     steps = sessions.checked_steps(data["steps"], deck.count)
-    # Counted only now: a body refused above started nothing and costs nothing.
+    slide = 1 if data["slide"] is None else data["slide"]
+    step = 0 if data["step"] is None else data["step"]
+    # Checked before counting: a body refused here starts nothing and costs nothing.
+    sessions.checked_position(sessions.layout_of(deck, steps), slide, step)
     count_creation(request)
     session, key = sessions.create(
-        deck, kind, slug, user=request.user, with_unpublished=request.user.is_staff, steps=steps
+        deck,
+        kind,
+        slug,
+        slide=slide,
+        step=step,
+        user=request.user,
+        with_unpublished=request.user.is_staff,
+        steps=steps,
     )
     base, hint = public_base(request)
     urls = live_urls(session, key)
@@ -152,7 +166,7 @@ def live_create(request):
             "remote_url": base + urls["remote"],
             "urls": urls,
             "lan_hint": hint,
-            "state": state_of(session),
+            "state": {"seq": session.seq, **state_of(session)},
         },
         status=201,
     )
@@ -252,14 +266,15 @@ def live_qr(request, code, which):
 @require_http_methods(["GET", "POST"])
 @live_json
 def live_state(request, code):
-    """GET: the current state (anyone with the code). POST: move (the control key only)."""
+    """GET: the current state (anyone with the code). POST: move (the control key only), with
+    the "seq" of the state the move was based on; a stale one is refused (409, the state now)."""
     if request.method == "GET":
         session = get_object_or_404(LiveSession, code=code)
         if sessions.is_closed(session):
             raise sessions.Closed(session)
         return JsonResponse({"seq": session.seq, **state_of(session)})
     session = controlled(request, code, request.headers.get(KEY_HEADER))
-    fields = {"slide": None, "step": None, "blackout": None}
+    fields = {"seq": None, "slide": None, "step": None, "blackout": None}
     data = read_json_object(request, fields, MAX_BODY_BYTES, MAX_DEPTH)
     session = sessions.change(session, **data)
     return JsonResponse({"seq": session.seq, **state_of(session)})
