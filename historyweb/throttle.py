@@ -83,13 +83,28 @@ def _count(client, window, lock_dir, now):
     cache = caches[ALIAS]
     if isinstance(cache, RedisCache) and redis_client() is not None:
         name = cache.make_and_validate_key(key)
-        with redis_client().pipeline(transaction=True) as pipe:
-            count, _ = pipe.incr(name).expire(name, ttl, nx=True).execute()
-        return int(count)
+        return _redis_count(redis_client(), name, ttl)
     with _locked(Path(lock_dir) / "rate.lock"):
         count = int(cache.get(key, 0)) + 1
         cache.set(key, count, timeout=ttl)
     return count
+
+
+def _redis_count(client, name, ttl):
+    """INCR with EXPIRE in one transaction. A connection dropped under it is tried once more on
+    a fresh one: one lost socket is not an outage (a second failure is, and is raised). The
+    retry may count the event twice, which errs on the side of the limit."""
+    from redis.exceptions import ConnectionError as RedisConnectionError
+
+    for attempt in (1, 2):
+        try:
+            with client.pipeline(transaction=True) as pipe:
+                count, _ = pipe.incr(name).expire(name, ttl, nx=True).execute()
+            return int(count)
+        except RedisConnectionError:
+            if attempt == 2:
+                raise
+            logger.info("A rate-limit connection to Redis dropped; trying a fresh one")
 
 
 @contextmanager

@@ -170,3 +170,56 @@ def test_going_live_fails_open(failing_store, settings, tmp_path, client):
         channel.reset_hub()
     assert response.status_code == 201, response.content
     assert response.json()["code"]
+
+
+class FlakyRedis:
+    """A Redis client whose first `failures` transactions lose their connection."""
+
+    def __init__(self, failures):
+        self.failures, self.counts = failures, {}
+
+    def pipeline(self, transaction):
+        client = self
+
+        class Pipeline:
+            def __enter__(self):
+                self.ops = []
+                return self
+
+            def __exit__(self, *exc):
+                return False
+
+            def incr(self, name):
+                self.ops.append(name)
+                return self
+
+            def expire(self, name, ttl, nx):
+                return self
+
+            def execute(self):
+                from redis.exceptions import ConnectionError as RedisConnectionError
+
+                if client.failures:
+                    client.failures -= 1
+                    raise RedisConnectionError("Connection closed by server.")
+                name = self.ops[0]
+                client.counts[name] = client.counts.get(name, 0) + 1
+                return [client.counts[name], True]
+
+        return Pipeline()
+
+
+def test_one_dropped_redis_connection_is_tried_again_on_a_fresh_one():
+    """A connection lost under one INCR is not an outage: the count is made on the next try."""
+    flaky = FlakyRedis(failures=1)
+    assert throttle._redis_count(flaky, "rate:x", 60) == 1
+    assert flaky.failures == 0
+
+
+def test_a_second_dropped_connection_is_an_outage():
+    from redis.exceptions import ConnectionError as RedisConnectionError
+
+    flaky = FlakyRedis(failures=2)
+    with pytest.raises(RedisConnectionError):
+        throttle._redis_count(flaky, "rate:x", 60)
+    assert flaky.counts == {}
