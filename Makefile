@@ -86,9 +86,12 @@ bench-shared: install
 bench-samples: install
 	$(PY) bench/bench_samples.py
 
-# 200 followers on one live session, 50 moves from a remote: delivery p50/p95, CPU, page latency.
+# 200, then 1,000 followers on one live session, 50 moves from a remote, on a throwaway PostgreSQL:
+# delivery p50/p95, CPU, page latency, PostgreSQL connections. E.g. on SQLite, 50 followers:
+# make bench-live BENCH_LIVE_ARGS="--followers 50"
+BENCH_LIVE_ARGS ?= --postgres
 bench-live: install
-	$(PY) bench/bench_live.py
+	$(PY) bench/bench_live.py $(BENCH_LIVE_ARGS)
 
 # Two memory-hungry runs at once (own tmpfs, memfd, forks): the drop in the host's MemAvailable,
 # against a budget of 2 x RUNNER_MEMORY_LIMIT + 10%.

@@ -1,5 +1,5 @@
 #!/usr/bin/env python3
-"""`make bench-live`: 200 followers on one live session while a remote sends 50 slide changes.
+"""`make bench-live`: 200, then 1,000 followers on a live session while a remote moves 50 times.
 
 Starts the production server as the README runs it (gunicorn with uvicorn workers, one per
 core, production settings, a temporary SQLite database loaded with the history), creates a
@@ -14,15 +14,24 @@ with the control key as a remote would, one every INTERVAL seconds. Prints:
 * page latency meanwhile: the deck and an era page fetched back to back during the run,
   beside the same pages fetched before the followers connected.
 
-Budget: delivery p95 <= 300 ms. Environment: BENCH_FOLLOWERS (200), BENCH_CHANGES (50),
+* with --postgres (a throwaway PostgreSQL from tests/stores.py instead of SQLite): the most
+  PostgreSQL client backends seen on the database during the step, against the bound the
+  deployment is sized for (workers x DATABASE_POOL_MAX_SIZE), whatever the number of followers.
+
+Each step of --followers (e.g. --followers 200,1000) opens that many followers afresh and is
+reported on its own. Budget: delivery p95 <= 300 ms, none missing, and with --postgres at most
+workers x pool size backends. Environment: BENCH_FOLLOWERS (200,1000), BENCH_CHANGES (50),
 BENCH_INTERVAL (0.2 s), BENCH_WORKERS (cores), BENCH_REDIS_URL (use Redis pub/sub instead of the
 local sockets; the URL of a running Redis).
 """
 
+import argparse
 import asyncio
+import contextlib
 import json
 import os
 import re
+import resource
 import shutil
 import subprocess
 import sys
@@ -37,6 +46,7 @@ from load import (  # noqa: E402 (the sibling bench's helpers)
     ROOT,
     Connection,
     cores,
+    decode,
     fetch,
     free_port,
     percentile,
@@ -45,11 +55,16 @@ from load import (  # noqa: E402 (the sibling bench's helpers)
     wait_until_up,
 )
 
-FOLLOWERS = int(os.environ.get("BENCH_FOLLOWERS", "200"))
+FOLLOWERS = os.environ.get("BENCH_FOLLOWERS", "200,1000")
 CHANGES = int(os.environ.get("BENCH_CHANGES", "50"))
 INTERVAL = float(os.environ.get("BENCH_INTERVAL", "0.2"))
 WORKERS = int(os.environ.get("BENCH_WORKERS", "0")) or cores()
 BUDGET_P95_MS = 300
+POOL_SIZE = 8  # DATABASE_POOL_MAX_SIZE: production's default (historyweb/settings/prod.py)
+BACKENDS_SQL = (
+    "SELECT count(*) FROM pg_stat_activity WHERE datname = current_database()"
+    " AND backend_type = 'client backend' AND pid <> pg_backend_pid()"
+)
 SESSION_SCRIPT = """
 from timeline.live import sessions
 from timeline.models import Era
@@ -148,7 +163,7 @@ async def csrf(port):
     status, headers, body = await fetch(port, "/samples/csrf/")
     assert status == 200, status
     cookie = re.search(r"csrftoken=([^;]+)", headers.get("set-cookie", "")).group(1)
-    return cookie, json.loads(body)["csrfToken"]
+    return cookie, json.loads(decode(headers, body))["csrfToken"]
 
 
 async def post_state(connection, port, code, key, cookie, token, slide, seq):
@@ -191,14 +206,29 @@ async def page_latencies(port, paths, stop_at=None, count=None):
     return times
 
 
-async def measure(port, code, key, count, server_pid):
-    _, _, timeline = await fetch(port, "/")
-    eras = re.findall(r'href="(/eras/[^"/]+/)"', timeline.decode())
+async def count_backends(database_url, stop_at, seen):
+    """Poll PostgreSQL's client backends on the database until `stop_at`; append each count."""
+    import psycopg
+
+    async with await psycopg.AsyncConnection.connect(database_url, autocommit=True) as counting:
+        while not stop_at.is_set():
+            seen.append((await (await counting.execute(BACKENDS_SQL)).fetchone())[0])
+            with contextlib.suppress(TimeoutError):
+                await asyncio.wait_for(stop_at.wait(), 0.2)
+
+
+async def measure(port, code, key, count, server_pid, followers_count, database_url=None):
+    backends, counted = [], asyncio.Event()
+    counter = None
+    if database_url:
+        counter = asyncio.create_task(count_backends(database_url, counted, backends))
+    _, headers, timeline = await fetch(port, "/")
+    eras = re.findall(r'href="(/eras/[^"/]+/)"', decode(headers, timeline).decode())
     pages = ["/present/", eras[len(eras) // 2]]
     await page_latencies(port, pages, count=10)  # warm the page cache
     before = await page_latencies(port, pages, count=30)
 
-    followers = [Follower(port, f"/live/{code}/events/") for _ in range(FOLLOWERS)]
+    followers = [Follower(port, f"/live/{code}/events/") for _ in range(followers_count)]
     for follower in followers:
         follower.task = asyncio.create_task(follower.run())
     await asyncio.wait_for(asyncio.gather(*(f.ready.wait() for f in followers)), 60)
@@ -227,6 +257,9 @@ async def measure(port, code, key, count, server_pid):
     for follower in followers:
         follower.task.cancel()
     await asyncio.gather(*(f.task for f in followers), return_exceptions=True)
+    counted.set()
+    if counter is not None:
+        await counter
 
     delays, missing = [], 0
     for seq, started in sent.items():
@@ -246,6 +279,8 @@ async def measure(port, code, key, count, server_pid):
         "before": before,
         "during": during,
         "pages": pages,
+        "followers": followers_count,
+        "backends": backends,
     }
 
 
@@ -253,12 +288,13 @@ def ms(values, pct):
     return percentile(values, pct) * 1000
 
 
-def report(r):
+def report(r, database):
     backend = "Redis pub/sub" if os.environ.get("BENCH_REDIS_URL") else "local UNIX sockets"
     print(
-        f"\nhistoryweb bench-live: gunicorn + {WORKERS} uvicorn workers on {HOST}, {backend}; "
-        f"{FOLLOWERS} followers, {CHANGES} changes every {INTERVAL:g} s; machine load average "
-        f"{os.getloadavg()[0]:.1f} on {os.cpu_count()} cores (other work shares the CPU)\n"
+        f"\nhistoryweb bench-live: gunicorn + {WORKERS} uvicorn workers on {HOST}, {backend}, "
+        f"{database}; {r['followers']} followers, {CHANGES} changes every {INTERVAL:g} s; machine "
+        f"load average {os.getloadavg()[0]:.1f} on {os.cpu_count()} cores (other work shares "
+        "the CPU)\n"
     )
     d = r["delays"]
     print(
@@ -279,18 +315,74 @@ def report(r):
         )
     p95 = ms(d, 95)
     met = p95 <= BUDGET_P95_MS and not r["missing"]
-    print(
-        f"\nbudget: delivery p95 <= {BUDGET_P95_MS} ms, none missing: {'met' if met else 'NOT met'}"
-    )
+    budget = f"delivery p95 <= {BUDGET_P95_MS} ms, none missing"
+    if r["backends"]:
+        bound = WORKERS * POOL_SIZE
+        most = max(r["backends"])
+        print(
+            f"PostgreSQL client backends on the database: at most {most}, at the end "
+            f"{r['backends'][-1]} ({len(r['backends'])} samples; bound {WORKERS} workers x pool "
+            f"{POOL_SIZE} = {bound})"
+        )
+        met = met and most <= bound
+        budget += f", PostgreSQL backends <= {bound}"
+    print(f"\nbudget: {budget}: {'met' if met else 'NOT met'}")
     return 0 if met else 1
 
 
+def follower_steps(text):
+    steps = [int(part) for part in text.split(",") if part.strip()]
+    if not steps or min(steps) < 1:
+        raise argparse.ArgumentTypeError("follower counts are whole numbers from 1, e.g. 200,1000")
+    return steps
+
+
+@contextlib.contextmanager
+def postgres():
+    """A throwaway PostgreSQL (tests/stores.py); yields its DATABASE_URL."""
+    sys.path.insert(0, str(ROOT))
+    from tests.stores import StoreMissing, postgres_server
+
+    try:
+        with postgres_server() as database_url:
+            yield database_url
+    except StoreMissing as exc:
+        raise SystemExit(f"bench-live --postgres needs PostgreSQL: {exc}") from None
+
+
+def raise_file_limit():
+    """A follower is a socket here and one in the server (which inherits this limit)."""
+    soft, hard = resource.getrlimit(resource.RLIMIT_NOFILE)
+    if soft != resource.RLIM_INFINITY and (hard == resource.RLIM_INFINITY or soft < hard):
+        resource.setrlimit(resource.RLIMIT_NOFILE, (hard, hard))
+
+
 def main():
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument(
+        "--followers",
+        type=follower_steps,
+        default=follower_steps(FOLLOWERS),
+        help="followers per step, comma-separated (default: %(default)s)",
+    )
+    parser.add_argument(
+        "--postgres", action="store_true", help="a throwaway PostgreSQL instead of SQLite"
+    )
+    args = parser.parse_args()
+    raise_file_limit()
+    with contextlib.ExitStack() as stack:
+        database_url = stack.enter_context(postgres()) if args.postgres else None
+        return bench(args.followers, database_url)
+
+
+def bench(steps, database_url):
     tmp = Path(tempfile.mkdtemp(prefix="historyweb-bench-live-"))
     server, status = None, 1
     log_path = tmp / "server.log"
+    database = "PostgreSQL" if database_url else "SQLite"
     try:
-        env = prepare(tmp)
+        env = prepare(tmp, {"DATABASE_URL": database_url} if database_url else None)
+        env["DATABASE_POOL_MAX_SIZE"] = str(POOL_SIZE)
         env["DJANGO_ALLOWED_HOSTS"] = HOST
         env["RUNNER_CLIENT_IP_HEADER"] = "X-Real-IP"  # as a deployment behind a proxy sets it
         env["REDIS_URL"] = os.environ.get("BENCH_REDIS_URL", "")
@@ -313,8 +405,12 @@ def main():
         with open(log_path, "w") as log:
             server = start_server(env, port, log)
             asyncio.run(wait_until_up(port, server))
-            results = asyncio.run(measure(port, code, key, count, server.pid))
-        status = report(results)
+            status = 0
+            for followers in steps:
+                results = asyncio.run(
+                    measure(port, code, key, count, server.pid, followers, database_url)
+                )
+                status |= report(results, database)
         return status
     finally:
         if server is not None:

@@ -9,6 +9,8 @@ from concurrent.futures import ThreadPoolExecutor
 from datetime import timedelta
 
 import pytest
+from asgiref.sync import ThreadSensitiveContext, sync_to_async
+from django.db import connections
 from django.test import Client
 from django.urls import reverse
 from django.utils import timezone
@@ -663,6 +665,54 @@ def test_an_async_stream_carries_changes_without_a_thread(live, client):
     assert first[0][2]["slide"] == 1
     assert second[0][1:] == (1, {**second[0][2], "slide": 3})
     assert channel.hub().listening() == 0
+
+
+@pytest.mark.django_db(transaction=True)
+def test_an_open_async_stream_holds_no_database_connection(live, client, monkeypatch):
+    """The stream's read closes its connection: it waits on the channel, not the database.
+    (SQLite's in-memory test database ignores close(), so the calls are what is checked.)"""
+    session, _, _ = live
+    wrapper = type(connections["default"])
+    closed_in = []
+    close = wrapper.close
+    monkeypatch.setattr(
+        wrapper, "close", lambda self: closed_in.append(threading.get_ident()) or close(self)
+    )
+
+    async def scenario():
+        stream = async_events(session.code)
+        await anext(stream)
+        reader = await sync_to_async(threading.get_ident)()  # the thread that read the session
+        await stream.aclose()
+        return reader
+
+    with ThreadPoolExecutor(1) as pool:
+        reader = pool.submit(asyncio.run, scenario()).result(timeout=20)
+    assert reader in closed_in
+
+
+@pytest.mark.django_db(transaction=True)
+def test_an_open_async_stream_lets_go_of_the_requests_thread(live, client):
+    """Under the ASGI server each request has a thread for its blocking parts (Django enters a
+    ThreadSensitiveContext per request); a stream lets it go once it has read the session."""
+    session, _, _ = live
+
+    async def scenario():
+        async with ThreadSensitiveContext():
+            # As Django's request_started signal does: the request's own thread now exists.
+            ident = await sync_to_async(threading.get_ident)()
+            stream = async_events(session.code)
+            await anext(stream)
+            deadline = time.monotonic() + 5
+            while ident in {t.ident for t in threading.enumerate()}:
+                assert time.monotonic() < deadline, "the request's thread is still alive"
+                await asyncio.sleep(0.02)
+            await stream.aclose()
+            # What runs after the stream (the response's close) gets a thread again.
+            assert await sync_to_async(lambda: 42)() == 42
+
+    with ThreadPoolExecutor(1) as pool:
+        pool.submit(asyncio.run, scenario()).result(timeout=20)
 
 
 def test_a_reconnecting_stream_resumes_at_the_current_slide(live, client):

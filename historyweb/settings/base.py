@@ -3,9 +3,8 @@
 import os
 from pathlib import Path
 
-import dj_database_url
-
 from historyweb.caches import cache_settings
+from historyweb.databases import database_settings
 
 BASE_DIR = Path(__file__).resolve().parent.parent.parent
 VAR_DIR = Path(os.environ.get("HISTORYWEB_VAR_DIR", BASE_DIR / "var"))
@@ -88,17 +87,12 @@ TEMPLATES = [
     },
 ]
 
-if "DATABASE_URL" not in os.environ:
+if not os.environ.get("DATABASE_URL"):
     VAR_DIR.mkdir(parents=True, exist_ok=True)
 
-DATABASES = {
-    "default": dj_database_url.config(
-        env="DATABASE_URL",
-        default=f"sqlite:///{VAR_DIR / 'historyweb.sqlite3'}",
-        conn_max_age=int(os.environ.get("DATABASE_CONN_MAX_AGE", "60")),
-        conn_health_checks=True,
-    )
-}
+# Connections are not kept past their request (historyweb/databases.py); production pools them.
+SQLITE_URL = f"sqlite:///{VAR_DIR / 'historyweb.sqlite3'}"
+DATABASES = {"default": database_settings(SQLITE_URL)}
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 
 AUTH_PASSWORD_VALIDATORS = [

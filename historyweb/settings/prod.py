@@ -2,13 +2,18 @@
 
 from django.core.exceptions import ImproperlyConfigured
 
+from historyweb.databases import database_settings
+
 from .base import *  # noqa: F403
-from .base import SECRET_KEY, STORAGES, env_bool
+from .base import SECRET_KEY, SQLITE_URL, STORAGES, env_bool
 
 if not SECRET_KEY:
     raise ImproperlyConfigured("DJANGO_SECRET_KEY must be set in production.")
 
 DEBUG = False
+# On PostgreSQL each worker draws from a pool of at most 8 connections unless
+# DATABASE_POOL_MAX_SIZE says otherwise (README, Deploying).
+DATABASES = {"default": database_settings(SQLITE_URL, pool_size=8)}
 STORAGES = {
     **STORAGES,
     "staticfiles": {"BACKEND": "historyweb.storage.StaticFilesStorage"},

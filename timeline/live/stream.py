@@ -8,6 +8,11 @@ under the other kind of server, so the view picks by the request it gets.
 
 Each state event carries the session's sequence number as its id, so a follower that
 reconnects (EventSource sends Last-Event-ID) gets the current state straight away.
+
+A stream reads the database once, on opening, and then only waits for news from the channel,
+for up to half an hour. So it lets go of what the read took before it waits: the thread's
+connection is closed (or handed back to its pool), and under the ASGI server the thread Django
+gave the request is let go too. An open stream holds neither a connection nor a thread.
 """
 
 import json
@@ -15,8 +20,9 @@ import random
 import time
 from contextlib import contextmanager
 
-from asgiref.sync import sync_to_async
+from asgiref.sync import SyncToAsync, sync_to_async
 from django.conf import settings
+from django.db import connections
 
 from ..models import LiveSession
 from . import channel
@@ -76,7 +82,34 @@ class Forwarder:
 
 
 def _load(code):
-    return LiveSession.objects.filter(code=code).first()
+    """The session's row; then this thread's connections go back. A transaction the caller
+    holds open (a test's) is the caller's to end: its connection stays."""
+    try:
+        return LiveSession.objects.filter(code=code).first()
+    finally:
+        for connection in connections.all(initialized_only=True):
+            if not connection.in_atomic_block:
+                connection.close()
+
+
+async def read_session(code):
+    """The session's row, read in the request's thread, whose connection is closed after."""
+    return await sync_to_async(_load)(code)
+
+
+def _let_go_of_request_thread():
+    """Django's ASGI handler runs each request's blocking parts (signals, sync middleware, the
+    ORM) in a thread of the request's own, kept until the response has been sent: for a stream,
+    its whole life. Once the stream has read what it needs, that thread is let go (it ends when
+    idle); the response's closing at the end gets a fresh one. Outside such a request (tests,
+    WSGI) there is none to let go."""
+    context = SyncToAsync.thread_sensitive_context.get(None)
+    executors = getattr(SyncToAsync, "context_to_thread_executor", None)
+    if context is None or executors is None:
+        return
+    executor = executors.pop(context, None)
+    if executor is not None:
+        executor.shutdown(wait=False)
 
 
 WAIT = object()  # what the stream yields when it wants the next message
@@ -123,7 +156,8 @@ def _subscribed(subscriber):
 async def async_events(code):
     subscriber = channel.AsyncSubscriber(code)
     with _subscribed(subscriber):
-        events = _events(await sync_to_async(_load)(code))
+        events = _events(await read_session(code))
+        _let_go_of_request_thread()
         reply = None
         while (output := _resume(events, reply)) is not None:
             reply = None

@@ -25,7 +25,7 @@ from ..live import sessions
 from ..live.lan import public_base
 from ..live.qr import qr_svg
 from ..live.state import state_of
-from ..live.stream import async_events, thread_events
+from ..live.stream import async_events, read_session, thread_events
 from ..models import Era, LiveSession
 from ..presenter import DECK_URL_NAMES, deck_urls, load_deck
 from .json_api import json_endpoint, read_json_object
@@ -308,7 +308,7 @@ async def live_events(request, code):
     """Server-sent events: the state now, then each change, until the session ends."""
     if request.method != "GET":
         return HttpResponse(status=405, headers={"Allow": "GET"})
-    session = await LiveSession.objects.filter(code=code).afirst()
+    session = await read_session(code)
     if session is None:
         raise ServiceError(NO_SESSION, status=404)
     if sessions.is_closed(session):
