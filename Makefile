@@ -75,6 +75,9 @@ check-deploy: install
 	DJANGO_SETTINGS_MODULE=historyweb.settings.prod DJANGO_SECRET_KEY=$$(head -c 48 /dev/urandom | base64) \
 		DJANGO_ALLOWED_HOSTS=historyweb.example RUNNER_CLIENT_IP_HEADER=X-Real-IP $(PY) manage.py check --deploy --fail-level WARNING
 
+# Pages vs a static file under load: each page's ratio is the median of 3 pairs (page and static
+# file back to back, order alternating), so load from elsewhere hits both sides of a ratio alike.
+# BENCH_DURATION=1 BENCH_CONNECTIONS=8 make bench is a quick check (see bench/load.py).
 bench: install
 	$(PY) bench/load.py
 

@@ -10,9 +10,17 @@ Prints medians, measured in the same run, of:
   - a cached run (an unedited sample answered from the shared file cache), in server time.
 Budgets: sandbox overhead at most 10 ms over the bare interpreter; cached under 5 ms.
 The bare and sandboxed commands are interleaved so that load on a shared machine hits both alike.
+BENCH_REPEAT (default 15) sets the number of runs per figure; BENCH_REPEAT=2 is a quick check.
+
+Unless HISTORYWEB_VAR_DIR is set, the bench works in a throwaway var directory (SQLite database,
+file caches) under /tmp, removed when the bench ends, however it ends: done, failed, Ctrl-C or
+SIGTERM.
 """
 
+import atexit
 import os
+import shutil
+import signal
 import statistics
 import subprocess
 import sys
@@ -23,7 +31,23 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 os.environ.setdefault("DJANGO_SETTINGS_MODULE", "historyweb.settings.dev")
-os.environ.setdefault("HISTORYWEB_VAR_DIR", tempfile.mkdtemp(prefix="historyweb-bench-"))
+
+
+def remove_own_var_dir():
+    """Remove the throwaway var directory, if this bench made one (idempotent)."""
+    if OWN_VAR_DIR is not None:
+        shutil.rmtree(OWN_VAR_DIR, ignore_errors=True)
+
+
+OWN_VAR_DIR = None
+if "HISTORYWEB_VAR_DIR" not in os.environ:  # a var directory the caller chose is theirs to keep
+    OWN_VAR_DIR = tempfile.mkdtemp(prefix="historyweb-bench-")
+    os.environ["HISTORYWEB_VAR_DIR"] = OWN_VAR_DIR
+    # The finally at the bottom covers the bench itself; this covers a failure (or Ctrl-C) while
+    # Django is set up below, before that try starts.
+    atexit.register(remove_own_var_dir)
+# SIGTERM becomes SystemExit, so the finally and atexit run for `kill` too, as they do for Ctrl-C.
+signal.signal(signal.SIGTERM, lambda signum, frame: sys.exit(128 + signum))
 
 import django  # noqa: E402
 
@@ -197,15 +221,18 @@ def parts(config, held):
         cycle = [median_ms(cgroup_cycle, 1) for _ in range(REPEAT * 4)]
         print(f"  uid + cgroup made, limits set, removed  {statistics.median(cycle):6.2f} ms")
         _, cgroup = identity.allocate(config, held.cgroups)
+        sleepers = []
         try:
-            sleepers = [subprocess.Popen(["sleep", "30"]) for _ in range(REPEAT * 4)]
+            for _ in range(REPEAT * 4):
+                sleepers.append(subprocess.Popen(["sleep", "30"]))
             entering = [
                 median_ms(lambda: cgroup.enter(sleeper.pid), 1)  # noqa: B023
                 for sleeper in sleepers
             ]
         finally:
             cgroup.kill()
-            for sleeper in sleepers:
+            for sleeper in sleepers:  # also those not yet moved in when this was cut short
+                sleeper.kill()
                 sleeper.wait()
             cgroup.remove()
         print(f"  moving the sandbox into its cgroup      {statistics.median(entering):6.2f} ms")
@@ -245,5 +272,8 @@ def view_cached():
 
 
 if __name__ == "__main__":
-    main()
-    view_cached()
+    try:
+        main()
+        view_cached()
+    finally:
+        remove_own_var_dir()
