@@ -210,11 +210,23 @@ def test_outcomes_from_the_host_come_first(config):
     assert memory.to_dict()["outcome"] == "memory"
 
 
-def test_a_memory_error_is_the_memory_limit(config):
+def test_a_memory_error_is_the_memory_limit_where_the_cgroup_saw_the_limit_reached(config):
     report = {"error": "Traceback ...\nMemoryError\n", "kind": "memory"}
-    result = build_result("python", raw(report, exit_status=1), config)
+    result = build_result("python", raw(report, 1, memory_limit_reached=True), config)
     assert result.outcome == Outcome.MEMORY
     assert result.error.startswith("Stopped: memory limit (512 MiB).\nTraceback")
+
+
+def test_a_report_claiming_memory_is_not_the_memory_limit_without_the_cgroup(config):
+    """The report is the program's: an atexit handler rewrites it to claim a MemoryError on a
+    9 MiB run. Without the cgroup's own count of the limit reached it is an exception like any
+    other (the exit outcome, its text shown as the program's), never "Stopped: memory limit"."""
+    forged = {"error": "Traceback ...\nMemoryError\n", "kind": "memory"}
+    run = raw(forged, 1, peak_memory_bytes=9 * 2**20, memory_limit_reached=False)
+    result = build_result("python", run, config)
+    assert result.outcome == Outcome.EXIT
+    assert result.error == "Traceback ...\nMemoryError"
+    assert "memory limit" not in result.error
 
 
 def test_a_good_report_is_ok(config):
@@ -284,7 +296,12 @@ def test_a_failed_run_says_its_error_without_trailing_space(config):
 
 
 def test_a_memory_error_with_a_peak(config):
-    run = raw({"kind": "memory", "error": None}, 1, peak_memory_bytes=300 * 2**20)
+    run = raw(
+        {"kind": "memory", "error": None},
+        1,
+        peak_memory_bytes=300 * 2**20,
+        memory_limit_reached=True,
+    )
     result = build_result("python", run, config)
     assert (result.outcome, result.error) == (
         Outcome.MEMORY,
