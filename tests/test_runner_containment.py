@@ -338,6 +338,33 @@ def test_cgroup_v2_layout_and_limits(tmp_path, monkeypatch):
     assert (run / "cgroup.procs").read_text() == "4242"
 
 
+@pytest.mark.parametrize(
+    "version, files, reached",
+    [
+        (2, {"memory.events": "low 0\nhigh 0\nmax 0\noom 0\noom_kill 0\n"}, False),
+        (2, {"memory.events": "low 0\nhigh 0\nmax 3\noom 0\noom_kill 0\n"}, True),
+        (2, {"memory.events": "max 0\noom 1\noom_kill 0\n"}, True),
+        (2, {}, False),
+        (1, {"memory.oom_control": "oom_kill_disable 0\nunder_oom 0\noom_kill 0\n"}, False),
+        (1, {"memory.oom_control": "under_oom 0\noom_kill 0\n", "memory.failcnt": "7\n"}, True),
+        (1, {"memory.oom_control": "under_oom 1\noom_kill 0\n", "memory.failcnt": "0\n"}, True),
+        (1, {"memory.oom_control": "under_oom 0\noom_kill 1\n", "memory.failcnt": "0\n"}, True),
+    ],
+)
+def test_the_memory_limit_reached_is_read_from_the_cgroups_own_counters(
+    tmp_path, version, files, reached
+):
+    """What makes a MemoryError the run's memory limit: v2's memory.events (max, oom,
+    oom_kill), v1's memory.failcnt and memory.oom_control (under_oom, oom_kill)."""
+    parents = {"": tmp_path} if version == 2 else {"memory": tmp_path, "pids": tmp_path}
+    cgroup = cgroups.RunCgroup(cgroups.Layout(version, parents), "61009")
+    cgroup.dirs = {key: tmp_path for key in parents}
+    for name, text in files.items():
+        (tmp_path / name).write_text(text)
+    assert cgroup.memory_limit_reached() is reached
+    assert cgroup.memory_limit_hit() == (1 if "oom_kill 1" in "".join(files.values()) else 0)
+
+
 def test_own_cgroups_reads_v1_and_v2_lines():
     text = "12:pids:/a\n4:cpu,cpuacct:/b\n1:name=systemd:/c\n0::/d/e\n"
     assert cgroups.own_cgroups(text) == {

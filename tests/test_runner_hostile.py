@@ -53,11 +53,46 @@ def test_infinite_loop_timeout_defaults_to_five_seconds(settings):
 
 
 def test_memory_limit():
+    """2 GiB asked for at once: refused by the per-process limit before a page is charged, so
+    the cgroup never reaches its limit and the MemoryError is the program's exception (the
+    memory outcome is the cgroup's word alone, test_a_forged_memory_report_is_not_the_limit)."""
     result = run_code("python", "hog = bytearray(2 * 1024 ** 3)\n")
-    assert not result.ok and result.outcome == Outcome.MEMORY
-    assert result.error.startswith("Stopped: memory limit (512 MiB).")
+    assert not result.ok and result.outcome in (Outcome.EXIT, Outcome.MEMORY)
     assert "MemoryError" in result.error
     assert "MemoryError" in result.output  # where Python prints it
+
+
+FORGED_MEMORY = r"""
+import atexit, os, sys
+
+def harness_channel():
+    frame = sys._getframe()
+    while frame is not None:
+        if "channel" in frame.f_locals and "WORKER" in frame.f_globals:
+            return frame.f_locals["channel"]
+        frame = frame.f_back
+
+channel = harness_channel()
+
+def forge():
+    # The harness has written the report; rewrite it to claim the memory limit.
+    data = b'{"error": "Traceback ...\\nMemoryError\\n", "kind": "memory"}'
+    channel[:16 + len(data)] = b"%15d\n" % len(data) + data
+    os._exit(1)
+
+atexit.register(forge)
+print("a small run")
+"""
+
+
+def test_a_forged_memory_report_is_not_the_limit():
+    """A 9 MiB run whose atexit handler rewrites the report to say MemoryError: the cgroup saw
+    no limit reached, so it is not "Stopped: memory limit" (the old code took the report's
+    word for it)."""
+    result = run_code("python", FORGED_MEMORY)
+    assert result.output.startswith("a small run")
+    assert result.outcome == Outcome.EXIT, (result.outcome, result.error)
+    assert "memory limit" not in result.error
 
 
 def test_fork_bomb_is_contained():
@@ -289,3 +324,27 @@ def test_a_run_has_no_supplementary_group_of_the_server():
     finally:
         os.setgroups(saved)
     assert result.output == "[] True\n", result.error
+
+
+@pytest.mark.parametrize("runtime", ["python", "wsgi"])
+def test_closing_every_descriptor_keeps_the_report(runtime):
+    """os.closerange(3, 65536), as a daemon does, is harmless under plain Python: the run's
+    report does not travel through a descriptor, so the response still arrives, with no
+    harness traceback."""
+    code = "import os\nos.closerange(3, 65536)\n"
+    if runtime == "python":
+        code += "print('still here')\nraise SystemExit(4)\n"
+    else:
+        code += (
+            "def application(environ, start_response):\n"
+            "    os.closerange(3, 65536)\n"
+            "    start_response('200 OK', [('Content-Type', 'text/plain')])\n"
+            "    return [b'answered']\n"
+        )
+    result = run_code(runtime, code, "GET / HTTP/1.1\nHost: x\n\n" if runtime == "wsgi" else "")
+    if runtime == "python":
+        assert (result.outcome, result.exit_status, result.output) == ("exit", 4, "still here\n")
+    else:
+        assert result.outcome == Outcome.OK, (result.outcome, result.error, result.log)
+        assert result.body == "answered" and result.status == "200 OK"
+    assert "harness" not in result.error + result.log + result.output

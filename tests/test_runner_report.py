@@ -15,17 +15,21 @@ from timeline.runner.result import Outcome, build_result
 from timeline.runner.sandbox import RawRun
 from timeline.runner.service import run_code
 
-# Finds the worker's report file the way hostile code would.
+# Finds the worker's report (shared memory the harness holds) the way hostile code would: up
+# the call stack to the harness's globals; write() and pwrite() put bytes into it.
 FIND_REPORT = (
-    "import os\n"
-    "def report_fd():\n"
-    "    for name in os.listdir('/proc/self/fd'):\n"
-    "        try:\n"
-    "            if os.readlink(f'/proc/self/fd/{name}').startswith('/memfd:report'):\n"
-    "                return int(name)\n"
-    "        except OSError:\n"
-    "            pass\n"
-    "fd = report_fd()\n"
+    "import os, sys\n"
+    "def harness_worker():\n"
+    "    frame = sys._getframe()\n"
+    "    while frame is not None:\n"
+    "        if 'channel' in frame.f_locals and 'WORKER' in frame.f_globals:\n"
+    "            return frame.f_locals['channel']\n"
+    "        frame = frame.f_back\n"
+    "channel = harness_worker()\n"
+    "def pwrite(data, offset):\n"
+    "    channel[offset : offset + len(data)] = data\n"
+    "def write(data):\n"
+    "    pwrite(data, 0)\n"
 )
 
 
@@ -210,11 +214,23 @@ def test_outcomes_from_the_host_come_first(config):
     assert memory.to_dict()["outcome"] == "memory"
 
 
-def test_a_memory_error_is_the_memory_limit(config):
+def test_a_memory_error_is_the_memory_limit_where_the_cgroup_saw_the_limit_reached(config):
     report = {"error": "Traceback ...\nMemoryError\n", "kind": "memory"}
-    result = build_result("python", raw(report, exit_status=1), config)
+    result = build_result("python", raw(report, 1, memory_limit_reached=True), config)
     assert result.outcome == Outcome.MEMORY
     assert result.error.startswith("Stopped: memory limit (512 MiB).\nTraceback")
+
+
+def test_a_report_claiming_memory_is_not_the_memory_limit_without_the_cgroup(config):
+    """The report is the program's: an atexit handler rewrites it to claim a MemoryError on a
+    9 MiB run. Without the cgroup's own count of the limit reached it is an exception like any
+    other (the exit outcome, its text shown as the program's), never "Stopped: memory limit"."""
+    forged = {"error": "Traceback ...\nMemoryError\n", "kind": "memory"}
+    run = raw(forged, 1, peak_memory_bytes=9 * 2**20, memory_limit_reached=False)
+    result = build_result("python", run, config)
+    assert result.outcome == Outcome.EXIT
+    assert result.error == "Traceback ...\nMemoryError"
+    assert "memory limit" not in result.error
 
 
 def test_a_good_report_is_ok(config):
@@ -284,7 +300,12 @@ def test_a_failed_run_says_its_error_without_trailing_space(config):
 
 
 def test_a_memory_error_with_a_peak(config):
-    run = raw({"kind": "memory", "error": None}, 1, peak_memory_bytes=300 * 2**20)
+    run = raw(
+        {"kind": "memory", "error": None},
+        1,
+        peak_memory_bytes=300 * 2**20,
+        memory_limit_reached=True,
+    )
     result = build_result("python", run, config)
     assert (result.outcome, result.error) == (
         Outcome.MEMORY,
@@ -668,32 +689,32 @@ class TestForging:
         assert result.output == "pipes []\nparent fds: denied\nkill parent: denied\n"
 
     def test_a_garbled_report_is_interference(self):
-        result = run_code("python", FIND_REPORT + "os.write(fd, b'{\"error\": 5}')\nos._exit(0)\n")
+        result = run_code("python", FIND_REPORT + "write(b'{\"error\": 5}')\nos._exit(0)\n")
         assert result.outcome == Outcome.INTERFERENCE
-        result = run_code("python", FIND_REPORT + "os.write(fd, b'[' * 100000)\nos._exit(0)\n")
+        result = run_code("python", FIND_REPORT + "write(b'[' * 100000)\nos._exit(0)\n")
         assert result.outcome == Outcome.INTERFERENCE
 
     def test_bad_headers_in_a_forged_response_are_interference(self):
         forged = (
             b'{"error": null, "status": "200 OK", "headers": [["a", "b", "c"]], "body_b64": ""}'
         )
-        code = FIND_REPORT + f"os.write(fd, {forged!r})\nos._exit(0)\n"
+        code = FIND_REPORT + f"write({forged!r})\nos._exit(0)\n"
         result = run_code("wsgi", code)
         assert result.outcome == Outcome.INTERFERENCE and not result.ok
 
     def test_a_forged_success_does_not_hide_a_failure(self):
         """The harness rewrites the report after the code; the exit status is the supervisor's."""
-        code = FIND_REPORT + "os.write(fd, b'{\"error\": null}')\n1 / 0\n"
+        code = FIND_REPORT + "write(b'{\"error\": null}')\n1 / 0\n"
         result = run_code("python", code)
         assert result.outcome == Outcome.EXIT and "ZeroDivisionError" in result.error
-        code = FIND_REPORT + "os.write(fd, b'{\"error\": null}')\nos._exit(3)\n"
+        code = FIND_REPORT + "write(b'{\"error\": null}')\nos._exit(3)\n"
         result = run_code("python", code)
         assert result.outcome == Outcome.EXIT and result.exit_status == 3
 
     def test_writing_into_the_report_after_the_harness_is_interference(self):
         code = FIND_REPORT + (
             "import atexit\n"
-            "atexit.register(lambda: os.pwrite(fd, b'}}}', 0))\n"
+            "atexit.register(lambda: pwrite(b'}}}', 0))\n"
             "def application(environ, start_response):\n"
             "    start_response('200 OK', [('Content-Type', 'text/plain')])\n"
             "    return [b'hi']\n"

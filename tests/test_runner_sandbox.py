@@ -585,6 +585,9 @@ class StandInCgroup:
         # A hit counted while the run was being stopped: the loop never saw it.
         return self.limit_hit and self.killed > 0
 
+    def memory_limit_reached(self):
+        return self.memory_limit_hit()
+
     def memory_peak(self):
         return 1234
 
@@ -643,3 +646,35 @@ def test_a_memory_limit_hit_is_reported_when_another_limit_stopped_the_run(setti
     cgroup = StandInCgroup(limit_hit=True)
     raw = sandbox.execute(config, tmp_path, hosts, cgroup)
     assert (raw.overflowed, raw.memory_exceeded, raw.peak_memory_bytes) == (True, True, 1234)
+
+
+def test_bwrap_text_on_stderr_from_a_sandbox_that_started_is_not_bwrap_failing(settings, tmp_path):
+    """A program that ran (bwrap reported its child on --info-fd) may print `bwrap: …` to stderr
+    and leave no report: that is the run's own failure (the sandbox outcome, the program's text
+    in the log), never "the sandbox could not start" answered as a 503 with the program's words.
+    Only bwrap reporting no child means the sandbox could not start."""
+    script = (
+        "info = int(argv[argv.index('--info-fd') + 1])\n"
+        "os.write(info, b'{\"child-pid\": %d}' % os.getpid())\n"
+        "os.close(info)\n"
+        "sys.stderr.write('bwrap: Creating new namespace failed: Operation not permitted\\n')\n"
+        "sys.exit(1)\n"
+    )
+    fake_bwrap(settings, tmp_path, script, timeout=5)
+    settings.RUNNER_CGROUP_PARENT = "/historyweb-test-no-such-parent"  # no block fd to answer
+    settings.RUNNER_REQUIRE_CONTAINMENT = False
+    result = service.run_code("python", "print(1)\n")
+    assert result.outcome == "sandbox" and not result.ok
+    assert result.error.startswith("The sandbox ended before the runner could report")
+    assert "could not start" not in result.error
+    assert result.output.startswith("bwrap: Creating new namespace failed")
+
+
+def test_bwrap_that_reports_no_child_could_not_start(settings, tmp_path):
+    """The other side: no child pid on --info-fd, and what bwrap printed is the reason."""
+    script = "sys.stderr.write('bwrap: No permissions to create new namespace\\n')\nsys.exit(1)\n"
+    fake_bwrap(settings, tmp_path, script, timeout=5)
+    settings.RUNNER_CGROUP_PARENT = "/historyweb-test-no-such-parent"
+    settings.RUNNER_REQUIRE_CONTAINMENT = False
+    with pytest.raises(sandbox.SandboxUnavailable, match="could not start: bwrap: No permissions"):
+        service.run_code("python", "print(1)\n")

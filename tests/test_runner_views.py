@@ -451,3 +451,32 @@ def test_every_channel_a_run_answers_through_is_held_by_the_output_cap(
     assert len(raw.report) <= message_cap(64 * 1024)
     assert len(raw.stdout) + len(raw.stderr) <= 2 * 64 * 1024
     print(name, len(response.content), len(raw.report), report_cap(64 * 1024))
+
+
+def test_no_free_run_identity_is_a_503_that_says_so(
+    settings, client, sample, tmp_path, monkeypatch
+):
+    """Every uid of the range held by a run: the answer is 503 with Retry-After and words a
+    learner can read, not a 500 (NoFreeIdentity is a ServiceError)."""
+    import dataclasses
+
+    from django.core.cache import cache
+
+    from timeline.runner import identity
+
+    cache.clear()
+    settings.RUNNER_BWRAP = "/bin/true"  # never started: allocation fails first
+    settings.RUNNER_STATE_DIR = str(tmp_path / "runner")
+    settings.RUNNER_REQUIRE_CONTAINMENT = False
+    allocate = identity.allocate
+    monkeypatch.setattr(
+        identity,
+        "allocate",
+        lambda config, layout: allocate(dataclasses.replace(config, uid_count=0), layout),
+    )
+    response = post_json(client, reverse("timeline:sample-run", args=[sample.pk]))
+    assert response.status_code == 503
+    assert response["Retry-After"] == str(identity.RETRY_AFTER)
+    data = response.json()
+    assert data["ok"] is False
+    assert data["error"].startswith("Every sandbox is in use: all 0 run identities")

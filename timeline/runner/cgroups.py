@@ -271,17 +271,34 @@ class RunCgroup:
     def pids(self):
         return [int(pid) for pid in self._read("pids", "cgroup.procs").split()]
 
+    def memory_events(self):
+        """The kernel's own counters of the memory limit, as name -> number: v2's memory.events
+        (`max`: times the limit was reached, `oom`, `oom_kill`), v1's memory.oom_control
+        (`under_oom`, `oom_kill`) and memory.failcnt (as `failcnt`). Nothing the run can write."""
+        if self.layout.version == 2:
+            text = self._read("memory", "memory.events")
+        else:
+            text = self._read("memory", "memory.oom_control")
+            text += "\nfailcnt " + self._read("memory", "memory.failcnt").strip()
+        events = {}
+        for line in text.splitlines():
+            key, _, value = line.partition(" ")
+            value = value.strip()
+            if key and value.isascii() and value.isdigit():
+                events[key] = int(value)
+        return events
+
     def memory_limit_hit(self):
         """How many processes the kernel killed for the memory limit (0: none)."""
-        if self.layout.version == 2:
-            events = self._read("memory", "memory.events")
-        else:
-            events = self._read("memory", "memory.oom_control")
-        for line in events.splitlines():
-            key, _, value = line.partition(" ")
-            if key == "oom_kill":
-                return int(value)
-        return 0
+        return self.memory_events().get("oom_kill", 0)
+
+    def memory_limit_reached(self):
+        """Whether the run's memory ever reached its limit, by the kernel's count: an OOM kill,
+        an OOM state, or a charge the limit refused (v2 `max`, v1 `failcnt`)."""
+        events = self.memory_events()
+        return any(
+            events.get(key, 0) > 0 for key in ("oom_kill", "oom", "under_oom", "max", "failcnt")
+        )
 
     def memory_peak(self):
         name = "memory.peak" if self.layout.version == 2 else "memory.max_usage_in_bytes"

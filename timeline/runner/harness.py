@@ -7,10 +7,10 @@ Two processes, so that the report the host gets cannot be forged by the code it 
   and writes one message: the worker's real exit status (from waitpid) and the worker's report;
 - the worker closes the host's channel before anything of the user's is loaded, drops root,
   runs the user's code and drives it as the runtime says (a script, a CGI program, a WSGI or an
-  ASGI application), then writes its report (the response, the traceback) into a memfd that the
-  supervisor reads after the worker has exited, and ends the way `python file.py` ends:
+  ASGI application), then writes its report (the response, the traceback) into shared memory that
+  the supervisor reads after the worker has exited, and ends the way `python file.py` ends:
   non-daemon threads joined, atexit handlers and finalizers run, CPython's own exit status.
-User code can write into that memfd, so the host treats the report as the program's own output,
+User code can write into that memory, so the host treats the report as the program's own output,
 validates its shape, and never takes the run's outcome from it: the exit status, signals,
 timeouts, output and memory limits come from the supervisor and the host.
 
@@ -28,6 +28,7 @@ Invoked as: python -s -P -B -u harness.py SPEC_PATH RESULT_FD (the spec is marsh
 import binascii
 import io
 import marshal
+import mmap
 import os
 import resource
 import sys
@@ -44,7 +45,8 @@ FILENAME = "sample.py"
 APP_MODULE = "sample"
 MAX_REPR = 300
 PR_SET_DUMPABLE = 4
-REPORT_FD = 1000
+# The report's frame in the shared memory: its length in ASCII digits and a newline, then it.
+HEADER = 16
 WORKER = {"pid": 0}
 # What the report carries besides the program's bytes: field names, the environ or scope (made
 # from the request, which the host caps), the harness's own notes.
@@ -72,14 +74,14 @@ def main():
     with open(spec_path, "rb") as f:
         spec = marshal.load(f)
     os.set_inheritable(result_fd, False)  # nothing the worker execs may inherit it either
-    # The worker's report: an anonymous file, read by the supervisor only after the worker
-    # exited, so a report larger than a pipe's buffer never blocks, and a process the user
-    # left behind cannot hold the run open. It sits far above the numbers a program uses (and
-    # above the open-files limit set next), so `os.write(3, …)` fails as under plain Python.
-    memfd = os.memfd_create("report", os.MFD_CLOEXEC)
-    highest = resource.getrlimit(resource.RLIMIT_NOFILE)[0] - 1
-    report_fd = os.dup2(memfd, min(REPORT_FD, highest), inheritable=False)
-    os.close(memfd)
+    # The worker's report: shared memory (an anonymous shared mapping, made before the fork so
+    # both processes have it), read by the supervisor only after the worker exited, so a large
+    # report never blocks and a process the user left behind cannot hold the run open. It is no
+    # file descriptor: a program that closes every descriptor (os.closerange(3, 65536), as
+    # daemons do) still has its report sent, and `os.write(3, …)` fails as under plain Python.
+    # Pages never written cost nothing.
+    channel = mmap.mmap(-1, HEADER + report_cap(spec["limits"]["output_bytes"]))
+    channel[:HEADER] = frame(b"")
     apply_limits(spec["limits"])
     uid = worker_uid(spec)
     if uid == os.getuid():
@@ -88,12 +90,12 @@ def main():
     if pid == 0:
         os.close(result_fd)  # the worker has no way to the host but its report and streams
         drop_privileges(uid)
-        worker(spec, report_fd)  # ends in SystemExit; CPython finishes the process
+        worker(spec, channel)  # ends in SystemExit; CPython finishes the process
         return
-    supervise(pid, report_fd, result_fd, spec["limits"])
+    supervise(pid, channel, result_fd, spec["limits"])
 
 
-def supervise(pid, report_fd, result_fd, limits):
+def supervise(pid, channel, result_fd, limits):
     """Wait for the worker, then tell the host how it ended and what it reported."""
     while True:
         try:
@@ -106,13 +108,26 @@ def supervise(pid, report_fd, result_fd, limits):
             continue
     exit_code = os.waitstatus_to_exitcode(status)  # negative: killed by that signal
     cap = report_cap(limits["output_bytes"])
-    size = os.fstat(report_fd).st_size
-    data = os.pread(report_fd, min(size, cap), 0) if size else b""
+    head = channel[:HEADER]
+    digits = head[:-1].lstrip(b" ")
+    if head.endswith(b"\n") and digits.isdigit():
+        size = int(digits)
+        data = channel[HEADER : HEADER + size] if size <= cap else b""
+    else:
+        # Not the frame the worker writes (the program wrote over it): passed on as it is, up
+        # to its last non-zero byte, and the host finds it is not a report.
+        data = channel[: HEADER + cap].rstrip(b"\0")[:cap]
+        size = len(data)
     report = f'"{binascii.b2a_base64(data, newline=False).decode()}"' if size <= cap else "null"
     message = f'{{"exit":{exit_code},"report_b64":{report},"report_bytes":{size}}}'.encode()
     while message:
         message = message[os.write(result_fd, message) :]
     os._exit(0)
+
+
+def frame(data):
+    """The report as the shared memory holds it: its length, padded to HEADER bytes, then it."""
+    return b"%*d\n" % (HEADER - 1, len(data)) + data
 
 
 def worker_uid(spec):
@@ -133,18 +148,20 @@ def hide_from_same_uid():
         raise OSError(ctypes.get_errno(), "prctl(PR_SET_DUMPABLE) failed")
 
 
-def worker(spec, report_fd):
+def worker(spec, channel):
     WORKER["pid"] = os.getpid()
     # No faulthandler: as under `python sample.py`, it is off unless the program turns it on
     # (a segfault is still told, by the signal the supervisor sees).
     write_source(spec["code"])
     report, ending = RUNNERS[spec["runtime"]](spec)
     if os.getpid() == WORKER["pid"]:
-        # Replace anything the user's code wrote into the report file before; what it writes
+        # Replace anything the user's code wrote into the report's memory before; what it writes
         # after (a thread, an atexit handler) makes the report invalid, which the host sees.
         data = to_json(report).encode("ascii")
-        os.ftruncate(report_fd, 0)
-        os.pwrite(report_fd, data, 0)
+        # A report larger than the memory sends its length alone: the supervisor passes it on
+        # as too large to read.
+        written = frame(data) if HEADER + len(data) <= len(channel) else frame(data)[:HEADER]
+        channel[: len(written)] = written
     if spec["runtime"] in ("wsgi", "asgi"):
         # A server's shutdown: threads joined, atexit run, modules torn down, but the heap of a
         # framework is not searched for cycles once more (that is a third of a Flask run's CPU).

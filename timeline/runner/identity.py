@@ -28,14 +28,23 @@ import os
 import stat
 from contextlib import contextmanager
 
+from historyweb.errors import ServiceError
+
 from . import cgroups, owners
 
+RETRY_AFTER = 5  # seconds a request refused for want of a free uid is told to wait
 STALE_AFTER = 60  # seconds past the timeout after which a leftover run cgroup is swept
 CHECKED = set()  # identity directories found safe by this process
 
 
-class NoFreeIdentity(Exception):
-    """Every uid of the range belongs to a run that is still there."""
+class NoFreeIdentity(ServiceError):
+    """Every uid of the range belongs to a run that is still there: no run can start until one
+    ends (or its leftovers are swept), so the answer is 503 with a moment to wait."""
+
+    status = 503
+
+    def __init__(self, message):
+        super().__init__(message, retry_after=RETRY_AFTER)
 
 
 @contextmanager
@@ -261,7 +270,10 @@ def allocate(config, layout):
             # Fixed width, so it overwrites in place: an ftruncate() costs milliseconds on ext4.
             os.pwrite(fd, b"%010d" % (uid + 1), 0)
             return uid, cgroup
-        raise NoFreeIdentity(f"all {config.uid_count} sandbox uids are in use")
+        raise NoFreeIdentity(
+            f"Every sandbox is in use: all {config.uid_count} run identities (uids) belong to "
+            f"runs that have not ended. Try again in {RETRY_AFTER} s."
+        )
 
 
 def create(cgroup, config):

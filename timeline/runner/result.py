@@ -350,7 +350,10 @@ def decide(runtime, raw, config, message, report, problem, unread=False):
         return Outcome.OUTPUT, f"Stopped: output limit ({kb} KB): the output was cut there."
     text = (report.get("error") or "").rstrip()
     if status > 0:
-        if report.get("kind") == "memory":
+        if report.get("kind") == "memory" and raw.memory_limit_reached:
+            # A MemoryError is the run's limit only where the cgroup's own counters say the
+            # limit was reached: the report alone is the program's word (an atexit handler can
+            # rewrite it), and a MemoryError it raised itself is an exception like any other.
             return Outcome.MEMORY, memory_message(raw, config) + ("\n" + text if text else "")
         return Outcome.EXIT, text or f"The script exited with status {status}."
     if runtime in ("wsgi", "asgi") and not report:

@@ -62,6 +62,12 @@ class RawRun:
     # process of it for the memory limit (the run was then stopped whole), and its peak memory.
     memory_exceeded: bool = False
     peak_memory_bytes: int | None = None
+    # From the cgroup's own counters: whether the run's memory reached its limit at all (a
+    # charge refused, an OOM), killed or not. What makes a MemoryError the memory limit.
+    memory_limit_reached: bool = False
+    # Whether bwrap said, on its --info-fd, that it made the sandbox (reported its child's
+    # pid). Without that nothing of the program ran: whatever is on stderr is bwrap's own.
+    started: bool = True
 
 
 def python_roots(python):
@@ -334,8 +340,10 @@ def execute(config, work_dir, hosts, cgroup=None, seccomp_program=None):
     if entry_error:
         raise SandboxUnavailable(f"The run could not enter its cgroup: {entry_error}")
     peak = None
+    reached = memory_hit
     if cgroup is not None:
         memory_hit = memory_hit or bool(cgroup.memory_limit_hit())
+        reached = memory_hit or cgroup.memory_limit_reached()
         peak = cgroup.memory_peak()
     return RawRun(
         stdout=bytes(buffers[out_fd]),
@@ -347,6 +355,8 @@ def execute(config, work_dir, hosts, cgroup=None, seccomp_program=None):
         duration_ms=duration_ms,
         memory_exceeded=memory_hit,
         peak_memory_bytes=peak,
+        memory_limit_reached=reached,
+        started=child_pid(buffers[info_r]) is not None,
     )
 
 
@@ -364,9 +374,11 @@ def drain(fd, buffer, cap):
 def child_pid(info):
     """The sandbox's pid, from bwrap's --info-fd JSON once it is complete."""
     try:
-        return json.loads(bytes(info).decode()).get("child-pid")
+        found = json.loads(bytes(info).decode())
     except ValueError:
         return None
+    pid = found.get("child-pid") if isinstance(found, dict) else None
+    return pid if isinstance(pid, int) and pid > 0 else None
 
 
 def kill_sandbox(process, info, cgroup=None):

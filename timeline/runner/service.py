@@ -118,8 +118,10 @@ def run_code(runtime, code, request_text="", *, wait=None, config=None, on_start
             raw = run_in_sandbox(config, spec, body)
     except NoFreeSlot:
         raise Busy(2, "Every sandbox is busy. Try again in a moment.") from None
-    if not raw.report and raw.stderr.startswith(b"bwrap:"):
-        # bwrap is there but cannot build the sandbox (no user namespaces, say): fail closed.
+    if not raw.started:
+        # bwrap is there but did not build the sandbox (no user namespaces, say): it reported
+        # no child on its info descriptor, so nothing of the program ran and stderr is bwrap's.
+        # Never decided from stderr's text, which a program that did run writes as it likes.
         message = raw.stderr.decode("utf-8", "replace").strip()
         raise SandboxUnavailable(f"The sandbox could not start: {message}")
     return build_result(runtime, raw, config)
