@@ -19,6 +19,13 @@ parameters the view reads (others are dropped, repeated ones resolved as the vie
 parameter with a fixed set of values gets a shared entry per value; free text (a search) stays
 in each worker's small memory and never reaches the shared store. Pages live in the `pages`
 cache alias, apart from run results and rate counters, so no flood of pages can evict those.
+
+Single flight: after a content change, one request renders each shared page. It takes a lock in
+the shared store (cache.add, which works on file caches and Redis) that expires after
+LOCK_SECONDS; while it is held, the other requests for that page get the version the page had
+before (stale while revalidating), or, for a page never rendered, wait for the render, at most
+LOCK_SECONDS, then render it themselves. A stale page is thus served only while a render of the
+current one is under way, and never for longer than LOCK_SECONDS.
 """
 
 import hashlib
@@ -47,6 +54,12 @@ logger = logging.getLogger(__name__)
 
 VERSION_KEY = "historyweb:content-version"
 PAGE_KEY = "historyweb:page:{version}:{digest}"  # holds (variants by encoding, headers)
+LATEST_KEY = "historyweb:page-latest:{digest}"  # the last version of that page stored
+LOCK_KEY = "historyweb:page-rendering:{version}:{digest}"  # held while one request renders it
+# How long one render may hold a page's lock: the most a stale page is served, and the most a
+# request for a page never rendered waits before rendering it itself.
+LOCK_SECONDS = 5.0
+POLL_SECONDS = 0.05
 MEMORY_ENTRIES = 256
 CACHE_CONTROL = "max-age=0, must-revalidate"
 # The cache sits first in MIDDLEWARE, so a stored page keeps every header the stack added
@@ -81,9 +94,19 @@ class _Shared:
         """Store `value`; False when the store failed or is being left alone."""
         return self._call("set", key, value, timeout) is not _FAILED
 
+    def add(self, key, value, timeout):
+        """Store `value` unless `key` is held: True when stored, False when held by another,
+        None when the store failed or is being left alone."""
+        result = self._call("add", key, value, timeout)
+        return None if result is _FAILED else bool(result)
+
+    def delete(self, key):
+        self._call("delete", key)
+
     def _call(self, method, *args):
+        failed = None if method == "get" else _FAILED
         if time.monotonic() < self.down_until:
-            return _FAILED if method == "set" else None
+            return failed
         try:
             return getattr(caches["pages"], method)(*args)
         except Exception:  # any failure of a cache is a miss: the page is rendered instead
@@ -93,7 +116,7 @@ class _Shared:
                 self.RETRY_SECONDS,
                 exc_info=True,
             )
-            return _FAILED if method == "set" else None
+            return failed
 
     def reset(self):
         self.down_until = float("-inf")
@@ -359,6 +382,11 @@ class _Memory:
             while len(self.items) > self.size:
                 self.items.popitem(last=False)
 
+    def latest(self, url):
+        """(version, entry) of the page this worker kept last for `url`, of any version."""
+        with self.lock:
+            return self.items.get(url)
+
     def clear(self):
         with self.lock:
             self.items.clear()
@@ -436,12 +464,21 @@ class PageCacheMiddleware:
         entry = memory.get(url, version)
         if entry is None and shared:
             entry = self._shared_lookup(url, version)
+        lock = None
+        if entry is None and shared:
+            lock, found = self._turn(url, version)
+            if found is not None:
+                version, entry = found
         if entry is None:
-            response = self.get_response(request)
-            if request.method != "GET" or not self._storable(request, response):
-                return response
-            entry = self._entry(response)
-            self._store(url, version, entry, shared)
+            try:
+                response = self.get_response(request)
+                if request.method != "GET" or not self._storable(request, response):
+                    return response
+                entry = self._entry(response)
+                self._store(url, version, entry, shared)
+            finally:
+                if lock is not None:
+                    shared_store.delete(lock)
         return self._respond(request, entry, version, url)
 
     def _applies(self, request):
@@ -465,10 +502,55 @@ class PageCacheMiddleware:
             memory.put(url, version, entry)
         return entry
 
+    def _turn(self, url, version):
+        """(lock, found) for a page missing from every cache. The lock's key when this request
+        is the one to render it; else `found`, the (version, entry) to serve: the page another
+        request just rendered, or the previous version's while it renders. (None, None): render
+        without the lock (the store failed, or the render it waited for gave nothing to keep)."""
+        lock = self._lock_key(url, version)
+        taken = shared_store.add(lock, 1, timeout=LOCK_SECONDS)
+        if taken is None:
+            return None, None
+        if taken:
+            return lock, None
+        previous = self._previous(url, version)
+        if previous is not None:
+            return None, previous
+        key, deadline = self._key(url, version), time.monotonic() + LOCK_SECONDS
+        while time.monotonic() < deadline:
+            time.sleep(POLL_SECONDS)
+            entry = shared_store.get(key)
+            if entry is not None:
+                memory.put(url, version, entry)
+                return None, (version, entry)
+            if shared_store.get(lock) is None:
+                break  # the render gave a page that is not kept (an error): render it too
+        return None, None
+
+    def _previous(self, url, version):
+        """(version, entry) of the last other version of this page stored, or None."""
+        item = memory.latest(url)
+        if item is not None and item[0] != version:
+            return item
+        latest = shared_store.get(self._latest_key(url))
+        if latest is None or latest == version:
+            return None
+        entry = shared_store.get(self._key(url, latest))
+        return None if entry is None else (latest, entry)
+
     def _store(self, url, version, entry, shared):
         memory.put(url, version, entry)
-        if shared:
-            shared_store.set(self._key(url, version), entry)
+        if shared and shared_store.set(self._key(url, version), entry):
+            shared_store.set(self._latest_key(url), version)
+
+    @staticmethod
+    def _latest_key(url):
+        return LATEST_KEY.format(digest=hashlib.sha256(url.encode()).hexdigest())
+
+    @staticmethod
+    def _lock_key(url, version):
+        digest = hashlib.sha256(url.encode()).hexdigest()
+        return LOCK_KEY.format(version=version, digest=digest)
 
     @staticmethod
     def _key(url, version):
