@@ -7,8 +7,10 @@ content version, so no page outlives the content it shows. Visitors with a sessi
 (editors, staff) always get a fresh render.
 
 The cache is never needed: any error of the shared store (Redis down, a full disk) is a miss,
-and the page is rendered. With Redis, the content version's truth is the database (see
-_DatabaseVersion), so a lost or rolled-back Redis serves no stale page either.
+and the page is rendered; when the content version itself cannot be kept (a full disk under the
+file version), pages are served uncached until it can. With Redis, the content version's truth
+is the database (see _DatabaseVersion), so a lost or rolled-back Redis serves no stale page
+either.
 
 Which pages: those of the views marked @page_cached. Such pages must not depend on the
 visitor: no CSRF token, no per-user text (staff-only parts are fine: staff bypass the cache),
@@ -28,6 +30,7 @@ LOCK_SECONDS, then render it themselves. A stale page is thus served only while 
 current one is under way, and never for longer than LOCK_SECONDS.
 """
 
+import errno
 import hashlib
 import logging
 import os
@@ -290,11 +293,17 @@ class _FileVersion:
         self.stamp, self.version, self.lock = None, None, Lock()
 
     def get(self):
+        """The version; None when there is none and none can be written (a full disk): pages
+        are then served uncached."""
         try:
             info = os.stat(self.path)
         except FileNotFoundError:
-            self.bump()
-            info = os.stat(self.path)
+            try:
+                self.bump()
+                info = os.stat(self.path)
+            except OSError:
+                logger.warning("The content version cannot be written", exc_info=True)
+                return None
         stamp = (info.st_ino, info.st_size, info.st_mtime_ns)
         if stamp != self.stamp:
             with self.lock:
@@ -305,15 +314,31 @@ class _FileVersion:
     def bump(self):
         self.path.parent.mkdir(parents=True, exist_ok=True)
         fd, temporary = tempfile.mkstemp(dir=self.path.parent, prefix=".content-version-")
-        with os.fdopen(fd, "w") as handle:
-            handle.write(uuid.uuid4().hex)
-        os.replace(temporary, self.path)
+        try:
+            with os.fdopen(fd, "w") as handle:
+                handle.write(uuid.uuid4().hex)
+            os.replace(temporary, self.path)
+        except BaseException:
+            Path(temporary).unlink(missing_ok=True)
+            raise
 
     def changed(self):
         # Bump now (this process sees the change at once) and again on commit, so a page
         # rendered by another worker between the two, from the old rows, is never kept.
-        self.bump()
-        transaction.on_commit(self.bump)
+        self._bump_or_forget()
+        transaction.on_commit(self._bump_or_forget)
+
+    def _bump_or_forget(self):
+        """Bump; when the disk is too full to, remove the file instead (which needs no room), so
+        no worker serves a page of the old content: they serve pages uncached until a version
+        can be written again. The change itself is saved either way."""
+        try:
+            self.bump()
+        except OSError as exc:
+            if exc.errno not in (errno.ENOSPC, errno.EDQUOT):
+                raise
+            logger.warning("The content version cannot be written; pages go uncached")
+            self.path.unlink(missing_ok=True)
 
 
 _stores = {}
@@ -461,6 +486,8 @@ class PageCacheMiddleware:
         if url is None:
             return self.get_response(request)
         version = content_version()
+        if version is None:  # no version can be kept: nothing can be cached
+            return self.get_response(request)
         entry = memory.get(url, version)
         if entry is None and shared:
             entry = self._shared_lookup(url, version)
