@@ -538,12 +538,18 @@ class PageCacheMiddleware:
         taken = shared_store.add(lock, 1, timeout=LOCK_SECONDS)
         if taken is None:
             return None, None
+        key = self._key(url, version)
         if taken:
-            return lock, None
+            entry = shared_store.get(key)  # rendered by the holder of a lock just released
+            if entry is None:
+                return lock, None
+            shared_store.delete(lock)
+            memory.put(url, version, entry)
+            return None, (version, entry)
         previous = self._previous(url, version)
         if previous is not None:
             return None, previous
-        key, deadline = self._key(url, version), time.monotonic() + LOCK_SECONDS
+        deadline = time.monotonic() + LOCK_SECONDS
         while time.monotonic() < deadline:
             time.sleep(POLL_SECONDS)
             entry = shared_store.get(key)
