@@ -30,7 +30,6 @@ LOCK_SECONDS, then render it themselves. A stale page is thus served only while 
 current one is under way, and never for longer than LOCK_SECONDS.
 """
 
-import errno
 import hashlib
 import logging
 import os
@@ -51,6 +50,7 @@ from django.urls import Resolver404, resolve
 from django.utils.http import parse_etags, urlencode
 
 from historyweb import compression
+from historyweb.errors import NO_ROOM
 from historyweb.models import ContentVersion
 
 logger = logging.getLogger(__name__)
@@ -299,7 +299,7 @@ class _FileVersion:
             info = os.stat(self.path)
         except FileNotFoundError:
             try:
-                self.bump()
+                self.bump(first=True)
                 info = os.stat(self.path)
             except OSError:
                 logger.warning("The content version cannot be written", exc_info=True)
@@ -311,16 +311,25 @@ class _FileVersion:
                 self.stamp = stamp
         return self.version
 
-    def bump(self):
+    def bump(self, first=False):
+        """Write a new version. `first`: only when there is none yet, so workers that find
+        no file at the same moment agree on the one version one of them writes."""
         self.path.parent.mkdir(parents=True, exist_ok=True)
         fd, temporary = tempfile.mkstemp(dir=self.path.parent, prefix=".content-version-")
         try:
             with os.fdopen(fd, "w") as handle:
                 handle.write(uuid.uuid4().hex)
-            os.replace(temporary, self.path)
+            if not first:
+                os.replace(temporary, self.path)
+                return
+            try:
+                os.link(temporary, self.path)
+            except FileExistsError:
+                pass
         except BaseException:
             Path(temporary).unlink(missing_ok=True)
             raise
+        Path(temporary).unlink()
 
     def changed(self):
         # Bump now (this process sees the change at once) and again on commit, so a page
@@ -335,7 +344,7 @@ class _FileVersion:
         try:
             self.bump()
         except OSError as exc:
-            if exc.errno not in (errno.ENOSPC, errno.EDQUOT):
+            if exc.errno not in NO_ROOM:
                 raise
             logger.warning("The content version cannot be written; pages go uncached")
             self.path.unlink(missing_ok=True)

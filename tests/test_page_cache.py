@@ -194,6 +194,23 @@ def test_file_version_is_read_again_only_when_the_file_changed(tmp_path, monkeyp
     assert store.get() != first and len(reads) == 1
 
 
+def test_workers_that_find_no_version_file_at_once_agree_on_one(tmp_path):
+    path, barrier, seen = tmp_path / "content-version", threading.Barrier(8), []
+
+    def first_view():
+        worker = page_cache._FileVersion(path)
+        barrier.wait()
+        seen.append(worker.get())
+
+    threads = [threading.Thread(target=first_view) for _ in range(8)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join()
+    assert len(set(seen)) == 1
+    assert [p.name for p in tmp_path.iterdir()] == ["content-version"]  # no temporary left
+
+
 def test_an_empty_version_file_still_names_a_version(tmp_path):
     path = tmp_path / "content-version"
     path.write_text("")
