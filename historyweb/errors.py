@@ -7,6 +7,12 @@ turns it into a response in one place (timeline/views/json_api.py). Nothing here
 beyond the numbers.
 """
 
+import errno
+
+# What a write says when there is no room left: the disk is full, or this user's quota is.
+NO_ROOM = (errno.ENOSPC, errno.EDQUOT)
+DISK_FULL = "The server's disk is full"
+
 
 class ServiceError(Exception):
     """A request that cannot be served, and the status that says so."""
@@ -26,3 +32,14 @@ class ServiceError(Exception):
         if self.retry_after is None:
             return {}
         return {"Retry-After": str(self.retry_after)}
+
+
+def disk_full(error):
+    """Whether `error`, or an error it was raised from, is a write that found no room."""
+    seen = set()
+    while error is not None and id(error) not in seen:
+        if isinstance(error, OSError) and error.errno in NO_ROOM:
+            return True
+        seen.add(id(error))
+        error = error.__cause__ or error.__context__
+    return False

@@ -7,8 +7,10 @@ content version, so no page outlives the content it shows. Visitors with a sessi
 (editors, staff) always get a fresh render.
 
 The cache is never needed: any error of the shared store (Redis down, a full disk) is a miss,
-and the page is rendered. With Redis, the content version's truth is the database (see
-_DatabaseVersion), so a lost or rolled-back Redis serves no stale page either.
+and the page is rendered; when the content version itself cannot be kept (a full disk under the
+file version), pages are served uncached until it can. With Redis, the content version's truth
+is the database (see _DatabaseVersion), so a lost or rolled-back Redis serves no stale page
+either.
 
 Which pages: those of the views marked @page_cached. Such pages must not depend on the
 visitor: no CSRF token, no per-user text (staff-only parts are fine: staff bypass the cache),
@@ -19,6 +21,13 @@ parameters the view reads (others are dropped, repeated ones resolved as the vie
 parameter with a fixed set of values gets a shared entry per value; free text (a search) stays
 in each worker's small memory and never reaches the shared store. Pages live in the `pages`
 cache alias, apart from run results and rate counters, so no flood of pages can evict those.
+
+Single flight: after a content change, one request renders each shared page. It takes a lock in
+the shared store (cache.add, which works on file caches and Redis) that expires after
+LOCK_SECONDS; while it is held, the other requests for that page get the version the page had
+before (stale while revalidating), or, for a page never rendered, wait for the render, at most
+LOCK_SECONDS, then render it themselves. A stale page is thus served only while a render of the
+current one is under way, and never for longer than LOCK_SECONDS.
 """
 
 import hashlib
@@ -41,12 +50,19 @@ from django.urls import Resolver404, resolve
 from django.utils.http import parse_etags, urlencode
 
 from historyweb import compression
+from historyweb.errors import NO_ROOM
 from historyweb.models import ContentVersion
 
 logger = logging.getLogger(__name__)
 
 VERSION_KEY = "historyweb:content-version"
 PAGE_KEY = "historyweb:page:{version}:{digest}"  # holds (variants by encoding, headers)
+LATEST_KEY = "historyweb:page-latest:{digest}"  # the last version of that page stored
+LOCK_KEY = "historyweb:page-rendering:{version}:{digest}"  # held while one request renders it
+# How long one render may hold a page's lock: the most a stale page is served, and the most a
+# request for a page never rendered waits before rendering it itself.
+LOCK_SECONDS = 5.0
+POLL_SECONDS = 0.05
 MEMORY_ENTRIES = 256
 CACHE_CONTROL = "max-age=0, must-revalidate"
 # The cache sits first in MIDDLEWARE, so a stored page keeps every header the stack added
@@ -81,9 +97,19 @@ class _Shared:
         """Store `value`; False when the store failed or is being left alone."""
         return self._call("set", key, value, timeout) is not _FAILED
 
+    def add(self, key, value, timeout):
+        """Store `value` unless `key` is held: True when stored, False when held by another,
+        None when the store failed or is being left alone."""
+        result = self._call("add", key, value, timeout)
+        return None if result is _FAILED else bool(result)
+
+    def delete(self, key):
+        self._call("delete", key)
+
     def _call(self, method, *args):
+        failed = None if method == "get" else _FAILED
         if time.monotonic() < self.down_until:
-            return _FAILED if method == "set" else None
+            return failed
         try:
             return getattr(caches["pages"], method)(*args)
         except Exception:  # any failure of a cache is a miss: the page is rendered instead
@@ -93,7 +119,7 @@ class _Shared:
                 self.RETRY_SECONDS,
                 exc_info=True,
             )
-            return _FAILED if method == "set" else None
+            return failed
 
     def reset(self):
         self.down_until = float("-inf")
@@ -267,11 +293,17 @@ class _FileVersion:
         self.stamp, self.version, self.lock = None, None, Lock()
 
     def get(self):
+        """The version; None when there is none and none can be written (a full disk): pages
+        are then served uncached."""
         try:
             info = os.stat(self.path)
         except FileNotFoundError:
-            self.bump()
-            info = os.stat(self.path)
+            try:
+                self.bump(first=True)
+                info = os.stat(self.path)
+            except OSError:
+                logger.warning("The content version cannot be written", exc_info=True)
+                return None
         stamp = (info.st_ino, info.st_size, info.st_mtime_ns)
         if stamp != self.stamp:
             with self.lock:
@@ -279,18 +311,43 @@ class _FileVersion:
                 self.stamp = stamp
         return self.version
 
-    def bump(self):
+    def bump(self, first=False):
+        """Write a new version. `first`: only when there is none yet, so workers that find
+        no file at the same moment agree on the one version one of them writes."""
         self.path.parent.mkdir(parents=True, exist_ok=True)
         fd, temporary = tempfile.mkstemp(dir=self.path.parent, prefix=".content-version-")
-        with os.fdopen(fd, "w") as handle:
-            handle.write(uuid.uuid4().hex)
-        os.replace(temporary, self.path)
+        try:
+            with os.fdopen(fd, "w") as handle:
+                handle.write(uuid.uuid4().hex)
+            if not first:
+                os.replace(temporary, self.path)
+                return
+            try:
+                os.link(temporary, self.path)
+            except FileExistsError:
+                pass
+        except BaseException:
+            Path(temporary).unlink(missing_ok=True)
+            raise
+        Path(temporary).unlink()
 
     def changed(self):
         # Bump now (this process sees the change at once) and again on commit, so a page
         # rendered by another worker between the two, from the old rows, is never kept.
-        self.bump()
-        transaction.on_commit(self.bump)
+        self._bump_or_forget()
+        transaction.on_commit(self._bump_or_forget)
+
+    def _bump_or_forget(self):
+        """Bump; when the disk is too full to, remove the file instead (which needs no room), so
+        no worker serves a page of the old content: they serve pages uncached until a version
+        can be written again. The change itself is saved either way."""
+        try:
+            self.bump()
+        except OSError as exc:
+            if exc.errno not in NO_ROOM:
+                raise
+            logger.warning("The content version cannot be written; pages go uncached")
+            self.path.unlink(missing_ok=True)
 
 
 _stores = {}
@@ -358,6 +415,11 @@ class _Memory:
             self.items.move_to_end(url)
             while len(self.items) > self.size:
                 self.items.popitem(last=False)
+
+    def latest(self, url):
+        """(version, entry) of the page this worker kept last for `url`, of any version."""
+        with self.lock:
+            return self.items.get(url)
 
     def clear(self):
         with self.lock:
@@ -433,15 +495,26 @@ class PageCacheMiddleware:
         if url is None:
             return self.get_response(request)
         version = content_version()
+        if version is None:  # no version can be kept: nothing can be cached
+            return self.get_response(request)
         entry = memory.get(url, version)
         if entry is None and shared:
             entry = self._shared_lookup(url, version)
+        lock = None
+        if entry is None and shared:
+            lock, found = self._turn(url, version)
+            if found is not None:
+                version, entry = found
         if entry is None:
-            response = self.get_response(request)
-            if request.method != "GET" or not self._storable(request, response):
-                return response
-            entry = self._entry(response)
-            self._store(url, version, entry, shared)
+            try:
+                response = self.get_response(request)
+                if request.method != "GET" or not self._storable(request, response):
+                    return response
+                entry = self._entry(response)
+                self._store(url, version, entry, shared)
+            finally:
+                if lock is not None:
+                    shared_store.delete(lock)
         return self._respond(request, entry, version, url)
 
     def _applies(self, request):
@@ -465,10 +538,61 @@ class PageCacheMiddleware:
             memory.put(url, version, entry)
         return entry
 
+    def _turn(self, url, version):
+        """(lock, found) for a page missing from every cache. The lock's key when this request
+        is the one to render it; else `found`, the (version, entry) to serve: the page another
+        request just rendered, or the previous version's while it renders. (None, None): render
+        without the lock (the store failed, or the render it waited for gave nothing to keep)."""
+        lock = self._lock_key(url, version)
+        taken = shared_store.add(lock, 1, timeout=LOCK_SECONDS)
+        if taken is None:
+            return None, None
+        key = self._key(url, version)
+        if taken:
+            entry = shared_store.get(key)  # rendered by the holder of a lock just released
+            if entry is None:
+                return lock, None
+            shared_store.delete(lock)
+            memory.put(url, version, entry)
+            return None, (version, entry)
+        previous = self._previous(url, version)
+        if previous is not None:
+            return None, previous
+        deadline = time.monotonic() + LOCK_SECONDS
+        while time.monotonic() < deadline:
+            time.sleep(POLL_SECONDS)
+            entry = shared_store.get(key)
+            if entry is not None:
+                memory.put(url, version, entry)
+                return None, (version, entry)
+            if shared_store.get(lock) is None:
+                break  # the render gave a page that is not kept (an error): render it too
+        return None, None
+
+    def _previous(self, url, version):
+        """(version, entry) of the last other version of this page stored, or None."""
+        item = memory.latest(url)
+        if item is not None and item[0] != version:
+            return item
+        latest = shared_store.get(self._latest_key(url))
+        if latest is None or latest == version:
+            return None
+        entry = shared_store.get(self._key(url, latest))
+        return None if entry is None else (latest, entry)
+
     def _store(self, url, version, entry, shared):
         memory.put(url, version, entry)
-        if shared:
-            shared_store.set(self._key(url, version), entry)
+        if shared and shared_store.set(self._key(url, version), entry):
+            shared_store.set(self._latest_key(url), version)
+
+    @staticmethod
+    def _latest_key(url):
+        return LATEST_KEY.format(digest=hashlib.sha256(url.encode()).hexdigest())
+
+    @staticmethod
+    def _lock_key(url, version):
+        digest = hashlib.sha256(url.encode()).hexdigest()
+        return LOCK_KEY.format(version=version, digest=digest)
 
     @staticmethod
     def _key(url, version):

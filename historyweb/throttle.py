@@ -28,7 +28,7 @@ from django.conf import settings
 from django.core.cache import caches
 from django.core.cache.backends.redis import RedisCache
 
-from historyweb.errors import ServiceError
+from historyweb.errors import ServiceError, disk_full
 from historyweb.redis_client import redis_client
 
 ALIAS = "rate"
@@ -39,9 +39,11 @@ logger = logging.getLogger(__name__)
 
 
 class RateStoreUnavailable(ServiceError):
-    """The counters cannot be reached, so nothing can be counted."""
+    """The counters cannot be reached, so nothing can be counted. `disk_full` when the store
+    is a file cache on a disk with no room left."""
 
     status = 503
+    disk_full = False
 
 
 def client_id(request):
@@ -72,10 +74,12 @@ def hit(client, window, lock_dir, now=None):
         return _count(client, window, lock_dir, now)
     except Exception as exc:  # whatever failed, nothing was counted
         logger.warning("The rate-limit store failed", exc_info=True)
-        raise RateStoreUnavailable(
+        error = RateStoreUnavailable(
             "The rate limit cannot be counted right now. Try again in a moment.",
             retry_after=STORE_RETRY,
-        ) from exc
+        )
+        error.disk_full = disk_full(exc)
+        raise error from exc
 
 
 def _count(client, window, lock_dir, now):

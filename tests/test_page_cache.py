@@ -2,6 +2,7 @@
 
 import os
 import re
+import threading
 import time
 from pathlib import Path
 from types import SimpleNamespace
@@ -191,6 +192,23 @@ def test_file_version_is_read_again_only_when_the_file_changed(tmp_path, monkeyp
     assert store.get() == store.get() == first and reads == []
     page_cache._FileVersion(store.path).bump()
     assert store.get() != first and len(reads) == 1
+
+
+def test_workers_that_find_no_version_file_at_once_agree_on_one(tmp_path):
+    path, barrier, seen = tmp_path / "content-version", threading.Barrier(8), []
+
+    def first_view():
+        worker = page_cache._FileVersion(path)
+        barrier.wait()
+        seen.append(worker.get())
+
+    threads = [threading.Thread(target=first_view) for _ in range(8)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join()
+    assert len(set(seen)) == 1
+    assert [p.name for p in tmp_path.iterdir()] == ["content-version"]  # no temporary left
 
 
 def test_an_empty_version_file_still_names_a_version(tmp_path):
@@ -590,3 +608,120 @@ def test_a_worker_keeps_its_version_while_the_cache_and_the_database_are_down(mo
     assert store.get() == known
     with pytest.raises(OperationalError):
         page_cache._DatabaseVersion().get()
+
+
+# -- single flight: one render per page after a change ---------------------------------------------
+
+
+class SlowView:
+    """A page's view that counts its renders and takes `seconds` for each."""
+
+    def __init__(self, seconds=0.3):
+        self.seconds, self.renders, self.lock = seconds, 0, threading.Lock()
+
+    def __call__(self, request):
+        with self.lock:
+            self.renders += 1
+            number = self.renders
+        time.sleep(self.seconds)
+        return HttpResponse(f"render {number}")
+
+
+def _concurrently(middleware, count, rf):
+    """`count` anonymous GETs of the home page at once; their responses."""
+    barrier, responses = threading.Barrier(count), [None] * count
+
+    def fetch(index):
+        barrier.wait()
+        responses[index] = middleware(rf.get("/"))
+
+    threads = [threading.Thread(target=fetch, args=(i,)) for i in range(count)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join()
+    return responses
+
+
+@pytest.fixture
+def slow_page(settings, tmp_path):
+    settings.PAGE_CACHE_VERSION_FILE = tmp_path / "content-version"
+    settings.ALLOWED_HOSTS = ["testserver"]
+    view = SlowView()
+    return view, page_cache.PageCacheMiddleware(view)
+
+
+def test_concurrent_first_views_render_the_page_once(rf, slow_page):
+    view, middleware = slow_page
+    responses = _concurrently(middleware, 8, rf)
+    assert view.renders == 1
+    assert {(r.status_code, r.content) for r in responses} == {(200, b"render 1")}
+
+
+def test_after_a_change_one_request_renders_and_the_others_get_the_previous_version(rf, slow_page):
+    view, middleware = slow_page
+    assert middleware(rf.get("/")).content == b"render 1"
+    page_cache.bump_content_version()
+    responses = _concurrently(middleware, 8, rf)
+    assert view.renders == 2  # not 9
+    assert {r.status_code for r in responses} == {200}
+    assert {r.content for r in responses} == {b"render 1", b"render 2"}
+    # The render is done: the stale page is served no more, and nothing renders again.
+    assert middleware(rf.get("/")).content == b"render 2"
+    assert view.renders == 2
+
+
+def test_the_previous_version_comes_from_the_shared_store_for_another_worker(rf, slow_page):
+    view, middleware = slow_page
+    middleware(rf.get("/"))
+    old = page_cache.content_version()
+    page_cache.bump_content_version()
+    page_cache.memory.clear()  # another worker: only the shared store knows the old page
+    url = "http:/"
+    caches["pages"].add(middleware._lock_key(url, page_cache.content_version()), 1, 5)
+    response = middleware(rf.get("/"))
+    assert (response.content, view.renders) == (b"render 1", 1)
+    # Tagged as what it is, so the next conditional GET after the render gets the new page.
+    assert response["ETag"] == page_cache.etag_for(old, url)
+
+
+def test_a_stale_page_is_served_no_longer_than_the_lock_lasts(rf, slow_page, monkeypatch):
+    # A render that died holding the lock: the lock expires, and the next request renders.
+    view, middleware = slow_page
+    monkeypatch.setattr(page_cache, "LOCK_SECONDS", 0.3)
+    middleware(rf.get("/"))
+    page_cache.bump_content_version()
+    lock = middleware._lock_key("http:/", page_cache.content_version())
+    assert caches["pages"].add(lock, 1, page_cache.LOCK_SECONDS)
+    assert middleware(rf.get("/")).content == b"render 1"
+    time.sleep(0.4)
+    assert middleware(rf.get("/")).content == b"render 2"
+
+
+def test_waiting_requests_render_themselves_when_the_render_is_not_kept(rf, settings, tmp_path):
+    # A page that is not stored (an error) frees its lock: the waiters do not wait it out.
+    settings.PAGE_CACHE_VERSION_FILE = tmp_path / "content-version"
+    settings.ALLOWED_HOSTS = ["testserver"]
+    renders = []
+
+    def missing(request):
+        renders.append(1)
+        time.sleep(0.2)
+        return HttpResponse("gone", status=404)
+
+    started = time.monotonic()
+    responses = _concurrently(page_cache.PageCacheMiddleware(missing), 4, rf)
+    assert {r.status_code for r in responses} == {404}
+    assert time.monotonic() - started < page_cache.LOCK_SECONDS
+    assert len(renders) == 4
+
+
+def test_a_failing_store_renders_without_a_lock(rf, slow_page, monkeypatch):
+    view, middleware = slow_page
+
+    def broken(*args, **kwargs):
+        raise ConnectionError("down")
+
+    monkeypatch.setattr(caches["pages"], "add", broken)
+    assert middleware(rf.get("/")).status_code == 200
+    assert view.renders == 1

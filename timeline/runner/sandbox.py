@@ -19,10 +19,11 @@ import sys
 import tempfile
 import threading
 import time
+from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
 
-from historyweb.errors import ServiceError
+from historyweb.errors import DISK_FULL, ServiceError, disk_full
 
 from . import cgroups, leftovers, seccomp
 from .harness import message_cap
@@ -208,16 +209,39 @@ def run_in_sandbox(config, spec, body=b""):
     leftovers.maybe_sweep(config, held.cgroups)
     with (
         run_identity(config, held.cgroups) as (uid, cgroup),
-        tempfile.TemporaryDirectory(prefix=leftovers.work_prefix()) as work,
+        _work_dir() as work_dir,
     ):
         spec["uid"] = uid
-        work_dir = Path(work)
         work_dir.chmod(0o755)  # the harness reads it after dropping to an unprivileged uid
         # marshal: the harness reads it without importing json (and with it, re).
-        for name, data in (("spec", marshal.dumps(spec)), ("body", body)):
-            (work_dir / name).write_bytes(data)
-            (work_dir / name).chmod(0o644)
+        try:
+            for name, data in (("spec", marshal.dumps(spec)), ("body", body)):
+                (work_dir / name).write_bytes(data)
+                (work_dir / name).chmod(0o644)
+        except OSError as exc:
+            _refuse_if_no_room(exc)
+            raise
         return execute(config, work_dir, hosts, cgroup, held.seccomp)
+
+
+@contextmanager
+def _work_dir():
+    """A new run's work directory, removed after it (a 503 when there is no room to make it)."""
+    try:
+        work = tempfile.TemporaryDirectory(prefix=leftovers.work_prefix())
+    except OSError as exc:
+        _refuse_if_no_room(exc)
+        raise
+    with work as path:
+        yield Path(path)
+
+
+def _refuse_if_no_room(error):
+    """Answer a run's files that could not be written for want of room with a 503 that says so;
+    any other error is not expected, and the caller raises it as it was."""
+    if disk_full(error):
+        message = f"{DISK_FULL}, so code cannot be run right now. Try again later."
+        raise ServiceError(message, status=503) from error
 
 
 def seccomp_pipe(program):

@@ -28,6 +28,7 @@ bubblewrap loads it (`--seccomp FD`) just before it starts the interpreter.
 
 import errno
 import functools
+import os
 
 # Linux AIO: contexts and events come from the machine-wide fs.aio-max-nr pool.
 AIO = ["io_setup", "io_destroy", "io_submit", "io_cancel", "io_getevents", "io_pgetevents"]
@@ -108,8 +109,6 @@ def filter_bytes():
             f"seccomp filter unavailable ({exc}): install libseccomp2 (apt-get install "
             "libseccomp2) and the pinned pyseccomp (requirements/base.txt)"
         ) from exc
-    import tempfile
-
     rules = seccomp.SyscallFilter(defaction=seccomp.ALLOW)
     refuse = seccomp.ERRNO(errno.EPERM)
     for name in DENIED:
@@ -125,7 +124,8 @@ def filter_bytes():
             rules.add_rule(seccomp.ERRNO(errno.ENOSYS), name)
         except (ValueError, OSError):  # io_pgetevents is younger than some libseccomp
             continue
-    with tempfile.TemporaryFile() as f:
+    # Exported into memory, not a temporary file: building it needs no disk (a full /tmp).
+    with os.fdopen(os.memfd_create("seccomp-filter", os.MFD_CLOEXEC), "w+b") as f:
         rules.export_bpf(f)
         f.seek(0)
         return f.read()

@@ -12,7 +12,7 @@ from pathlib import Path
 from django.core.cache import caches
 
 from historyweb import throttle
-from historyweb.errors import ServiceError
+from historyweb.errors import DISK_FULL, ServiceError
 
 from ..text import normalize_text
 from .config import get_config
@@ -172,9 +172,18 @@ def check_rate(client):
         count = throttle.hit(client, config.rate_window, config.state_dir)
     except throttle.RateStoreUnavailable as exc:
         # Fail closed: an edit run without its limit would let one client take every sandbox.
+        if exc.disk_full:
+            message = (
+                f"{DISK_FULL}, so edited runs are paused: their rate limit cannot be counted. "
+                f"Try again in {exc.retry_after} s."
+            )
+        else:
+            message = (
+                "Edited runs are paused: their rate limit cannot be counted right now "
+                f"(its store is unreachable). Try again in {exc.retry_after} s."
+            )
         raise ServiceError(
-            "Edited runs are paused: their rate limit cannot be counted right now "
-            f"(its store is unreachable). Try again in {exc.retry_after} s.",
+            message,
             status=503,
             retry_after=exc.retry_after,
         ) from exc
