@@ -91,7 +91,7 @@ def test_followers_hold_no_database_connection_and_no_thread(tmp_path, database_
         # 45 more streams, and no thread for any of them (a few for the pool's own upkeep).
         assert threads(worker) - with_five < 10
 
-        assert steer(port, code, key, "state", {"slide": 3})["slide"] == 3
+        assert steer(port, code, key, "state", {"slide": 3, "seq": 0})["slide"] == 3
         for events in streams:
             assert events.get(timeout=15)["slide"] == 3
         assert backends(database_url) <= POOL_SIZE
