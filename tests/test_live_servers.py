@@ -34,6 +34,27 @@ print(session.code, key)
 """
 
 
+SERVER_COMMANDS = {
+    # As the README's Deploying section runs it.
+    "gunicorn": lambda port: [
+        str(BIN / "gunicorn"),
+        "historyweb.asgi:application",
+        "--worker-class",
+        "uvicorn_worker.UvicornWorker",
+        "--workers",
+        "1",
+        "--bind",
+        f"127.0.0.1:{port}",
+    ],
+    "uvicorn": lambda port: [
+        str(BIN / "uvicorn"),
+        "historyweb.asgi:application",
+        "--port",
+        str(port),
+    ],
+}
+
+
 def free_port():
     with socket.socket() as sock:
         sock.bind(("127.0.0.1", 0))
@@ -120,16 +141,7 @@ def servers(tmp_path):
         env.update(HISTORYWEB_VAR_DIR=str(var_dir), REDIS_URL=redis_url)
         port = free_port()
         process = subprocess.Popen(
-            [
-                str(BIN / "gunicorn"),
-                "historyweb.asgi:application",
-                "--worker-class",
-                "uvicorn_worker.UvicornWorker",
-                "--workers",
-                "1",
-                "--bind",
-                f"127.0.0.1:{port}",
-            ],
+            SERVER_COMMANDS["gunicorn"](port),
             env=env,
             cwd=ROOT,
             stdout=subprocess.DEVNULL,
@@ -227,25 +239,6 @@ def test_a_move_sent_to_one_server_reaches_followers_of_the_other(
 # ---- Shutdown with followers connected ------------------------------------------------------
 
 STREAMS = 50
-SERVER_COMMANDS = {
-    # As the README's Deploying section runs it.
-    "gunicorn": lambda port: [
-        str(BIN / "gunicorn"),
-        "historyweb.asgi:application",
-        "--worker-class",
-        "uvicorn_worker.UvicornWorker",
-        "--workers",
-        "1",
-        "--bind",
-        f"127.0.0.1:{port}",
-    ],
-    "uvicorn": lambda port: [
-        str(BIN / "uvicorn"),
-        "historyweb.asgi:application",
-        "--port",
-        str(port),
-    ],
-}
 
 
 def open_stream(port, code):
