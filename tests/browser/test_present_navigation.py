@@ -3,6 +3,7 @@
 import re
 
 import pytest
+from playwright.sync_api import expect
 
 from ..factories import make_era, make_sample, make_slide
 from .decks import make_deck
@@ -96,25 +97,27 @@ def test_overview_picks_a_slide_with_keyboard_or_mouse(live_server, page):
     open_deck(page, live_server, "#/3")
     page.keyboard.press("o")
     overview = page.locator("#overview")
-    assert overview.is_visible()
+    expect(overview).to_be_visible()
     focused = page.evaluate("document.activeElement.dataset.goto")
     assert focused == "3"  # focus starts on the current slide
     page.keyboard.press("ArrowRight")
     page.keyboard.press("Enter")
-    assert overview.is_hidden()
+    expect(overview).to_be_hidden()
     assert current(page) == 4
     page.keyboard.press("Escape")  # Esc never opens the overview: on a projector it only closes
-    assert overview.is_hidden()
+    expect(overview).to_be_hidden()
+    # The overlay gives focus back when its close event fires; the next key goes to the deck.
+    page.wait_for_function("!document.querySelector('dialog[open]') && !document.activeElement.closest('dialog')")
     page.keyboard.press("O")
-    assert overview.is_visible()
+    expect(overview).to_be_visible()
     page.keyboard.press("ArrowRight")  # moves in the grid, not the deck
     assert current(page) == 4
     page.keyboard.press("Escape")
-    assert overview.is_hidden()
+    expect(overview).to_be_hidden()
     page.get_by_role("button", name="Overview").click()
     overview.get_by_role("link", name=re.compile("A wide line")).click()
     assert current(page) == 6
-    assert overview.is_hidden()
+    expect(overview).to_be_hidden()
 
 
 def test_help_lists_the_keys_and_traps_focus(live_server, page):
