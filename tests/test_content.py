@@ -275,3 +275,28 @@ def test_corrections_from_the_primary_sources_hold():
     starlette = Era.objects.get(slug="starlette").body
     assert "routing came in 0.1.3" in starlette and "WebSockets in 0.1.16" in starlette
     assert "0.6b1" in Era.objects.get(slug="quixote").body
+
+
+@pytest.mark.django_db
+@pytest.mark.usefixtures("history")
+def test_a_second_audit_against_the_primary_sources_holds():
+    """A later audit of the claims against RFCs, PEPs and the projects' git history, pinned."""
+    notes = Era.objects.get(slug="web2py").slides.get(order=4).notes
+    assert "20 April 2009" in notes and "ChangeLog begins in May" not in notes
+    fastcgi = Era.objects.get(slug="fastcgi")
+    assert "0.137 (27 March 2006)" in fastcgi.body and "three months after" not in fastcgi.body
+    assert fastcgi.references.filter(evidence__contains="2006-03-27: 0.137").exists()
+    assert "so 0.9.0 came earlier" in Era.objects.get(slug="twisted").date_note
+    webware = Era.objects.get(slug="webware").references.get(order=3)
+    assert "Cito/w4py-olde-docs" in webware.url and "54190a64" in webware.evidence
+    wsgi = Era.objects.get(slug="wsgi").references.get(order=3).evidence
+    assert "20-Aug-2004, 27-Aug-2004, 27-Sep-2010" in wsgi
+    cgi = Era.objects.get(slug="cgi")
+    assert "NPH" in cgi.body and "nph-" in cgi.slides.get(order=2).body
+    django_2005 = CodeSample.objects.get(era__slug="django", order=2).code
+    assert "Django 0.90, November 2005" in django_2005 and "0.91" not in django_2005
+    tornado = Era.objects.get(slug="tornado").slides.get(order=2).body
+    assert "HTTPServer(app).listen(8888)" in tornado and "app.listen(" not in tornado
+    esmerald = Era.objects.get(slug="esmerald")
+    assert "forked" not in esmerald.body and "a rebrand of Esmerald" in esmerald.body
+    assert "Renamed **Ravyn**" in esmerald.slides.get(order=4).body
