@@ -88,3 +88,15 @@ def test_run_and_record_are_staff_only_posts_with_csrf(client, django_user_model
     strict.force_login(admin)
     assert strict.post(run_url, {"code": "print(1)"}).status_code == 403
     assert strict.get(run_url).status_code == 405
+
+
+@pytest.mark.usefixtures("sandbox")
+def test_run_never_says_matches_when_nothing_ran(admin_client_logged, sample):
+    """Code over the run limit is refused before it runs: its empty output matches an empty
+    expected output, and that must not read as a pass."""
+    run_url = reverse("admin:timeline_codesample_run", args=[sample.pk])
+    data = posted(admin_client_logged, sample, code="x = 1\n" * 12_000, expected_output="")
+    html = admin_client_logged.post(run_url, data, headers={"X-Requested-With": "fetch"})
+    html = html.content.decode()
+    assert "Not compared: the code did not run" in html
+    assert "matches" not in html

@@ -18,7 +18,11 @@ async function check(button) {
     result.innerHTML = await response.text();
     const outcome = result.querySelector("[data-recorded-output]");
     const expected = form.querySelector("#id_expected_output");
-    if (outcome && expected) expected.value = outcome.dataset.recordedOutput;
+    if (outcome && expected) {
+      expected.value = outcome.dataset.recordedOutput;
+      // The code editor draws the text from its input event: without it the box looks empty.
+      expected.dispatchEvent(new Event("input", { bubbles: true }));
+    }
   } catch (error) {
     result.textContent = "The request failed: " + error;
   } finally {

@@ -14,6 +14,7 @@ from ..models import CHRONOLOGICAL, CodeSample, Era, EraRelation, Reference, Sli
 from .content import HTTPS_URLS, SAMPLE_CODE_FIELDS
 from .formsets import OrderedInlineMixin, OrderedParentMixin
 from .media import CODE_EDITOR_MEDIA, PREVIEW_MEDIA, REFERENCES_MEDIA
+from .relations import RelationFormSet
 from .views import admin_page, export, history, revert
 from .views.history import FirstStateMixin
 from .views.runs import record_outputs
@@ -72,6 +73,7 @@ class EraRelationInline(KnownAutocompleteMixin, admin.TabularInline):
     """This era's sentences about others: “<this era> built on <related era>”."""
 
     model = EraRelation
+    formset = RelationFormSet
     fk_name = "era"
     extra = 0
     fields = ["kind", "other"]
@@ -87,6 +89,7 @@ class InverseEraRelationInline(KnownAutocompleteMixin, admin.TabularInline):
     """Other eras' sentences about this one, editable here too (each pair is stored once)."""
 
     model = EraRelation
+    formset = RelationFormSet
     fk_name = "other"
     extra = 0
     fields = ["era", "kind"]
@@ -127,6 +130,15 @@ class EraAdmin(OrderedParentMixin, FirstStateMixin, VersionAdmin):
 
     def get_queryset(self, request):
         return super().get_queryset(request).annotate(slide_total=Count("slides"))
+
+    def _create_formsets(self, request, obj, change):
+        # The only hook that sees every formset of one page: the relation tables are checked
+        # against each other (relations.py).
+        formsets, inlines = super()._create_formsets(request, obj, change)
+        relations = [formset for formset in formsets if isinstance(formset, RelationFormSet)]
+        for index, formset in enumerate(relations):
+            formset.siblings = relations[:index]
+        return formsets, inlines
 
     def get_search_results(self, request, queryset, search_term):
         """Best match first, so "WSGI" then Enter in a picker chooses WSGI, not ASGI (whose

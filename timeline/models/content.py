@@ -1,6 +1,7 @@
 """The timeline's content: eras, how they relate, and what an era's page and deck show (slides
 and references; code samples are in samples.py)."""
 
+import re
 from functools import reduce
 
 from django.core.exceptions import ValidationError
@@ -15,6 +16,19 @@ from ..search import search as ranked_search
 
 FIRST_YEAR = 1980
 RESERVED_ERA_SLUGS = {"speaker", "print"}
+# Lowercase words joined by single hyphens: a slug is an address and a fixture file's name, and
+# "UPPER-Case" or "-" would make two spellings of one page.
+ADDRESS_SLUG = re.compile(r"[a-z0-9]+(?:-[a-z0-9]+)*")
+
+
+def slug_errors(slug):
+    """{"slug": message} when `slug` is not lowercase words joined by hyphens, else {}."""
+    if slug and not ADDRESS_SLUG.fullmatch(slug):
+        return {
+            "slug": "Use lowercase letters, digits and single hyphens between words, "
+            "e.g. “http-1-0”."
+        }
+    return {}
 
 
 def validate_year(value):
@@ -152,11 +166,17 @@ class Era(ContentModel):
         return reverse("timeline:era", kwargs={"slug": self.slug})
 
     def clean(self):
+        errors = slug_errors(self.slug)
         # /present/speaker/ and /present/print/ are the full deck's views, not an era's deck.
         if self.slug in RESERVED_ERA_SLUGS:
-            raise ValidationError(
-                {"slug": f"“{self.slug}” is taken by the presenter's addresses: choose another."}
+            errors["slug"] = f"“{self.slug}” is taken by the presenter's addresses: choose another."
+        if self.date and self.year and self.date.year != self.year:
+            errors["date"] = (
+                f"The date is in {self.date.year} but the era's year is {self.year}: "
+                "make them agree, or leave the date blank."
             )
+        if errors:
+            raise ValidationError(errors)
 
     def render(self):
         self.body_html = rendering.render_markdown(self.body)
@@ -244,10 +264,23 @@ class EraRelation(ContentModel):
         if self.era_id and self.era_id == self.other_id:
             raise ValidationError({"other": "An era cannot be related to itself."})
         reverse = EraRelation.objects.filter(era_id=self.other_id, other_id=self.era_id)
-        if self.era_id and self.other_id and reverse.exists():
-            raise ValidationError(
-                {"other": "The other era already names this one: edit the relation there."}
-            )
+        if not (self.era_id and self.other_id and reverse.exists()):
+            return
+        # A pair stored both ways by an older version must not block every later save of both
+        # eras with an error on a row nobody touched: only a new or re-pointed row is refused.
+        if (
+            self.pk
+            and EraRelation.objects.filter(
+                pk=self.pk, era=self.era_id, other=self.other_id
+            ).exists()
+        ):
+            return
+        raise ValidationError(
+            {
+                "other": f"{self.other.title} already names {self.era.title} on its own page: "
+                "a pair is stored once, in one direction. Edit that relation instead."
+            }
+        )
 
     def seen_from(self, era):
         """(label, the era at the other end, closeness) as the page of `era` shows it."""

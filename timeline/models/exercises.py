@@ -8,7 +8,7 @@ from .. import rendering
 from ..fields import LineTextField
 from ..runner.runtimes import HTTP, Runtime
 from ..text import normalize_text
-from .content import ContentModel, Era, NaturalKeyManager, validate_lexer_alias
+from .content import ContentModel, Era, NaturalKeyManager, slug_errors, validate_lexer_alias
 
 HINT_BREAK = "\n---\n"
 
@@ -90,8 +90,11 @@ class Exercise(ContentModel):
         return reverse("timeline:exercise", kwargs={"slug": self.slug})
 
     def clean(self):
+        errors = slug_errors(self.slug)
         if self.kind == self.Kind.REQUEST and not self.target.strip():
-            raise ValidationError({"target": "A request exercise needs an app to send it to."})
+            errors["target"] = "A request exercise needs an app to send it to."
+        if errors:
+            raise ValidationError(errors)
 
     def render(self):
         self.statement_html = rendering.render_markdown(self.statement)

@@ -5,7 +5,7 @@ from django.db import models
 
 from .. import rendering
 from ..fields import LineTextField
-from ..runner.runtimes import Runtime
+from ..runner.runtimes import MAX_CODE_CHARS, Runtime
 from .content import (
     ORDER_VALIDATORS,
     ContentModel,
@@ -100,6 +100,14 @@ class CodeSample(ContentModel):
             raise ValidationError({"slide": "The slide must belong to the same era."})
         if self.historical and self.runtime != self.Runtime.NONE:
             raise ValidationError({"runtime": "Historical samples are never run: choose none."})
+        if self.runnable and len(self.code) > MAX_CODE_CHARS:
+            raise ValidationError(
+                {
+                    "code": f"Runs take at most {MAX_CODE_CHARS // 1024} KB of code and this is "
+                    f"{len(self.code) // 1024} KB: shorten it, or set Runtime to none so it is "
+                    "shown but not run."
+                }
+            )
         total = len(rendering.code_lines(self.code))
         errors = {}
         for name, parse in (

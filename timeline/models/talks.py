@@ -1,12 +1,13 @@
 """Talks: a chosen run of eras presented as one deck, with notes of their own."""
 
+from django.core.exceptions import ValidationError
 from django.core.validators import MaxValueValidator, MinValueValidator
 from django.db import models
 from django.urls import reverse
 
 from .. import rendering
 from ..fields import LineTextField
-from .content import ORDER_VALIDATORS, ContentModel, Era, NaturalKeyManager, Slide
+from .content import ORDER_VALIDATORS, ContentModel, Era, NaturalKeyManager, Slide, slug_errors
 
 
 class Talk(ContentModel):
@@ -31,6 +32,10 @@ class Talk(ContentModel):
 
     def __str__(self):
         return self.title
+
+    def clean(self):
+        if errors := slug_errors(self.slug):
+            raise ValidationError(errors)
 
     def get_absolute_url(self):
         return reverse("timeline:talk-present", kwargs={"slug": self.slug})

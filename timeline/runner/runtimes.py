@@ -15,3 +15,6 @@ class Runtime(models.TextChoices):
 # HTTP request (a request to send; a response, not a stream, to show).
 RUNNABLE = frozenset(Runtime.values) - {Runtime.NONE}
 HTTP = frozenset({Runtime.CGI, Runtime.WSGI, Runtime.ASGI})
+
+# The most code a run takes; an editor is told when saving a runnable sample longer than this.
+MAX_CODE_CHARS = 64 * 1024

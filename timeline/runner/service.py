@@ -18,13 +18,12 @@ from ..text import normalize_text
 from .config import get_config
 from .request import RequestError, parse_request
 from .result import RunResult, build_result
-from .runtimes import HTTP, RUNNABLE
+from .runtimes import HTTP, MAX_CODE_CHARS, RUNNABLE
 from .sandbox import HARNESS, INSTALL_HINT, SandboxUnavailable, run_in_sandbox
 from .slots import NoFreeSlot, run_slot
 
 logger = logging.getLogger(__name__)
 
-MAX_CODE_CHARS = 64 * 1024
 CACHE_PREFIX = "runner:result:"
 
 

@@ -16,6 +16,7 @@ from django.views.decorators.http import require_POST
 from ... import diffs, revisions
 from ...models import CodeSample
 from ...runner import record
+from ...runner.result import Outcome
 from ...runner.sandbox import SandboxUnavailable
 from ...runner.service import Busy, run_code
 from ...text import normalize_text
@@ -107,6 +108,11 @@ def _run(runtime, code, request_text):
         return None, getattr(exc, "message", str(exc))
 
 
+def _ran(result):
+    """Whether there is an output to compare: a refused run (too long, bad request) has none."""
+    return result is not None and result.outcome != Outcome.NOT_STARTED
+
+
 @require_POST
 def run_view(request, pk, model_admin):
     sample = _sample(model_admin, request, pk)
@@ -118,8 +124,9 @@ def run_view(request, pk, model_admin):
     expected = request.POST.get("expected_output", sample.expected_output)
     result, problem = _run(runtime, code, request_text)
     context = {"result": result, "message": problem, "saved": False}
-    if result is not None:
+    if _ran(result):
         context["diff"] = _against_expected(expected, result.output)
+        context["compared"] = True
     return _answer(model_admin, request, sample, f"Run of {sample.title}", context)
 
 
@@ -154,6 +161,7 @@ def record_view(request, pk, model_admin):
         "result": result,
         "message": message,
         "saved": stored,
+        "compared": _ran(result),
         "diff": [] if stored else _against_expected(sample.expected_output, result.output),
         # The form's expected-output box must show what was stored, or Save would undo it.
         "recorded_output": sample.expected_output if stored else None,
