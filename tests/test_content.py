@@ -300,3 +300,14 @@ def test_a_second_audit_against_the_primary_sources_holds():
     esmerald = Era.objects.get(slug="esmerald")
     assert "forked" not in esmerald.body and "a rebrand of Esmerald" in esmerald.body
     assert "Renamed **Ravyn**" in esmerald.slides.get(order=4).body
+
+
+@pytest.mark.django_db
+@pytest.mark.usefixtures("history")
+def test_the_wsgi_page_names_its_successor_first(client):
+    html = client.get("/eras/wsgi/").content.decode()
+    section = html[html.index('<section class="related"') :]
+    first = re.search(r'relation-kind">([^<]+)</span> <span><a href="[^"]+">([^<]+)</a>', section)
+    assert first.groups() == ("Succeeded by", "ASGI")
+    asgi = client.get("/eras/asgi/").content.decode()
+    assert re.search(r'relation-kind">Successor of</span> <span><a href="/eras/wsgi/"', asgi)

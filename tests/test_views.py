@@ -185,7 +185,7 @@ def test_era_page_says_how_related_eras_relate_closest_first(client):
         ("Pylons", 2005, "built-on", True),
         ("CGI", 1993, "influenced-by", False),  # WSGI was influenced by CGI
         ("FastCGI", 1996, "same-idea", False),
-        ("ASGI", 2016, "influenced-by", True),  # ASGI was influenced by WSGI
+        ("ASGI", 2016, "succeeded", True),  # ASGI succeeded WSGI: its successor, listed first
         ("Gunicorn", 2010, "built-on", True),
     ]
     for title, year, kind, points_here in links:
@@ -198,12 +198,12 @@ def test_era_page_says_how_related_eras_relate_closest_first(client):
     shown, more = section.split('<details class="related-more">')
     pairs = re.findall(r'relation-kind">([^<]+)</span> <span><a href="[^"]+">([^<]+)</a>', shown)
     assert pairs == [
+        ("Succeeded by", "ASGI"),
         ("Basis for", "Pylons"),
         ("Basis for", "Flask"),
         ("Basis for", "Gunicorn"),
-        ("Same idea", "FastCGI"),
     ]
     assert re.search(r"<summary>2 more related eras</summary>", more)
     later = re.findall(r'relation-kind">([^<]+)</span> <span><a href="[^"]+">([^<]+)</a>', more)
-    assert later == [("Influenced by", "CGI"), ("Influenced", "ASGI")]  # 10 years, then 13
+    assert later == [("Same idea as", "FastCGI"), ("Influenced by", "CGI")]
     assert "Hidden" not in html

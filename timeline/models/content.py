@@ -221,15 +221,19 @@ class EraRelation(ContentModel):
 
     class Kind(models.TextChoices):
         BUILT_ON = "built-on", "built on"
+        SUCCEEDED = "succeeded", "succeeded"
         REPLACED = "replaced", "replaced"
         INFLUENCED_BY = "influenced-by", "was influenced by"
         SAME_IDEA = "same-idea", "same idea as"
 
-    # How each kind reads from either end, and how close it binds (lower: listed first).
+    # How each kind reads from either end, as the start of a sentence ending with the other
+    # era, and how close it binds (lower: listed first): predecessor and successor, then what
+    # an era builds on or is the basis for, then shared ideas, then influence.
     LABELS = {
-        Kind.BUILT_ON: ("Built on", "Basis for", 0),
-        Kind.REPLACED: ("Replaced", "Replaced by", 1),
-        Kind.SAME_IDEA: ("Same idea", "Same idea", 2),
+        Kind.SUCCEEDED: ("Successor of", "Succeeded by", 0),
+        Kind.REPLACED: ("Replaced", "Replaced by", 0),
+        Kind.BUILT_ON: ("Built on", "Basis for", 1),
+        Kind.SAME_IDEA: ("Same idea as", "Same idea as", 2),
         Kind.INFLUENCED_BY: ("Influenced by", "Influenced", 3),
     }
 
