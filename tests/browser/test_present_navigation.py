@@ -107,7 +107,9 @@ def test_overview_picks_a_slide_with_keyboard_or_mouse(live_server, page):
     page.keyboard.press("Escape")  # Esc never opens the overview: on a projector it only closes
     expect(overview).to_be_hidden()
     # The overlay gives focus back when its close event fires; the next key goes to the deck.
-    page.wait_for_function("!document.querySelector('dialog[open]') && !document.activeElement.closest('dialog')")
+    page.wait_for_function(
+        "!document.querySelector('dialog[open]') && !document.activeElement.closest('dialog')"
+    )
     page.keyboard.press("O")
     expect(overview).to_be_visible()
     page.keyboard.press("ArrowRight")  # moves in the grid, not the deck
