@@ -42,6 +42,8 @@ TIMELINE_FIELDS = ("slug", "title", "year", "date", "kind", "summary", "publishe
 
 
 class NaturalKeyManager(models.Manager):
+    """Finds a row by its NATURAL_KEY, as fixtures and revisions name it."""
+
     def get_by_natural_key(self, *values):
         return self.get(**dict(zip(self.model.NATURAL_KEY, values, strict=True)))
 
@@ -58,6 +60,10 @@ class ContentModel(models.Model):
     # manager finds a row by them, and natural_key() reads them; Django's serializers order
     # models by their foreign keys, so no dependencies need listing.
     NATURAL_KEY = ()
+
+    # Every model built on this one inherits it; one with QuerySet methods of its own builds its
+    # manager from them with NaturalKeyManager.from_queryset().
+    objects = NaturalKeyManager()
 
     class Meta:
         abstract = True
@@ -92,9 +98,6 @@ class EraQuerySet(models.QuerySet):
 
     def for_timeline(self):
         return self.only(*TIMELINE_FIELDS)
-
-
-EraManager = NaturalKeyManager.from_queryset(EraQuerySet)
 
 
 class Era(ContentModel):
@@ -140,7 +143,7 @@ class Era(ContentModel):
         help_text="Eras this one built on, replaced, was influenced by, or shares an idea with.",
     )
 
-    objects = EraManager()
+    objects = NaturalKeyManager.from_queryset(EraQuerySet)()
 
     class Meta:
         ordering = CHRONOLOGICAL
@@ -187,9 +190,6 @@ class EraRelationQuerySet(models.QuerySet):
         )
 
 
-EraRelationManager = NaturalKeyManager.from_queryset(EraRelationQuerySet)
-
-
 class EraRelation(ContentModel):
     """How one era relates to another, read as "<era> <kind> <other>": Flask built on WSGI.
 
@@ -224,7 +224,7 @@ class EraRelation(ContentModel):
         help_text="Read it as a sentence: “this era built on the related era”.",
     )
 
-    objects = EraRelationManager()
+    objects = NaturalKeyManager.from_queryset(EraRelationQuerySet)()
 
     class Meta:
         ordering = ["era", "other"]
@@ -291,8 +291,6 @@ class Slide(ContentModel):
         "Print and the era page show them all.",
     )
 
-    objects = NaturalKeyManager()
-
     class Meta:
         ordering = ["era", "order"]
         constraints = [
@@ -339,8 +337,6 @@ class Reference(ContentModel):
         help_text="Shown beside the era's date note, on the era page and in the speaker notes, "
         "as the evidence for it.",
     )
-
-    objects = NaturalKeyManager()
 
     class Meta:
         ordering = ["era", "order"]

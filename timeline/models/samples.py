@@ -10,7 +10,6 @@ from .content import (
     ORDER_VALIDATORS,
     ContentModel,
     Era,
-    NaturalKeyManager,
     Slide,
     validate_lexer_alias,
 )
@@ -80,8 +79,6 @@ class CodeSample(ContentModel):
         "“1-4|6-9|all” (numbers of the whole code). Long code reads best as a range plus steps.",
     )
     slide_html = models.TextField(blank=True, editable=False)
-
-    objects = NaturalKeyManager()
 
     class Meta:
         ordering = ["era", "order"]

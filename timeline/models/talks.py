@@ -6,7 +6,7 @@ from django.urls import reverse
 
 from .. import rendering
 from ..fields import LineTextField
-from .content import ORDER_VALIDATORS, ContentModel, Era, NaturalKeyManager, Slide
+from .content import ORDER_VALIDATORS, ContentModel, Era, Slide
 
 
 class Talk(ContentModel):
@@ -23,8 +23,6 @@ class Talk(ContentModel):
         help_text="Target length; the speaker view splits it across the eras by slide count.",
     )
     eras = models.ManyToManyField(Era, through="TalkEra", related_name="talks")
-
-    objects = NaturalKeyManager()
 
     class Meta:
         ordering = ["title"]
@@ -45,8 +43,6 @@ class TalkEra(ContentModel):
     talk = models.ForeignKey(Talk, on_delete=models.CASCADE, related_name="items")
     era = models.ForeignKey(Era, on_delete=models.CASCADE, related_name="talk_items")
     order = models.PositiveSmallIntegerField(validators=ORDER_VALIDATORS)
-
-    objects = NaturalKeyManager()
 
     class Meta:
         ordering = ["talk", "order"]
@@ -73,8 +69,6 @@ class TalkNote(ContentModel):
         "slide's own notes in its speaker view and handout."
     )
     notes_html = models.TextField(blank=True, editable=False)
-
-    objects = NaturalKeyManager()
 
     class Meta:
         ordering = ["talk", "slide"]
