@@ -18,6 +18,7 @@ from .content import (
     TIMELINE_FIELDS,
     ContentModel,
     Era,
+    EraPart,
     EraQuerySet,
     EraRelation,
     EraRelationQuerySet,
@@ -40,10 +41,19 @@ from .live import LiveSession
 from .samples import CodeSample
 from .talks import Talk, TalkEra, TalkNote
 
+
+def _concrete_models(base):
+    """The models built on `base`, directly or through an abstract base such as EraPart."""
+    for model in base.__subclasses__():
+        if not model._meta.abstract:
+            yield model
+        yield from _concrete_models(model)
+
+
 # Everything editors change: a save or delete of any of these makes every cached page stale.
-# The models built on ContentModel, in the order they are defined (each after the models it
-# points to), once every module above has defined its own.
-CONTENT_MODELS = tuple(ContentModel.__subclasses__())
+# The models built on ContentModel, each after the models it points to (each is defined after
+# them), once every module above has defined its own.
+CONTENT_MODELS = tuple(_concrete_models(ContentModel))
 
 __all__ = [
     "CHRONOLOGICAL",
@@ -56,6 +66,7 @@ __all__ = [
     "CodeSample",
     "ContentModel",
     "Era",
+    "EraPart",
     "EraQuerySet",
     "EraRelation",
     "NaturalKeyManager",

@@ -270,9 +270,22 @@ def related_eras(era, relations):
 ORDER_VALIDATORS = [MinValueValidator(1), MaxValueValidator(32767)]
 
 
-class Slide(ContentModel):
+class EraPart(ContentModel):
+    """What an era's page lists in order: its slides, code samples and references. Each declares
+    its own `era` and `order` fields (their related names and help texts differ)."""
+
     NATURAL_KEY = ("era__slug", "order")
 
+    class Meta:
+        abstract = True
+        ordering = ["era", "order"]
+        # Django puts the model's name, lower case, for %(class)s: unique_slide_order_per_era.
+        constraints = [
+            models.UniqueConstraint(fields=["era", "order"], name="unique_%(class)s_order_per_era")
+        ]
+
+
+class Slide(EraPart):
     era = models.ForeignKey(Era, on_delete=models.CASCADE, related_name="slides")
     order = models.PositiveSmallIntegerField(
         validators=ORDER_VALIDATORS, help_text="Position within the era, from 1."
@@ -291,12 +304,6 @@ class Slide(ContentModel):
         "Print and the era page show them all.",
     )
 
-    class Meta:
-        ordering = ["era", "order"]
-        constraints = [
-            models.UniqueConstraint(fields=["era", "order"], name="unique_slide_order_per_era")
-        ]
-
     def __str__(self):
         return f"{self.era.title} #{self.order}: {self.title}"
 
@@ -308,7 +315,7 @@ class Slide(ContentModel):
         self.notes_html = rendering.render_markdown(self.notes)
 
 
-class Reference(ContentModel):
+class Reference(EraPart):
     NATURAL_KEY = ("era__slug", "url")
 
     class Kind(models.TextChoices):
@@ -338,11 +345,10 @@ class Reference(ContentModel):
         "as the evidence for it.",
     )
 
-    class Meta:
-        ordering = ["era", "order"]
+    class Meta(EraPart.Meta):
         constraints = [
             models.UniqueConstraint(fields=["era", "url"], name="unique_reference_url_per_era"),
-            models.UniqueConstraint(fields=["era", "order"], name="unique_reference_order_per_era"),
+            *EraPart.Meta.constraints,
         ]
 
     def __str__(self):
