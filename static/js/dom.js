@@ -18,3 +18,11 @@ export function button(label, className) {
   node.type = "button";
   return node;
 }
+
+/** The elements inside `root` that `selectors` names ({name: selector}), under the same names;
+ * one that is missing is null. */
+export function parts(root, selectors) {
+  return Object.fromEntries(
+    Object.entries(selectors).map(([name, selector]) => [name, root.querySelector(selector)]),
+  );
+}

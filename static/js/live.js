@@ -10,6 +10,7 @@
 // The server holds the session's truth. Every move carries the sequence number of the state it
 // was based on; a stale one is refused (409) with the state now, which the sender then shows.
 import { openOverlay, wireOverlay } from "./deck-core.js";
+import { parts } from "./dom.js";
 import { slideSteps } from "./slide-steps.js";
 
 const deck = document.getElementById("deck");
@@ -139,16 +140,24 @@ function shownPosition() {
   return { slide, step: step - 1 }; // build steps count from 0 here (slide-steps.js from 1)
 }
 
+/** The live panel (L opens it) and the parts of it that the deck and the speaker view fill. */
+function livePanel() {
+  const panel = document.getElementById("live-panel");
+  wireOverlay(panel, ["l", "L"]);
+  const found = parts(panel, {
+    message: "[data-live-message]",
+    codes: "[data-live-codes]",
+    hint: "[data-live-hint]",
+    endButton: "[data-live-end]",
+    speakerButton: "[data-live-speaker]",
+  });
+  return { panel, ...found };
+}
+
 function presenter() {
   const count = Number(deck.dataset.count);
-  const panel = document.getElementById("live-panel");
-  const message = panel.querySelector("[data-live-message]");
-  const codes = panel.querySelector("[data-live-codes]");
-  const hint = panel.querySelector("[data-live-hint]");
-  const endButton = panel.querySelector("[data-live-end]");
-  const speakerButton = panel.querySelector("[data-live-speaker]");
+  const { panel, message, codes, hint, endButton, speakerButton } = livePanel();
   const storeKey = STORE_PREFIX + deck.dataset.deckUrl;
-  wireOverlay(panel, ["l", "L"]);
 
   // {code, key, urls, follow_url, remote_url, lan_hint}: held in memory (and this tab's
   // storage, for a reload), never put in this page, which the audience sees.
@@ -451,12 +460,7 @@ function presenter() {
  * to go live; the audience window itself only ever shows the follow code.
  */
 function speakerPanel() {
-  const panel = document.getElementById("live-panel");
-  const message = panel.querySelector("[data-live-message]");
-  const codes = panel.querySelector("[data-live-codes]");
-  const hint = panel.querySelector("[data-live-hint]");
-  const endButton = panel.querySelector("[data-live-end]");
-  wireOverlay(panel, ["l", "L"]);
+  const { panel, message, codes, hint, endButton } = livePanel();
   let live = null;
   let answered = false;
 

@@ -7,6 +7,7 @@
 // moves made elsewhere (the laptop's keys). While the server cannot be reached, the remote
 // says "Reconnecting…" and its controls are off, then it shows the state as it is.
 import { applyTheme, bindSwipe, fitSlide, savedTheme } from "./deck-core.js";
+import { parts } from "./dom.js";
 import { copyOfSlide, findPanes, showNext } from "./panes.js";
 import { formatClock, formatDuration, makeTimer } from "./timer.js";
 
@@ -21,14 +22,16 @@ if (root) {
   const slides = [...store.querySelectorAll(":scope > .deck-slide")];
   const notes = [...store.querySelectorAll(":scope > [data-notes]")];
   const panes = findPanes(root);
-  const counter = root.querySelector("[data-current]");
-  const stepOut = root.querySelector("[data-step]");
-  const status = root.querySelector("[data-status]");
-  const endNote = root.querySelector("[data-end]");
-  const blackoutButton = root.querySelector("[data-blackout]");
-  const runs = root.querySelector("[data-runs]");
+  const { counter, stepOut, status, endNote, blackoutButton, runs, timerControl } = parts(root, {
+    counter: "[data-current]",
+    stepOut: "[data-step]",
+    status: "[data-status]",
+    endNote: "[data-end]",
+    blackoutButton: "[data-blackout]",
+    runs: "[data-runs]",
+    timerControl: "[data-timer]",
+  });
   const buttons = [...root.querySelectorAll("button, input")];
-  const timerControl = root.querySelector("[data-timer]");
   const steering = buttons.filter((control) => control !== timerControl);
   const POST_TIMEOUT_MS = 3000;
   const PROBE_MS = 1500;

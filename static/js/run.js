@@ -6,7 +6,7 @@
  */
 import { enhance as enhanceEditor } from "./code-editor.js";
 import { postJSON } from "./csrf-post.js";
-import { button, el } from "./dom.js";
+import { button, el, parts } from "./dom.js";
 import { enhance, renderResult } from "./run-result.js";
 
 function attach(figure) {
@@ -17,13 +17,15 @@ function attach(figure) {
   box.dataset.attached = "true";
   const runUrl = box.dataset.runUrl;
   const csrfUrl = box.dataset.csrfUrl;
-  const editors = box.querySelector(".sample-editors");
-  const codeEditor = box.querySelector(".sample-editor-code");
-  const requestEditor = box.querySelector(".sample-editor-request");
+  const { editors, codeEditor, requestEditor, result, actions, pageLink } = parts(box, {
+    editors: ".sample-editors",
+    codeEditor: ".sample-editor-code",
+    requestEditor: ".sample-editor-request",
+    result: ".run-result",
+    actions: ".sample-actions",
+    pageLink: ".run-page-link",
+  });
   const highlighted = figure.querySelector(".sample-code");
-  const result = box.querySelector(".run-result");
-  const actions = box.querySelector(".sample-actions");
-  const pageLink = box.querySelector(".run-page-link");
   const recordedNode = figure.querySelector(".sample-output pre");
   const recorded = recordedNode ? recordedNode.textContent : "";
 

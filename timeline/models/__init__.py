@@ -18,10 +18,9 @@ from .content import (
     TIMELINE_FIELDS,
     ContentModel,
     Era,
-    EraManager,
+    EraPart,
     EraQuerySet,
     EraRelation,
-    EraRelationManager,
     EraRelationQuerySet,
     NaturalKeyManager,
     Reference,
@@ -35,7 +34,6 @@ from .exercises import (
     HINT_BREAK,
     Exercise,
     ExerciseCheck,
-    ExerciseManager,
     ExerciseQuerySet,
     header_lines,
 )
@@ -43,10 +41,19 @@ from .live import LiveSession
 from .samples import CodeSample
 from .talks import Talk, TalkEra, TalkNote
 
+
+def _concrete_models(base):
+    """The models built on `base`, directly or through an abstract base such as EraPart."""
+    for model in base.__subclasses__():
+        if not model._meta.abstract:
+            yield model
+        yield from _concrete_models(model)
+
+
 # Everything editors change: a save or delete of any of these makes every cached page stale.
-# The models built on ContentModel, in the order they are defined (each after the models it
-# points to), once every module above has defined its own.
-CONTENT_MODELS = tuple(ContentModel.__subclasses__())
+# The models built on ContentModel, each after the models it points to (each is defined after
+# them), once every module above has defined its own.
+CONTENT_MODELS = tuple(_concrete_models(ContentModel))
 
 __all__ = [
     "CHRONOLOGICAL",
@@ -59,15 +66,13 @@ __all__ = [
     "CodeSample",
     "ContentModel",
     "Era",
-    "EraManager",
+    "EraPart",
     "EraQuerySet",
     "EraRelation",
-    "EraRelationManager",
     "NaturalKeyManager",
     "EraRelationQuerySet",
     "Exercise",
     "ExerciseCheck",
-    "ExerciseManager",
     "ExerciseQuerySet",
     "LiveSession",
     "Reference",

@@ -59,6 +59,8 @@ TIMELINE_FIELDS = ("slug", "title", "year", "date", "kind", "summary", "publishe
 
 
 class NaturalKeyManager(models.Manager):
+    """Finds a row by its NATURAL_KEY, as fixtures and revisions name it."""
+
     def get_by_natural_key(self, *values):
         return self.get(**dict(zip(self.model.NATURAL_KEY, values, strict=True)))
 
@@ -75,6 +77,10 @@ class ContentModel(models.Model):
     # manager finds a row by them, and natural_key() reads them; Django's serializers order
     # models by their foreign keys, so no dependencies need listing.
     NATURAL_KEY = ()
+
+    # Every model built on this one inherits it; one with QuerySet methods of its own builds its
+    # manager from them with NaturalKeyManager.from_queryset().
+    objects = NaturalKeyManager()
 
     class Meta:
         abstract = True
@@ -109,9 +115,6 @@ class EraQuerySet(models.QuerySet):
 
     def for_timeline(self):
         return self.only(*TIMELINE_FIELDS)
-
-
-EraManager = NaturalKeyManager.from_queryset(EraQuerySet)
 
 
 class Era(ContentModel):
@@ -157,7 +160,7 @@ class Era(ContentModel):
         help_text="Eras this one built on, replaced, was influenced by, or shares an idea with.",
     )
 
-    objects = EraManager()
+    objects = NaturalKeyManager.from_queryset(EraQuerySet)()
 
     class Meta:
         ordering = CHRONOLOGICAL
@@ -210,9 +213,6 @@ class EraRelationQuerySet(models.QuerySet):
         )
 
 
-EraRelationManager = NaturalKeyManager.from_queryset(EraRelationQuerySet)
-
-
 class EraRelation(ContentModel):
     """How one era relates to another, read as "<era> <kind> <other>": Flask built on WSGI.
 
@@ -251,7 +251,7 @@ class EraRelation(ContentModel):
         help_text="Read it as a sentence: “this era built on the related era”.",
     )
 
-    objects = EraRelationManager()
+    objects = NaturalKeyManager.from_queryset(EraRelationQuerySet)()
 
     class Meta:
         ordering = ["era", "other"]
@@ -310,9 +310,22 @@ def related_eras(era, relations):
 ORDER_VALIDATORS = [MinValueValidator(1), MaxValueValidator(32767)]
 
 
-class Slide(ContentModel):
+class EraPart(ContentModel):
+    """What an era's page lists in order: its slides, code samples and references. Each declares
+    its own `era` and `order` fields (their related names and help texts differ)."""
+
     NATURAL_KEY = ("era__slug", "order")
 
+    class Meta:
+        abstract = True
+        ordering = ["era", "order"]
+        # Django puts the model's name, lower case, for %(class)s: unique_slide_order_per_era.
+        constraints = [
+            models.UniqueConstraint(fields=["era", "order"], name="unique_%(class)s_order_per_era")
+        ]
+
+
+class Slide(EraPart):
     era = models.ForeignKey(Era, on_delete=models.CASCADE, related_name="slides")
     order = models.PositiveSmallIntegerField(
         validators=ORDER_VALIDATORS, help_text="Position within the era, from 1."
@@ -331,14 +344,6 @@ class Slide(ContentModel):
         "Print and the era page show them all.",
     )
 
-    objects = NaturalKeyManager()
-
-    class Meta:
-        ordering = ["era", "order"]
-        constraints = [
-            models.UniqueConstraint(fields=["era", "order"], name="unique_slide_order_per_era")
-        ]
-
     def __str__(self):
         return f"{self.era.title} #{self.order}: {self.title}"
 
@@ -350,7 +355,7 @@ class Slide(ContentModel):
         self.notes_html = rendering.render_markdown(self.notes)
 
 
-class Reference(ContentModel):
+class Reference(EraPart):
     NATURAL_KEY = ("era__slug", "url")
 
     class Kind(models.TextChoices):
@@ -380,13 +385,10 @@ class Reference(ContentModel):
         "as the evidence for it.",
     )
 
-    objects = NaturalKeyManager()
-
-    class Meta:
-        ordering = ["era", "order"]
+    class Meta(EraPart.Meta):
         constraints = [
             models.UniqueConstraint(fields=["era", "url"], name="unique_reference_url_per_era"),
-            models.UniqueConstraint(fields=["era", "order"], name="unique_reference_order_per_era"),
+            *EraPart.Meta.constraints,
         ]
 
     def __str__(self):

@@ -30,9 +30,6 @@ class ExerciseQuerySet(models.QuerySet):
         return self.filter(era__in=Era.objects.visible_to(user))
 
 
-ExerciseManager = NaturalKeyManager.from_queryset(ExerciseQuerySet)
-
-
 class Exercise(ContentModel):
     """A task in an era's voice: the learner writes an app (or a request), hidden checks test it."""
 
@@ -78,7 +75,7 @@ class Exercise(ContentModel):
     )
     hints_html = models.JSONField(default=list, blank=True, editable=False)
 
-    objects = ExerciseManager()
+    objects = NaturalKeyManager.from_queryset(ExerciseQuerySet)()
 
     class Meta:
         ordering = ["era", "order", "slug"]
@@ -138,8 +135,6 @@ class ExerciseCheck(ContentModel):
     body_match = models.CharField(
         max_length=10, choices=BodyMatch.choices, default=BodyMatch.CONTAINS
     )
-
-    objects = NaturalKeyManager()
 
     class Meta:
         ordering = ["exercise", "order"]

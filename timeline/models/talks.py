@@ -7,7 +7,7 @@ from django.urls import reverse
 
 from .. import rendering
 from ..fields import LineTextField
-from .content import ORDER_VALIDATORS, ContentModel, Era, NaturalKeyManager, Slide, slug_errors
+from .content import ORDER_VALIDATORS, ContentModel, Era, Slide, slug_errors
 
 
 class Talk(ContentModel):
@@ -24,8 +24,6 @@ class Talk(ContentModel):
         help_text="Target length; the speaker view splits it across the eras by slide count.",
     )
     eras = models.ManyToManyField(Era, through="TalkEra", related_name="talks")
-
-    objects = NaturalKeyManager()
 
     class Meta:
         ordering = ["title"]
@@ -50,8 +48,6 @@ class TalkEra(ContentModel):
     talk = models.ForeignKey(Talk, on_delete=models.CASCADE, related_name="items")
     era = models.ForeignKey(Era, on_delete=models.CASCADE, related_name="talk_items")
     order = models.PositiveSmallIntegerField(validators=ORDER_VALIDATORS)
-
-    objects = NaturalKeyManager()
 
     class Meta:
         ordering = ["talk", "order"]
@@ -78,8 +74,6 @@ class TalkNote(ContentModel):
         "slide's own notes in its speaker view and handout."
     )
     notes_html = models.TextField(blank=True, editable=False)
-
-    objects = NaturalKeyManager()
 
     class Meta:
         ordering = ["talk", "slide"]
