@@ -10,6 +10,7 @@ import html
 import json
 from dataclasses import asdict, dataclass
 
+from .exercise_feedback import with_cause
 from .models import Exercise, header_lines
 from .response_rules import (
     as_json,
@@ -40,6 +41,8 @@ class CheckOutcome:
     sent: str = ""
     expected: str = ""
     got: str = ""
+    traceback: str = ""  # the exception the run raised, with its line and caret
+    printed: str = ""  # what the program printed (stdout and stderr), shown in its own panel
 
     def to_dict(self):
         return asdict(self)
@@ -127,8 +130,13 @@ def request_method(sent):
 
 
 def compare(check, result, sent, protocol="HTTP/1.1"):
-    """One check's outcome from one run's result: the protocol's rules first, each broken one
-    said once, then what the check asks. `protocol` is the version the server answers with."""
+    """One check's outcome from one run's result, with the exception the run raised first."""
+    return with_cause(judge(check, result, sent, protocol), result)
+
+
+def judge(check, result, sent, protocol):
+    """Whether the response passes: the protocol's rules first, each broken one said once,
+    then what the check asks. `protocol` is the version the server answers with."""
     expected = expectation(check)
     if not result.status:
         # No HTTP response at all: the app failed to load, crashed or ran out of time.

@@ -3,6 +3,7 @@
  * timeline and exercise-list pages. Without JavaScript the form posts and every hint is a
  * <details> of its own. */
 import { postJSON } from "./csrf-post.js";
+import { keepCode } from "./exercise-code.js";
 
 const STORE = "historyweb:exercises"; // { exerciseSlug: eraSlug } for each solved exercise
 
@@ -71,20 +72,9 @@ function showResults(slot, html) {
 function enhanceForm(article) {
   const form = article.querySelector(".exercise-form");
   const editor = form.querySelector("textarea");
-  const reset = form.querySelector(".exercise-reset");
   const submit = form.querySelector("button[type=submit]");
   const slot = article.querySelector(".exercise-results-slot");
-  const starter = editor.dataset.starter;
-
-  editor.addEventListener("input", () => {
-    reset.hidden = editor.value === starter;
-  });
-  reset.addEventListener("click", (event) => {
-    event.preventDefault();
-    editor.value = starter;
-    reset.hidden = true;
-    editor.focus();
-  });
+  keepCode(article, form);
   form.addEventListener("submit", async (event) => {
     event.preventDefault();
     submit.disabled = true;

@@ -8,6 +8,8 @@ import { enhance as enhanceEditor } from "./code-editor.js";
 import { postJSON } from "./csrf-post.js";
 import { button, el, parts } from "./dom.js";
 import { enhance, renderResult } from "./run-result.js";
+import { openShared } from "./sample-shared.js";
+import { shareControl } from "./share-link.js";
 
 function attach(figure) {
   const box = figure.querySelector(".sample-run");
@@ -39,6 +41,16 @@ function attach(figure) {
   actions.insertBefore(editButton, pageLink);
   actions.insertBefore(resetButton, pageLink);
   actions.insertBefore(status, pageLink);
+  // The link opens the sample's own page with the edited code and request in its fragment.
+  const share = shareControl(function () {
+    const payload = { code: codeEditor.value };
+    if (requestEditor) {
+      payload.request = requestEditor.value;
+    }
+    return { url: pageLink.href, payload: payload };
+  });
+  share.hidden = true;
+  actions.insertBefore(share, pageLink);
   pageLink.textContent = "Open on its own page";
 
   function edited() {
@@ -60,6 +72,7 @@ function attach(figure) {
     }
     editButton.hidden = show;
     resetButton.hidden = !show;
+    share.hidden = !show;
   }
 
   function fitRows(editor, most) {
@@ -156,6 +169,10 @@ function start() {
   const results = document.querySelectorAll(".sample-run-page .run-result");
   for (let i = 0; i < results.length; i++) {
     enhance(results[i]);
+  }
+  const form = document.querySelector(".sample-run-page .run-form");
+  if (form) {
+    openShared(form);
   }
 }
 

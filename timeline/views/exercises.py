@@ -18,6 +18,7 @@ from historyweb.page_cache import page_cached
 from historyweb.throttle import client_id
 
 from ..exercise_checks import run_checks
+from ..exercise_feedback import printed_by_program, shared_cause
 from ..models import Era, Exercise
 from ..runner.service import MAX_CODE_CHARS, check_rate
 from ..text import normalize_newlines
@@ -60,13 +61,17 @@ def exercise_detail(request, slug):
     return keep_private(request, response, private=not exercise.era.published)
 
 
-def results_context(outcomes, passed, error):
-    """What includes/exercise_results.html shows, for the page and for the JSON answer alike."""
+def results_context(outcomes, passed, error, exercise):
+    """What includes/exercise_results.html shows, for the page and for the JSON answer alike.
+    In a request exercise the program is the exercise's own app: what it printed is not shown."""
     outcomes = outcomes or []
+    learner_runs = exercise.kind != Exercise.Kind.REQUEST
     return {
         "outcomes": outcomes,
         "passed": passed,
         "error": error,
+        "cause": shared_cause(outcomes),
+        "printed": printed_by_program(outcomes) if learner_runs else "",
         "passed_count": sum(1 for outcome in outcomes if outcome.passed),
         "first_failure": next((outcome for outcome in outcomes if not outcome.passed), None),
         "checked": bool(outcomes) or bool(error),
@@ -79,7 +84,7 @@ def exercise_page(request, exercise, code, outcomes=None, passed=False, status=2
         "era": exercise.era,
         "code": code,
         "edited": code != exercise.starter,
-        **results_context(outcomes, passed, error),
+        **results_context(outcomes, passed, error, exercise),
     }
     return render(request, "timeline/exercise_detail.html", context, status=status)
 
@@ -103,16 +108,17 @@ def check(request, exercise, code):
     return run_checks(exercise, code, on_start=lambda: check_rate(client_id(request)))
 
 
-def results_answer(outcomes, passed, error):
-    """The JSON answer: the verdict, each check, and the results rendered by the one template."""
-    html = render_to_string(
-        "includes/exercise_results.html", results_context(outcomes, passed, error)
-    )
+def results_answer(exercise, outcomes, passed, error):
+    """The JSON answer: the verdict, each check, what the program printed, the one cause when
+    every check failed for it, and the results rendered by the one template."""
+    context = results_context(outcomes, passed, error, exercise)
     return {
         "passed": passed,
         "checks": [outcome.to_dict() for outcome in outcomes or []],
+        "printed": context["printed"],
+        "cause": context["cause"],
         "error": error,
-        "html": html,
+        "html": render_to_string("includes/exercise_results.html", context),
     }
 
 
@@ -120,7 +126,7 @@ def unchecked(request, error, exercise):
     """The JSON answer to code that was not checked. A refused body gets no rendered results."""
     if isinstance(error, InvalidBody):
         return {"passed": False, "checks": [], "error": error.message}
-    return results_answer(None, False, error.message)
+    return results_answer(exercise, None, False, error.message)
 
 
 @never_cache
@@ -142,4 +148,4 @@ def exercise_check(request, slug):
 @json_endpoint(body=unchecked)
 def check_json(request, exercise):
     passed, outcomes = check(request, exercise, read_code(request))
-    return JsonResponse(results_answer(outcomes, passed, ""))
+    return JsonResponse(results_answer(exercise, outcomes, passed, ""))
