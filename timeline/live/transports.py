@@ -16,6 +16,7 @@ import os
 import secrets
 import socket
 import tempfile
+import time
 from pathlib import Path
 
 from django.conf import settings
@@ -124,15 +125,26 @@ class RedisTransport:
         self.reconnected = True
 
     def receive(self, timeout):
-        # Checked, not assumed: an unsubscribed PubSub's get_message() just returns None, and a
-        # connection re-made under it may have missed messages.
+        # get_message() gives None for a subscription's confirmation and a health check's
+        # answer too: only the deadline says the channel was quiet.
+        deadline = time.monotonic() + timeout
+        while True:
+            message = self._listening().get_message(timeout=max(0.0, deadline - time.monotonic()))
+            if message is not None:
+                return message["data"]
+            if time.monotonic() >= deadline:
+                return None
+
+    def _listening(self):
+        """The subscription, checked rather than assumed: an unsubscribed PubSub's get_message()
+        returns None for ever, as if all were quiet, and a connection re-made under it may
+        have missed messages."""
         pubsub = self.pubsub
         if pubsub is None or pubsub.connection is None or not pubsub.subscribed:
             raise ChannelDown("not subscribed to Redis")
         if self.reconnected:
             raise ChannelDown("the Redis connection was re-made")
-        message = pubsub.get_message(timeout=timeout)
-        return message["data"] if message else None
+        return pubsub
 
     def publish(self, raw):
         self._client().publish(REDIS_CHANNEL, raw)
