@@ -20,7 +20,8 @@ def server_error(request):
     if busy is None:
         return defaults.server_error(request)
     # Rendered without the request: its context processors could need the database.
-    page = loader.get_template("503.html").render({"message": busy.message})
+    context = {"title": "Busy", "heading": "503: busy for a moment", "message": busy.message}
+    page = loader.get_template("500.html").render(context)
     response = HttpResponse(page, status=busy.status, headers=busy.headers)
     response["Cache-Control"] = "no-store"
     return response
