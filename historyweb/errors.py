@@ -34,12 +34,32 @@ class ServiceError(Exception):
         return {"Retry-After": str(self.retry_after)}
 
 
-def disk_full(error):
-    """Whether `error`, or an error it was raised from, is a write that found no room."""
+def causes(error):
+    """`error` and each error it was raised from."""
     seen = set()
     while error is not None and id(error) not in seen:
-        if isinstance(error, OSError) and error.errno in NO_ROOM:
-            return True
+        yield error
         seen.add(id(error))
         error = error.__cause__ or error.__context__
-    return False
+
+
+def disk_full(error):
+    """Whether `error`, or an error it was raised from, is a write that found no room."""
+    return any(isinstance(e, OSError) and e.errno in NO_ROOM for e in causes(error))
+
+
+DATABASE_BUSY = (
+    "The server is busy: every database connection it may use is taken. Try again in a few seconds."
+)
+
+
+def database_busy(error):
+    """A ServiceError (503) if `error` came from a full connection pool (psycopg's PoolTimeout,
+    which Django raises as its OperationalError), else None. The wait passes with the load."""
+    try:
+        from psycopg_pool import PoolTimeout
+    except ImportError:  # no pool without psycopg_pool
+        return None
+    if any(isinstance(e, PoolTimeout) for e in causes(error)):
+        return ServiceError(DATABASE_BUSY, status=503, retry_after=2)
+    return None

@@ -5,3 +5,6 @@ urlpatterns = [
     path("admin/", admin.site.urls),
     path("", include("timeline.urls")),
 ]
+
+# A full database pool is a 503 with a reason, not a 500 (historyweb/error_pages.py).
+handler500 = "historyweb.error_pages.server_error"

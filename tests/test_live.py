@@ -15,7 +15,7 @@ from django.test import Client
 from django.urls import reverse
 from django.utils import timezone
 
-from timeline.live import channel, sessions
+from timeline.live import channel, sessions, transports
 from timeline.live.stream import async_events, thread_events
 from timeline.models import LiveSession
 
@@ -800,7 +800,7 @@ def test_stopping_without_a_hub_makes_none(monkeypatch):
 
 def test_sockets_reach_every_hub_in_the_directory(tmp_path):
     """Two hubs on one directory stand for two workers: a message from one reaches both."""
-    hubs = [channel.Hub(channel.SocketTransport(tmp_path / "s")) for _ in range(2)]
+    hubs = [channel.Hub(transports.SocketTransport(tmp_path / "s")) for _ in range(2)]
     subscribers = [channel.ThreadSubscriber("abc") for _ in hubs]
     try:
         for hub, subscriber in zip(hubs, subscribers, strict=True):
@@ -818,7 +818,7 @@ def test_sockets_reach_every_hub_in_the_directory(tmp_path):
 
 def test_a_dead_workers_socket_is_cleaned_up(tmp_path):
     directory = tmp_path / "s"
-    hub = channel.Hub(channel.SocketTransport(directory))
+    hub = channel.Hub(transports.SocketTransport(directory))
     hub.subscribe(channel.ThreadSubscriber("abc"))
     stale = directory / "999999-dead.sock"
     import socket
@@ -834,7 +834,7 @@ def test_a_dead_workers_socket_is_cleaned_up(tmp_path):
 
 def test_the_hub_resyncs_a_missed_change_from_the_database(tmp_path):
     states = {"abc": (5, {"slide": 2})}
-    hub = channel.Hub(channel.SocketTransport(tmp_path / "s"), resync=lambda codes: states)
+    hub = channel.Hub(transports.SocketTransport(tmp_path / "s"), resync=lambda codes: states)
     subscriber = channel.ThreadSubscriber("abc")
     hub.subscribe(subscriber)
     try:

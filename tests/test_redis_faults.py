@@ -183,3 +183,31 @@ def test_a_flushed_redis_serves_no_stale_page(redis_process, client, history):
     redis_client().flushall()
     assert "Edited before the flush" in client.get(PAGE).content.decode()
     assert cached_version() == version == ContentVersion.objects.get().number
+
+
+def test_an_admin_save_with_redis_on_a_closed_port_leaves_no_orphan_revision(
+    redis_process, settings, tmp_path, client, admin_client_logged, history
+):
+    """Redis unreachable (nothing listens on its port): the save and its one revision commit
+    together, and once Redis is back a worker that never saw the edit serves it."""
+    from .test_live_servers import free_port
+
+    url = reverse("admin:timeline_era_change", args=[history.pk])
+    post_form(admin_client_logged, url, "era_form", change=set_summary("Saved online"))
+    old = client.get(PAGE).content.decode()  # cached in Redis at the version before the save
+    revisions = Version.objects.get_for_object(history).count()
+    closed = f"redis://127.0.0.1:{free_port()}/0"
+    settings.REDIS_URL = closed
+    settings.CACHES = cache_settings(closed, tmp_path / "closed")
+    page_cache.shared_store.reset()
+    response = post_form(admin_client_logged, url, "era_form", change=set_summary("Saved blind"))
+    assert response.status_code == 302
+    assert Version.objects.get_for_object(history).count() == revisions + 1
+    assert Version.objects.get_for_object(history).first().field_dict["summary"] == "Saved blind"
+
+    settings.REDIS_URL = redis_process.url
+    settings.CACHES = cache_settings(redis_process.url, tmp_path / "cache")
+    page_cache.shared_store.reset()
+    page_cache.memory.clear()
+    assert "Saved online" in old and "Saved blind" not in old
+    assert "Saved blind" in client.get(PAGE).content.decode()

@@ -185,6 +185,10 @@ LIVE_REQUIRE_STAFF = True
 LIVE_CREATE_LIMIT = int(os.environ.get("LIVE_CREATE_LIMIT", "20"))  # sessions per client…
 LIVE_CREATE_WINDOW = 60 * 60  # …per hour
 LIVE_IDLE_SECONDS = 24 * 60 * 60  # a session nobody moved for a day has expired
+# Followers' safety net (timeline/live/channel.py): the database is re-read after this many
+# quiet seconds, and every LIVE_FALLBACK_SECONDS while the channel (Redis) is down.
+LIVE_RESYNC_SECONDS = float(os.environ.get("LIVE_RESYNC_SECONDS", "5"))
+LIVE_FALLBACK_SECONDS = float(os.environ.get("LIVE_FALLBACK_SECONDS", "1"))
 # The address `make run HOST=...` listens on. Every interface or a LAN address: the follow and
 # remote links a speaker gets at 127.0.0.1 carry this machine's LAN address instead, for phones.
 LIVE_BIND_HOST = os.environ.get("HISTORYWEB_BIND_HOST", "")

@@ -4,43 +4,70 @@ its open streams.
 Every process has one `Hub`: one listener thread receives every live message and hands it to
 the streams this process holds for that session (asyncio streams under the ASGI server,
 blocked threads under runserver). The listener is one thread per process, never one per
-follower. How messages reach every process depends on the set-up:
+follower. Messages reach every process through Redis pub/sub or local UNIX sockets
+(live/transports.py).
 
-* `REDIS_URL` set: Redis pub/sub, so any number of app servers share the session.
-* otherwise: UNIX datagram sockets in one directory, one per process; a publisher sends each
-  message to every socket there. That reaches every worker on this machine (gunicorn's
-  workers, runserver's process) with no polling and no extra service.
-
-Messages can be lost (a full socket buffer, a Redis reconnect), so the listener also re-reads
-the state of the sessions it serves from the database every few seconds and passes on any
-change it missed. A message is JSON: {"code", "event", "seq", "data"}.
+The database is the truth, the channel only news of it. Messages can be lost (a full socket
+buffer, a Redis outage), so the listener re-reads the state of the sessions it serves from the
+database every few seconds of quiet and passes on any change it missed. When the channel goes
+down, it re-subscribes with backoff for as long as it takes, re-reading the database every
+second meanwhile (followers keep getting moves), and once subscribed again it replays from the
+database what changed. A run is in no database: one sent while the channel is down is refused
+(the remote says so), and one sent while this process was re-subscribing is not replayed.
+A message is JSON: {"code", "event", "seq", "data"}.
 """
 
 import asyncio
 import collections
-import hashlib
 import json
 import logging
-import os
-import secrets
-import socket
-import tempfile
+import random
 import threading
 import time
-from pathlib import Path
 
 from django.conf import settings
 
-from historyweb.redis_client import CHANNEL_PREFIX, redis_client
+from historyweb.errors import ServiceError
 
 from .state import current_states
+from .transports import make_transport
 
 log = logging.getLogger(__name__)
 
-REDIS_CHANNEL = CHANNEL_PREFIX + "live"
-MAX_MESSAGE_BYTES = 8 * 1024  # a state or run event is a few dozen bytes
 QUEUE_LENGTH = 64  # a stream that falls this far behind loses its oldest events
-RESYNC_SECONDS = 5.0
+BACKOFF_FIRST, BACKOFF_MAX = 0.1, 5.0  # seconds between attempts to re-subscribe
+
+
+def resync_seconds():
+    """Quiet seconds after which the database is re-read, in case news was lost."""
+    return getattr(settings, "LIVE_RESYNC_SECONDS", 5.0)
+
+
+def fallback_seconds():
+    """While the channel is down, the database is re-read this often instead."""
+    return getattr(settings, "LIVE_FALLBACK_SECONDS", 1.0)
+
+
+def backoff_delays(first=BACKOFF_FIRST, cap=BACKOFF_MAX):
+    """The waits between attempts, forever: doubling up to `cap`, each somewhere in its upper
+    half, so that the workers of a fleet do not all reconnect in step."""
+    delay = first
+    while True:
+        yield random.uniform(delay / 2, delay)
+        delay = min(delay * 2, cap)
+
+
+class NotDelivered(ServiceError):
+    """A run the channel could not carry: it is in no database, so nothing would replay it."""
+
+    status = 503
+
+    def __init__(self):
+        super().__init__(
+            "Not run: the live channel is down, so the presenting deck was not told. "
+            "Try again in a few seconds.",
+            retry_after=2,
+        )
 
 
 def encode(code, event, seq, data):
@@ -113,94 +140,6 @@ def _put_all(subscribers, message):
         subscriber._put(message)
 
 
-# ---- Transports: how a message reaches every process ------------------------------------------
-
-
-class SocketTransport:
-    """UNIX datagram sockets in one directory: one per process, each publisher sends to all."""
-
-    def __init__(self, directory):
-        self.directory = Path(directory)
-        self.sock = None
-
-    def open(self):
-        self.directory.mkdir(mode=0o700, parents=True, exist_ok=True)
-        path = self.directory / f"{os.getpid()}-{secrets.token_hex(4)}.sock"
-        sock = socket.socket(socket.AF_UNIX, socket.SOCK_DGRAM)
-        sock.bind(str(path))
-        os.chmod(path, 0o600)
-        sock.settimeout(RESYNC_SECONDS)
-        self.sock, self.path = sock, path
-
-    def receive(self):
-        """The next raw message, or None when RESYNC_SECONDS pass without one."""
-        try:
-            return self.sock.recv(MAX_MESSAGE_BYTES)
-        except TimeoutError:
-            return None
-
-    def publish(self, raw):
-        self.directory.mkdir(mode=0o700, parents=True, exist_ok=True)
-        sender = socket.socket(socket.AF_UNIX, socket.SOCK_DGRAM)
-        sender.setblocking(False)
-        try:
-            for path in self.directory.glob("*.sock"):
-                try:
-                    sender.sendto(raw, str(path))
-                except (ConnectionRefusedError, FileNotFoundError):
-                    # A process that died without cleaning up: nobody reads this socket.
-                    path.unlink(missing_ok=True)
-                except BlockingIOError:
-                    # That process is behind; its resync catches the change up.
-                    log.warning("live: socket %s is full, dropped a message", path.name)
-        finally:
-            sender.close()
-
-    def close(self):
-        if self.sock is not None:
-            self.sock.close()
-            self.path.unlink(missing_ok=True)
-
-
-class RedisTransport:
-    """Redis pub/sub on one channel: every process of every app server subscribes once."""
-
-    def __init__(self, client):
-        self.client = client  # the process's client (historyweb/redis_client.py)
-        self.pubsub = None
-
-    def open(self):
-        self.pubsub = self.client.pubsub(ignore_subscribe_messages=True)
-        self.pubsub.subscribe(REDIS_CHANNEL)
-
-    def receive(self):
-        message = self.pubsub.get_message(timeout=RESYNC_SECONDS)
-        return message["data"] if message else None
-
-    def publish(self, raw):
-        self.client.publish(REDIS_CHANNEL, raw)
-
-    def close(self):
-        if self.pubsub is not None:
-            self.pubsub.close()
-
-
-def socket_directory():
-    """Where the local sockets live. AF_UNIX paths are limited to 107 bytes, so a deep var/
-    falls back to a short directory named after it (still one per installation)."""
-    configured = getattr(settings, "LIVE_SOCKET_DIR", None)
-    directory = Path(configured or Path(settings.VAR_DIR) / "live")
-    if len(str(directory)) > 70:
-        digest = hashlib.sha256(str(directory).encode()).hexdigest()[:12]
-        directory = Path(tempfile.gettempdir()) / f"historyweb-live-{digest}"
-    return directory
-
-
-def make_transport():
-    client = redis_client()
-    return RedisTransport(client) if client is not None else SocketTransport(socket_directory())
-
-
 # ---- The hub: one per process -----------------------------------------------------------------
 
 
@@ -218,9 +157,19 @@ class Hub:
         self.lock = threading.Lock()
         self.thread = None
         self.stopping = False
+        self.down = False  # the channel is down: the database is re-read every second
+        self.woken = threading.Event()  # ends a wait between attempts when the hub stops
 
     def publish(self, code, event, seq, data):
-        self.transport.publish(encode(code, event, seq, data))
+        try:
+            self.transport.publish(encode(code, event, seq, data))
+        except Exception as error:
+            log.warning("live: publishing failed (%s)", error)
+            if event == "run":
+                raise NotDelivered() from error
+            # The move is in the database already: the other processes re-read it while their
+            # channel is down, and this one's own followers need not wait for that.
+            self.dispatch({"code": code, "event": event, "seq": seq, "data": data})
 
     def subscribe(self, subscriber):
         self._start()
@@ -266,20 +215,35 @@ class Hub:
         with self.lock:
             if self.thread is not None or self.stopping:
                 return
-            self.transport.open()
-            self.thread = threading.Thread(target=self._listen, name="live-hub", daemon=True)
+            # Subscribed before the first stream reads its state, so no change falls between;
+            # if the channel is down, the listener keeps trying and re-reads meanwhile.
+            opened = self._open()
+            self.thread = threading.Thread(
+                target=self._listen, args=(opened,), name="live-hub", daemon=True
+            )
             self.thread.start()
 
-    def _listen(self):
+    def _open(self):
+        try:
+            self.transport.close()
+            self.transport.open()
+        except Exception as error:
+            log.warning("live: subscribing failed (%s)", error)
+            return False
+        return True
+
+    def _listen(self, opened=True):
+        if not opened:
+            self._recover()
         while not self.stopping:
             try:
-                raw = self.transport.receive()
-            except Exception:  # a dropped Redis connection: retry, resync catches up
+                raw = self.transport.receive(resync_seconds())
+            except Exception as error:
                 if self.stopping:
                     return
-                log.exception("live: receiving failed; retrying")
-                self._reopen()
-                raw = None
+                log.warning("live: the channel is down (%s); re-subscribing", error)
+                self._recover()
+                continue
             if raw is None:
                 self._resync()
                 continue
@@ -287,13 +251,28 @@ class Hub:
             if message is not None:
                 self.dispatch(message)
 
-    def _reopen(self):
-        time.sleep(1)
-        try:
+    def _recover(self):
+        """Re-open the transport, trying with backoff for as long as it takes; meanwhile the
+        database is re-read every fallback_seconds(). Once subscribed, what changed while the
+        channel was down is replayed from the database."""
+        self.down = True
+        delays = backoff_delays()
+        next_try = next_read = time.monotonic()
+        while not self.stopping:
+            now = time.monotonic()
+            if now >= next_read:
+                self._resync()
+                next_read = now + fallback_seconds()
+            if now >= next_try:
+                if self._open():
+                    break
+                next_try = time.monotonic() + next(delays)
+            self.woken.wait(max(0.0, min(next_try, next_read) - time.monotonic()))
+        self.down = False
+        if self.stopping:  # stop() may have closed the transport before it was re-opened
             self.transport.close()
-            self.transport.open()
-        except Exception:
-            log.exception("live: reconnecting failed")
+            return
+        self._resync()
 
     def _resync(self):
         if self.resync is None:
@@ -316,6 +295,7 @@ class Hub:
         with self.lock:
             self.stopping = True
             subscribers = [s for group in self.subscribers.values() for s in group]
+        self.woken.set()
         for subscriber in subscribers:
             subscriber.deliver(bye(subscriber.code))
         self.transport.close()

@@ -11,9 +11,10 @@ import inspect
 import json
 
 from django.core.exceptions import RequestDataTooBig
+from django.db import DatabaseError
 from django.http import JsonResponse
 
-from historyweb.errors import ServiceError
+from historyweb.errors import ServiceError, database_busy
 
 MESSAGES = {
     "bad_length": "The Content-Length header is not a number.",
@@ -120,8 +121,18 @@ def add_error_headers(response, error):
     return response
 
 
+def busy_or_raise(error):
+    """A full connection pool's 503 (it passes with the load); any other database error is
+    raised on, a 500."""
+    busy = database_busy(error)
+    if busy is None:
+        raise error
+    return busy
+
+
 def json_endpoint(view=None, *, body=error_body):
-    """Decorate a view (sync or async) so that a ServiceError it raises is answered as JSON:
+    """Decorate a view (sync or async) so that a ServiceError it raises, or a full database
+    pool, is answered as JSON:
     `body(request, error, *view's arguments)` gives the object ({"error": message} unless
     told otherwise), with the error's status and Retry-After.
 
@@ -142,6 +153,8 @@ def json_endpoint(view=None, *, body=error_body):
                 return await view(request, *args, **kwargs)
             except ServiceError as error:
                 return answer(request, error, args, kwargs)
+            except DatabaseError as error:
+                return answer(request, busy_or_raise(error), args, kwargs)
 
         return async_wrapper
 
@@ -151,5 +164,7 @@ def json_endpoint(view=None, *, body=error_body):
             return view(request, *args, **kwargs)
         except ServiceError as error:
             return answer(request, error, args, kwargs)
+        except DatabaseError as error:
+            return answer(request, busy_or_raise(error), args, kwargs)
 
     return wrapper
