@@ -97,8 +97,12 @@ def prepare(runtime, code, request_text=""):
     return {"runtime": runtime, "code": code, "request": request}, body
 
 
-def run_code(runtime, code, request_text="", *, wait=None, config=None, on_start=None):
+def run_code(runtime, code, request_text="", *, wait=None, config=None, on_start=None, wrap=None):
     """Run code in the sandbox now (no cache). Raises Busy when every slot stays taken.
+
+    `wrap` (a WSGI middleware check): {"factory", "status", "headers", "body"}: the app run is
+    what `factory(inner)` returns, for an inner app that answers with that status, those
+    headers and that body.
 
     `on_start` is called once a slot is held, just before the run starts; it may raise Busy to
     refuse the run (the rate limit counts there, so a run refused as busy, or a malformed one,
@@ -108,6 +112,8 @@ def run_code(runtime, code, request_text="", *, wait=None, config=None, on_start
     if isinstance(prepared, RunResult):
         return prepared
     spec, body = prepared
+    if wrap is not None:
+        spec["wrap"] = dict(wrap, headers=[tuple(pair) for pair in wrap["headers"]])
     if not config.bwrap:
         raise SandboxUnavailable(INSTALL_HINT)
     wait = config.slot_wait if wait is None else wait
