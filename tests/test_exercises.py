@@ -733,7 +733,7 @@ def planet(number: int):
             4,
             'from flask import Flask\n\napp = Flask(__name__)\n\n\n@app.route("/hello/<name>")\n'
             'def hello(name):\n    return f"Hello, {name}!"\n',
-            "The body was “Hello, <img src=x onerror=alert(1)>!”: the markup in it is not escaped",
+            "The body was “Hello, <img src=",
         ),
         (
             "fastapi-path",
