@@ -108,9 +108,16 @@ def test_drawn_values_keep_their_kind():
     ],
 )
 def test_an_editor_is_told_what_is_wrong_with_a_template(fields, message):
+    """Said in the admin when the check is saved, before any learner draws from it."""
     check = ExerciseCheck(**{**GREET_ANYONE, **fields})
     with pytest.raises(ValidationError, match=re.escape(message)):
         check.clean()
+
+
+def test_only_a_wsgi_check_wraps_an_app():
+    exercise = factories.make_exercise(make_era(), runtime="asgi", check=MIDDLEWARE_CHECK)
+    with pytest.raises(ValidationError, match="Only a WSGI check wraps an app"):
+        exercise.checks.get().clean()
 
 
 MIDDLEWARE_CHECK = {

@@ -178,6 +178,8 @@ class ExerciseCheck(ContentModel):
                     raise ValueError(f"{{{{{sorted(unknown)[0]}}}}} is not one of the values.")
             if self.wraps and not self.wraps.isidentifier():
                 raise ValueError("Wraps names a function: a Python identifier.")
+            if self.wraps and self.exercise_id and self.exercise.runtime != Runtime.WSGI:
+                raise ValueError("Only a WSGI check wraps an app (a WSGI middleware).")
             if self.wraps and not self.inner_response.strip():
                 raise ValueError("A check that wraps an app says what that app answers.")
             inner_response_parts(self.inner_response)
