@@ -55,10 +55,10 @@ def client_id(request):
     return value or request.META.get("REMOTE_ADDR") or "unknown"
 
 
-def window_key(client, window, now):
+def window_key(client, window, now, bucket=""):
     # Hashed: a client id is whatever a header said, and cache keys must stay short and plain.
     digest = hashlib.sha256(client.encode("utf-8", "replace")).hexdigest()[:32]
-    return f"rate:{digest}:{int(now // window)}"
+    return f"rate:{bucket}{digest}:{int(now // window)}"
 
 
 def remaining(window, now):
@@ -66,12 +66,13 @@ def remaining(window, now):
     return max(1, int(window - now % window) + 1)
 
 
-def hit(client, window, lock_dir, now=None):
-    """Count one event for `client` in the current window of `window` seconds; return the count
-    so far, this one included. Raises RateStoreUnavailable when the store fails."""
+def hit(client, window, lock_dir, now=None, *, amount=1, bucket=""):
+    """Count `amount` units for `client` in the current window of `window` seconds; return the
+    count so far, these included. Each `bucket` ("" or a prefix such as "check:") is a limit of
+    its own. Raises RateStoreUnavailable when the store fails."""
     now = time.time() if now is None else now
     try:
-        return _count(client, window, lock_dir, now)
+        return _count(client, window, lock_dir, now, amount, bucket)
     except Exception as exc:  # whatever failed, nothing was counted
         logger.warning("The rate-limit store failed", exc_info=True)
         error = RateStoreUnavailable(
@@ -82,20 +83,20 @@ def hit(client, window, lock_dir, now=None):
         raise error from exc
 
 
-def _count(client, window, lock_dir, now):
-    key, ttl = window_key(client, window, now), remaining(window, now)
+def _count(client, window, lock_dir, now, amount=1, bucket=""):
+    key, ttl = window_key(client, window, now, bucket), remaining(window, now)
     cache = caches[ALIAS]
     if isinstance(cache, RedisCache) and redis_client() is not None:
         name = cache.make_and_validate_key(key)
-        return _redis_count(redis_client(), name, ttl)
+        return _redis_count(redis_client(), name, ttl, amount)
     with _locked(Path(lock_dir) / "rate.lock"):
-        count = int(cache.get(key, 0)) + 1
+        count = int(cache.get(key, 0)) + amount
         cache.set(key, count, timeout=ttl)
     return count
 
 
-def _redis_count(client, name, ttl):
-    """INCR with EXPIRE in one transaction. A connection dropped under it is tried once more on
+def _redis_count(client, name, ttl, amount=1):
+    """INCRBY with EXPIRE in one transaction. A connection dropped under it is tried once more on
     a fresh one: one lost socket is not an outage (a second failure is, and is raised). The
     retry may count the event twice, which errs on the side of the limit."""
     from redis.exceptions import ConnectionError as RedisConnectionError
@@ -103,7 +104,7 @@ def _redis_count(client, name, ttl):
     for attempt in (1, 2):
         try:
             with client.pipeline(transaction=True) as pipe:
-                count, _ = pipe.incr(name).expire(name, ttl, nx=True).execute()
+                count, _ = pipe.incrby(name, amount).expire(name, ttl, nx=True).execute()
             return int(count)
         except RedisConnectionError:
             if attempt == 2:

@@ -119,9 +119,8 @@ def make_exercise(era, checks=1, check=None, **fields):
     check_fields = {"request": "GET /hello HTTP/1.1\nHost: localhost\n", "status": 200}
     check_fields.update(check or {"body": "hello"})
     for order in range(1, checks + 1):
-        ExerciseCheck.objects.create(
-            exercise=exercise, order=order, name=f"check {order}", **check_fields
-        )
+        fields = {"name": f"check {order}", **check_fields}
+        ExerciseCheck.objects.create(exercise=exercise, order=order, **fields)
     return exercise
 
 

@@ -189,8 +189,8 @@ class FlakyRedis:
             def __exit__(self, *exc):
                 return False
 
-            def incr(self, name):
-                self.ops.append(name)
+            def incrby(self, name, amount):
+                self.ops.append((name, amount))
                 return self
 
             def expire(self, name, ttl, nx):
@@ -202,8 +202,8 @@ class FlakyRedis:
                 if client.failures:
                     client.failures -= 1
                     raise RedisConnectionError("Connection closed by server.")
-                name = self.ops[0]
-                client.counts[name] = client.counts.get(name, 0) + 1
+                name, amount = self.ops[0]
+                client.counts[name] = client.counts.get(name, 0) + amount
                 return [client.counts[name], True]
 
         return Pipeline()

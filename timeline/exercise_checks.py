@@ -6,10 +6,12 @@ sandbox, limits, slots and rate limit.
 Before a check's own assertions, the response must keep HTTP's rules (response_rules.py): a
 response a real client would misread fails on the rule it breaks, whatever the check asks."""
 
+import copy
 import html
 import json
 from dataclasses import asdict, dataclass
 
+from . import check_values
 from .exercise_feedback import with_cause
 from .models import Exercise, header_lines
 from .response_rules import (
@@ -150,12 +152,64 @@ def judge(check, result, sent, protocol):
     broken = protocol_problems(result, request_method(sent))
     if broken:
         return CheckOutcome(check.name, False, " ".join(broken), sent, expected, got)
+    lost = inner_answer_lost(check, result)
+    if lost:
+        return CheckOutcome(check.name, False, lost, sent, expected, got)
     problems = problems_with(check, result)
     if problems:
         message = "; ".join(problems)
         message = message[0].upper() + message[1:] + "."
         return CheckOutcome(check.name, False, message, sent, expected, got)
     return CheckOutcome(check.name, True, "Passed.", sent, expected, got)
+
+
+def inner_answer_lost(check, result):
+    """How a middleware lost the answer of the app the check wraps it around, or "": that app's
+    headers and body must come through. Read from the response, whatever the middleware says."""
+    inner = check_values.inner_response_parts(getattr(check, "inner_response", ""))
+    if not check.wraps or inner is None:
+        return ""
+    _, headers, body = inner
+    missing = [f"{n}: {v}" for n, v in headers if header_problem(n, v, result)]
+    body_lost = bool(body) and body not in (result.body or "")
+    if missing and body_lost:
+        return (
+            f"The app your {check.wraps}() wraps was never heard from: it answered "
+            f"“{missing[0]}” and the body “{body}”, and the response has neither. A middleware "
+            "calls the app it wraps and passes its answer on."
+        )
+    if missing:
+        return (
+            f"The app your {check.wraps}() wraps sent the header “{missing[0]}”, and the response "
+            "lost it: a middleware passes on the headers of the app it wraps."
+        )
+    if body_lost:
+        return (
+            f"The app your {check.wraps}() wraps answered “{body}”, and the response does not "
+            "hold it: a middleware passes on the body of the app it wraps."
+        )
+    return ""
+
+
+def drawn(check):
+    """The check with fresh values drawn into its templates: what this submission is sent and
+    expected to answer. A check without values is itself."""
+    if not check.values.strip():
+        return check
+    values = check_values.draw(check.values)
+    filled = copy.copy(check)
+    for field in check_values.TEMPLATE_FIELDS:
+        setattr(filled, field, check_values.fill(getattr(check, field), values))
+    return filled
+
+
+def wrap_spec(check):
+    """What the harness needs to build the inner app a middleware check wraps, or None."""
+    inner = check_values.inner_response_parts(check.inner_response) if check.wraps else None
+    if inner is None:
+        return None
+    status, headers, body = inner
+    return {"factory": check.wraps, "status": status, "headers": headers, "body": body}
 
 
 def server_protocol(exercise):
@@ -192,7 +246,7 @@ def run_checks(exercise, code, *, on_start=None, run=None):
             outcomes.append(CheckOutcome(check.name, False, message, code, expectation(check)))
         return False, outcomes
     protocol = server_protocol(exercise)
-    for check in exercise.checks.all():
+    for check in map(drawn, exercise.checks.all()):
         if exercise.kind == Exercise.Kind.REQUEST:
             app, request_text = exercise.target, code
         else:
@@ -202,7 +256,9 @@ def run_checks(exercise, code, *, on_start=None, run=None):
                 CheckOutcome(check.name, False, stop_reason, request_text, expectation(check))
             )
             continue
-        result = run(exercise.runtime, app, request_text, on_start=on_start)
+        wrap = wrap_spec(check)
+        extra = {"wrap": wrap} if wrap else {}
+        result = run(exercise.runtime, app, request_text, on_start=on_start, **extra)
         on_start = None
         outcome = compare(check, result, request_text, protocol)
         outcomes.append(outcome)

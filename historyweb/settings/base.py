@@ -173,6 +173,10 @@ LOGGING = {
 RUNNER_TIMEOUT = float(os.environ.get("RUNNER_TIMEOUT", "5"))
 RUNNER_RATE_LIMIT = int(os.environ.get("RUNNER_RATE_LIMIT", "10"))  # edited runs per client…
 RUNNER_RATE_WINDOW = int(os.environ.get("RUNNER_RATE_WINDOW", "60"))  # …per this many seconds
+# Checking exercise answers has a limit of its own: units per window, and the sandbox seconds one
+# unit buys (a slow app pays for its time: timeline/check_limit.py).
+RUNNER_CHECK_RATE_LIMIT = int(os.environ.get("RUNNER_CHECK_RATE_LIMIT", "10"))
+RUNNER_CHECK_SECONDS = float(os.environ.get("RUNNER_CHECK_SECONDS", "1.5"))
 # How long a run waits for a free sandbox before the answer is 429 busy.
 RUNNER_SLOT_WAIT = float(os.environ.get("RUNNER_SLOT_WAIT", "0.5"))
 # Behind a proxy: the header it sets to the client's address (e.g. X-Real-IP), which clients

@@ -16,7 +16,15 @@ class ExerciseCheckInline(OrderedInlineMixin, admin.StackedInline):
 
     model = ExerciseCheck
     extra = 0
-    fields = [("order", "name"), "request", "status", "headers", ("body", "body_match")]
+    fields = [
+        ("order", "name"),
+        "request",
+        "status",
+        "headers",
+        ("body", "body_match"),
+        "values",
+        ("wraps", "inner_response"),
+    ]
     formfield_overrides = {models.TextField: {"widget": forms.Textarea(attrs={**MONO, "rows": 3})}}
 
 

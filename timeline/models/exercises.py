@@ -5,6 +5,7 @@ from django.db import models
 from django.urls import reverse
 
 from .. import rendering
+from ..check_values import TEMPLATE_FIELDS, inner_response_parts, placeholders, value_kinds
 from ..fields import LineTextField
 from ..runner.runtimes import HTTP, Runtime
 from ..text import normalize_text
@@ -135,6 +136,23 @@ class ExerciseCheck(ContentModel):
     body_match = models.CharField(
         max_length=10, choices=BodyMatch.choices, default=BodyMatch.CONTAINS
     )
+    values = LineTextField(
+        blank=True,
+        help_text="Values drawn fresh for each submission, one “name: kind” a line; kinds: "
+        "word, number LOW-HIGH, markup. Use one as {{name}} in the name, request, headers, body "
+        "and inner response; {{name|url}} percent-encodes it, {{name|html}} escapes it.",
+    )
+    wraps = models.CharField(
+        max_length=100,
+        blank=True,
+        help_text="For a WSGI middleware: the function the check calls with its own inner app "
+        "(e.g. middleware); the request goes to what it returns.",
+    )
+    inner_response = LineTextField(
+        blank=True,
+        help_text="What that inner app answers: a status line such as 200 OK, “Name: value” "
+        "header lines, an empty line, the body. Its headers and body must come through.",
+    )
 
     class Meta:
         ordering = ["exercise", "order"]
@@ -150,3 +168,18 @@ class ExerciseCheck(ContentModel):
             header_lines(self.headers)
         except ValueError as exc:
             raise ValidationError({"headers": str(exc)}) from exc
+        try:
+            kinds = value_kinds(self.values)
+            for field in TEMPLATE_FIELDS:
+                unknown = set(placeholders(getattr(self, field))) - set(kinds)
+                if unknown:
+                    raise ValueError(f"{{{{{sorted(unknown)[0]}}}}} is not one of the values.")
+            if self.wraps and not self.wraps.isidentifier():
+                raise ValueError("Wraps names a function: a Python identifier.")
+            if self.wraps and self.exercise_id and self.exercise.runtime != Runtime.WSGI:
+                raise ValueError("Only a WSGI check wraps an app (a WSGI middleware).")
+            if self.wraps and not self.inner_response.strip():
+                raise ValueError("A check that wraps an app says what that app answers.")
+            inner_response_parts(self.inner_response)
+        except ValueError as exc:
+            raise ValidationError(str(exc)) from exc

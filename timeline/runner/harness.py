@@ -553,7 +553,10 @@ def run_wsgi(spec):
 
     try:
         module = load(spec, APP_MODULE)
-        app = find_app(module, ["application", "app"], bottle_default=True)
+        if spec.get("wrap"):
+            app = wrapped_app(module, spec["wrap"])
+        else:
+            app = find_app(module, ["application", "app"], bottle_default=True)
         iterable = app(environ, start_response)
         try:
             for chunk in iterable:
@@ -588,6 +591,24 @@ def run_wsgi(spec):
         "truncated": budget.over,
         "environ": view,
     }
+
+
+def wrapped_app(module, wrap):
+    """What the program's middleware factory makes of an inner app the host describes: a check
+    that the middleware calls the app it wraps and passes its answer on."""
+    name = wrap["factory"]
+    factory = getattr(module, name, None)
+    if not callable(factory):
+        raise SampleError(f"No middleware found: define `{name}(app)` at module level.")
+
+    def inner_app(environ, start_response):
+        start_response(wrap["status"], list(wrap["headers"]))
+        return [wrap["body"].encode("utf-8")]
+
+    app = factory(inner_app)
+    if not callable(app):
+        raise SampleError(f"`{name}(app)` must return a WSGI app, not {short_repr(app)}.")
+    return app
 
 
 def last_line(text):

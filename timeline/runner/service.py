@@ -96,8 +96,12 @@ def prepare(runtime, code, request_text=""):
     return {"runtime": runtime, "code": code, "request": request}, body
 
 
-def run_code(runtime, code, request_text="", *, wait=None, config=None, on_start=None):
+def run_code(runtime, code, request_text="", *, wait=None, config=None, on_start=None, wrap=None):
     """Run code in the sandbox now (no cache). Raises Busy when every slot stays taken.
+
+    `wrap` (a WSGI middleware check): {"factory", "status", "headers", "body"}: the app run is
+    what `factory(inner)` returns, for an inner app that answers with that status, those
+    headers and that body.
 
     `on_start` is called once a slot is held, just before the run starts; it may raise Busy to
     refuse the run (the rate limit counts there, so a run refused as busy, or a malformed one,
@@ -107,6 +111,8 @@ def run_code(runtime, code, request_text="", *, wait=None, config=None, on_start
     if isinstance(prepared, RunResult):
         return prepared
     spec, body = prepared
+    if wrap is not None:
+        spec["wrap"] = dict(wrap, headers=[tuple(pair) for pair in wrap["headers"]])
     if not config.bwrap:
         raise SandboxUnavailable(INSTALL_HINT)
     wait = config.slot_wait if wait is None else wait
@@ -161,31 +167,33 @@ def _cache_result(key, data):
         logger.warning("The runs cache failed; the result is not kept", exc_info=True)
 
 
+def count_hit(client, config, paused="Edited runs", **kwargs):
+    """throttle.hit in the runner's window; a store that cannot count is a 503 that says which
+    runs are `paused` (they fail closed: a run without its limit lets one client take every
+    sandbox)."""
+    try:
+        return throttle.hit(client, config.rate_window, config.state_dir, **kwargs)
+    except throttle.RateStoreUnavailable as exc:
+        if exc.disk_full:
+            message = (
+                f"{DISK_FULL}, so {paused.lower()} are paused: their rate limit cannot be "
+                f"counted. Try again in {exc.retry_after} s."
+            )
+        else:
+            message = (
+                f"{paused} are paused: their rate limit cannot be counted right now "
+                f"(its store is unreachable). Try again in {exc.retry_after} s."
+            )
+        raise ServiceError(message, status=503, retry_after=exc.retry_after) from exc
+
+
 def check_rate(client):
     """Count one edited run for this client; raise Busy past the limit in the window.
 
     Called once the run holds a sandbox slot, so only runs that start are counted. Without
     its counters (Redis down), a 503 that says so."""
     config = get_config()
-    try:
-        count = throttle.hit(client, config.rate_window, config.state_dir)
-    except throttle.RateStoreUnavailable as exc:
-        # Fail closed: an edit run without its limit would let one client take every sandbox.
-        if exc.disk_full:
-            message = (
-                f"{DISK_FULL}, so edited runs are paused: their rate limit cannot be counted. "
-                f"Try again in {exc.retry_after} s."
-            )
-        else:
-            message = (
-                "Edited runs are paused: their rate limit cannot be counted right now "
-                f"(its store is unreachable). Try again in {exc.retry_after} s."
-            )
-        raise ServiceError(
-            message,
-            status=503,
-            retry_after=exc.retry_after,
-        ) from exc
+    count = count_hit(client, config)
     if count > config.rate_limit:
         retry = throttle.remaining(config.rate_window, time.time())
         raise Busy(

@@ -17,10 +17,11 @@ from historyweb.errors import ServiceError
 from historyweb.page_cache import page_cached
 from historyweb.throttle import client_id
 
+from ..check_limit import CheckMeter
 from ..exercise_checks import run_checks
 from ..exercise_feedback import printed_by_program, shared_cause
 from ..models import Era, Exercise
-from ..runner.service import MAX_CODE_CHARS, check_rate
+from ..runner.service import MAX_CODE_CHARS
 from ..text import normalize_newlines
 from .caching import keep_private
 from .json_api import InvalidBody, add_error_headers, json_endpoint, read_json_object
@@ -104,8 +105,12 @@ def check(request, exercise, code):
         raise ServiceError("Write some code first.", status=400)
     if len(code) > MAX_CODE_CHARS:
         raise ServiceError(f"The code is longer than {MAX_CODE_CHARS // 1024} KB.", status=400)
-    # One submission counts once, when its first run starts (a refused one costs nothing).
-    return run_checks(exercise, code, on_start=lambda: check_rate(client_id(request)))
+    # Counted when its first run starts (a refused one costs nothing), then by sandbox time.
+    meter = CheckMeter(client_id(request))
+    try:
+        return run_checks(exercise, code, on_start=meter.start, run=meter.run)
+    finally:
+        meter.settle()
 
 
 def results_answer(exercise, outcomes, passed, error):

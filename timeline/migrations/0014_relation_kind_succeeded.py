@@ -6,7 +6,7 @@ from django.db import migrations, models
 class Migration(migrations.Migration):
 
     dependencies = [
-        ('timeline', '0012_exercise_text_and_header_rules'),
+        ('timeline', '0013_exercise_check_values'),
     ]
 
     operations = [
