@@ -77,6 +77,7 @@ export function readRunMessage(data, count) {
 const MIN_WIDTH = 0.22; // of the slide: narrower than this, a result's lines wrap too much
 const MIN_HEIGHT = 0.2;
 const MAX_WIDTH = 0.6;
+const WIDE = 1.7; // 16:9 is 1.78: a wider slide has room beside its text for a result
 const CANDIDATES = 6; // rooms tried, largest first, for each set of things to keep clear
 
 function union(rects) {
@@ -112,15 +113,15 @@ function textLines(root, selector) {
 }
 
 /**
- * What a result must never cover: the slide's title, every sample's title and badges, the
- * buttons under the code (Run, Edit), the slide's text (line by line), and the deck's controls where they lie
+ * What a result must never cover: the slide's title, every sample's title and badges, Run and
+ * Reset while editing, the slide's text (line by line), and the deck's controls where they lie
  * over the slide (they hide while the mouse rests, not for good).
  */
-function keepClear(slide) {
+function keepClear(slide, { text: withText = true } = {}) {
   const frame = slide.getBoundingClientRect();
   const controls = [...document.querySelectorAll(".controls")].map((element) => element.getBoundingClientRect());
-  const text = textLines(slide, ".slide-body");
-  return [...slide.querySelectorAll(".slide-heading, .sample figcaption > :not(button), .sample-actions > :not(.run-state)")]
+  const text = withText ? textLines(slide, ".slide-body") : [];
+  return [...slide.querySelectorAll(".slide-heading, .sample figcaption > :not(button), .is-editing .sample-actions")]
     .map((element) => element.getBoundingClientRect())
     .concat(controls.filter((rect) => rect.bottom > frame.top && rect.top < frame.bottom))
     .filter((rect) => rect.width && rect.height)
@@ -161,15 +162,19 @@ function freeRooms(frame, obstacles) {
 /**
  * Rooms for the result, best first to try: clear of every title, the slide's text and all of
  * its code; then clear of the titles, the text and the code that ran only (the result may lie
- * over another sample's code). A result never covers a title or the slide's text.
+ * over another sample's code). A result never covers a title, nor the slide's text on a wide
+ * screen; on a narrower one, where text over code leaves no room, it may lie over the text
+ * rather than over the code that ran.
  */
 export function choosePlaces(slide, figure) {
   const frame = slide.getBoundingClientRect();
   const keep = keepClear(slide);
-  return [
+  const rooms = [
     ...freeRooms(frame, [...keep, ...textLines(slide, CODE)]),
     ...freeRooms(frame, [...keep, ...textLines(figure, CODE)]),
   ];
+  if (frame.width / frame.height >= WIDE) return rooms;
+  return rooms.concat(freeRooms(frame, [...keepClear(slide, { text: false }), ...textLines(figure, CODE)]));
 }
 
 /** Lays the panel out in `box`; returns how far its text had to shrink and whether it shows all. */
