@@ -25,7 +25,10 @@ def wait_for_counter(page, n):
 SPY_ON_OPEN = """() => {
     const open = window.open;
     window.opened = [];
-    window.open = (...args) => { window.opened.push(args.map(String)); return open.apply(window, args); };
+    window.open = (...args) => {
+        window.opened.push(args.map(String));
+        return open.apply(window, args);
+    };
 }"""
 
 

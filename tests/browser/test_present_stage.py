@@ -20,7 +20,8 @@ ORDERS = (
     '    quantity = order["quantity"]\n'
     "    # Reaching this line means the body was valid JSON with an item and a quantity.\n"
     "    price = PRICES.get(item, 5)\n"
-    '    body = json.dumps({"item": item, "quantity": quantity, "total": price * quantity}).encode()\n'
+    '    total = {"item": item, "quantity": quantity, "total": price * quantity}\n'
+    "    body = json.dumps(total, indent=None, separators=(', ', ': ')).encode()\n"
     "    headers = [\n"
     '        ("Content-Type", "application/json"),\n'
     '        ("Content-Length", str(len(body))),\n'
@@ -70,13 +71,16 @@ EDIT_STATE = """() => {
     const x = (box.left + box.right) / 2, y = (box.top + box.bottom) / 2;
     return {
         sizes: editors.map(e => parseFloat(getComputedStyle(e).fontSize)),
-        runOnScreen: box.top >= 0 && box.left >= 0 && box.bottom <= innerHeight && box.right <= innerWidth,
-        runUnderBar: box.left < bar.right && box.right > bar.left && box.top < bar.bottom && box.bottom > bar.top,
+        runOnScreen: box.top >= 0 && box.left >= 0
+            && box.bottom <= innerHeight && box.right <= innerWidth,
+        runUnderBar: box.left < bar.right && box.right > bar.left
+            && box.top < bar.bottom && box.bottom > bar.top,
         runOnTop: document.elementFromPoint(x, y) === run,
         scrolls: [slide, inner, document.scrollingElement, document.querySelector('.stage')]
             .some(e => e.scrollHeight > e.clientHeight + 1 || e.scrollTop > 0),
         titleWhole: head.top >= clip.top - 1 && head.bottom <= clip.bottom + 1 && head.top >= 0
-            && title.scrollWidth <= title.clientWidth + 1 && getComputedStyle(title).display !== 'none',
+            && title.scrollWidth <= title.clientWidth + 1
+            && getComputedStyle(title).display !== 'none',
     };
 }"""
 
