@@ -19,6 +19,12 @@ import { wireRunPanel } from "./deck-run-panel.js";
 import { backward, forward } from "./slide-steps.js";
 
 const EDITABLE = "input, textarea, select, [contenteditable]:not([contenteditable='false'])";
+// Overlays a clicker may not be able to close: its keys close them and then act.
+const CLICKER_OVERLAYS = "#overview[open], #help[open], #enlarge[open]";
+const CLICKER_PAGES = new Set(["PageDown", "PageUp"]);
+const CLICKER_BLANK = new Set(["b", "B", "."]);
+// What a mouse click must not leave holding the keyboard.
+const CONTROL = "button, a[href], summary, [role='tab']";
 const MODIFIERS = new Set(["Shift", "Control", "Alt", "Meta", "CapsLock", "Fn", "NumLock"]);
 export const BLANK_MODES = ["black", "white"];
 
@@ -70,10 +76,19 @@ export function bindStageKeys({ blank, closeTop = () => false }) {
     (event) => {
       if (event.defaultPrevented || event.altKey || event.ctrlKey || event.metaKey) return;
       const target = event.target;
-      if (target instanceof Element && target.closest(EDITABLE)) return;
+      const key = event.key;
+      const editable = target instanceof Element && target.closest(EDITABLE);
+      // A clicker has no Esc: its page and blank keys close the overview, help or Enlarge, then act.
+      const overlay = document.querySelector(CLICKER_OVERLAYS);
+      if (overlay && (CLICKER_PAGES.has(key) || (CLICKER_BLANK.has(key) && !editable))) overlay.close();
+      if (key === "Escape" && target instanceof Element && target.closest(".is-editing textarea")) {
+        // Esc in an editor on the stage closes the result, then leaves edit mode.
+        if (closeTop()) event.preventDefault();
+        return;
+      }
+      if (editable) return;
       // A modal overlay owns the keyboard; the browser closes it on Esc.
       if (document.querySelector("dialog[open]")) return;
-      const key = event.key;
       if (blank.mode) {
         if (MODIFIERS.has(key)) return;
         blank.set(null);
@@ -95,6 +110,26 @@ export function bindStageKeys({ blank, closeTop = () => false }) {
   );
 }
 
+/**
+ * A control clicked with the mouse takes no focus and leaves none where it was: Space and
+ * PageDown, what a clicker sends, mean "next" after a click on Run, Edit, a tab or the control
+ * bar, and the control bar fades again. A keyboard user (Tab, then Enter) keeps the focus.
+ * Inside an open dialog focus is the dialog's.
+ */
+export function bindPointerFocus() {
+  document.addEventListener(
+    "mousedown",
+    (event) => {
+      const control = event.button === 0 && event.target instanceof Element && event.target.closest(CONTROL);
+      if (!control || control.closest("dialog")) return;
+      event.preventDefault();
+      const active = document.activeElement;
+      if (active instanceof HTMLElement && active !== document.body && !active.closest("dialog")) active.blur();
+    },
+    true,
+  );
+}
+
 /** A blank message from another window, checked: `{type: "blank", mode}` with a known mode. */
 export function readBlankMessage(data) {
   if (!data || typeof data !== "object" || data.type !== "blank") return undefined;
@@ -108,12 +143,12 @@ export function readBlankMessage(data) {
  * `blank`; its `onChange` runs after the other windows are told) and the Run panel share it.
  * Without a channel `name` (a live follower's deck) nothing is sent: nothing it does may move
  * another window. Then the keys and overlays (wireKeysAndOverlays; `speaker`, `theme` and `live`
- * go to it). Answers `{ channel, blank, runPanel, actions, start }`; `start()` shows the slide
+ * go to it). Esc closes the run's result, else calls `leave()` (true if it closed something). Answers `{ channel, blank, runPanel, actions, start }`; `start()` shows the slide
  * the address names, or the first and asks the other windows where they are.
  */
 export function wireDeckWindow(
   root,
-  { name, slides, go, current, currentStep, blank: blankOptions = {}, ...windowActions },
+  { name, slides, go, current, currentStep, blank: blankOptions = {}, leave = () => false, ...windowActions },
 ) {
   const count = slides.length;
   let blank = null;
@@ -145,7 +180,7 @@ export function wireDeckWindow(
     current,
     currentStep,
     blank,
-    closeTop: () => runPanel.close({ focus: true }),
+    closeTop: () => runPanel.close({ focus: true }) || leave(),
     ...windowActions,
   });
 
@@ -195,6 +230,7 @@ function wireKeysAndOverlays(
     live, // going live (L): the audience deck and the speaker view
   };
   bindStageKeys({ blank, closeTop });
+  bindPointerFocus();
   bindKeys(actions, root.querySelector(".jump"));
   return actions;
 }

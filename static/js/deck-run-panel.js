@@ -77,6 +77,7 @@ export function readRunMessage(data, count) {
 const MIN_WIDTH = 0.22; // of the slide: narrower than this, a result's lines wrap too much
 const MIN_HEIGHT = 0.2;
 const MAX_WIDTH = 0.6;
+const WIDE = 1.7; // 16:9 is 1.78: a wider slide has room beside its text for a result
 const CANDIDATES = 6; // rooms tried, largest first, for each set of things to keep clear
 
 function union(rects) {
@@ -90,10 +91,13 @@ function union(rects) {
   return box.left === Infinity ? null : box;
 }
 
-/** One box per line of code: a block is as wide as the slide, its lines rarely are. */
-function codeLines(root) {
+// Code on the slide, and in the editors when Edit has the stage (deck-edit.js).
+const CODE = ".sample-code pre, .code-editor-backdrop";
+
+/** One box per line of text: a block is as wide as the slide, its lines rarely are. */
+function textLines(root, selector) {
   const boxes = [];
-  for (const pre of root.querySelectorAll(".sample-code pre")) {
+  for (const pre of root.querySelectorAll(selector)) {
     if (!pre.getBoundingClientRect().height) continue;
     const range = document.createRange();
     range.selectNodeContents(pre);
@@ -109,16 +113,19 @@ function codeLines(root) {
 }
 
 /**
- * What a result must never cover: the slide's title, every sample's title and badges, and the
- * deck's controls where they lie over the slide (they hide while the mouse rests, not for good).
+ * What a result must never cover: the slide's title, every sample's title and badges, Run and
+ * Reset while editing, the slide's text (line by line), and the deck's controls where they lie
+ * over the slide (they hide while the mouse rests, not for good).
  */
-function titles(slide) {
+function keepClear(slide, { text: withText = true } = {}) {
   const frame = slide.getBoundingClientRect();
   const controls = [...document.querySelectorAll(".controls")].map((element) => element.getBoundingClientRect());
-  return [...slide.querySelectorAll(".slide-heading, .sample figcaption > :not(button)")]
+  const text = withText ? textLines(slide, ".slide-body") : [];
+  return [...slide.querySelectorAll(".slide-heading, .sample figcaption > :not(button), .is-editing .sample-actions")]
     .map((element) => element.getBoundingClientRect())
     .concat(controls.filter((rect) => rect.bottom > frame.top && rect.top < frame.bottom))
-    .filter((rect) => rect.width && rect.height);
+    .filter((rect) => rect.width && rect.height)
+    .concat(text);
 }
 
 /**
@@ -153,17 +160,21 @@ function freeRooms(frame, obstacles) {
 }
 
 /**
- * Rooms for the result, best first to try: clear of every title and all of the slide's code;
- * then clear of the titles and the code that ran only (the result may lie over another
- * sample's code, or over the slide's text). A result never covers a title.
+ * Rooms for the result, best first to try: clear of every title, the slide's text and all of
+ * its code; then clear of the titles, the text and the code that ran only (the result may lie
+ * over another sample's code). A result never covers a title, nor the slide's text on a wide
+ * screen; on a narrower one, where text over code leaves no room, it may lie over the text
+ * rather than over the code that ran.
  */
 export function choosePlaces(slide, figure) {
   const frame = slide.getBoundingClientRect();
-  const keep = titles(slide);
-  return [
-    ...freeRooms(frame, [...keep, ...codeLines(slide)]),
-    ...freeRooms(frame, [...keep, ...codeLines(figure)]),
+  const keep = keepClear(slide);
+  const rooms = [
+    ...freeRooms(frame, [...keep, ...textLines(slide, CODE)]),
+    ...freeRooms(frame, [...keep, ...textLines(figure, CODE)]),
   ];
+  if (frame.width / frame.height >= WIDE) return rooms;
+  return rooms.concat(freeRooms(frame, [...keepClear(slide, { text: false }), ...textLines(figure, CODE)]));
 }
 
 /** Lays the panel out in `box`; returns how far its text had to shrink and whether it shows all. */
@@ -187,6 +198,24 @@ function layoutIn(panel, frame, box) {
   return { fit, whole: !overflows() };
 }
 
+/**
+ * The room over the code: the slide's right part, under the title and text above the code and
+ * above the buttons below it.
+ */
+function overCode(slide, frame) {
+  const margin = frame.width * 0.015;
+  const left = frame.width * 0.52;
+  const middle = frame.top + frame.height / 2;
+  let top = margin;
+  let bottom = frame.height - margin;
+  for (const rect of keepClear(slide)) {
+    if (rect.right <= frame.left + left) continue;
+    if (rect.bottom < middle) top = Math.max(top, rect.bottom - frame.top + margin);
+    else if (rect.top > middle) bottom = Math.min(bottom, rect.top - frame.top - margin);
+  }
+  return { left, top, right: frame.width - margin, bottom };
+}
+
 function place(panel, slide, figure) {
   const frame = slide.getBoundingClientRect();
   if (!frame.width) return;
@@ -195,16 +224,18 @@ function place(panel, slide, figure) {
     const { fit, whole } = layoutIn(panel, frame, box);
     // A room that shows the whole result at the largest size wins; earlier rooms win ties.
     const score = (whole ? 10 : 0) + fit - index * 1e-3;
-    if (!best || score > best.score) best = { box, score };
+    if (!best || score > best.score) best = { box, score, whole };
     if (whole && fit === 1) break;
   }
-  // No room at all (a slide full of code): the right part under the title, over the code.
-  const heading = slide.querySelector(".slide-heading")?.getBoundingClientRect();
-  const margin = frame.width * 0.015;
-  const top = heading ? heading.bottom - frame.top + margin : margin;
-  const box = best?.box || { left: frame.width * 0.52, top, right: frame.width - margin, bottom: frame.height - margin };
-  layoutIn(panel, frame, box);
-  panel.classList.toggle("covers-code", !best);
+  // No free room shows it all (a slide full of code): over the code, if that shows more.
+  if (!best?.whole) {
+    const box = overCode(slide, frame);
+    const { fit, whole } = layoutIn(panel, frame, box);
+    const score = (whole ? 10 : 0) + fit - 0.5;
+    if (!best || score > best.score) best = { box, score, covers: true };
+  }
+  layoutIn(panel, frame, best.box);
+  panel.classList.toggle("covers-code", Boolean(best.covers));
 }
 
 // ---- The panel ----
@@ -248,8 +279,11 @@ export function wireRunPanel(root, { slideAt, current, count, post = () => {} })
     if (!open) return false;
     const { number, panel, figure } = open;
     open = null;
+    // Focus goes back to Run only from inside the result (a keyboard user): after a click it
+    // stays with the deck, where Space means "next" and must not run the code again.
+    const inside = panel.contains(document.activeElement);
     panel.remove();
-    if (focus) figure.querySelector(".run-button")?.focus();
+    if (focus && inside) figure.querySelector(".run-button")?.focus();
     if (broadcast) post({ type: "run-close", slide: number });
     return true;
   }

@@ -8,6 +8,7 @@ import {
   showInAddress,
   toggleTheme,
 } from "./deck-core.js";
+import { wireStageEdit } from "./deck-edit.js";
 import { wireDeckWindow } from "./deck-keys.js";
 import { slideSteps } from "./slide-steps.js";
 
@@ -32,6 +33,9 @@ if (deck) {
     toastTimer = setTimeout(() => (toast.hidden = true), 5000);
   };
 
+  // Edit on a slide takes the stage; leaving it lays the slide out again.
+  const stageEdit = wireStageEdit(deck, { onChange: () => refit() });
+
   // A follower's deck (live.js) has no channel: nothing it does may move another window.
   const { channel, blank, runPanel, actions, start } = wireDeckWindow(deck, {
     name: deck.dataset.channel,
@@ -43,6 +47,7 @@ if (deck) {
     speaker: openSpeaker,
     theme: () => say(`${toggleTheme() === "dark" ? "Dark" : "Light"} theme`),
     live: () => deck.dispatchEvent(new CustomEvent("deck:live")),
+    leave: () => stageEdit.stop(),
   });
   // live.js blacks the screen at the remote's word (the speaker view follows, as for B).
   deck.addEventListener("deck:blank", (event) => blank.set(event.detail.mode));
@@ -65,6 +70,7 @@ if (deck) {
       return;
     }
     runPanel?.close({ broadcast: false }); // each window closes its own on the way
+    stageEdit.stop();
     slides[current - 1]?.classList.remove("is-current");
     slides[current - 1]?.setAttribute("aria-hidden", "true");
     current = next;
@@ -89,11 +95,15 @@ if (deck) {
     go(event.detail.slide, { source: "live", step: (Number(event.detail.step) || 0) + 1 }),
   );
 
+  // A window of its own, not a tab of this one: a tab would open on the projector, notes and all.
   function openSpeaker() {
     if (!deck.dataset.speakerUrl) return;
     const url = `${deck.dataset.speakerUrl}#/${current}`;
-    const speaker = window.open(url, "historyweb-speaker");
-    if (!speaker) say("The browser blocked the new tab: use the Speaker view button instead.");
+    const width = Math.round(Math.min(screen.availWidth, 1366) * 0.9);
+    const height = Math.round(Math.min(screen.availHeight, 900) * 0.9);
+    const features = `popup=yes,width=${width},height=${height},left=40,top=40`;
+    const speaker = window.open(url, "historyweb-speaker", features);
+    if (!speaker) say("The browser blocked the new window: use the Speaker view button instead.");
   }
 
   bindSwipe(deck.querySelector(".stage"), actions);
@@ -123,10 +133,11 @@ if (deck) {
 
   slides.forEach((slide) => slide.setAttribute("aria-hidden", "true"));
   start();
-  const refit = () => {
-    fitSlide(slides[current - 1]);
-    runPanel.replace();
-  };
+  function refit() {
+    if (!deck.classList.contains("is-editing")) fitSlide(slides[current - 1]);
+    stageEdit.refit();
+    runPanel?.replace();
+  }
   window.addEventListener("resize", refit);
   // The first fit may run before the system fonts settle.
   document.fonts?.ready.then(refit);

@@ -80,7 +80,16 @@ function attach(figure) {
     editor.rows = Math.min(Math.max(lines + 1, 3), most);
   }
 
-  editButton.addEventListener("click", function () {
+  // The deck gives an edit the whole stage (deck-edit.js) and, after a click, keeps the keys for
+  // itself by cancelling this event; elsewhere the editor (or Edit) takes the focus.
+  function announceEditing(editing, byPointer) {
+    const detail = { editing: editing, byPointer: byPointer };
+    return figure.dispatchEvent(
+      new CustomEvent("historyweb:editing", { bubbles: true, cancelable: true, detail: detail }),
+    );
+  }
+
+  editButton.addEventListener("click", function (event) {
     fitRows(codeEditor, 24);
     if (requestEditor) {
       fitRows(requestEditor, 10);
@@ -88,10 +97,20 @@ function attach(figure) {
     enhanceEditor(codeEditor, "python");
     enhanceEditor(requestEditor, "http");
     showEditors(true);
-    codeEditor.focus();
+    if (announceEditing(true, event.detail > 0)) {
+      codeEditor.focus();
+    }
   });
 
-  resetButton.addEventListener("click", function () {
+  // The deck leaves edit mode on Esc or on another slide; the edits stay for the next Edit.
+  figure.addEventListener("historyweb:stop-editing", function () {
+    if (!editors.hidden) {
+      showEditors(false);
+      announceEditing(false, true);
+    }
+  });
+
+  resetButton.addEventListener("click", function (event) {
     codeEditor.value = codeEditor.defaultValue;
     codeEditor.dispatchEvent(new Event("input"));
     if (requestEditor) {
@@ -102,7 +121,9 @@ function attach(figure) {
     result.hidden = true;
     result.textContent = "";
     status.textContent = "";
-    editButton.focus();
+    if (announceEditing(false, event.detail > 0)) {
+      editButton.focus();
+    }
   });
 
   // A page may show the result elsewhere (the deck's result panel) by cancelling this event.

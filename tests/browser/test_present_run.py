@@ -148,7 +148,12 @@ def test_run_on_six_slides_keeps_the_code_whole_the_title_clear_and_the_result_o
             assert now["scrolls"] == was["scrolls"]
         panel = page.evaluate(PANEL_STATE, [slide.element_handle(), index])
         assert panel["onScreen"] and panel["whole"], f"slide {number}: {panel}"
-        assert not panel["overlaps"], f"slide {number}: the result covers the code"
+        # At 4:3 the result's text stays at 2.2% of the screen's height or more, and beside text
+        # over a script as wide as the slide only the code has that room: there, and only
+        # there, the result lies over the code's right part.
+        covers = size == (1024, 768) and number == 7
+        assert panel["overlaps"] == covers, f"slide {number}: the result covers the code: {panel}"
+        assert ("covers-code" in slide.locator(".run-panel").get_attribute("class")) == covers
         assert not panel["coversTitle"], f"slide {number}: the result covers the title: {panel}"
         assert words in panel["text"]
         # The in-slide result stays empty: nothing under the code pushes it together.

@@ -21,17 +21,34 @@ def wait_for_counter(page, n):
     )
 
 
-def test_s_opens_the_speaker_view_in_a_new_tab_on_the_same_slide(live_server, context):
+# Records window.open's arguments, then opens as asked.
+SPY_ON_OPEN = """() => {
+    const open = window.open;
+    window.opened = [];
+    window.open = (...args) => {
+        window.opened.push(args.map(String));
+        return open.apply(window, args);
+    };
+}"""
+
+
+def test_s_opens_the_speaker_view_in_a_window_of_its_own_on_the_same_slide(live_server, context):
+    """A window, not a tab of the projected one: a tab would put the notes on the projector."""
     make_deck()
     audience = context.new_page()
     audience.goto(f"{live_server.url}/present/#/3")
     audience.wait_for_selector(".deck-slide.is-current")
-    with context.expect_page() as new_page:
+    audience.evaluate(SPY_ON_OPEN)
+    with context.expect_page() as new_page:  # the context's "page" event: the popup
         audience.keyboard.press("s")
     speaker = new_page.value
     speaker.wait_for_selector("[data-pane='current'] .deck-slide")
     assert speaker.url == f"{live_server.url}/present/speaker/#/3"
     assert speaker_slide(speaker) == 3
+    [[url, name, features]] = audience.evaluate("window.opened")
+    assert url.endswith("/present/speaker/#/3") and name == "historyweb-speaker"
+    assert "popup" in features and "width=" in features and "height=" in features
+    assert speaker.evaluate("window.toolbar.visible") is False  # a popup window, not a tab
 
 
 def test_speaker_and_audience_follow_each_other(live_server, context):
