@@ -299,3 +299,59 @@ def test_an_unchanged_save_from_a_fresh_page_is_not_a_conflict(admin_client_logg
     assert response.status_code == 302
     assert "Saved on top" not in notices(admin_client_logged, response)
     assert Slide.objects.filter(era=era).count() == 3
+
+
+@pytest.mark.shared
+@pytest.mark.django_db(transaction=True)
+def test_two_saves_at_once_cannot_both_pass_the_check(django_user_model, monkeypatch):
+    """Alice's save is held inside its transaction, after its check; Bob's save of the same
+    field starts meanwhile. Bob's check must wait for Alice's commit and see her change: one
+    save goes through and the other is refused, never both. (PostgreSQL: row locks; the
+    PostgreSQL pass of .ci/run runs it.)"""
+    import threading
+    import time
+
+    from django.db import connection, connections
+
+    from timeline.admin import concurrency, merging
+
+    if connection.vendor != "postgresql":
+        pytest.skip("needs the test database on PostgreSQL (DATABASE_URL), as .ci/run's pass")
+    alice, bob = editors(django_user_model, "alice", "bob")
+    era = make_era(title="WSGI")
+    url = era_url(era)
+    alices = opened(alice, url, "era_form", set_values({"title": "Alice's"}))
+    bobs = opened(bob, url, "era_form", set_values({"title": "Bob's"}))
+    bob_started, results = threading.Event(), {}
+    real_lock, real_save_related = merging.lock_row, concurrency.EditVersionMixin.save_related
+
+    def lock_row(model, pk):
+        if threading.current_thread().name == "bob":
+            bob_started.set()
+        real_lock(model, pk)
+
+    def save_related(self, request, *args):
+        real_save_related(self, request, *args)
+        if request.user.username == "alice":
+            bob_started.wait(10)
+            time.sleep(0.5)  # Bob's request is now at its check (or waiting for the lock)
+
+    monkeypatch.setattr(concurrency, "lock_row", lock_row)
+    monkeypatch.setattr(concurrency.EditVersionMixin, "save_related", save_related)
+
+    def save(name, client, pairs):
+        try:
+            results[name] = post_pairs(client, url, pairs).status_code
+        finally:
+            connections.close_all()
+
+    threads = [threading.Thread(target=save, args=("alice", alice, alices), name="alice")]
+    threads[0].start()
+    time.sleep(0.2)
+    threads.append(threading.Thread(target=save, args=("bob", bob, bobs), name="bob"))
+    threads[1].start()
+    for thread in threads:
+        thread.join(30)
+    assert sorted(results.values()) == [200, 302], results
+    saved = next(name for name, status in results.items() if status == 302)
+    assert Era.objects.get(pk=era.pk).title == {"alice": "Alice's", "bob": "Bob's"}[saved]
