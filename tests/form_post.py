@@ -11,6 +11,8 @@ import re
 from html.parser import HTMLParser
 from urllib.parse import urlencode
 
+from django.test import Client
+
 SKIPPED_INPUTS = {"submit", "button", "image", "reset", "file"}
 
 
@@ -100,3 +102,52 @@ def post_form(client, url, form_id, change=None, **kwargs):
     return client.post(
         url, urlencode(pairs), content_type="application/x-www-form-urlencoded", **kwargs
     )
+
+
+def set_values(values):
+    def change(pairs):
+        return [(name, values.get(name, value)) for name, value in pairs]
+
+    return change
+
+
+def add_row(prefix, **fields):
+    """A change(pairs) that adds one row to the `prefix` inline as "Add another" does: the
+    empty form's fields under the next index, TOTAL_FORMS one up, `fields` filled in."""
+
+    def change(pairs):
+        total = int(dict(pairs)[f"{prefix}-TOTAL_FORMS"])
+        template = f"{prefix}-__prefix__-"
+        new = [
+            (f"{prefix}-{total}-{name[len(template) :]}", value)
+            for name, value in pairs
+            if name.startswith(template)
+        ]
+        new = [(name, fields.pop(name.rsplit("-", 1)[1], value)) for name, value in new]
+        new += [(f"{prefix}-{total}-{name}", value) for name, value in fields.items()]
+        pairs = set_values({f"{prefix}-TOTAL_FORMS": str(total + 1)})(pairs)
+        return pairs + new
+
+    return change
+
+
+def editors(django_user_model, *names):
+    clients = []
+    for name in names:
+        user = django_user_model.objects.create_superuser(name, f"{name}@example.org", "pw")
+        client = Client()
+        client.force_login(user)
+        clients.append(client)
+    return clients
+
+
+def post_pairs(client, url, pairs):
+    return client.post(url, urlencode(pairs), content_type="application/x-www-form-urlencoded")
+
+
+def opened(client, url, form_id, change):
+    """The pairs the editor's browser will post: the page as it was when they opened it,
+    with their edits."""
+    page = client.get(url)
+    assert page.status_code == 200
+    return change(form_pairs(page.content.decode(), form_id))

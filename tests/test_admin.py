@@ -50,6 +50,7 @@ def test_admin_edit_shows_on_era_page(admin_client_logged, client, content):
     page = admin_client_logged.get(url)
     form = page.context["adminform"].form
     data = {name: form.initial.get(name, "") for name in form.fields}
+    data["_version"] = page.context["edit_version"]  # the version the page was loaded from
     data.update(
         {
             "title": "WSGI",
@@ -178,6 +179,7 @@ def test_editor_sets_how_eras_relate_in_the_inline(admin_client_logged, client):
     assert "How this era relates to others" in page.content.decode()
     form = page.context["adminform"].form
     data = {name: form.initial.get(name, "") for name in form.fields}
+    data["_version"] = page.context["edit_version"]  # the version the page was loaded from
     data.update({"date": ""})
     for prefix in ("slides", "samples", "references", "inverse_relations"):
         data.update({f"{prefix}-TOTAL_FORMS": 0, f"{prefix}-INITIAL_FORMS": 0})

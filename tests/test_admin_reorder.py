@@ -1,9 +1,6 @@
 """Reordering an era's slides, samples and references, and a talk's eras, in one POST."""
 
-from urllib.parse import urlencode
-
 import pytest
-from django.test import Client
 from django.urls import reverse
 
 from timeline.models import CodeSample, Reference, Slide
@@ -16,16 +13,9 @@ from .factories import (
     make_slide,
     make_talk,
 )
-from .form_post import form_pairs, post_form
+from .form_post import add_row, editors, opened, post_form, post_pairs, set_values
 
 pytestmark = pytest.mark.django_db
-
-
-def set_values(values):
-    def change(pairs):
-        return [(name, values.get(name, value)) for name, value in pairs]
-
-    return change
 
 
 def test_swapping_two_slides_saves(admin_client_logged):
@@ -232,48 +222,6 @@ def test_exercise_checks_have_move_buttons(admin_client_logged):
     exercise = make_exercise(make_era(), checks=2)
     page = admin_client_logged.get(reverse("admin:timeline_exercise_change", args=[exercise.pk]))
     assert "admin-reorder.js" in page.content.decode()
-
-
-def add_row(prefix, **fields):
-    """A change(pairs) that adds one row to the `prefix` inline as "Add another" does: the
-    empty form's fields under the next index, TOTAL_FORMS one up, `fields` filled in."""
-
-    def change(pairs):
-        total = int(dict(pairs)[f"{prefix}-TOTAL_FORMS"])
-        template = f"{prefix}-__prefix__-"
-        new = [
-            (f"{prefix}-{total}-{name[len(template) :]}", value)
-            for name, value in pairs
-            if name.startswith(template)
-        ]
-        new = [(name, fields.pop(name.rsplit("-", 1)[1], value)) for name, value in new]
-        new += [(f"{prefix}-{total}-{name}", value) for name, value in fields.items()]
-        pairs = set_values({f"{prefix}-TOTAL_FORMS": str(total + 1)})(pairs)
-        return pairs + new
-
-    return change
-
-
-def editors(django_user_model, *names):
-    clients = []
-    for name in names:
-        user = django_user_model.objects.create_superuser(name, f"{name}@example.org", "pw")
-        client = Client()
-        client.force_login(user)
-        clients.append(client)
-    return clients
-
-
-def post_pairs(client, url, pairs):
-    return client.post(url, urlencode(pairs), content_type="application/x-www-form-urlencoded")
-
-
-def opened(client, url, form_id, change):
-    """The pairs the editor's browser will post: the page as it was when they opened it,
-    with their edits."""
-    page = client.get(url)
-    assert page.status_code == 200
-    return change(form_pairs(page.content.decode(), form_id))
 
 
 def test_two_editors_adding_a_slide_at_once_both_keep_theirs(django_user_model):

@@ -6,6 +6,7 @@ from django.urls import path
 from reversion.admin import VersionAdmin
 
 from ..models import CodeSample, Reference, Slide
+from .concurrency import EditVersionMixin
 from .media import CODE_EDITOR_MEDIA, PREVIEW_MEDIA, SAMPLE_CHECK_MEDIA
 from .views import admin_page, runs
 from .views.runs import record_outputs
@@ -28,7 +29,7 @@ SAMPLE_CODE_FIELDS = [
 
 
 @admin.register(Slide)
-class SlideAdmin(VersionAdmin):
+class SlideAdmin(EditVersionMixin, VersionAdmin):
     list_display = ["title", "era", "order"]
     list_filter = ["era__kind", "era"]
     list_select_related = ["era"]
@@ -42,7 +43,7 @@ class SlideAdmin(VersionAdmin):
 
 
 @admin.register(CodeSample)
-class CodeSampleAdmin(VersionAdmin):
+class CodeSampleAdmin(EditVersionMixin, VersionAdmin):
     list_display = ["title", "era", "order", "language", "runtime", "historical"]
     list_filter = ["runtime", "historical", "language"]
     list_select_related = ["era"]
@@ -80,7 +81,7 @@ class CodeSampleAdmin(VersionAdmin):
 
 
 @admin.register(Reference)
-class ReferenceAdmin(VersionAdmin):
+class ReferenceAdmin(EditVersionMixin, VersionAdmin):
     list_display = ["title", "era", "order", "kind", "supports_date", "url"]
     list_filter = ["kind", "supports_date"]
     list_select_related = ["era"]

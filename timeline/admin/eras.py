@@ -11,6 +11,7 @@ from reversion.admin import VersionAdmin
 
 from .. import revisions
 from ..models import CHRONOLOGICAL, CodeSample, Era, EraRelation, Reference, Slide
+from .concurrency import EditVersionMixin
 from .content import HTTPS_URLS, SAMPLE_CODE_FIELDS
 from .formsets import OrderedInlineMixin, OrderedParentMixin
 from .media import CODE_EDITOR_MEDIA, PREVIEW_MEDIA, REFERENCES_MEDIA
@@ -106,7 +107,7 @@ revisions.register()
 
 
 @admin.register(Era)
-class EraAdmin(OrderedParentMixin, FirstStateMixin, VersionAdmin):
+class EraAdmin(EditVersionMixin, OrderedParentMixin, FirstStateMixin, VersionAdmin):
     list_display = ["year", "title", "kind", "slide_count", "published"]
     list_display_links = ["title"]
     list_filter = ["kind", "published"]

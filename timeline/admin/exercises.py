@@ -5,6 +5,7 @@ from django.contrib import admin
 from django.db import models
 
 from ..models import Exercise, ExerciseCheck
+from .concurrency import EditVersionMixin
 from .formsets import OrderedInlineMixin, OrderedParentMixin
 from .media import PREVIEW_MEDIA
 
@@ -29,7 +30,7 @@ class ExerciseCheckInline(OrderedInlineMixin, admin.StackedInline):
 
 
 @admin.register(Exercise)
-class ExerciseAdmin(OrderedParentMixin, admin.ModelAdmin):
+class ExerciseAdmin(EditVersionMixin, OrderedParentMixin, admin.ModelAdmin):
     list_display = ["title", "era", "kind", "runtime", "check_count"]
     list_filter = ["kind", "runtime"]
     list_select_related = ["era"]

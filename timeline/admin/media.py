@@ -42,3 +42,6 @@ SAMPLE_CHECK_MEDIA = forms.Media(
 
 # The references inline's narrow columns.
 REFERENCES_MEDIA = forms.Media(css={"all": ["css/admin-references.css"]})
+
+# The conflict notice of a change form saved from an older version (concurrency.py).
+EDIT_VERSION_MEDIA = forms.Media(css={"all": ["css/admin-edit-conflict.css"]})

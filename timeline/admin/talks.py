@@ -5,6 +5,7 @@ from django.db.models import Count
 from reversion.admin import VersionAdmin
 
 from ..models import Talk, TalkEra, TalkNote
+from .concurrency import EditVersionMixin
 from .formsets import OrderedInlineMixin, OrderedParentMixin
 from .views.history import FirstStateMixin
 from .widgets import KnownAutocompleteMixin
@@ -32,7 +33,7 @@ class TalkNoteInline(KnownAutocompleteMixin, admin.StackedInline):
 
 
 @admin.register(Talk)
-class TalkAdmin(OrderedParentMixin, FirstStateMixin, VersionAdmin):
+class TalkAdmin(EditVersionMixin, OrderedParentMixin, FirstStateMixin, VersionAdmin):
     list_display = ["title", "slug", "duration_minutes", "era_count"]
     search_fields = ["title", "description"]
     prepopulated_fields = {"slug": ["title"]}
