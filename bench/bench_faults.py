@@ -76,7 +76,8 @@ SETTLE = 1.5  # after the remote's last move, for it to reach the followers
 OUTAGE = 3.0
 LOCK_SECONDS = 5.0  # page_cache.LOCK_SECONDS: the most a page is served stale during a render
 SHUTDOWN_BUDGET = 2.0
-RUN_DIRS = "/tmp/historyweb-run-*"
+JOIN_SECONDS = 10.0  # followers join over this long: a room scanning the QR code
+RUN_DIRS = "/tmp/historyweb-run-{pid}.*"  # a run's work directory, named after its worker
 
 SETUP_SCRIPT = """
 import json
@@ -203,7 +204,7 @@ class Load:
         for n, follower in enumerate(self.followers):
             self.tasks.append(asyncio.create_task(follower.run(self.stopping)))
             if n % 50 == 49:
-                await asyncio.sleep(0.1)
+                await asyncio.sleep(JOIN_SECONDS * 50 / len(self.followers))
         opened = [asyncio.create_task(f.opened.wait()) for f in self.followers]
         _, pending = await asyncio.wait(opened, timeout=90)
         for task in pending:
@@ -234,6 +235,8 @@ class Load:
             "runs": self.runner.events,
             "followers": [e for f in self.followers for e in f.events],
         }
+        if self.followers[0].join_page:
+            groups["follow pages"] = [e for f in self.followers for e in f.page_events]
         since = fault_end + GRACE if since is None else since
         sent = self.remote.sent
         lost = undelivered(sent, [f.seqs for f in self.followers], since) if fault_end else None
@@ -294,14 +297,22 @@ async def postgres_restart(bench):
     return load.figures(fault_end)
 
 
+def children(task):
+    """The processes a thread (/proc/<pid>/task/<tid>) started: a run's sandbox."""
+    try:
+        return Path(task, "children").read_text().split()
+    except OSError:
+        return []
+
+
 async def worker_killed(bench):
-    leftovers = set(glob.glob(RUN_DIRS))
+    leftovers = set(glob.glob(RUN_DIRS.format(pid="*")))
     async with Load(bench) as load:
         victim, mid_run = None, False
         deadline = now() + 4
         while now() < deadline and not mid_run:  # a worker with a sandbox running, if any
             for pid in bench.workers():
-                if Path(f"/proc/{pid}/task/{pid}/children").read_text().split():
+                if any(children(task) for task in glob.glob(f"/proc/{pid}/task/*")):
                     victim, mid_run = pid, True
             await asyncio.sleep(0.02)
         victim = victim or bench.workers()[0]
@@ -309,7 +320,7 @@ async def worker_killed(bench):
         fault_end = now()
         await asyncio.sleep(AFTER)
     text, numbers = load.figures(fault_end)
-    left = len(set(glob.glob(RUN_DIRS)) - leftovers)
+    left = len(set(glob.glob(RUN_DIRS.format(pid=victim))) - leftovers)
     text += f", run directories left {left} (killed {'mid-run' if mid_run else 'between runs'})"
     return text, numbers
 
@@ -465,6 +476,10 @@ def main():
             print("\n--- server log (last lines) ---")
             print("\n".join((tmp / "server.log").read_text().splitlines()[-30:]))
             raise
+        server_log = (tmp / "server.log").read_text()
+        if "Traceback" in server_log:
+            print("\n--- server log (last lines; it has tracebacks) ---")
+            print("\n".join(server_log.splitlines()[-15:]))
         print("\nDone when:")
         for line in check_lines(checks(results)):
             print("  " + line)

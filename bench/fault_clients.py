@@ -191,6 +191,7 @@ class Follower(Client):
         self.retry = 2.0
         self.opened = asyncio.Event()
         self.byes = 0
+        self.page_events = []  # the follow page's outcome, apart from the stream's
 
     async def run(self, stopping):
         if self.join_page:  # the follow page first, as a phone that scanned the QR code
@@ -199,11 +200,12 @@ class Follower(Client):
                 status, _, _ = await asyncio.wait_for(
                     connection.request(f"/live/{self.code}/"), REQUEST_TIMEOUT
                 )
-                self.record(status)
+                outcome = status
             except (OSError, TimeoutError, asyncio.IncompleteReadError, ValueError) as exc:
-                self.record(outcome_of(exc))
+                outcome = outcome_of(exc)
             finally:
                 connection.close()
+            self.page_events.append((now(), outcome))
         while not stopping.is_set():
             try:
                 await self.stream(stopping)

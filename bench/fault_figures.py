@@ -34,14 +34,14 @@ def counts(events):
 
 
 def format_counts(events):
-    """'412 ok' or '380 ok, 500x3, refused x5': the good answers, then each error by count."""
+    """'412 ok' or '380 ok, 500 x3, refused x5': the good answers, then each error by count."""
     counted = counts(events)
     good = sum(n for outcome, n in counted.items() if not is_error(outcome))
     errors = sorted(
         ((outcome, n) for outcome, n in counted.items() if is_error(outcome)),
         key=lambda item: (isinstance(item[0], str), str(item[0])),
     )
-    parts = [f"{good} ok"] + [f"{outcome}x{n}" for outcome, n in errors]
+    parts = [f"{good} ok"] + [f"{outcome} x{n}" for outcome, n in errors]
     return ", ".join(parts)
 
 
