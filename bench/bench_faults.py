@@ -371,7 +371,7 @@ async def full_var(bench):
         stop(bench.server)
         subprocess.run(["umount", "-l", str(var)], capture_output=True)
         bench.mounted = None
-        await bench.start()
+    await bench.start()  # as before: on Redis
     return "file caches, 16 MiB var/ filled for 8 s | " + text, numbers
 
 
@@ -450,6 +450,9 @@ async def run_scenarios(bench, chosen):
 def main():
     chosen = {int(n) for n in os.environ.get("BENCH_FAULTS", "").split(",") if n.strip()}
     raise_file_limit()
+    # Ctrl-C and SIGTERM end the bench through its clean-up, also when started in the
+    # background (where a shell has SIGINT ignored).
+    signal.signal(signal.SIGINT, signal.default_int_handler)
     signal.signal(signal.SIGTERM, lambda signum, frame: sys.exit(128 + signum))
     tmp = Path(tempfile.mkdtemp(prefix="historyweb-bench-faults-"))
     bench = None
@@ -487,4 +490,8 @@ def main():
 
 
 if __name__ == "__main__":
-    sys.exit(main())
+    try:
+        sys.exit(main())
+    except KeyboardInterrupt:
+        print("\nbench-faults: interrupted; its servers are stopped and its files removed")
+        sys.exit(130)
