@@ -48,6 +48,7 @@ from fault_figures import (  # noqa: E402
     check_lines,
     errors_with,
     format_counts,
+    missed,
     recovery_seconds,
     stale,
     undelivered,
@@ -238,16 +239,21 @@ class Load:
         if self.followers[0].join_page:
             groups["follow pages"] = [e for f in self.followers for e in f.page_events]
         since = fault_end + GRACE if since is None else since
-        sent = self.remote.sent
-        lost = undelivered(sent, [f.seqs for f in self.followers], since) if fault_end else None
+        sent, received = self.remote.sent, [f.seqs for f in self.followers]
+        lost = undelivered(sent, received, since)
         owed = sum(1 for when in sent.values() if when >= since) * len(self.followers)
         session = getattr(self, "session", None)
         late = behind([f.final for f in self.followers], session) if session else None
-        recoveries = [recovery_seconds(events, fault_end) for events in groups.values()]
-        recover = max((r for r in recoveries if r is not None), default=None)
+        deliveries = missed(sent, received, fault_end)
+        recover = max(
+            recovery_seconds(events, fault_end) for events in [*groups.values(), deliveries]
+        )
         text = " | ".join(f"{name} {format_counts(events)}" for name, events in groups.items())
-        text += f" | recover {recover:.1f} s" if recover is not None else ""
-        text += f" | lost: {lost} of {owed} moves after the fault" if lost is not None else ""
+        if recover >= AFTER - 2 * self.remote.interval:  # its last moves still went amiss
+            text += f" | not recovered within {AFTER:g} s"
+        else:
+            text += f" | recover {recover:.1f} s"
+        text += f" | lost: {lost} of {owed} moves after the fault"
         text += f", {late}/{len(self.followers)} followers behind" if late is not None else ""
         all_events = [e for events in groups.values() for e in events]
         numbers = {
@@ -441,6 +447,9 @@ async def run_scenarios(bench, chosen):
         if why:
             print(f"{name:26} skipped: {why}", flush=True)
             continue
+        if results:  # each on a fresh server: no scenario inherits another's damage
+            stop(bench.server)
+            await bench.start()
         text, numbers = await scenario(bench)
         results[n] = numbers
         print(f"{name:26} {text}", flush=True)

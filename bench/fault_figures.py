@@ -67,6 +67,16 @@ def undelivered(sent, received, since):
     return sum(1 for seqs in received for seq in owed if seq not in seqs)
 
 
+def missed(sent, received, since):
+    """(when sent, "undelivered") for each move sent at or after `since` that some follower
+    never received: events for recovery_seconds(), so delivery counts in recovering too."""
+    return sorted(
+        (when, "undelivered")
+        for seq, when in sent.items()
+        if when >= since and any(seq not in seqs for seqs in received)
+    )
+
+
 def behind(finals, session):
     """How many followers' last (seq, slide) is not the session's."""
     return sum(1 for final in finals if final != session)

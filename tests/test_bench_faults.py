@@ -39,6 +39,14 @@ def test_undelivered_counts_moves_after_the_fault_each_follower_missed():
     assert figures.undelivered(sent, received, since=0.0) == 1 + 3 + 1
 
 
+def test_a_move_some_follower_missed_is_an_error_for_recovery_from_when_it_was_sent():
+    sent = {1: 5.0, 2: 9.0, 3: 12.0, 4: 13.0}
+    received = [{1, 3, 4}, {2, 4}]
+    failures = figures.missed(sent, received, since=8.0)
+    assert failures == [(9.0, "undelivered"), (12.0, "undelivered")]
+    assert figures.recovery_seconds(failures, fault_end=8.0) == 4.0
+
+
 def test_behind_compares_seq_and_slide_with_the_session():
     finals = [(7, 3), (6, 2), None, (7, 3)]
     assert figures.behind(finals, (7, 3)) == 2
