@@ -20,7 +20,7 @@ For each it prints one line: outcomes by status for pages, remote, runs and foll
 from the fault's end to the last error; and what was lost: moves sent after the fault (plus
 GRACE s to reconnect) that a follower never received, followers whose last state is not the
 session's, run directories left in /tmp, and (1) pages fetched after the crash that do not show
-the last edit. Then the checks of issue "Done when" as PASS/FAIL with their figure.
+the last edit. Then the checks a production setup must pass, as PASS/FAIL with their figure.
 
 A measurement, not a test: it exits 0 whatever the figures (1 only if it could not run). A
 scenario whose binary is missing is skipped with the reason. Every process and temporary
@@ -53,7 +53,7 @@ from fault_figures import (  # noqa: E402
     stale,
     undelivered,
 )
-from fault_stores import Postgres, redis_store  # noqa: E402
+from fault_stores import Postgres, Redis, started  # noqa: E402
 from load import (  # noqa: E402
     HOST,
     PYTHON,
@@ -398,7 +398,7 @@ async def crowd(bench):
 
 
 def needs(bench, store):
-    return None if getattr(bench, store) else f"{store} is not installed ({bench.missing[store]})"
+    return None if getattr(bench, store) else bench.missing[store]
 
 
 SCENARIOS = [
@@ -467,8 +467,8 @@ def main():
     bench = None
     with contextlib.ExitStack() as stack:
         stack.callback(shutil.rmtree, tmp, ignore_errors=True)
-        postgres, pg_missing = Postgres.started(stack)
-        redis, redis_missing = redis_store(stack)
+        postgres, pg_missing = started(stack, Postgres)
+        redis, redis_missing = started(stack, Redis)
         bench = Bench(tmp, postgres, redis)
         bench.missing = {"postgres": pg_missing, "redis": redis_missing}
         stack.callback(bench.close)
@@ -492,7 +492,7 @@ def main():
         if "Traceback" in server_log:
             print("\n--- server log (last lines; it has tracebacks) ---")
             print("\n".join(server_log.splitlines()[-15:]))
-        print("\nDone when:")
+        print("\nChecks:")
         for line in check_lines(checks(results)):
             print("  " + line)
     return 0

@@ -40,7 +40,8 @@ class Postgres:
             timeout=120,
         )
 
-    def create(self):
+    def start_new(self):
+        """A new cluster with the database, running."""
         self.run("initdb", "-D", str(self.data), "-U", "historyweb", "--auth=trust", "-E", "UTF8")
         self.start()
         self.run("createdb", "-h", str(self.directory), "-U", "historyweb", "historyweb")
@@ -57,19 +58,11 @@ class Postgres:
         self.stop("immediate")
         shutil.rmtree(self.directory, ignore_errors=True)
 
-    @classmethod
-    def started(cls, stack):
-        """(a running cluster, None), closed with `stack`; or (None, why not)."""
-        try:
-            server = cls()
-        except StoreMissing as exc:
-            return None, str(exc)
-        stack.callback(server.close)
-        server.create()
-        return server, None
-
 
 class Redis(RedisProcess):
+    def start_new(self):
+        self.start()
+
     def snapshot(self):
         """SAVE: what a restart after a crash loads (the crash loses everything since)."""
         import redis
@@ -81,12 +74,12 @@ class Redis(RedisProcess):
             client.close()
 
 
-def redis_store(stack):
-    """(a running redis-server, None), closed with `stack`; or (None, why not)."""
+def started(stack, store):
+    """(a running `store` (Postgres or Redis), None), closed with `stack`; or (None, why not)."""
     try:
-        server = Redis()
+        server = store()
     except StoreMissing as exc:
         return None, str(exc)
     stack.callback(server.close)
-    server.start()
+    server.start_new()
     return server, None
