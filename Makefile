@@ -8,7 +8,7 @@ PORT ?= 8000
 HOST ?= 127.0.0.1
 STAMP := $(VENV)/.installed
 
-.PHONY: help install install-test install-mutate mutate run test lint migrate load dump check-deploy clean bench-samples bench-hostile axe bench bench-shared bench-live
+.PHONY: help install install-test install-mutate mutate run test lint migrate load dump check-deploy clean bench-samples bench-hostile axe bench bench-shared bench-live bench-faults
 
 help:
 	@echo "make run    create .venv, install, migrate, load the history if empty, serve on $(HOST):$(PORT)"
@@ -95,6 +95,13 @@ bench-samples: install
 BENCH_LIVE_ARGS ?= --postgres
 bench-live: install
 	$(PY) bench/bench_live.py $(BENCH_LIVE_ARGS)
+
+# The production setup on its own PostgreSQL and Redis, under pages, a remote, runs and followers,
+# through faults: Redis and PostgreSQL restarts, a worker killed, SIGTERM with 50 streams, a full
+# var/ (needs root), 1,000 followers. Prints figures and PASS/FAIL; exits 0 whatever they are.
+# BENCH_FAULTS=1,4 runs some scenarios only (see bench/bench_faults.py).
+bench-faults: install
+	$(PY) bench/bench_faults.py
 
 # Two memory-hungry runs at once (own tmpfs, memfd, forks): the drop in the host's MemAvailable,
 # against a budget of 2 x RUNNER_MEMORY_LIMIT + 10%.
