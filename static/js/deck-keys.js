@@ -106,6 +106,7 @@ export function readBlankMessage(data) {
  * One deck window (`root`: the audience deck or the speaker view). The channel keeps this
  * browser's windows on the same slide and step; the blank screen (createBlank's options in
  * `blank`; its `onChange` runs after the other windows are told) and the Run panel share it.
+ * `entries` (the deck's outline, deck-slides.js) lists every slide in the overview.
  * Without a channel `name` (a live follower's deck) nothing is sent: nothing it does may move
  * another window. Then the keys and overlays (wireKeysAndOverlays; `speaker`, `theme` and `live`
  * go to it). Answers `{ channel, blank, runPanel, actions, start }`; `start()` shows the slide
@@ -113,7 +114,7 @@ export function readBlankMessage(data) {
  */
 export function wireDeckWindow(
   root,
-  { name, slides, go, current, currentStep, blank: blankOptions = {}, ...windowActions },
+  { name, slides, entries = [], go, current, currentStep, blank: blankOptions = {}, ...windowActions },
 ) {
   const count = slides.length;
   let blank = null;
@@ -141,6 +142,7 @@ export function wireDeckWindow(
   runPanel = wireRunPanel(root, { slideAt: (n) => slides[n - 1], current, count, post: channel.post });
   const actions = wireKeysAndOverlays(root, {
     slides,
+    entries,
     go,
     current,
     currentStep,
@@ -171,10 +173,21 @@ export function wireDeckWindow(
  */
 function wireKeysAndOverlays(
   root,
-  { slides, go, current, currentStep, blank, closeTop, speaker = () => {}, theme = toggleTheme, live },
+  {
+    slides,
+    entries,
+    go,
+    current,
+    currentStep,
+    blank,
+    closeTop,
+    speaker = () => {},
+    theme = toggleTheme,
+    live,
+  },
 ) {
   const help = document.getElementById("help");
-  const showOverview = wireOverview(document.getElementById("overview"), (n) => go(n));
+  const showOverview = wireOverview(document.getElementById("overview"), (n) => go(n), entries);
   wireOverlay(help, ["?"]);
   wireEnlarge(root, document.getElementById("enlarge"));
   const walk = (direction) => {
