@@ -5,6 +5,10 @@ Pages to check come from tests/pages.py; their URL placeholders are filled by pa
 
 import pytest
 
+from timeline.live import sessions
+from timeline.models import Era, LiveSession
+from timeline.presenter import load_deck
+
 from .factories import (
     make_era,
     make_exercise,
@@ -66,6 +70,7 @@ def seed_history():
         code='print("Content-Type: text/plain")\nprint()\nprint("hello")\n',
     )
     make_talk([cgi, wsgi], slug="short", title="Short talk", duration_minutes=10)
+    sessions.create(load_deck("talk", "short", Era.objects.published())[0], "talk", "short")
     make_exercise(
         wsgi,
         slug="wsgi-hello",
@@ -86,6 +91,7 @@ def url_values(era, talk="short", sample=None, exercise="wsgi-hello"):
         "sample": sample.pk if sample else 0,
         "era_pk": era.pk,
         "exercise": exercise,
+        "live": LiveSession.objects.values_list("code", flat=True).first() or "none",
     }
 
 
