@@ -7,7 +7,6 @@ import pytest
 from django.urls import reverse
 
 from historyweb.page_cache import bump_content_version
-
 from timeline.deck_pieces import CHUNK_SIZE
 from timeline.live import sessions
 from timeline.models import Era
@@ -53,7 +52,10 @@ def test_each_part_holds_its_slides_and_the_speakers_their_notes(client):
     assert re.findall(r'data-notes="(\d+)"', speaker) == [str(n) for n in range(9, 14)]
     assert "<strong>point 11</strong>" in speaker  # slide 13: the title slide, then points 0-11
     for chunk in (0, 3):
-        assert client.get(reverse("timeline:present-slides", kwargs={"chunk": chunk})).status_code == 404
+        assert (
+            client.get(reverse("timeline:present-slides", kwargs={"chunk": chunk})).status_code
+            == 404
+        )
 
 
 @pytest.mark.parametrize("count", [30, 500])

@@ -52,9 +52,7 @@ class Outline:
         return {
             "chunk": CHUNK_SIZE,
             "eras": [[era.title, era.kind] for era in self.eras],
-            "slides": [
-                [e.era] if e.slide_pk is None else [e.era, e.title] for e in self.entries
-            ],
+            "slides": [[e.era] if e.slide_pk is None else [e.era, e.title] for e in self.entries],
         }
 
     def slides(self, first, last):
