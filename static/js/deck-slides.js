@@ -107,12 +107,14 @@ export function slideStore(root, container, { notes = false, onArrive = () => {}
     const template = document.createElement("template");
     template.innerHTML = html;
     const numbers = [];
-    for (const slide of template.content.querySelectorAll(":scope > .deck-slide")) {
-      const n = Number(slide.dataset.number);
-      if (Number.isInteger(n) && swap(slides, n, slide)) numbers.push(n);
-    }
-    for (const item of template.content.querySelectorAll(":scope > [data-notes]")) {
-      if (notes) swap(notesList, Number(item.dataset.notes), item);
+    // The part's top-level elements (`:scope` matches nothing in a fragment).
+    for (const item of [...template.content.children]) {
+      if (item.matches(".deck-slide")) {
+        const n = Number(item.dataset.number);
+        if (Number.isInteger(n) && swap(slides, n, item)) numbers.push(n);
+      } else if (notes && item.matches("[data-notes]")) {
+        swap(notesList, Number(item.dataset.notes), item);
+      }
     }
     if (numbers.length) onArrive(numbers);
   }
