@@ -160,8 +160,9 @@ PAGES = [
     Page("deck-era-speaker-part", "/present/{era}/speaker/slides/1/", cached=True),
     Page("talk-part", "/talks/{talk}/present/slides/1/", cached=True),
     Page("talk-speaker-part", "/talks/{talk}/present/speaker/slides/1/", cached=True),
-    # A live session's follow page and its parts (the seed history has a session on its talk).
-    Page("live-follow", "/live/{live}/", cached=True, content=True, axe=True),
+    # A live session's follow page (checked on each visit) and its parts (the seed history has a
+    # session on its talk).
+    Page("live-follow", "/live/{live}/", content=True),
     Page("live-part", "/live/{live}/slides/1/", cached=True),
     Page("deck-era", "/present/{era}/", cached=True, content=True, axe=True, phone=True),
     Page("deck-era-speaker", "/present/{era}/speaker/", cached=True, content=True),

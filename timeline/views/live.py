@@ -14,6 +14,7 @@ from django.core.handlers.asgi import ASGIRequest
 from django.http import Http404, HttpResponse, JsonResponse, StreamingHttpResponse
 from django.shortcuts import get_object_or_404, render
 from django.urls import Resolver404, resolve, reverse
+from django.utils.cache import patch_cache_control
 from django.utils.http import urlencode
 from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
@@ -196,10 +197,9 @@ def count_creation(request):
 # ---- Pages ----------------------------------------------------------------------------------
 
 
-# The follow page and its parts are the same for every follower of a session: cached and
-# compressed like the deck they show. One stored before the session ended is still served
-# (until the content changes); its stream then says the session is over.
-@page_cached()
+# The follow page checks its session on every visit (a late visitor to an ended one is told
+# so), but it is public and the same for every follower: compressed, and light, since it holds
+# only the first slides. Its parts are cached like the deck's: a follower reads on after the end.
 @require_GET
 def live_follow(request, code):
     """The audience's deck: it follows the presenter; browsing on is allowed, steering is not."""
@@ -214,7 +214,9 @@ def live_follow(request, code):
         "talk": outline.talk,
         "live": {"role": "follow", "session": session, "urls": live_urls(session)},
     }
-    return render(request, "timeline/present/deck.html", context)
+    response = render(request, "timeline/present/deck.html", context)
+    patch_cache_control(response, no_cache=True)
+    return response
 
 
 @page_cached()
