@@ -162,8 +162,8 @@ PAGES = [
     Page("talk-speaker-part", "/talks/{talk}/present/speaker/slides/1/", cached=True),
     # A live session's follow page (checked on each visit) and its parts (the seed history has a
     # session on its talk).
-    Page("live-follow", "/live/{live}/", content=True),
-    Page("live-part", "/live/{live}/slides/1/", cached=True),
+    Page("live-follow", "/live/{live}/", content=True, fuzz=False),
+    Page("live-part", "/live/{live}/slides/1/", cached=True, fuzz=False),
     Page("deck-era", "/present/{era}/", cached=True, content=True, axe=True, phone=True),
     Page("deck-era-speaker", "/present/{era}/speaker/", cached=True, content=True),
     Page(

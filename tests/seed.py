@@ -6,7 +6,7 @@ Pages to check come from tests/pages.py; their URL placeholders are filled by pa
 import pytest
 
 from timeline.live import sessions
-from timeline.models import Era, LiveSession
+from timeline.models import Era, LiveSession, Talk
 from timeline.presenter import load_deck
 
 from .factories import (
@@ -70,7 +70,6 @@ def seed_history():
         code='print("Content-Type: text/plain")\nprint()\nprint("hello")\n',
     )
     make_talk([cgi, wsgi], slug="short", title="Short talk", duration_minutes=10)
-    sessions.create(load_deck("talk", "short", Era.objects.published())[0], "talk", "short")
     make_exercise(
         wsgi,
         slug="wsgi-hello",
@@ -91,12 +90,23 @@ def url_values(era, talk="short", sample=None, exercise="wsgi-hello"):
         "sample": sample.pk if sample else 0,
         "era_pk": era.pk,
         "exercise": exercise,
-        "live": LiveSession.objects.values_list("code", flat=True).first() or "none",
+        "live": live_code(talk),
     }
 
 
+def live_code(talk):
+    """The code of a live session on the talk's deck, started if there is none ("none" when
+    there is no such talk)."""
+    session = LiveSession.objects.filter(deck_kind="talk", deck_slug=talk).first()
+    if session is None:
+        if not Talk.objects.filter(slug=talk).exists():
+            return "none"
+        session, _ = sessions.create(load_deck("talk", talk, Era.objects.all())[0], "talk", talk)
+    return session.code
+
+
 def page_url(page, era, **values):
-    return page.format(**{**url_values(era), **values})
+    return page.format(**{**url_values(era, talk=values.get("talk", "short")), **values})
 
 
 def page_params(selected):
