@@ -8,7 +8,7 @@ PORT ?= 8000
 HOST ?= 127.0.0.1
 STAMP := $(VENV)/.installed
 
-.PHONY: help install install-test install-mutate mutate run test lint migrate load dump check-deploy clean bench-samples bench-hostile axe bench bench-shared bench-live bench-faults
+.PHONY: help install install-test install-mutate mutate run test lint migrate load dump check-deploy clean bench-samples bench-hostile axe bench bench-shared bench-live bench-faults bench-deck
 
 help:
 	@echo "make run    create .venv, install, migrate, load the history if empty, serve on $(HOST):$(PORT)"
@@ -84,6 +84,10 @@ bench: install
 # The same with REDIS_URL and two servers on one PostgreSQL and one Redis (throwaway ones).
 bench-shared: install
 	$(PY) bench/load.py --shared
+
+# The first view of the deck and the speaker view at about 500 eras: brotli bytes and render ms.
+bench-deck: install
+	$(PY) bench/page_weight.py --synthetic 470
 
 # Median run time per runtime, cold and cached, beside a bare `python -I -c pass` (its budgets are in the script).
 bench-samples: install

@@ -1,24 +1,31 @@
-"""First view of a deck: bytes transferred, gzipped (HTML + CSS + JS). Budget: 150 KB.
+"""First view of a deck: bytes transferred (HTML + CSS + JS), gzipped and brotli'd, and the
+time its page takes to render. Budgets: 150 KB brotli, 100 ms.
 
-    .venv/bin/python bench/page_weight.py [--path /present/] [--synthetic ERAS]
+    .venv/bin/python bench/page_weight.py [--path /present/ --path ...] [--synthetic ERAS]
 
-Runs in-process on a throwaway in-memory database loaded from fixtures/ (plus, with
---synthetic, made-up eras of six slides, each slide with a 15-line sample), so it needs no
-server. Static files are read from static/ and compressed at gzip level 9, as whitenoise
-does; module imports are followed. Exits non-zero when the total passes the budget.
+By default it weighs the audience deck and the speaker view. Runs in-process on a throwaway
+in-memory database loaded from fixtures/ (plus, with --synthetic, made-up eras of six slides,
+each slide with a 15-line sample), so it needs no server. Static files are read from static/
+and compressed at gzip level 9 and brotli 11, as whitenoise does; module imports are followed.
+The render time is the median of RENDERS renders with the page cache off (what the first
+visitor after an edit waits for). Exits non-zero when a total passes the size budget.
 """
 
 import argparse
 import gzip
 import os
 import re
+import statistics
 import sys
+import time
 from pathlib import Path
 from urllib.parse import urlsplit
 
 from in_memory import setup_django  # bench/, the scripts' own directory
 
 BUDGET = 150 * 1024
+RENDER_BUDGET_MS = 100
+RENDERS = 5
 
 ASSET = re.compile(r'<(?:link|script)\b[^>]*?(?:href|src)="(/static/[^"]+)"')
 IMPORT = re.compile(r'(?:from|import)\s*["\'](\.{1,2}/[^"\']+)["\']')
@@ -95,25 +102,63 @@ def weigh(path):
     return files
 
 
+def render_ms(path):
+    """Median milliseconds to render `path`, with the page cache off."""
+    from django.conf import settings
+    from django.test import Client
+
+    client = Client()
+    settings.PAGE_CACHE_ENABLED = False
+    try:
+        client.get(path, HTTP_HOST="localhost")  # imports, template loading
+        times = []
+        for _ in range(RENDERS):
+            start = time.perf_counter()
+            client.get(path, HTTP_HOST="localhost")
+            times.append((time.perf_counter() - start) * 1000)
+    finally:
+        settings.PAGE_CACHE_ENABLED = True
+    return statistics.median(times)
+
+
+def report(path):
+    """Prints the weight and render time of `path`; True when within the budgets."""
+    import brotli
+
+    files = weigh(path)
+    total_raw = total_gz = total_br = 0
+    print(f"{'file':48} {'raw':>10} {'gzip':>9} {'br':>9}")
+    for name, data in files.items():
+        packed = len(gzip.compress(data, compresslevel=9))
+        squeezed = len(brotli.compress(data, quality=11))
+        total_raw += len(data)
+        total_gz += packed
+        total_br += squeezed
+        print(f"{name:48} {len(data):10,} {packed:9,} {squeezed:9,}")
+    verdict = "within" if total_br <= BUDGET else "OVER"
+    print(
+        f"{'total':48} {total_raw:10,} {total_gz:9,} {total_br:9,}"
+        f"  ({verdict} the {BUDGET // 1024} KB brotli budget)"
+    )
+    took = render_ms(path)
+    pace = "within" if took <= RENDER_BUDGET_MS else "OVER"
+    print(f"render {path}: {took:.0f} ms, median of {RENDERS} ({pace} {RENDER_BUDGET_MS} ms)\n")
+    return total_br <= BUDGET
+
+
 def main():
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--path", default="/present/")
+    parser.add_argument("--path", action="append", help="default: /present/ and its speaker view")
     parser.add_argument("--synthetic", type=int, default=0, metavar="ERAS")
     args = parser.parse_args()
     setup_django()
     if args.synthetic:
         add_synthetic(args.synthetic)
-    files = weigh(args.path)
-    total_raw = total_gz = 0
-    print(f"{'file':48} {'raw':>9} {'gzip':>9}")
-    for name, data in files.items():
-        packed = len(gzip.compress(data, compresslevel=9))
-        total_raw += len(data)
-        total_gz += packed
-        print(f"{name:48} {len(data):9,} {packed:9,}")
-    verdict = "within" if total_gz <= BUDGET else "OVER"
-    print(f"{'total':48} {total_raw:9,} {total_gz:9,}  ({verdict} the {BUDGET // 1024} KB budget)")
-    return 0 if total_gz <= BUDGET else 1
+    from timeline.models import Era, Slide
+
+    print(f"{Era.objects.count()} eras, {Slide.objects.count()} slides\n")
+    within = [report(path) for path in args.path or ["/present/", "/present/speaker/"]]
+    return 0 if all(within) else 1
 
 
 if __name__ == "__main__":

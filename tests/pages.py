@@ -13,7 +13,7 @@ from dataclasses import dataclass
 from urllib.parse import urlsplit
 
 # Values the placeholders take when only the URL's shape matters (which view answers it).
-SHAPE = {"era": "x", "talk": "x", "sample": 1, "era_pk": 1, "exercise": "x"}
+SHAPE = {"era": "x", "talk": "x", "sample": 1, "era_pk": 1, "exercise": "x", "live": "x"}
 
 
 @dataclass(frozen=True)
@@ -153,6 +153,17 @@ PAGES = [
         cached=True,
         axe=True,
     ),
+    # The parts of a deck its first view leaves out (timeline/deck_pieces.py).
+    Page("deck-part", "/present/slides/1/", cached=True, content=True),
+    Page("speaker-part", "/present/speaker/slides/1/", cached=True, content=True),
+    Page("deck-era-part", "/present/{era}/slides/1/", cached=True),
+    Page("deck-era-speaker-part", "/present/{era}/speaker/slides/1/", cached=True),
+    Page("talk-part", "/talks/{talk}/present/slides/1/", cached=True),
+    Page("talk-speaker-part", "/talks/{talk}/present/speaker/slides/1/", cached=True),
+    # A live session's follow page (checked on each visit) and its parts (the seed history has a
+    # session on its talk).
+    Page("live-follow", "/live/{live}/", content=True, fuzz=False),
+    Page("live-part", "/live/{live}/slides/1/", cached=True, fuzz=False),
     Page("deck-era", "/present/{era}/", cached=True, content=True, axe=True, phone=True),
     Page("deck-era-speaker", "/present/{era}/speaker/", cached=True, content=True),
     Page(

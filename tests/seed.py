@@ -5,6 +5,10 @@ Pages to check come from tests/pages.py; their URL placeholders are filled by pa
 
 import pytest
 
+from timeline.live import sessions
+from timeline.models import Era, LiveSession, Talk
+from timeline.presenter import load_deck
+
 from .factories import (
     make_era,
     make_exercise,
@@ -86,11 +90,23 @@ def url_values(era, talk="short", sample=None, exercise="wsgi-hello"):
         "sample": sample.pk if sample else 0,
         "era_pk": era.pk,
         "exercise": exercise,
+        "live": live_code(talk),
     }
 
 
+def live_code(talk):
+    """The code of a live session on the talk's deck, started if there is none ("none" when
+    there is no such talk)."""
+    session = LiveSession.objects.filter(deck_kind="talk", deck_slug=talk).first()
+    if session is None:
+        if not Talk.objects.filter(slug=talk).exists():
+            return "none"
+        session, _ = sessions.create(load_deck("talk", talk, Era.objects.all())[0], "talk", talk)
+    return session.code
+
+
 def page_url(page, era, **values):
-    return page.format(**{**url_values(era), **values})
+    return page.format(**{**url_values(era, talk=values.get("talk", "short")), **values})
 
 
 def page_params(selected):

@@ -183,16 +183,18 @@ def test_deck_queries_do_not_grow_with_the_deck(
 ):
     made = [_era_with_slides(slides_each) for _ in range(eras)]
     talk = make_talk(made, slug="all")
-    # eras, slides, samples, the evidence for date notes
-    with django_assert_num_queries(4):
+    # The outline (eras, slide titles), then the first slides' eras, slides, samples, evidence
+    with django_assert_num_queries(6):
         assert client.get(reverse("timeline:present")).status_code == 200
+    # Print: eras, slides, samples, the evidence for date notes
     with django_assert_num_queries(4):
         assert client.get(reverse("timeline:present-print") + "?notes=1").status_code == 200
-    with django_assert_num_queries(4):
+    with django_assert_num_queries(6):
         url = reverse("timeline:present-era", kwargs={"slug": made[0].slug})
         assert client.get(url).status_code == 200
-    # talk, eras, slides, samples, evidence, the talk's own notes
-    with django_assert_num_queries(6):
+    # talk, outline (2), first slides (4) and their talk notes; the time plan weighs the whole
+    # talk: talk, eras, slides, samples, evidence, the talk's own notes
+    with django_assert_num_queries(8 + 6):
         url = reverse("timeline:talk-present-speaker", kwargs={"slug": talk.slug})
         assert client.get(url).status_code == 200
     # talks, their visible eras

@@ -6,6 +6,7 @@ elements that are not our own static files, event-handler attributes, style attr
 javascript:/data:/vbscript: URLs, and for the elements that load or submit elsewhere.
 """
 
+import json
 import re
 from html.parser import HTMLParser
 
@@ -83,10 +84,17 @@ class ExecutableFinder(HTMLParser):
         super().__init__(convert_charrefs=True)
         self.problems = []
         self.in_script = False
+        self.in_data = False  # a JSON data block (json_script): never run, but it must hold
 
     def handle_starttag(self, tag, attrs):
         attributes = dict(attrs)
-        if tag == "script":
+        if (
+            tag == "script"
+            and attributes.get("type") == "application/json"
+            and not attrs_src(attrs)
+        ):
+            self.in_data = True
+        elif tag == "script":
             src = attributes.get("src") or ""
             if not src.startswith("/static/"):
                 self.problems.append(f"script element {attrs}")
@@ -110,11 +118,21 @@ class ExecutableFinder(HTMLParser):
 
     def handle_endtag(self, tag):
         if tag == "script":
-            self.in_script = False
+            self.in_script = self.in_data = False
 
     def handle_data(self, data):
         if self.in_script and data.strip():
             self.problems.append(f"inline script: {data[:60]!r}")
+        if self.in_data:
+            # Content that closed the block early leaves JSON cut short (and the rest as page).
+            try:
+                json.loads(data)
+            except ValueError:
+                self.problems.append(f"data block that is not JSON: {data[:60]!r}")
+
+
+def attrs_src(attrs):
+    return any(name == "src" for name, _ in attrs)
 
 
 def executable_parts(html):
@@ -136,6 +154,9 @@ def test_the_finder_finds_what_it_should():
         assert expected in problems
     assert executable_parts('<script src="/static/js/run.js"></script><a href="/x">x</a>') == []
     assert executable_parts('<form action="/exercises/x/check/"></form>') == []
+    data = '<script type="application/json">{"t": "\\u003C/script\\u003E"}</script>'
+    assert executable_parts(data) == []
+    assert executable_parts('<script type="application/json">{"t": "</script><p>x"}</script>')
     for elsewhere in ("https://evil.example/", "//evil.example/x", "/eras/x/"):
         assert executable_parts(f'<form action="{elsewhere}"></form>'), elsewhere
 

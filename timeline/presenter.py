@@ -16,6 +16,7 @@ from django.urls import reverse
 from .models import CodeSample, Era, Reference, Slide, Talk, TalkNote
 
 HANDOUT_SLIDES_PER_PAGE = 3
+FULL_TITLE = "A short history of Python web frameworks"
 
 # The URL name of each kind of deck: a live session names its deck by kind and slug.
 DECK_URL_NAMES = {
@@ -109,16 +110,21 @@ def _count_steps(sample):
     return spec.count("|") if spec.strip() else 0
 
 
-def talk_notes(talk):
-    """A talk's own notes by slide pk, in one query."""
-    return dict(TalkNote.objects.filter(talk=talk).values_list("slide_id", "notes_html"))
+def talk_notes(talk, slide_pks=None):
+    """A talk's own notes by slide pk (of those slides only, if given), in one query."""
+    notes = TalkNote.objects.filter(talk=talk)
+    if slide_pks is not None:
+        notes = notes.filter(slide__in=slide_pks)
+    return dict(notes.values_list("slide_id", "notes_html"))
 
 
-def deck_eras(queryset):
-    """Eras with their slides, the samples shown on them and the evidence for their date notes
-    (shown on title slides), in four queries."""
+def deck_eras(queryset, slide_pks=None):
+    """Eras with their slides (those of `slide_pks` only, if given), the samples shown on them
+    and the evidence for their date notes (shown on title slides), in four queries."""
     samples = CodeSample.objects.filter(slide__isnull=False).order_by("order")
     slides = Slide.objects.order_by("order").prefetch_related(Prefetch("samples", queryset=samples))
+    if slide_pks is not None:
+        slides = slides.filter(pk__in=slide_pks)
     evidence = Reference.objects.filter(supports_date=True).order_by("order")
     return queryset.prefetch_related(
         Prefetch("slides", queryset=slides), Prefetch("references", queryset=evidence)
@@ -173,7 +179,7 @@ def single_slide_deck(slide, samples):
 
 
 def full_deck(eras):
-    return build_deck("A short history of Python web frameworks", deck_eras(eras.chronological()))
+    return build_deck(FULL_TITLE, deck_eras(eras.chronological()))
 
 
 def era_deck(eras, slug):
@@ -200,11 +206,19 @@ def load_deck(kind, slug, eras):
 
 
 def deck_urls(kind, slug):
-    """The addresses of a deck's three modes."""
+    """The addresses of a deck's three modes, and where the parts of the first two are (the
+    address of part N is that prefix, then `N/`)."""
     url_name = DECK_URL_NAMES[kind]
     kwargs = {"slug": slug} if kind != "full" else {}
     return {
         "audience": reverse(url_name, kwargs=kwargs),
         "speaker": reverse(f"{url_name}-speaker", kwargs=kwargs),
         "print": reverse(f"{url_name}-print", kwargs=kwargs),
+        "slides": chunk_prefix(f"{url_name}-slides", **kwargs),
+        "speaker_slides": chunk_prefix(f"{url_name}-speaker-slides", **kwargs),
     }
+
+
+def chunk_prefix(url_name, **kwargs):
+    """The address of part N of a deck, without its `N/`."""
+    return reverse(url_name, kwargs={**kwargs, "chunk": 1}).removesuffix("1/")

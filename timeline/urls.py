@@ -6,11 +6,19 @@ app_name = "timeline"
 
 
 def deck_routes(prefix, view, name):
-    """A deck and, under it, its speaker view and its print view."""
+    """A deck and, under it, its speaker view and its print view, and the parts of the deck
+    and of the speaker view that their first view leaves out (deck_pieces.py)."""
     return [
         path(prefix, view, name=name),
         path(f"{prefix}speaker/", view, {"mode": "speaker"}, name=f"{name}-speaker"),
         path(f"{prefix}print/", view, {"mode": "print"}, name=f"{name}-print"),
+        path(f"{prefix}slides/<int:chunk>/", view, name=f"{name}-slides"),
+        path(
+            f"{prefix}speaker/slides/<int:chunk>/",
+            view,
+            {"mode": "speaker"},
+            name=f"{name}-speaker-slides",
+        ),
     ]
 
 
@@ -34,6 +42,7 @@ urlpatterns = [
     *deck_routes("talks/<slug:slug>/present/", present.present_talk, "talk-present"),
     path("live/", live.live_create, name="live-create"),
     path("live/<str:code>/", live.live_follow, name="live-follow"),
+    path("live/<str:code>/slides/<int:chunk>/", live.live_slides, name="live-slides"),
     path("live/<str:code>/remote/", live.live_remote, name="live-remote"),
     path("live/<str:code>/events/", live.live_events, name="live-events"),
     path("live/<str:code>/state/", live.live_state, name="live-state"),

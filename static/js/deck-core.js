@@ -206,25 +206,63 @@ export function wireOverlay(dialog, toggleKeys) {
   });
 }
 
-/** The overview: choose a slide; arrow keys move between slides in the grid. */
-export function wireOverview(dialog, go) {
+function span(className, text) {
+  const element = document.createElement("span");
+  element.className = className;
+  element.textContent = String(text);
+  return element;
+}
+
+/** The overview's list, one link per entry of the deck's outline (deck-slides.js). */
+function overviewItems(entries) {
+  const items = document.createDocumentFragment();
+  for (const entry of entries) {
+    const item = document.createElement("li");
+    item.className = `kind-${entry.kind}${entry.isTitle ? " overview-title" : ""}`;
+    const link = document.createElement("a");
+    link.href = `#/${entry.number}`;
+    link.dataset.goto = String(entry.number);
+    link.append(
+      span("overview-number", entry.number),
+      " ",
+      span("overview-era", entry.era),
+      " ",
+      span("overview-name", entry.title),
+    );
+    item.append(link);
+    items.append(item);
+  }
+  return items;
+}
+
+/**
+ * The overview: choose a slide; arrow keys move between slides in the grid. Its list is made
+ * from `entries` when it first opens (a deck of thousands of slides pays for it only then).
+ */
+export function wireOverview(dialog, go, entries = []) {
   if (!dialog) return;
   wireOverlay(dialog, ["o", "O"]);
-  const links = [...dialog.querySelectorAll("[data-goto]")];
-  links.forEach((link, index) => {
-    link.addEventListener("click", (event) => {
-      event.preventDefault();
-      dialog.close();
-      go(Number(link.dataset.goto));
-    });
-    link.addEventListener("keydown", (event) => {
-      const step = { ArrowRight: 1, ArrowDown: 1, ArrowLeft: -1, ArrowUp: -1 }[event.key];
-      if (!step) return;
-      event.preventDefault();
-      links[clamp(index + step + 1, links.length) - 1].focus();
-    });
+  const list = dialog.querySelector(".overview-grid");
+  let links = [];
+  list.addEventListener("click", (event) => {
+    const link = event.target.closest?.("[data-goto]");
+    if (!link) return;
+    event.preventDefault();
+    dialog.close();
+    go(Number(link.dataset.goto));
+  });
+  list.addEventListener("keydown", (event) => {
+    const step = { ArrowRight: 1, ArrowDown: 1, ArrowLeft: -1, ArrowUp: -1 }[event.key];
+    const index = links.indexOf(event.target);
+    if (!step || index < 0) return;
+    event.preventDefault();
+    links[clamp(index + step + 1, links.length) - 1].focus();
   });
   return (current) => {
+    if (!links.length) {
+      list.replaceChildren(overviewItems(entries));
+      links = [...list.querySelectorAll("[data-goto]")];
+    }
     links.forEach((link) => link.removeAttribute("aria-current"));
     const link = links[current - 1];
     if (!link) return;

@@ -141,14 +141,26 @@ export function readBlankMessage(data) {
  * One deck window (`root`: the audience deck or the speaker view). The channel keeps this
  * browser's windows on the same slide and step; the blank screen (createBlank's options in
  * `blank`; its `onChange` runs after the other windows are told) and the Run panel share it.
+ * `entries` (the deck's outline, deck-slides.js) lists every slide in the overview.
  * Without a channel `name` (a live follower's deck) nothing is sent: nothing it does may move
  * another window. Then the keys and overlays (wireKeysAndOverlays; `speaker`, `theme` and `live`
- * go to it). Esc closes the run's result, else calls `leave()` (true if it closed something). Answers `{ channel, blank, runPanel, actions, start }`; `start()` shows the slide
+ * go to it). Esc closes the run's result, else calls `leave()` (true if it closed something).
+ * Answers `{ channel, blank, runPanel, actions, start }`; `start()` shows the slide
  * the address names, or the first and asks the other windows where they are.
  */
 export function wireDeckWindow(
   root,
-  { name, slides, go, current, currentStep, blank: blankOptions = {}, leave = () => false, ...windowActions },
+  {
+    name,
+    slides,
+    entries = [],
+    go,
+    current,
+    currentStep,
+    blank: blankOptions = {},
+    leave = () => false,
+    ...windowActions
+  },
 ) {
   const count = slides.length;
   let blank = null;
@@ -176,6 +188,7 @@ export function wireDeckWindow(
   runPanel = wireRunPanel(root, { slideAt: (n) => slides[n - 1], current, count, post: channel.post });
   const actions = wireKeysAndOverlays(root, {
     slides,
+    entries,
     go,
     current,
     currentStep,
@@ -206,10 +219,21 @@ export function wireDeckWindow(
  */
 function wireKeysAndOverlays(
   root,
-  { slides, go, current, currentStep, blank, closeTop, speaker = () => {}, theme = toggleTheme, live },
+  {
+    slides,
+    entries,
+    go,
+    current,
+    currentStep,
+    blank,
+    closeTop,
+    speaker = () => {},
+    theme = toggleTheme,
+    live,
+  },
 ) {
   const help = document.getElementById("help");
-  const showOverview = wireOverview(document.getElementById("overview"), (n) => go(n));
+  const showOverview = wireOverview(document.getElementById("overview"), (n) => go(n), entries);
   wireOverlay(help, ["?"]);
   wireEnlarge(root, document.getElementById("enlarge"));
   const walk = (direction) => {

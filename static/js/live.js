@@ -10,6 +10,7 @@
 // The server holds the session's truth. Every move carries the sequence number of the state it
 // was based on; a stale one is refused (409) with the state now, which the sender then shows.
 import { openOverlay, wireOverlay } from "./deck-core.js";
+import { everySlide } from "./deck-slides.js";
 import { parts } from "./dom.js";
 import { slideSteps } from "./slide-steps.js";
 
@@ -374,8 +375,9 @@ function presenter() {
     // Where the deck is now: the session starts there, not at slide 1.
     ({ slide: current, step: currentStep } = shownPosition());
     try {
-      // Each slide's build steps, so the remote can walk them and the server check them.
-      const slides = [...deck.querySelectorAll(".stage > .deck-slide")];
+      // Each slide's build steps, so the remote can walk them and the server check them (every
+      // slide must be here to count them).
+      const slides = await everySlide(deck);
       const { response, data } = await post(deck.dataset.liveCreate, {
         deck: deck.dataset.deckUrl,
         steps: slides.map((slide) => slideSteps(slide).count - 1),

@@ -10,13 +10,16 @@ import {
 } from "./deck-core.js";
 import { wireStageEdit } from "./deck-edit.js";
 import { wireDeckWindow } from "./deck-keys.js";
+import { slideStore } from "./deck-slides.js";
 import { slideSteps } from "./slide-steps.js";
 
 const deck = document.getElementById("deck");
 
 if (deck) {
   applyTheme(savedTheme());
-  const slides = [...deck.querySelectorAll(".stage > .deck-slide")];
+  // The first slides are on the page; the rest arrive in parts (deck-slides.js).
+  const store = slideStore(deck, deck.querySelector(".stage"), { onArrive: arrived });
+  const { slides } = store;
   const count = slides.length;
   const counter = deck.querySelector("[data-current]");
   const bar = deck.querySelector(".progress-bar");
@@ -24,6 +27,7 @@ if (deck) {
   const toast = deck.querySelector(".toast");
   let current = 0;
   let step = 1; // the build step within the current slide (slide-steps.js)
+  let wanted = 1; // the step asked for: a slide still on its way shows it once here
   let toastTimer = null;
 
   const say = (text) => {
@@ -40,6 +44,7 @@ if (deck) {
   const { channel, blank, runPanel, actions, start } = wireDeckWindow(deck, {
     name: deck.dataset.channel,
     slides,
+    entries: store.entries,
     go,
     current: () => current,
     currentStep: () => step,
@@ -54,6 +59,7 @@ if (deck) {
 
   /** Step k of the current slide (clamped); every window shows the same step. */
   function showStep(k, { broadcast = true } = {}) {
+    wanted = k;
     const steps = slideSteps(slides[current - 1]);
     step = Math.min(Math.max(1, Number(k) || 1), steps.count);
     steps.apply(step);
@@ -85,9 +91,17 @@ if (deck) {
     showInAddress(current);
     document.title = `${current}/${count} ${slide.dataset.title} · historyweb`;
     if (broadcast) channel.send(current, step);
+    store.near(current);
     // live.js listens: a presenting deck publishes the move, a follower notes it browsed away.
     // `step` counts from 0 here, as live.js does (slide-steps.js counts from 1).
     deck.dispatchEvent(new CustomEvent("deck:moved", { detail: { slide: current, step: step - 1, source } }));
+  }
+
+  /** Slides just arrived from the server: the current one, if among them, shows its step. */
+  function arrived(numbers) {
+    if (!numbers.includes(current)) return;
+    showStep(wanted, { broadcast: false });
+    fitSlide(slides[current - 1]);
   }
 
   // live.js asks for moves from the remote; the speaker view in this browser follows too.
@@ -133,6 +147,8 @@ if (deck) {
 
   slides.forEach((slide) => slide.setAttribute("aria-hidden", "true"));
   start();
+  // The presenter's window fetches every slide soon after it opens (a follower's, only near).
+  if (deck.dataset.liveRole !== "follow") setTimeout(store.fill, 1000);
   function refit() {
     if (!deck.classList.contains("is-editing")) fitSlide(slides[current - 1]);
     stageEdit.refit();

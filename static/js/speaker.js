@@ -1,6 +1,7 @@
 // The speaker view: current and next slide, notes, timer, clock and the time budget per era.
 import { applyTheme, clamp, fitSlide, savedTheme, showInAddress } from "./deck-core.js";
 import { wireDeckWindow } from "./deck-keys.js";
+import { slideStore } from "./deck-slides.js";
 import { copyOfSlide, findPanes, showNext } from "./panes.js";
 import { slideSteps } from "./slide-steps.js";
 import { formatClock, formatDuration, makeTimer } from "./timer.js";
@@ -16,8 +17,9 @@ function readPlan(table, count) {
 if (root) {
   applyTheme(savedTheme());
   const store = root.querySelector(".slide-store");
-  const slides = [...store.querySelectorAll(":scope > .deck-slide")];
-  const notes = [...store.querySelectorAll(":scope > [data-notes]")];
+  // The first slides and notes are on the page; the rest arrive in parts (deck-slides.js).
+  const parts = slideStore(root, store, { notes: true, onArrive: arrived });
+  const { slides, notes } = parts;
   const count = slides.length;
   const panes = findPanes(root);
   const counter = root.querySelector("[data-current]");
@@ -28,12 +30,14 @@ if (root) {
   const plan = readPlan(root.querySelector(".budget"), count);
   let current = 0;
   let step = 1; // the build step within the current slide (slide-steps.js)
+  let wanted = 1; // the step asked for: a slide still on its way shows it once here
   const stepOut = root.querySelector("[data-step-counter]");
   const nextStepOut = root.querySelector("[data-next-step]");
 
   const { channel, runPanel, actions, start } = wireDeckWindow(root, {
     name: root.dataset.channel,
     slides,
+    entries: parts.entries,
     go,
     current: () => current,
     currentStep: () => step,
@@ -45,6 +49,7 @@ if (root) {
 
   /** Step k of the current slide, "step k of n", and what → brings next. */
   function showStep(k, { broadcast = true } = {}) {
+    wanted = k;
     const steps = slideSteps(slides[current - 1]);
     step = Math.min(Math.max(1, Number(k) || 1), steps.count);
     steps.apply(step);
@@ -71,17 +76,31 @@ if (root) {
     store.append(...panes.notes.children);
     panes.current.append(slides[current - 1]);
     panes.notes.append(notes[current - 1]);
-    const following = slides[current];
-    showNext(panes, following ? copyOfSlide(following) : null, endNote);
+    showNextSlide();
     showStep(k, { broadcast: false });
     fitSlide(slides[current - 1]);
-    if (following) fitSlide(panes.next.firstElementChild);
     counter.textContent = String(current);
     announcer.textContent = `Slide ${current} of ${count}: ${slides[current - 1].dataset.title}`;
     showInAddress(current);
     document.title = `Speaker ${current}/${count} · historyweb`;
     updateBudget();
     if (broadcast) channel.send(current, step);
+    parts.near(current);
+  }
+
+  function showNextSlide() {
+    const following = slides[current];
+    showNext(panes, following ? copyOfSlide(following) : null, endNote);
+    if (following) fitSlide(panes.next.firstElementChild);
+  }
+
+  /** Slides just arrived (each took its placeholder's place, in a pane or in the store). */
+  function arrived(numbers) {
+    if (numbers.includes(current)) {
+      showStep(wanted, { broadcast: false });
+      fitSlide(slides[current - 1]);
+    }
+    if (numbers.includes(current + 1)) showNextSlide();
   }
 
   // ---- Timer, clock and pace ----
@@ -151,6 +170,7 @@ if (root) {
 
   start();
   tick();
+  setTimeout(parts.fill, 1000); // every slide soon after opening: the talk outlasts the server
   window.addEventListener("resize", () => {
     fitSlide(slides[current - 1]);
     if (panes.next.firstElementChild) fitSlide(panes.next.firstElementChild);

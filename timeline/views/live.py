@@ -14,13 +14,16 @@ from django.core.handlers.asgi import ASGIRequest
 from django.http import Http404, HttpResponse, JsonResponse, StreamingHttpResponse
 from django.shortcuts import get_object_or_404, render
 from django.urls import Resolver404, resolve, reverse
+from django.utils.cache import patch_cache_control
 from django.utils.http import urlencode
 from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
 from historyweb.errors import ServiceError
+from historyweb.page_cache import page_cached
 from historyweb.throttle import RateStoreUnavailable, client_id, hit, remaining
 
+from ..deck_pieces import load_outline
 from ..live import sessions
 from ..live.lan import public_base
 from ..live.qr import qr_svg
@@ -58,9 +61,12 @@ def no_store(response):
     return response
 
 
+def eras_of(session):
+    return Era.objects.all() if session.with_unpublished else Era.objects.published()
+
+
 def deck_of(session):
-    eras = Era.objects.all() if session.with_unpublished else Era.objects.published()
-    return load_deck(session.deck_kind, session.deck_slug, eras)
+    return load_deck(session.deck_kind, session.deck_slug, eras_of(session))
 
 
 def live_urls(session, key=None):
@@ -69,6 +75,7 @@ def live_urls(session, key=None):
         "follow": reverse("timeline:live-follow", kwargs=code),
         "events": reverse("timeline:live-events", kwargs=code),
         "state": reverse("timeline:live-state", kwargs=code),
+        "slides": reverse("timeline:live-slides", kwargs={**code, "chunk": 1}).removesuffix("1/"),
         "follow_qr": reverse("timeline:live-qr", kwargs={**code, "which": "follow"}),
     }
     if key is not None:
@@ -190,27 +197,36 @@ def count_creation(request):
 # ---- Pages ----------------------------------------------------------------------------------
 
 
-@never_cache
+# The follow page checks its session on every visit (a late visitor to an ended one is told
+# so), but it is public and the same for every follower: compressed, and light, since it holds
+# only the first slides. Its parts are cached like the deck's: a follower reads on after the end.
 @require_GET
 def live_follow(request, code):
     """The audience's deck: it follows the presenter; browsing on is allowed, steering is not."""
     session = get_object_or_404(LiveSession, code=code)
     if sessions.is_closed(session):
         return closed_page(request, session)
-    deck, talk = deck_of(session)
-    return no_store(
-        render(
-            request,
-            "timeline/present/deck.html",
-            {
-                "deck": deck,
-                "mode": "audience",
-                "urls": deck_urls(session.deck_kind, session.deck_slug),
-                "talk": talk,
-                "live": {"role": "follow", "session": session, "urls": live_urls(session)},
-            },
-        )
-    )
+    outline = load_outline(session.deck_kind, session.deck_slug, eras_of(session))
+    context = {
+        **outline.first_view(),
+        "mode": "audience",
+        "urls": deck_urls(session.deck_kind, session.deck_slug),
+        "talk": outline.talk,
+        "live": {"role": "follow", "session": session, "urls": live_urls(session)},
+    }
+    response = render(request, "timeline/present/deck.html", context)
+    patch_cache_control(response, no_cache=True)
+    return response
+
+
+@page_cached()
+@require_GET
+def live_slides(request, code, chunk):
+    """Part of the follow page's deck (deck_pieces.py), as the session shows it."""
+    session = get_object_or_404(LiveSession, code=code)
+    outline = load_outline(session.deck_kind, session.deck_slug, eras_of(session))
+    context = {"deck": outline, "slides": outline.chunk(chunk), "mode": "audience"}
+    return render(request, "timeline/present/slides.html", context)
 
 
 @never_cache
