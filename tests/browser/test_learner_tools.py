@@ -40,7 +40,8 @@ def test_theme_toggle_is_remembered_and_set_before_first_paint(live_server, brow
         assert page.locator("[data-theme-toggle]").get_attribute("aria-pressed") == "true"
     # The code highlighting follows too: the dark Pygments sheet is the one that applies.
     media = page.evaluate(
-        "[...document.querySelectorAll('link[data-theme-css]')].map(l => l.dataset.themeCss + ':' + l.media)"
+        "[...document.querySelectorAll('link[data-theme-css]')]"
+        ".map(l => l.dataset.themeCss + ':' + l.media)"
     )
     assert media == ["light:not all", "dark:all"]
     page.locator("[data-theme-toggle]").click()
@@ -59,8 +60,8 @@ def progress_page(live_server, browser):
 
 def stored(page):
     return page.evaluate(
-        "Object.fromEntries(['historyweb:eras-read', 'historyweb:samples-run', 'historyweb:exercises']"
-        ".map(k => [k, localStorage.getItem(k)]))"
+        "Object.fromEntries(['historyweb:eras-read', 'historyweb:samples-run',"
+        " 'historyweb:exercises'].map(k => [k, localStorage.getItem(k)]))"
     )
 
 
