@@ -117,6 +117,9 @@ PAGES = [
             "/eras/cgi/",
         ),
     ),
+    Page("start", "/start/", cached=True, content=True, axe=True, phone=True),
+    Page("progress", "/progress/", cached=True, content=True, axe=True, phone=True),
+    Page("glossary", "/glossary/", cached=True, content=True, axe=True, phone=True),
     Page(
         "talks",
         "/talks/",

@@ -23,6 +23,8 @@ from django.utils.html import escape
 from django.utils.safestring import mark_safe
 from django.utils.text import slugify
 
+from . import glossary
+
 MAX_WORDS = 8
 MAX_WORD_LENGTH = 40
 SNIPPET_CHARS = 200
@@ -216,3 +218,16 @@ def _postgresql(queryset, text, words, then):
         html = html.replace(start, "<mark>").replace(stop, "</mark>")
         era.snippet = mark_safe(html)  # noqa: S308 - escaped above; only our markers become tags
     return eras
+
+
+def glossary_results(text):
+    """The glossary terms a query names: all the words of the term's name are in the query
+    ("what is environ"), or all the query's words are words of the term ("wsgi server")."""
+    words = set(words_of(text))
+    found = []
+    for term in glossary.TERMS:
+        name = set(words_of(term.name))
+        forms = set(words_of(" ".join((term.name, *term.code, *term.words))))
+        if words and (name <= words or words <= forms):
+            found.append(term)
+    return found

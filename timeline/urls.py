@@ -1,6 +1,6 @@
 from django.urls import path
 
-from .views import eras, evolution, exercises, icons, live, present, preview, run
+from .views import eras, evolution, exercises, icons, learn, live, present, preview, run
 
 app_name = "timeline"
 
@@ -26,6 +26,9 @@ urlpatterns = [
     path("", eras.timeline, name="timeline"),
     path("eras/<slug:slug>/", eras.era_detail, name="era"),
     path("evolution/", evolution.evolution, name="evolution"),
+    path("start/", learn.start_here, name="start"),
+    path("progress/", learn.progress, name="progress"),
+    path("glossary/", learn.glossary, name="glossary"),
     path("site.webmanifest", icons.manifest, name="manifest"),
     path("preview/markdown/", preview.markdown_preview, name="markdown-preview"),
     path("preview/slide/", preview.slide_preview, name="slide-preview"),

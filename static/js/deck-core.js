@@ -290,44 +290,8 @@ export function wireEnlarge(root, dialog) {
   });
 }
 
-// ---- Themes: the system's by default; T switches and the choice is remembered. ----
-const THEME_KEY = "historyweb-theme";
-
-export function applyTheme(theme) {
-  const root = document.documentElement;
-  if (theme === "light" || theme === "dark") root.dataset.theme = theme;
-  else delete root.dataset.theme;
-  for (const link of document.querySelectorAll("link[data-theme-css]")) {
-    if (!link.dataset.media) link.dataset.media = link.media;
-    link.media = !root.dataset.theme
-      ? link.dataset.media
-      : link.dataset.themeCss === root.dataset.theme
-        ? "all"
-        : "not all";
-  }
-}
-
-export function savedTheme() {
-  try {
-    return localStorage.getItem(THEME_KEY);
-  } catch {
-    return null;
-  }
-}
-
-export function toggleTheme() {
-  const current =
-    document.documentElement.dataset.theme ||
-    (matchMedia("(prefers-color-scheme: dark)").matches ? "dark" : "light");
-  const next = current === "dark" ? "light" : "dark";
-  try {
-    localStorage.setItem(THEME_KEY, next);
-  } catch {
-    // Private windows may refuse storage; the switch still works for this page.
-  }
-  applyTheme(next);
-  return next;
-}
+// ---- Themes live in theme.js, shared with every page of the site. ----
+export { applyTheme, savedTheme, toggleTheme } from "./theme.js";
 
 export function toggleFullscreen() {
   if (document.fullscreenElement) document.exitFullscreen?.();

@@ -5,7 +5,9 @@ from django.shortcuts import get_object_or_404, render
 
 from historyweb.page_cache import page_cached
 
+from ..glossary import link_first_uses
 from ..models import CodeSample, Era, EraRelation, Exercise, Reference, Slide, related_eras
+from ..search import glossary_results
 from .caching import keep_private
 
 RELATED_SHOWN = 4
@@ -41,6 +43,7 @@ def timeline(request):
             "kind": kind,
             "kind_label": kinds.get(kind, ""),
             "query": query,
+            "terms": glossary_results(query) if query else [],
         },
     )
     return keep_private(request, response)
@@ -59,6 +62,11 @@ def era_detail(request, slug):
         ),
         slug=slug,
     )
+    slides = list(era.slides.all())
+    # Glossary links are added here, not at save: "first use" spans the body and every slide.
+    era.body_html, *slide_html = link_first_uses([era.body_html] + [s.body_html for s in slides])
+    for slide, html in zip(slides, slide_html, strict=True):
+        slide.body_html = html
     visible = Era.objects.visible_to(request.user)
     related = related_eras(era, EraRelation.objects.touching(era, visible))
     neighbours = list(
@@ -72,7 +80,7 @@ def era_detail(request, slug):
         "timeline/era_detail.html",
         {
             "era": era,
-            "slides": slides_with_samples(era.slides.all(), era.samples.all()),
+            "slides": slides_with_samples(slides, era.samples.all()),
             "loose_samples": [s for s in era.samples.all() if s.slide_id is None],
             "references": era.references.all(),
             "exercises": era.exercises.all(),
