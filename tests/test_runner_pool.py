@@ -2,6 +2,7 @@
 process (tests/pool_worker.py) holding the sandbox, and this process as the web server, with
 bubblewrap hidden from its PATH. Skipped without redis-server or bubblewrap (tests/system.py)."""
 
+import io
 import json
 import os
 import signal
@@ -12,6 +13,7 @@ import threading
 import time
 
 import pytest
+from django.core.management import call_command
 from django.urls import reverse
 
 from tests.factories import make_era, make_sample
@@ -149,6 +151,13 @@ def test_a_run_and_an_exercise_check_succeed_through_the_worker(pool, client, sa
     meter = CheckMeter("learner")
     assert meter.run("python", 'print("checked")\n').output == "checked\n"
     assert meter.runs == 1 and meter.seconds > 0
+    out = io.StringIO()
+    call_command("runner_status", "--inspect", stdout=out)
+    lines = out.getvalue().splitlines()
+    assert lines[0].startswith("Queue: 0 runs waiting; 0 refused")
+    host = next(line.split() for line in lines if line.startswith("runner1@"))
+    assert host[1:3] == ["1", f"{3 / 60:.2f}"]  # one slot; three runs (one was cached)
+    assert host[-2:] == ["0", "0"]  # none refused, none running now
 
 
 def test_a_worker_killed_mid_run_is_a_503_within_the_deadline_and_never_a_second_run(
@@ -189,3 +198,6 @@ def test_a_flood_past_the_queue_budget_gets_429_with_retry_after(pool, client, s
     assert retry > QUEUE_WAIT
     message = response.json()["error"]
     assert message.endswith(f"runs ahead of yours, about {retry} s. Try again then.")
+    out = io.StringIO()
+    call_command("runner_status", stdout=out)
+    assert "1 refused by web servers in the last minute" in out.getvalue()

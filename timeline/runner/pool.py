@@ -20,6 +20,8 @@ from django.conf import settings
 
 from historyweb.errors import ServiceError
 
+from .slots import Busy
+
 # Beyond the run's timeout and the queue budget: the sandbox's start and the result's way back.
 GRACE_SECONDS = 1.0
 TASK = "timeline.runner.tasks.run"
@@ -50,7 +52,6 @@ def ahead_message(ahead, seconds):
 def refuse_when_full(queue_budget):
     """Raise Busy (429) when the expected wait is over the budget; Retry-After is that wait."""
     from . import pool_stats
-    from .service import Busy
 
     ahead, expected = unreachable_is_503(pool_stats.expected_wait)
     if expected > queue_budget:

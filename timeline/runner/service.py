@@ -21,20 +21,11 @@ from .request import RequestError, parse_request
 from .result import RunResult, build_result
 from .runtimes import HTTP, MAX_CODE_CHARS, RUNNABLE
 from .sandbox import HARNESS, INSTALL_HINT, SandboxUnavailable, run_in_sandbox
-from .slots import NoFreeSlot, run_slot
+from .slots import Busy, NoFreeSlot, run_slot
 
 logger = logging.getLogger(__name__)
 
 CACHE_PREFIX = "runner:result:"
-
-
-class Busy(ServiceError):
-    """Too many runs: answer 429 with Retry-After."""
-
-    status = 429
-
-    def __init__(self, retry_after, message):
-        super().__init__(message, retry_after=retry_after)
 
 
 @functools.lru_cache(maxsize=8)
