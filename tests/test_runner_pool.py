@@ -5,6 +5,7 @@ bubblewrap hidden from its PATH. Skipped without redis-server or bubblewrap (tes
 import io
 import json
 import os
+import shutil
 import signal
 import socket
 import subprocess
@@ -42,8 +43,7 @@ def runner_broker(tmp_path_factory):
 
         @contextlib.contextmanager
         def started():
-            binary = subprocess.run(["which", "redis-server"], capture_output=True, text=True)
-            if binary.returncode:
+            if not shutil.which("redis-server"):
                 missing("redis-server is not installed: apt-get install redis-server")
             port = free_port()
             directory = tmp_path_factory.mktemp("broker")
