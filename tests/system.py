@@ -54,7 +54,8 @@ def two_servers(item):
 def uses_redis(item):
     params = getattr(getattr(item, "callspec", None), "params", {})
     names = getattr(item, "fixturenames", ())
-    return "redis_url" in names or "redis_process" in names or params.get("backend") == "redis"
+    fixtures = {"redis_url", "redis_process", "runner_broker"}
+    return bool(fixtures & set(names)) or params.get("backend") == "redis"
 
 
 @dataclass(frozen=True)

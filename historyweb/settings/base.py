@@ -183,6 +183,19 @@ RUNNER_SLOT_WAIT = float(os.environ.get("RUNNER_SLOT_WAIT", "0.5"))
 # cannot forge. Without it every visitor shares the proxy's address, and so one rate bucket.
 RUNNER_CLIENT_IP_HEADER = meta_header(os.environ.get("RUNNER_CLIENT_IP_HEADER", ""))
 
+# Runs across machines (README, "Runs across machines"): with RUNNER_BROKER_URL, or REDIS_URL and
+# RUNNER_POOL=celery, this server runs nothing itself: each run is a Celery task on the `runs`
+# queue, taken by `celery -A historyweb worker -Q runs` on runner hosts. Without either, runs
+# happen in this process's sandboxes, as `make run` does.
+RUNNER_POOL = os.environ.get("RUNNER_POOL", "")
+RUNNER_BROKER_URL = os.environ.get("RUNNER_BROKER_URL", "") or (
+    REDIS_URL if RUNNER_POOL == "celery" else ""
+)
+# Seconds a run may wait in the queue beyond its own timeout; past it the answer is 429.
+RUNNER_QUEUE_WAIT = float(os.environ.get("RUNNER_QUEUE_WAIT", "5"))
+CELERY_BROKER_URL = RUNNER_BROKER_URL
+CELERY_RESULT_BACKEND = RUNNER_BROKER_URL
+
 # Live sessions (timeline/live): a phone steers the deck, the audience follows. Production
 # asks for a staff login to go live; `make run` on the speaker's laptop does not (dev.py).
 LIVE_REQUIRE_STAFF = True

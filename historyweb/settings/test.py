@@ -10,6 +10,8 @@ PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
 # The same aliases in memory: tests/test_cache_backends.py runs the same semantics on the file
 # cache and on Redis, which production uses. REDIS_URL from the environment is ignored here.
 REDIS_URL = ""
+# Runs in process unless a test names a broker (tests/test_runner_pool*.py).
+RUNNER_BROKER_URL = CELERY_BROKER_URL = CELERY_RESULT_BACKEND = ""
 CACHES = local_settings()
 # Each test run keeps its content version in its own in-memory cache, not in a shared file.
 PAGE_CACHE_VERSION_FILE = None

@@ -13,6 +13,10 @@
                body, environ, ASGI trace).
 - runtimes.py  the one list of runtimes (the model's choices, the runner, the views).
 - request.py   parses the raw HTTP request a sample answers.
+- pool.py      runs across machines, the web side: a Celery task per run, its deadline, the
+               queue's back-pressure (429) and a lost runner (503); off without a broker.
+- tasks.py     runs across machines, the runner host's side: the task, and the start-up checks.
+- pool_stats.py what runner hosts report in the broker's Redis (expected wait, runner_status).
 - service.py   what the site calls: the cache of unedited runs and the per-client rate limit
                (counted by historyweb/throttle.py, which also limits going live).
 - record.py    recording and checking expected_output (admin action, check_samples).

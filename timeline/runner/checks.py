@@ -1,6 +1,7 @@
 """`manage.py check` for the runner.
 
-- Whether runs can be held as a whole here (a cgroup each, a seccomp filter). In production
+- Whether runs can be held as a whole here (a cgroup each, a seccomp filter), unless runner
+  hosts take them (RUNNER_BROKER_URL: they make this check as they start). In production
   (RUNNER_REQUIRE_CONTAINMENT) a missing piece is an error, and runs refuse to start; in
   development it is a warning that says what a run may then take.
 - Whether the rate limit on edited runs can tell visitors apart behind a proxy.
@@ -12,9 +13,12 @@ from django.core import checks
 
 @checks.register(checks.Tags.security)
 def check_containment(app_configs=None, **kwargs):
+    from . import pool
     from .config import get_config
     from .sandbox import containment
 
+    if pool.enabled():
+        return []  # runner hosts hold the runs and check this as they start (tasks.py)
     config = get_config()
     if not config.bwrap:
         return []  # runs fail closed with the install hint; nothing more to hold

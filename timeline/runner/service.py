@@ -15,25 +15,17 @@ from historyweb import throttle
 from historyweb.errors import DISK_FULL, ServiceError
 
 from ..text import normalize_text
+from . import pool
 from .config import get_config
 from .request import RequestError, parse_request
 from .result import RunResult, build_result
 from .runtimes import HTTP, MAX_CODE_CHARS, RUNNABLE
 from .sandbox import HARNESS, INSTALL_HINT, SandboxUnavailable, run_in_sandbox
-from .slots import NoFreeSlot, run_slot
+from .slots import Busy, NoFreeSlot, run_slot
 
 logger = logging.getLogger(__name__)
 
 CACHE_PREFIX = "runner:result:"
-
-
-class Busy(ServiceError):
-    """Too many runs: answer 429 with Retry-After."""
-
-    status = 429
-
-    def __init__(self, retry_after, message):
-        super().__init__(message, retry_after=retry_after)
 
 
 @functools.lru_cache(maxsize=8)
@@ -105,11 +97,23 @@ def run_code(runtime, code, request_text="", *, wait=None, config=None, on_start
 
     `on_start` is called once a slot is held, just before the run starts; it may raise Busy to
     refuse the run (the rate limit counts there, so a run refused as busy, or a malformed one,
-    costs no quota)."""
+    costs no quota).
+
+    With a pool of runner hosts (pool.py) the run is theirs; otherwise it runs here."""
     config = config or get_config()
     prepared = prepare(runtime, code, request_text)
     if isinstance(prepared, RunResult):
         return prepared
+    if pool.enabled():
+        return pool.run(
+            runtime, code, request_text, config, wait=wait, on_start=on_start, wrap=wrap
+        )
+    return run_here(runtime, prepared, wait=wait, config=config, on_start=on_start, wrap=wrap)
+
+
+def run_here(runtime, prepared, *, wait=None, config, on_start=None, wrap=None):
+    """Run a prepared run in this host's sandbox: the embedded default, and a runner host's
+    task (tasks.py)."""
     spec, body = prepared
     if wrap is not None:
         spec["wrap"] = dict(wrap, headers=[tuple(pair) for pair in wrap["headers"]])

@@ -8,6 +8,18 @@ import os
 import time
 from contextlib import contextmanager
 
+from historyweb.errors import ServiceError
+
+
+class Busy(ServiceError):
+    """Too many runs (every slot, the rate limit, the pool's queue): answer 429 with
+    Retry-After."""
+
+    status = 429
+
+    def __init__(self, retry_after, message):
+        super().__init__(message, retry_after=retry_after)
+
 
 class NoFreeSlot(Exception):
     """Every slot is busy; the caller answers 429."""

@@ -1,0 +1,109 @@
+"""Runs across machines without a broker: the choice between in-process and the pool, the web
+side's checks, the runner host's refusal to start, back-pressure and the cache. The real broker
+and worker are in tests/test_runner_pool.py."""
+
+import sys
+
+import pytest
+from django.core.cache import caches
+
+from timeline.runner import checks, pool, pool_stats, service, tasks
+from timeline.runner.config import get_config
+from timeline.runner.result import Outcome, RunResult
+
+BROKER = "redis://127.0.0.1:1/0"  # never reached: the tests replace what would reach it
+
+
+class Uncontained:
+    def __init__(self, config):
+        pass
+
+    def problems(self):
+        return ["no cgroup per run: not delegated"]
+
+
+@pytest.fixture
+def uncontained(settings, monkeypatch):
+    settings.RUNNER_BWRAP = sys.executable  # an executable: bubblewrap "is there"
+    settings.RUNNER_REQUIRE_CONTAINMENT = True
+    monkeypatch.setattr("timeline.runner.sandbox.containment", Uncontained)
+    monkeypatch.setattr(tasks, "containment", Uncontained)
+    return settings
+
+
+def test_runs_are_in_process_unless_a_broker_is_named(settings):
+    assert not pool.enabled()
+    settings.RUNNER_BROKER_URL = BROKER
+    assert pool.enabled()
+
+
+def test_a_web_server_with_a_pool_is_not_asked_for_containment(uncontained):
+    assert [error.id for error in checks.check_containment()] == ["timeline.E010"]
+    uncontained.RUNNER_BROKER_URL = BROKER
+    assert checks.check_containment() == []
+
+
+def test_a_runner_host_refuses_to_start_without_containment_in_production(uncontained):
+    with pytest.raises(SystemExit, match="runs cannot be held as a whole: no cgroup per run"):
+        tasks.check_host("runner1@host", instance=None)
+    uncontained.RUNNER_REQUIRE_CONTAINMENT = False  # development: a warning, and it starts
+    assert tasks.refuse_without_containment(get_config()) == ""
+
+
+def test_a_runner_host_refuses_to_start_without_bubblewrap(settings):
+    settings.RUNNER_BWRAP = "/nonexistent/bwrap"
+    with pytest.raises(SystemExit, match="bubblewrap is not installed here"):
+        tasks.check_host("runner1@host", instance=None)
+
+
+def test_a_task_takes_the_lower_of_each_limit(settings):
+    settings.RUNNER_TIMEOUT = 5
+    config = tasks.limited(get_config(), {"timeout": 9, "output_bytes": 1024})
+    assert config.timeout == 5  # the host's own limit holds against a higher one
+    assert config.output_bytes == 1024
+    assert config.memory_bytes == get_config().memory_bytes
+
+
+def test_a_full_queue_is_a_429_with_the_expected_wait_and_costs_no_quota(settings, monkeypatch):
+    settings.RUNNER_BROKER_URL = BROKER
+    settings.RUNNER_QUEUE_WAIT = 2
+    refused = []
+    monkeypatch.setattr(pool_stats, "expected_wait", lambda: (12, 3.4))
+    monkeypatch.setattr(pool_stats, "refused", lambda: refused.append(1))
+    counted = []
+    with pytest.raises(service.Busy) as caught:
+        service.run_code("python", "print(1)\n", on_start=lambda: counted.append(1))
+    assert caught.value.status == 429
+    assert caught.value.headers == {"Retry-After": "4"}
+    assert caught.value.message == "12 runs ahead of yours, about 4 s. Try again then."
+    assert counted == [] and refused == [1]
+
+
+def test_a_queue_that_cannot_be_reached_is_a_503(settings, monkeypatch):
+    settings.RUNNER_BROKER_URL = BROKER
+
+    def down():
+        raise ConnectionError("refused")
+
+    monkeypatch.setattr(pool_stats, "expected_wait", down)
+    with pytest.raises(service.ServiceError) as caught:
+        service.run_code("python", "print(1)\n")
+    assert caught.value.status == 503
+    assert "queue is unreachable" in caught.value.message
+
+
+def test_a_cached_result_is_answered_without_a_task(settings, monkeypatch):
+    settings.RUNNER_BROKER_URL = BROKER
+    monkeypatch.setattr(pool, "run", lambda *a, **k: pytest.fail("a task was sent"))
+    key = service.cache_key("python", "print(1)\n", "")
+    stored = RunResult("python", ok=True, output="1\n", outcome=Outcome.OK)
+    caches["runs"].set(key, stored.to_dict())
+    result = service.run_cached("python", "print(1)\n")
+    assert result.cached and result.output == "1\n"
+
+
+def test_a_malformed_run_is_refused_here_without_a_task(settings, monkeypatch):
+    settings.RUNNER_BROKER_URL = BROKER
+    monkeypatch.setattr(pool, "run", lambda *a, **k: pytest.fail("a task was sent"))
+    result = service.run_code("cobol", "DISPLAY 'HI'.")
+    assert result.outcome == Outcome.NOT_STARTED

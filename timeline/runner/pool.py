@@ -1,0 +1,119 @@
+"""The web side of runs across machines: a run becomes a Celery task on the `runs` queue, taken by
+a runner host (tasks.py), and this server waits for its result within a deadline.
+
+- Back-pressure: when the queue's expected wait (runs ahead × recent run time / slots, from
+  pool_stats) is over RUNNER_QUEUE_WAIT, the answer is 429 with that wait, before any quota counts.
+- At most once: a task is never retried, and one not started before its share of the deadline
+  expires in the queue unrun. A worker lost mid-run, or a deadline passed, is a 503.
+- A result belongs to its request only: each task has a fresh id, and a result that comes after
+  its request gave up stays under that id until it expires.
+
+Celery is imported only here, and only when a broker is configured (the embedded default never
+loads it).
+"""
+
+import math
+import time
+import uuid
+
+from django.conf import settings
+
+from historyweb.errors import ServiceError
+
+from .slots import Busy
+
+# Beyond the run's timeout and the queue budget: the sandbox's start and the result's way back.
+GRACE_SECONDS = 1.0
+TASK = "timeline.runner.tasks.run"
+STOPPED = "The runner stopped before your run finished. Try again."
+
+
+def enabled():
+    return bool(getattr(settings, "RUNNER_BROKER_URL", ""))
+
+
+class RunnerStopped(ServiceError):
+    """The run's worker was lost, or its result did not come within the deadline (503)."""
+
+    status = 503
+
+
+def budget(wait=None):
+    """Seconds a run may wait in the queue; commands that wait for a slot may wait that long."""
+    queue_wait = float(getattr(settings, "RUNNER_QUEUE_WAIT", 5))
+    return max(queue_wait, wait or 0.0)
+
+
+def ahead_message(ahead, seconds):
+    runs = "run" if ahead == 1 else "runs"
+    return f"{ahead} {runs} ahead of yours, about {seconds} s. Try again then."
+
+
+def refuse_when_full(queue_budget):
+    """Raise Busy (429) when the expected wait is over the budget; Retry-After is that wait."""
+    from . import pool_stats
+
+    ahead, expected = unreachable_is_503(pool_stats.expected_wait)
+    if expected > queue_budget:
+        seconds = math.ceil(expected)
+        unreachable_is_503(pool_stats.refused)
+        raise Busy(seconds, ahead_message(ahead, seconds))
+
+
+def unreachable_is_503(call):
+    try:
+        return call()
+    except ServiceError:
+        raise
+    except Exception as exc:
+        raise ServiceError(
+            "Runs are paused: the runners' queue is unreachable right now. Try again in a moment.",
+            status=503,
+            retry_after=5,
+        ) from exc
+
+
+def run(runtime, code, request_text, config, *, wait=None, on_start=None, wrap=None):
+    """Enqueue one run and wait for its RunResult; raises Busy, RunnerStopped, ServiceError."""
+    from celery.exceptions import TimeoutError as ResultTimeout
+
+    from historyweb.celery import app
+
+    from .result import RunResult
+
+    queue_budget = budget(wait)
+    refuse_when_full(queue_budget)
+    if on_start is not None:
+        on_start()  # the rate limit counts a run that is let into the queue
+    limits = {
+        "timeout": config.timeout,
+        "output_bytes": config.output_bytes,
+        "memory_bytes": config.memory_bytes,
+    }
+    now = time.time()
+    pending = unreachable_is_503(
+        lambda: app.send_task(
+            TASK,
+            args=[runtime, code, request_text, limits],
+            kwargs={"wrap": wrap, "wait": wait, "enqueued": now},
+            task_id=str(uuid.uuid4()),
+            # Not started within its budget, it cannot finish in time: dropped unrun.
+            expires=queue_budget,
+            retry=False,
+        )
+    )
+    try:
+        answer = pending.get(
+            timeout=config.timeout + queue_budget + GRACE_SECONDS, propagate=False, interval=0.02
+        )
+    except ResultTimeout:
+        pending.revoke()  # if it still waits somewhere, it never starts
+        raise RunnerStopped(STOPPED, retry_after=1) from None
+    if not pending.successful() or not isinstance(answer, dict):
+        # WorkerLostError (the host or its process died mid-run), an expired task, a crash.
+        raise RunnerStopped(STOPPED, retry_after=1)
+    if "error" in answer:
+        error = answer["error"]
+        retry = error["retry_after"]
+        raise ServiceError(error["message"], status=error["status"], retry_after=retry)
+    return RunResult.from_dict(answer["result"])
