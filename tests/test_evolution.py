@@ -108,14 +108,18 @@ def test_nav_links_to_the_page(client):
 
 
 def test_page_works_without_javascript(client):
-    """Everything is in the HTML: the only script is the external, deferred Run enhancement,
-    and each sample still links to its no-JavaScript run page."""
+    """Everything is in the HTML: every script is external and deferred (the Run enhancement,
+    the theme toggle), but for the tiny theme script that must run before the first paint, and
+    each sample still links to its no-JavaScript run page."""
     sample = make_sample(make_era(), title="Hello", evolution=True, runtime="wsgi")
     html = client.get(URL).content.decode()
     scripts = re.findall(r"<script[^>]*>", html)
+    early = [tag for tag in scripts if "theme-early" in tag]
+    assert early == ['<script src="/static/js/theme-early.js">'], scripts
     # Module scripts are deferred by the browser without the attribute.
-    deferred = [" src=" in tag and (" defer" in tag or 'type="module"' in tag) for tag in scripts]
-    assert scripts and all(deferred), scripts
+    later = [tag for tag in scripts if tag not in early]
+    deferred = [" src=" in tag and (" defer" in tag or 'type="module"' in tag) for tag in later]
+    assert later and all(deferred), scripts
     assert " style=" not in html
     assert reverse("timeline:sample-run", args=[sample.pk]) in html
 
