@@ -141,27 +141,17 @@ export function readBlankMessage(data) {
  * One deck window (`root`: the audience deck or the speaker view). The channel keeps this
  * browser's windows on the same slide and step; the blank screen (createBlank's options in
  * `blank`; its `onChange` runs after the other windows are told) and the Run panel share it.
- * `entries` (the deck's outline, deck-slides.js) lists every slide in the overview.
- * Without a channel `name` (a live follower's deck) nothing is sent: nothing it does may move
- * another window. Then the keys and overlays (wireKeysAndOverlays; `speaker`, `theme` and `live`
- * go to it). Esc closes the run's result, else calls `leave()` (true if it closed something).
+ * `store` (deck-slides.js) holds its slides and `entries`, the outline the overview lists.
+ * Without a channel name (`data-channel`: a live follower's deck has none) nothing is sent:
+ * nothing it does may move another window. Then the keys and overlays (wireKeysAndOverlays;
+ * `speaker`, `theme` and `live` go to it). Esc closes the run's result, else calls `leave()` (true if it closed something).
  * Answers `{ channel, blank, runPanel, actions, start }`; `start()` shows the slide
  * the address names, or the first and asks the other windows where they are.
  */
-export function wireDeckWindow(
-  root,
-  {
-    name,
-    slides,
-    entries = [],
-    go,
-    current,
-    currentStep,
-    blank: blankOptions = {},
-    leave = () => false,
-    ...windowActions
-  },
-) {
+export function wireDeckWindow(root, options) {
+  const { store, go, current, currentStep, blank: blankOptions = {}, leave = () => false } = options;
+  const { slides, entries = [] } = store;
+  const name = root.dataset.channel;
   const count = slides.length;
   let blank = null;
   let runPanel = null;
@@ -187,14 +177,11 @@ export function wireDeckWindow(
   });
   runPanel = wireRunPanel(root, { slideAt: (n) => slides[n - 1], current, count, post: channel.post });
   const actions = wireKeysAndOverlays(root, {
+    ...options,
     slides,
     entries,
-    go,
-    current,
-    currentStep,
     blank,
     closeTop: () => runPanel.close({ focus: true }) || leave(),
-    ...windowActions,
   });
 
   function start() {

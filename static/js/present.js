@@ -42,9 +42,7 @@ if (deck) {
 
   // A follower's deck (live.js) has no channel: nothing it does may move another window.
   const { channel, blank, runPanel, actions, start } = wireDeckWindow(deck, {
-    name: deck.dataset.channel,
-    slides,
-    entries: store.entries,
+    store,
     go,
     current: () => current,
     currentStep: () => step,

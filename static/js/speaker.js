@@ -35,9 +35,7 @@ if (root) {
   const nextStepOut = root.querySelector("[data-next-step]");
 
   const { channel, runPanel, actions, start } = wireDeckWindow(root, {
-    name: root.dataset.channel,
-    slides,
-    entries: parts.entries,
+    store: parts,
     go,
     current: () => current,
     currentStep: () => step,

@@ -70,36 +70,35 @@ class ReferenceInline(OrderedInlineMixin, admin.TabularInline):
         return super().media + REFERENCES_MEDIA
 
 
-class EraRelationInline(KnownAutocompleteMixin, admin.TabularInline):
-    """This era's sentences about others: “<this era> built on <related era>”."""
+class RelationInline(KnownAutocompleteMixin, admin.TabularInline):
+    """One of the era's two relation tables; both are checked together (relations.py)."""
 
     model = EraRelation
     formset = RelationFormSet
-    fk_name = "era"
     extra = 0
+
+    def get_queryset(self, request):
+        return super().get_queryset(request).select_related("era", "other")
+
+
+class EraRelationInline(RelationInline):
+    """This era's sentences about others: “<this era> built on <related era>”."""
+
+    fk_name = "era"
     fields = ["kind", "other"]
     autocomplete_fields = ["other"]  # no list of every era per row
     verbose_name = "relation to another era"
     verbose_name_plural = "How this era relates to others (“this era … the related era”)"
 
-    def get_queryset(self, request):
-        return super().get_queryset(request).select_related("era", "other")
 
-
-class InverseEraRelationInline(KnownAutocompleteMixin, admin.TabularInline):
+class InverseEraRelationInline(RelationInline):
     """Other eras' sentences about this one, editable here too (each pair is stored once)."""
 
-    model = EraRelation
-    formset = RelationFormSet
     fk_name = "other"
-    extra = 0
     fields = ["era", "kind"]
     autocomplete_fields = ["era"]
     verbose_name = "era that names this one"
     verbose_name_plural = "Eras that relate to this one (“that era … this era”)"
-
-    def get_queryset(self, request):
-        return super().get_queryset(request).select_related("era", "other")
 
 
 # Before EraAdmin: what a revision of an era holds (VersionAdmin would guess otherwise).

@@ -1,3 +1,8 @@
+"""Runs every runnable sample in the sandbox and fails when an output differs from its
+expected_output (or none is recorded). With --record, stores the outputs instead; then
+`dump_history` writes them to fixtures/.
+"""
+
 from django.core.management.base import BaseCommand, CommandError
 
 from timeline.models import CodeSample
@@ -6,11 +11,7 @@ from timeline.runner.sandbox import SandboxUnavailable
 
 
 class Command(BaseCommand):
-    help = (
-        "Runs every runnable sample in the sandbox and fails when an output differs from its "
-        "expected_output (or none is recorded). With --record, stores the outputs instead; "
-        "then `dump_history` writes them to fixtures/."
-    )
+    help = __doc__
 
     def add_arguments(self, parser):
         parser.add_argument(

@@ -1,3 +1,8 @@
+"""Shows the runner hosts of runs across machines (RUNNER_BROKER_URL): the queue's length, and for
+each host seen in the last minute its runs per second, p50/p95 wait and run time and refused
+runs; with --inspect, the runs each is running now (Celery inspect).
+"""
+
 from django.core.management.base import BaseCommand, CommandError
 
 from timeline.runner import pool
@@ -8,11 +13,7 @@ def ms(value):
 
 
 class Command(BaseCommand):
-    help = (
-        "Shows the runner hosts of runs across machines (RUNNER_BROKER_URL): the queue's length, "
-        "and for each host seen in the last minute its runs per second, p50/p95 wait and run "
-        "time and refused runs; with --inspect, the runs each is running now (Celery inspect)."
-    )
+    help = __doc__
 
     def add_arguments(self, parser):
         parser.add_argument(
