@@ -22,6 +22,7 @@ from .models import (
     EraRelation,
     Exercise,
     ExerciseCheck,
+    ExerciseWrongAnswer,
     Reference,
     Slide,
     Talk,
@@ -333,6 +334,8 @@ def dump(directory=None):
         records += _records(exercises.order_by("order", "slug"))
         checks = ExerciseCheck.objects.filter(exercise__era=era).select_related("exercise")
         records += _records(checks.order_by("exercise__order", "exercise__slug", "order"))
+        wrong = ExerciseWrongAnswer.objects.filter(exercise__era=era).select_related("exercise")
+        records += _records(wrong.order_by("exercise__order", "exercise__slug", "order"))
         # Each relation once, in the file of the era its sentence starts with.
         relations = EraRelation.objects.filter(era=era).select_related("era", "other")
         records += _records(relations.order_by("other__slug"))

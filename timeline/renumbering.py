@@ -14,7 +14,7 @@ go through `park`, which first moves the rows in the way to numbers nobody uses 
 from django.db.models import Case, Value, When
 from django.db.models.signals import pre_save
 
-from .models import CodeSample, ExerciseCheck, Reference, Slide
+from .models import CodeSample, ExerciseCheck, ExerciseWrongAnswer, Reference, Slide
 
 ORDER = "order"
 MAX_ORDER = 32767  # PositiveSmallIntegerField on PostgreSQL
@@ -37,7 +37,13 @@ def park(rows, pks, wanted=()):
 
 def ordered_models():
     """{model: the name of its parent field} for every model numbered within a parent."""
-    return {Slide: "era", CodeSample: "era", Reference: "era", ExerciseCheck: "exercise"}
+    return {
+        Slide: "era",
+        CodeSample: "era",
+        Reference: "era",
+        ExerciseCheck: "exercise",
+        ExerciseWrongAnswer: "exercise",
+    }
 
 
 def make_room(sender, instance, raw=False, **kwargs):

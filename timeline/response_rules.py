@@ -113,6 +113,12 @@ def status_problem(result):
     writes the phrase."""
     raw = result.raw_status or result.status
     if result.runtime == "asgi":
+        sent = [status for status in asgi_start_statuses(result) if type(status) is not int]
+        if sent:
+            return (
+                f"The status was sent as {shown(json.dumps(sent[0]))}: ASGI's "
+                "http.response.start takes the code as an integer, such as 200."
+            )
         if not raw.isdigit() or not 100 <= int(raw) <= 599:
             return f"The status {shown(raw)} is not an HTTP status code (100 to 599)."
         return ""
@@ -139,6 +145,17 @@ def status_problem(result):
             f"The status “{shown(raw)}” has the wrong reason phrase: {code} is “{code} {standard}”."
         )
     return ""
+
+
+def asgi_start_statuses(result):
+    """The status of each http.response.start the trace shows, as the app sent it."""
+    return [
+        event["message"].get("status")
+        for event in result.events
+        if event.get("direction") == "send"
+        and isinstance(event.get("message"), dict)
+        and event["message"].get("type") == "http.response.start"
+    ]
 
 
 def length_problem(result, method):

@@ -1,10 +1,10 @@
-"""The admin for exercises: an exercise with its hidden checks inline."""
+"""The admin for exercises: an exercise with its hidden checks and its wrong answers inline."""
 
 from django import forms
 from django.contrib import admin
 from django.db import models
 
-from ..models import Exercise, ExerciseCheck
+from ..models import Exercise, ExerciseCheck, ExerciseWrongAnswer
 from .concurrency import EditVersionMixin
 from .formsets import OrderedInlineMixin, OrderedParentMixin
 from .media import PREVIEW_MEDIA
@@ -29,17 +29,40 @@ class ExerciseCheckInline(OrderedInlineMixin, admin.StackedInline):
     formfield_overrides = {models.TextField: {"widget": forms.Textarea(attrs={**MONO, "rows": 3})}}
 
 
+class ExerciseWrongAnswerInline(OrderedInlineMixin, admin.StackedInline):
+    """Answers the checks must refuse, each on its rule: `manage.py check_exercises` proves it."""
+
+    model = ExerciseWrongAnswer
+    extra = 0
+    fields = [("order", "title"), "rule", "code"]
+    formfield_overrides = {models.TextField: {"widget": forms.Textarea(attrs={**MONO, "rows": 8})}}
+
+
 @admin.register(Exercise)
 class ExerciseAdmin(EditVersionMixin, OrderedParentMixin, admin.ModelAdmin):
-    list_display = ["title", "era", "kind", "runtime", "check_count"]
-    list_filter = ["kind", "runtime"]
+    list_display = ["title", "era", "difficulty", "kind", "runtime", "check_count"]
+    list_filter = ["difficulty", "kind", "runtime"]
     list_select_related = ["era"]
     search_fields = ["title", "slug", "statement", "era__title"]
     prepopulated_fields = {"slug": ["title"]}
     autocomplete_fields = ["era"]
-    inlines = [ExerciseCheckInline]
+    inlines = [ExerciseCheckInline, ExerciseWrongAnswerInline]
     fieldsets = [
-        (None, {"fields": ["title", "slug", "era", "order", "kind", "runtime", "language"]}),
+        (
+            None,
+            {
+                "fields": [
+                    "title",
+                    "slug",
+                    "era",
+                    "order",
+                    "difficulty",
+                    "kind",
+                    "runtime",
+                    "language",
+                ]
+            },
+        ),
         ("What the learner reads", {"fields": ["statement", "hints"]}),
         ("Code", {"fields": ["starter", "solution", "target"]}),
     ]

@@ -3,7 +3,7 @@
 - content.py: eras, their relations, slides and references (with the validators they share);
 - samples.py: code samples, which the runner runs;
 - talks.py: talks, their eras and their own speaker notes;
-- exercises.py: exercises and their hidden checks;
+- exercises.py: exercises, their hidden checks and the wrong answers they must refuse;
 - live.py: live sessions (state, not content).
 
 Every public name is imported here, so `from timeline.models import Era` works, and migrations
@@ -35,6 +35,7 @@ from .exercises import (
     Exercise,
     ExerciseCheck,
     ExerciseQuerySet,
+    ExerciseWrongAnswer,
     header_lines,
 )
 from .live import LiveSession
@@ -74,6 +75,7 @@ __all__ = [
     "Exercise",
     "ExerciseCheck",
     "ExerciseQuerySet",
+    "ExerciseWrongAnswer",
     "LiveSession",
     "Reference",
     "Slide",

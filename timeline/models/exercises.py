@@ -1,4 +1,5 @@
-"""Exercises: a task in an era's voice, and the hidden checks that test the learner's answer."""
+"""Exercises: a task in an era's voice, the hidden checks that test the learner's answer, and
+the wrong answers those checks must refuse."""
 
 from django.core.exceptions import ValidationError
 from django.db import models
@@ -40,9 +41,19 @@ class Exercise(ContentModel):
         APP = "app", "Write the app: each check sends it a request"
         REQUEST = "request", "Write the request: it is sent to the exercise's own app"
 
+    class Difficulty(models.IntegerChoices):
+        INTRO = 1, "Intro"
+        PRACTICE = 2, "Practice"
+        CHALLENGE = 3, "Challenge"
+
     slug = models.SlugField(unique=True, help_text="The address: /exercises/ then the slug.")
     era = models.ForeignKey(Era, on_delete=models.CASCADE, related_name="exercises")
     order = models.PositiveSmallIntegerField(default=1, help_text="Position within the era.")
+    difficulty = models.PositiveSmallIntegerField(
+        choices=Difficulty.choices,
+        default=Difficulty.INTRO,
+        help_text="Shown with the exercise: intro (one idea), practice, or challenge.",
+    )
     title = models.CharField(max_length=200)
     statement = LineTextField(help_text="Markdown: the task, told in the era's voice.")
     statement_html = models.TextField(blank=True, editable=False)
@@ -183,3 +194,31 @@ class ExerciseCheck(ContentModel):
             inner_response_parts(self.inner_response)
         except ValueError as exc:
             raise ValidationError(str(exc)) from exc
+
+
+class ExerciseWrongAnswer(ContentModel):
+    """An answer a teacher would mark wrong, kept with the exercise: check_exercises proves the
+    checks refuse it, and on the rule it was written for (a check that lets it through fails CI)."""
+
+    NATURAL_KEY = ("exercise__slug", "order")
+
+    exercise = models.ForeignKey(Exercise, on_delete=models.CASCADE, related_name="wrong_answers")
+    order = models.PositiveSmallIntegerField(default=1)
+    title = models.CharField(max_length=200, help_text="What is wrong, e.g. “hard-codes Ada”.")
+    code = LineTextField(
+        blank_lines_at_end=True, help_text="The wrong answer, as a learner writes it."
+    )
+    rule = models.CharField(
+        max_length=300,
+        help_text="Text the failure message must contain: the words of the rule this answer "
+        "breaks, e.g. “Content-Length says” or “not escaped”.",
+    )
+
+    class Meta:
+        ordering = ["exercise", "order"]
+        constraints = [
+            models.UniqueConstraint(fields=["exercise", "order"], name="unique_wrong_answer_order")
+        ]
+
+    def __str__(self):
+        return self.title

@@ -787,8 +787,13 @@ class AsgiRun:
         if kind == "http.response.start":
             if self.status is not None:
                 raise RuntimeError("http.response.start sent twice.")
+            status = message.get("status")
+            if type(status) is not int:  # "404" or 404.0: a server's status table has no such key
+                raise TypeError(
+                    f"The status must be an int, such as 200, not {short_repr(status)}."
+                )
             # Counted and cut now, like a WSGI app's: the text the report will carry.
-            self.status = self.budget.text(str(int(message["status"])))
+            self.status = self.budget.text(str(status))
             self.headers = self.budget.headers(
                 (bytes(n).decode("latin-1"), bytes(v).decode("latin-1"))
                 for n, v in message.get("headers", [])

@@ -20,7 +20,7 @@ from historyweb.throttle import client_id
 from ..check_limit import CheckMeter
 from ..exercise_checks import run_checks
 from ..exercise_feedback import printed_by_program, shared_cause
-from ..models import Era, Exercise
+from ..models import Exercise, chronological_order
 from ..runner.service import MAX_CODE_CHARS
 from ..text import normalize_newlines
 from .caching import keep_private
@@ -32,23 +32,35 @@ WANT_CODE = "Send a JSON object with “code”, a string."
 MESSAGES = {"too_large": "The code is too long.", "not_object": WANT_CODE, "wrong_type": WANT_CODE}
 
 
+def suggested_order(user):
+    """Every exercise the visitor may see, in the order the list suggests: by era, oldest first,
+    then by the order within the era; each numbered from 1 as `number`."""
+    exercises = Exercise.objects.visible_to(user).select_related("era")
+    ordered = list(exercises.order_by(*chronological_order("era__"), "order", "slug"))
+    for number, exercise in enumerate(ordered, start=1):
+        exercise.number = number
+    return ordered
+
+
 @page_cached()
 def exercise_list(request):
-    """Every exercise the visitor may see, under its era, in date order."""
-    eras = (
-        Era.objects.visible_to(request.user)
-        .for_timeline()
-        .chronological()
-        .filter(exercises__isnull=False)
-        .distinct()
-    )
-    exercises = Exercise.objects.visible_to(request.user).order_by("order", "slug")
-    by_era = {}
-    for exercise in exercises:
-        by_era.setdefault(exercise.era_id, []).append(exercise)
-    groups = [(era, by_era[era.pk]) for era in eras if era.pk in by_era]
+    """Every exercise the visitor may see, numbered in the suggested order, under its era."""
+    groups = []
+    for exercise in suggested_order(request.user):
+        if not groups or groups[-1][0] != exercise.era:
+            groups.append((exercise.era, []))
+        groups[-1][1].append(exercise)
     response = render(request, "timeline/exercise_list.html", {"groups": groups})
     return keep_private(request, response)
+
+
+def next_exercise(request, exercise):
+    """The exercise after this one in the suggested order, or None after the last."""
+    ordered = suggested_order(request.user)
+    slugs = [item.slug for item in ordered]
+    position = slugs.index(exercise.slug) if exercise.slug in slugs else len(slugs)
+    following = ordered[position + 1 : position + 2]
+    return following[0] if following else None
 
 
 def visible_exercise(request, slug):
@@ -85,6 +97,7 @@ def exercise_page(request, exercise, code, outcomes=None, passed=False, status=2
         "era": exercise.era,
         "code": code,
         "edited": code != exercise.starter,
+        "next_exercise": next_exercise(request, exercise),
         **results_context(outcomes, passed, error, exercise),
     }
     return render(request, "timeline/exercise_detail.html", context, status=status)
