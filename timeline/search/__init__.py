@@ -32,6 +32,7 @@ PREFIX = 0.6  # a word that only starts an indexed word counts this much of a wh
 PAGE_SHARE = 0.5  # an era's slides and samples are on its page: their score counts this much
 MAX_RESULTS = 40
 ON_ERA_PAGE = {"slide", "sample"}
+NAMED = {"era", "exercise", "page"}  # kinds whose title or slug, asked for whole, comes first
 
 
 @dataclass
@@ -69,10 +70,13 @@ def search(text, user=None, era_kind=""):
     results = Results(query=text, words=words)
     if not words:
         return results
-    suggestion = suggestions(index, words)
-    results.suggestion = " ".join(suggestion) if suggestion != words else ""
     staff = bool(user and user.is_authenticated and user.is_staff)
     found = _ranked(index, text, words, staff, era_kind)
+    if found and found[0].score >= EXACT:
+        suggestion = words  # a title or slug asked for by name is no typo
+    else:
+        suggestion = suggestions(index, words)
+    results.suggestion = " ".join(suggestion) if suggestion != words else ""
     if not found and results.suggestion:
         found = _ranked(index, results.suggestion, suggestion, staff, era_kind)
         results.corrected = bool(found)
@@ -93,13 +97,14 @@ def _ranked(index, text, words, staff, era_kind):
             continue
         hits = [scores.get(number) for scores in per_word]
         covered = sum(1 for hit in hits if hit)
-        if not covered:
+        named = row["kind"] in NAMED and (
+            row["title"].lower() in exact or str(row["key"]).lower() in exact
+        )
+        if not (covered or named):
             continue
         score = SOURCE_BY_KIND[row["kind"]].weight * sum(hit or 0 for hit in hits)
-        if row["kind"] in ("era", "exercise", "page") and (
-            row["title"].lower() in exact or str(row["key"]).lower() in exact
-        ):
-            score += EXACT
+        if named:
+            covered, score = len(words), score + EXACT
         scored.append((covered, score, row, era))
     best = max((covered for covered, *_ in scored), default=0)
     scored = [item for item in scored if item[0] == best]

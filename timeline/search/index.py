@@ -61,3 +61,9 @@ def current():
             _cache.clear()
             _cache[version] = index
     return index
+
+
+def forget():
+    """Drop the kept index (tests: a rolled-back database can reuse a content version)."""
+    with _lock:
+        _cache.clear()
