@@ -19,7 +19,8 @@ def main():
     started = time.perf_counter()
     rate, misses = evaluate(search)
     elapsed = (time.perf_counter() - started) / len(QUERIES)
-    print(f"{len(QUERIES) - len(misses)}/{len(QUERIES)} queries ({rate:.1%}) find their page in the top {TOP}")
+    found = len(QUERIES) - len(misses)
+    print(f"{found}/{len(QUERIES)} queries ({rate:.1%}) find their page in the top {TOP}")
     print(f"{elapsed * 1000:.1f} ms per search (index built once)")
     for query, wanted, top in misses:
         print(f"  miss: {query!r} wants {wanted}; got {top}")

@@ -7,7 +7,6 @@
 import re
 
 import pytest
-
 from django.db import connection
 
 from timeline.search import plain_text, search, words_of

@@ -139,8 +139,10 @@ def _pattern(words):
 def _result(row, era, score, pattern):
     source = SOURCE_BY_KIND[row["kind"]]
     text = f"{row['head']} {row['text']}" if row["head"] else row["text"]
-    title = row["title"] if row["kind"] in ("era", "page") or not era else (
-        f"{era['title']}: {row['title']}"
+    title = (
+        row["title"]
+        if row["kind"] in ("era", "page") or not era
+        else (f"{era['title']}: {row['title']}")
     )
     return Result(
         kind=row["kind"],

@@ -34,16 +34,20 @@ def _project(queryset, kind, key, head, text, era="era_id"):
     mine = {"s_year": F("year"), "s_era_kind": F("kind"), "s_published": F("published")}
     if era != "pk":
         mine = {name: Value(None, output_field=CharField()) for name in mine}
-    return queryset.order_by().annotate(
-        **mine,
-        s_kind=Value(kind, output_field=CharField()),
-        s_pk=F("pk"),
-        s_era=F(era) if era else Value(None, output_field=IntegerField()),
-        s_key=Cast(key, CharField()),
-        s_title=F("title"),
-        s_head=Cast(head, TextField()) if head else Value("", output_field=TextField()),
-        s_text=Cast(text, TextField()),
-    ).values_list(*COLUMNS)
+    return (
+        queryset.order_by()
+        .annotate(
+            **mine,
+            s_kind=Value(kind, output_field=CharField()),
+            s_pk=F("pk"),
+            s_era=F(era) if era else Value(None, output_field=IntegerField()),
+            s_key=Cast(key, CharField()),
+            s_title=F("title"),
+            s_head=Cast(head, TextField()) if head else Value("", output_field=TextField()),
+            s_text=Cast(text, TextField()),
+        )
+        .values_list(*COLUMNS)
+    )
 
 
 def _era_url(row, era):
@@ -79,7 +83,9 @@ def _site_pages():
     for name, title, template in SITE_PAGES:
         source = _template_source(template)
         text = " ".join(strip_tags(TEMPLATE_TAGS.sub(" ", part)) for part in INTRO.findall(source))
-        rows.append({"pk": name, "era": None, "key": name, "title": title, "head": "", "text": text})
+        rows.append(
+            {"pk": name, "era": None, "key": name, "title": title, "head": "", "text": text}
+        )
     return rows
 
 

@@ -1,4 +1,4 @@
-""""Did you mean": each query word the site does not hold is replaced by the site's word most
+""" "Did you mean": each query word the site does not hold is replaced by the site's word most
 like it, by trigram similarity. PostgreSQL computes it with pg_trgm (migration 0015); elsewhere
 words.similarity computes pg_trgm's own measure, so both pick the same word."""
 

@@ -5,8 +5,8 @@ from django.shortcuts import get_object_or_404, render
 
 from historyweb.page_cache import page_cached
 
-from ..search import search
 from ..models import CodeSample, Era, EraRelation, Exercise, Reference, Slide, related_eras
+from ..search import search
 from .caching import keep_private
 
 RELATED_SHOWN = 4
