@@ -168,3 +168,12 @@ def test_a_search_at_500_eras_takes_at_most_two_queries(django_assert_max_num_qu
         assert search("flask server").count >= 0
     with django_assert_max_num_queries(2):  # a typo: on PostgreSQL pg_trgm is asked once
         assert search("flsk").suggestion == "flask"
+
+
+@pytest.mark.django_db
+def test_the_count_says_how_many_matched_when_fewer_are_shown(client, settings):
+    for n in range(45):
+        make_era(title=f"Wombat {n}", summary="A wombat era.")
+    html = client.get("/", {"q": "wombat"}).content.decode()
+    assert "45 results, the best 40 shown." in html
+    assert html.count('<li class="era-card search-result') == 40

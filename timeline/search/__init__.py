@@ -17,6 +17,7 @@ from dataclasses import dataclass, field
 
 from django.utils.text import slugify
 
+from ..models import Era
 from . import index as search_index
 from .snippets import plain_text, snippet
 from .sources import SOURCE_BY_KIND, SOURCES
@@ -32,7 +33,7 @@ PREFIX = 0.6  # a word that only starts an indexed word counts this much of a wh
 PAGE_SHARE = 0.5  # an era's slides and samples are on its page: their score counts this much
 MAX_RESULTS = 40
 ON_ERA_PAGE = {"slide", "sample"}
-NAMED = {"era", "exercise", "page"}  # kinds whose title or slug, asked for whole, comes first
+ERA_KINDS = dict(Era.Kind.choices)
 
 
 @dataclass
@@ -43,6 +44,7 @@ class Result:
     era: dict | None
     snippet: str
     score: float
+    era_kind_label: str = ""
 
 
 @dataclass
@@ -52,6 +54,7 @@ class Results:
     groups: list = field(default_factory=list)  # [(source, [Result, ...])], best group first
     suggestion: str = ""  # "Did you mean …", when a word is unknown
     corrected: bool = False  # nothing matched the query: these are the suggestion's results
+    total: int = 0  # how many matched; the best MAX_RESULTS are shown
 
     @property
     def ranked(self):
@@ -71,14 +74,14 @@ def search(text, user=None, era_kind=""):
     if not words:
         return results
     staff = bool(user and user.is_authenticated and user.is_staff)
-    found = _ranked(index, text, words, staff, era_kind)
+    found, results.total = _ranked(index, text, words, staff, era_kind)
     if found and found[0].score >= EXACT:
         suggestion = words  # a title or slug asked for by name is no typo
     else:
         suggestion = suggestions(index, words)
     results.suggestion = " ".join(suggestion) if suggestion != words else ""
     if not found and results.suggestion:
-        found = _ranked(index, results.suggestion, suggestion, staff, era_kind)
+        found, results.total = _ranked(index, results.suggestion, suggestion, staff, era_kind)
         results.corrected = bool(found)
     results.groups = _grouped(found)
     return results
@@ -88,8 +91,10 @@ def _ranked(index, text, words, staff, era_kind):
     per_word = [_word_scores(index, word) for word in words]
     meant = " ".join(words)
     exact = {slugify(text), text.strip().lower(), slugify(meant), meant}
+    named_rows = {n for name in exact for n in index.named.get(name, ())}
     scored = []
-    for number, row in enumerate(index.docs):
+    for number in set().union(named_rows, *per_word):
+        row = index.docs[number]
         era = index.eras.get(row["era"]) if row["era"] else None
         if era and not (staff or era["published"]):
             continue
@@ -97,20 +102,23 @@ def _ranked(index, text, words, staff, era_kind):
             continue
         hits = [scores.get(number) for scores in per_word]
         covered = sum(1 for hit in hits if hit)
-        named = row["kind"] in NAMED and (
-            row["title"].lower() in exact or str(row["key"]).lower() in exact
-        )
-        if not (covered or named):
-            continue
+        named = number in named_rows
         score = SOURCE_BY_KIND[row["kind"]].weight * sum(hit or 0 for hit in hits)
         if named:
             covered, score = len(words), score + EXACT
         scored.append((covered, score, row, era))
     best = max((covered for covered, *_ in scored), default=0)
     scored = [item for item in scored if item[0] == best]
-    scored.sort(key=lambda item: (-item[1], item[3]["year"] if item[3] else 0, item[2]["title"]))
+    scored.sort(key=_order)
     pattern = _pattern(words)
-    return [_result(row, era, score, pattern) for _, score, row, era in scored[:MAX_RESULTS]]
+    shown = [_result(row, era, score, pattern) for _, score, row, era in scored[:MAX_RESULTS]]
+    return shown, len(scored)
+
+
+def _order(item):
+    """Best score first; ties in date order, then by title, kind and key: always the same order."""
+    _, score, row, era = item
+    return (-score, era["year"] if era else 0, row["title"], row["kind"], str(row["key"]))
 
 
 def _word_scores(index, word):
@@ -151,6 +159,7 @@ def _result(row, era, score, pattern):
         era=era,
         snippet=snippet(text or "", pattern),
         score=score,
+        era_kind_label=ERA_KINDS.get(era["era_kind"], "") if row["kind"] == "era" else "",
     )
 
 

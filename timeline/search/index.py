@@ -12,6 +12,7 @@ from .words import tokens
 
 # A word in the title outweighs any number in the body; a heading (an era's summary) between.
 FIELDS = (("title", 100), ("head", 10), ("text", 1))
+NAMED = {"era", "exercise", "page"}  # kinds whose title or slug, asked for whole, comes first
 
 
 class Index:
@@ -35,6 +36,11 @@ class Index:
             for word, weight in best.items():
                 self.postings[word][number] = (weight, counts[word])
         self.vocabulary = sorted(self.postings)
+        self.named = defaultdict(list)  # a lower-cased title or slug -> the rows it names
+        for number, row in enumerate(rows):
+            if row["kind"] in NAMED:
+                for name in {row["title"].lower(), str(row["key"]).lower()}:
+                    self.named[name].append(number)
 
     def starting_with(self, prefix):
         """The words of the index that start with `prefix`."""
