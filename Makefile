@@ -8,7 +8,7 @@ PORT ?= 8000
 HOST ?= 127.0.0.1
 STAMP := $(VENV)/.installed
 
-.PHONY: help install install-test install-mutate mutate run test lint migrate load dump check-deploy clean bench-samples bench-hostile axe bench bench-shared bench-live bench-faults bench-deck
+.PHONY: help install install-test install-mutate mutate run test lint migrate load dump check-deploy clean bench-samples bench-hostile axe bench bench-shared bench-live bench-faults bench-deck bench-search
 
 help:
 	@echo "make run    create .venv, install, migrate, load the history if empty, serve on $(HOST):$(PORT)"
@@ -111,6 +111,10 @@ bench-faults: install
 # against a budget of 2 x RUNNER_MEMORY_LIMIT + 10%.
 bench-hostile: install
 	$(PY) bench/bench_hostile.py
+
+# The search's hit rate on the learner queries of tests/search_queries.py, and its misses.
+bench-search: install
+	$(PY) bench/search_queries.py
 
 clean:
 	rm -rf $(VENV) staticfiles .pytest_cache node_modules

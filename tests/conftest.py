@@ -53,11 +53,13 @@ def admin_client_logged(django_user_model):
 def _fresh_cache():
     """The locmem caches outlive each test's database; start every test with empty ones."""
     from historyweb import page_cache
+    from timeline.search import index as search_index
 
     for cache in caches.all():
         cache.clear()
     page_cache.memory.clear()
     page_cache.shared_store.reset()
+    search_index.forget()
     yield
     for cache in caches.all():
         cache.clear()

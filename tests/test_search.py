@@ -1,28 +1,31 @@
-"""Ranked search on small, crafted data: hostile input, safety, ties (see test_search_history.py).
+"""Search on small, crafted data: hostile input, safety, ties, question words, typos, freshness
+(see test_search_history.py for the real history).
 
-.ci/run runs these on SQLite (the ranked fallback) and on PostgreSQL (its full-text search).
+.ci/run runs these on SQLite and on PostgreSQL (where "Did you mean" asks pg_trgm).
 """
 
 import re
 
 import pytest
+from django.db import connection
 
-from timeline.models import Era
-from timeline.search import plain_text, words_of
+from timeline.search import plain_text, search, words_of
+from timeline.search.words import meaningful, similarity
 
-from .factories import make_era
+from .factories import generate_eras, make_era, make_exercise, make_sample, make_slide
 
 
-def result_titles(html):
-    results = html[html.index('<ol class="search-results"') :]
-    return re.findall(r'<span class="era-title">([^<]*)</span>', results)
+def result_titles(html, kind="era"):
+    """The titles of the results of one kind (its group on the results page), in order."""
+    group = html[html.index(f'id="results-{kind}"') :].split("</section>", 1)[0]
+    return re.findall(r'<span class="era-title">([^<]*)</span>', group)
 
 
 @pytest.mark.django_db
 def test_nothing_found_says_so(client):
     make_era(title="CGI")
     html = client.get("/", {"q": "zzzz"}).content.decode()
-    assert "No era matches" in html and "0 eras match" in html
+    assert "Nothing matches" in html and "0 results" in html
 
 
 @pytest.mark.django_db
@@ -36,7 +39,8 @@ def test_unpublished_eras_stay_hidden_from_visitors(client):
 def test_equal_matches_keep_date_order():
     make_era(title="Later", year=2010, summary="An app server.")
     make_era(title="Earlier", year=1995, summary="An app server.")
-    assert [era.title for era in Era.objects.search("app server")] == ["Earlier", "Later"]
+    found = [result.title for result in search("app server").ranked if result.kind == "era"]
+    assert found == ["Earlier", "Later"]
 
 
 @pytest.mark.django_db
@@ -61,8 +65,7 @@ def test_hostile_queries_neither_fail_nor_inject(client, query):
 
 @pytest.mark.django_db
 def test_content_cannot_inject_html_through_the_snippet(client):
-    """Tags in the content come out escaped (SQLite) or dropped (PostgreSQL's headline parser
-    strips them); only the matched word is marked."""
+    """Tags in the content come out escaped; only the matched word is marked."""
     body = 'find <img src=x onerror="alert(1)"> <mark>me</mark> & Tom'
     make_era(title="Evil", summary="ok", body=body)
     html = client.get("/", {"q": "find"}).content.decode()
@@ -81,7 +84,7 @@ def test_the_search_leaves_the_box_filled(client):
 
 def test_words_of_keeps_word_characters_and_caps_the_count():
     assert words_of("WSGI  flask") == ["wsgi", "flask"]
-    assert words_of("web.py HTTP/1.0 mod_wsgi") == ["web.py", "http/1.0", "mod", "wsgi"]
+    assert words_of("web.py HTTP/1.0 mod_wsgi") == ["web.py", "http/1.0", "mod_wsgi"]
     assert words_of("a & b | !c :*") == ["a", "b", "c"]
     assert words_of("wsgi wsgi") == ["wsgi"]
     assert len(words_of(" ".join(f"w{i}" for i in range(50)))) == 8
@@ -92,3 +95,85 @@ def test_plain_text_drops_markdown_marks():
     assert plain_text("The **body** with `code` and [a link](https://x.org).") == (
         "The body with code and a link."
     )
+
+
+def test_question_words_go_unless_nothing_else_is_left():
+    assert meaningful(words_of("Who made Flask?")) == ["flask"]
+    assert meaningful(words_of("what is the difference between wsgi vs asgi")) == ["wsgi", "asgi"]
+    assert meaningful(words_of("is")) == ["is"]
+    assert meaningful(words_of("hello world")) == ["hello", "world"]
+
+
+@pytest.mark.django_db
+def test_a_question_finds_what_its_subject_finds():
+    """Without dropping "who" and "made", no era holds every word and the answer is missed."""
+    make_era(title="Flask", summary="A microframework.")
+    make_era(title="Other", summary="Who made this? Flask people made it.")
+    assert [r.title for r in search("who made flask").ranked][0] == "Flask"
+
+
+@pytest.mark.django_db
+def test_slides_samples_and_exercises_are_found_and_grouped_by_kind(client):
+    era = make_era(title="Gateway", summary="An interface.")
+    make_slide(era, title="Calling convention", body="The quokka protocol.")
+    make_sample(era, title="Hello", code="def quokka_app(environ, start_response):\n    pass\n")
+    make_exercise(era, slug="write-quokka", title="Write a quokka")
+    found = search("quokka")
+    # The era too: its slides and samples are on its page.
+    assert {source.kind for source, _ in found.groups} == {"era", "slide", "sample", "exercise"}
+    urls = {result.url for result in found.ranked}
+    assert "/exercises/write-quokka/" in urls and any("#slide-" in url for url in urls)
+    html = client.get("/", {"q": "quokka"}).content.decode()
+    assert html.count('class="search-group"') == 4 and ">Exercises</h2>" in html
+
+
+@pytest.mark.django_db
+def test_a_typo_gets_did_you_mean_and_its_results(client):
+    make_era(title="Flask", summary="A microframework.")
+    found = search("flsk")
+    assert found.suggestion == "flask" and found.corrected
+    assert [r.title for r in found.ranked] == ["Flask"]
+    html = client.get("/", {"q": "flsk"}).content.decode()
+    assert 'href="/?q=flask"' in html and "Nothing matches “flsk”; showing" in html
+    # A known word is never "corrected", even when another is close.
+    assert search("flask").suggestion == ""
+
+
+@pytest.mark.django_db
+def test_pg_trgm_and_the_python_similarity_agree():
+    """The SQLite path must pick what pg_trgm picks: same measure, checked on PostgreSQL."""
+    pairs = [("flsk", "flask"), ("wsgi", "asgi"), ("djano", "django"), ("x", "xylophone")]
+    if connection.vendor != "postgresql":
+        assert similarity("flsk", "flask") == 3 / 8  # pg_trgm's documented trigram counting
+        return
+    with connection.cursor() as cursor:
+        for a, b in pairs:
+            cursor.execute("SELECT similarity(%s, %s)", [a, b])
+            assert cursor.fetchone()[0] == pytest.approx(similarity(a, b), abs=1e-6), (a, b)
+
+
+@pytest.mark.django_db
+def test_new_content_is_found_at_once():
+    """The index follows the content version: a saved era is searchable in the next search."""
+    assert search("pangolin").count == 0
+    make_era(title="Pangolin")
+    assert [r.title for r in search("pangolin").ranked] == ["Pangolin"]
+
+
+@pytest.mark.django_db
+def test_a_search_at_500_eras_takes_at_most_two_queries(django_assert_max_num_queries):
+    generate_eras(500)
+    make_era(title="Flask", summary="A microframework.")
+    with django_assert_max_num_queries(2):  # the index read (cold) and the content version
+        assert search("flask server").count >= 0
+    with django_assert_max_num_queries(2):  # a typo: on PostgreSQL pg_trgm is asked once
+        assert search("flsk").suggestion == "flask"
+
+
+@pytest.mark.django_db
+def test_the_count_says_how_many_matched_when_fewer_are_shown(client, settings):
+    for n in range(45):
+        make_era(title=f"Wombat {n}", summary="A wombat era.")
+    html = client.get("/", {"q": "wombat"}).content.decode()
+    assert "45 results, the best 40 shown." in html
+    assert html.count('<li class="era-card search-result') == 40

@@ -32,7 +32,7 @@ def test_timeline_filters_by_kind_and_text(client):
     html = client.get("/", {"q": "batteries"}).content.decode()
     assert "Django" in html and "Processes and pipes." not in html
     html = client.get("/", {"q": "nothing-matches"}).content.decode()
-    assert "No era matches" in html
+    assert "Nothing matches" in html
 
 
 def test_timeline_ignores_unknown_kind(client):

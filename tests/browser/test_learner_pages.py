@@ -16,7 +16,7 @@ axe_source = axe_source_fixture
 
 WIDTHS = [320, 390, 1280]
 SCHEMES = ["light", "dark"]
-PAGES = ["/", "/?q=wsgi", "/eras/wsgi/"]
+PAGES = ["/", "/?q=wsgi", "/?q=djngo", "/eras/wsgi/"]
 
 
 @pytest.fixture(params=[(w, s) for w in WIDTHS for s in SCHEMES], ids=lambda p: f"{p[0]}-{p[1]}")
@@ -46,6 +46,18 @@ def test_axe_on_the_changed_pages(live_server, sized_page, axe_source):
         )
         assert widths[0] <= widths[1], f"{url} scrolls sideways: {widths}"
     assert found == {}, "\n".join(f"{url}:\n{text}" for url, text in found.items())
+
+
+@pytest.mark.parametrize("query", ["what is wsgi", "djngo"])
+def test_the_first_search_result_is_above_the_fold_on_a_phone(live_server, browser, query):
+    """390x844, with the longest head a search has: the typo's "Nothing matches …; showing"."""
+    seed_history()
+    context = browser.new_context(viewport={"width": 390, "height": 844})
+    page = context.new_page()
+    page.goto(f"{live_server.url}/?q={query}")
+    first = page.locator(".search-results li").first.bounding_box()
+    context.close()
+    assert first["y"] + first["height"] <= 844, first
 
 
 def seed_long_timeline():

@@ -12,7 +12,6 @@ from django.utils import timezone
 
 from .. import rendering
 from ..fields import LineTextField
-from ..search import search as ranked_search
 
 FIRST_YEAR = 1980
 RESERVED_ERA_SLUGS = {"speaker", "print"}
@@ -108,10 +107,6 @@ class EraQuerySet(models.QuerySet):
         if user.is_authenticated and user.is_staff:
             return self.all()
         return self.published()
-
-    def search(self, text):
-        """Eras matching every word of `text`, best first, each with a `snippet` (a list)."""
-        return ranked_search(self, text, then=CHRONOLOGICAL)
 
     def for_timeline(self):
         return self.only(*TIMELINE_FIELDS)

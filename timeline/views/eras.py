@@ -7,7 +7,7 @@ from historyweb.page_cache import page_cached
 
 from ..glossary import link_first_uses
 from ..models import CodeSample, Era, EraRelation, Exercise, Reference, Slide, related_eras
-from ..search import glossary_results
+from ..search import glossary_results, search
 from .caching import keep_private
 
 RELATED_SHOWN = 4
@@ -29,16 +29,16 @@ def timeline(request):
         eras = eras.filter(kind=kind)
     else:
         kind = ""
-    results = eras.search(query) if query else None
-    eras = results if results is not None else list(eras)
-    decades = [] if query else [(d, list(items)) for d, items in groupby(eras, lambda e: e.decade)]
+    results = search(query, request.user, kind) if query else None
+    eras = [] if query else list(eras)
+    decades = [(d, list(items)) for d, items in groupby(eras, lambda e: e.decade)]
     response = render(
         request,
         "timeline/timeline.html",
         {
             "decades": decades,
             "results": results,
-            "count": len(eras),
+            "count": results.count if query else len(eras),
             "kinds": Era.Kind.choices,
             "kind": kind,
             "kind_label": kinds.get(kind, ""),
