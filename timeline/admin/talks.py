@@ -6,6 +6,7 @@ from reversion.admin import VersionAdmin
 
 from ..models import Talk, TalkEra, TalkNote
 from .concurrency import EditVersionMixin
+from .era_revisions import TalkNotesRevisionMixin
 from .formsets import OrderedInlineMixin, OrderedParentMixin
 from .views.history import FirstStateMixin
 from .widgets import KnownAutocompleteMixin
@@ -33,7 +34,9 @@ class TalkNoteInline(KnownAutocompleteMixin, admin.StackedInline):
 
 
 @admin.register(Talk)
-class TalkAdmin(EditVersionMixin, OrderedParentMixin, FirstStateMixin, VersionAdmin):
+class TalkAdmin(
+    TalkNotesRevisionMixin, EditVersionMixin, OrderedParentMixin, FirstStateMixin, VersionAdmin
+):
     list_display = ["title", "slug", "duration_minutes", "era_count"]
     search_fields = ["title", "description"]
     prepopulated_fields = {"slug": ["title"]}
