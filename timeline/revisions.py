@@ -14,6 +14,7 @@ touched to its revision (`add_eras`), so every change shows in the era's History
 """
 
 import contextvars
+from datetime import timedelta
 
 import reversion
 from reversion.models import Version
@@ -59,9 +60,14 @@ def record_first_state(obj):
     called inside the edit's block (see keep_revision)."""
     if obj is None or Version.objects.get_for_object(obj).exists():
         return
+    # An open revision is dated when it opened: the state before it must be dated earlier, or
+    # History would list it as the newest.
+    edit_opened = reversion.get_date_created() if reversion.is_active() else None
 
     def keep():
         with reversion.create_revision():
+            if edit_opened is not None:
+                reversion.set_date_created(edit_opened - timedelta(microseconds=1))
             reversion.set_comment(FIRST_STATE_COMMENT)
             reversion.add_to_revision(obj)
 
