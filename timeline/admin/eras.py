@@ -14,8 +14,9 @@ from ..models import CHRONOLOGICAL, CodeSample, Era, EraRelation, Reference, Sli
 from .concurrency import EditVersionMixin
 from .content import HTTPS_URLS, SAMPLE_CODE_FIELDS
 from .formsets import OrderedInlineMixin, OrderedParentMixin
-from .media import CODE_EDITOR_MEDIA, PREVIEW_MEDIA, REFERENCES_MEDIA
+from .media import CODE_EDITOR_MEDIA, LINKS_MEDIA, PREVIEW_MEDIA, REFERENCES_MEDIA
 from .relations import RelationFormSet
+from .tabular import LabelledTabularInline
 from .views import admin_page, export, history, revert
 from .views.history import FirstStateMixin
 from .views.runs import record_outputs
@@ -50,7 +51,7 @@ class CodeSampleInline(OrderedInlineMixin, EraChildInline):
         return formset
 
 
-class ReferenceInline(OrderedInlineMixin, admin.TabularInline):
+class ReferenceInline(OrderedInlineMixin, LabelledTabularInline):
     model = Reference
     extra = 0
     fields = ["order", "title", "url", "kind", "supports_date", "evidence"]
@@ -70,7 +71,7 @@ class ReferenceInline(OrderedInlineMixin, admin.TabularInline):
         return super().media + REFERENCES_MEDIA
 
 
-class EraRelationInline(KnownAutocompleteMixin, admin.TabularInline):
+class EraRelationInline(KnownAutocompleteMixin, LabelledTabularInline):
     """This era's sentences about others: “<this era> built on <related era>”."""
 
     model = EraRelation
@@ -86,7 +87,7 @@ class EraRelationInline(KnownAutocompleteMixin, admin.TabularInline):
         return super().get_queryset(request).select_related("era", "other")
 
 
-class InverseEraRelationInline(KnownAutocompleteMixin, admin.TabularInline):
+class InverseEraRelationInline(KnownAutocompleteMixin, LabelledTabularInline):
     """Other eras' sentences about this one, editable here too (each pair is stored once)."""
 
     model = EraRelation
@@ -174,7 +175,7 @@ class EraAdmin(EditVersionMixin, OrderedParentMixin, FirstStateMixin, VersionAdm
 
     @property
     def media(self):
-        return super().media + PREVIEW_MEDIA + CODE_EDITOR_MEDIA
+        return super().media + PREVIEW_MEDIA + CODE_EDITOR_MEDIA + LINKS_MEDIA
 
     object_history_template = "admin/timeline/era/object_history.html"
     change_list_template = "admin/timeline/era/change_list.html"  # reversion's, plus Export

@@ -8,11 +8,12 @@ from ..models import Talk, TalkEra, TalkNote
 from .concurrency import EditVersionMixin
 from .era_revisions import TalkNotesRevisionMixin
 from .formsets import OrderedInlineMixin, OrderedParentMixin
+from .tabular import LabelledTabularInline
 from .views.history import FirstStateMixin
 from .widgets import KnownAutocompleteMixin
 
 
-class TalkEraInline(KnownAutocompleteMixin, OrderedInlineMixin, admin.TabularInline):
+class TalkEraInline(KnownAutocompleteMixin, OrderedInlineMixin, LabelledTabularInline):
     model = TalkEra
     extra = 0
     autocomplete_fields = ["era"]
