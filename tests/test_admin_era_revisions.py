@@ -155,3 +155,25 @@ def test_compare_shows_an_added_and_a_deleted_slide_as_such(admin_client_logged,
     assert '<span class="diff-added">+title: Servers and gateways</span>' in page
     assert "changed: slide" not in page
     assert "Why a standard" not in page  # the unchanged slide is not listed
+
+
+def test_reverting_to_a_revision_that_kept_no_notes_keeps_the_talks_notes(
+    admin_client_logged, era
+):
+    """A revision saved before revisions held talk notes has none: reverting to it must not
+    delete every note of the era's slides as if added since. One that holds notes restores
+    them, removing a note added since."""
+    slide = era.slides.get(title="The callable")
+    talk = make_talk([era])
+    save(admin_client_logged, era, **{"summary": "Old revision."})
+    old = Version.objects.get_for_object(era).first()
+    old.revision.version_set.filter(content_type__model="talknote").delete()  # none anyway
+    TalkNote.objects.create(talk=talk, slide=slide, notes="Written later.\n")
+    revert(admin_client_logged, era, old)
+    assert list(TalkNote.objects.values_list("notes", flat=True)) == ["Written later.\n"]
+    other = era.slides.get(title="Why a standard")
+    save(admin_client_logged, era, **{"summary": "Holds a note."})
+    holding = Version.objects.get_for_object(era).first()
+    TalkNote.objects.create(talk=talk, slide=other, notes="Added since.\n")
+    revert(admin_client_logged, era, holding)
+    assert list(TalkNote.objects.values_list("notes", flat=True)) == ["Written later.\n"]

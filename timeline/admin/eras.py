@@ -205,6 +205,7 @@ class EraAdmin(EditVersionMixin, OrderedParentMixin, FirstStateMixin, VersionAdm
     def changeform_view(self, request, object_id=None, form_url="", extra_context=None):
         if getattr(request, "reverting_revision", None):
             revert.repair_dangling(request.reverting_revision)
+            revert.keep_notes(getattr(request, "notes_to_keep", ()))
         return super().changeform_view(request, object_id, form_url, extra_context)
 
     def history_view(self, request, object_id, extra_context=None):
