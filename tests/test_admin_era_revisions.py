@@ -177,3 +177,14 @@ def test_reverting_to_a_revision_that_kept_no_notes_keeps_the_talks_notes(
     TalkNote.objects.create(talk=talk, slide=other, notes="Added since.\n")
     revert(admin_client_logged, era, holding)
     assert list(TalkNote.objects.values_list("notes", flat=True)) == ["Written later.\n"]
+
+
+def test_deleting_a_sample_on_its_own_page_is_a_revision_of_the_era(admin_client_logged, era):
+    sample = era.samples.get()
+    url = reverse("admin:timeline_codesample_delete", args=[sample.pk])
+    assert admin_client_logged.post(url, {"post": "yes"}).status_code == 302
+    assert not CodeSample.objects.filter(pk=sample.pk).exists()
+    author, comment = history_entries(admin_client_logged, era)[0]
+    assert author == "admin" and comment == "Code sample “WSGI: Hello WSGI”: Deleted."
+    revert(admin_client_logged, era, Version.objects.get_for_object(era).last())
+    assert CodeSample.objects.get(pk=sample.pk).title == "Hello WSGI"
