@@ -8,10 +8,15 @@ from reversion.models import Version
 from timeline.models import Era, EraRelation
 
 from ..factories import make_slide
+from . import test_accessibility as accessibility
 from .site_pages import STAFF_USER, login, seed_history
-from .test_accessibility import audit, axe_source, describe, scheme_page  # noqa: F401 - fixtures
+from .test_accessibility import audit, describe
 
 pytestmark = pytest.mark.django_db(transaction=True)
+
+# The public pages' audit fixtures: axe's source, and a page in light then in dark.
+axe_source = accessibility.axe_source
+scheme_page = accessibility.scheme_page
 
 
 def keep(era, comment):
