@@ -157,9 +157,7 @@ def test_compare_shows_an_added_and_a_deleted_slide_as_such(admin_client_logged,
     assert "Why a standard" not in page  # the unchanged slide is not listed
 
 
-def test_reverting_to_a_revision_that_kept_no_notes_keeps_the_talks_notes(
-    admin_client_logged, era
-):
+def test_reverting_to_a_revision_that_kept_no_notes_keeps_the_talks_notes(admin_client_logged, era):
     """A revision saved before revisions held talk notes has none: reverting to it must not
     delete every note of the era's slides as if added since. One that holds notes restores
     them, removing a note added since."""
