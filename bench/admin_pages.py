@@ -3,10 +3,12 @@ on a change page, the same at any size).
 
     .venv/bin/python bench/admin_pages.py [--eras 30 500] [--repeat 3]
 
-Runs in-process on a throwaway in-memory database: the fixtures (30 eras), then generated
-eras of the same shape (tests/factories.generate_eras) up to each size. Prints one line per
-page: queries and the median time of --repeat GETs. No budget is enforced here; the query
-counts are asserted in tests/test_admin_queries.py.
+Every list and change page, the WSGI era's history, compare and revert pages (after two saves
+of its form) and the export preview. Runs in-process on a throwaway in-memory database: the
+fixtures (30 eras), then generated eras of the same shape (tests/factories.generate_eras) up to
+each size. Prints one line per page: queries and the median time of --repeat GETs. Revert
+restores the era's rows one by one, so its count follows that era's size, not the others'.
+No budget is enforced here; the query counts are asserted in tests/test_admin_queries.py.
 """
 
 import argparse
@@ -36,6 +38,33 @@ def pages():
         if name in objects:
             obj = objects[name]
             yield f"{name} change", reverse(f"admin:{app}_{name}_change", args=[obj.pk])
+    yield from revision_pages(wsgi)
+
+
+def revision_pages(era):
+    """The era's history, two revisions compared, the older one's revert form, and the
+    export preview (which reads every era)."""
+    from django.urls import reverse
+    from reversion.models import Version
+
+    newer, older = Version.objects.get_for_object(era)[:2]
+    yield "era history", reverse("admin:timeline_era_history", args=[era.pk])
+    compare = reverse("admin:timeline_era_compare", args=[era.pk])
+    yield "era compare", f"{compare}?older={older.pk}&newer={newer.pk}"
+    yield "era revert", reverse("admin:timeline_era_revision", args=[era.pk, older.pk])
+    yield "export preview", reverse("admin:timeline_era_export_fixtures")
+
+
+def save_twice(client):
+    """Two saves of the WSGI era's form as loaded: two revisions to compare and revert to."""
+    from django.urls import reverse
+
+    from tests.form_post import post_form
+    from timeline.models import Era
+
+    url = reverse("admin:timeline_era_change", args=[Era.objects.get(slug="wsgi").pk])
+    for _ in range(2):
+        assert post_form(client, url, "era_form").status_code == 302
 
 
 def measure(client, url, repeat):
@@ -74,6 +103,7 @@ def main():
     user = get_user_model().objects.create_superuser("bench", "b@example.org", "pw")
     client = Client(HTTP_HOST="localhost")
     client.force_login(user)
+    save_twice(client)
     print(f"{'page':<20}" + "".join(f"{n:>8} eras: queries   ms" for n in args.eras))
     rows = {}
     for size in sorted(args.eras):

@@ -13,6 +13,7 @@ from .factories import generate_eras, make_talk
 pytestmark = pytest.mark.django_db
 
 CHANGE_PAGE_BUDGET = 30
+REVERT_BUDGET = 110
 
 
 def admin_pages(era, talk):
@@ -112,3 +113,49 @@ def test_era_and_talk_pages_cost_the_same_with_many_relations_and_notes(admin_cl
     add(relations=10, notes=4)
     many = count_queries(admin_client_logged, pages)
     assert many == few, (few, many)
+
+
+def revision_pages(client, era):
+    """History, compare (two revisions of `era`), the revision (revert) form, export preview."""
+    from reversion.models import Version
+
+    from .form_post import post_form
+
+    url = reverse("admin:timeline_era_change", args=[era.pk])
+    for _ in range(2):
+        assert post_form(client, url, "era_form").status_code == 302
+    newer, older = Version.objects.get_for_object(era)[:2]
+    return {
+        "history": reverse("admin:timeline_era_history", args=[era.pk]),
+        "compare": reverse("admin:timeline_era_compare", args=[era.pk])
+        + f"?older={older.pk}&newer={newer.pk}",
+        "revert": reverse("admin:timeline_era_revision", args=[era.pk, older.pk]),
+        "export preview": reverse("admin:timeline_era_export_fixtures"),
+    }
+
+
+def test_revision_and_export_pages_cost_the_same_at_30_and_500_eras(
+    admin_client_logged, settings, tmp_path
+):
+    """History, compare, revert and the export preview (which reads every era) do not grow
+    with the number of eras, nor with relations between them."""
+    from timeline.models import EraRelation
+
+    settings.HISTORY_FIXTURES_DIR = tmp_path
+    eras = generate_eras(30)
+    make_talk(eras[:20])
+    EraRelation.objects.create(era=eras[0], other=eras[1])
+    pages = revision_pages(admin_client_logged, eras[0])
+    count_queries(admin_client_logged, pages)
+    at_30 = count_queries(admin_client_logged, pages)
+    more = generate_eras(470)
+    for era, other in zip(more[:40], more[40:80], strict=False):
+        EraRelation.objects.create(era=era, other=other)
+    at_500 = count_queries(admin_client_logged, pages)
+    assert Era.objects.count() == 500
+    assert at_500 == at_30
+    # Reverting restores the era's rows one by one (django-reversion): its count follows the
+    # era's own rows (4 slides, 3 samples, 4 references here), never the number of eras.
+    assert at_500.pop("revert") <= REVERT_BUDGET
+    over = {label: n for label, n in at_500.items() if n > CHANGE_PAGE_BUDGET}
+    assert not over, over

@@ -316,41 +316,65 @@ def _write(path, records):
     path.write_text(json.dumps(records, indent=2, ensure_ascii=False) + "\n", encoding="utf-8")
 
 
+def _grouped(queryset, key=lambda row: row.era_id):
+    """{key (the era): [rows in the queryset's order]}: every row of a model in one query."""
+    groups = {}
+    for row in queryset:
+        groups.setdefault(key(row), []).append(row)
+    return groups
+
+
 def dump(directory=None):
-    """Write the database to fixtures: one file per era, talks.json; return paths written."""
+    """Write the database to fixtures: one file per era, talks.json; return paths written.
+    Each model is read once and grouped by era (or talk), so the queries do not grow with
+    the number of eras; within an era, rows keep the order each file lists them in."""
     directory = Path(directory or fixtures_dir())
     era_dir = directory / ERA_DIR
     era_dir.mkdir(parents=True, exist_ok=True)
+    children = [
+        _grouped(Slide.objects.select_related("era").order_by("order")),
+        _grouped(CodeSample.objects.select_related("era", "slide__era").order_by("order")),
+        _grouped(Reference.objects.select_related("era").order_by("order")),
+        _grouped(Exercise.objects.select_related("era").order_by("order", "slug")),
+        _grouped(
+            ExerciseCheck.objects.select_related("exercise").order_by(
+                "exercise__order", "exercise__slug", "order"
+            ),
+            key=lambda check: check.exercise.era_id,
+        ),
+        _grouped(
+            ExerciseWrongAnswer.objects.select_related("exercise").order_by(
+                "exercise__order", "exercise__slug", "order"
+            ),
+            key=lambda answer: answer.exercise.era_id,
+        ),
+        # Each relation once, in the file of the era its sentence starts with.
+        _grouped(EraRelation.objects.select_related("era", "other").order_by("other__slug")),
+    ]
     written = []
     for era in Era.objects.order_by("slug"):
         records = _records([era])
-        records += _records(Slide.objects.filter(era=era).select_related("era").order_by("order"))
-        records += _records(
-            CodeSample.objects.filter(era=era).select_related("era", "slide__era").order_by("order")
-        )
-        references = Reference.objects.filter(era=era).select_related("era")
-        records += _records(references.order_by("order"))
-        exercises = Exercise.objects.filter(era=era).select_related("era")
-        records += _records(exercises.order_by("order", "slug"))
-        checks = ExerciseCheck.objects.filter(exercise__era=era).select_related("exercise")
-        records += _records(checks.order_by("exercise__order", "exercise__slug", "order"))
-        wrong = ExerciseWrongAnswer.objects.filter(exercise__era=era).select_related("exercise")
-        records += _records(wrong.order_by("exercise__order", "exercise__slug", "order"))
-        # Each relation once, in the file of the era its sentence starts with.
-        relations = EraRelation.objects.filter(era=era).select_related("era", "other")
-        records += _records(relations.order_by("other__slug"))
+        for rows in children:
+            records += _records(rows.get(era.pk, []))
         path = era_dir / f"{era.slug}.json"
         _write(path, records)
         written.append(path)
     for stale in set(era_dir.glob("*.json")) - set(written):
         stale.unlink()
+    items = _grouped(
+        TalkEra.objects.select_related("talk", "era").order_by("order"), lambda i: i.talk_id
+    )
+    notes = _grouped(
+        TalkNote.objects.select_related("talk", "slide__era").order_by(
+            "slide__era__slug", "slide__order"
+        ),
+        lambda note: note.talk_id,
+    )
     talks = []
     for talk in Talk.objects.order_by("slug"):
         talks += _records([talk])
-        items = TalkEra.objects.filter(talk=talk).select_related("talk", "era")
-        talks += _records(items.order_by("order"))
-        notes = TalkNote.objects.filter(talk=talk).select_related("talk", "slide__era")
-        talks += _records(notes.order_by("slide__era__slug", "slide__order"))
+        talks += _records(items.get(talk.pk, []))
+        talks += _records(notes.get(talk.pk, []))
     talks_path = directory / TALKS_FILE
     _write(talks_path, talks)
     written.append(talks_path)

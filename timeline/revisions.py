@@ -8,25 +8,47 @@ from the admin's inlines, which would stop following the relations if their inli
 Reversion records the state after each save, so the state before an object's first save in
 the admin (as the fixtures loaded it) would be in no revision, and the first edit could never
 be reverted: `record_first_state` records it first. A change made outside the era's change
-form (the "Run and record" action) is kept as a revision of the era by `keep_revision`.
+form (Record, the "Run and record" action) is kept as a revision of the era by `keep_revision`;
+a save on a slide's, sample's or reference's own page, or of a talk's notes, adds the eras it
+touched to its revision (`add_eras`), so every change shows in the era's History.
 """
 
 import contextvars
+from datetime import timedelta
 
 import reversion
 from reversion.models import Version
 
-from .models import Era, EraRelation
+from .models import CodeSample, Era, EraRelation, Reference, Slide, TalkNote
 
 ERA_FOLLOWS = ["slides", "samples", "references", "relations", "inverse_relations"]
 
+# A slide's talk notes go with it: deleting the slide deletes them (CASCADE), so the revision
+# before the deletion must hold them for a revert to bring them back.
+FOLLOWS = {
+    EraRelation: [],
+    TalkNote: [],
+    CodeSample: [],
+    Reference: [],
+    Slide: ["talk_notes"],
+    Era: ERA_FOLLOWS,
+}
+
 
 def register():
-    """Register Era and EraRelation (the others are registered by their VersionAdmins)."""
-    if not reversion.is_registered(EraRelation):
-        reversion.register(EraRelation)
-    if not reversion.is_registered(Era):
-        reversion.register(Era, follow=ERA_FOLLOWS)
+    """Register the era and what its revisions hold, before any VersionAdmin would register
+    them with follows of its own guess (the talk's admin registers Talk and TalkEra)."""
+    for model, follow in FOLLOWS.items():
+        if not reversion.is_registered(model):
+            reversion.register(model, follow=follow)
+
+
+def add_eras(eras):
+    """Add `eras` (with everything they follow, as they are now) to the open revision, so
+    a change made on another object's page is a revision of each era it touched too."""
+    for era in eras:
+        if era is not None:
+            reversion.add_to_revision(era)
 
 
 FIRST_STATE_COMMENT = "As it was before its first change in the admin."
@@ -34,12 +56,22 @@ FIRST_STATE_COMMENT = "As it was before its first change in the admin."
 
 def record_first_state(obj):
     """Before `obj` is first changed in the admin, record its current state as a revision of
-    its own (with no author: nobody made it here). Call it outside the edit's revision."""
+    its own (with no author: nobody made it here). It is a revision of its own even when
+    called inside the edit's block (see keep_revision)."""
     if obj is None or Version.objects.get_for_object(obj).exists():
         return
-    with reversion.create_revision():
-        reversion.set_comment(FIRST_STATE_COMMENT)
-        reversion.add_to_revision(obj)
+    # An open revision is dated when it opened: the state before it must be dated earlier, or
+    # History would list it as the newest.
+    edit_opened = reversion.get_date_created() if reversion.is_active() else None
+
+    def keep():
+        with reversion.create_revision():
+            if edit_opened is not None:
+                reversion.set_date_created(edit_opened - timedelta(microseconds=1))
+            reversion.set_comment(FIRST_STATE_COMMENT)
+            reversion.add_to_revision(obj)
+
+    contextvars.Context().run(keep)
 
 
 def keep_revision(era, user, change):

@@ -5,8 +5,10 @@ from django.db import models
 from django.urls import path
 from reversion.admin import VersionAdmin
 
+from .. import revisions
 from ..models import CodeSample, Reference, Slide
 from .concurrency import EditVersionMixin
+from .era_revisions import EraRevisionMixin
 from .media import CODE_EDITOR_MEDIA, PREVIEW_MEDIA, SAMPLE_CHECK_MEDIA
 from .views import admin_page, runs
 from .views.runs import record_outputs
@@ -14,6 +16,9 @@ from .widgets import share_choices, slide_label
 
 # Editors paste bare domains now and then; https is the right guess for a source.
 HTTPS_URLS = {models.URLField: {"assume_scheme": "https"}}
+
+# Before the VersionAdmins below: what a revision of an era holds (they would guess otherwise).
+revisions.register()
 
 # A sample's code and how it runs and shows, in the order both of its forms list them (its own
 # page and the era's inline).
@@ -29,7 +34,7 @@ SAMPLE_CODE_FIELDS = [
 
 
 @admin.register(Slide)
-class SlideAdmin(EditVersionMixin, VersionAdmin):
+class SlideAdmin(EraRevisionMixin, EditVersionMixin, VersionAdmin):
     list_display = ["title", "era", "order"]
     list_filter = ["era__kind", "era"]
     list_select_related = ["era"]
@@ -43,7 +48,7 @@ class SlideAdmin(EditVersionMixin, VersionAdmin):
 
 
 @admin.register(CodeSample)
-class CodeSampleAdmin(EditVersionMixin, VersionAdmin):
+class CodeSampleAdmin(EraRevisionMixin, EditVersionMixin, VersionAdmin):
     list_display = ["title", "era", "order", "language", "runtime", "historical"]
     list_filter = ["runtime", "historical", "language"]
     list_select_related = ["era"]
@@ -81,7 +86,7 @@ class CodeSampleAdmin(EditVersionMixin, VersionAdmin):
 
 
 @admin.register(Reference)
-class ReferenceAdmin(EditVersionMixin, VersionAdmin):
+class ReferenceAdmin(EraRevisionMixin, EditVersionMixin, VersionAdmin):
     list_display = ["title", "era", "order", "kind", "supports_date", "url"]
     list_filter = ["kind", "supports_date"]
     list_select_related = ["era"]

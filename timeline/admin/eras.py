@@ -14,8 +14,9 @@ from ..models import CHRONOLOGICAL, CodeSample, Era, EraRelation, Reference, Sli
 from .concurrency import EditVersionMixin
 from .content import HTTPS_URLS, SAMPLE_CODE_FIELDS
 from .formsets import OrderedInlineMixin, OrderedParentMixin
-from .media import CODE_EDITOR_MEDIA, PREVIEW_MEDIA, REFERENCES_MEDIA
+from .media import CODE_EDITOR_MEDIA, LINKS_MEDIA, PREVIEW_MEDIA, REFERENCES_MEDIA
 from .relations import RelationFormSet
+from .tabular import LabelledTabularInline
 from .views import admin_page, export, history, revert
 from .views.history import FirstStateMixin
 from .views.runs import record_outputs
@@ -50,7 +51,7 @@ class CodeSampleInline(OrderedInlineMixin, EraChildInline):
         return formset
 
 
-class ReferenceInline(OrderedInlineMixin, admin.TabularInline):
+class ReferenceInline(OrderedInlineMixin, LabelledTabularInline):
     model = Reference
     extra = 0
     fields = ["order", "title", "url", "kind", "supports_date", "evidence"]
@@ -70,7 +71,7 @@ class ReferenceInline(OrderedInlineMixin, admin.TabularInline):
         return super().media + REFERENCES_MEDIA
 
 
-class RelationInline(KnownAutocompleteMixin, admin.TabularInline):
+class RelationInline(KnownAutocompleteMixin, LabelledTabularInline):
     """One of the era's two relation tables; both are checked together (relations.py)."""
 
     model = EraRelation
@@ -173,7 +174,7 @@ class EraAdmin(EditVersionMixin, OrderedParentMixin, FirstStateMixin, VersionAdm
 
     @property
     def media(self):
-        return super().media + PREVIEW_MEDIA + CODE_EDITOR_MEDIA
+        return super().media + PREVIEW_MEDIA + CODE_EDITOR_MEDIA + LINKS_MEDIA
 
     object_history_template = "admin/timeline/era/object_history.html"
     change_list_template = "admin/timeline/era/change_list.html"  # reversion's, plus Export
@@ -203,6 +204,7 @@ class EraAdmin(EditVersionMixin, OrderedParentMixin, FirstStateMixin, VersionAdm
     def changeform_view(self, request, object_id=None, form_url="", extra_context=None):
         if getattr(request, "reverting_revision", None):
             revert.repair_dangling(request.reverting_revision)
+            revert.keep_notes(getattr(request, "notes_to_keep", ()))
         return super().changeform_view(request, object_id, form_url, extra_context)
 
     def history_view(self, request, object_id, extra_context=None):

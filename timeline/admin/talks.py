@@ -6,12 +6,14 @@ from reversion.admin import VersionAdmin
 
 from ..models import Talk, TalkEra, TalkNote
 from .concurrency import EditVersionMixin
+from .era_revisions import TalkNotesRevisionMixin
 from .formsets import OrderedInlineMixin, OrderedParentMixin
+from .tabular import LabelledTabularInline
 from .views.history import FirstStateMixin
 from .widgets import KnownAutocompleteMixin
 
 
-class TalkEraInline(KnownAutocompleteMixin, OrderedInlineMixin, admin.TabularInline):
+class TalkEraInline(KnownAutocompleteMixin, OrderedInlineMixin, LabelledTabularInline):
     model = TalkEra
     extra = 0
     autocomplete_fields = ["era"]
@@ -33,7 +35,9 @@ class TalkNoteInline(KnownAutocompleteMixin, admin.StackedInline):
 
 
 @admin.register(Talk)
-class TalkAdmin(EditVersionMixin, OrderedParentMixin, FirstStateMixin, VersionAdmin):
+class TalkAdmin(
+    TalkNotesRevisionMixin, EditVersionMixin, OrderedParentMixin, FirstStateMixin, VersionAdmin
+):
     list_display = ["title", "slug", "duration_minutes", "era_count"]
     search_fields = ["title", "description"]
     prepopulated_fields = {"slug": ["title"]}

@@ -10,6 +10,9 @@ saves it. Two things stop it:
   there. So every numbered row of the era is parked first on an order the revision does not
   use; rows the revision holds get their own order back and the others are deleted by the
   revert, so a row still parked means the revert did not happen, and the parking is undone.
+- A revision saved before revisions kept talk notes holds none, and reversion would delete
+  every current talk note of the era's slides as "added since": those are kept (`keep_notes`),
+  as they are a talk's content as much as the era's.
 - A restored row may point at a row deleted since (a relation to an era that is gone, a
   sample's slide): the form would refuse that choice and the editor could never save, and
   the database would refuse it at commit. Such rows are treated as Django's on_delete would
@@ -20,6 +23,7 @@ from django.core.exceptions import PermissionDenied
 from django.db import models, transaction
 from reversion.models import Version
 
+from ...models import Slide, Talk, TalkNote
 from ...renumbering import ORDER, ordered_models, park
 
 
@@ -49,6 +53,8 @@ def revert(model_admin, request, object_id, version_id, view):
             rows = model._default_manager.filter(**{f"{parent}_id": object_id})
             parked[model] = park(rows, rows.values_list("pk", flat=True), wanted.get(model, ()))
         request.reverting_revision = version.revision
+        if not version.revision.version_set.filter(content_type__model="talknote").exists():
+            request.notes_to_keep = list(TalkNote.objects.filter(slide__era_id=object_id))
         response = view()
         if _still_parked(parked):
             transaction.set_rollback(True)
@@ -98,3 +104,21 @@ def repair_dangling(revision):
                 dangling.delete()
             elif field.remote_field.on_delete is models.SET_NULL:
                 dangling.update(**{field.attname: None})
+
+
+def keep_notes(notes):
+    """Put back `notes` (talk notes as they were before the revert) that it deleted, where their
+    talk and slide are still there and no note holds that place."""
+    if not notes:
+        return
+    talks = set(Talk.objects.filter(pk__in={n.talk_id for n in notes}).values_list("pk", flat=True))
+    slides = Slide.objects.filter(pk__in={n.slide_id for n in notes}).values_list("pk", flat=True)
+    taken = TalkNote.objects.filter(slide_id__in=list(slides)).values_list("talk_id", "slide_id")
+    taken, slides = set(taken), set(slides)
+    TalkNote.objects.bulk_create(
+        note
+        for note in notes
+        if note.talk_id in talks
+        and note.slide_id in slides
+        and (note.talk_id, note.slide_id) not in taken
+    )

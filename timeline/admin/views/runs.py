@@ -145,8 +145,18 @@ def record_view(request, pk, model_admin):
         )
         context = {"message": message, "saved": False}
         return _answer(model_admin, request, sample, f"Record {sample.title}", context)
+    outcome = {}
+
+    def keep():
+        outcome["result"], outcome["stored"] = record.record(sample)
+        if outcome["stored"]:
+            return f"Recorded the output of “{sample.title}” (Record)."
+        return None
+
     try:
-        result, stored = record.record(sample)
+        # A revision of the era, so its History shows it and reverting the era undoes it.
+        revisions.keep_revision(sample.era, request.user, keep)
+        result, stored = outcome["result"], outcome["stored"]
     except (Busy, SandboxUnavailable) as exc:
         context = {"message": getattr(exc, "message", str(exc)), "saved": False}
         return _answer(model_admin, request, sample, f"Record {sample.title}", context)
