@@ -142,8 +142,9 @@ def test_content_models_are_what_editors_write():
         "TalkNote",
         "Exercise",
         "ExerciseCheck",
+        "ExerciseWrongAnswer",
     }
-    assert len(CONTENT_MODELS) == 10
+    assert len(CONTENT_MODELS) == 11
     app_models = set(apps.get_app_config("timeline").get_models())
     assert app_models - set(CONTENT_MODELS) == {LiveSession}
     for position, model in enumerate(CONTENT_MODELS):

@@ -29,7 +29,7 @@ class Migration(migrations.Migration):
             ],
             options={
                 'ordering': ['exercise', 'order'],
-                'constraints': [models.UniqueConstraint(fields=('exercise', 'order'), name='unique_wrong_answer_order')],
+                'constraints': [models.UniqueConstraint(fields=('exercise', 'order'), name='unique_exercisewronganswer_order')],
             },
         ),
     ]

@@ -305,19 +305,25 @@ def related_eras(era, relations):
 ORDER_VALIDATORS = [MinValueValidator(1), MaxValueValidator(32767)]
 
 
-class EraPart(ContentModel):
-    """What an era's page lists in order: its slides, code samples and references. Each declares
-    its own `era` and `order` fields (their related names and help texts differ)."""
+def ordered_part(parent, constraint_name):
+    """An abstract base for rows kept in order within a `parent` (a foreign key each subclass
+    declares, with the `order` field: their related names and help texts differ), the order
+    unique there. `constraint_name` may hold %(class)s, which Django fills with the model's
+    name in lower case."""
 
-    NATURAL_KEY = ("era__slug", "order")
+    class Part(ContentModel):
+        NATURAL_KEY = (f"{parent}__slug", "order")
 
-    class Meta:
-        abstract = True
-        ordering = ["era", "order"]
-        # Django puts the model's name, lower case, for %(class)s: unique_slide_order_per_era.
-        constraints = [
-            models.UniqueConstraint(fields=["era", "order"], name="unique_%(class)s_order_per_era")
-        ]
+        class Meta:
+            abstract = True
+            ordering = [parent, "order"]
+            constraints = [models.UniqueConstraint(fields=[parent, "order"], name=constraint_name)]
+
+    return Part
+
+
+# What an era's page lists in order: its slides, code samples and references.
+EraPart = ordered_part("era", "unique_%(class)s_order_per_era")
 
 
 class Slide(EraPart):

@@ -10,7 +10,14 @@ from ..check_values import TEMPLATE_FIELDS, inner_response_parts, placeholders, 
 from ..fields import LineTextField
 from ..runner.runtimes import HTTP, Runtime
 from ..text import normalize_text
-from .content import ContentModel, Era, NaturalKeyManager, slug_errors, validate_lexer_alias
+from .content import (
+    ContentModel,
+    Era,
+    NaturalKeyManager,
+    ordered_part,
+    slug_errors,
+    validate_lexer_alias,
+)
 
 HINT_BREAK = "\n---\n"
 
@@ -117,10 +124,12 @@ class Exercise(ContentModel):
         return [hint.strip() for hint in self.hints.split(HINT_BREAK) if hint.strip()]
 
 
-class ExerciseCheck(ContentModel):
-    """One hidden check: a request, and what the response must hold."""
+# An exercise's checks and wrong answers, each kept in its order.
+ExercisePart = ordered_part("exercise", "unique_%(class)s_order")
 
-    NATURAL_KEY = ("exercise__slug", "order")
+
+class ExerciseCheck(ExercisePart):
+    """One hidden check: a request, and what the response must hold."""
 
     class BodyMatch(models.TextChoices):
         EXACT = "exact", "is exactly"
@@ -165,8 +174,8 @@ class ExerciseCheck(ContentModel):
         "header lines, an empty line, the body. Its headers and body must come through.",
     )
 
-    class Meta:
-        ordering = ["exercise", "order"]
+    class Meta(ExercisePart.Meta):
+        # Named before the base existed; a new name would be a migration for nothing.
         constraints = [
             models.UniqueConstraint(fields=["exercise", "order"], name="unique_check_order")
         ]
@@ -196,11 +205,9 @@ class ExerciseCheck(ContentModel):
             raise ValidationError(str(exc)) from exc
 
 
-class ExerciseWrongAnswer(ContentModel):
+class ExerciseWrongAnswer(ExercisePart):
     """An answer a teacher would mark wrong, kept with the exercise: check_exercises proves the
     checks refuse it, and on the rule it was written for (a check that lets it through fails CI)."""
-
-    NATURAL_KEY = ("exercise__slug", "order")
 
     exercise = models.ForeignKey(Exercise, on_delete=models.CASCADE, related_name="wrong_answers")
     order = models.PositiveSmallIntegerField(default=1)
@@ -213,12 +220,6 @@ class ExerciseWrongAnswer(ContentModel):
         help_text="Text the failure message must contain: the words of the rule this answer "
         "breaks, e.g. “Content-Length says” or “not escaped”.",
     )
-
-    class Meta:
-        ordering = ["exercise", "order"]
-        constraints = [
-            models.UniqueConstraint(fields=["exercise", "order"], name="unique_wrong_answer_order")
-        ]
 
     def __str__(self):
         return self.title
