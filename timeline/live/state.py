@@ -17,6 +17,7 @@ def state_of(session):
         "count": session.slide_count,
         "blackout": session.blackout,
         "ended": session.ended_at is not None,
+        "run": session.last_run,  # the run the projector shows (live/runs.py), or None
     }
 
 

@@ -1,0 +1,20 @@
+from django.db import migrations, models
+
+
+class Migration(migrations.Migration):
+    dependencies = [
+        ("timeline", "0014_relation_kind_succeeded"),
+    ]
+
+    operations = [
+        migrations.AddField(
+            model_name="livesession",
+            name="moved_seq",
+            field=models.PositiveBigIntegerField(default=0),
+        ),
+        migrations.AddField(
+            model_name="livesession",
+            name="last_run",
+            field=models.JSONField(blank=True, null=True),
+        ),
+    ]
