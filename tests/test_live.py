@@ -635,6 +635,7 @@ def test_a_thread_stream_starts_with_the_state_and_carries_each_change(live, cli
                 "steps": 0,
                 "count": 3,
                 "blackout": False,
+                "white": False,
                 "ended": False,
                 "run": None,
             },

@@ -131,3 +131,12 @@ def test_each_field_is_cut_to_the_limit(client, on_sample):
     show_run(client, session, key, output="x" * (MAX_TEXT * 3))
     html = LiveSession.objects.get(pk=session.pk).last_run["html"]
     assert "x" * MAX_TEXT in html and "x" * (MAX_TEXT + 1) not in html
+
+
+def test_a_white_screen_is_part_of_the_state(client, on_sample):
+    session, key, _ = on_sample
+    data = control(client, session, key, {"blackout": "white"}).json()
+    assert (data["blackout"], data["white"]) == (True, True)
+    data = control(client, session, key, {"blackout": True}).json()
+    assert (data["blackout"], data["white"]) == (True, False)
+    assert control(client, session, key, {"blackout": "White"}).status_code == 400

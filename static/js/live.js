@@ -18,6 +18,9 @@ const STORE_PREFIX = "historyweb-live:";
 const SPEAKER_WINDOW = "historyweb-speaker";
 const POST_TIMEOUT_MS = 3000;
 const PROBE_MS = 1500;
+const RETRY_FIRST_MS = 1000; // a follower's reconnection waits double up to RETRY_MAX_MS
+const RETRY_MAX_MS = 30000;
+const RESULT_TEXT = 4000; // per field of a run's result sent to the session (live/runs.py cuts there)
 
 /** The channel between this browser's audience deck and speaker view for one deck. */
 function liveChannel(deckUrl, onMessage) {
@@ -41,20 +44,57 @@ function readState(data, count) {
     step: Number.isInteger(step) && step >= 0 ? step : 0,
     seq: Number.isInteger(seq) ? seq : null,
     blackout: data.blackout === true,
+    blank: data.blackout !== true ? null : data.white === true ? "white" : "black",
     ended: data.ended === true,
+    run: readRun(data.run, count),
   };
+}
+
+/** The run the projector shows, as the session stores it (rendered by the server), or null. */
+function readRun(run, count) {
+  if (!run || typeof run !== "object") return null;
+  const { slide, sample, html, tab } = run;
+  if (!Number.isInteger(slide) || slide < 1 || slide > count || !Number.isInteger(sample)) return null;
+  if (typeof html !== "string" || typeof run.ok !== "boolean") return null;
+  return { slide, sample, html, ok: run.ok, tab: typeof tab === "string" ? tab : "" };
+}
+
+/** How long a 429 or 503 asks to wait (Retry-After, in seconds or as a date), in ms; 0 if it does not. */
+function retryAfterMs(response) {
+  const value = response?.headers.get("Retry-After") || "";
+  if (/^\d+$/.test(value.trim())) return Number(value) * 1000;
+  const date = Date.parse(value);
+  return Number.isFinite(date) ? Math.max(0, date - Date.now()) : 0;
 }
 
 /**
  * The event stream: `onState(state)`, `onRun(data)`, `onConnection(open)`, and `onClosed(text)`
- * once when the session ends. The browser reconnects by itself (sending Last-Event-ID); a
- * refusal (410) ends it. Returns {close()}.
+ * once when the session ends. The browser reconnects by itself (sending Last-Event-ID); when it
+ * gives up (the server answered an error), the state is asked for: only 404 and 410 end it, any
+ * other answer or none is tried again later, each wait longer, as long as Retry-After asks.
+ * Returns {close()}.
  */
 function listen(eventsUrl, stateUrl, count, handlers) {
   let source = null;
   let closed = false;
+  let failures = 0;
   const open = () => {
-    if (!closed) source = connect(eventsUrl, stateUrl, count, handlers, open);
+    if (!closed) source = connect(eventsUrl, stateUrl, count, handlers, retry);
+  };
+  function retry(response) {
+    if (closed) return;
+    const backoff = Math.min(RETRY_MAX_MS, RETRY_FIRST_MS * 2 ** failures);
+    failures += 1;
+    const wait = Math.max(retryAfterMs(response), backoff * (0.5 + Math.random() / 2));
+    setTimeout(open, Math.min(wait, 5 * RETRY_MAX_MS));
+  }
+  const connected = handlers.onConnection;
+  handlers = {
+    ...handlers,
+    onConnection(open) {
+      if (open) failures = 0;
+      connected?.(open);
+    },
   };
   open();
   return {
@@ -65,7 +105,7 @@ function listen(eventsUrl, stateUrl, count, handlers) {
   };
 }
 
-function connect(eventsUrl, stateUrl, count, { onState, onRun, onClosed, onConnection }, reopen) {
+function connect(eventsUrl, stateUrl, count, { onState, onRun, onClosed, onConnection }, retry) {
   const source = new EventSource(eventsUrl);
   source.addEventListener("open", () => onConnection?.(true));
   source.addEventListener("state", (event) => {
@@ -94,15 +134,22 @@ function connect(eventsUrl, stateUrl, count, { onState, onRun, onClosed, onConne
   source.addEventListener("error", async () => {
     onConnection?.(false);
     if (source.readyState !== EventSource.CLOSED) return; // the browser reconnects by itself
-    // Refused for good (the session ended or expired): ask why.
+    // The browser gave up (an error answer): ask whether the session is over or the server busy.
+    let response = null;
     try {
-      const response = await fetch(stateUrl, { headers: { Accept: "application/json" } });
-      const body = await response.json();
-      if (!response.ok) onClosed(body.error || "The live session has ended.");
-      else setTimeout(reopen, 3000); // a passing server error: try again
+      response = await fetch(stateUrl, { headers: { Accept: "application/json" } });
     } catch {
-      setTimeout(reopen, 3000);
+      return retry(null); // unreachable
     }
+    if (response.status === 404 || response.status === 410) {
+      let body = {};
+      try {
+        body = await response.json();
+      } catch {
+        // A proxy's page: the status says enough.
+      }
+      onClosed(body.error || "The live session has ended.");
+    } else retry(response); // 429, 503, a proxy's 502…: a passing fault
   });
   return source;
 }
@@ -171,7 +218,7 @@ function presenter() {
   let pending = null; // {slide, step, blackout}: what the session has yet to be told
   let offline = false; // a move went unanswered: it is re-sent once the server answers again
   let heard = null; // a state from the stream that came while our own move was on its way
-  let blackout = false; // as the session last said
+  let blackout = null; // the blank screen as the session last said: null, "black" or "white"
   let starting = false;
   let unshown = false; // the speaker view has not shown this session's remote yet
   let speakers = 0; // speaker views that answered the last ping
@@ -259,9 +306,9 @@ function presenter() {
   function adopt(state) {
     if (!state || (state.seq !== null && state.seq <= seq)) return;
     seq = state.seq ?? seq;
-    if (state.blackout !== blackout) {
-      blackout = state.blackout;
-      deck.dispatchEvent(new CustomEvent("deck:blank", { detail: { mode: blackout ? "black" : null } }));
+    if (state.blank !== blackout) {
+      blackout = state.blank;
+      deck.dispatchEvent(new CustomEvent("deck:blank", { detail: { mode: blackout } }));
     }
     if (state.slide !== current || state.step !== currentStep) {
       deck.dispatchEvent(new CustomEvent("deck:goto", { detail: { slide: state.slide, step: state.step } }));
@@ -389,7 +436,7 @@ function presenter() {
       }
       live = data;
       seq = data.state.seq;
-      blackout = false;
+      blackout = null;
       remember();
       show();
       subscribe();
@@ -419,11 +466,42 @@ function presenter() {
   });
   // B (or the speaker view's B) blacks the projector: the remote shows it too.
   deck.addEventListener("deck:blanked", (event) => {
-    const black = event.detail.mode !== null;
-    if (!live || black === blackout) return;
-    blackout = black;
-    pending = { ...pending, blackout: black };
+    const mode = event.detail.mode || null;
+    if (!live || mode === blackout) return;
+    blackout = mode;
+    pending = { ...pending, blackout: mode === "white" ? "white" : mode !== null };
     publish();
+  });
+  /** Tell the session what the projector shows (a run's result, its tab): followers and the remote show it too. */
+  async function report(body) {
+    if (!live?.urls.result) return;
+    try {
+      const { response, data } = await post(live.urls.result, body);
+      if (response.ok) seq = Math.max(seq, data.seq);
+    } catch {
+      // Unreachable: followers miss this result; the projector still shows it.
+    }
+  }
+  deck.addEventListener("deck:run-shown", (event) => {
+    const { sample, result } = event.detail;
+    if (!live || !result) return;
+    const text = (name) => (typeof result[name] === "string" ? result[name].slice(0, RESULT_TEXT) : "");
+    const fields = ["runtime", "output", "error", "status", "body", "log"];
+    const headers = Array.isArray(result.headers) ? result.headers.slice(0, 20) : [];
+    report({
+      sample,
+      result: {
+        ok: result.ok === true,
+        ...(typeof result.outcome === "string" ? { outcome: result.outcome } : {}),
+        ...Object.fromEntries(fields.map((name) => [name, text(name)])),
+        headers: headers.map((pair) => pair.map((part) => String(part).slice(0, RESULT_TEXT / 4))),
+        duration_ms: Number.isFinite(result.duration_ms) ? result.duration_ms : 0,
+        cached: result.cached === true,
+      },
+    });
+  });
+  deck.addEventListener("deck:run-tab", (event) => {
+    if (live) report({ tab: event.detail.label });
   });
   endButton.addEventListener("click", async () => {
     if (!live) return;
@@ -557,10 +635,34 @@ function follower() {
   let ended = false;
   let live = null; // the speaker's latest state
   let moving = false;
+  let black = null; // the blank screen as this deck shows it: null, "black" or "white"
+  let shownRun = null; // the html of the run this deck shows
 
   const setStatus = (text) => {
     status.lastChild.textContent = ` ${text}`;
   };
+
+  function blacken(mode) {
+    if (mode === black) return;
+    black = mode;
+    deck.dispatchEvent(new CustomEvent("deck:blank", { detail: { mode } }));
+  }
+
+  /** The projector's run result, on the slide it ran on (the deck's own panel shows it). */
+  function showRun(run) {
+    if (!run || run.slide !== live.slide) {
+      shownRun = null;
+      return;
+    }
+    if (run.html !== shownRun) {
+      shownRun = run.html;
+      const result = { ok: run.ok, html: run.html };
+      deck.dispatchEvent(new CustomEvent("deck:show-run", { detail: { type: "run", slide: run.slide, sample: run.sample, result } }));
+    }
+    if (run.tab) {
+      deck.dispatchEvent(new CustomEvent("deck:show-run", { detail: { type: "run-tab", slide: run.slide, label: run.tab } }));
+    }
+  }
 
   function snap() {
     following = true;
@@ -571,6 +673,9 @@ function follower() {
       moving = true;
       deck.dispatchEvent(new CustomEvent("deck:goto", { detail: { slide: live.slide, step: live.step } }));
       moving = false;
+      blacken(live.blank);
+      shownRun = null; // a move closes the panel: show it again
+      showRun(live.run);
     }
   }
 
@@ -580,19 +685,26 @@ function follower() {
     following = false;
     back.hidden = false;
     deck.classList.remove("is-following");
+    blacken(null); // a reader browsing on their own reads on
+    shownRun = null;
     setStatus(`Browsing on your own; the speaker is on slide ${live ? live.slide : "…"}.`);
   });
   back.addEventListener("click", snap);
 
   listen(deck.dataset.liveEvents, deck.dataset.liveState, count, {
     onState(state) {
+      const moved = !live || state.slide !== live.slide || state.step !== live.step;
       live = state;
-      if (state.ended) return;
-      if (following) snap();
-      else setStatus(`Browsing on your own; the speaker is on slide ${state.slide}.`);
+      if (state.ended) return blacken(null);
+      if (!following) setStatus(`Browsing on your own; the speaker is on slide ${state.slide}.`);
+      else if (moved) snap();
+      else {
+        blacken(state.blank);
+        showRun(state.run);
+      }
     },
     onConnection(open) {
-      if (!ended && !open) setStatus("Reconnecting to the live session…");
+      if (!ended && !open) setStatus("Reconnecting…");
       else if (!ended && following) setStatus("Live: following the speaker.");
     },
     onClosed(text) {

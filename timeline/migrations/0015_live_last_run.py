@@ -9,6 +9,11 @@ class Migration(migrations.Migration):
     operations = [
         migrations.AddField(
             model_name="livesession",
+            name="blank_white",
+            field=models.BooleanField(default=False),
+        ),
+        migrations.AddField(
+            model_name="livesession",
             name="moved_seq",
             field=models.PositiveBigIntegerField(default=0),
         ),

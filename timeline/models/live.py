@@ -29,6 +29,7 @@ class LiveSession(models.Model):
     slide = models.PositiveIntegerField(default=1)
     step = models.PositiveIntegerField(default=0)
     blackout = models.BooleanField(default=False)
+    blank_white = models.BooleanField(default=False)  # the blacked-out screen is white (W)
     # Bumped on every change; the event id that a reconnecting follower sends back.
     seq = models.PositiveBigIntegerField(default=0)
     # The seq of the last move (slide, step, blackout): a move based on any later state is not
