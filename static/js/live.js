@@ -679,7 +679,18 @@ function follower() {
     }
   }
 
+  // Code wider than the screen (a phone held upright) scrolls sideways: mark it for its cue.
+  const markScrollers = () =>
+    requestAnimationFrame(() => {
+      for (const pre of deck.querySelectorAll(".stage .deck-slide.is-current .sample-code pre")) {
+        pre.closest(".sample-code").classList.toggle("scrolls-x", pre.scrollWidth > pre.clientWidth + 1);
+      }
+    });
+  window.addEventListener("resize", markScrollers);
+  markScrollers();
+
   deck.addEventListener("deck:moved", (event) => {
+    markScrollers();
     if (event.detail.source === "live" || moving || ended) return;
     // The reader moved on their own: stop following until they ask to come back.
     following = false;

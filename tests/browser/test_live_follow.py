@@ -1,3 +1,4 @@
+# ruff: noqa: F811 (the fixtures imported from test_live are the tests' arguments)
 """What followers and the remote mirror of the projector: the blank screen, a run's result and
 its tab, through a follower's reconnection and a server that answers 503 for a while; and a
 portrait phone follower's code. Three browser contexts, as in test_live.py.
@@ -14,8 +15,17 @@ from timeline.models import LiveSession
 from timeline.runner.result import Outcome, RunResult
 
 from ..factories import make_era, make_sample, make_slide
-from .decks import WIDE_CODE
-from .test_live import SHOTS, go_live, open_live, pages, remote_shows, wait_for_slide  # noqa: F401
+from .decks import LONG_CODE, WIDE_CODE
+from .test_live import (  # noqa: F401 (fixtures)
+    SHOTS,
+    axe,
+    axe_js,
+    go_live,
+    open_live,
+    pages,
+    remote_shows,
+    wait_for_slide,
+)
 
 pytestmark = pytest.mark.django_db(transaction=True)
 
@@ -23,12 +33,14 @@ BODY = "Hello from the projector <b>not bold</b>"
 
 
 def make_run_deck():
-    """Slide 1 the era's title, slide 2 a WSGI sample, slide 3 a wide line of code."""
+    """Slide 1 the era's title, 2 a WSGI sample, 3 a wide line of code, 4 a long program."""
     era = make_era(slug="wsgi", title="WSGI", year=2003, kind="interface", summary="A callable.")
     slide = make_slide(era, order=1, title="Hello WSGI")
     make_sample(era, slide=slide, title="Hello", runtime="wsgi", code="app = None\n")
     wide = make_slide(era, order=2, title="A wide line")
     make_sample(era, slide=wide, title="Wide", code=WIDE_CODE)
+    long = make_slide(era, order=3, title="A long application")
+    make_sample(era, slide=long, title="Long app", code=LONG_CODE)
 
 
 def fake_runs(presenter):
@@ -64,7 +76,7 @@ def follower_result(follower):
     return follower.locator(".stage .deck-slide.is-current .run-panel")
 
 
-def test_blackout_black_and_white_is_mirrored_to_followers(live_server, pages):  # noqa: F811
+def test_blackout_black_and_white_is_mirrored_to_followers(live_server, pages):
     make_run_deck()
     presenter, remote, follower = go_live(live_server, pages)
     screen = follower.locator(".blank-screen")
@@ -82,7 +94,7 @@ def test_blackout_black_and_white_is_mirrored_to_followers(live_server, pages): 
     presenter.locator(".blank-screen").wait_for(state="hidden")
 
 
-def test_a_run_shows_on_followers_and_the_remote_and_survives_a_reconnect(live_server, pages):  # noqa: F811
+def test_a_run_shows_on_followers_and_the_remote_and_survives_a_reconnect(live_server, pages):
     make_run_deck()
     presenter, remote, follower = go_live(live_server, pages)
     fake_runs(presenter)
@@ -121,7 +133,32 @@ def test_a_run_shows_on_followers_and_the_remote_and_survives_a_reconnect(live_s
     assert LiveSession.objects.get().last_run is None
 
 
-def test_the_tab_chosen_in_the_speaker_view_reaches_the_projector_and_followers(live_server, pages):  # noqa: F811
+@pytest.mark.parametrize("scheme", ["light", "dark"])
+def test_a_shown_run_passes_axe_on_the_remote_and_a_phone_follower(
+    live_server,
+    pages,
+    axe_js,
+    scheme,
+):
+    make_run_deck()
+    presenter, remote, follower = go_live(live_server, pages)
+    fake_runs(presenter)
+    run_on_projector(presenter, remote)
+    follower_result(follower).wait_for(state="visible")
+    phone = {"viewport": {"width": 390, "height": 844}, "color_scheme": scheme, "bypass_csp": True}
+    late_remote = pages("late-remote", has_touch=True, is_mobile=True, **phone)
+    late_remote.goto(remote.url)
+    late_remote.locator("[data-run-output] .run-body").wait_for()
+    assert axe(late_remote, axe_js) == []
+    late = pages("late", **phone)
+    late.goto(follower.url)
+    follower_result(late).wait_for(state="visible")
+    assert axe(late, axe_js) == []
+    if SHOTS:
+        late.screenshot(path=f"{SHOTS}/live-follower-run-390-{scheme}.png")
+
+
+def test_the_tab_chosen_in_the_speaker_view_reaches_the_projector_and_followers(live_server, pages):
     make_run_deck()
     presenter, remote, follower = go_live(live_server, pages)
     fake_runs(presenter)
@@ -139,7 +176,7 @@ def test_the_tab_chosen_in_the_speaker_view_reaches_the_projector_and_followers(
     assert LiveSession.objects.get().last_run["tab"] == "Raw"
 
 
-def test_a_follower_keeps_trying_through_503_and_follows_again(live_server, pages):  # noqa: F811
+def test_a_follower_keeps_trying_through_503_and_follows_again(live_server, pages):
     """The server answers 503 (Retry-After: 1) to the follower's stream and state check: it says
     "Reconnecting…", never that the session ended; once the server recovers, it follows."""
     make_run_deck()
@@ -169,27 +206,40 @@ def test_a_follower_keeps_trying_through_503_and_follows_again(live_server, page
     wait_for_slide(follower, 2)
 
 
-def test_a_portrait_phone_follower_sees_code_whole_or_a_scroll_cue(live_server, pages):  # noqa: F811
+@pytest.mark.parametrize("slide", [3, 4])
+def test_a_portrait_phone_follower_sees_code_whole_or_a_scroll_cue(live_server, pages, slide):
     make_run_deck()
     presenter, remote, _ = go_live(live_server, pages)
     phone = pages("phone", viewport={"width": 390, "height": 844}, has_touch=True, is_mobile=True)
     phone.goto(presenter.locator("a[data-live-follow]").get_attribute("href"))
     phone.get_by_text("Live: following the speaker.").wait_for()
-    remote.get_by_label("Go to slide").fill("3")
+    remote.get_by_label("Go to slide").fill(str(slide))
     remote.get_by_role("button", name="Go", exact=True).tap()
-    wait_for_slide(phone, 3)
+    wait_for_slide(phone, slide)
     pre = phone.locator(".stage .deck-slide.is-current .sample-code pre")
-    fits = pre.evaluate(
+    pre.wait_for(state="visible")
+    phone.wait_for_timeout(300)  # the cue is marked on the next frame
+    seen = pre.evaluate(
         """(pre) => {
             const box = pre.getBoundingClientRect();
-            const onScreen = box.left >= 0 && box.right <= innerWidth + 1;
-            const whole = pre.scrollWidth <= pre.clientWidth + 1;
-            const scrolls = ["auto", "scroll"].includes(getComputedStyle(pre).overflowX);
-            const cue = pre.closest(".sample-code")?.classList.contains("scrolls-x");
-            return { onScreen, whole, scrolls, cue };
+            const style = getComputedStyle(pre);
+            return {
+                onScreen: box.left >= 0 && box.right <= innerWidth + 1 && box.bottom <= innerHeight,
+                size: parseFloat(style.fontSize),
+                wide: pre.scrollWidth > pre.clientWidth + 1,
+                tall: pre.scrollHeight > pre.clientHeight + 1,
+                scrollsX: ["auto", "scroll"].includes(style.overflowX),
+                scrollsY: ["auto", "scroll"].includes(style.overflowY),
+                cueX: pre.closest(".sample-code").classList.contains("scrolls-x"),
+                cueY: pre.closest(".deck-slide").classList.contains("code-scrolls"),
+            };
         }"""
     )
-    assert fits["onScreen"], fits
-    assert fits["whole"] or (fits["scrolls"] and fits["cue"]), fits
+    # The code's box is on screen, legible in the hand, and what it does not show it scrolls
+    # to, with a cue in that direction: nothing is cut.
+    assert seen["onScreen"] and seen["size"] >= 12, seen
+    assert not seen["wide"] or (seen["scrollsX"] and seen["cueX"]), seen
+    assert not seen["tall"] or (seen["scrollsY"] and seen["cueY"]), seen
+    assert phone.locator(".stage").bounding_box()["height"] > 800  # the whole screen, not a strip
     if SHOTS:
-        phone.screenshot(path=f"{SHOTS}/live-follower-portrait-390.png")
+        phone.screenshot(path=f"{SHOTS}/live-follower-portrait-{slide}-390.png")
