@@ -140,3 +140,15 @@ def test_a_white_screen_is_part_of_the_state(client, on_sample):
     data = control(client, session, key, {"blackout": True}).json()
     assert (data["blackout"], data["white"]) == (True, False)
     assert control(client, session, key, {"blackout": "White"}).status_code == 400
+
+
+def test_text_that_escaping_makes_long_is_cut_shorter(client, on_sample):
+    """A quote is six characters once escaped: fields each within the limit would still make
+    the stored HTML too long for a state event, so they are cut further."""
+    session, key, _ = on_sample
+    quotes = '"' * MAX_TEXT
+    fields = {name: quotes for name in ("output", "error", "status", "body", "log")}
+    assert show_run(client, session, key, **fields).status_code == 200
+    html = LiveSession.objects.get(pk=session.pk).last_run["html"]
+    assert html.count("&quot;") > MAX_TEXT // 2  # still shows what it can
+    assert len(html) <= MAX_HTML

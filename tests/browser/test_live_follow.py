@@ -124,6 +124,8 @@ def test_a_run_shows_on_followers_and_the_remote_and_survives_a_reconnect(live_s
         page.locator(".stage .run-panel [role=tab][aria-selected=true]", has_text="Raw").wait_for()
         assert page.locator(".stage .run-panel .run-raw").is_visible()
     remote.locator("[data-run-output] [role=tab][aria-selected=true]", has_text="Raw").wait_for()
+    if SHOTS:
+        late.screenshot(path=f"{SHOTS}/live-follower-raw-1280.png")
     # The next slide clears it everywhere.
     remote.get_by_role("button", name="Next").tap()
     wait_for_slide(follower, 3)
