@@ -161,7 +161,7 @@ def change(session, *, seq, slide=None, step=None, blackout=None):
             fields["last_run"] = None  # a result belongs to its slide
     if blackout is not None:
         if type(blackout) is not bool and blackout != "white":
-            raise OutOfRange("“blackout” must be true, false or \"white\".")
+            raise OutOfRange('“blackout” must be true, false or "white".')
         fields["blackout"], fields["blank_white"] = bool(blackout), blackout == "white"
     with transaction.atomic():
         # Stale only if something moved since `seq`: a run shown meanwhile moved nothing.
