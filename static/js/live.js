@@ -3,14 +3,16 @@
 // screen; it follows the remote and publishes its own moves. The control key never reaches
 // the audience window's page: the remote's QR code and link show only in the speaker view,
 // which the deck tells over a channel of this browser; the projector shows the follow code.
-// A follower's deck follows the speaker until its reader browses away, then offers "Back to
-// live". present.js owns the slides: it tells us of moves ("deck:moved") and takes ours
-// ("deck:goto").
+// A follower's deck follows the speaker (live-follow.js). present.js owns the slides: it tells
+// us of moves ("deck:moved") and takes ours ("deck:goto"); deck-run-panel.js tells of the run's
+// result and tab the projector shows ("deck:run-shown", "deck:run-tab"), which followers see too.
 //
 // The server holds the session's truth. Every move carries the sequence number of the state it
 // was based on; a stale one is refused (409) with the state now, which the sender then shows.
 import { openOverlay, wireOverlay } from "./deck-core.js";
 import { parts } from "./dom.js";
+import { follower } from "./live-follow.js";
+import { listen, readState } from "./live-stream.js";
 import { slideSteps } from "./slide-steps.js";
 
 const deck = document.getElementById("deck");
@@ -18,8 +20,6 @@ const STORE_PREFIX = "historyweb-live:";
 const SPEAKER_WINDOW = "historyweb-speaker";
 const POST_TIMEOUT_MS = 3000;
 const PROBE_MS = 1500;
-const RETRY_FIRST_MS = 1000; // a follower's reconnection waits double up to RETRY_MAX_MS
-const RETRY_MAX_MS = 30000;
 const RESULT_TEXT = 4000; // per field of a run's result sent to the session (live/runs.py cuts there)
 
 /** The channel between this browser's audience deck and speaker view for one deck. */
@@ -32,126 +32,6 @@ function liveChannel(deckUrl, onMessage) {
     }
   });
   return { post: (data) => channel.postMessage(data) };
-}
-
-/** A checked state event: whole numbers in range, or null. */
-function readState(data, count) {
-  if (!data || typeof data !== "object") return null;
-  const { slide, step, seq } = data;
-  if (!Number.isInteger(slide) || slide < 1 || slide > count) return null;
-  return {
-    slide,
-    step: Number.isInteger(step) && step >= 0 ? step : 0,
-    seq: Number.isInteger(seq) ? seq : null,
-    blackout: data.blackout === true,
-    blank: data.blackout !== true ? null : data.white === true ? "white" : "black",
-    ended: data.ended === true,
-    run: readRun(data.run, count),
-  };
-}
-
-/** The run the projector shows, as the session stores it (rendered by the server), or null. */
-function readRun(run, count) {
-  if (!run || typeof run !== "object") return null;
-  const { slide, sample, html, tab } = run;
-  if (!Number.isInteger(slide) || slide < 1 || slide > count || !Number.isInteger(sample)) return null;
-  if (typeof html !== "string" || typeof run.ok !== "boolean") return null;
-  return { slide, sample, html, ok: run.ok, tab: typeof tab === "string" ? tab : "" };
-}
-
-/** How long a 429 or 503 asks to wait (Retry-After, in seconds or as a date), in ms; 0 if it does not. */
-function retryAfterMs(response) {
-  const value = response?.headers.get("Retry-After") || "";
-  if (/^\d+$/.test(value.trim())) return Number(value) * 1000;
-  const date = Date.parse(value);
-  return Number.isFinite(date) ? Math.max(0, date - Date.now()) : 0;
-}
-
-/**
- * The event stream: `onState(state)`, `onRun(data)`, `onConnection(open)`, and `onClosed(text)`
- * once when the session ends. The browser reconnects by itself (sending Last-Event-ID); when it
- * gives up (the server answered an error), the state is asked for: only 404 and 410 end it, any
- * other answer or none is tried again later, each wait longer, as long as Retry-After asks.
- * Returns {close()}.
- */
-function listen(eventsUrl, stateUrl, count, handlers) {
-  let source = null;
-  let closed = false;
-  let failures = 0;
-  const open = () => {
-    if (!closed) source = connect(eventsUrl, stateUrl, count, handlers, retry);
-  };
-  function retry(response) {
-    if (closed) return;
-    const backoff = Math.min(RETRY_MAX_MS, RETRY_FIRST_MS * 2 ** failures);
-    failures += 1;
-    const wait = Math.max(retryAfterMs(response), backoff * (0.5 + Math.random() / 2));
-    setTimeout(open, Math.min(wait, 5 * RETRY_MAX_MS));
-  }
-  const connected = handlers.onConnection;
-  handlers = {
-    ...handlers,
-    onConnection(open) {
-      if (open) failures = 0;
-      connected?.(open);
-    },
-  };
-  open();
-  return {
-    close() {
-      closed = true;
-      source?.close();
-    },
-  };
-}
-
-function connect(eventsUrl, stateUrl, count, { onState, onRun, onClosed, onConnection }, retry) {
-  const source = new EventSource(eventsUrl);
-  source.addEventListener("open", () => onConnection?.(true));
-  source.addEventListener("state", (event) => {
-    let data = null;
-    try {
-      data = JSON.parse(event.data);
-    } catch {
-      return;
-    }
-    const state = readState(data, count);
-    if (!state) return;
-    state.seq = Number(event.lastEventId) || state.seq;
-    onState(state);
-    if (state.ended) {
-      source.close();
-      onClosed("The live session has ended.");
-    }
-  });
-  source.addEventListener("run", (event) => {
-    try {
-      onRun?.(JSON.parse(event.data));
-    } catch {
-      // Not JSON: ignore.
-    }
-  });
-  source.addEventListener("error", async () => {
-    onConnection?.(false);
-    if (source.readyState !== EventSource.CLOSED) return; // the browser reconnects by itself
-    // The browser gave up (an error answer): ask whether the session is over or the server busy.
-    let response = null;
-    try {
-      response = await fetch(stateUrl, { headers: { Accept: "application/json" } });
-    } catch {
-      return retry(null); // unreachable
-    }
-    if (response.status === 404 || response.status === 410) {
-      let body = {};
-      try {
-        body = await response.json();
-      } catch {
-        // A proxy's page: the status says enough.
-      }
-      onClosed(body.error || "The live session has ended.");
-    } else retry(response); // 429, 503, a proxy's 502…: a passing fault
-  });
-  return source;
 }
 
 async function csrfToken(url) {
@@ -627,108 +507,6 @@ function speakerPanel() {
   channel.post({ type: "hello" }); // a deck already live answers with its session
 }
 
-function follower() {
-  const count = Number(deck.dataset.count);
-  const status = deck.querySelector("[data-live-status]");
-  const back = deck.querySelector("[data-live-back]");
-  let following = true;
-  let ended = false;
-  let live = null; // the speaker's latest state
-  let moving = false;
-  let black = null; // the blank screen as this deck shows it: null, "black" or "white"
-  let shownRun = null; // the html of the run this deck shows
-
-  const setStatus = (text) => {
-    status.lastChild.textContent = ` ${text}`;
-  };
-
-  function blacken(mode) {
-    if (mode === black) return;
-    black = mode;
-    deck.dispatchEvent(new CustomEvent("deck:blank", { detail: { mode } }));
-  }
-
-  /** The projector's run result, on the slide it ran on (the deck's own panel shows it). */
-  function showRun(run) {
-    if (!run || run.slide !== live.slide) {
-      shownRun = null;
-      return;
-    }
-    if (run.html !== shownRun) {
-      shownRun = run.html;
-      const result = { ok: run.ok, html: run.html };
-      deck.dispatchEvent(new CustomEvent("deck:show-run", { detail: { type: "run", slide: run.slide, sample: run.sample, result } }));
-    }
-    if (run.tab) {
-      deck.dispatchEvent(new CustomEvent("deck:show-run", { detail: { type: "run-tab", slide: run.slide, label: run.tab } }));
-    }
-  }
-
-  function snap() {
-    following = true;
-    back.hidden = true;
-    deck.classList.add("is-following");
-    setStatus("Live: following the speaker.");
-    if (live) {
-      moving = true;
-      deck.dispatchEvent(new CustomEvent("deck:goto", { detail: { slide: live.slide, step: live.step } }));
-      moving = false;
-      blacken(live.blank);
-      shownRun = null; // a move closes the panel: show it again
-      showRun(live.run);
-    }
-  }
-
-  // Code wider than the screen (a phone held upright) scrolls sideways: mark it for its cue.
-  const markScrollers = () =>
-    requestAnimationFrame(() => {
-      for (const pre of deck.querySelectorAll(".stage .deck-slide.is-current .sample-code pre")) {
-        pre.closest(".sample-code").classList.toggle("scrolls-x", pre.scrollWidth > pre.clientWidth + 1);
-      }
-    });
-  window.addEventListener("resize", markScrollers);
-  markScrollers();
-
-  deck.addEventListener("deck:moved", (event) => {
-    markScrollers();
-    if (event.detail.source === "live" || moving || ended) return;
-    // The reader moved on their own: stop following until they ask to come back.
-    following = false;
-    back.hidden = false;
-    deck.classList.remove("is-following");
-    blacken(null); // a reader browsing on their own reads on
-    shownRun = null;
-    setStatus(`Browsing on your own; the speaker is on slide ${live ? live.slide : "…"}.`);
-  });
-  back.addEventListener("click", snap);
-
-  listen(deck.dataset.liveEvents, deck.dataset.liveState, count, {
-    onState(state) {
-      const moved = !live || state.slide !== live.slide || state.step !== live.step;
-      live = state;
-      if (state.ended) return blacken(null);
-      if (!following) setStatus(`Browsing on your own; the speaker is on slide ${state.slide}.`);
-      else if (moved) snap();
-      else {
-        blacken(state.blank);
-        showRun(state.run);
-      }
-    },
-    onConnection(open) {
-      if (!ended && !open) setStatus("Reconnecting…");
-      else if (!ended && following) setStatus("Live: following the speaker.");
-    },
-    onClosed(text) {
-      ended = true;
-      following = false;
-      back.hidden = true;
-      deck.classList.remove("is-following");
-      deck.classList.add("is-ended");
-      setStatus(`${text} The deck stays here for you to read.`);
-    },
-  });
-}
-
 if (deck?.dataset.liveRole === "present" && document.getElementById("live-panel")) presenter();
-if (deck?.dataset.liveRole === "follow") follower();
+if (deck?.dataset.liveRole === "follow") follower(deck);
 if (deck?.dataset.liveRole === "speaker" && document.getElementById("live-panel")) speakerPanel();
