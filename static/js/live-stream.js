@@ -20,7 +20,7 @@ export function readState(data, count) {
 }
 
 /** The run the projector shows, as the session stores it (rendered by the server), or null. */
-function readRun(run, count) {
+export function readRun(run, count) {
   if (!run || typeof run !== "object") return null;
   const { slide, sample, html, tab } = run;
   if (!Number.isInteger(slide) || slide < 1 || slide > count || !Number.isInteger(sample)) return null;

@@ -9,6 +9,7 @@
 import { applyTheme, bindSwipe, fitSlide, savedTheme } from "./deck-core.js";
 import { parts } from "./dom.js";
 import { copyOfSlide, findPanes, showNext } from "./panes.js";
+import { readRun } from "./live-stream.js";
 import { renderResult } from "./run-result.js";
 import { formatClock, formatDuration, makeTimer } from "./timer.js";
 
@@ -119,14 +120,7 @@ if (root) {
     if (tab && tab.getAttribute("aria-selected") !== "true") tab.click();
   }
 
-  /** A checked run from the state, or null. */
-  function readRun(run) {
-    if (!run || typeof run !== "object" || typeof run.html !== "string" || typeof run.ok !== "boolean") return null;
-    if (!Number.isInteger(run.slide)) return null;
-    return { slide: run.slide, ok: run.ok, html: run.html, tab: typeof run.tab === "string" ? run.tab : "" };
-  }
-
-  state.run = readRun(JSON.parse(document.getElementById("live-run")?.textContent || "null"));
+  state.run = readRun(JSON.parse(document.getElementById("live-run")?.textContent || "null"), count);
 
   const say = (text) => {
     status.textContent = text;
@@ -144,7 +138,7 @@ if (root) {
     if (!data || typeof data !== "object" || !Number.isInteger(data.seq)) return null;
     if (!Number.isInteger(data.slide) || data.slide < 1 || data.slide > count) return null;
     const step = Number.isInteger(data.step) ? Math.min(Math.max(0, data.step), stepsOf(data.slide)) : 0;
-    const run = readRun(data.run);
+    const run = readRun(data.run, count);
     return { seq: data.seq, slide: data.slide, step, blackout: data.blackout === true, ended: data.ended === true, run };
   }
 
