@@ -4,7 +4,9 @@ later and the remote see it, re-rendered by the server, cut to size; a slide cha
 import pytest
 from django.test import Client
 
+from timeline.live import channel, transports
 from timeline.live.runs import MAX_HTML, MAX_TEXT
+from timeline.live.state import current_states
 from timeline.live.stream import thread_events
 from timeline.models import LiveSession
 
@@ -152,3 +154,25 @@ def test_text_that_escaping_makes_long_is_cut_shorter(client, on_sample):
     html = LiveSession.objects.get(pk=session.pk).last_run["html"]
     assert html.count("&quot;") > MAX_TEXT // 2  # still shows what it can
     assert len(html) <= MAX_HTML
+
+
+def test_a_run_whose_news_was_lost_is_replayed_by_the_hubs_resync(
+    client, on_sample, tmp_path, monkeypatch
+):
+    """A worker re-subscribing to the channel missed the run's publish: its re-read of the
+    database finds the run, since showing it bumped the session's sequence number."""
+    session, key, _ = on_sample
+    hub = channel.Hub(transports.SocketTransport(tmp_path / "s"), resync=current_states)
+    subscriber = channel.ThreadSubscriber(session.code)
+    hub.subscribe(subscriber)
+    try:
+        hub.last_seq[session.code] = LiveSession.objects.get(pk=session.pk).seq
+        monkeypatch.setattr(channel.Hub, "publish", lambda *args: None)  # the news is lost
+        show_run(client, session, key, output="missed\n")
+        assert subscriber.get(0.2) is None
+        hub._resync()
+        message = subscriber.get(1)
+        assert "missed" in message["data"]["run"]["html"]
+        assert message["seq"] == message["data"]["run"]["seq"]
+    finally:
+        hub.stop()

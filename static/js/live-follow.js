@@ -51,7 +51,8 @@ export function follower(deck) {
       deck.dispatchEvent(new CustomEvent("deck:goto", { detail: { slide: live.slide, step: live.step } }));
       moving = false;
       blacken(live.blank);
-      shownRun = null; // a move closes the panel: show it again
+      // Another slide closed the panel (present.js): show it again; a step keeps it open.
+      if (!deck.querySelector(".stage .deck-slide.is-current .run-panel")) shownRun = null;
       showRun(live.run);
     }
   }
