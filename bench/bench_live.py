@@ -239,7 +239,10 @@ async def measure(port, code, key, count, server_pid, followers_count, database_
     pages_task = asyncio.create_task(page_latencies(port, pages, stop_at=done))
     cpu_start, own_start, wall_start = cpu_seconds(server_pid), time.process_time(), time.time()
     sent, request_times = {}, []
-    seq = 0  # a new session's
+    # The session's state now: a step after the first starts where the last one left it.
+    status, headers, body = await fetch(port, f"/live/{code}/state/")
+    assert status == 200, status
+    seq = json.loads(decode(headers, body))["seq"]
     for n in range(CHANGES):
         slide = 2 + n % (count - 1)
         started = time.perf_counter()

@@ -628,7 +628,16 @@ def test_a_thread_stream_starts_with_the_state_and_carries_each_change(live, cli
         (
             "state",
             1,
-            {"slide": 2, "step": 0, "steps": 0, "count": 3, "blackout": False, "ended": False},
+            {
+                "slide": 2,
+                "step": 0,
+                "steps": 0,
+                "count": 3,
+                "blackout": False,
+                "white": False,
+                "ended": False,
+                "run": None,
+            },
         )
     ]
     # A change made elsewhere (another thread stands in for another worker's request).

@@ -50,6 +50,7 @@ urlpatterns = [
     path("live/<str:code>/events/", live.live_events, name="live-events"),
     path("live/<str:code>/state/", live.live_state, name="live-state"),
     path("live/<str:code>/run/", live.live_run, name="live-run"),
+    path("live/<str:code>/result/", live.live_result, name="live-result"),
     path("live/<str:code>/end/", live.live_end, name="live-end"),
     path("live/<str:code>/qr/<str:which>.svg", live.live_qr, name="live-qr"),
 ]

@@ -61,10 +61,13 @@ export function cleanResult(raw) {
   };
 }
 
-/** A run or run-close message from the other window, checked; null otherwise. */
+/** A run, run-close or run-tab message from the other window, checked; null otherwise. */
 export function readRunMessage(data, count) {
   if (!data || typeof data !== "object") return null;
   if (data.type === "run-close" && isSmallInt(data.slide, count)) return { type: "run-close", slide: data.slide };
+  if (data.type === "run-tab" && isSmallInt(data.slide, count) && isText(data.label) && data.label.length <= 40) {
+    return { type: "run-tab", slide: data.slide, label: data.label };
+  }
   if (data.type !== "run" || !isSmallInt(data.slide, count) || !isSmallInt(data.sample, 2 ** 31)) return null;
   const result = cleanResult(data.result);
   if (!result) return null;
@@ -288,6 +291,17 @@ export function wireRunPanel(root, { slideAt, current, count, post = () => {} })
     return true;
   }
 
+  /** Shows the result's tab named `label` (Response, Raw…); true if it has one. */
+  function selectTab(label) {
+    const tab = [...(open?.panel.querySelectorAll(".run-tab") || [])].find((b) => b.textContent === label);
+    if (!tab) return false;
+    choosing = true; // chosen in the other window: not sent back to it
+    tab.click();
+    choosing = false;
+    return true;
+  }
+  let choosing = false;
+
   // A result from the other window shows without the comparison with the recorded output: the
   // edit was made in that window.
   function show(number, figure, result, recorded, { mirrored = false } = {}) {
@@ -300,9 +314,19 @@ export function wireRunPanel(root, { slideAt, current, count, post = () => {} })
     panel.querySelector("[data-run-close]").addEventListener("click", () => close({ focus: true }));
     // Keys inside the result (its tabs) stay there; clicks do not reach the slide's swipe.
     panel.addEventListener("click", (event) => event.stopPropagation());
+    // The speaker's choice of tab shows in the other window and, live, on every follower.
+    panel.addEventListener("click", (event) => {
+      const tab = event.target.closest(".run-tab");
+      if (!tab) return;
+      if (!choosing) post({ type: "run-tab", slide: number, label: tab.textContent });
+      root.dispatchEvent(new CustomEvent("deck:run-tab", { detail: { slide: number, label: tab.textContent } }));
+    });
     slide.append(panel);
     open = { number, panel, figure };
     place(panel, slide, figure);
+    // live.js: a presenting deck tells the session what the room sees.
+    const sample = Number(figure.dataset.sample);
+    root.dispatchEvent(new CustomEvent("deck:run-shown", { detail: { slide: number, sample, result } }));
   }
 
   root.addEventListener("historyweb:run-result", (event) => {
@@ -329,11 +353,20 @@ export function wireRunPanel(root, { slideAt, current, count, post = () => {} })
         if (open?.number === message.slide) close({ broadcast: false });
         return true;
       }
+      if (message.type === "run-tab") {
+        if (open?.number === message.slide) selectTab(message.label);
+        return true;
+      }
       if (message.slide !== current()) return true;
       const figure = slideAt(message.slide)?.querySelector(`.sample[data-sample="${message.sample}"]`);
       if (figure) show(message.slide, figure, message.result, message.recorded, { mirrored: true });
       return true;
     },
+    /** The result shown now: {slide, sample} of the open panel, or null. */
+    get shown() {
+      return open ? { slide: open.number, sample: Number(open.figure.dataset.sample) } : null;
+    },
+    selectTab,
     /** After a resize or a refit of the slide. */
     replace() {
       if (open) place(open.panel, slideAt(open.number), open.figure);

@@ -3,15 +3,17 @@
 // screen; it follows the remote and publishes its own moves. The control key never reaches
 // the audience window's page: the remote's QR code and link show only in the speaker view,
 // which the deck tells over a channel of this browser; the projector shows the follow code.
-// A follower's deck follows the speaker until its reader browses away, then offers "Back to
-// live". present.js owns the slides: it tells us of moves ("deck:moved") and takes ours
-// ("deck:goto").
+// A follower's deck follows the speaker (live-follow.js). present.js owns the slides: it tells
+// us of moves ("deck:moved") and takes ours ("deck:goto"); deck-run-panel.js tells of the run's
+// result and tab the projector shows ("deck:run-shown", "deck:run-tab"), which followers see too.
 //
 // The server holds the session's truth. Every move carries the sequence number of the state it
 // was based on; a stale one is refused (409) with the state now, which the sender then shows.
 import { openOverlay, wireOverlay } from "./deck-core.js";
 import { everySlide } from "./deck-slides.js";
 import { parts } from "./dom.js";
+import { follower } from "./live-follow.js";
+import { listen, readState } from "./live-stream.js";
 import { slideSteps } from "./slide-steps.js";
 
 const deck = document.getElementById("deck");
@@ -19,6 +21,7 @@ const STORE_PREFIX = "historyweb-live:";
 const SPEAKER_WINDOW = "historyweb-speaker";
 const POST_TIMEOUT_MS = 3000;
 const PROBE_MS = 1500;
+const RESULT_TEXT = 4000; // per field of a run's result sent to the session (live/runs.py cuts there)
 
 /** The channel between this browser's audience deck and speaker view for one deck. */
 function liveChannel(deckUrl, onMessage) {
@@ -30,82 +33,6 @@ function liveChannel(deckUrl, onMessage) {
     }
   });
   return { post: (data) => channel.postMessage(data) };
-}
-
-/** A checked state event: whole numbers in range, or null. */
-function readState(data, count) {
-  if (!data || typeof data !== "object") return null;
-  const { slide, step, seq } = data;
-  if (!Number.isInteger(slide) || slide < 1 || slide > count) return null;
-  return {
-    slide,
-    step: Number.isInteger(step) && step >= 0 ? step : 0,
-    seq: Number.isInteger(seq) ? seq : null,
-    blackout: data.blackout === true,
-    ended: data.ended === true,
-  };
-}
-
-/**
- * The event stream: `onState(state)`, `onRun(data)`, `onConnection(open)`, and `onClosed(text)`
- * once when the session ends. The browser reconnects by itself (sending Last-Event-ID); a
- * refusal (410) ends it. Returns {close()}.
- */
-function listen(eventsUrl, stateUrl, count, handlers) {
-  let source = null;
-  let closed = false;
-  const open = () => {
-    if (!closed) source = connect(eventsUrl, stateUrl, count, handlers, open);
-  };
-  open();
-  return {
-    close() {
-      closed = true;
-      source?.close();
-    },
-  };
-}
-
-function connect(eventsUrl, stateUrl, count, { onState, onRun, onClosed, onConnection }, reopen) {
-  const source = new EventSource(eventsUrl);
-  source.addEventListener("open", () => onConnection?.(true));
-  source.addEventListener("state", (event) => {
-    let data = null;
-    try {
-      data = JSON.parse(event.data);
-    } catch {
-      return;
-    }
-    const state = readState(data, count);
-    if (!state) return;
-    state.seq = Number(event.lastEventId) || state.seq;
-    onState(state);
-    if (state.ended) {
-      source.close();
-      onClosed("The live session has ended.");
-    }
-  });
-  source.addEventListener("run", (event) => {
-    try {
-      onRun?.(JSON.parse(event.data));
-    } catch {
-      // Not JSON: ignore.
-    }
-  });
-  source.addEventListener("error", async () => {
-    onConnection?.(false);
-    if (source.readyState !== EventSource.CLOSED) return; // the browser reconnects by itself
-    // Refused for good (the session ended or expired): ask why.
-    try {
-      const response = await fetch(stateUrl, { headers: { Accept: "application/json" } });
-      const body = await response.json();
-      if (!response.ok) onClosed(body.error || "The live session has ended.");
-      else setTimeout(reopen, 3000); // a passing server error: try again
-    } catch {
-      setTimeout(reopen, 3000);
-    }
-  });
-  return source;
 }
 
 async function csrfToken(url) {
@@ -172,7 +99,7 @@ function presenter() {
   let pending = null; // {slide, step, blackout}: what the session has yet to be told
   let offline = false; // a move went unanswered: it is re-sent once the server answers again
   let heard = null; // a state from the stream that came while our own move was on its way
-  let blackout = false; // as the session last said
+  let blackout = null; // the blank screen as the session last said: null, "black" or "white"
   let starting = false;
   let unshown = false; // the speaker view has not shown this session's remote yet
   let speakers = 0; // speaker views that answered the last ping
@@ -260,9 +187,9 @@ function presenter() {
   function adopt(state) {
     if (!state || (state.seq !== null && state.seq <= seq)) return;
     seq = state.seq ?? seq;
-    if (state.blackout !== blackout) {
-      blackout = state.blackout;
-      deck.dispatchEvent(new CustomEvent("deck:blank", { detail: { mode: blackout ? "black" : null } }));
+    if (state.blank !== blackout) {
+      blackout = state.blank;
+      deck.dispatchEvent(new CustomEvent("deck:blank", { detail: { mode: blackout } }));
     }
     if (state.slide !== current || state.step !== currentStep) {
       deck.dispatchEvent(new CustomEvent("deck:goto", { detail: { slide: state.slide, step: state.step } }));
@@ -391,7 +318,7 @@ function presenter() {
       }
       live = data;
       seq = data.state.seq;
-      blackout = false;
+      blackout = null;
       remember();
       show();
       subscribe();
@@ -421,11 +348,42 @@ function presenter() {
   });
   // B (or the speaker view's B) blacks the projector: the remote shows it too.
   deck.addEventListener("deck:blanked", (event) => {
-    const black = event.detail.mode !== null;
-    if (!live || black === blackout) return;
-    blackout = black;
-    pending = { ...pending, blackout: black };
+    const mode = event.detail.mode || null;
+    if (!live || mode === blackout) return;
+    blackout = mode;
+    pending = { ...pending, blackout: mode === "white" ? "white" : mode !== null };
     publish();
+  });
+  /** Tell the session what the projector shows (a run's result, its tab): followers and the remote show it too. */
+  async function report(body) {
+    if (!live?.urls.result) return;
+    try {
+      const { response, data } = await post(live.urls.result, body);
+      if (response.ok) seq = Math.max(seq, data.seq);
+    } catch {
+      // Unreachable: followers miss this result; the projector still shows it.
+    }
+  }
+  deck.addEventListener("deck:run-shown", (event) => {
+    const { sample, result } = event.detail;
+    if (!live || !result) return;
+    const text = (name) => (typeof result[name] === "string" ? result[name].slice(0, RESULT_TEXT) : "");
+    const fields = ["runtime", "output", "error", "status", "body", "log"];
+    const headers = Array.isArray(result.headers) ? result.headers.slice(0, 20) : [];
+    report({
+      sample,
+      result: {
+        ok: result.ok === true,
+        ...(typeof result.outcome === "string" ? { outcome: result.outcome } : {}),
+        ...Object.fromEntries(fields.map((name) => [name, text(name)])),
+        headers: headers.map((pair) => pair.map((part) => String(part).slice(0, RESULT_TEXT / 4))),
+        duration_ms: Number.isFinite(result.duration_ms) ? result.duration_ms : 0,
+        cached: result.cached === true,
+      },
+    });
+  });
+  deck.addEventListener("deck:run-tab", (event) => {
+    if (live) report({ tab: event.detail.label });
   });
   endButton.addEventListener("click", async () => {
     if (!live) return;
@@ -551,63 +509,6 @@ function speakerPanel() {
   channel.post({ type: "hello" }); // a deck already live answers with its session
 }
 
-function follower() {
-  const count = Number(deck.dataset.count);
-  const status = deck.querySelector("[data-live-status]");
-  const back = deck.querySelector("[data-live-back]");
-  let following = true;
-  let ended = false;
-  let live = null; // the speaker's latest state
-  let moving = false;
-
-  const setStatus = (text) => {
-    status.lastChild.textContent = ` ${text}`;
-  };
-
-  function snap() {
-    following = true;
-    back.hidden = true;
-    deck.classList.add("is-following");
-    setStatus("Live: following the speaker.");
-    if (live) {
-      moving = true;
-      deck.dispatchEvent(new CustomEvent("deck:goto", { detail: { slide: live.slide, step: live.step } }));
-      moving = false;
-    }
-  }
-
-  deck.addEventListener("deck:moved", (event) => {
-    if (event.detail.source === "live" || moving || ended) return;
-    // The reader moved on their own: stop following until they ask to come back.
-    following = false;
-    back.hidden = false;
-    deck.classList.remove("is-following");
-    setStatus(`Browsing on your own; the speaker is on slide ${live ? live.slide : "…"}.`);
-  });
-  back.addEventListener("click", snap);
-
-  listen(deck.dataset.liveEvents, deck.dataset.liveState, count, {
-    onState(state) {
-      live = state;
-      if (state.ended) return;
-      if (following) snap();
-      else setStatus(`Browsing on your own; the speaker is on slide ${state.slide}.`);
-    },
-    onConnection(open) {
-      if (!ended && !open) setStatus("Reconnecting to the live session…");
-      else if (!ended && following) setStatus("Live: following the speaker.");
-    },
-    onClosed(text) {
-      ended = true;
-      following = false;
-      back.hidden = true;
-      deck.classList.remove("is-following");
-      deck.classList.add("is-ended");
-      setStatus(`${text} The deck stays here for you to read.`);
-    },
-  });
-}
-
 if (deck?.dataset.liveRole === "present" && document.getElementById("live-panel")) presenter();
-if (deck?.dataset.liveRole === "follow") follower();
+if (deck?.dataset.liveRole === "follow") follower(deck);
 if (deck?.dataset.liveRole === "speaker" && document.getElementById("live-panel")) speakerPanel();

@@ -54,6 +54,8 @@ if (deck) {
   });
   // live.js blacks the screen at the remote's word (the speaker view follows, as for B).
   deck.addEventListener("deck:blank", (event) => blank.set(event.detail.mode));
+  // live.js shows a follower the run the projector shows (a message shaped as the other window's).
+  deck.addEventListener("deck:show-run", (event) => runPanel?.receive(event.detail));
 
   /** Step k of the current slide (clamped); every window shows the same step. */
   function showStep(k, { broadcast = true } = {}) {

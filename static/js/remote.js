@@ -9,6 +9,8 @@
 import { applyTheme, bindSwipe, fitSlide, savedTheme } from "./deck-core.js";
 import { parts } from "./dom.js";
 import { copyOfSlide, findPanes, showNext } from "./panes.js";
+import { readRun } from "./live-stream.js";
+import { renderResult } from "./run-result.js";
 import { formatClock, formatDuration, makeTimer } from "./timer.js";
 
 const root = document.getElementById("remote");
@@ -22,7 +24,9 @@ if (root) {
   const slides = [...store.querySelectorAll(":scope > .deck-slide")];
   const notes = [...store.querySelectorAll(":scope > [data-notes]")];
   const panes = findPanes(root);
-  const { counter, stepOut, status, endNote, blackoutButton, runs, timerControl } = parts(root, {
+  const { counter, stepOut, status, endNote, blackoutButton, runs, timerControl, runOutput, runBody } = parts(root, {
+    runOutput: "[data-run-output]",
+    runBody: "[data-run-body]",
     counter: "[data-current]",
     stepOut: "[data-step]",
     status: "[data-status]",
@@ -40,6 +44,7 @@ if (root) {
     slide: Number(counter.textContent) || 1,
     step: Number(root.dataset.step) || 0,
     blackout: root.dataset.blackout === "true",
+    run: null,
   };
   let seq = Number.isInteger(Number(root.dataset.seq)) ? Number(root.dataset.seq) : -1;
   let ended = false;
@@ -77,6 +82,7 @@ if (root) {
     blackoutButton.setAttribute("aria-pressed", String(state.blackout));
     blackoutButton.textContent = state.blackout ? "Show the slides" : "Blackout";
     renderRuns();
+    renderRunOutput();
     document.title = `Remote ${slide}/${count} · historyweb`;
   }
 
@@ -96,6 +102,26 @@ if (root) {
     runs.hidden = !items.length;
   }
 
+  /** The run the projector shows (the server rendered it), with the tab the speaker chose. */
+  let shownRun = null;
+  function renderRunOutput() {
+    const run = state.run?.slide === state.slide ? state.run : null;
+    runOutput.hidden = !run;
+    if (!run) {
+      shownRun = null;
+      runBody.textContent = "";
+      return;
+    }
+    if (run.html !== shownRun) {
+      shownRun = run.html;
+      renderResult(runBody, { ok: run.ok, html: run.html }, "", { compare: false });
+    }
+    const tab = [...runBody.querySelectorAll(".run-tab")].find((button) => button.textContent === run.tab);
+    if (tab && tab.getAttribute("aria-selected") !== "true") tab.click();
+  }
+
+  state.run = readRun(JSON.parse(document.getElementById("live-run")?.textContent || "null"), count);
+
   const say = (text) => {
     status.textContent = text;
   };
@@ -112,7 +138,8 @@ if (root) {
     if (!data || typeof data !== "object" || !Number.isInteger(data.seq)) return null;
     if (!Number.isInteger(data.slide) || data.slide < 1 || data.slide > count) return null;
     const step = Number.isInteger(data.step) ? Math.min(Math.max(0, data.step), stepsOf(data.slide)) : 0;
-    return { seq: data.seq, slide: data.slide, step, blackout: data.blackout === true, ended: data.ended === true };
+    const run = readRun(data.run, count);
+    return { seq: data.seq, slide: data.slide, step, blackout: data.blackout === true, ended: data.ended === true, run };
   }
 
   /** Show the server's state if it is newer than what this remote shows. */
@@ -124,7 +151,7 @@ if (root) {
       close("The live session has ended.");
       return true;
     }
-    state = { slide: next.slide, step: next.step, blackout: next.blackout };
+    state = { slide: next.slide, step: next.step, blackout: next.blackout, run: next.run };
     render();
     return true;
   }

@@ -143,12 +143,13 @@ def test_next_on_the_remote_moves_the_presenter_and_the_follower(live_server, pa
     presenter.keyboard.press("ArrowLeft")
     wait_for_slide(follower, 5)
     remote.wait_for_function("document.querySelector('[data-current]').textContent === '5'")
-    # Blackout covers the projector only; B on the laptop shows on the remote too.
+    # Blackout covers the projector and followers; B on the laptop shows on the remote too.
     remote.get_by_role("button", name="Blackout").tap()
     presenter.locator(".blank-screen").wait_for(state="visible")
-    assert follower.locator(".blank-screen").is_hidden()
+    follower.locator(".blank-screen").wait_for(state="visible")
     remote.get_by_role("button", name="Show the slides").tap()
     presenter.locator(".blank-screen").wait_for(state="hidden")
+    follower.locator(".blank-screen").wait_for(state="hidden")
     presenter.keyboard.press("b")
     remote.get_by_role("button", name="Show the slides").wait_for()
     presenter.keyboard.press("x")  # any key brings the slide back
@@ -509,7 +510,11 @@ def test_run_on_the_remote_runs_on_the_projector(live_server, pages):
     output = presenter.locator(".stage .deck-slide.is-current .run-output")
     output.wait_for(state="visible", timeout=20_000)
     assert "Hello from the remote" in output.inner_text()
-    assert follower.locator(".run-output:visible").count() == 0
+    # Followers see the same result, and the remote shows its output.
+    mirrored = follower.locator(".stage .deck-slide.is-current .run-panel .run-output").first
+    mirrored.wait_for(state="visible")
+    assert "Hello from the remote" in mirrored.inner_text()
+    remote.locator("[data-run-output]").get_by_text("Hello from the remote").first.wait_for()
 
 
 def test_the_remote_walks_a_slides_build_steps(live_server, pages):

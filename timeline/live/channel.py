@@ -12,8 +12,9 @@ buffer, a Redis outage), so the listener re-reads the state of the sessions it s
 database every few seconds of quiet and passes on any change it missed. When the channel goes
 down, it re-subscribes with backoff for as long as it takes, re-reading the database every
 second meanwhile (followers keep getting moves), and once subscribed again it replays from the
-database what changed. A run is in no database: one sent while the channel is down is refused
-(the remote says so), and one sent while this process was re-subscribing is not replayed.
+database what changed. A remote's request to run is in no database: one sent while the channel
+is down is refused (the remote says so), and one sent while this process was re-subscribing is
+not replayed. The result the projector then shows is part of the state (live/runs.py), so it is.
 A message is JSON: {"code", "event", "seq", "data"}.
 """
 

@@ -157,13 +157,17 @@ def change(session, *, seq, slide=None, step=None, blackout=None):
         slide = session.slide if slide is None else slide
         step = 0 if step is None else step  # only a missing step is 0: not "", [] or false
         fields["slide"], fields["step"] = checked_position(session.layout, slide, step)
+        if slide != session.slide:
+            fields["last_run"] = None  # a result belongs to its slide
     if blackout is not None:
-        if type(blackout) is not bool:
-            raise OutOfRange("“blackout” must be true or false.")
-        fields["blackout"] = blackout
+        if type(blackout) is not bool and blackout != "white":
+            raise OutOfRange('“blackout” must be true, false or "white".')
+        fields["blackout"], fields["blank_white"] = bool(blackout), blackout == "white"
     with transaction.atomic():
-        moved = LiveSession.objects.filter(pk=session.pk, seq=seq, ended_at__isnull=True).update(
-            seq=F("seq") + 1, touched_at=timezone.now(), **fields
+        # Stale only if something moved since `seq`: a run shown meanwhile moved nothing.
+        based = LiveSession.objects.filter(moved_seq__lte=seq, seq__gte=seq)
+        moved = based.filter(pk=session.pk, ended_at__isnull=True).update(
+            seq=F("seq") + 1, moved_seq=F("seq") + 1, touched_at=timezone.now(), **fields
         )
         session.refresh_from_db()
     if not moved:
@@ -192,6 +196,24 @@ def run(session, sample):
     channel.hub().publish(
         session.code, "run", session.seq, {"sample": sample, "slide": session.slide}
     )
+
+
+def replace_run(session, slide, make):
+    """Store `make(last run)` (live/runs.py) as the session's last run if the session is still
+    open and on `slide`; bump the sequence number and tell every follower."""
+    with transaction.atomic():
+        locked = LiveSession.objects.select_for_update().filter(pk=session.pk).first()
+        if locked is None or is_closed(locked):
+            raise Closed(locked or session)
+        if locked.slide != slide:
+            raise OutOfRange("The deck has moved on to another slide: the run is not shown.")
+        shown = make(locked.last_run)
+        locked.seq += 1
+        locked.last_run = {**shown, "seq": locked.seq}
+        locked.touched_at = timezone.now()
+        locked.save(update_fields=["seq", "last_run", "touched_at"])
+    announce(locked)
+    return locked
 
 
 def announce(session):

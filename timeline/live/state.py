@@ -16,7 +16,9 @@ def state_of(session):
         "steps": session.layout[session.slide - 1]["steps"] if session.layout else 0,
         "count": session.slide_count,
         "blackout": session.blackout,
+        "white": session.blackout and session.blank_white,  # blacked out in white (W)
         "ended": session.ended_at is not None,
+        "run": session.last_run,  # the run the projector shows (live/runs.py), or None
     }
 
 

@@ -29,8 +29,15 @@ class LiveSession(models.Model):
     slide = models.PositiveIntegerField(default=1)
     step = models.PositiveIntegerField(default=0)
     blackout = models.BooleanField(default=False)
+    blank_white = models.BooleanField(default=False)  # the blacked-out screen is white (W)
     # Bumped on every change; the event id that a reconnecting follower sends back.
     seq = models.PositiveBigIntegerField(default=0)
+    # The seq of the last move (slide, step, blackout): a move based on any later state is not
+    # stale, since a run result in between moved nothing.
+    moved_seq = models.PositiveBigIntegerField(default=0)
+    # The last run shown on the projector, as the server rendered it (live/runs.py); cleared
+    # when the slide changes. Part of the state, so a follower that connects later sees it.
+    last_run = models.JSONField(null=True, blank=True)
     created_by = models.ForeignKey(
         settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
     )

@@ -24,7 +24,7 @@ from historyweb.page_cache import page_cached
 from historyweb.throttle import RateStoreUnavailable, client_id, hit, remaining
 
 from ..deck_pieces import load_outline
-from ..live import sessions
+from ..live import runs, sessions
 from ..live.lan import public_base
 from ..live.qr import qr_svg
 from ..live.state import state_of
@@ -36,6 +36,8 @@ from .json_api import json_endpoint, read_json_object
 KIND_BY_URL_NAME = {name: kind for kind, name in DECK_URL_NAMES.items()}
 MAX_BODY_BYTES = 4 * 1024
 MAX_DEPTH = 2  # the deck's step counts: one list inside the object
+RESULT_BYTES = 128 * 1024  # a run's result, each field already cut to runs.MAX_TEXT by the deck
+RESULT_DEPTH = 4  # {"result": {"headers": [[name, value]]}}
 KEY_HEADER = "X-Live-Key"
 
 
@@ -84,6 +86,7 @@ def live_urls(session, key=None):
             "remote": reverse("timeline:live-remote", kwargs=code) + query,
             "remote_qr": reverse("timeline:live-qr", kwargs={**code, "which": "remote"}) + query,
             "run": reverse("timeline:live-run", kwargs=code),
+            "result": reverse("timeline:live-result", kwargs=code),
             "end": reverse("timeline:live-end", kwargs=code),
         }
     return urls
@@ -305,6 +308,22 @@ def live_run(request, code):
     data = read_json_object(request, {"sample": None}, MAX_BODY_BYTES, MAX_DEPTH)
     sessions.run(session, data["sample"])
     return JsonResponse({"ok": True}, status=202)
+
+
+@never_cache
+@require_POST
+@live_json
+def live_result(request, code):
+    """The projector shows a run's result ({"sample", "result"}) or the speaker chose one of its
+    tabs ({"tab"}): followers and the remote show the same (re-rendered here, live/runs.py)."""
+    session = controlled(request, code, request.headers.get(KEY_HEADER))
+    fields = {"sample": None, "result": None, "tab": None}
+    data = read_json_object(request, fields, RESULT_BYTES, RESULT_DEPTH)
+    if data["tab"] is not None:
+        session = runs.choose_tab(session, data["tab"])
+    else:
+        session = runs.record(session, data["sample"], data["result"])
+    return JsonResponse({"seq": session.seq, **state_of(session)})
 
 
 @never_cache
