@@ -57,6 +57,9 @@ def test_there_are_era_fixtures():
     assert ERA_FILES, "fixtures/eras/ holds no era file"
 
 
+EXERCISE_PARTS = ("timeline.exercisecheck", "timeline.exercisewronganswer")
+
+
 @pytest.mark.parametrize("path", ERA_FILES, ids=SLUGS)
 def test_each_file_holds_one_era_named_like_the_file(path):
     records = _records(path)
@@ -68,13 +71,12 @@ def test_each_file_holds_one_era_named_like_the_file(path):
     strays = [
         r["model"]
         for r in records
-        if r["model"] not in ("timeline.era", "timeline.exercisecheck")
-        and r["fields"]["era"] != [slug]
+        if r["model"] not in ("timeline.era", *EXERCISE_PARTS) and r["fields"]["era"] != [slug]
     ]
     strays += [
         r["model"]
         for r in records
-        if r["model"] == "timeline.exercisecheck" and r["fields"]["exercise"][0] not in exercises
+        if r["model"] in EXERCISE_PARTS and r["fields"]["exercise"][0] not in exercises
     ]
     assert not strays, f"{path.name}: records belonging to another era: {strays}"
 

@@ -176,17 +176,23 @@ def test_every_app_exercise_has_a_fresh_check_and_html_answers_a_markup_check():
 # -- answers hard-coded for what the first Check showed, run for real ------------------------------
 
 
+def replay_key(check):
+    """What the replay tells requests apart by: method, path and query, not the body."""
+    line = check.request.split("\n", 1)[0].split()
+    path, _, query = line[1].partition("?")
+    return line[0], unquote(path), query
+
+
 def replay_code(exercise):
     """An answer that replays, for each request the first Check showed, the answer it was told
     to give, and 404s anything else; as a middleware, it ignores the app it wraps."""
     table = {}
     for check in map(drawn, exercise.checks.all()):
-        line = check.request.split("\n", 1)[0].split()
-        path, _, query = line[1].partition("?")
         headers = [tuple(pair) for pair in exercise_checks.header_lines(check.headers)]
         if not any(name.lower() == "content-type" for name, _ in headers):
             headers.append(("Content-Type", "text/plain; charset=utf-8"))
-        table[line[0], unquote(path), query] = (check.status or 200, headers, check.body)
+        # The first answer shown for a request line is the one hard-coded (bodies are not read).
+        table.setdefault(replay_key(check), (check.status or 200, headers, check.body))
     if exercise.runtime == "cgi":
         return REPLAY_CGI.format(table=table)
     return (REPLAY_ASGI if exercise.runtime == "asgi" else REPLAY_WSGI).format(table=table)
@@ -248,13 +254,16 @@ def test_answers_hard_coded_for_the_shown_requests_fail_every_app_exercise(sandb
     for exercise in exercises.prefetch_related("checks"):
         passed, outcomes = run_checks(exercise, replay_code(exercise))
         assert not passed, exercise.slug
+        seen = set()
         for check, outcome in zip(exercise.checks.all(), outcomes, strict=True):
             fresh = bool(check.values.strip())
-            if not fresh:
+            shadowed = replay_key(check) in seen  # an earlier check's answer is replayed
+            seen.add(replay_key(check))
+            if not fresh and not shadowed:
                 assert outcome.passed, (exercise.slug, outcome.name, outcome.message)
             elif check.status != 404:
                 assert not outcome.passed, (exercise.slug, outcome.name)
-                assert outcome.message.startswith(("The ", "There ")), outcome.message
+                assert outcome.message.startswith(("The ", "There ", "“")), outcome.message
 
 
 MIDDLEWARE_WRITTEN_OTHERWISE = """class Marked:

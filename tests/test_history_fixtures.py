@@ -351,7 +351,7 @@ def test_dump_costs_the_same_queries_at_any_number_of_eras(tmp_path, django_asse
         history_fixtures.dump(tmp_path)
 
 
-DUMP_QUERIES = 10  # eras, talks, and one per model of their rows
+DUMP_QUERIES = 11  # eras, talks, and one per model of their rows
 
 
 # What a refused record's message says, exactly: the file, the record's number, its model and
