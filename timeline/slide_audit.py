@@ -26,6 +26,7 @@ from django.test import RequestFactory
 from django.urls import resolve
 
 from .browser import CHROMIUM_ARGS, chromium_path
+from .deck_pieces import load_outline
 from .models import Era, Talk
 from .presenter import deck_urls, single_slide_deck
 
@@ -38,6 +39,9 @@ HANDOUT = "handout"
 
 class AuditUnavailable(Exception):
     """Playwright or Chromium is missing: the audit cannot run here."""
+
+
+AUDIENCE_TEMPLATE = "timeline/present/deck.html"
 
 
 @dataclass
@@ -70,7 +74,19 @@ class SlideVerdict:
 def deck_pages(kind, slug=None):
     """The pages of one deck (presenter.load_deck's `kind` and `slug`), named by its address."""
     urls = deck_urls(kind, slug)
-    return DeckPages(urls["audience"], urls["audience"], urls["print"])
+    pages = DeckPages(urls["audience"], urls["audience"], urls["print"])
+    pages.html[pages.audience] = whole_deck_page(kind, slug, urls)
+    return pages
+
+
+def whole_deck_page(kind, slug, urls):
+    """The audience deck as an anonymous visitor gets it, but with every slide in the page:
+    the site sends the slides in pieces after the first (deck_pieces.py), and the audit
+    measures them all."""
+    outline = load_outline(kind, slug, Era.objects.visible_to(AnonymousUser()))
+    slides = outline.slides(1, outline.count) if outline.count else []
+    context = {"deck": outline, "mode": "audience", "urls": urls, "talk": outline.talk}
+    return render_to_string(AUDIENCE_TEMPLATE, {**context, "slides": slides}).encode()
 
 
 def all_decks():
@@ -95,10 +111,9 @@ def slide_pages(slide, samples=None):
         ("print", pages.print, False),
         ("print", pages.handout, True),
     ):
-        template = (
-            "timeline/present/deck.html" if mode == "audience" else "timeline/present/print.html"
-        )
+        template = AUDIENCE_TEMPLATE if mode == "audience" else "timeline/present/print.html"
         context = {"deck": deck, "mode": mode, "urls": urls, "talk": None, "with_notes": notes}
+        context["slides"] = deck.slides  # the whole deck in the page, as whole_deck_page
         pages.html[path] = render_to_string(template, context).encode()
     return pages
 

@@ -167,9 +167,9 @@ export function wireDeckWindow(root, options) {
         },
       })
     : { send() {}, hello() {}, post() {} };
-  const { onChange = () => {}, ...options } = blankOptions;
+  const { onChange = () => {}, ...blankRest } = blankOptions;
   blank = createBlank({
-    ...options,
+    ...blankRest,
     onChange: (mode) => {
       channel.post({ type: "blank", mode });
       onChange(mode);

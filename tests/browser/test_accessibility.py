@@ -177,8 +177,8 @@ def test_filter_form_works_by_keyboard(live_server, page):
     page.keyboard.type("wsgi")
     page.keyboard.press("Enter")
     page.wait_for_url("**/?q=wsgi*")
-    assert page.locator("a.era-link").count() == 1
-    assert page.locator("a.era-link").inner_text().endswith("WSGI")
+    # The era itself is the best result; its slides and samples follow in groups of their own.
+    assert page.locator("a.era-link").first.inner_text().endswith("WSGI")
 
 
 def test_the_audit_can_fail(live_server, scheme_page, axe_source):
