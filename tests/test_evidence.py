@@ -34,7 +34,7 @@ def _evidence_list(html):
 
 
 def test_era_page_quotes_the_evidence_under_sources_and_the_talks_date_for_speakers(client):
-    """Learners get the date and its evidence beside the Sources; the talk's claim is for speakers."""
+    """Learners get the date and its evidence by the Sources; the talk's claim is for speakers."""
     era = _era_with_evidence()
     html = client.get(era.get_absolute_url()).content.decode()
     sources = html.index('id="references-title"')
