@@ -33,12 +33,15 @@ def _evidence_list(html):
     return html[start : html.index("</ul>", start)]
 
 
-def test_era_page_quotes_the_evidence_beside_the_date_note(client):
+def test_era_page_quotes_the_evidence_under_sources_and_the_talks_date_for_speakers(client):
+    """Learners get the date and its evidence by the Sources; the talk's claim is for speakers."""
     era = _era_with_evidence()
     html = client.get(era.get_absolute_url()).content.decode()
-    note = html.index("The talk said 1 July")
+    sources = html.index('id="references-title"')
+    speakers = html.index('id="for-speakers-title"')
     listing = _evidence_list(html)
-    assert html.index('class="evidence"') > note
+    assert sources < html.index("Sources and dates") < html.index('class="evidence"') < speakers
+    assert html.index("The talk said 1 July") > speakers
     assert "f302723 2009-06-30 &quot;first commit&quot;" in listing
     assert 'href="https://github.com/bottlepy/bottle"' in listing
     assert "Unrelated docs" not in listing and "Not for the date." not in html

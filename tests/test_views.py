@@ -149,15 +149,27 @@ def test_markdown_preview_is_staff_only_and_sanitised(client, admin_client_logge
     assert admin_client_logged.get(url).status_code == 405
 
 
-def test_era_page_shows_the_talks_notes_to_learners_collapsed(client):
-    """The narration reads "From the talk", not as orders to a speaker, and starts closed."""
-    era = make_era()
-    make_slide(era, notes="The record shows **1993** ([source](https://example.org/)).")
+def test_era_page_keeps_the_talk_for_speakers_at_the_end(client):
+    """A chapter first: the deck link and each slide's notes, named by their slide, sit closed in
+    one "For speakers" section after the pager."""
+    era = make_era(date_note="The talk said 1991; the record shows 1993.")
+    make_slide(era, order=1, title="Before", notes="")
+    make_slide(
+        era,
+        order=2,
+        title="The contract",
+        notes="The record shows **1993** ([source](https://example.org/)).",
+    )
     html = client.get(era.get_absolute_url()).content.decode()
-    assert "Speaker notes" not in html
-    notes = html[html.index('<details class="talk-notes">') :]
-    assert re.match(r'<details class="talk-notes">\s*<summary>From the talk</summary>', notes)
-    assert "<strong>1993</strong>" in notes and 'href="https://example.org/"' in notes
+    speakers = html.index('<section class="for-speakers"')
+    assert html.index('class="era-pager"') < speakers
+    for text in ("Present this era", "The talk said 1991", "<strong>1993</strong>"):
+        assert html.index(text) > speakers, text
+    notes = html[speakers:]
+    assert re.search(r'<details class="talk-notes">\s*<summary>', notes)
+    assert re.search(r'Slide 2: <a href="#slide-2">The contract</a>', notes)
+    assert "Slide 1:" not in notes and 'href="https://example.org/"' in notes
+    assert html.count('class="talk-notes"') == 1 and "Speaker notes" not in html
 
 
 def test_timeline_links_each_decade_it_shows(client):

@@ -5,6 +5,8 @@ reach that box (axe: scrollable-region-focusable), and nothing else may make the
 scroll sideways. Which pages: those marked `phone` in tests/pages.py.
 """
 
+import base64
+
 import pytest
 
 from ..factories import make_sample
@@ -129,6 +131,58 @@ def test_long_code_really_scrolls_on_a_phone(live_server, phone_page):
         "[...document.querySelectorAll('pre')].some(p => p.scrollWidth > p.clientWidth)"
     )
     assert overflowing
+
+
+# The mean brightness of a 4 px strip at each inner edge of a code block, in its top padding
+# (no text there), read back from a real screenshot.
+EDGES_JS = """
+async ([png, box]) => {
+  const img = new Image();
+  img.src = 'data:image/png;base64,' + png;
+  await img.decode();
+  const c = document.createElement('canvas');
+  c.width = img.width; c.height = img.height;
+  const g = c.getContext('2d');
+  g.drawImage(img, 0, 0);
+  const mean = (x) => {
+    const d = g.getImageData(x, box.top, 4, box.rows).data;
+    let sum = 0;
+    for (let i = 0; i < d.length; i += 4) sum += d[i] + d[i + 1] + d[i + 2];
+    return sum / (d.length / 4) / 3;
+  };
+  return [mean(box.left), mean(box.right - 4)];
+}
+"""
+
+
+def edge_brightness(page, pre):
+    """Left and right edge brightness of `pre`, measured on the rendered pixels."""
+    box = pre.bounding_box()
+    inner = {"left": 2, "right": int(box["width"]) - 2, "top": 3, "rows": 6}
+    png = base64.b64encode(pre.screenshot()).decode()
+    return page.evaluate(EDGES_JS, [png, inner])
+
+
+def test_code_that_overflows_shows_that_it_scrolls(live_server, phone_page):
+    """At 390 px a wide code block is shaded at the edge it scrolls towards, and the shade
+    follows the scroll: none at the start's left edge, none at the right once at the end."""
+    seed_long_code()
+    phone_page.goto(live_server.url + "/eras/wsgi/")
+    wait_until_ready(phone_page)
+    wide = phone_page.evaluate(
+        "[...document.querySelectorAll('.sample-code pre')]"
+        ".findIndex(p => p.scrollWidth > p.clientWidth)"
+    )
+    assert wide >= 0, "no sample's code overflows at this width"
+    pre = phone_page.locator(".sample-code pre").nth(wide)
+    pre.scroll_into_view_if_needed()
+    assert "local" in pre.evaluate("p => getComputedStyle(p).backgroundAttachment")
+    left, right = edge_brightness(phone_page, pre)
+    assert abs(left - right) > 12, f"no cue at the right edge: {left:.0f} vs {right:.0f}"
+    pre.evaluate("p => { p.scrollLeft = p.scrollWidth; }")
+    left_end, right_end = edge_brightness(phone_page, pre)
+    assert abs(right_end - left) < 4, "the right edge is still shaded at the end of the line"
+    assert abs(left_end - left) > 12, "no cue at the left edge once scrolled"
 
 
 def test_the_real_history_on_a_phone(live_server, narrowest_page, axe_source):

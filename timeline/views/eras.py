@@ -81,6 +81,7 @@ def era_detail(request, slug):
         {
             "era": era,
             "slides": slides_with_samples(slides, era.samples.all()),
+            "has_notes": any(slide.notes_html for slide in slides),
             "loose_samples": [s for s in era.samples.all() if s.slide_id is None],
             "references": era.references.all(),
             "exercises": era.exercises.all(),
