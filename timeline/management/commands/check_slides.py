@@ -47,7 +47,9 @@ class Command(BaseCommand):
         except slide_audit.AuditUnavailable as exc:
             if strict or os.environ.get("CI", "").lower() in {"1", "true", "yes"}:
                 why = "--strict" if strict else "CI=true"
-                raise CommandError(f"Cannot audit the slides: {exc} ({why} needs the audit).")
+                raise CommandError(
+                    f"Cannot audit the slides: {exc} ({why} needs the audit)."
+                ) from exc
             self.stdout.write(
                 self.style.WARNING(
                     f"Slide audit skipped: {exc} Nothing was checked; --strict (or CI=true) "
