@@ -111,8 +111,9 @@ def deck_pages(kind, slug=None):
     return pages
 
 
-# A follower's deck with no session behind it: its stream answers 404, so it stays where the
-# audit moves it (as a reader browsing on their own), with the follower's layout and cues.
+# A follower's deck with no session behind it: its stream answers 404, which it takes for an
+# ended talk, so it stays where the audit moves it (a reader reading on), in the follower's
+# layout and with its scroll cues.
 NO_SESSION = {
     "role": "follow",
     "session": None,
