@@ -30,8 +30,15 @@ from .deck_pieces import load_outline
 from .models import Era, Talk
 from .presenter import deck_urls, single_slide_deck
 
-# (name, width, height): the screens a talk meets, wide, small and 4:3.
-SCREENS = (("1920x1080", 1920, 1080), ("1280x720", 1280, 720), ("1024x768", 1024, 768))
+# (name, width, height): the screens a talk meets, wide, small, 4:3 and the common laptop.
+SCREENS = (
+    ("1920x1080", 1920, 1080),
+    ("1280x720", 1280, 720),
+    ("1024x768", 1024, 768),
+    ("1366x768", 1366, 768),
+)
+# A phone held upright following a live talk: the follow page's layout (static/css/live.css).
+FOLLOWER = ("follower 390x844", 390, 844)
 PRINT = "print"
 # The handout (print view with notes): three slides per A4 page, each laid out at its printed size.
 HANDOUT = "handout"
@@ -41,12 +48,29 @@ class AuditUnavailable(Exception):
     """Playwright or Chromium is missing: the audit cannot run here."""
 
 
+def browser_or_reason():
+    """Chromium's path, or raises AuditUnavailable saying what is missing and how to install it."""
+    try:
+        import playwright.sync_api  # noqa: F401
+    except ImportError as exc:
+        raise AuditUnavailable(
+            "Playwright is not installed: pip install -r requirements/test.txt"
+        ) from exc
+    path = chromium_path()
+    if not path:
+        raise AuditUnavailable(
+            "No Chromium found: sudo apt-get install chromium (or set CHROMIUM_PATH)."
+        )
+    return path
+
+
 AUDIENCE_TEMPLATE = "timeline/present/deck.html"
 
 
 @dataclass
 class DeckPages:
-    """One deck's addresses: the deck (screens), its print view and its handout."""
+    """One deck's addresses: the deck (screens), its print view, its handout and the deck as a
+    live follower gets it (`follow`, never served by a view: rendered here)."""
 
     label: str
     audience: str
@@ -56,6 +80,10 @@ class DeckPages:
     @property
     def handout(self):
         return self.print + "?notes=1"
+
+    @property
+    def follow(self):
+        return self.audience + "?follower=1"
 
 
 @dataclass
@@ -75,18 +103,29 @@ def deck_pages(kind, slug=None):
     """The pages of one deck (presenter.load_deck's `kind` and `slug`), named by its address."""
     urls = deck_urls(kind, slug)
     pages = DeckPages(urls["audience"], urls["audience"], urls["print"])
-    pages.html[pages.audience] = whole_deck_page(kind, slug, urls)
-    return pages
-
-
-def whole_deck_page(kind, slug, urls):
-    """The audience deck as an anonymous visitor gets it, but with every slide in the page:
-    the site sends the slides in pieces after the first (deck_pieces.py), and the audit
-    measures them all."""
     outline = load_outline(kind, slug, Era.objects.visible_to(AnonymousUser()))
     slides = outline.slides(1, outline.count) if outline.count else []
     context = {"deck": outline, "mode": "audience", "urls": urls, "talk": outline.talk}
-    return render_to_string(AUDIENCE_TEMPLATE, {**context, "slides": slides}).encode()
+    pages.html[pages.audience] = deck_page(context, slides)
+    pages.html[pages.follow] = deck_page(context, slides, follower=True)
+    return pages
+
+
+# A follower's deck with no session behind it: its stream answers 404, which it takes for an
+# ended talk, so it stays where the audit moves it (a reader reading on), in the follower's
+# layout and with its scroll cues.
+NO_SESSION = {
+    "role": "follow",
+    "session": None,
+    "urls": dict.fromkeys(["events", "state"], "/none/"),
+}
+
+
+def deck_page(context, slides, follower=False):
+    """The audience deck with every slide in the page (the site sends them in pieces after the
+    first, deck_pieces.py, and the audit measures them all); `follower`: as a live follower."""
+    live = {"live": NO_SESSION} if follower else {}
+    return render_to_string(AUDIENCE_TEMPLATE, {**context, "slides": slides, **live}).encode()
 
 
 def all_decks():
@@ -106,24 +145,22 @@ def slide_pages(slide, samples=None):
     deck = single_slide_deck(slide, samples)
     urls = {"audience": "/audit/slide/", "speaker": "/audit/slide/", "print": "/audit/slide/print/"}
     pages = DeckPages(str(slide), urls["audience"], urls["print"])
-    for mode, path, notes in (
-        ("audience", pages.audience, False),
-        ("print", pages.print, False),
-        ("print", pages.handout, True),
-    ):
-        template = AUDIENCE_TEMPLATE if mode == "audience" else "timeline/present/print.html"
-        context = {"deck": deck, "mode": mode, "urls": urls, "talk": None, "with_notes": notes}
-        context["slides"] = deck.slides  # the whole deck in the page, as whole_deck_page
-        pages.html[path] = render_to_string(template, context).encode()
+    context = {"deck": deck, "mode": "audience", "urls": urls, "talk": None}
+    pages.html[pages.audience] = deck_page(context, deck.slides)
+    pages.html[pages.follow] = deck_page(context, deck.slides, follower=True)
+    for path, notes in ((pages.print, False), (pages.handout, True)):
+        context = {**context, "mode": "print", "with_notes": notes, "slides": deck.slides}
+        pages.html[path] = render_to_string("timeline/present/print.html", context).encode()
     return pages
 
 
-def audit_slide(slide, samples=None, screens=SCREENS, browser=None):
+def audit_slide(slide, samples=None, screens=SCREENS, browser=None, followers=False):
     """The verdicts (at each screen size and in print) for one slide; [] when it fits.
 
     `samples` defaults to the slide's saved ones; a preview passes unsaved objects instead.
     """
-    return audit([slide_pages(slide, samples)], screens=screens, browser=browser)
+    pages = [slide_pages(slide, samples)]
+    return audit(pages, screens=screens, browser=browser, followers=followers)
 
 
 def render_page(path):
@@ -152,33 +189,28 @@ def static_file(path):
     return None
 
 
-def audit(decks, screens=SCREENS, print_view=True, browser=None):
+def audit(decks, screens=SCREENS, print_view=True, browser=None, followers=True):
     """Audit `decks` (DeckPages); returns a SlideVerdict per failing slide, deck and size.
 
-    Starts Chromium unless given a Playwright `browser` (the tests share theirs).
+    `followers`: also as a live follower's phone (FOLLOWER). Starts Chromium unless given a
+    Playwright `browser` (the tests share theirs).
     """
+    path = None if browser is not None else browser_or_reason()
     # Pages are rendered before the browser starts: no database access from its callbacks.
     pages = {}
     for deck in decks:
-        for address in (deck.audience, deck.print, deck.handout):
+        for address in (deck.audience, deck.print, deck.handout, deck.follow):
             pages[address] = deck.html.get(address) or render_page(address)
     runs = [(name, width, height, "audience") for name, width, height in screens]
+    if followers:
+        runs.append((*FOLLOWER, "follow"))
     if print_view:
         runs.append((PRINT, 1280, 800, "print"))
         runs.append((HANDOUT, 1280, 800, "handout"))
     if browser is not None:
         return _audit_in(browser, decks, pages, runs)
-    try:
-        from playwright.sync_api import sync_playwright
-    except ImportError as exc:
-        raise AuditUnavailable(
-            "Playwright is not installed: pip install -r requirements/test.txt"
-        ) from exc
-    path = chromium_path()
-    if not path:
-        raise AuditUnavailable(
-            "No Chromium found: install Debian's chromium package or set CHROMIUM_PATH."
-        )
+    from playwright.sync_api import sync_playwright
+
     with sync_playwright() as playwright:
         browser = playwright.chromium.launch(executable_path=path, args=CHROMIUM_ARGS)
         try:
@@ -240,10 +272,10 @@ class _PageHandler(BaseHTTPRequestHandler):
 
 
 # Runs in the page: waits for fonts (fitting depends on them), then measures every slide.
-AUDIT_SCRIPT = """async ([module, skip]) => {
+AUDIT_SCRIPT = """async ([module, skip, phone]) => {
     await document.fonts.ready;
     const { auditPage } = await import(module);
-    return auditPage({ skip });
+    return auditPage({ skip, phone });
 }"""
 
 
@@ -261,13 +293,16 @@ def _audit_in(browser, decks, pages, runs):
                 page.set_viewport_size({"width": width, "height": height})
                 measured = {}
                 for deck in decks:
-                    address = {"audience": deck.audience + "#/1", "print": deck.print}.get(
-                        mode, deck.handout
-                    )
+                    address = {
+                        "audience": deck.audience + "#/1",
+                        "follow": deck.follow + "#/1",
+                        "print": deck.print,
+                    }.get(mode, deck.handout)
                     page.goto(server.origin + address)
-                    if mode != "audience":
+                    if mode in ("print", "handout"):
                         page.wait_for_selector("html[data-fitted]", state="attached")
-                    for result in page.evaluate(AUDIT_SCRIPT, [module, list(measured)]):
+                    phone = mode == "follow"
+                    for result in page.evaluate(AUDIT_SCRIPT, [module, list(measured), phone]):
                         problems = result.get("problems")
                         if problems is None:
                             problems = measured[result["fingerprint"]]

@@ -2,8 +2,9 @@
 // measuring code, run by `manage.py check_slides` (through Playwright), by the browser tests
 // and by the admin's preview, so that every one of them gives the same verdict.
 
-/** Thresholds, as shares of the screen's height (or CSS pixels on paper). */
-export const LIMITS = Object.freeze({ code: 0.022, body: 0.03, printCode: 9 });
+/** Thresholds, as shares of the screen's height (or CSS pixels on paper, and on a phone held in
+ * the hand, where a share of its height would leave a few words a line). */
+export const LIMITS = Object.freeze({ code: 0.022, body: 0.03, printCode: 9, phoneCode: 12, phoneBody: 14 });
 
 // Slack for sub-pixel rounding.
 const EPSILON = 1;
@@ -43,13 +44,44 @@ function describe(element) {
   return text.length > 40 ? `${text.slice(0, 40)}…` : text;
 }
 
+/** The scroll cue a box shows: an inset shadow on its right edge ("x") or its bottom edge ("y"). */
+function cues(element) {
+  const shadows = getComputedStyle(element).boxShadow.split(/,(?![^(]*\))/);
+  const found = new Set();
+  for (const shadow of shadows) {
+    if (!/\binset\b/.test(shadow)) continue;
+    const [x = 0, y = 0] = (shadow.replace(/rgba?\([^)]*\)/, "").match(/-?[\d.]+px/g) || []).map(parseFloat);
+    if (x < 0) found.add("x");
+    if (y < 0) found.add("y");
+  }
+  return found;
+}
+
+/** On a phone, code may scroll if the reader can scroll it and a cue says there is more. */
+function phoneScroll(pre, label) {
+  const style = getComputedStyle(pre);
+  const shown = cues(pre);
+  const axes = [
+    ["x", pre.scrollWidth > pre.clientWidth + EPSILON, style.overflowX, "sideways"],
+    ["y", pre.scrollHeight > pre.clientHeight + EPSILON, style.overflowY, "down"],
+  ];
+  for (const [axis, over, overflow, way] of axes) {
+    if (!over) continue;
+    if (!["auto", "scroll"].includes(overflow)) return `“${label}” is cut ${way}: it cannot scroll`;
+    if (!shown.has(axis)) return `“${label}” scrolls ${way} with no cue that there is more`;
+  }
+  return null;
+}
+
 /**
  * The problems of one rendered slide (a `.deck-slide` element), as `{kind, message}` objects:
  * "code-scrolls", "code-cut", "code-small", "body-small", "off-screen", "covered".
  * `screenHeight` is the height the thresholds are shares of (the window's, on screen);
  * `print: true` checks paper instead: code at least 9 px and nothing cut by the page.
+ * `phone: true` checks a follower's phone: code at least 12 px, text 14 px, and code may scroll
+ * when it shows a cue.
  */
-export function auditSlide(slide, { print = false, screenHeight = window.innerHeight } = {}) {
+export function auditSlide(slide, { print = false, phone = false, screenHeight = window.innerHeight } = {}) {
   const problems = [];
   const add = (kind, message) => problems.push({ kind, message });
   const inner = slide.querySelector(".slide-inner") || slide;
@@ -66,11 +98,15 @@ export function auditSlide(slide, { print = false, screenHeight = window.innerHe
   // Content is clipped at the inner box's padding edge (overflow: hidden).
   const clip = inner.getBoundingClientRect();
 
-  const codeMin = print ? LIMITS.printCode : LIMITS.code * screenHeight;
+  let codeMin = print ? LIMITS.printCode : LIMITS.code * screenHeight;
+  if (phone) codeMin = LIMITS.phoneCode;
   for (const pre of inner.querySelectorAll(CODE)) {
     if (!visible(pre)) continue;
     const label = pre.closest(".sample")?.querySelector(".sample-title")?.textContent.trim() || "code";
-    if (pre.scrollHeight > pre.clientHeight + EPSILON || pre.scrollWidth > pre.clientWidth + EPSILON) {
+    const scrolls = pre.scrollHeight > pre.clientHeight + EPSILON || pre.scrollWidth > pre.clientWidth + EPSILON;
+    const cut = phone && phoneScroll(pre, label);
+    if (cut) add("code-cut", cut);
+    else if (scrolls && !phone) {
       const lines = `${pre.clientWidth}×${pre.clientHeight} px shows less than its ${pre.scrollWidth}×${pre.scrollHeight} px`;
       add(print ? "code-cut" : "code-scrolls", `“${label}” ${print ? "is cut" : "scrolls"}: ${lines}`);
     }
@@ -78,21 +114,19 @@ export function auditSlide(slide, { print = false, screenHeight = window.innerHe
     if (!inside(box, clip) || !inside(box, screen)) add("code-cut", `“${label}” is cut off by the edge`);
     const size = px(pre);
     if (size < codeMin - 0.05) {
-      const rule = print ? "9 px" : `2.2% of ${Math.round(screenHeight)} px = ${codeMin.toFixed(1)} px`;
+      const rule = print || phone ? `${codeMin} px` : `2.2% of ${Math.round(screenHeight)} px = ${codeMin.toFixed(1)} px`;
       add("code-small", `“${label}” code text is ${size.toFixed(1)} px, under ${rule}`);
     }
   }
 
   if (!print) {
-    const bodyMin = LIMITS.body * screenHeight;
+    const bodyMin = phone ? LIMITS.phoneBody : LIMITS.body * screenHeight;
+    const rule = phone ? `${bodyMin} px` : `3% of ${Math.round(screenHeight)} px = ${bodyMin.toFixed(1)} px`;
     for (const element of inner.querySelectorAll(BODY)) {
       if (!visible(element) || element.closest("pre")) continue;
       const size = px(element);
       if (size < bodyMin - 0.05) {
-        add(
-          "body-small",
-          `text “${describe(element)}” is ${size.toFixed(1)} px, under 3% of ${Math.round(screenHeight)} px = ${bodyMin.toFixed(1)} px`,
-        );
+        add("body-small", `text “${describe(element)}” is ${size.toFixed(1)} px, under ${rule}`);
         break; // one line per slide is enough to act on
       }
     }
@@ -380,9 +414,10 @@ function nextHashChange(hash) {
  * Audits every slide of the deck or print page this module is loaded into. On a deck, steps
  * through the slides by their `#/N` address, as a speaker would; on a print page, every sheet.
  * Slides whose fingerprint is in `skip` are not measured again (their verdict is known).
+ * `phone: true` judges a follower's phone (auditSlide), after the follower marks its scrollers.
  * Returns `[{number, title, fingerprint, problems}]`.
  */
-export async function auditPage({ skip = [] } = {}) {
+export async function auditPage({ skip = [], phone = false } = {}) {
   const known = new Set(skip);
   const results = [];
   const sheets = [...document.querySelectorAll(".print-slide > .deck-slide")];
@@ -404,7 +439,9 @@ export async function auditPage({ skip = [] } = {}) {
     }
     known.add(print);
     await nextHashChange(`#/${slide.dataset.number}`);
-    results.push({ ...entry, problems: auditSlide(slide) });
+    // The follower marks code that scrolls sideways (for its cue) a frame after a move.
+    if (phone) for (let i = 0; i < 2; i += 1) await new Promise(requestAnimationFrame);
+    results.push({ ...entry, problems: auditSlide(slide, { phone }) });
   }
   return results;
 }
