@@ -5,6 +5,7 @@ and its QR code) needs the control key: in the query string for the remote's add
 the QR code holds), in the X-Live-Key header for the POSTs it sends. Wrong key: 403.
 """
 
+import functools
 import time
 from pathlib import Path
 from urllib.parse import urlsplit
@@ -118,6 +119,20 @@ def controlled(request, code, key):
     if sessions.is_closed(session):
         raise sessions.Closed(session)
     return session
+
+
+def speaker_post(view):
+    """A POST from the speaker's devices (projector, remote): `view(request, session)` gets the
+    open session once its control key (the KEY_HEADER) is checked."""
+
+    @never_cache
+    @require_POST
+    @live_json
+    @functools.wraps(view)
+    def checked(request, code):
+        return view(request, controlled(request, code, request.headers.get(KEY_HEADER)))
+
+    return checked
 
 
 # ---- Going live -----------------------------------------------------------------------------
@@ -299,24 +314,18 @@ def live_state(request, code):
     return JsonResponse({"seq": session.seq, **state_of(session)})
 
 
-@never_cache
-@require_POST
-@live_json
-def live_run(request, code):
+@speaker_post
+def live_run(request, session):
     """Run a sample of the current slide on the presenting deck (the projector)."""
-    session = controlled(request, code, request.headers.get(KEY_HEADER))
     data = read_json_object(request, {"sample": None}, MAX_BODY_BYTES, MAX_DEPTH)
     sessions.run(session, data["sample"])
     return JsonResponse({"ok": True}, status=202)
 
 
-@never_cache
-@require_POST
-@live_json
-def live_result(request, code):
+@speaker_post
+def live_result(request, session):
     """The projector shows a run's result ({"sample", "result"}) or the speaker chose one of its
     tabs ({"tab"}): followers and the remote show the same (re-rendered here, live/runs.py)."""
-    session = controlled(request, code, request.headers.get(KEY_HEADER))
     fields = {"sample": None, "result": None, "tab": None}
     data = read_json_object(request, fields, RESULT_BYTES, RESULT_DEPTH)
     if data["tab"] is not None:
@@ -326,11 +335,8 @@ def live_result(request, code):
     return JsonResponse({"seq": session.seq, **state_of(session)})
 
 
-@never_cache
-@require_POST
-@live_json
-def live_end(request, code):
-    session = controlled(request, code, request.headers.get(KEY_HEADER))
+@speaker_post
+def live_end(request, session):
     sessions.end(session)
     return JsonResponse({"seq": session.seq, **state_of(session)})
 
