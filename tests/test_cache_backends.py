@@ -11,7 +11,7 @@ from pathlib import Path
 import pytest
 from django.core.cache import caches
 
-from historyweb import page_cache, throttle
+from historyweb import content_version, page_cache, throttle
 from historyweb.caches import PURPOSES, cache_settings
 from historyweb.redis_client import redis_client
 
@@ -138,7 +138,7 @@ def test_an_edit_elsewhere_reaches_this_server(backend, client, history, setting
     """Another server (here: another version store on the same backend) bumps the version."""
     etag = client.get("/eras/wsgi/")["ETag"]
     path = settings.PAGE_CACHE_VERSION_FILE
-    other = page_cache._FileVersion(path) if path else page_cache._DatabaseVersion()
+    other = content_version._FileVersion(path) if path else content_version._DatabaseVersion()
     other.bump()
     response = client.get("/eras/wsgi/", headers={"if-none-match": etag})
     assert response.status_code == 200
@@ -148,7 +148,10 @@ def test_an_edit_elsewhere_reaches_this_server(backend, client, history, setting
 @pytest.mark.django_db(transaction=True)  # A's bump commits, as an admin save does
 def test_a_worker_rereads_the_version_after_its_ttl(backend):
     """Server B asks the store at most every ttl seconds; A's bump reaches it after that."""
-    server_a, server_b = page_cache._DatabaseVersion(ttl=0.3), page_cache._DatabaseVersion(ttl=0.3)
+    server_a, server_b = (
+        content_version._DatabaseVersion(ttl=0.3),
+        content_version._DatabaseVersion(ttl=0.3),
+    )
     first = server_b.get()
     server_a.bump()
     assert server_a.get() != first  # the editing worker sees its own bump at once

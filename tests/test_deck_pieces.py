@@ -6,7 +6,7 @@ import re
 import pytest
 from django.urls import reverse
 
-from historyweb.page_cache import bump_content_version
+from historyweb.content_version import bump_content_version
 from timeline.deck_pieces import CHUNK_SIZE
 from timeline.live import sessions
 from timeline.models import Era

@@ -13,7 +13,7 @@ import tempfile
 
 import pytest
 
-from historyweb import page_cache, throttle
+from historyweb import content_version, page_cache, throttle
 from historyweb.caches import cache_settings
 from historyweb.errors import disk_full
 from timeline.runner import service
@@ -69,12 +69,12 @@ def var_on(disk, settings):
     for alias in ("pages", "rate"):
         (disk.root / "cache" / alias).mkdir(parents=True)
     yield disk
-    page_cache._stores.clear()
+    content_version._stores.clear()
 
 
 def test_pages_are_served_uncached_when_no_version_can_be_written(client, history, var_on, caplog):
     var_on.fill()
-    with caplog.at_level(logging.WARNING, logger="historyweb.page_cache"):
+    with caplog.at_level(logging.WARNING, logger="historyweb"):
         for _ in range(2):
             response = client.get("/eras/wsgi/")
             assert response.status_code == 200
@@ -86,7 +86,7 @@ def test_pages_are_served_uncached_when_no_version_can_be_written(client, histor
 def test_pages_are_served_when_the_cache_cannot_store_them(client, history, var_on, caplog):
     page_cache.content_version()  # the version file is written while there is room
     var_on.fill()
-    with caplog.at_level(logging.WARNING, logger="historyweb.page_cache"):
+    with caplog.at_level(logging.WARNING, logger="historyweb"):
         response = client.get("/eras/wsgi/")
     assert response.status_code == 200
     assert "The pages cache failed" in caplog.text

@@ -16,7 +16,7 @@ from django.http import HttpResponse, StreamingHttpResponse
 from django.test.utils import CaptureQueriesContext
 from django.utils.cache import patch_cache_control
 
-from historyweb import page_cache
+from historyweb import content_version, page_cache
 from timeline.models import Era, Talk, TalkEra
 
 from .factories import make_era
@@ -174,7 +174,7 @@ def test_cache_can_be_switched_off(client, wsgi, settings, django_assert_max_num
 def test_file_version_is_shared_between_workers(tmp_path):
     """Two stores on one file stand for two gunicorn workers: a bump in one reaches the other."""
     path = tmp_path / "var" / "content-version"
-    worker_a, worker_b = page_cache._FileVersion(path), page_cache._FileVersion(path)
+    worker_a, worker_b = content_version._FileVersion(path), content_version._FileVersion(path)
     first = worker_a.get()
     assert worker_b.get() == first
     worker_b.bump()
@@ -184,13 +184,13 @@ def test_file_version_is_shared_between_workers(tmp_path):
 
 def test_file_version_is_read_again_only_when_the_file_changed(tmp_path, monkeypatch):
     """A hit costs one stat(); the file is read when a bump replaced it."""
-    store = page_cache._FileVersion(tmp_path / "missing" / "dirs" / "content-version")
+    store = content_version._FileVersion(tmp_path / "missing" / "dirs" / "content-version")
     first = store.get()  # creates the directories and the file
     reads = []
     real = Path.read_text
     monkeypatch.setattr(Path, "read_text", lambda self, *a, **k: reads.append(self) or real(self))
     assert store.get() == store.get() == first and reads == []
-    page_cache._FileVersion(store.path).bump()
+    content_version._FileVersion(store.path).bump()
     assert store.get() != first and len(reads) == 1
 
 
@@ -198,7 +198,7 @@ def test_workers_that_find_no_version_file_at_once_agree_on_one(tmp_path):
     path, barrier, seen = tmp_path / "content-version", threading.Barrier(8), []
 
     def first_view():
-        worker = page_cache._FileVersion(path)
+        worker = content_version._FileVersion(path)
         barrier.wait()
         seen.append(worker.get())
 
@@ -214,7 +214,7 @@ def test_workers_that_find_no_version_file_at_once_agree_on_one(tmp_path):
 def test_an_empty_version_file_still_names_a_version(tmp_path):
     path = tmp_path / "content-version"
     path.write_text("")
-    assert page_cache._FileVersion(path).get()
+    assert content_version._FileVersion(path).get()
 
 
 def test_a_bump_replaces_the_file_within_its_directory(tmp_path, monkeypatch):
@@ -223,7 +223,7 @@ def test_a_bump_replaces_the_file_within_its_directory(tmp_path, monkeypatch):
     real = os.replace
     monkeypatch.setattr(os, "replace", lambda a, b: moves.append((a, b)) or real(a, b))
     path = tmp_path / "content-version"
-    page_cache._FileVersion(path).bump()
+    content_version._FileVersion(path).bump()
     [(temporary, target)] = moves
     assert Path(temporary).parent == path.parent and Path(target) == path
     assert [p.name for p in tmp_path.iterdir()] == ["content-version"]
@@ -231,25 +231,27 @@ def test_a_bump_replaces_the_file_within_its_directory(tmp_path, monkeypatch):
 
 def test_the_version_store_follows_the_settings_and_is_kept(settings, tmp_path, monkeypatch):
     """One store per process, so its TTL (or its stat of the file) saves the round trips."""
-    monkeypatch.setattr(page_cache, "_stores", {})
+    monkeypatch.setattr(content_version, "_stores", {})
     del settings.PAGE_CACHE_VERSION_FILE, settings.PAGE_CACHE_VERSION_TTL
-    store = page_cache._version_store()
-    assert type(store) is page_cache._DatabaseVersion and store.ttl == 0.0
-    assert page_cache._version_store() is store
-    monkeypatch.setattr(page_cache, "_stores", {})
+    store = content_version._version_store()
+    assert type(store) is content_version._DatabaseVersion and store.ttl == 0.0
+    assert content_version._version_store() is store
+    monkeypatch.setattr(content_version, "_stores", {})
     settings.PAGE_CACHE_VERSION_TTL = 0.25
-    assert page_cache._version_store().ttl == 0.25
+    assert content_version._version_store().ttl == 0.25
     settings.PAGE_CACHE_VERSION_FILE = tmp_path / "content-version"
-    store = page_cache._version_store()
-    assert type(store) is page_cache._FileVersion and store.path == tmp_path / "content-version"
-    assert page_cache._version_store() is store
+    store = content_version._version_store()
+    assert (
+        type(store) is content_version._FileVersion and store.path == tmp_path / "content-version"
+    )
+    assert content_version._version_store() is store
 
 
 @pytest.mark.django_db
 def test_fresh_stores_agree_on_one_version_and_see_each_others_bumps():
     """Without a TTL (the default) a store asks the shared cache every time."""
     caches["pages"].clear()
-    a, b = page_cache._DatabaseVersion(), page_cache._DatabaseVersion()
+    a, b = content_version._DatabaseVersion(), content_version._DatabaseVersion()
     version = a.get()
     assert version and version == b.get() == caches["pages"].get(page_cache.VERSION_KEY)
     b.bump()
@@ -263,13 +265,13 @@ def test_the_content_version_never_expires(monkeypatch):
     caches["pages"].clear()
     clock = [time.time()]
     monkeypatch.setattr(time, "time", lambda: clock[0])
-    first = page_cache._DatabaseVersion().get()  # the first version, made by the first request
+    first = content_version._DatabaseVersion().get()  # the first version, made by the first request
     clock[0] += 24 * 3600
-    assert page_cache._DatabaseVersion().get() == first
-    page_cache._DatabaseVersion().bump()  # a version made by an edit
-    bumped = page_cache._DatabaseVersion().get()
+    assert content_version._DatabaseVersion().get() == first
+    content_version._DatabaseVersion().bump()  # a version made by an edit
+    bumped = content_version._DatabaseVersion().get()
     clock[0] += 24 * 3600
-    assert page_cache._DatabaseVersion().get() == bumped != first
+    assert content_version._DatabaseVersion().get() == bumped != first
 
 
 def test_each_page_and_encoding_has_its_own_strong_etag(client, wsgi):
@@ -597,17 +599,17 @@ def test_a_worker_keeps_its_version_while_the_cache_and_the_database_are_down(mo
     has nothing to serve from and says so."""
     from django.db import OperationalError
 
-    store = page_cache._DatabaseVersion()
+    store = content_version._DatabaseVersion()
     known = store.get()
 
     def down(*args, **kwargs):
         raise OperationalError("the database is down")
 
-    monkeypatch.setattr(page_cache, "_database_version", down)
+    monkeypatch.setattr(content_version, "_database_version", down)
     caches["pages"].clear()
     assert store.get() == known
     with pytest.raises(OperationalError):
-        page_cache._DatabaseVersion().get()
+        content_version._DatabaseVersion().get()
 
 
 # -- single flight: one render per page after a change ---------------------------------------------

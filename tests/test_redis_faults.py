@@ -18,7 +18,7 @@ from django.core.cache import caches
 from django.urls import reverse
 from reversion.models import Version
 
-from historyweb import page_cache
+from historyweb import content_version, page_cache
 from historyweb.caches import cache_settings
 from historyweb.models import ContentVersion
 from historyweb.redis_client import redis_client
@@ -169,7 +169,7 @@ def test_a_redis_restored_from_an_old_snapshot_serves_no_stale_page(
     restart(redis_process)
     assert cached_version() == old
     # A worker started after the crash reads the database first.
-    monkeypatch.setattr(page_cache, "_stores", {})
+    monkeypatch.setattr(content_version, "_stores", {})
     page_cache.memory.clear()
     assert "Edited after the snapshot" in client.get(PAGE).content.decode()
     assert cached_version() == ContentVersion.objects.get().number

@@ -6,7 +6,7 @@ class TimelineConfig(AppConfig):
     verbose_name = "History timeline"
 
     def ready(self):
-        from historyweb import lifespan, page_cache
+        from historyweb import content_version, lifespan
 
         from . import renumbering
         from .live import channel
@@ -14,7 +14,7 @@ class TimelineConfig(AppConfig):
         from .runner import checks  # noqa: F401 - registers the runner's checks
 
         # Any change to the content makes every cached page stale.
-        page_cache.connect_signals(CONTENT_MODELS, relations=[Era.related.through])
+        content_version.connect_signals(CONTENT_MODELS, relations=[Era.related.through])
         renumbering.connect_signals()
         # A stopping server ends the live streams at once (with "bye"), not after 30 minutes.
         lifespan.on_stop(channel.stop_hub)

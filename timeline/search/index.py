@@ -5,7 +5,7 @@ import threading
 from bisect import bisect_left
 from collections import Counter, defaultdict
 
-from historyweb import page_cache
+from historyweb.content_version import content_version
 
 from .sources import SOURCE_BY_KIND, read_rows
 from .words import tokens
@@ -59,7 +59,7 @@ _lock = threading.Lock()
 
 def current():
     """The index for the current content version: built once per version and process."""
-    version = page_cache.content_version()
+    version = content_version()
     index = _cache.get(version)
     if index is None:
         index = Index(read_rows())

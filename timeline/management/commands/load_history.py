@@ -1,6 +1,6 @@
 from django.core.management.base import BaseCommand, CommandError
 
-from historyweb import page_cache
+from historyweb import content_version
 from timeline import history_fixtures
 from timeline.models import Era
 
@@ -27,6 +27,6 @@ class Command(BaseCommand):
             result = history_fixtures.load(dir)
         except history_fixtures.FixtureError as exc:
             raise CommandError(f"Nothing was loaded. {exc}") from exc
-        page_cache.bump_content_version()
+        content_version.bump_content_version()
         counts = ", ".join(f"{n} {label}" for label, n in sorted(result.counts.items()))
         self.stdout.write(self.style.SUCCESS(f"Loaded {result.files} files: {counts}."))
