@@ -55,7 +55,7 @@ django.setup()
 
 from django.core.cache import cache  # noqa: E402
 
-from timeline.runner import identity, sandbox, seccomp  # noqa: E402
+from timeline.runner import bwrap, identity, sandbox, seccomp  # noqa: E402
 from timeline.runner.config import get_config  # noqa: E402
 from timeline.runner.service import run_cached, run_code  # noqa: E402
 
@@ -122,13 +122,13 @@ def main():
     for problem in held.problems():
         print(f"not measured: {problem}")
     with tempfile.TemporaryDirectory() as work:
-        hosts = sandbox.hosts_file(config)
+        hosts = bwrap.hosts_file(config)
 
         def boxed(with_seccomp=False, cgroup=None):
             fd = sandbox.seccomp_pipe(held.seccomp) if with_seccomp and held.seccomp else None
             info_r, info_w = os.pipe()
             block_r, block_w = os.pipe() if cgroup is not None else (None, None)
-            command = sandbox.build_command(
+            command = bwrap.build_command(
                 config, Path(work), 0, info_w, hosts, ["-I", "-c", "pass"], fd, block_r
             )
             passed = [f for f in (fd, info_w, block_r) if f is not None]

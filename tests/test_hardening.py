@@ -151,8 +151,8 @@ def mount_options(mountinfo):
 def test_system_and_interpreter_mounts_are_read_only_in_the_mount_table(sandbox):
     """Not "a write was refused" (a uid without rights is refused too), but each bind mount
     itself is read-only, as the kernel lists it."""
+    from timeline.runner.bwrap import SYSTEM_DIRS, python_roots
     from timeline.runner.config import get_config
-    from timeline.runner.sandbox import SYSTEM_DIRS, python_roots
     from timeline.runner.service import run_code
 
     result = run_code("python", "print(open('/proc/self/mountinfo').read())\n")

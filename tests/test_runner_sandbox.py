@@ -15,7 +15,7 @@ from pathlib import Path
 
 import pytest
 
-from timeline.runner import cgroups, sandbox, seccomp, service
+from timeline.runner import bwrap, cgroups, sandbox, seccomp, service
 from timeline.runner.config import KB, MB, cores, get_config
 from timeline.runner.harness import message_cap
 from timeline.runner.report import read_message
@@ -31,18 +31,18 @@ def config(settings, tmp_path):
 def system_binds():
     """How this host's system directories appear inside: merged-/usr symlinks stay symlinks."""
     expected = []
-    for directory in sandbox.SYSTEM_DIRS:
+    for directory in bwrap.SYSTEM_DIRS:
         if os.path.islink(directory):
             expected += ["--symlink", os.readlink(directory), directory]
         elif os.path.isdir(directory):
             expected += ["--ro-bind", directory, directory]
-    for path in sandbox.SYSTEM_FILES:
+    for path in bwrap.SYSTEM_FILES:
         expected += ["--ro-bind-try", path, path]
     return expected
 
 
 def interpreter_binds(python):
-    roots = sandbox.python_roots(python)
+    roots = bwrap.python_roots(python)
     parents = sorted({p for r in roots for p in r.parents if str(p) not in ("/", "/tmp")})
     expected = []
     for parent in parents:
@@ -55,7 +55,7 @@ def interpreter_binds(python):
 def test_the_whole_command_as_root(config, tmp_path, monkeypatch):
     monkeypatch.setattr(os, "geteuid", lambda: 0)
     work, hosts = tmp_path / "work", tmp_path / "hosts"
-    command = sandbox.build_command(config, work, 5, 6, hosts, seccomp_fd=7, block_fd=8)
+    command = bwrap.build_command(config, work, 5, 6, hosts, seccomp_fd=7, block_fd=8)
     assert command == [
         config.bwrap,
         *("--seccomp", "7", "--block-fd", "8"),
@@ -74,33 +74,33 @@ def test_the_whole_command_as_root(config, tmp_path, monkeypatch):
         *("--ro-bind", str(hosts), "/etc/hosts"),
         *interpreter_binds(config.python),
         *("--ro-bind", str(work), "/sample"),
-        *("--ro-bind", str(sandbox.HARNESS), "/runner/harness.py"),
+        *("--ro-bind", str(bwrap.HARNESS), "/runner/harness.py"),
         *("--proc", "/proc", "--dev", "/dev"),
         *("--perms", "1777", "--size", str(16 * MB), "--tmpfs", "/dev/shm"),
         *("--chdir", "/tmp"),
         *(config.python, "-s", "-P", "-B", "-u", "/runner/harness.py", "/sample/spec", "5"),
     ]
-    assert sandbox.HARNESS == Path(sandbox.__file__).with_name("harness.py")
+    assert bwrap.HARNESS == Path(bwrap.__file__).with_name("harness.py")
 
 
 def test_as_another_user_every_namespace_is_new_and_no_capability_is_kept(
     config, tmp_path, monkeypatch
 ):
     monkeypatch.setattr(os, "geteuid", lambda: 1000)
-    command = sandbox.build_command(config, tmp_path, 5, 6, tmp_path / "hosts")
+    command = bwrap.build_command(config, tmp_path, 5, 6, tmp_path / "hosts")
     assert command[:4] == [config.bwrap, "--unshare-all", "--die-with-parent", "--new-session"]
     assert "--cap-add" not in command and "--seccomp" not in command
     assert "--block-fd" not in command
 
 
 def test_a_benchmark_command_runs_its_argv_instead_of_the_harness(config, tmp_path):
-    command = sandbox.build_command(config, tmp_path, 5, 6, tmp_path / "hosts", argv=["-c", "pass"])
+    command = bwrap.build_command(config, tmp_path, 5, 6, tmp_path / "hosts", argv=["-c", "pass"])
     assert command[-5:] == ["--chdir", "/tmp", config.python, "-c", "pass"]
 
 
 def test_the_interpreter_roots_are_the_venv_and_its_base(config):
     venv = Path(config.python).parent.parent
-    roots = sandbox.python_roots(config.python)
+    roots = bwrap.python_roots(config.python)
     if (venv / "pyvenv.cfg").exists():
         assert venv in roots
     # Never /usr itself or below: the system is bound read-only on its own.
@@ -125,7 +125,7 @@ def test_a_copied_venv_binds_the_installation_its_config_names(tmp_path):
         f" home = {base / 'bin'} \n"
         "version = 3.11.2\n"
     )
-    assert sandbox.python_roots(str(venv / "bin" / "python")) == [base, venv]
+    assert bwrap.python_roots(str(venv / "bin" / "python")) == [base, venv]
 
 
 @pytest.mark.parametrize("home", ["/usr/bin", "/usr/local/bin"])
@@ -135,7 +135,7 @@ def test_a_venv_made_from_the_system_python_binds_only_itself(tmp_path, home):
     (venv / "bin").mkdir(parents=True)
     (venv / "bin" / "python").write_bytes(b"")
     (venv / "pyvenv.cfg").write_text(f"home = {home}\n")
-    assert sandbox.python_roots(str(venv / "bin" / "python")) == [venv]
+    assert bwrap.python_roots(str(venv / "bin" / "python")) == [venv]
 
 
 def test_a_python_outside_any_venv_binds_its_installation(tmp_path):
@@ -143,29 +143,29 @@ def test_a_python_outside_any_venv_binds_its_installation(tmp_path):
     (install / "bin").mkdir(parents=True)
     (install / "bin" / "python3").write_bytes(b"")
     (tmp_path / "link").symlink_to(install / "bin" / "python3")
-    assert sandbox.python_roots(str(tmp_path / "link")) == [install]
+    assert bwrap.python_roots(str(tmp_path / "link")) == [install]
 
 
 def test_hosts_file_names_only_localhost_and_is_rewritten_when_changed(config):
-    path = sandbox.hosts_file(config)
+    path = bwrap.hosts_file(config)
     assert path == config.state_dir / "hosts"
     assert path.read_text() == "127.0.0.1\tlocalhost\n::1\tlocalhost ip6-localhost ip6-loopback\n"
     assert stat.S_IMODE(path.stat().st_mode) == 0o644
     path.write_text("203.0.113.7 evil\n")
-    assert sandbox.hosts_file(config).read_text() == sandbox.HOSTS
+    assert bwrap.hosts_file(config).read_text() == bwrap.HOSTS
     assert [p.name for p in config.state_dir.iterdir()] == ["hosts"]
 
 
 def test_the_hosts_file_makes_a_state_directory_several_levels_deep(settings, tmp_path):
     settings.RUNNER_STATE_DIR = str(tmp_path / "var" / "runner" / "state")
-    assert sandbox.hosts_file(get_config()).read_text() == sandbox.HOSTS
+    assert bwrap.hosts_file(get_config()).read_text() == bwrap.HOSTS
 
 
 def test_an_interpreter_under_tmp_does_not_remake_the_sandboxs_tmp(config, monkeypatch):
     """/tmp is the sandbox's own tmpfs (mode 1777): the folders above a venv there are made, not
     /tmp itself."""
-    monkeypatch.setattr(sandbox, "python_roots", lambda python: [Path("/tmp/build/venv")])
-    command = sandbox.build_command(config, Path("/w"), 5, 6, Path("/h"))
+    monkeypatch.setattr(bwrap, "python_roots", lambda python: [Path("/tmp/build/venv")])
+    command = bwrap.build_command(config, Path("/w"), 5, 6, Path("/h"))
     made = [command[i + 1] for i, word in enumerate(command) if word == "--dir"]
     assert "/tmp/build" in made and "/tmp" not in made
 
@@ -460,7 +460,7 @@ def fake_bwrap(settings, tmp_path, script, timeout=2):
     settings.RUNNER_TIMEOUT = timeout
     settings.RUNNER_STATE_DIR = str(tmp_path / "state")
     config = get_config()
-    return config, sandbox.hosts_file(config)
+    return config, bwrap.hosts_file(config)
 
 
 def unrunnable_bwrap(settings, tmp_path):

@@ -6,8 +6,7 @@ import pytest
 from django.core.cache import caches
 
 from tests.factories import make_era, make_sample
-from timeline.runner import sandbox as sandbox_module
-from timeline.runner import service
+from timeline.runner import bwrap, service
 from timeline.runner.config import get_config
 from timeline.runner.request import RequestError, parse_request
 from timeline.runner.result import Outcome
@@ -238,7 +237,7 @@ def test_sandbox_command_shape(settings, tmp_path):
     dies with its parent, no network, absolute interpreter."""
     settings.RUNNER_STATE_DIR = str(tmp_path)
     config = get_config()
-    command = sandbox_module.build_command(config, tmp_path, 5, 6, tmp_path / "hosts")
+    command = bwrap.build_command(config, tmp_path, 5, 6, tmp_path / "hosts")
     assert "--clearenv" in command and "--die-with-parent" in command
     assert "--unshare-net" in command or "--unshare-all" in command
     assert "--unshare-pid" in command or "--unshare-all" in command

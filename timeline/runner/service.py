@@ -16,11 +16,12 @@ from historyweb.errors import DISK_FULL, ServiceError
 
 from ..text import normalize_text
 from . import pool
+from .bwrap import HARNESS
 from .config import get_config
 from .request import RequestError, parse_request
 from .result import RunResult, build_result
 from .runtimes import HTTP, MAX_CODE_CHARS, RUNNABLE
-from .sandbox import HARNESS, INSTALL_HINT, SandboxUnavailable, run_in_sandbox
+from .sandbox import INSTALL_HINT, SandboxUnavailable, run_in_sandbox
 from .slots import Busy, NoFreeSlot, run_slot
 
 logger = logging.getLogger(__name__)

@@ -1,0 +1,107 @@
+"""bubblewrap's command line for a run: what the sandbox sees (read-only system and interpreter,
+the run's work directory, a private /tmp and /dev/shm, a clean environment) and where its
+pipes go."""
+
+import os
+import sys
+import threading
+from pathlib import Path
+
+HARNESS = Path(__file__).with_name("harness.py")
+SANDBOX_HARNESS = "/runner/harness.py"
+SANDBOX_WORK = "/sample"
+HOSTS = "127.0.0.1\tlocalhost\n::1\tlocalhost ip6-localhost ip6-loopback\n"
+SYSTEM_DIRS = ["/usr", "/bin", "/sbin", "/lib", "/lib32", "/lib64", "/libx32"]
+# Files some libraries read at import time (mimetypes, zoneinfo, the dynamic loader's cache).
+SYSTEM_FILES = ["/etc/ld.so.cache", "/etc/localtime", "/etc/mime.types", "/etc/nsswitch.conf"]
+
+
+def python_roots(python):
+    """Directories the interpreter needs: the venv and the installation it was made from."""
+    roots = set()
+    venv = Path(python).parent.parent
+    if (venv / "pyvenv.cfg").exists():
+        roots.add(venv)
+        for line in (venv / "pyvenv.cfg").read_text().splitlines():
+            key, _, value = line.partition("=")
+            if key.strip() == "home":
+                roots.add(Path(value.strip()).parent)
+    real = Path(os.path.realpath(python)).parent.parent
+    roots.add(real)
+    if python == sys.executable:
+        roots.update({Path(sys.prefix), Path(sys.base_prefix)})
+    return sorted(r for r in roots if not str(r).startswith("/usr/") and str(r) != "/usr")
+
+
+def build_command(
+    config, work_dir, result_fd, info_fd, hosts_file, argv=None, seccomp_fd=None, block_fd=None
+):
+    """The bwrap command line; `argv` replaces the harness (the benchmark runs `-c pass`)."""
+    command = [config.bwrap]
+    if seccomp_fd is not None:
+        command += ["--seccomp", str(seccomp_fd)]
+    if block_fd is not None:  # wait there until the host has put the sandbox in its cgroup
+        command += ["--block-fd", str(block_fd)]
+    if os.geteuid() == 0:
+        # Root is exempt from RLIMIT_NPROC even inside a user namespace, so as root we skip the
+        # user namespace and let the harness drop to an unprivileged uid, keeping only the two
+        # capabilities it needs for that.
+        command += ["--unshare-ipc", "--unshare-pid", "--unshare-net", "--unshare-uts"]
+        command += ["--unshare-cgroup-try", "--cap-drop", "ALL"]
+        command += ["--cap-add", "CAP_SETUID", "--cap-add", "CAP_SETGID"]
+    else:
+        command += ["--unshare-all"]
+    command += ["--die-with-parent", "--new-session", "--hostname", "sandbox"]
+    command += ["--clearenv", "--setenv", "PATH", "/usr/local/bin:/usr/bin:/bin"]
+    command += ["--setenv", "LANG", "C.UTF-8", "--setenv", "HOME", "/tmp"]
+    # A fixed hash seed: a sample that prints a set prints it the same way every run, so
+    # check_samples can compare outputs.
+    command += ["--setenv", "PYTHONHASHSEED", "0"]
+    command += ["--info-fd", str(info_fd)]
+    # The tmpfs comes first: mounted after the binds it would hide a venv that lives under /tmp.
+    command += ["--perms", "1777", "--size", str(config.tmp_bytes), "--tmpfs", "/tmp"]
+    # Directories bwrap creates are 0700 by default; the harness drops root and must read them.
+    for directory in ("/etc", "/runner"):
+        command += ["--perms", "0755", "--dir", directory]
+    for directory in SYSTEM_DIRS:
+        if os.path.islink(directory):
+            command += ["--symlink", os.readlink(directory), directory]
+        elif os.path.isdir(directory):
+            command += ["--ro-bind", directory, directory]
+    for path in SYSTEM_FILES:
+        command += ["--ro-bind-try", path, path]
+    command += ["--ro-bind", str(hosts_file), "/etc/hosts"]
+    roots = python_roots(config.python)
+    # bwrap creates missing parents as 0700 (e.g. /root for a pyenv install); the harness reads
+    # the interpreter after dropping root, so create them readable.
+    parents = sorted({p for r in roots for p in r.parents if str(p) not in ("/", "/tmp")})
+    for parent in parents:
+        command += ["--perms", "0755", "--dir", str(parent)]
+    for root in roots:
+        command += ["--ro-bind", str(root), str(root)]
+    command += ["--ro-bind", str(work_dir), SANDBOX_WORK]
+    command += ["--ro-bind", str(HARNESS), SANDBOX_HARNESS]
+    command += ["--proc", "/proc", "--dev", "/dev"]
+    # A private, writable /dev/shm (bwrap's is root's, 0755), so multiprocessing's locks and
+    # queues work; a tmpfs, counted in the run's cgroup like /tmp.
+    command += ["--perms", "1777", "--size", str(config.tmp_bytes), "--tmpfs", "/dev/shm"]
+    command += ["--chdir", "/tmp"]
+    if argv is not None:
+        return command + [config.python, *argv]
+    # -s -P rather than -I: the environment is entirely ours (--clearenv), and -I would ignore
+    # PYTHONHASHSEED. No user site-packages, no script directory on sys.path, no bytecode.
+    command += [config.python, "-s", "-P", "-B", "-u", SANDBOX_HARNESS]
+    command += [f"{SANDBOX_WORK}/spec", str(result_fd)]
+    return command
+
+
+def hosts_file(config):
+    path = config.state_dir / "hosts"
+    if not path.exists() or path.read_text() != HOSTS:
+        path.parent.mkdir(parents=True, exist_ok=True)
+        # A name of its own: two first runs at once (threads or workers) would trip on one name.
+        tmp = path.with_name(f"hosts.{os.getpid()}.{threading.get_ident()}.tmp")
+        tmp.write_text(HOSTS)
+        tmp.chmod(0o644)
+        tmp.replace(path)
+    return path
