@@ -1,7 +1,6 @@
 """The timeline's content: eras, how they relate, and what an era's page and deck show (slides
 and references; code samples are in samples.py)."""
 
-import re
 from functools import reduce
 
 from django.core.exceptions import ValidationError
@@ -12,25 +11,10 @@ from django.utils import timezone
 
 from .. import rendering
 from ..fields import LineTextField
+from .slugs import slug_errors
 
 FIRST_YEAR = 1980
 RESERVED_ERA_SLUGS = {"speaker", "print"}
-# Lowercase words joined by single hyphens: a slug is an address and a fixture file's name, and
-# "UPPER-Case" or "-" would make two spellings of one page.
-ADDRESS_SLUG = re.compile(r"[a-z0-9]+(?:-[a-z0-9]+)*")
-SLUG_CHARACTERS = re.compile(r"[-a-zA-Z0-9_]+")
-
-
-def slug_errors(slug):
-    """{"slug": message} when `slug` is not lowercase words joined by hyphens, else {}."""
-    if not slug or not SLUG_CHARACTERS.fullmatch(slug):
-        return {}  # the field's own validator names what is wrong
-    if not ADDRESS_SLUG.fullmatch(slug):
-        return {
-            "slug": "Use lowercase letters, digits and single hyphens between words, "
-            "e.g. “http-1-0”."
-        }
-    return {}
 
 
 def validate_year(value):

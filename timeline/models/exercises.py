@@ -15,9 +15,9 @@ from .content import (
     Era,
     NaturalKeyManager,
     ordered_part,
-    slug_errors,
     validate_lexer_alias,
 )
+from .slugs import slug_errors
 
 HINT_BREAK = "\n---\n"
 

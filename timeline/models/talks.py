@@ -7,7 +7,8 @@ from django.urls import reverse
 
 from .. import rendering
 from ..fields import LineTextField
-from .content import ORDER_VALIDATORS, ContentModel, Era, Slide, slug_errors
+from .content import ORDER_VALIDATORS, ContentModel, Era, Slide
+from .slugs import slug_errors
 
 
 class Talk(ContentModel):
