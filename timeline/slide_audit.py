@@ -1,6 +1,6 @@
 """The slide fit audit: every slide of every deck, measured in Chromium as the audience sees it.
 
-The measuring is static/js/slide-fit.js, the same module the admin's preview can load; this
+The measuring is static/js/slide-audit.js, the same module the admin's preview can load; this
 side renders the pages (before the browser starts, so no database access happens while it
 runs), serves them and the static files to one Chromium from a small local server, and steps
 one page per screen size through the slides.
@@ -287,7 +287,7 @@ def _audit_in(browser, decks, pages, runs):
         page.set_default_timeout(180_000)
         # Light theme and no motion: what a projector shows, without waiting on fades.
         page.emulate_media(color_scheme="light", reduced_motion="reduce")
-        module = server.origin + static("js/slide-fit.js")
+        module = server.origin + static("js/slide-audit.js")
         try:
             for name, width, height, mode in runs:
                 page.set_viewport_size({"width": width, "height": height})

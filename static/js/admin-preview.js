@@ -1,7 +1,7 @@
 // Previews in the admin, rendered by staff-only views exactly as saving would render them.
 // - A slide's body gets a live preview shaped like the slide: the deck's own page, framed at
 //   16:9 and 4:3 side by side, fitted as the deck fits it, with the fit audit's verdict
-//   (static/js/slide-fit.js, the same module check_slides runs).
+//   (static/js/slide-audit.js, the same module check_slides runs).
 // - Other markdown fields (notes, an era's story) get a Preview button; once open, the
 //   preview follows the typing.
 import { button, el } from "./dom.js";

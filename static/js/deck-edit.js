@@ -2,7 +2,7 @@
 // slide's title with Run beside it, at a size the room can read (never under the audit's 2.2%
 // of the screen's height). Esc, Reset or another slide bring the slide back; run.js keeps the
 // edits for the next Edit. Layout in present.css (.is-editing).
-import { LIMITS } from "./slide-fit.js";
+import { LIMITS } from "./slide-audit.js";
 
 // The editors' text in % of the stage's height, largest first; the last is a hair over the floor.
 const SIZES = [3.4, 3, 2.7, 2.45, Math.round(LIMITS.code * 1e4 * 1.03) / 100];

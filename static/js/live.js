@@ -2,84 +2,32 @@
 // (button "Go live", key L, here or in the speaker view) starts it on the slide and step on
 // screen; it follows the remote and publishes its own moves. The control key never reaches
 // the audience window's page: the remote's QR code and link show only in the speaker view,
-// which the deck tells over a channel of this browser; the projector shows the follow code.
+// which the deck tells over a channel of this browser (live-panel.js); the projector shows the
+// follow code.
 // A follower's deck follows the speaker (live-follow.js). present.js owns the slides: it tells
 // us of moves ("deck:moved") and takes ours ("deck:goto"); deck-run-panel.js tells of the run's
 // result and tab the projector shows ("deck:run-shown", "deck:run-tab"), which followers see too.
 //
 // The server holds the session's truth. Every move carries the sequence number of the state it
 // was based on; a stale one is refused (409) with the state now, which the sender then shows.
-import { openOverlay, wireOverlay } from "./deck-core.js";
+import { openOverlay } from "./deck-core.js";
 import { everySlide } from "./deck-slides.js";
-import { parts } from "./dom.js";
 import { follower } from "./live-follow.js";
+import { POST_TIMEOUT_MS, csrfToken, liveChannel, livePanel, postJson, speakerPanel } from "./live-panel.js";
 import { listen, readState } from "./live-stream.js";
 import { slideSteps } from "./slide-steps.js";
 
 const deck = document.getElementById("deck");
 const STORE_PREFIX = "historyweb-live:";
 const SPEAKER_WINDOW = "historyweb-speaker";
-const POST_TIMEOUT_MS = 3000;
 const PROBE_MS = 1500;
 const RESULT_TEXT = 4000; // per field of a run's result sent to the session (live/runs.py cuts there)
-
-/** The channel between this browser's audience deck and speaker view for one deck. */
-function liveChannel(deckUrl, onMessage) {
-  if (!("BroadcastChannel" in window)) return { post() {} };
-  const channel = new BroadcastChannel(`historyweb-live:${deckUrl}`);
-  channel.addEventListener("message", (event) => {
-    if (event.data && typeof event.data === "object" && typeof event.data.type === "string") {
-      onMessage(event.data);
-    }
-  });
-  return { post: (data) => channel.postMessage(data) };
-}
-
-async function csrfToken(url) {
-  const response = await fetch(url, { credentials: "same-origin" });
-  return (await response.json()).csrfToken;
-}
-
-/**
- * POST JSON; answers {response, data}. Throws when the server cannot be reached or does not
- * answer within POST_TIMEOUT_MS (the move may or may not have been made: the caller asks).
- */
-async function postJson(url, body, headers) {
-  const response = await fetch(url, {
-    method: "POST",
-    credentials: "same-origin",
-    headers: { "Content-Type": "application/json", ...headers },
-    body: JSON.stringify(body),
-    signal: AbortSignal.timeout(POST_TIMEOUT_MS),
-  });
-  let data = {};
-  try {
-    data = await response.json();
-  } catch {
-    data = { error: `The server answered ${response.status}.` };
-  }
-  return { response, data };
-}
 
 /** Where the deck is now, read from the page: present.js may have moved before we listened. */
 function shownPosition() {
   const slide = Number(deck.querySelector(".stage > .deck-slide.is-current")?.dataset.number) || 1;
   const step = Number((deck.dataset.step || "1/1").split("/")[0]) || 1;
   return { slide, step: step - 1 }; // build steps count from 0 here (slide-steps.js from 1)
-}
-
-/** The live panel (L opens it) and the parts of it that the deck and the speaker view fill. */
-function livePanel() {
-  const panel = document.getElementById("live-panel");
-  wireOverlay(panel, ["l", "L"]);
-  const found = parts(panel, {
-    message: "[data-live-message]",
-    codes: "[data-live-codes]",
-    hint: "[data-live-hint]",
-    endButton: "[data-live-end]",
-    speakerButton: "[data-live-speaker]",
-  });
-  return { panel, ...found };
 }
 
 function presenter() {
@@ -412,101 +360,6 @@ function presenter() {
   } catch {
     // Nothing saved.
   }
-}
-
-/**
- * The speaker view's control panel: the remote's QR code and link (the control key) and the
- * follow code, sent by the audience deck of this browser. L (or "Go live") here asks that deck
- * to go live; the audience window itself only ever shows the follow code.
- */
-function speakerPanel() {
-  const { panel, message, codes, hint, endButton } = livePanel();
-  let live = null;
-  let answered = false;
-
-  function show(session) {
-    live = session;
-    const remote = panel.querySelector("a[data-live-remote]");
-    const follow = panel.querySelector("a[data-live-follow]");
-    remote.href = live.remote_url;
-    follow.href = live.follow_url;
-    follow.textContent = live.follow_url;
-    panel.querySelector("[data-live-remote-qr]").src = live.urls.remote_qr;
-    panel.querySelector("[data-live-follow-qr]").src = live.urls.follow_qr;
-    codes.hidden = false;
-    endButton.hidden = false;
-    message.textContent = "Live: scan the remote with your phone; the audience window shows only the follow code.";
-    hint.textContent = live.lan_hint || "";
-    hint.hidden = !live.lan_hint;
-    deck.classList.add("is-live");
-  }
-
-  function clear(text) {
-    live = null;
-    // The key leaves this page too once the session is over.
-    panel.querySelector("a[data-live-remote]").href = "#";
-    panel.querySelector("[data-live-remote-qr]").removeAttribute("src");
-    codes.hidden = true;
-    endButton.hidden = true;
-    hint.hidden = true;
-    deck.classList.remove("is-live");
-    message.textContent = text;
-  }
-
-  const channel = liveChannel(deck.dataset.deckUrl, (data) => {
-    if (data.type === "ping") channel.post({ type: "pong" });
-    else if (data.type === "starting") {
-      answered = true;
-      message.textContent = "Starting a live session…";
-    } else if (data.type === "live-error") {
-      answered = true;
-      message.textContent = String(data.message || "The live session could not start.");
-    } else if (data.type === "live") {
-      answered = true;
-      const session = data.session;
-      if (session && typeof session === "object" && session.urls && session.remote_url) {
-        show(session);
-        if (data.open) {
-          openOverlay(panel);
-          channel.post({ type: "shown" });
-        }
-      } else if (live) {
-        clear("The live session has ended.");
-      }
-    }
-  });
-
-  deck.addEventListener("deck:live", () => {
-    openOverlay(panel);
-    if (live) return;
-    answered = false;
-    message.textContent = "Starting a live session…";
-    channel.post({ type: "go-live" });
-    setTimeout(() => {
-      if (!answered) {
-        message.textContent =
-          "No audience window answered: open the Audience view (the projector) in this browser, then press L again.";
-      }
-    }, 1500);
-  });
-
-  endButton.addEventListener("click", async () => {
-    if (!live) return;
-    try {
-      const token = await csrfToken(deck.dataset.csrfUrl);
-      const { response, data } = await postJson(live.urls.end, {}, { "X-CSRFToken": token, "X-Live-Key": live.key });
-      if (!response.ok && response.status !== 410) {
-        message.textContent = data.error || `The server answered ${response.status}.`;
-        return;
-      }
-      channel.post({ type: "ended" });
-      clear("The live session has ended. Followers keep the deck to read.");
-    } catch {
-      message.textContent = "The server could not be reached: the session is still live.";
-    }
-  });
-
-  channel.post({ type: "hello" }); // a deck already live answers with its session
 }
 
 if (deck?.dataset.liveRole === "present" && document.getElementById("live-panel")) presenter();

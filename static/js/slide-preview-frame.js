@@ -1,6 +1,7 @@
 // Inside the admin's slide preview frame: shows the slide the admin sends (HTML rendered and
 // sanitised by the server), fits it as the deck does and answers with the fit audit's verdict.
-import { auditSlide, fitSlide } from "./slide-fit.js";
+import { auditSlide } from "./slide-audit.js";
+import { fitSlide } from "./slide-fit.js";
 
 const stage = document.getElementById("stage");
 

@@ -1,4 +1,4 @@
-"""The slide fit audit (static/js/slide-fit.js, timeline/slide_audit.py, check_slides)."""
+"""The slide fit audit (static/js/slide-audit.js, timeline/slide_audit.py, check_slides)."""
 
 import functools
 import subprocess
@@ -136,7 +136,7 @@ def test_follower_phone_code_may_scroll_only_with_a_cue(browser):
         page = browser.new_page(viewport={"width": 390, "height": 844})
         try:
             page.goto(server.origin + decks[0].follow + "#/1")
-            module = server.origin + static("js/slide-fit.js")
+            module = server.origin + static("js/slide-audit.js")
             assert page.evaluate(FOLLOW_AUDIT, [module, None]) == []
             cut = page.evaluate(FOLLOW_AUDIT, [module, "no-cue"])
             assert any("with no cue that there is more" in message for message in cut), cut

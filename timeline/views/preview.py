@@ -2,9 +2,9 @@
 They change nothing; the slide preview reads saved rows, so it asks for the permission to view
 them, as the admin's pages do.
 
-The slide preview is a frame page (the deck's own styles and slide-fit.js) that the admin
-embeds twice, at 16:9 and 4:3. As the editor types, the admin posts the slide here and hands
-the rendered slide to both frames, which fit it and report the fit audit's verdict.
+The slide preview is a frame page (the deck's own styles, slide-fit.js and slide-audit.js)
+that the admin embeds twice, at 16:9 and 4:3. As the editor types, the admin posts the slide
+here and hands the rendered slide to both frames, which fit it and report the fit audit's verdict.
 """
 
 from csp.decorators import csp_replace
