@@ -180,5 +180,8 @@ def test_a_timed_out_run_is_stopped_at_the_deadline(sandbox, code):
     sandbox.RUNNER_TIMEOUT = 1
     result = run_code("python", code)
     assert not result.ok
+    assert result.outcome == "timeout"
+    # Stopped at the deadline, not when the code would end (never, or after 60 s): the bound is
+    # loose because a loaded machine delays the kill; the overshoot is measured in the benches.
     limit_ms = sandbox.RUNNER_TIMEOUT * 1000
-    assert limit_ms <= result.duration_ms < limit_ms + 450, result.duration_ms
+    assert limit_ms <= result.duration_ms < limit_ms + 5000, result.duration_ms

@@ -745,7 +745,7 @@ def test_a_stopping_server_ends_a_thread_stream_with_bye(live):
     threading.Timer(0.2, channel.stop_hub).start()
     started = time.monotonic()
     farewell = next(stream)
-    assert time.monotonic() - started < 1
+    assert time.monotonic() - started < 5  # at the stop, not at the next keep-alive (15 s)
     assert b"event: bye\n" in farewell and b"retry: " in farewell
     with pytest.raises(StopIteration):
         next(stream)
@@ -782,7 +782,7 @@ def test_a_stream_opened_as_the_server_stops_ends_at_once(live):
     next(stream)  # the state as it is: the reader gets it before reconnecting
     started = time.monotonic()
     assert b"event: bye" in next(stream)
-    assert time.monotonic() - started < 0.5
+    assert time.monotonic() - started < 5  # at once, not at the next keep-alive (15 s)
     with pytest.raises(StopIteration):
         next(stream)
 
