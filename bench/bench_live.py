@@ -51,6 +51,7 @@ from load import (  # noqa: E402 (the sibling bench's helpers)
     free_port,
     percentile,
     prepare,
+    read_chunk,
     stop,
     wait_until_up,
 )
@@ -137,15 +138,9 @@ class Follower:
         buffer = b""
         try:
             while True:
-                if chunked:
-                    size = int((await reader.readuntil(b"\r\n")).strip(), 16)
-                    if size == 0:
-                        return
-                    data = (await reader.readexactly(size + 2))[:-2]
-                else:
-                    data = await reader.read(65536)
-                    if not data:
-                        return
+                data = await read_chunk(reader, chunked)
+                if not data:
+                    return
                 now = time.perf_counter()
                 buffer += data
                 while b"\n\n" in buffer:

@@ -11,7 +11,7 @@ import re
 import time
 
 from fault_figures import outcome_of
-from load import HOST, Connection, decode
+from load import HOST, Connection, decode, read_chunk
 
 REQUEST_TIMEOUT = 15.0  # a run may take 5 s, and a loaded machine more
 
@@ -235,15 +235,9 @@ class Follower(Client):
             chunked = b"transfer-encoding: chunked" in head.lower()
             buffer = b""
             while not stopping.is_set():
-                if chunked:
-                    size = int((await reader.readuntil(b"\r\n")).strip(), 16)
-                    if size == 0:
-                        return
-                    data = (await reader.readexactly(size + 2))[:-2]
-                else:
-                    data = await reader.read(65536)
-                    if not data:
-                        return
+                data = await read_chunk(reader, chunked)
+                if not data:
+                    return
                 buffer += data
                 while b"\n\n" in buffer:
                     block, buffer = buffer.split(b"\n\n", 1)

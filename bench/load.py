@@ -512,3 +512,13 @@ def bench(servers, shared, duration=DURATION, connections=CONNECTIONS):
 
 if __name__ == "__main__":
     sys.exit(main())
+
+
+async def read_chunk(reader, chunked):
+    """The next piece of a streamed response body (one chunk when chunked), b"" at its end."""
+    if not chunked:
+        return await reader.read(65536)
+    size = int((await reader.readuntil(b"\r\n")).strip(), 16)
+    if size == 0:
+        return b""
+    return (await reader.readexactly(size + 2))[:-2]
