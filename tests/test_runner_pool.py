@@ -137,7 +137,9 @@ def post_run(client, sample, code):
     return client.post(url, json.dumps({"code": code}), content_type="application/json")
 
 
-def test_a_run_and_an_exercise_check_succeed_through_the_worker(pool, client, sample):
+def test_a_run_and_an_exercise_check_succeed_through_the_worker(
+    pool, client, sample, admin_client_logged
+):
     from timeline.check_limit import CheckMeter
     from timeline.runner.service import run_sample
 
@@ -158,6 +160,8 @@ def test_a_run_and_an_exercise_check_succeed_through_the_worker(pool, client, sa
     host = next(line.split() for line in lines if line.startswith("runner1@"))
     assert host[1:3] == ["1", f"{3 / 60:.2f}"]  # one slot; three runs (one was cached)
     assert host[-2:] == ["0", "0"]  # none refused, none running now
+    page = admin_client_logged.get("/admin/timeline/codesample/runners/").text
+    assert f'<th scope="row">{host[0]}</th><td>1</td><td>0.05</td>' in page
 
 
 def test_a_worker_killed_mid_run_is_a_503_within_the_deadline_and_never_a_second_run(

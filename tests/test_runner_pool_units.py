@@ -107,3 +107,47 @@ def test_a_malformed_run_is_refused_here_without_a_task(settings, monkeypatch):
     monkeypatch.setattr(pool, "run", lambda *a, **k: pytest.fail("a task was sent"))
     result = service.run_code("cobol", "DISPLAY 'HI'.")
     assert result.outcome == Outcome.NOT_STARTED
+
+
+RUNNERS_PAGE = "/admin/timeline/codesample/runners/"
+
+
+@pytest.mark.django_db
+def test_the_runner_hosts_page_shows_the_queue_and_each_host(
+    admin_client_logged, settings, monkeypatch
+):
+    assert "no <code>RUNNER_BROKER_URL</code>" in admin_client_logged.get(RUNNERS_PAGE).text
+    settings.RUNNER_BROKER_URL = BROKER
+    host = {"host": "runner1@a", "slots": 2, "runs_per_second": 0.25, "rejected": 3}
+    host |= {"wait_p50": 4.2, "wait_p95": 31.0, "run_p50": 80.4, "run_p95": None}
+    status = {"queue_length": 7, "refused": 1, "hosts": [host]}
+    monkeypatch.setattr(pool_stats, "status", lambda: status)
+    page = admin_client_logged.get(RUNNERS_PAGE).text
+    assert "<strong>7</strong> runs waiting; 1 refused" in page
+    cells = page.split('<th scope="row">runner1@a</th>')[1].split("</tr>")[0]
+    assert cells == "<td>2</td><td>0.25</td><td>4 / 31 ms</td><td>80 / – ms</td><td>3</td>"
+    assert "Runner hosts</a>" in admin_client_logged.get("/admin/timeline/codesample/").text
+
+
+@pytest.mark.django_db
+def test_the_runner_hosts_page_says_when_the_queue_is_unreachable(
+    admin_client_logged, settings, monkeypatch
+):
+    settings.RUNNER_BROKER_URL = BROKER
+
+    def refused():
+        raise ConnectionError("Error 111 connecting to 127.0.0.1:1")
+
+    monkeypatch.setattr(pool_stats, "status", refused)
+    response = admin_client_logged.get(RUNNERS_PAGE)
+    assert response.status_code == 200
+    assert "cannot be reached: Error 111 connecting" in response.text
+
+
+@pytest.mark.django_db
+def test_the_runner_hosts_page_is_for_staff_who_may_see_samples(client, django_user_model):
+    assert client.get(RUNNERS_PAGE).status_code == 302  # to the admin's login
+    user = django_user_model.objects.create_user("clerk", password="pw", is_staff=True)
+    client.force_login(user)
+    assert client.get(RUNNERS_PAGE).status_code == 403
+    assert client.post(RUNNERS_PAGE).status_code == 405

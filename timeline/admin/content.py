@@ -3,6 +3,7 @@
 from django.contrib import admin
 from django.db import models
 from django.urls import path
+from django.views.decorators.http import require_GET
 from reversion.admin import VersionAdmin
 
 from .. import revisions
@@ -10,7 +11,7 @@ from ..models import CodeSample, Reference, Slide
 from .concurrency import EditVersionMixin
 from .era_revisions import EraRevisionMixin
 from .media import CODE_EDITOR_MEDIA, PREVIEW_MEDIA, SAMPLE_CHECK_MEDIA
-from .views import admin_page, runs
+from .views import admin_page, runners, runs
 from .views.runs import record_outputs
 from .widgets import share_choices, slide_label
 
@@ -56,6 +57,7 @@ class CodeSampleAdmin(EraRevisionMixin, EditVersionMixin, VersionAdmin):
     autocomplete_fields = ["era"]
     fields = ["era", "slide", "order", "title", *SAMPLE_CODE_FIELDS, "expected_output"]
     actions = ["run_and_record"]
+    change_list_template = "admin/timeline/codesample/change_list.html"  # reversion's + Runners
 
     @property
     def media(self):
@@ -68,6 +70,11 @@ class CodeSampleAdmin(EraRevisionMixin, EditVersionMixin, VersionAdmin):
                 "<int:pk>/record/",
                 admin_page(self, runs.record_view),
                 name="timeline_codesample_record",
+            ),
+            path(
+                "runners/",
+                require_GET(admin_page(self, runners.runners_view)),
+                name="timeline_codesample_runners",
             ),
             *super().get_urls(),
         ]
