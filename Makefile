@@ -8,7 +8,7 @@ PORT ?= 8000
 HOST ?= 127.0.0.1
 STAMP := $(VENV)/.installed
 
-.PHONY: help install install-test install-mutate mutate run test lint migrate load dump check-deploy clean bench-samples bench-hostile axe bench bench-shared bench-live bench-faults bench-deck bench-search
+.PHONY: help install install-test install-mutate mutate run test lint migrate load dump check-deploy clean bench-samples bench-hostile axe bench bench-shared bench-live bench-faults bench-deck bench-search bench-runners
 
 help:
 	@echo "make run    create .venv, install, migrate, load the history if empty, serve on $(HOST):$(PORT)"
@@ -99,6 +99,11 @@ bench-samples: install
 BENCH_LIVE_ARGS ?= --postgres
 bench-live: install
 	$(PY) bench/bench_live.py $(BENCH_LIVE_ARGS)
+
+# Runs across machines: one, then two runner hosts (Celery workers pinned to a core each) on a
+# redis-server of its own; runs/s, 300 learners' latency, cold runs and the pool's overhead.
+bench-runners: install
+	$(PY) bench/bench_runners.py
 
 # The production setup on its own PostgreSQL and Redis, under pages, a remote, runs and followers,
 # through faults: Redis and PostgreSQL restarts, a worker killed, SIGTERM with 50 streams, a full

@@ -1,0 +1,306 @@
+"""`make bench-runners`: runs across machines with one, then two runner hosts.
+
+Each "host" is a Celery worker process of its own (`celery -A historyweb worker -Q runs`), pinned
+to one core with its own cgroup parent, var directory and slot cap (1: one per core it is given);
+a redis-server of the bench's own is the broker. This process is the web side: it enqueues
+through timeline.runner.pool exactly as a web server does, from many threads at once.
+
+Prints, for one and for two hosts:
+  - edited runs per second: distinct python runs (never cached) kept queued for BENCH_SECONDS;
+  - 300 simulated learners, each submitting an edited run every 30 s (spread evenly), for
+    BENCH_LEARNER_SECONDS: p50 and p95 end to end, and how many went unanswered past their
+    deadline (the run's timeout + the queue budget + grace);
+and, with one host, the cold run of each runtime through the pool, and the pool's overhead over
+an in-process run of the same python sample, interleaved (p50 of each, then their difference).
+The last two lines are in the form the issue fixes:
+  runners: 1 worker R1 runs/s, 2 workers R2 runs/s, ratio X.XX
+  cold p50: python N ms, wsgi N ms, asgi N ms, flask N ms, fastapi N ms; overhead p50 N ms
+"""
+
+import os
+import shutil
+import signal
+import socket
+import statistics
+import subprocess
+import sys
+import tempfile
+import threading
+import time
+from concurrent.futures import ThreadPoolExecutor
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parent.parent
+sys.path.insert(0, str(ROOT))
+
+SECONDS = float(os.environ.get("BENCH_SECONDS", "15"))
+LEARNERS = int(os.environ.get("BENCH_LEARNERS", "300"))
+LEARNER_PERIOD = 30.0
+LEARNER_SECONDS = float(os.environ.get("BENCH_LEARNER_SECONDS", "30"))
+REPEAT = int(os.environ.get("BENCH_REPEAT", "15"))
+CGROUP_ROOT = Path("/sys/fs/cgroup")
+TMP = Path(tempfile.mkdtemp(prefix="historyweb-bench-runners-"))
+signal.signal(signal.SIGTERM, lambda signum, frame: sys.exit(128 + signum))
+
+
+def free_port():
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        return probe.getsockname()[1]
+
+
+def start_redis():
+    if not shutil.which("redis-server"):
+        sys.exit("redis-server is not installed: apt-get install redis-server")
+    port = free_port()
+    process = subprocess.Popen(
+        ["redis-server", "--port", str(port), "--bind", "127.0.0.1", "--save", ""]
+        + ["--appendonly", "no", "--dir", str(TMP)],
+        stdout=subprocess.DEVNULL,
+        start_new_session=True,
+    )
+    deadline = time.monotonic() + 10
+    while socket.socket().connect_ex(("127.0.0.1", port)):
+        if time.monotonic() > deadline:
+            sys.exit("redis-server did not start")
+        time.sleep(0.05)
+    return process, f"redis://127.0.0.1:{port}/0"
+
+
+def cgroup_parent(name):
+    """A parent cgroup of this host's own, in each hierarchy runs use (v1 here; v2 in production
+    is one directory). None where cgroups cannot be made: runs then go without, as the worker
+    reports."""
+    made = []
+    for hierarchy in ("memory", "pids", "cpu", "unified"):
+        base = CGROUP_ROOT / hierarchy
+        if (base / "cgroup.procs").exists():
+            try:
+                (base / name).mkdir(exist_ok=True)
+                made.append(base / name)
+            except OSError:
+                pass
+    if not made:
+        base = CGROUP_ROOT
+        if (base / "cgroup.controllers").exists():
+            try:
+                (base / name).mkdir(exist_ok=True)
+                made.append(base / name)
+            except OSError:
+                pass
+    return name if made else None, made
+
+
+class Host:
+    """One runner host: a worker process on core `core`, concurrency 1."""
+
+    def __init__(self, index, core, broker):
+        self.name = f"bench-host{index}"
+        self.var = TMP / self.name
+        self.var.mkdir()
+        parent, self.cgroups = cgroup_parent(f"historyweb-{self.name}")
+        env = dict(os.environ, RUNNER_BROKER_URL=broker, HISTORYWEB_VAR_DIR=str(self.var))
+        env["DJANGO_SETTINGS_MODULE"] = "historyweb.settings.dev"
+        if parent:
+            env["BENCH_RUNNER_CGROUP_PARENT"] = parent
+        self.log = open(self.var / "worker.log", "w")  # noqa: SIM115
+        command = [sys.executable, str(ROOT / "bench" / "runner_host.py"), self.name]
+        if shutil.which("taskset"):
+            command = ["taskset", "-c", str(core), *command]
+        self.process = subprocess.Popen(
+            command,
+            cwd=ROOT,
+            env=env,
+            stdout=self.log,
+            stderr=subprocess.STDOUT,
+            start_new_session=True,
+        )
+
+    def wait_ready(self):
+        deadline = time.monotonic() + 60
+        while "ready." not in (self.var / "worker.log").read_text():
+            if self.process.poll() is not None or time.monotonic() > deadline:
+                sys.exit(f"{self.name} did not start:\n" + (self.var / "worker.log").read_text())
+            time.sleep(0.1)
+
+    def stop(self):
+        if self.process.poll() is None:
+            os.killpg(self.process.pid, signal.SIGTERM)
+            try:
+                self.process.wait(timeout=15)
+            except subprocess.TimeoutExpired:
+                os.killpg(self.process.pid, signal.SIGKILL)
+                self.process.wait()
+        self.log.close()
+        for directory in self.cgroups:
+            try:
+                directory.rmdir()
+            except OSError:
+                pass
+
+
+def percentile(values, pct):
+    ordered = sorted(values)
+    return ordered[min(len(ordered) - 1, max(0, round(pct / 100 * len(ordered)) - 1))]
+
+
+def edited(n):
+    """A python run no cache has seen: the same work, a different program each time."""
+    return f"print('Hello, Ada!')  # {os.getpid()}-{n}-{time.monotonic_ns()}\n"
+
+
+def runs_per_second(run, slots):
+    """Edited runs kept queued (2 per slot, and one more) for SECONDS: completed per second."""
+    done, errors = [], []
+    stop_at = time.monotonic() + SECONDS
+    counter = iter(range(10**9))
+
+    def client():
+        while time.monotonic() < stop_at:
+            try:
+                run("python", edited(next(counter)))
+                done.append(time.monotonic())
+            except Exception as exc:
+                errors.append(exc)
+
+    started = time.monotonic()
+    threads = [threading.Thread(target=client) for _ in range(2 * slots + 1)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join()
+    elapsed = time.monotonic() - started
+    return len(done) / elapsed, errors
+
+
+def learners(run, deadline):
+    """LEARNERS learners, each submitting every 30 s, their starts spread over the period."""
+    gap = LEARNER_PERIOD / LEARNERS
+    submissions = int(LEARNER_SECONDS / gap)
+    latencies, errors, late = [], [], 0
+    lock = threading.Lock()
+
+    def submit(n):
+        nonlocal late
+        due = begin + n * gap
+        time.sleep(max(0.0, due - time.monotonic()))
+        sent = time.monotonic()
+        try:
+            run("python", edited(n))
+        except Exception as exc:
+            with lock:
+                errors.append(type(exc).__name__ + ": " + str(exc))
+        took = time.monotonic() - sent
+        with lock:
+            latencies.append(took * 1000)
+            late += took > deadline
+
+    begin = time.monotonic() + 0.5
+    with ThreadPoolExecutor(max_workers=64) as executor:
+        list(executor.map(submit, range(submissions)))
+    return latencies, errors, late
+
+
+def interleaved(first, second, repeat=REPEAT):
+    a, b = [], []
+    for _ in range(repeat):
+        for action, times in ((first, a), (second, b)):
+            started = time.perf_counter()
+            action()
+            times.append((time.perf_counter() - started) * 1000)
+    return statistics.median(a), statistics.median(b)
+
+
+def main():
+    redis_process, broker = start_redis()
+    os.environ["RUNNER_BROKER_URL"] = broker
+    os.environ["HISTORYWEB_VAR_DIR"] = str(TMP / "web")
+    os.environ["DJANGO_SETTINGS_MODULE"] = "historyweb.settings.dev"
+    import django
+
+    django.setup()
+    from django.conf import settings
+    from run_samples import SAMPLES
+
+    from timeline.runner import pool
+    from timeline.runner.config import get_config
+    from timeline.runner.service import prepare, run_here
+
+    def through_pool(runtime, code, request_text=""):
+        result = pool.run(runtime, code, request_text, get_config())
+        if result.outcome != "ok":
+            raise RuntimeError(f"{result.outcome}: {result.error or result.output}"[:200])
+        return result
+
+    def in_process(runtime, code, request_text=""):
+        config = get_config()
+        return run_here(runtime, prepare(runtime, code, request_text), config=config)
+
+    deadline = get_config().timeout + pool.budget() + pool.GRACE_SECONDS
+    cores = os.sched_getaffinity(0)
+    print(f"machine: {len(cores)} cores, load {os.getloadavg()[0]:.2f}; {LEARNERS} learners")
+    figures = {}
+    hosts = []
+    try:
+        for count in (1, 2):
+            while len(hosts) < count:
+                core = sorted(cores)[len(hosts) % len(cores)]
+                hosts.append(Host(len(hosts) + 1, core, broker))
+            for host in hosts:
+                host.wait_ready()
+            through_pool("python", edited(-1))  # each side connected before the clock starts
+            rate, errors = runs_per_second(through_pool, count)
+            figures[count] = rate
+            latencies, failed, late = learners(through_pool, deadline)
+            print(
+                f"{count} worker{'s' if count > 1 else ''}: {rate:.1f} edited runs/s"
+                f" ({len(errors)} errors); learners: p50 {percentile(latencies, 50):.0f} ms,"
+                f" p95 {percentile(latencies, 95):.0f} ms, {len(failed)} errors,"
+                f" {late} past the {deadline:.1f} s deadline"
+            )
+            for error in sorted(set(map(str, errors + failed)))[:5]:
+                print(f"  error: {error}")
+            if count == 1:
+                cold = {}
+                for label, (runtime, code, request_text) in SAMPLES.items():
+                    times = []
+                    for n in range(max(3, REPEAT // 3)):
+                        started = time.perf_counter()
+                        through_pool(
+                            runtime, code + f"\n# {n}-{time.monotonic_ns()}\n", request_text
+                        )
+                        times.append((time.perf_counter() - started) * 1000)
+                    cold[label] = statistics.median(times)
+                local_ms, pooled_ms = interleaved(
+                    lambda: in_process("python", edited(0)),
+                    lambda: through_pool("python", edited(0)),
+                )
+        settings.RUNNER_BROKER_URL = ""
+    finally:
+        for host in hosts:
+            host.stop()
+        redis_process.terminate()
+        redis_process.wait(timeout=10)
+        shutil.rmtree(TMP, ignore_errors=True)
+    print(f"in-process p50 {local_ms:.0f} ms, through the pool p50 {pooled_ms:.0f} ms")
+    ratio = figures[2] / figures[1] if figures[1] else 0.0
+    print(
+        f"runners: 1 worker {figures[1]:.1f} runs/s, 2 workers {figures[2]:.1f} runs/s,"
+        f" ratio {ratio:.2f}"
+    )
+    names = ["python", "wsgi", "asgi", "wsgi (Flask)", "asgi (FastAPI)"]
+    labels = ["python", "wsgi", "asgi", "flask", "fastapi"]
+    print(
+        "cold p50: "
+        + ", ".join(
+            f"{label} {cold[name]:.0f} ms" for name, label in zip(names, labels, strict=True)
+        )
+        + f"; overhead p50 {pooled_ms - local_ms:.0f} ms"
+    )
+
+
+if __name__ == "__main__":
+    try:
+        main()
+    finally:
+        shutil.rmtree(TMP, ignore_errors=True)
