@@ -20,8 +20,9 @@ from django.test import Client
 from django.urls import URLPattern, reverse
 from reversion.models import Version
 
+from timeline import health
 from timeline.admin.views import runs as run_views
-from timeline.models import CodeSample, Era, EraRelation, Slide, TalkNote
+from timeline.models import CodeSample, Era, EraRelation, HealthCheck, Slide, TalkNote
 from timeline.runner import record, service
 from timeline.runner.result import Outcome, RunResult
 
@@ -101,6 +102,7 @@ def content(superuser):
     TalkNote.objects.create(talk=talk, slide=slide, notes="Say it this way.")
     exercise = make_exercise(era, checks=2)
     Group.objects.create(name="editors")
+    health.record(HealthCheck.SLIDES, 1, [(slide, "WSGI: a slide", "At 390x844: cut")])
     for obj in (era, slide, sample, talk, exercise):
         opts = obj._meta
         url = reverse(f"admin:{opts.app_label}_{opts.model_name}_change", args=[obj.pk])
@@ -227,6 +229,8 @@ def every_action():
     """(model, action name) for each action of each ModelAdmin, the site's own included."""
     for model in registered_models():
         model_admin = admin.site.get_model_admin(model)
+        if model_admin.actions is None:  # Django's way to offer none, the site's own included
+            continue
         names = [name for name, _ in admin.site.actions]
         names += [a if isinstance(a, str) else a.__name__ for a in model_admin.actions or ()]
         for name in dict.fromkeys(names):

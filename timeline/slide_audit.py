@@ -27,7 +27,7 @@ from django.urls import resolve
 
 from .browser import CHROMIUM_ARGS, chromium_path
 from .deck_pieces import load_outline
-from .models import Era, Talk
+from .models import Era, Slide, Talk
 from .presenter import deck_urls, single_slide_deck
 
 # (name, width, height): the screens a talk meets, wide, small, 4:3 and the common laptop.
@@ -76,6 +76,7 @@ class DeckPages:
     audience: str
     print: str
     html: dict = field(default_factory=dict)  # path -> rendered page, when not served by a view
+    rows: dict = field(default_factory=dict)  # slide number -> its Slide (an era's title: Era)
 
     @property
     def handout(self):
@@ -108,6 +109,7 @@ def deck_pages(kind, slug=None):
     context = {"deck": outline, "mode": "audience", "urls": urls, "talk": outline.talk}
     pages.html[pages.audience] = deck_page(context, slides)
     pages.html[pages.follow] = deck_page(context, slides, follower=True)
+    pages.rows = {item.number: item.slide or item.era for item in slides}
     return pages
 
 
@@ -313,6 +315,23 @@ def _audit_in(browser, decks, pages, runs):
         finally:
             page.close()
     return verdicts
+
+
+def findings(decks, verdicts):
+    """The verdicts as the health report keeps them: [(row, label, message)], where the row is
+    the Slide (or, for an era's title slide, the Era) an editor opens to fix it."""
+    rows = {deck.label: deck.rows for deck in decks}
+    found = []
+    for verdict in verdicts:
+        row = rows.get(verdict.deck, {}).get(verdict.number)
+        if row is None:
+            continue
+        label = (
+            f"{row.era.title}: {row.title}" if isinstance(row, Slide) else f"{row.title} (title)"
+        )
+        what = "; ".join(problem["message"] for problem in verdict.problems)
+        found.append((row, label, f"At {verdict.size}: {what}"))
+    return found
 
 
 def summarise(verdicts):

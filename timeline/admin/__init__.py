@@ -6,4 +6,4 @@ Beside them: media (the editor's scripts and stylesheets), widgets (choice lists
 formsets (inline rows reordered in one POST) and views/ (the pages beyond Django's own:
 revisions compared and reverted, the fixtures export, a sample's Run and Record)."""
 
-from . import content, eras, exercises, talks  # noqa: F401 - importing registers their admins
+from . import content, eras, exercises, health, talks  # noqa: F401 - importing registers them

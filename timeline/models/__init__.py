@@ -4,7 +4,8 @@
 - samples.py: code samples, which the runner runs;
 - talks.py: talks, their eras and their own speaker notes;
 - exercises.py: exercises, their hidden checks and the wrong answers they must refuse;
-- live.py: live sessions (state, not content).
+- live.py: live sessions (state, not content);
+- health.py: what the last full content checks found wrong (state, not content).
 
 Every public name is imported here, so `from timeline.models import Era` works, and migrations
 name validators as `timeline.models.validate_year`.
@@ -38,6 +39,7 @@ from .exercises import (
     ExerciseWrongAnswer,
     header_lines,
 )
+from .health import HealthCheck, HealthFinding, HealthRun
 from .live import LiveSession
 from .samples import CodeSample
 from .talks import Talk, TalkEra, TalkNote
@@ -76,6 +78,9 @@ __all__ = [
     "ExerciseCheck",
     "ExerciseQuerySet",
     "ExerciseWrongAnswer",
+    "HealthCheck",
+    "HealthFinding",
+    "HealthRun",
     "LiveSession",
     "Reference",
     "Slide",

@@ -1,7 +1,8 @@
 from django.core.management.base import BaseCommand, CommandError
 
+from timeline import health
 from timeline.exercise_proof import proof_problems
-from timeline.models import Exercise
+from timeline.models import Exercise, HealthCheck
 from timeline.runner.sandbox import SandboxUnavailable
 
 
@@ -28,11 +29,14 @@ class Command(BaseCommand):
             except SandboxUnavailable as exc:
                 raise CommandError(str(exc)) from exc
             if problems:
-                failures.append(item.slug)
+                failures.append((item, item.title, "\n".join(problems)))
                 self.stdout.write(self.style.ERROR(f"FAIL {item.slug}\n  " + "\n  ".join(problems)))
             else:
                 counts = f"{len(item.checks.all())} checks, {len(item.wrong_answers.all())} wrong"
                 self.stdout.write(f"ok   {item.slug} ({counts} answers refused)")
+        if not exercise:  # a whole check: what the admin's health report shows
+            health.record(HealthCheck.EXERCISES, len(exercises), failures)
         if failures:
-            raise CommandError(f"{len(failures)} exercise(s) failed: {', '.join(failures)}")
+            slugs = ", ".join(item.slug for item, _, _ in failures)
+            raise CommandError(f"{len(failures)} exercise(s) failed: {slugs}")
         self.stdout.write(self.style.SUCCESS(f"{exercises.count()} exercise(s) checked."))

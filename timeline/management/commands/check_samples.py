@@ -5,7 +5,8 @@ expected_output (or none is recorded). With --record, stores the outputs instead
 
 from django.core.management.base import BaseCommand, CommandError
 
-from timeline.models import CodeSample
+from timeline import health
+from timeline.models import CodeSample, HealthCheck
 from timeline.runner import record
 from timeline.runner.sandbox import SandboxUnavailable
 
@@ -34,14 +35,17 @@ class Command(BaseCommand):
             except SandboxUnavailable as exc:
                 raise CommandError(str(exc)) from exc
             if failure:
-                failures.append(label)
+                failures.append((sample, label, failure.strip()))
                 self.stdout.write(self.style.ERROR(f"FAIL {label}\n{failure}"))
             else:
                 self.stdout.write(f"ok   {label}")
         verb = "recorded" if record else "checked"
+        if not record and not era:  # a whole check: what the admin's health report shows
+            health.record(HealthCheck.SAMPLES, count, failures)
         if failures:
+            labels = [label for _, label, _ in failures]
             raise CommandError(
-                f"{len(failures)} of {count} samples failed:\n  " + "\n  ".join(failures)
+                f"{len(failures)} of {count} samples failed:\n  " + "\n  ".join(labels)
             )
         self.stdout.write(self.style.SUCCESS(f"All {count} runnable samples {verb}."))
 

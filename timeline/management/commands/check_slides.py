@@ -3,7 +3,8 @@ import time
 
 from django.core.management.base import BaseCommand, CommandError
 
-from timeline import slide_audit
+from timeline import health, slide_audit
+from timeline.models import HealthCheck
 
 
 def matches(label, wanted):
@@ -71,6 +72,10 @@ class Command(BaseCommand):
             sizes += [slide_audit.PRINT, slide_audit.HANDOUT]
         seconds = time.monotonic() - started
         summary = slide_audit.summarise(verdicts)
+        if not deck:  # a whole audit: what the admin's health report shows
+            found = slide_audit.findings(decks, verdicts)
+            checked = len({id(row) for d in decks for row in d.rows.values()})
+            health.record(HealthCheck.SLIDES, checked, found)
         if verdicts:
             raise CommandError(
                 f"{summary['slides']} slide(s) of {len(decks)} deck(s) do not fit "
