@@ -127,6 +127,77 @@ def test_linux_aio_is_refused_as_if_the_kernel_had_none():
     ], result.error
 
 
+def test_a_run_can_hold_no_pty():
+    """Every pty comes from one machine-wide count (kernel.pty.max): one run held 1,829. The
+    sandbox has none to give: /dev/pts is empty, so /dev/ptmx names nothing."""
+    code = (
+        "import os\nheld = []\n"
+        "try:\n"
+        "    while len(held) < 2000:\n"
+        "        held.append(os.openpty())\n"
+        "except OSError as exc:\n"
+        "    print(type(exc).__name__)\n"
+        "print(len(held), os.listdir('/dev/pts'))\n"
+    )
+    result = run_code("python", code)
+    assert result.output == "FileNotFoundError\n0 []\n", result.error
+
+
+def test_file_watchers_are_refused():
+    """inotify instances and fanotify groups are counted per uid, a count a run could share with
+    the server's uid: creating one fails (ENOSYS, as on a kernel without inotify; EPERM for
+    fanotify, as for an unprivileged user), however often the run tries. The calls that use an
+    instance are refused too (not EBADF), and the old inotify_init where libc has it."""
+    code = LIBC + (
+        "makers = [('inotify', lambda: libc.inotify_init1(0)),\n"
+        "          ('fanotify', lambda: libc.fanotify_init(0x200, os.O_RDONLY))]\n"
+        "if hasattr(libc, 'inotify_init'):  # not on architectures without its syscall\n"
+        "    makers.append(('inotify', libc.inotify_init))\n"
+        "for name, make in makers:\n"
+        "    made = [fd for fd in (make() for _ in range(300)) if fd >= 0]\n"
+        "    print(name, len(made), ctypes.get_errno())\n"
+        "    for fd in made:\n"
+        "        os.close(fd)\n"
+        "libc.inotify_add_watch(-1, b'/tmp', 2)\n"
+        "print('inotify', ctypes.get_errno())\n"
+        "libc.fanotify_mark(-1, 1, 2, -100, b'/tmp')\n"
+        "print('fanotify', ctypes.get_errno())\n"
+    )
+    result = run_code("python", code)
+    lines = set(result.output.splitlines())
+    assert lines == {
+        f"inotify 0 {errno.ENOSYS}",
+        f"fanotify 0 {errno.EPERM}",
+        f"inotify {errno.ENOSYS}",
+        f"fanotify {errno.EPERM}",
+    }, result.error
+
+
+def test_a_run_can_hold_no_posix_message_queue():
+    """POSIX message queues are charged per uid (RLIMIT_MSGQUEUE): the limit is 0 and cannot be
+    raised, so the smallest queue is refused."""
+    code = LIBC + (
+        "import resource\n"
+        "class Attr(ctypes.Structure):\n"
+        "    _fields_ = [('flags', ctypes.c_long), ('maxmsg', ctypes.c_long),\n"
+        "                ('msgsize', ctypes.c_long), ('curmsgs', ctypes.c_long),\n"
+        "                ('pad', ctypes.c_long * 4)]\n"
+        # librt: where mq_open lives before glibc 2.34 (a stub forwarding to libc since)
+        "rt = ctypes.CDLL('librt.so.1', use_errno=True)\n"
+        "attr = Attr(0, 1, 1, 0)\n"
+        "made = []\n"
+        "for i in range(300):\n"
+        "    fd = rt.mq_open(b'/q%d' % i, os.O_CREAT | os.O_RDWR, 0o600, ctypes.byref(attr))\n"
+        "    if fd < 0:\n"
+        "        break\n"
+        "    made.append(fd)\n"
+        "print(len(made), os.strerror(ctypes.get_errno()))\n"
+        "print(resource.getrlimit(resource.RLIMIT_MSGQUEUE))\n"
+    )
+    result = run_code("python", code)
+    assert result.output == "0 Too many open files\n(0, 0)\n", result.error
+
+
 def test_nothing_carries_from_one_run_to_the_next():
     """A key, a file in /tmp or /dev/shm: the next run sees none of them, and runs as a new uid."""
     first = LIBC + (

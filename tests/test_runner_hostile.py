@@ -313,6 +313,19 @@ def test_a_run_cannot_raise_its_own_limits():
     assert result.output.splitlines() == [*expected, "CORE True ValueError"], result.error
 
 
+def test_every_limit_has_its_hard_limit_at_the_soft_one():
+    """Not only the limits the runner chooses: the stack, locked memory, pending signals and
+    every other limit too, so that the program can raise none of them."""
+    code = (
+        "import resource\n"
+        "names = [n for n in dir(resource) if n.startswith('RLIMIT_')]\n"
+        "print([n for n in names if len(set(resource.getrlimit(getattr(resource, n)))) != 1])\n"
+        "print(len(names) > 10)\n"
+    )
+    result = run_code("python", code)
+    assert result.output == "[]\nTrue\n", result.error
+
+
 @pytest.mark.skipif(os.geteuid() != 0, reason="only root can give this process another group")
 def test_a_run_has_no_supplementary_group_of_the_server():
     """A server with a supplementary group (say, one that may read the project's secrets) hands

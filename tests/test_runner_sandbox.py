@@ -77,6 +77,7 @@ def test_the_whole_command_as_root(config, tmp_path, monkeypatch):
         *("--ro-bind", str(bwrap.HARNESS), "/runner/harness.py"),
         *("--proc", "/proc", "--dev", "/dev"),
         *("--perms", "1777", "--size", str(16 * MB), "--tmpfs", "/dev/shm"),
+        *("--perms", "0755", "--size", "4096", "--tmpfs", "/dev/pts", "--remount-ro", "/dev/pts"),
         *("--chdir", "/tmp"),
         *(config.python, "-s", "-P", "-B", "-u", "/runner/harness.py", "/sample/spec", "5"),
     ]

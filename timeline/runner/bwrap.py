@@ -1,5 +1,5 @@
 """bubblewrap's command line for a run: what the sandbox sees (read-only system and interpreter,
-the run's work directory, a private /tmp and /dev/shm, a clean environment) and where its
+the run's work directory, a private /tmp and /dev/shm, no ptys, a clean environment) and where its
 pipes go."""
 
 import os
@@ -85,6 +85,11 @@ def build_command(
     # A private, writable /dev/shm (bwrap's is root's, 0755), so multiprocessing's locks and
     # queues work; a tmpfs, counted in the run's cgroup like /tmp.
     command += ["--perms", "1777", "--size", str(config.tmp_bytes), "--tmpfs", "/dev/shm"]
+    # No ptys: each comes from a machine-wide count (kernel.pty.max) and one run held 1,829 of
+    # them. bwrap's own devpts has no `max`, so an empty read-only /dev/pts hides it, and
+    # /dev/ptmx (a link to pts/ptmx) names nothing.
+    command += ["--perms", "0755", "--size", "4096", "--tmpfs", "/dev/pts"]
+    command += ["--remount-ro", "/dev/pts"]
     command += ["--chdir", "/tmp"]
     if argv is not None:
         return command + [config.python, *argv]

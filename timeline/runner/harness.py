@@ -191,9 +191,19 @@ def apply_limits(limits):
         "open_files": resource.RLIMIT_NOFILE,
     }
     resource.setrlimit(resource.RLIMIT_CORE, (0, 0))
+    # No POSIX message queues: their bytes are counted per uid (within the server's, without a
+    # user namespace of the run's own), and nothing in the standard library uses them.
+    resource.setrlimit(resource.RLIMIT_MSGQUEUE, (0, 0))
     for name, which in pairs.items():
         value = limits[name]
         resource.setrlimit(which, (value, value))
+    # Every other limit (stack, locked memory, pending signals, ...) keeps its soft value as
+    # its hard one too, so the program can raise none of them.
+    for name in dir(resource):
+        if name.startswith("RLIMIT_"):
+            which = getattr(resource, name)
+            soft, _ = resource.getrlimit(which)
+            resource.setrlimit(which, (soft, soft))
 
 
 def drop_privileges(uid):

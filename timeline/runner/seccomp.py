@@ -11,6 +11,10 @@ them breaks a lesson. What is refused is what lets a run reach beyond its sandbo
 - Linux AIO (io_setup and the calls that use its contexts) answers ENOSYS, as on a kernel built
   without it, which is what libraries fall back from: its events come from one machine-wide pool
   (fs.aio-max-nr), and one run could hold it all, failing the host's own io_setup;
+- inotify answers ENOSYS (as on a kernel without it: file watchers fall back to polling) and
+  fanotify EPERM: their instances, watches and marks are counted per uid, and without a user
+  namespace of its own (as root) or within the server's (otherwise) a run could hold the count
+  the server's own uid needs;
 - mounts, of every generation (mount, umount2, pivot_root, fsopen, fsmount, open_tree, ...);
 - kernel keyrings (keyctl, add_key, request_key): keys outlive the processes that made them;
 - reaching into other processes or the kernel: ptrace, process_vm_readv/writev, bpf,
@@ -32,6 +36,10 @@ import os
 
 # Linux AIO: contexts and events come from the machine-wide fs.aio-max-nr pool.
 AIO = ["io_setup", "io_destroy", "io_submit", "io_cancel", "io_getevents", "io_pgetevents"]
+# File watching: instances, watches and marks come from per-uid pools (fs.inotify.*, fanotify's
+# groups and marks) that a run could share with the server's uid.
+INOTIFY = ["inotify_init", "inotify_init1", "inotify_add_watch"]
+FANOTIFY = ["fanotify_init", "fanotify_mark"]
 # CLONE_NEW* flags that clone() takes in its first argument. (CLONE_NEWTIME shares its bit with
 # the exit signal in clone(), so unshare and clone3 are the only ways to ask for it: both refused.)
 CLONE_NEW_FLAGS = {
@@ -119,9 +127,11 @@ def filter_bytes():
     for flag in CLONE_NEW_FLAGS.values():
         rules.add_rule(refuse, "clone", seccomp.Arg(0, seccomp.MASKED_EQ, flag, flag))
     rules.add_rule(seccomp.ERRNO(errno.ENOSYS), "clone3")
-    for name in AIO:
+    refusals = [(errno.ENOSYS, name) for name in AIO + INOTIFY]
+    refusals += [(errno.EPERM, name) for name in FANOTIFY]
+    for code, name in refusals:
         try:
-            rules.add_rule(seccomp.ERRNO(errno.ENOSYS), name)
+            rules.add_rule(seccomp.ERRNO(code), name)
         except (ValueError, OSError):  # io_pgetevents is younger than some libseccomp
             continue
     # Exported into memory, not a temporary file: building it needs no disk (a full /tmp).
