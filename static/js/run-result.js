@@ -1,9 +1,10 @@
 /* A run's result as a page shows it: the server renders it (templates/includes/run_result.html,
  * the template the page without JavaScript uses too); here its views become tabs and its
- * comparison with the recorded output opens behind a button. Used by run.js and, for the
- * deck's result panel, deck-run-panel.js. Anything not rendered by the server is put in the
+ * comparison with the recorded output opens behind a button. Used by run.js, by an exercise's
+ * Try it (exercise-try.js) and, for the deck's result panel, deck-run-panel.js. Anything not rendered by the server is put in the
  * page with textContent, never as HTML.
  */
+import { postJSON } from "./csrf-post.js";
 import { button, el } from "./dom.js";
 
 let tabCounter = 0;
@@ -177,4 +178,25 @@ export function renderResult(container, result, recorded, options) {
     container.appendChild(el("p", "run-label", "Recorded output (from an earlier run):"));
     container.appendChild(pre(recorded, "run-recorded"));
   }
+}
+
+/* Post a run (a sample's, or an exercise's Try it) and answer its result as renderResult takes
+ * it: `ran` says whether it ran (429 and 503 say why in their result); a request that failed
+ * (offline, a proxy's error page) is a result that says so, with `failed` set. */
+export async function postRun(url, csrfUrl, payload) {
+  try {
+    const answer = await postJSON(url, csrfUrl, payload);
+    answer.data.ran = answer.status === 200;
+    return answer.data;
+  } catch (error) {
+    return { ok: false, ran: false, failed: true, error: "Could not run it: " + error.message };
+  }
+}
+
+/* What the status line next to the Run button says once a run is back. */
+export function runState(result) {
+  if (result.failed) {
+    return "Could not run.";
+  }
+  return result.ok ? "Done." : "Finished with an error.";
 }

@@ -20,6 +20,7 @@ from historyweb.throttle import client_id
 from ..check_limit import CheckMeter
 from ..exercise_checks import run_checks
 from ..exercise_feedback import printed_by_program, shared_cause
+from ..exercise_try import sends_own_request, starting_request
 from ..models import Exercise, chronological_order
 from ..runner.service import MAX_CODE_CHARS
 from ..text import normalize_newlines
@@ -91,14 +92,26 @@ def results_context(outcomes, passed, error, exercise):
     }
 
 
-def exercise_page(request, exercise, code, outcomes=None, passed=False, status=200, error=""):
+def posted_request(request):
+    """The Try it request a form posted along with the code, so a Check does not lose it."""
+    text = request.POST.get("request") if request.method == "POST" else None
+    return normalize_newlines(text) if text else None
+
+
+def exercise_page(
+    request, exercise, code, outcomes=None, passed=False, status=200, error="", extra=None
+):
+    """The exercise with the learner's code; `extra` is a Try it's result (exercise_try.py)."""
     context = {
         "exercise": exercise,
         "era": exercise.era,
         "code": code,
         "edited": code != exercise.starter,
         "next_exercise": next_exercise(request, exercise),
+        "own_request": sends_own_request(exercise),
+        "try_request": posted_request(request) or starting_request(exercise),
         **results_context(outcomes, passed, error, exercise),
+        **(extra or {}),
     }
     return render(request, "timeline/exercise_detail.html", context, status=status)
 
