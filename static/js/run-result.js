@@ -89,7 +89,8 @@ function makeTabs(root) {
 let compareCounter = 0;
 
 /* After an edited run the server adds "Compare with the recorded output" (its diff, under a
- * heading); here the heading becomes a button that opens and closes it, closed at first. */
+ * heading); here the heading holds a button that opens and closes it, closed at first. The
+ * heading stays, so the diff's part headings keep their level below it. */
 function makeCompareToggle(root) {
   const box = root.querySelector(".run-compare");
   const title = box && box.querySelector(".run-compare-title");
@@ -108,7 +109,7 @@ function makeCompareToggle(root) {
     panel.hidden = !open;
     toggle.setAttribute("aria-expanded", open ? "true" : "false");
   });
-  title.replaceWith(toggle);
+  title.replaceChildren(toggle);
 }
 
 /* The server's rendered result, as this page shows it: its views as tabs, the diff behind a button. */
