@@ -7,7 +7,7 @@ from pathlib import Path
 import pytest
 
 from ..factories import make_era, make_exercise
-from .test_accessibility import audit, axe_source, describe  # noqa: F401 (a fixture)
+from .test_accessibility import audit, axe_source, describe, scheme_page  # noqa: F401 (fixtures)
 
 pytestmark = [pytest.mark.django_db(transaction=True), pytest.mark.usefixtures("sandbox")]
 
@@ -48,12 +48,11 @@ def try_it(page):
 
 def test_try_it_with_an_edited_request_shows_the_sample_views_and_no_verdict(
     live_server,
-    browser,
+    scheme_page,  # noqa: F811
     exercise,
     axe_source,  # noqa: F811
 ):
-    context = browser.new_context(viewport={"width": 1280, "height": 800}, bypass_csp=True)
-    page = context.new_page()
+    page, scheme = scheme_page
     open_exercise(page, live_server, exercise)
     assert page.locator("#try-request").input_value() == "GET /hello HTTP/1.1\nHost: localhost\n"
     page.locator("#exercise-code").fill(ECHO)
@@ -88,8 +87,7 @@ def test_try_it_with_an_edited_request_shows_the_sample_views_and_no_verdict(
         for name, (width, height) in SIZES.items():
             page.set_viewport_size({"width": width, "height": height})
             page.locator(".exercise-try").scroll_into_view_if_needed()
-            page.screenshot(path=str(Path(shots) / f"exercise-try-{name}.png"))
-    context.close()
+            page.screenshot(path=str(Path(shots) / f"exercise-try-{name}-{scheme}.png"))
 
 
 def test_esc_then_tab_leaves_the_request_editor_for_try_it(live_server, page, exercise):

@@ -6,9 +6,6 @@ result. Nothing here says whether the answer is right: there is no verdict in ei
 """
 
 from django.http import JsonResponse
-from django.views.decorators.cache import never_cache
-from django.views.decorators.csrf import csrf_protect
-from django.views.decorators.http import require_POST
 
 from historyweb.errors import ServiceError
 from historyweb.throttle import client_id
@@ -16,7 +13,7 @@ from historyweb.throttle import client_id
 from ..exercise_try import COMPARED_WITH, compare_with_previous, run_try, starting_request
 from ..runner.result import RunResult
 from ..text import normalize_newlines
-from .exercises import exercise_page, visible_exercise
+from .exercises import exercise_page, exercise_post
 from .json_api import add_error_headers, json_endpoint
 from .run import answer, read_edit, refusal, status_of
 
@@ -26,30 +23,13 @@ MAX_BODY_BYTES = 400 * 1024
 
 
 def tried(request, exercise, code, request_text, previous):
-    """(result, compare, status) of one try; a refused run (busy, no sandbox) is a result too."""
+    """(result, compare, error) of one try: a run refused (busy, no sandbox) is a result too,
+    with the ServiceError that refused it."""
     try:
         result = run_try(exercise, code, request_text, client_id(request))
     except ServiceError as error:  # busy (429) or no sandbox (503)
         return RunResult.refused(exercise.runtime, error.message), None, error
     return result, compare_with_previous(previous, result), None
-
-
-@never_cache
-@csrf_protect
-@require_POST
-def exercise_try(request, slug):
-    exercise = visible_exercise(request, slug)
-    if request.content_type == "application/json":
-        return try_json(request, exercise)
-    code = normalize_newlines(request.POST.get("code", ""))
-    request_text = normalize_newlines(request.POST.get("request", starting_request(exercise)))
-    previous = normalize_newlines(request.POST.get("previous", ""))
-    result, compare, error = tried(request, exercise, code, request_text, previous)
-    status = error.status if error else status_of(result)
-    context = {"try_result": result, "try_compare": compare, "try_request": request_text}
-    context["compared_with"] = COMPARED_WITH
-    response = exercise_page(request, exercise, code, status=status, extra=context)
-    return add_error_headers(response, error) if error else response
 
 
 @json_endpoint(body=refusal)
@@ -61,3 +41,15 @@ def try_json(request, exercise):
     compare = compare_with_previous(data["previous"], result)
     body = answer(request, result, compare, COMPARED_WITH if compare else None)
     return JsonResponse(body, status=status_of(result))
+
+
+@exercise_post(try_json)
+def exercise_try(request, exercise, code):
+    request_text = normalize_newlines(request.POST.get("request", starting_request(exercise)))
+    previous = normalize_newlines(request.POST.get("previous", ""))
+    result, compare, error = tried(request, exercise, code, request_text, previous)
+    status = error.status if error else status_of(result)
+    context = {"try_result": result, "try_compare": compare, "try_request": request_text}
+    context["compared_with"] = COMPARED_WITH
+    response = exercise_page(request, exercise, code, status=status, extra=context)
+    return add_error_headers(response, error) if error else response
