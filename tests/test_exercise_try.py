@@ -229,3 +229,18 @@ def test_a_middleware_exercise_wraps_the_inner_app_of_its_first_check(client, ru
         "headers": [("X-Inner", "Ada")],
         "body": "inner body",
     }
+
+
+def test_a_request_exercise_try_shows_how_the_real_server_read_the_request(sandbox, client):
+    """In the sandbox: a request line without a version reaches the app as HTTP/0.9."""
+    target = (
+        "def application(environ, start_response):\n"
+        "    start_response('200 OK', [('Content-Type', 'text/plain')])\n"
+        "    return [environ['SERVER_PROTOCOL'].encode()]\n"
+    )
+    exercise = make_exercise(
+        make_era(), kind="request", language="http", target=target, starter="GET /\n"
+    )
+    data = try_json(client, exercise, code="GET /index.html\n").json()
+    assert data["body"] == "HTTP/0.9" and data["environ"]["SERVER_PROTOCOL"] == "HTTP/0.9"
+    assert 'data-label="environ"' in data["html"] and "passed" not in data
