@@ -1,6 +1,17 @@
 from django.urls import path
 
-from .views import eras, evolution, exercises, icons, learn, live, present, preview, run
+from .views import (
+    eras,
+    evolution,
+    exercise_try,
+    exercises,
+    icons,
+    learn,
+    live,
+    present,
+    preview,
+    run,
+)
 
 app_name = "timeline"
 
@@ -38,6 +49,7 @@ urlpatterns = [
     path("exercises/", exercises.exercise_list, name="exercises"),
     path("exercises/<slug:slug>/", exercises.exercise_detail, name="exercise"),
     path("exercises/<slug:slug>/check/", exercises.exercise_check, name="exercise-check"),
+    path("exercises/<slug:slug>/try/", exercise_try.exercise_try, name="exercise-try"),
     # The full deck's speaker/ and print/ come before <slug>, so no era may use those slugs.
     *deck_routes("present/", present.present, "present"),
     *deck_routes("present/<slug:slug>/", present.present_era, "present-era"),

@@ -1,9 +1,10 @@
 /* Exercises: check without leaving the page, reveal hints one at a time, and remember in this
  * browser (localStorage, no account) which exercises are solved, shown on the exercise, era,
- * timeline and exercise-list pages. Without JavaScript the form posts and every hint is a
- * <details> of its own. */
+ * timeline and exercise-list pages (Try it: exercise-try.js). Without JavaScript the form posts
+ * and every hint is a <details> of its own. */
 import { postJSON } from "./csrf-post.js";
 import { keepCode } from "./exercise-code.js";
+import { tryIt } from "./exercise-try.js";
 
 const STORE = "historyweb:exercises"; // { exerciseSlug: eraSlug } for each solved exercise
 
@@ -75,6 +76,7 @@ function enhanceForm(article) {
   const submit = form.querySelector("button[type=submit]");
   const slot = article.querySelector(".exercise-results-slot");
   keepCode(article, form);
+  tryIt(article, form);
   form.addEventListener("submit", async (event) => {
     event.preventDefault();
     submit.disabled = true;

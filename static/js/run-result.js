@@ -1,9 +1,10 @@
 /* A run's result as a page shows it: the server renders it (templates/includes/run_result.html,
  * the template the page without JavaScript uses too); here its views become tabs and its
- * comparison with the recorded output opens behind a button. Used by run.js and, for the
- * deck's result panel, deck-run-panel.js. Anything not rendered by the server is put in the
+ * comparison with the recorded output opens behind a button. Used by run.js, by an exercise's
+ * Try it (exercise-try.js) and, for the deck's result panel, deck-run-panel.js. Anything not rendered by the server is put in the
  * page with textContent, never as HTML.
  */
+import { postJSON } from "./csrf-post.js";
 import { button, el } from "./dom.js";
 
 let tabCounter = 0;
@@ -88,7 +89,8 @@ function makeTabs(root) {
 let compareCounter = 0;
 
 /* After an edited run the server adds "Compare with the recorded output" (its diff, under a
- * heading); here the heading becomes a button that opens and closes it, closed at first. */
+ * heading); here the heading holds a button that opens and closes it, closed at first. The
+ * heading stays, so the diff's part headings keep their level below it. */
 function makeCompareToggle(root) {
   const box = root.querySelector(".run-compare");
   const title = box && box.querySelector(".run-compare-title");
@@ -107,7 +109,7 @@ function makeCompareToggle(root) {
     panel.hidden = !open;
     toggle.setAttribute("aria-expanded", open ? "true" : "false");
   });
-  title.replaceWith(toggle);
+  title.replaceChildren(toggle);
 }
 
 /* The server's rendered result, as this page shows it: its views as tabs, the diff behind a button. */
@@ -177,4 +179,25 @@ export function renderResult(container, result, recorded, options) {
     container.appendChild(el("p", "run-label", "Recorded output (from an earlier run):"));
     container.appendChild(pre(recorded, "run-recorded"));
   }
+}
+
+/* Post a run (a sample's, or an exercise's Try it) and answer its result as renderResult takes
+ * it: `ran` says whether it ran (429 and 503 say why in their result); a request that failed
+ * (offline, a proxy's error page) is a result that says so, with `failed` set. */
+export async function postRun(url, csrfUrl, payload) {
+  try {
+    const answer = await postJSON(url, csrfUrl, payload);
+    answer.data.ran = answer.status === 200;
+    return answer.data;
+  } catch (error) {
+    return { ok: false, ran: false, failed: true, error: "Could not run it: " + error.message };
+  }
+}
+
+/* What the status line next to the Run button says once a run is back. */
+export function runState(result) {
+  if (result.failed) {
+    return "Could not run.";
+  }
+  return result.ok ? "Done." : "Finished with an error.";
 }

@@ -5,9 +5,8 @@
  * (offline, sandbox down, too busy) the recorded output is shown instead.
  */
 import { enhance as enhanceEditor } from "./code-editor.js";
-import { postJSON } from "./csrf-post.js";
 import { button, el, parts } from "./dom.js";
-import { enhance, renderResult } from "./run-result.js";
+import { enhance, postRun, renderResult, runState } from "./run-result.js";
 import { openShared } from "./sample-shared.js";
 import { shareControl } from "./share-link.js";
 
@@ -146,17 +145,11 @@ function attach(figure) {
     runButton.disabled = true;
     status.textContent = "Running…";
     figure.setAttribute("aria-busy", "true");
-    postJSON(runUrl, csrfUrl, payload)
-      .then(function (answer) {
-        const data = answer.data;
+    postRun(runUrl, csrfUrl, payload)
+      .then(function (data) {
         // Anything but 200 did not run: its result says why, then the recorded output.
-        data.ran = answer.status === 200; // 429 and 503 say why in their result
-        show(data, edited() ? "" : recorded);
-        status.textContent = data.ok ? "Done." : "Finished with an error.";
-      })
-      .catch(function (error) {
-        show({ ok: false, ran: false, error: "Could not run it: " + error.message }, recorded);
-        status.textContent = "Could not run.";
+        show(data, edited() && !data.failed ? "" : recorded);
+        status.textContent = runState(data);
       })
       .then(function () {
         runButton.disabled = false;

@@ -28,7 +28,7 @@ def exercise():
 
 def open_exercise(page, live_server, exercise, fragment=""):
     page.goto(live_server.url + exercise.get_absolute_url() + fragment)
-    page.locator(".code-editor-shell").wait_for()  # the script has made the editor
+    page.locator(".exercise-form .code-editor-shell").wait_for()  # the script has made the editor
     page.wait_for_load_state("networkidle")
     return page.locator("#exercise-code")
 
@@ -138,7 +138,7 @@ def test_a_bad_share_link_says_so_and_loads_the_page(
 
 def test_a_share_link_that_inflates_past_the_cap_is_refused(live_server, page, exercise):
     page.goto(live_server.url + exercise.get_absolute_url())
-    page.locator(".code-editor-shell").wait_for()
+    page.locator(".exercise-form .code-editor-shell").wait_for()
     bomb = page.evaluate(
         """async () => {
           const { shareFragment } = await import('/static/js/share-link.js');

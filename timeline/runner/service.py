@@ -223,7 +223,14 @@ def run_sample(sample, code=None, request_text=None, client="anonymous"):
     # A textarea sent back unchanged may differ from the stored text only in its final newline.
     if normalize_text(code) == sample.code and normalize_text(request_text) == sample.request:
         return run_cached(sample.runtime, sample.code, sample.request)
-    return run_code(sample.runtime, code, request_text, on_start=lambda: check_rate(client))
+    return run_edited(sample.runtime, code, request_text, client)
 
 
-__all__ = ["Busy", "SandboxUnavailable", "run_code", "run_cached", "run_sample"]
+def run_edited(runtime, code, request_text, client, wrap=None):
+    """A learner's own code or request, run now: an edited sample, or an exercise's Try it.
+    Counted against the client's run limit once it starts; raises Busy past it."""
+    extra = {"wrap": wrap} if wrap else {}
+    return run_code(runtime, code, request_text, on_start=lambda: check_rate(client), **extra)
+
+
+__all__ = ["Busy", "SandboxUnavailable", "run_code", "run_cached", "run_edited", "run_sample"]

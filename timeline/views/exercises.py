@@ -6,6 +6,8 @@ JSON `{"code"}` (the script fetches its CSRF token first, as the Run button does
 JavaScript, the page's form.
 """
 
+import functools
+
 from django.http import JsonResponse
 from django.shortcuts import get_object_or_404, render
 from django.template.loader import render_to_string
@@ -20,6 +22,7 @@ from historyweb.throttle import client_id
 from ..check_limit import CheckMeter
 from ..exercise_checks import run_checks
 from ..exercise_feedback import printed_by_program, shared_cause
+from ..exercise_try import sends_own_request, starting_request
 from ..models import Exercise, chronological_order
 from ..runner.service import MAX_CODE_CHARS
 from ..text import normalize_newlines
@@ -91,14 +94,26 @@ def results_context(outcomes, passed, error, exercise):
     }
 
 
-def exercise_page(request, exercise, code, outcomes=None, passed=False, status=200, error=""):
+def posted_request(request):
+    """The Try it request a form posted along with the code, so a Check does not lose it."""
+    text = request.POST.get("request") if request.method == "POST" else None
+    return normalize_newlines(text) if text else None
+
+
+def exercise_page(
+    request, exercise, code, outcomes=None, passed=False, status=200, error="", extra=None
+):
+    """The exercise with the learner's code; `extra` is a Try it's result (exercise_try.py)."""
     context = {
         "exercise": exercise,
         "era": exercise.era,
         "code": code,
         "edited": code != exercise.starter,
         "next_exercise": next_exercise(request, exercise),
+        "own_request": sends_own_request(exercise),
+        "try_request": posted_request(request) or starting_request(exercise),
         **results_context(outcomes, passed, error, exercise),
+        **(extra or {}),
     }
     return render(request, "timeline/exercise_detail.html", context, status=status)
 
@@ -147,23 +162,37 @@ def unchecked(request, error, exercise):
     return results_answer(exercise, None, False, error.message)
 
 
-@never_cache
-@csrf_protect
-@require_POST
-def exercise_check(request, slug):
-    exercise = visible_exercise(request, slug)
-    if request.content_type == "application/json":
-        return check_json(request, exercise)
-    code = normalize_newlines(request.POST.get("code", ""))
-    try:
-        passed, outcomes = check(request, exercise, code)
-    except ServiceError as error:
-        response = exercise_page(request, exercise, code, status=error.status, error=error.message)
-        return add_error_headers(response, error)
-    return exercise_page(request, exercise, code, outcomes, passed)
+def exercise_post(json_view):
+    """A POST to an exercise (its check, its Try it): a JSON body goes to
+    `json_view(request, exercise)`, a form to the decorated view as (request, exercise, code)."""
+
+    def decorate(form_view):
+        @never_cache
+        @csrf_protect
+        @require_POST
+        @functools.wraps(form_view)
+        def view(request, slug):
+            exercise = visible_exercise(request, slug)
+            if request.content_type == "application/json":
+                return json_view(request, exercise)
+            return form_view(request, exercise, normalize_newlines(request.POST.get("code", "")))
+
+        return view
+
+    return decorate
 
 
 @json_endpoint(body=unchecked)
 def check_json(request, exercise):
     passed, outcomes = check(request, exercise, read_code(request))
     return JsonResponse(results_answer(exercise, outcomes, passed, ""))
+
+
+@exercise_post(check_json)
+def exercise_check(request, exercise, code):
+    try:
+        passed, outcomes = check(request, exercise, code)
+    except ServiceError as error:
+        response = exercise_page(request, exercise, code, status=error.status, error=error.message)
+        return add_error_headers(response, error)
+    return exercise_page(request, exercise, code, outcomes, passed)

@@ -75,9 +75,10 @@ def compare_with_recorded(sample, code, request_text, result, status):
     return compare_output(sample.expected_output, result.output)
 
 
-def answer(request, result, compare=None):
-    """The JSON answer: the result's fields, and the result rendered by the one template."""
-    context = {"result": result, "compare": compare}
+def answer(request, result, compare=None, compared_with=None):
+    """The JSON answer: the result's fields, and the result rendered by the one template;
+    `compare` is against `compared_with` (the recorded output unless it says otherwise)."""
+    context = {"result": result, "compare": compare, "compared_with": compared_with}
     html = render_to_string(RESULT_TEMPLATE, context, request=request)
     return result.to_dict() | {"html": html}
 
@@ -89,14 +90,17 @@ def refusal(request, error, sample):
     return answer(request, RunResult.refused(runtime, error.message))
 
 
+def read_edit(request, *extra, max_bytes=MAX_BODY_BYTES):
+    """The JSON body's "code", "request" and any `extra` texts, with LF line ends (None when
+    absent); raises InvalidBody."""
+    fields = dict.fromkeys(("code", "request", *extra), str)
+    data = read_json_object(request, fields, max_bytes, MAX_DEPTH, messages=MESSAGES)
+    return {name: None if text is None else normalize_newlines(text) for name, text in data.items()}
+
+
 @json_endpoint(body=refusal)
 def run_json(request, sample):
-    data = read_json_object(
-        request, {"code": str, "request": str}, MAX_BODY_BYTES, MAX_DEPTH, messages=MESSAGES
-    )
-    code, request_text = (data[name] for name in ("code", "request"))
-    code = None if code is None else normalize_newlines(code)
-    request_text = None if request_text is None else normalize_newlines(request_text)
+    code, request_text = read_edit(request).values()
     result = run_sample(sample, code, request_text, client=client_id(request))
     status = status_of(result)
     compare = compare_with_recorded(sample, code, request_text, result, status)
