@@ -256,9 +256,9 @@ class Load:
         else:
             recovered = f"{recover:.1f} s"
         text += f" | recover {recovered}"
-        lost_text = f"{lost} of {owed} moves"
+        lost_text = f"{lost} of {owed} moves after the fault"
         lost_text += f", {late}/{len(self.followers)} followers behind" if late is not None else ""
-        text += f" | lost: {lost_text} after the fault"
+        text += f" | lost: {lost_text}"
         all_events = [e for events in groups.values() for e in events]
         numbers = {
             "page_500": errors_with(groups["pages"], 500),
