@@ -20,6 +20,7 @@ from django.utils.http import urlencode
 from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
+from historyweb.databases import hand_back_connections
 from historyweb.errors import ServiceError
 from historyweb.page_cache import page_cached
 from historyweb.throttle import RateStoreUnavailable, client_id, hit, remaining
@@ -218,7 +219,10 @@ def count_creation(request):
 def follow_open(request, code):
     """The page cache's gate for the follow page: one short query on every visit, cached copy
     or not, so an ended or expired session is never served from a copy rendered before."""
-    session = LiveSession.objects.filter(code=code).only("ended_at", "touched_at").first()
+    try:
+        session = LiveSession.objects.filter(code=code).only("ended_at", "touched_at").first()
+    finally:
+        hand_back_connections()  # a page from the cache needs no more: not while it is sent
     return session is not None and not sessions.is_closed(session)
 
 
