@@ -46,11 +46,13 @@ from fault_clients import Follower, Remote, Runner, Visitor, now  # noqa: E402
 from fault_figures import (  # noqa: E402
     behind,
     check_lines,
+    error_summary,
     errors_with,
     format_counts,
     missed,
     recovery_seconds,
     stale,
+    table_lines,
     undelivered,
 )
 from fault_stores import Postgres, Redis, started  # noqa: E402
@@ -250,17 +252,20 @@ class Load:
         )
         text = " | ".join(f"{name} {format_counts(events)}" for name, events in groups.items())
         if recover >= AFTER - 2 * self.remote.interval:  # its last moves still went amiss
-            text += f" | not recovered within {AFTER:g} s"
+            recovered = f"not within {AFTER:g} s"
         else:
-            text += f" | recover {recover:.1f} s"
-        text += f" | lost: {lost} of {owed} moves after the fault"
-        text += f", {late}/{len(self.followers)} followers behind" if late is not None else ""
+            recovered = f"{recover:.1f} s"
+        text += f" | recover {recovered}"
+        lost_text = f"{lost} of {owed} moves after the fault"
+        lost_text += f", {late}/{len(self.followers)} followers behind" if late is not None else ""
+        text += f" | lost: {lost_text}"
         all_events = [e for events in groups.values() for e in events]
         numbers = {
             "page_500": errors_with(groups["pages"], 500),
             "any_500": errors_with(all_events, 500),
             "lost": lost,
             "behind": late,
+            "row": [error_summary(groups), recovered, lost_text],
         }
         return text, numbers
 
@@ -286,7 +291,8 @@ async def redis_restart(bench):
     bodies = [body for visitor in load.visitors for body in visitor.bodies]
     numbers["stale"] = stale(bodies, marker, since)
     watched = sum(1 for when, _ in bodies if when >= since)
-    text += f", stale pages {numbers['stale']} of {watched} era pages"
+    numbers["note"] = f"stale pages {numbers['stale']} of {watched} era pages"
+    text += ", " + numbers["note"]
     if failed:
         text += f" | the edit while Redis was down failed: {failed}"
     return text, numbers
@@ -327,7 +333,8 @@ async def worker_killed(bench):
         await asyncio.sleep(AFTER)
     text, numbers = load.figures(fault_end)
     left = len(set(glob.glob(RUN_DIRS.format(pid=victim))) - leftovers)
-    text += f", run directories left {left} (killed {'mid-run' if mid_run else 'between runs'})"
+    numbers["note"] = f"run directories left {left} (killed {'mid-run' if mid_run else 'idle'})"
+    text += ", " + numbers["note"]
     return text, numbers
 
 
@@ -340,7 +347,8 @@ async def sigterm(bench):
     text, numbers = load.figures(fault_end)
     byes = sum(1 for f in load.followers if f.byes)
     numbers["shutdown"] = took
-    return f"shutdown {took:.2f} s ({byes}/{FOLLOWERS} streams got bye) | {text}", numbers
+    numbers["note"] = f"shutdown {took:.2f} s ({byes}/{FOLLOWERS} streams got bye)"
+    return f"{numbers['note']} | {text}", numbers
 
 
 def mount_reason():
@@ -373,6 +381,7 @@ async def full_var(bench):
             fault_end = now()
             await asyncio.sleep(AFTER)
         text, numbers = load.figures(fault_end, since=fault_start + GRACE)
+        numbers["note"] = "file caches, 16 MiB var/ filled for 8 s"
     finally:
         stop(bench.server)
         subprocess.run(["umount", "-l", str(var)], capture_output=True)
@@ -382,11 +391,11 @@ async def full_var(bench):
 
 
 def fill(path):
-    with open(path, "wb") as ballast:
-        with contextlib.suppress(OSError):
-            while True:
-                ballast.write(b"\0" * 65536)
-                ballast.flush()
+    # The last buffered bytes fail again as the file closes: that ENOSPC is the goal too.
+    with contextlib.suppress(OSError), open(path, "wb") as ballast:
+        while True:
+            ballast.write(b"\0" * 65536)
+            ballast.flush()
 
 
 async def crowd(bench):
@@ -394,6 +403,7 @@ async def crowd(bench):
         await asyncio.sleep(AFTER)
     joined = sum(1 for f in load.followers if f.opened.is_set())
     text, numbers = load.figures(load.all_open, since=load.all_open)
+    numbers["note"] = f"{joined}/{CROWD} streams open, each after loading the follow page"
     return f"{joined}/{CROWD} streams open | {text}", numbers
 
 
@@ -451,6 +461,7 @@ async def run_scenarios(bench, chosen):
             stop(bench.server)
             await bench.start()
         text, numbers = await scenario(bench)
+        numbers["name"] = name
         results[n] = numbers
         print(f"{name:26} {text}", flush=True)
     return results
@@ -475,6 +486,10 @@ def main():
         bench.set_up()
         database = "PostgreSQL" if postgres else "SQLite (no PostgreSQL)"
         cache = "Redis" if redis else "file caches (no Redis)"
+        machine = (
+            f"gunicorn + {cores()} uvicorn workers, {database}, {cache}, {os.cpu_count()} cores, "
+            f"load average {os.getloadavg()[0]:.1f} at the start"
+        )
         print(
             f"historyweb bench-faults: gunicorn + {cores()} uvicorn workers on {HOST}, {database}, "
             f"{cache}; {VISITORS} page visitors, a remote every 0.5 s, a run every 2 s, "
@@ -495,7 +510,17 @@ def main():
         print("\nChecks:")
         for line in check_lines(checks(results)):
             print("  " + line)
+        print(f"\nFor the README ({time.strftime('%Y-%m-%d')}; {machine}):\n")
+        print("\n".join(table_lines(table_rows(results))))
     return 0
+
+
+def table_rows(results):
+    """(scenario, errors, recovery, lost, notes) of each scenario run, in order."""
+    return [
+        (numbers["name"].strip(), *numbers.get("row", ("", "", "")), numbers.get("note", ""))
+        for _, numbers in sorted(results.items())
+    ]
 
 
 if __name__ == "__main__":

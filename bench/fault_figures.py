@@ -95,3 +95,24 @@ def check_lines(checks):
         verdict = "SKIP" if passed is None else "PASS" if passed else "FAIL"
         lines.append(f"{verdict}  {what}: {figure}")
     return lines
+
+
+def error_summary(groups):
+    """'none', or each group's errors: 'pages 503 x2; followers cut x50'."""
+    parts = []
+    for name, events in groups.items():
+        errors = [(when, outcome) for when, outcome in events if is_error(outcome)]
+        if errors:
+            parts.append(f"{name} " + format_counts(errors).removeprefix("0 ok, "))
+    return "; ".join(parts) or "none"
+
+
+TABLE_HEADER = ("Scenario", "Errors", "Recovery", "Lost", "Notes")
+
+
+def table_lines(rows):
+    """A Markdown table, one row per scenario: (name, errors, recovery, lost, notes)."""
+    lines = ["| " + " | ".join(TABLE_HEADER) + " |", "|" + "---|" * len(TABLE_HEADER)]
+    for row in rows:
+        lines.append("| " + " | ".join(str(cell).replace("|", "/") for cell in row) + " |")
+    return lines

@@ -57,3 +57,15 @@ def database_settings(default_url, environ=os.environ, pool_size=0):
             "timeout": float(positive_int(environ, "DATABASE_POOL_TIMEOUT", 10)),
         }
     return database
+
+
+def hand_back_connections():
+    """Close this thread's connections now (back to the pool, if any) rather than when its
+    request ends: for a request that still has long to go without the database (a stream, or a
+    page about to be sent from the page cache). A transaction the caller holds open (a test's)
+    is the caller's to end: its connection stays."""
+    from django.db import connections  # not at import: the settings import this module
+
+    for connection in connections.all(initialized_only=True):
+        if not connection.in_atomic_block:
+            connection.close()

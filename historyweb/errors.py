@@ -48,6 +48,16 @@ def disk_full(error):
     return any(isinstance(e, OSError) and e.errno in NO_ROOM for e in causes(error))
 
 
+NO_ROOM_TO_RUN = f"{DISK_FULL}, so code cannot be run right now. Try again later."
+
+
+def refuse_if_no_room_to_run(error):
+    """A run's files that could not be written for want of room: a 503 that says so. Any other
+    error is not expected, and the caller raises it as it was."""
+    if disk_full(error):
+        raise ServiceError(NO_ROOM_TO_RUN, status=503) from error
+
+
 DATABASE_BUSY = (
     "The server is busy: every database connection it may use is taken. Try again in a few seconds."
 )

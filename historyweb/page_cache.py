@@ -14,7 +14,10 @@ page either.
 
 Which pages: those of the views marked @page_cached. Such pages must not depend on the
 visitor: no CSRF token, no per-user text (staff-only parts are fine: staff bypass the cache),
-and not on the Host: one entry serves every allowed host name.
+and not on the Host: one entry serves every allowed host name. A page whose right to be shown
+can end before its content changes (a live session's follow page, once the session ends) names
+a `gate`: a cheap check run on every request, hit or miss, before any stored copy is served;
+when it says no, the view answers uncached (with its 404 or 410).
 
 Keys are canonical, so a client cannot grow the cache: the scheme, the path, and only the query
 parameters the view reads (others are dropped, repeated ones resolved as the view does). A
@@ -117,11 +120,12 @@ class _Memory:
 memory = _Memory(MEMORY_ENTRIES)
 
 # {view: its query rules, or a function of its URL's keyword arguments that gives them}, one
-# entry per view marked @page_cached.
+# entry per view marked @page_cached; and {view: its gate} for those that have one.
 CACHED_VIEWS = {}
+GATES = {}
 
 
-def page_cached(query=None):
+def page_cached(query=None, gate=None):
     """Mark a view whose pages the page cache serves whole to anonymous visitors.
 
     `query` names the query parameters the view reads: the cache key keeps these and drops the
@@ -130,10 +134,15 @@ def page_cached(query=None):
     (a search per word would fill any shared store). When what the view reads depends on its
     URL (a deck's print mode reads ?notes=), `query` is a function that takes the URL's keyword
     arguments and returns those rules.
+
+    `gate(request, **url_kwargs)`, if given, runs before a stored copy is served: False sends
+    the request to the view, uncached. It must be cheap (it runs on every hit).
     """
 
     def mark(view):
         CACHED_VIEWS[view] = query if callable(query) else dict(query or {})
+        if gate is not None:
+            GATES[view] = gate
         return view
 
     return mark
@@ -179,8 +188,9 @@ class PageCacheMiddleware:
         if not self._applies(request):
             return self.get_response(request)
         request.get_host()  # an unknown Host is refused (400) before anything is served
-        url, shared = canonical_url(request, self._query_rules(request))
-        if url is None:
+        match = self._match(request)
+        url, shared = canonical_url(request, match and query_rules(match))
+        if url is None or not self._gate_open(request, match):
             return self.get_response(request)
         version = content_version()
         if version is None:  # no version can be kept: nothing can be cached
@@ -214,11 +224,16 @@ class PageCacheMiddleware:
         )
 
     @staticmethod
-    def _query_rules(request):
+    def _match(request):
         try:
-            return query_rules(resolve(request.path_info))
+            return resolve(request.path_info)
         except Resolver404:
             return None
+
+    @staticmethod
+    def _gate_open(request, match):
+        gate = GATES.get(match.func)
+        return gate is None or gate(request, **match.kwargs)
 
     def _shared_lookup(self, url, version):
         entry = shared_store.get(self._key(url, version))

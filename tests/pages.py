@@ -163,9 +163,9 @@ PAGES = [
     Page("deck-era-speaker-part", "/present/{era}/speaker/slides/1/", cached=True),
     Page("talk-part", "/talks/{talk}/present/slides/1/", cached=True),
     Page("talk-speaker-part", "/talks/{talk}/present/speaker/slides/1/", cached=True),
-    # A live session's follow page (checked on each visit) and its parts (the seed history has a
-    # session on its talk).
-    Page("live-follow", "/live/{live}/", content=True, fuzz=False),
+    # A live session's follow page (its session checked on each visit, cached or not) and its
+    # parts (the seed history has a session on its talk).
+    Page("live-follow", "/live/{live}/", cached=True, content=True, fuzz=False),
     Page("live-part", "/live/{live}/slides/1/", cached=True, fuzz=False),
     Page("deck-era", "/present/{era}/", cached=True, content=True, axe=True, phone=True),
     Page("deck-era-speaker", "/present/{era}/speaker/", cached=True, content=True),

@@ -63,3 +63,20 @@ def test_check_lines_say_pass_fail_or_skip_with_the_figure():
         [("shutdown <= 2 s", True, "0.67 s"), ("no 500", False, 76), ("full var/", None, "n/a")]
     )
     assert lines == ["PASS  shutdown <= 2 s: 0.67 s", "FAIL  no 500: 76", "SKIP  full var/: n/a"]
+
+
+def test_the_error_summary_names_each_group_with_errors_and_only_its_errors():
+    groups = {
+        "pages": [(0, 200), (1, 503), (2, 503)],
+        "remote": [(0, 200)],
+        "followers": [(0, "cut"), (1, 200)],
+    }
+    assert figures.error_summary(groups) == "pages 503 x2; followers cut x1"
+    assert figures.error_summary({"pages": [(0, 200), (1, 304)]}) == "none"
+
+
+def test_the_table_is_markdown_with_a_row_per_scenario_and_no_stray_pipes():
+    lines = figures.table_lines([("1 Redis restart", "none", "0.0 s", "0 of 950", "a | b")])
+    assert lines[0] == "| Scenario | Errors | Recovery | Lost | Notes |"
+    assert lines[1] == "|---|---|---|---|---|"
+    assert lines[2] == "| 1 Redis restart | none | 0.0 s | 0 of 950 | a / b |"

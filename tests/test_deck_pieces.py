@@ -2,14 +2,16 @@
 
 import json
 import re
+from datetime import timedelta
 
 import pytest
 from django.urls import reverse
+from django.utils import timezone
 
 from historyweb.content_version import bump_content_version
 from timeline.deck_pieces import CHUNK_SIZE
 from timeline.live import sessions
-from timeline.models import Era
+from timeline.models import Era, LiveSession
 from timeline.presenter import load_deck
 
 from .factories import generate_eras, make_era, make_slide
@@ -124,3 +126,55 @@ def test_a_staff_preview_of_an_unpublished_eras_part_is_never_stored(admin_clien
     make_slide(make_era(slug="draft", published=False))
     url = reverse("timeline:present-era-slides", kwargs={"slug": "draft", "chunk": 1})
     assert "no-store" in admin_client_logged.get(url)["Cache-Control"]
+
+
+def follow_url(session):
+    return reverse("timeline:live-follow", kwargs={"code": session.code})
+
+
+def test_phones_joining_a_session_share_one_render_of_its_follow_page(
+    client, django_assert_num_queries
+):
+    era = make_era(slug="cgi")
+    for n in range(12):
+        make_slide(era, title=f"Point {n}")
+    deck, _ = load_deck("full", "", Era.objects.all())
+    session, _ = sessions.create(deck, "full", "")
+    first = client.get(follow_url(session), HTTP_ACCEPT_ENCODING="br")
+    assert first.status_code == 200 and first["Content-Encoding"] == "br"
+    # The next phone: the session's check, one short query, and the stored render.
+    with django_assert_num_queries(1):
+        second = client.get(follow_url(session), HTTP_ACCEPT_ENCODING="br")
+    assert second.status_code == 200 and second.content == first.content
+    assert second["ETag"] == first["ETag"]
+    with django_assert_num_queries(1):
+        again = client.get(
+            follow_url(session), HTTP_ACCEPT_ENCODING="br", HTTP_IF_NONE_MATCH=first["ETag"]
+        )
+        assert again.status_code == 304
+
+
+@pytest.mark.parametrize(
+    "change, status",
+    [
+        ({"ended_at": timezone.now}, 410),
+        ({"touched_at": lambda: timezone.now() - timedelta(days=2)}, 410),
+        (None, 404),
+    ],
+    ids=["ended", "expired", "deleted"],
+)
+def test_a_warm_follow_page_is_not_served_once_its_session_is_over(client, change, status):
+    make_slide(make_era(slug="cgi"))
+    deck, _ = load_deck("full", "", Era.objects.all())
+    session, _ = sessions.create(deck, "full", "")
+    etag = client.get(follow_url(session))["ETag"]
+    assert client.get(follow_url(session))["ETag"] == etag  # served from the cache
+    rows = LiveSession.objects.filter(pk=session.pk)
+    if change is None:
+        rows.delete()
+    else:
+        rows.update(**{field: make() for field, make in change.items()})
+    for headers in ({}, {"HTTP_IF_NONE_MATCH": etag}):
+        response = client.get(follow_url(session), **headers)
+        assert response.status_code == status
+        assert "deck-slide" not in response.content.decode()

@@ -15,8 +15,9 @@ import pytest
 
 from historyweb import content_version, page_cache, throttle
 from historyweb.caches import cache_settings
-from historyweb.errors import disk_full
-from timeline.runner import service
+from historyweb.errors import NO_ROOM_TO_RUN, disk_full
+from timeline.runner import identity, service
+from timeline.runner.config import get_config
 
 pytestmark = pytest.mark.django_db
 
@@ -129,6 +130,18 @@ def test_a_run_whose_work_directory_cannot_be_written_gets_a_503(sandbox, disk, 
         "The server's disk is full, so code cannot be run right now. Try again later."
     )
     assert [p.name for p in disk.root.iterdir()] == ["ballast"]  # no work directory left
+
+
+def test_a_run_whose_owner_record_cannot_be_written_gets_a_503(disk, settings):
+    """The record of which worker holds a run's uid (its cgroup's owner) is written to the
+    runner's state in var/: no room there is the same 503 as for the run's own files."""
+    settings.RUNNER_STATE_DIR = str(disk.root / "runner")
+    (disk.root / "runner").mkdir()
+    disk.fill()
+    with pytest.raises(service.ServiceError) as refused:
+        identity.record_owner(get_config(), 60001)
+    assert refused.value.status == 503
+    assert refused.value.message == NO_ROOM_TO_RUN
 
 
 def test_only_a_write_with_no_room_counts_as_a_full_disk():

@@ -22,7 +22,8 @@ from contextlib import contextmanager
 
 from asgiref.sync import SyncToAsync, sync_to_async
 from django.conf import settings
-from django.db import connections
+
+from historyweb.databases import hand_back_connections
 
 from ..models import LiveSession
 from . import channel
@@ -87,9 +88,7 @@ def _load(code):
     try:
         return LiveSession.objects.filter(code=code).first()
     finally:
-        for connection in connections.all(initialized_only=True):
-            if not connection.in_atomic_block:
-                connection.close()
+        hand_back_connections()
 
 
 async def read_session(code):

@@ -28,7 +28,7 @@ import os
 import stat
 from contextlib import contextmanager
 
-from historyweb.errors import ServiceError
+from historyweb.errors import ServiceError, refuse_if_no_room_to_run
 
 from . import cgroups, owners
 
@@ -201,8 +201,12 @@ def owner_record(config, uid):
 
 def record_owner(config, uid):
     path = owner_record(config, uid)
-    path.parent.mkdir(exist_ok=True)
-    path.write_text(owners.tag())
+    try:
+        path.parent.mkdir(exist_ok=True)
+        path.write_text(owners.tag())
+    except OSError as exc:
+        refuse_if_no_room_to_run(exc)  # a full var/: a 503 that says so
+        raise
 
 
 def forget_owner(config, uid):

@@ -21,7 +21,7 @@ from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
 
-from historyweb.errors import DISK_FULL, ServiceError, disk_full
+from historyweb.errors import ServiceError, refuse_if_no_room_to_run
 
 from . import cgroups, leftovers, seccomp
 from .bwrap import SANDBOX_WORK, build_command, hosts_file
@@ -120,7 +120,7 @@ def run_in_sandbox(config, spec, body=b""):
                 (work_dir / name).write_bytes(data)
                 (work_dir / name).chmod(0o644)
         except OSError as exc:
-            _refuse_if_no_room(exc)
+            refuse_if_no_room_to_run(exc)
             raise
         return execute(config, work_dir, hosts, cgroup, held.seccomp)
 
@@ -131,18 +131,10 @@ def _work_dir():
     try:
         work = tempfile.TemporaryDirectory(prefix=leftovers.work_prefix())
     except OSError as exc:
-        _refuse_if_no_room(exc)
+        refuse_if_no_room_to_run(exc)
         raise
     with work as path:
         yield Path(path)
-
-
-def _refuse_if_no_room(error):
-    """Answer a run's files that could not be written for want of room with a 503 that says so;
-    any other error is not expected, and the caller raises it as it was."""
-    if disk_full(error):
-        message = f"{DISK_FULL}, so code cannot be run right now. Try again later."
-        raise ServiceError(message, status=503) from error
 
 
 def seccomp_pipe(program):

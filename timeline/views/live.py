@@ -20,6 +20,7 @@ from django.utils.http import urlencode
 from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
+from historyweb.databases import hand_back_connections
 from historyweb.errors import ServiceError
 from historyweb.page_cache import page_cached
 from historyweb.throttle import RateStoreUnavailable, client_id, hit, remaining
@@ -215,9 +216,21 @@ def count_creation(request):
 # ---- Pages ----------------------------------------------------------------------------------
 
 
-# The follow page checks its session on every visit (a late visitor to an ended one is told
-# so), but it is public and the same for every follower: compressed, and light, since it holds
-# only the first slides. Its parts are cached like the deck's: a follower reads on after the end.
+def follow_open(request, code):
+    """The page cache's gate for the follow page: one short query on every visit, cached copy
+    or not, so an ended or expired session is never served from a copy rendered before."""
+    try:
+        session = LiveSession.objects.filter(code=code).only("ended_at", "touched_at").first()
+    finally:
+        hand_back_connections()  # a page from the cache needs no more: not while it is sent
+    return session is not None and not sessions.is_closed(session)
+
+
+# The follow page is public and the same for every follower of a session: its render (the
+# first slides and the outline, for the session's deck) is cached per content version and
+# compressed once, like the deck's; only the session's check (follow_open) runs per visit.
+# Its parts are cached too: a follower reads on after the end.
+@page_cached(gate=follow_open)
 @require_GET
 def live_follow(request, code):
     """The audience's deck: it follows the presenter; browsing on is allowed, steering is not."""
@@ -233,7 +246,7 @@ def live_follow(request, code):
         "live": {"role": "follow", "session": session, "urls": live_urls(session)},
     }
     response = render(request, "timeline/present/deck.html", context)
-    patch_cache_control(response, no_cache=True)
+    patch_cache_control(response, no_cache=True)  # served uncached (an editor): ask each time
     return response
 
 
