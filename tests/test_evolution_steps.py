@@ -1,5 +1,5 @@
 """The evolution page's steps: the diff between consecutive hello apps, and how each answered a
-POST, from the responses recorded in fixtures/evolution/methods.json."""
+POST, from the responses recorded in fixtures/evolution/answers.jsonl."""
 
 import json
 
@@ -25,7 +25,7 @@ def records(settings, tmp_path):
     def write(*rows):
         path = tmp_path / METHODS_FILE
         path.parent.mkdir(parents=True, exist_ok=True)
-        path.write_text(json.dumps(list(rows)), encoding="utf-8")
+        path.write_text("".join(json.dumps(row) + "\n" for row in rows), encoding="utf-8")
 
     return write
 

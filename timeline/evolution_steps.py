@@ -1,7 +1,7 @@
 """The evolution page's steps: each hello app, the lines that changed since the step before,
 and how it answered a POST, from responses recorded by a run in the sandbox.
 
-The recorded responses live in fixtures/evolution/methods.json, each with the SHA-256 of the
+The recorded responses live in fixtures/evolution/answers.jsonl, each with the SHA-256 of the
 code it was recorded from: a record whose code has since changed is not shown."""
 
 import hashlib
@@ -14,7 +14,8 @@ from django.conf import settings
 
 from .diffs import every_line
 
-METHODS_FILE = Path("evolution") / "methods.json"
+# JSON Lines, one record a line: not a *.json fixture, which dump_history would own.
+METHODS_FILE = Path("evolution") / "answers.jsonl"
 
 # Why an app answered as it did, read from its code: the first rule whose pattern the code
 # matches and whose status class the recorded answer has gives the sentence.
@@ -47,9 +48,10 @@ def code_digest(code):
 @lru_cache(maxsize=4)
 def _read_records(path):
     try:
-        rows = json.loads(Path(path).read_text(encoding="utf-8"))
+        lines = Path(path).read_text(encoding="utf-8").splitlines()
     except FileNotFoundError:
         return {}
+    rows = [json.loads(line) for line in lines if line.strip()]
     return {(row["era"], row["order"]): row for row in rows}
 
 
