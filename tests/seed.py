@@ -22,7 +22,7 @@ from .pages import PAGES, pages
 
 def seed_history():
     """A small but complete history: three eras, slides, samples (one runnable with a
-    request, one historical, one in the evolution page), a reference, a talk. Returns WSGI."""
+    request, one historical, two in the evolution page), a reference, a talk. Returns WSGI."""
     cgi = make_era(
         slug="cgi",
         title="CGI",
@@ -49,6 +49,7 @@ def seed_history():
         slide=slide,
         title="Hello, WSGI",
         runtime="wsgi",
+        evolution=True,  # after CGI's: the evolution page shows the diff between the two
         code="def app(environ, start_response):\n    start_response('200 OK', [])\n"
         "    return [b'hello']\n",
         request="GET /hello HTTP/1.1\nHost: example.org\n\n",

@@ -2,6 +2,7 @@ from django.shortcuts import render
 
 from historyweb.page_cache import page_cached
 
+from ..evolution_steps import answer_groups, build_steps, recorded_responses
 from ..models import CodeSample, chronological_order
 from .caching import keep_private
 
@@ -16,6 +17,8 @@ def evolution_samples(user):
 
 @page_cached()
 def evolution(request):
-    """The same small app, GET /hello?name=Ada, as each era wrote it, side by side."""
-    samples = list(evolution_samples(request.user))
-    return keep_private(request, render(request, "timeline/evolution.html", {"samples": samples}))
+    """The same small app, GET /hello?name=Ada, as each era wrote it, side by side: what
+    changed from one step to the next, and how each answered a POST."""
+    steps = build_steps(list(evolution_samples(request.user)), recorded_responses())
+    context = {"steps": steps, "groups": answer_groups(steps)}
+    return keep_private(request, render(request, "timeline/evolution.html", context))
