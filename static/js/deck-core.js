@@ -62,16 +62,12 @@ export function openChannel(name, count, { onGoto, current, currentStep = () => 
 /**
  * Keyboard control shared by both views. `actions` maps names to functions:
  * go(n), next, prev, first, last, overview, help, speaker, fullscreen, theme and (in the
- * audience window) live.
+ * audience window) live. `showJump(text)` shows the slide number being typed ("" hides it).
  */
-export function bindKeys(actions, jumpIndicator) {
+export function bindKeys(actions, showJump = () => {}) {
   let digits = "";
   let timer = null;
-  const showDigits = () => {
-    if (!jumpIndicator) return;
-    jumpIndicator.hidden = !digits;
-    jumpIndicator.textContent = digits ? `Go to slide ${digits}, then Enter` : "";
-  };
+  const showDigits = () => showJump(digits ? `Go to slide ${digits}, then Enter` : "");
   const clearDigits = () => {
     digits = "";
     showDigits();

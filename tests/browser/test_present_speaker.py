@@ -1,6 +1,9 @@
 """The speaker view: follows the audience window and leads it, notes, timer, time budget."""
 
+import re
+
 import pytest
+from playwright.sync_api import expect
 
 from .decks import make_deck, make_deck_talk
 
@@ -80,6 +83,40 @@ def test_speaker_and_audience_follow_each_other(live_server, context):
     wait_for_counter(audience, 6)
     assert speaker.locator("[data-end]").is_visible()  # nothing after the last slide
     assert speaker.locator("[data-pane='next'] .deck-slide").count() == 0
+
+
+def test_typed_numbers_and_the_theme_note_show_in_the_speaker_view_not_on_the_projector(
+    live_server, context
+):
+    """The audience window says nothing of the keys pressed in it: the slide number being
+    typed and "Dark theme" show in the speaker view; the projector stays the slide."""
+    make_deck()
+    audience = context.new_page()
+    audience.goto(f"{live_server.url}/present/")
+    audience.wait_for_selector(".deck-slide.is-current")
+    speaker = context.new_page()
+    speaker.goto(f"{live_server.url}/present/speaker/")
+    speaker.wait_for_selector("[data-pane='current'] .deck-slide")
+
+    audience.bring_to_front()
+    audience.keyboard.type("5")
+    expect(speaker.locator(".jump")).to_have_text("Go to slide 5, then Enter")
+    assert audience.locator(".jump").is_hidden()
+    audience.keyboard.press("Enter")
+    wait_for_counter(speaker, 5)
+    expect(speaker.locator(".jump")).to_be_hidden()
+
+    theme = audience.evaluate("document.documentElement.dataset.theme || ''")
+    audience.keyboard.press("t")
+    assert audience.evaluate("document.documentElement.dataset.theme") not in ("", theme)
+    expect(speaker.locator(".toast")).to_have_text(re.compile(r"^(Dark|Light) theme$"))
+    assert audience.locator(".toast").is_hidden()
+
+    # Typed in the speaker view, the number shows there, and still not on the projector.
+    speaker.bring_to_front()
+    speaker.keyboard.type("3")
+    expect(speaker.locator(".jump")).to_have_text("Go to slide 3, then Enter")
+    assert audience.locator(".jump").is_hidden()
 
 
 def test_a_speaker_view_opened_without_an_address_joins_the_audience(live_server, context):
