@@ -61,8 +61,8 @@ export function openChannel(name, count, { onGoto, current, currentStep = () => 
 
 /**
  * Keyboard control shared by both views. `actions` maps names to functions:
- * go(n), next, prev, first, last, overview, help, speaker, fullscreen, theme and (in the
- * audience window) live. `showJump(text)` shows the slide number being typed ("" hides it).
+ * go(n), next, prev, first, last, overview, help, speaker, fullscreen, theme, live and (in
+ * the speaker view) timer. `showJump(text)` shows the slide number being typed ("" hides it).
  */
 export function bindKeys(actions, showJump = () => {}) {
   let digits = "";
@@ -122,6 +122,8 @@ export function bindKeys(actions, showJump = () => {}) {
       T: actions.theme,
       l: actions.live,
       L: actions.live,
+      c: actions.timer,
+      C: actions.timer,
     };
     const handler = handlers[key];
     if (!handler) return;

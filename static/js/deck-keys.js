@@ -245,7 +245,8 @@ function makeNotices(root, channel, projector) {
  * The overview, help and enlarge overlays, the stage keys and deck-core's keys, for one deck
  * window (`root`). `go(n, { step })` moves; `current()` and `currentStep()` say where it is.
  * What the two windows do differently comes in: `speaker` (the speaker view is already there),
- * `theme` (the audience deck announces it) and `live` (going live, key L).
+ * `theme` (the audience deck announces it), `live` (going live, key L) and `timer` (key C,
+ * the speaker view's).
  * Answers the actions, for the window's own buttons.
  */
 function wireKeysAndOverlays(
@@ -262,6 +263,7 @@ function wireKeysAndOverlays(
     speaker = () => {},
     theme = toggleTheme,
     live,
+    timer,
   },
 ) {
   const help = document.getElementById("help");
@@ -284,6 +286,7 @@ function wireKeysAndOverlays(
     fullscreen: toggleFullscreen,
     theme,
     live, // going live (L): the audience deck and the speaker view
+    timer, // start or pause the timer (C): the speaker view only
   };
   bindStageKeys({ blank, closeTop });
   bindPointerFocus();
