@@ -279,3 +279,45 @@ def test_the_speaker_views_keys_and_overlays_are_the_decks(live_server, context)
     assert speaker.locator("#live-panel").is_hidden()
     assert context.pages == [speaker]
     assert speaker_slide(speaker) == 2
+
+
+@pytest.mark.parametrize("size", [(1366, 768), (1280, 720), (1024, 768), (1920, 1080)])
+def test_the_speaker_view_fits_a_laptop_screen_without_scrolling(live_server, page, size):
+    """Long notes and the time budget stay on the screen: they scroll inside their own boxes,
+    the bar is one line (the ? does not wrap), and the current era's row is in view."""
+    from timeline.models import Slide
+
+    make_deck_talk()
+    long_notes = "\n\n".join(
+        f"Paragraph {n}: " + "a sentence of the notes. " * 12 for n in range(12)
+    )
+    slide = Slide.objects.get(title="A wide line")
+    slide.notes = long_notes
+    slide.save()
+    width, height = size
+    page.set_viewport_size({"width": width, "height": height})
+    page.goto(f"{live_server.url}/talks/short/present/speaker/#/6")
+    page.locator("[data-pane='notes']").get_by_text("Paragraph 11").wait_for(state="attached")
+    rects = page.evaluate(
+        """() => {
+        const rect = (s) => document.querySelector(s).getBoundingClientRect().toJSON();
+        const notes = document.querySelector('.notes-body');
+        return {
+            scroll: document.documentElement.scrollHeight, inner: innerHeight,
+            wide: document.documentElement.scrollWidth, across: innerWidth,
+            counter: rect('.speaker-counter'), help: rect("[data-action='help']"),
+            notes: rect('.notes-body'), current: rect('.speaker-current .pane-stage'),
+            row: rect('.budget tr[aria-current]'), budget: rect('.speaker-budget'),
+            notesScroll: notes.scrollHeight > notes.clientHeight,
+        };
+    }"""
+    )
+    assert rects["scroll"] <= rects["inner"] and rects["wide"] <= rects["across"]
+    assert rects["notesScroll"]  # the notes are longer than their box: it scrolls, not the page
+    assert rects["notes"]["bottom"] <= height
+    assert abs(rects["help"]["top"] - rects["counter"]["top"]) < rects["counter"]["height"]
+    assert rects["help"]["right"] <= width
+    assert rects["current"]["bottom"] < rects["budget"]["top"]
+    assert rects["budget"]["top"] <= rects["row"]["top"] and rects["row"]["bottom"] <= height
+    # The slide keeps its 16:9 shape.
+    assert abs(rects["current"]["width"] / rects["current"]["height"] - 16 / 9) < 0.02
