@@ -24,6 +24,17 @@ def wait_for_counter(page, n):
     )
 
 
+def open_both(context, live_server):
+    """The audience deck and the speaker view of the full deck, in one browser."""
+    audience = context.new_page()
+    audience.goto(f"{live_server.url}/present/")
+    audience.wait_for_selector(".deck-slide.is-current")
+    speaker = context.new_page()
+    speaker.goto(f"{live_server.url}/present/speaker/")
+    speaker.wait_for_selector("[data-pane='current'] .deck-slide")
+    return audience, speaker
+
+
 # Records window.open's arguments, then opens as asked.
 SPY_ON_OPEN = """() => {
     const open = window.open;
@@ -57,12 +68,7 @@ def test_s_opens_the_speaker_view_in_a_window_of_its_own_on_the_same_slide(live_
 def test_speaker_and_audience_follow_each_other(live_server, context):
     """Two windows on one deck: each follows the other, both ways, through BroadcastChannel."""
     make_deck()
-    audience = context.new_page()
-    audience.goto(f"{live_server.url}/present/")
-    audience.wait_for_selector(".deck-slide.is-current")
-    speaker = context.new_page()
-    speaker.goto(f"{live_server.url}/present/speaker/")
-    speaker.wait_for_selector("[data-pane='current'] .deck-slide")
+    audience, speaker = open_both(context, live_server)
 
     audience.keyboard.press("ArrowRight")
     wait_for_counter(speaker, 2)
@@ -91,12 +97,7 @@ def test_typed_numbers_and_the_theme_note_show_in_the_speaker_view_not_on_the_pr
     """The audience window says nothing of the keys pressed in it: the slide number being
     typed and "Dark theme" show in the speaker view; the projector stays the slide."""
     make_deck()
-    audience = context.new_page()
-    audience.goto(f"{live_server.url}/present/")
-    audience.wait_for_selector(".deck-slide.is-current")
-    speaker = context.new_page()
-    speaker.goto(f"{live_server.url}/present/speaker/")
-    speaker.wait_for_selector("[data-pane='current'] .deck-slide")
+    audience, speaker = open_both(context, live_server)
 
     audience.bring_to_front()
     audience.keyboard.type("5")
