@@ -3,10 +3,12 @@ time its page takes to render. Budgets: 150 KB brotli, 100 ms.
 
     .venv/bin/python bench/page_weight.py [--path /present/ --path ...] [--synthetic ERAS]
 
-By default it weighs the audience deck and the speaker view. Runs in-process on a throwaway
-in-memory database loaded from fixtures/ (plus, with --synthetic, made-up eras of six slides,
-each slide with a 15-line sample), so it needs no server. Static files are read from static/
-and compressed at gzip level 9 and brotli 11, as whitenoise does; module imports are followed.
+By default it weighs the audience deck and the speaker view, and with --synthetic the speaker
+view of a talk over every made-up era (its time budget has a row per era). Runs in-process on
+a throwaway in-memory database loaded from fixtures/ (plus, with --synthetic, made-up eras of
+six slides, each slide with a 15-line sample), so it needs no server. Static files are read
+from static/ and compressed at gzip level 9 and brotli 11, as whitenoise does; module imports
+are followed.
 The render time is the median of RENDERS renders with the page cache off (what the first
 visitor after an edit waits for). Exits non-zero when a total passes the size budget.
 """
@@ -34,7 +36,7 @@ IMPORT = re.compile(r'(?:from|import)\s*["\'](\.{1,2}/[^"\']+)["\']')
 def add_synthetic(eras):
     import random
 
-    from timeline.models import CodeSample, Era, Slide
+    from timeline.models import CodeSample, Era, Slide, Talk, TalkEra
 
     # Random names keep gzip from shrinking the made-up deck far below what real text gives.
     rng = random.Random(1993)
@@ -69,6 +71,9 @@ def add_synthetic(eras):
             CodeSample.objects.create(
                 era=era, slide=slide, order=order, title=prose(3), code=code()
             )
+    talk = Talk.objects.create(slug="synthetic", title="Every made-up era", duration_minutes=60)
+    for order, era in enumerate(Era.objects.filter(slug__startswith="synthetic-"), start=1):
+        TalkEra.objects.create(talk=talk, era=era, order=order)
 
 
 def static_file(url):
@@ -157,7 +162,10 @@ def main():
     from timeline.models import Era, Slide
 
     print(f"{Era.objects.count()} eras, {Slide.objects.count()} slides\n")
-    within = [report(path) for path in args.path or ["/present/", "/present/speaker/"]]
+    paths = ["/present/", "/present/speaker/"]
+    if args.synthetic:
+        paths.append("/talks/synthetic/present/speaker/")
+    within = [report(path) for path in args.path or paths]
     return 0 if all(within) else 1
 
 

@@ -14,7 +14,7 @@ from timeline.live import sessions
 from timeline.models import Era, LiveSession
 from timeline.presenter import load_deck
 
-from .factories import generate_eras, make_era, make_slide
+from .factories import generate_eras, make_era, make_slide, make_talk
 
 pytestmark = pytest.mark.django_db
 
@@ -74,6 +74,22 @@ def test_first_view_and_parts_take_the_same_queries_at_any_size(
         with django_assert_num_queries(6):
             last = -(-count * 5 // CHUNK_SIZE)  # five slides an era
             assert client.get(reverse(name, kwargs={"chunk": last})).status_code == 200
+
+
+@pytest.mark.parametrize("count", [30, 500])
+def test_a_talks_speaker_view_takes_the_same_queries_at_any_size(
+    client, django_assert_num_queries, count
+):
+    """The speaker view of a talk adds its time plan, which weighs every slide of the talk: in
+    a fixed number of queries, however many eras the talk spans."""
+    talk = make_talk(generate_eras(count, slides=4, samples=1, references=1), slug="all")
+    bump_content_version()
+    url = reverse("timeline:talk-present-speaker", kwargs={"slug": talk.slug})
+    # talk, outline (2), first slides (4) and their talk notes; the plan: talk, eras, slides,
+    # samples, evidence, the talk's own notes
+    with django_assert_num_queries(8 + 6):
+        html = client.get(url).content.decode()
+    assert html.count('<tr data-first="') == count  # a budget row per era
 
 
 def test_the_first_view_grows_only_by_its_outline(client):

@@ -333,12 +333,14 @@ def test_a_wrong_key_cannot_steer(client, live, key):
     for name, body in [
         ("timeline:live-state", {"slide": 2}),
         ("timeline:live-run", {"sample": 1}),
+        ("timeline:live-timer", {"action": "start"}),
         ("timeline:live-end", {}),
     ]:
         assert control(client, session, key, body, name).status_code == 403
     assert control(client, session, real[:-1], {"slide": 2}).status_code == 403
     session.refresh_from_db()
     assert (session.slide, session.seq, session.ended_at) == (1, 0, None)
+    assert session.timer_started_at is None
 
 
 @pytest.mark.parametrize(
@@ -637,6 +639,7 @@ def test_a_thread_stream_starts_with_the_state_and_carries_each_change(live, cli
                 "white": False,
                 "ended": False,
                 "run": None,
+                "timer": {"running": False, "elapsed_ms": 0},
             },
         )
     ]

@@ -61,17 +61,13 @@ export function openChannel(name, count, { onGoto, current, currentStep = () => 
 
 /**
  * Keyboard control shared by both views. `actions` maps names to functions:
- * go(n), next, prev, first, last, overview, help, speaker, fullscreen, theme and (in the
- * audience window) live.
+ * go(n), next, prev, first, last, overview, help, speaker, fullscreen, theme, live and (in
+ * the speaker view) timer. `showJump(text)` shows the slide number being typed ("" hides it).
  */
-export function bindKeys(actions, jumpIndicator) {
+export function bindKeys(actions, showJump = () => {}) {
   let digits = "";
   let timer = null;
-  const showDigits = () => {
-    if (!jumpIndicator) return;
-    jumpIndicator.hidden = !digits;
-    jumpIndicator.textContent = digits ? `Go to slide ${digits}, then Enter` : "";
-  };
+  const showDigits = () => showJump(digits ? `Go to slide ${digits}, then Enter` : "");
   const clearDigits = () => {
     digits = "";
     showDigits();
@@ -126,6 +122,8 @@ export function bindKeys(actions, jumpIndicator) {
       T: actions.theme,
       l: actions.live,
       L: actions.live,
+      c: actions.timer,
+      C: actions.timer,
     };
     const handler = handlers[key];
     if (!handler) return;

@@ -149,24 +149,26 @@ export function readBlankMessage(data) {
  * the address names, or the first and asks the other windows where they are.
  */
 export function wireDeckWindow(root, options) {
-  const { store, go, current, currentStep, blank: blankOptions = {}, leave = () => false } = options;
+  const { store, go, current, currentStep, blank: blankOptions = {}, leave = () => false, projector = false } = options;
   const { slides, entries = [] } = store;
   const name = root.dataset.channel;
   const count = slides.length;
   let blank = null;
   let runPanel = null;
+  let notices = null;
   const channel = name
     ? openChannel(name, count, {
         onGoto: (n, k) => go(n, { broadcast: false, step: k }),
         current,
         currentStep,
         onOther: (data) => {
-          if (runPanel?.receive(data)) return;
+          if (runPanel?.receive(data) || notices.receive(data)) return;
           const mode = readBlankMessage(data);
           if (mode !== undefined) blank.set(mode, { quiet: true });
         },
       })
     : { send() {}, hello() {}, post() {} };
+  notices = makeNotices(root, channel, projector);
   const { onChange = () => {}, ...blankRest } = blankOptions;
   blank = createBlank({
     ...blankRest,
@@ -181,6 +183,7 @@ export function wireDeckWindow(root, options) {
     slides,
     entries,
     blank,
+    notices,
     closeTop: () => runPanel.close({ focus: true }) || leave(),
   });
 
@@ -194,14 +197,56 @@ export function wireDeckWindow(root, options) {
     });
   }
 
-  return { channel, blank, runPanel, actions, start };
+  return { channel, blank, runPanel, actions, start, say: notices.say };
+}
+
+const NOTICE_MS = 5000;
+const NOTICE_TEXT = 200;
+
+/**
+ * What the keys say back: the slide number being typed ("jump") and short notes such as
+ * "Dark theme" ("toast"). In the audience window (`projector`) they go to the speaker view
+ * over the channel and never show on the screen the room sees; elsewhere they show here.
+ * `say(kind, text, { here: true })` shows one here all the same (no speaker view to tell).
+ */
+function makeNotices(root, channel, projector) {
+  const jump = root.querySelector(".jump");
+  const toast = root.querySelector(".toast");
+  let toastTimer = null;
+  const show = {
+    jump(text) {
+      if (!jump) return;
+      jump.hidden = !text;
+      jump.textContent = text;
+    },
+    toast(text) {
+      if (!toast) return;
+      toast.textContent = text;
+      toast.hidden = !text;
+      clearTimeout(toastTimer);
+      toastTimer = setTimeout(() => (toast.hidden = true), NOTICE_MS);
+    },
+  };
+  return {
+    say(kind, text, { here = false } = {}) {
+      if (projector && !here) channel.post({ type: "notice", kind, text });
+      else show[kind](text);
+    },
+    /** A notice from the audience window, checked; true if it was one. */
+    receive(data) {
+      if (!data || data.type !== "notice" || !Object.hasOwn(show, data.kind)) return false;
+      if (typeof data.text === "string" && !projector) show[data.kind](data.text.slice(0, NOTICE_TEXT));
+      return true;
+    },
+  };
 }
 
 /**
  * The overview, help and enlarge overlays, the stage keys and deck-core's keys, for one deck
  * window (`root`). `go(n, { step })` moves; `current()` and `currentStep()` say where it is.
  * What the two windows do differently comes in: `speaker` (the speaker view is already there),
- * `theme` (the audience deck announces it) and `live` (going live, key L).
+ * `theme` (the audience deck announces it), `live` (going live, key L) and `timer` (key C,
+ * the speaker view's).
  * Answers the actions, for the window's own buttons.
  */
 function wireKeysAndOverlays(
@@ -213,10 +258,12 @@ function wireKeysAndOverlays(
     current,
     currentStep,
     blank,
+    notices,
     closeTop,
     speaker = () => {},
     theme = toggleTheme,
     live,
+    timer,
   },
 ) {
   const help = document.getElementById("help");
@@ -239,9 +286,10 @@ function wireKeysAndOverlays(
     fullscreen: toggleFullscreen,
     theme,
     live, // going live (L): the audience deck and the speaker view
+    timer, // start or pause the timer (C): the speaker view only
   };
   bindStageKeys({ blank, closeTop });
   bindPointerFocus();
-  bindKeys(actions, root.querySelector(".jump"));
+  bindKeys(actions, (text) => notices.say("jump", text));
   return actions;
 }

@@ -3,6 +3,8 @@
 // windows make, and the speaker view's control panel (the remote's QR code and link).
 import { openOverlay, wireOverlay } from "./deck-core.js";
 import { parts } from "./dom.js";
+import { listen } from "./live-stream.js";
+import { readTimer } from "./timer.js";
 
 const deck = document.getElementById("deck");
 export const POST_TIMEOUT_MS = 3000;
@@ -60,17 +62,58 @@ export function livePanel() {
 }
 
 /**
+ * The talk's one timer in the speaker view while live: it is the session's (live/timer.py).
+ * Its state comes from the session's stream ("deck:timer" with {running, elapsedMs}; null once
+ * the session is over, and the view's own timer takes over); "deck:timer-action" {action,
+ * fallback} sends start, pause or reset with the control key, and `fallback()` runs when the
+ * server cannot be reached, so the speaker's timer never stops working.
+ */
+function shareTimer() {
+  let live = null;
+  let stream = null;
+  let token = null;
+  const tell = (timer) => deck.dispatchEvent(new CustomEvent("deck:timer", { detail: timer }));
+  deck.addEventListener("deck:timer-action", async (event) => {
+    const { action, fallback } = event.detail;
+    if (!live?.urls.timer) return fallback();
+    try {
+      token ??= await csrfToken(deck.dataset.csrfUrl);
+      const headers = { "X-CSRFToken": token, "X-Live-Key": live.key };
+      const { response, data } = await postJson(live.urls.timer, { action }, headers);
+      const timer = response.ok ? readTimer(data.timer) : null;
+      if (timer) tell(timer);
+      else fallback();
+    } catch {
+      fallback();
+    }
+  });
+  return (session) => {
+    if (session?.code === live?.code) return;
+    stream?.close();
+    live = session;
+    stream = null;
+    if (!session) return tell(null);
+    stream = listen(session.urls.events, session.urls.state, Number(deck.dataset.count), {
+      onState: (state) => state.timer && tell(state.timer),
+      onClosed: () => {},
+    });
+  };
+}
+
+/**
  * The speaker view's control panel: the remote's QR code and link (the control key) and the
  * follow code, sent by the audience deck of this browser. L (or "Go live") here asks that deck
  * to go live; the audience window itself only ever shows the follow code.
  */
 export function speakerPanel() {
   const { panel, message, codes, hint, endButton } = livePanel();
+  const timerOf = shareTimer();
   let live = null;
   let answered = false;
 
   function show(session) {
     live = session;
+    timerOf(session);
     const remote = panel.querySelector("a[data-live-remote]");
     const follow = panel.querySelector("a[data-live-follow]");
     remote.href = live.remote_url;
@@ -88,6 +131,7 @@ export function speakerPanel() {
 
   function clear(text) {
     live = null;
+    timerOf(null);
     // The key leaves this page too once the session is over.
     panel.querySelector("a[data-live-remote]").href = "#";
     panel.querySelector("[data-live-remote-qr]").removeAttribute("src");

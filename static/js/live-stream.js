@@ -1,5 +1,7 @@
 // A live session's event stream, as a follower's deck and the presenting deck read it: checked
 // state events, and reconnection that tells a session that is over from a server that is busy.
+import { readTimer } from "./timer.js";
+
 const RETRY_FIRST_MS = 1000; // a reconnection waits double up to RETRY_MAX_MS
 const RETRY_MAX_MS = 30000;
 
@@ -16,6 +18,7 @@ export function readState(data, count) {
     blank: data.blackout !== true ? null : data.white === true ? "white" : "black",
     ended: data.ended === true,
     run: readRun(data.run, count),
+    timer: readTimer(data.timer), // the talk's one timer: the speaker view and the remote show it
   };
 }
 

@@ -24,31 +24,25 @@ if (deck) {
   const counter = deck.querySelector("[data-current]");
   const bar = deck.querySelector(".progress-bar");
   const announcer = deck.querySelector("[data-announcer]");
-  const toast = deck.querySelector(".toast");
   let current = 0;
   let step = 1; // the build step within the current slide (slide-steps.js)
   let wanted = 1; // the step asked for: a slide still on its way shows it once here
-  let toastTimer = null;
-
-  const say = (text) => {
-    toast.textContent = text;
-    toast.hidden = false;
-    clearTimeout(toastTimer);
-    toastTimer = setTimeout(() => (toast.hidden = true), 5000);
-  };
 
   // Edit on a slide takes the stage; leaving it lays the slide out again.
   const stageEdit = wireStageEdit(deck, { onChange: () => refit() });
 
   // A follower's deck (live.js) has no channel: nothing it does may move another window.
-  const { channel, blank, runPanel, actions, start } = wireDeckWindow(deck, {
+  // The projector's typed numbers and notes go to the speaker view (deck-keys.js); a
+  // follower's deck shows its own.
+  const { channel, blank, runPanel, actions, start, say } = wireDeckWindow(deck, {
     store,
+    projector: deck.dataset.liveRole === "present",
     go,
     current: () => current,
     currentStep: () => step,
     blank: { onChange: (mode) => deck.dispatchEvent(new CustomEvent("deck:blanked", { detail: { mode } })) },
     speaker: openSpeaker,
-    theme: () => say(`${toggleTheme() === "dark" ? "Dark" : "Light"} theme`),
+    theme: () => say("toast", `${toggleTheme() === "dark" ? "Dark" : "Light"} theme`),
     live: () => deck.dispatchEvent(new CustomEvent("deck:live")),
     leave: () => stageEdit.stop(),
   });
@@ -117,7 +111,8 @@ if (deck) {
     const height = Math.round(Math.min(screen.availHeight, 900) * 0.9);
     const features = `popup=yes,width=${width},height=${height},left=40,top=40`;
     const speaker = window.open(url, "historyweb-speaker", features);
-    if (!speaker) say("The browser blocked the new window: use the Speaker view button instead.");
+    // No speaker view to tell: this one note shows here.
+    if (!speaker) say("toast", "The browser blocked the new window: use the Speaker view button instead.", { here: true });
   }
 
   bindSwipe(deck.querySelector(".stage"), actions);

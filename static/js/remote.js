@@ -11,7 +11,7 @@ import { parts } from "./dom.js";
 import { copyOfSlide, findPanes, showNext } from "./panes.js";
 import { readRun } from "./live-stream.js";
 import { renderResult } from "./run-result.js";
-import { formatClock, formatDuration, makeTimer } from "./timer.js";
+import { formatClock, formatDuration, makeTimer, readTimer } from "./timer.js";
 
 const root = document.getElementById("remote");
 
@@ -24,7 +24,7 @@ if (root) {
   const slides = [...store.querySelectorAll(":scope > .deck-slide")];
   const notes = [...store.querySelectorAll(":scope > [data-notes]")];
   const panes = findPanes(root);
-  const { counter, stepOut, status, endNote, blackoutButton, runs, timerControl, runOutput, runBody } = parts(root, {
+  const { counter, stepOut, status, endNote, blackoutButton, runs, runOutput, runBody } = parts(root, {
     runOutput: "[data-run-output]",
     runBody: "[data-run-body]",
     counter: "[data-current]",
@@ -33,10 +33,8 @@ if (root) {
     endNote: "[data-end]",
     blackoutButton: "[data-blackout]",
     runs: "[data-runs]",
-    timerControl: "[data-timer]",
   });
   const buttons = [...root.querySelectorAll("button, input")];
-  const steering = buttons.filter((control) => control !== timerControl);
   const POST_TIMEOUT_MS = 3000;
   const PROBE_MS = 1500;
   // The state as the server last said, and its sequence number: the page was made from it.
@@ -139,7 +137,8 @@ if (root) {
     if (!Number.isInteger(data.slide) || data.slide < 1 || data.slide > count) return null;
     const step = Number.isInteger(data.step) ? Math.min(Math.max(0, data.step), stepsOf(data.slide)) : 0;
     const run = readRun(data.run, count);
-    return { seq: data.seq, slide: data.slide, step, blackout: data.blackout === true, ended: data.ended === true, run };
+    const clock = readTimer(data.timer);
+    return { seq: data.seq, slide: data.slide, step, blackout: data.blackout === true, ended: data.ended === true, run, clock };
   }
 
   /** Show the server's state if it is newer than what this remote shows. */
@@ -152,6 +151,7 @@ if (root) {
       return true;
     }
     state = { slide: next.slide, step: next.step, blackout: next.blackout, run: next.run };
+    if (next.clock) showTimer(next.clock);
     render();
     return true;
   }
@@ -163,7 +163,7 @@ if (root) {
     if (offline) return;
     offline = true;
     root.classList.add("is-offline");
-    for (const control of steering) control.disabled = true;
+    for (const control of buttons) control.disabled = true;
     setTimeout(probe, PROBE_MS);
   }
 
@@ -183,7 +183,7 @@ if (root) {
   function backOnline(data) {
     offline = false;
     root.classList.remove("is-offline");
-    for (const control of steering) control.disabled = false;
+    for (const control of buttons) control.disabled = false;
     adopt(data, { force: true }); // whatever happened meanwhile, show the state as it is
     say("Connected: steering the deck.");
   }
@@ -347,14 +347,20 @@ if (root) {
     }
   });
 
-  // ---- Timer and clock (the timer survives a reload of the remote) ----
+  // ---- Timer and clock: the session's one timer, which the speaker view shows too ----
   const timer = makeTimer(`historyweb-remote-timer:${root.dataset.stateUrl}`);
   const timerButton = root.querySelector("[data-timer]");
   const elapsedOut = root.querySelector("[data-elapsed]");
   const clock = root.querySelector("[data-clock]");
-  timerButton.addEventListener("click", () => {
-    timer.toggle();
+  /** The session's timer as the server said (an answer, an event, this page). */
+  function showTimer(told) {
+    timer.adopt(told);
     tick();
+  }
+  timerButton.addEventListener("click", async () => {
+    // Only the server's answer changes it: the speaker view and this phone show one time.
+    const answer = await send(root.dataset.timerUrl, { action: timer.running ? "pause" : "start" });
+    if (answer?.status === 200) adopt(answer.data);
   });
   function tick() {
     elapsedOut.textContent = formatDuration(timer.elapsedSeconds(), Math.floor);
@@ -362,7 +368,12 @@ if (root) {
     clock.textContent = formatClock();
   }
   setInterval(tick, 500);
-  tick();
+  showTimer(
+    readTimer({ running: root.dataset.timerRunning === "true", elapsed_ms: Number(root.dataset.timerMs) }) || {
+      running: false,
+      elapsedMs: 0,
+    },
+  );
 
   render();
   window.addEventListener("resize", render);

@@ -43,6 +43,7 @@ if (root) {
     blank: { cover: false, status: root.querySelector("[data-blank-status]") },
     // L goes live here too: live.js shows the remote's QR code in this window, not the audience's.
     live: () => root.dispatchEvent(new CustomEvent("deck:live")),
+    timer: () => timerAction(timer.running ? "pause" : "start"),
   });
 
   /** Step k of the current slide, "step k of n", and what → brings next. */
@@ -111,6 +112,19 @@ if (root) {
     cell.textContent = formatDuration(Number(cell.dataset.duration));
   }
 
+  /** The current era's row, scrolled into the budget's own box (the view never scrolls). */
+  const budgetBox = root.querySelector(".speaker-budget");
+  let shownRow = null;
+  function keepInView(row) {
+    if (row === shownRow || !row) return;
+    shownRow = row;
+    const box = budgetBox.getBoundingClientRect();
+    const top = box.top + (row.closest("table").tHead?.offsetHeight || 0);
+    const { top: rowTop, bottom: rowBottom } = row.getBoundingClientRect();
+    if (rowTop < top) budgetBox.scrollTop -= top - rowTop;
+    else if (rowBottom > box.bottom) budgetBox.scrollTop += rowBottom - box.bottom;
+  }
+
   function updateBudget() {
     if (!budgetRows.length) return;
     const elapsed = timer.elapsedSeconds();
@@ -124,6 +138,7 @@ if (root) {
       row.classList.toggle("is-current", here);
       if (here) {
         row.setAttribute("aria-current", "true");
+        keepInView(row);
         // The plan weighs each slide (steps and runs take longer); without it, split evenly.
         planned = plan ? plan[current - 1] : start + (budget * (current - first)) / (last - first + 1);
       } else {
@@ -154,11 +169,27 @@ if (root) {
     clock.textContent = formatClock();
     updateBudget();
   }
+  // Live, the timer is the session's (live-panel.js): the remote shows the same one, and only
+  // the server's answer changes it here. Otherwise, or when the server cannot be reached, it
+  // is this view's own.
+  let shared = false;
+  root.addEventListener("deck:timer", (event) => {
+    shared = Boolean(event.detail);
+    if (event.detail) timer.adopt(event.detail);
+    tick();
+  });
+  function timerAction(action) {
+    const here = () => {
+      timer[action]();
+      tick();
+    };
+    if (shared) root.dispatchEvent(new CustomEvent("deck:timer-action", { detail: { action, fallback: here } }));
+    else here();
+  }
   root.querySelector(".speaker-timer").addEventListener("click", (event) => {
     const action = event.target.closest("[data-timer]")?.dataset.timer;
-    if (action === "toggle") timer.toggle();
-    if (action === "reset") timer.reset();
-    tick();
+    if (action === "toggle") timerAction(timer.running ? "pause" : "start");
+    if (action === "reset") timerAction("reset");
   });
   setInterval(tick, 250);
 

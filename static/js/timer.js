@@ -1,4 +1,5 @@
-/* The presenter's timer and clock, shared by the speaker view and the remote. */
+/* The presenter's timer and clock, shared by the speaker view and the remote. In a live
+   session the timer is the session's (live/timer.py): both show what the server last said. */
 
 /** "m:ss", or "h:mm:ss" past an hour; negative durations get a minus sign. */
 export function formatDuration(totalSeconds, round = Math.round) {
@@ -61,5 +62,20 @@ export function makeTimer(key) {
       state = { running: false, startedAt: 0, banked: 0 };
       save();
     },
+    /** The live session's timer (readTimer): shown from now on, counting on from here. */
+    adopt({ running, elapsedMs }) {
+      state = { running, startedAt: running ? Date.now() : 0, banked: elapsedMs };
+      save();
+    },
   };
+}
+
+const DAY_MS = 24 * 60 * 60 * 1000;
+
+/** The timer in a live session's state ({running, elapsed_ms}), checked, or null. */
+export function readTimer(data) {
+  if (!data || typeof data !== "object" || typeof data.running !== "boolean") return null;
+  const ms = data.elapsed_ms;
+  if (!Number.isInteger(ms) || ms < 0 || ms > 7 * DAY_MS) return null;
+  return { running: data.running, elapsedMs: ms };
 }

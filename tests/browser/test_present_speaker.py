@@ -1,6 +1,9 @@
 """The speaker view: follows the audience window and leads it, notes, timer, time budget."""
 
+import re
+
 import pytest
+from playwright.sync_api import expect
 
 from .decks import make_deck, make_deck_talk
 
@@ -19,6 +22,17 @@ def wait_for_counter(page, n):
     page.wait_for_function(
         f"document.querySelector('[data-current]').textContent === '{n}'", timeout=5000
     )
+
+
+def open_both(context, live_server):
+    """The audience deck and the speaker view of the full deck, in one browser."""
+    audience = context.new_page()
+    audience.goto(f"{live_server.url}/present/")
+    audience.wait_for_selector(".deck-slide.is-current")
+    speaker = context.new_page()
+    speaker.goto(f"{live_server.url}/present/speaker/")
+    speaker.wait_for_selector("[data-pane='current'] .deck-slide")
+    return audience, speaker
 
 
 # Records window.open's arguments, then opens as asked.
@@ -54,12 +68,7 @@ def test_s_opens_the_speaker_view_in_a_window_of_its_own_on_the_same_slide(live_
 def test_speaker_and_audience_follow_each_other(live_server, context):
     """Two windows on one deck: each follows the other, both ways, through BroadcastChannel."""
     make_deck()
-    audience = context.new_page()
-    audience.goto(f"{live_server.url}/present/")
-    audience.wait_for_selector(".deck-slide.is-current")
-    speaker = context.new_page()
-    speaker.goto(f"{live_server.url}/present/speaker/")
-    speaker.wait_for_selector("[data-pane='current'] .deck-slide")
+    audience, speaker = open_both(context, live_server)
 
     audience.keyboard.press("ArrowRight")
     wait_for_counter(speaker, 2)
@@ -80,6 +89,35 @@ def test_speaker_and_audience_follow_each_other(live_server, context):
     wait_for_counter(audience, 6)
     assert speaker.locator("[data-end]").is_visible()  # nothing after the last slide
     assert speaker.locator("[data-pane='next'] .deck-slide").count() == 0
+
+
+def test_typed_numbers_and_the_theme_note_show_in_the_speaker_view_not_on_the_projector(
+    live_server, context
+):
+    """The audience window says nothing of the keys pressed in it: the slide number being
+    typed and "Dark theme" show in the speaker view; the projector stays the slide."""
+    make_deck()
+    audience, speaker = open_both(context, live_server)
+
+    audience.bring_to_front()
+    audience.keyboard.type("5")
+    expect(speaker.locator(".jump")).to_have_text("Go to slide 5, then Enter")
+    assert audience.locator(".jump").is_hidden()
+    audience.keyboard.press("Enter")
+    wait_for_counter(speaker, 5)
+    expect(speaker.locator(".jump")).to_be_hidden()
+
+    theme = audience.evaluate("document.documentElement.dataset.theme || ''")
+    audience.keyboard.press("t")
+    assert audience.evaluate("document.documentElement.dataset.theme") not in ("", theme)
+    expect(speaker.locator(".toast")).to_have_text(re.compile(r"^(Dark|Light) theme$"))
+    assert audience.locator(".toast").is_hidden()
+
+    # Typed in the speaker view, the number shows there, and still not on the projector.
+    speaker.bring_to_front()
+    speaker.keyboard.type("3")
+    expect(speaker.locator(".jump")).to_have_text("Go to slide 3, then Enter")
+    assert audience.locator(".jump").is_hidden()
 
 
 def test_a_speaker_view_opened_without_an_address_joins_the_audience(live_server, context):
@@ -242,3 +280,45 @@ def test_the_speaker_views_keys_and_overlays_are_the_decks(live_server, context)
     assert speaker.locator("#live-panel").is_hidden()
     assert context.pages == [speaker]
     assert speaker_slide(speaker) == 2
+
+
+@pytest.mark.parametrize("size", [(1366, 768), (1280, 720), (1024, 768), (1920, 1080)])
+def test_the_speaker_view_fits_a_laptop_screen_without_scrolling(live_server, page, size):
+    """Long notes and the time budget stay on the screen: they scroll inside their own boxes,
+    the bar is one line (the ? does not wrap), and the current era's row is in view."""
+    from timeline.models import Slide
+
+    make_deck_talk()
+    long_notes = "\n\n".join(
+        f"Paragraph {n}: " + "a sentence of the notes. " * 12 for n in range(12)
+    )
+    slide = Slide.objects.get(title="A wide line")
+    slide.notes = long_notes
+    slide.save()
+    width, height = size
+    page.set_viewport_size({"width": width, "height": height})
+    page.goto(f"{live_server.url}/talks/short/present/speaker/#/6")
+    page.locator("[data-pane='notes']").get_by_text("Paragraph 11").wait_for(state="attached")
+    rects = page.evaluate(
+        """() => {
+        const rect = (s) => document.querySelector(s).getBoundingClientRect().toJSON();
+        const notes = document.querySelector('.notes-body');
+        return {
+            scroll: document.documentElement.scrollHeight, inner: innerHeight,
+            wide: document.documentElement.scrollWidth, across: innerWidth,
+            counter: rect('.speaker-counter'), help: rect("[data-action='help']"),
+            notes: rect('.notes-body'), current: rect('.speaker-current .pane-stage'),
+            row: rect('.budget tr[aria-current]'), budget: rect('.speaker-budget'),
+            notesScroll: notes.scrollHeight > notes.clientHeight,
+        };
+    }"""
+    )
+    assert rects["scroll"] <= rects["inner"] and rects["wide"] <= rects["across"]
+    assert rects["notesScroll"]  # the notes are longer than their box: it scrolls, not the page
+    assert rects["notes"]["bottom"] <= height
+    assert abs(rects["help"]["top"] - rects["counter"]["top"]) < rects["counter"]["height"]
+    assert rects["help"]["right"] <= width
+    assert rects["current"]["bottom"] < rects["budget"]["top"]
+    assert rects["budget"]["top"] <= rects["row"]["top"] and rects["row"]["bottom"] <= height
+    # The slide keeps its 16:9 shape.
+    assert abs(rects["current"]["width"] / rects["current"]["height"] - 16 / 9) < 0.02

@@ -5,6 +5,7 @@ reads the state of the sessions it serves here to catch up on any news it missed
 """
 
 from django.db import close_old_connections
+from django.utils import timezone
 
 from ..models import LiveSession
 
@@ -19,7 +20,21 @@ def state_of(session):
         "white": session.blackout and session.blank_white,  # blacked out in white (W)
         "ended": session.ended_at is not None,
         "run": session.last_run,  # the run the projector shows (live/runs.py), or None
+        "timer": timer_of(session),  # the talk's one timer (live/timer.py)
     }
+
+
+def elapsed_ms(session, now=None):
+    """Milliseconds on the timer: what earlier runs banked, plus the running one so far."""
+    if session.timer_started_at is None:
+        return session.timer_banked_ms
+    running = (now or timezone.now()) - session.timer_started_at
+    return session.timer_banked_ms + max(0, int(running.total_seconds() * 1000))
+
+
+def timer_of(session):
+    """The timer as the state carries it: running or not, and the time on it now."""
+    return {"running": session.timer_started_at is not None, "elapsed_ms": elapsed_ms(session)}
 
 
 def current_states(codes):

@@ -38,6 +38,10 @@ class LiveSession(models.Model):
     # The last run shown on the projector, as the server rendered it (live/runs.py); cleared
     # when the slide changes. Part of the state, so a follower that connects later sees it.
     last_run = models.JSONField(null=True, blank=True)
+    # The talk's one timer (live/timer.py): time banked by earlier runs of it, and when the
+    # running one started (null while paused), so every device shows the same elapsed time.
+    timer_banked_ms = models.PositiveBigIntegerField(default=0)
+    timer_started_at = models.DateTimeField(null=True, blank=True)
     created_by = models.ForeignKey(
         settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
     )

@@ -26,10 +26,10 @@ from historyweb.page_cache import page_cached
 from historyweb.throttle import RateStoreUnavailable, client_id, hit, remaining
 
 from ..deck_pieces import load_outline
-from ..live import runs, sessions
+from ..live import runs, sessions, timer
 from ..live.lan import public_base
 from ..live.qr import qr_svg
-from ..live.state import state_of
+from ..live.state import state_of, timer_of
 from ..live.stream import async_events, read_session, thread_events
 from ..models import Era, LiveSession
 from ..presenter import DECK_URL_NAMES, deck_urls, load_deck
@@ -90,6 +90,7 @@ def live_urls(session, key=None):
             "run": reverse("timeline:live-run", kwargs=code),
             "result": reverse("timeline:live-result", kwargs=code),
             "end": reverse("timeline:live-end", kwargs=code),
+            "timer": reverse("timeline:live-timer", kwargs=code),
         }
     return urls
 
@@ -280,6 +281,7 @@ def live_remote(request, code):
             "urls": live_urls(session, request.GET["key"]),
             "deck_urls": deck_urls(session.deck_kind, session.deck_slug),
             "layout": session.layout,
+            "timer": timer_of(session),
         },
     )
     # The key is in this page's address: never send it on in a Referer.
@@ -345,6 +347,15 @@ def live_result(request, session):
         session = runs.choose_tab(session, data["tab"])
     else:
         session = runs.record(session, data["sample"], data["result"])
+    return JsonResponse({"seq": session.seq, **state_of(session)})
+
+
+@speaker_post
+def live_timer(request, session):
+    """{"action": "start" | "pause" | "reset"}: the talk's one timer, which the speaker view
+    and the remote both show (live/timer.py)."""
+    data = read_json_object(request, {"action": None}, MAX_BODY_BYTES, MAX_DEPTH)
+    session = timer.apply(session, data["action"])
     return JsonResponse({"seq": session.seq, **state_of(session)})
 
 
