@@ -8,7 +8,7 @@ class Migration(migrations.Migration):
 
     dependencies = [
         ('contenttypes', '0002_remove_content_type_name'),
-        ('timeline', '0017_live_last_run'),
+        ('timeline', '0018_live_timer'),
     ]
 
     operations = [
