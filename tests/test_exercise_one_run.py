@@ -116,7 +116,7 @@ def test_a_program_that_claims_it_passed_still_fails(sandbox):
     exercise = factories.make_exercise(make_era(), checks=2)
     passed, outcomes = run_checks(exercise, code)
     assert not passed and not any(o.passed for o in outcomes)
-    assert outcomes[0].message == "The body was “Passed.”, not exactly “hello”."
+    assert outcomes[0].message == "The body does not contain “hello”."
 
 
 # -- reading the bytes, without a sandbox --------------------------------------------------------

@@ -16,7 +16,6 @@ from historyweb import throttle
 
 from .runner.batch import run_batch
 from .runner.config import get_config
-from .runner.result import Outcome
 from .runner.service import Busy, count_hit
 
 BUCKET = "check:"
@@ -63,11 +62,11 @@ class CheckMeter:
 
     def run(self, *args, **kwargs):
         results = run_batch(*args, **kwargs)
-        # One sandbox run answers every request: its time is counted once. Requests refused
-        # before running (a malformed one) took none.
-        started = [r.duration_ms for r in results if r.outcome != Outcome.NOT_STARTED]
-        self.runs += 1 if started else 0
-        self.seconds += max(started, default=0) / 1000
+        # One sandbox run answers every request: its time is counted once (a request refused
+        # before running, a malformed one, took none).
+        seconds = max((result.duration_ms for result in results), default=0) / 1000
+        self.runs += 1 if seconds else 0
+        self.seconds += seconds
         return results
 
     def settle(self):
