@@ -952,16 +952,15 @@ def run_wsgi_batch(spec):
         return dict(report, items=[], truncated=budget.over), SystemExit(1)
 
     class Handler(ServerHandler):
-        error = None
-
         def client_is_modern(self):
             """Every answer has a status line, even to an HTTP/0.9 request: the era's servers
             refuse those with a status the learner can read."""
             return True
 
         def log_exception(self, exc_info):
-            Handler.error = describe_exception(exc_info[1])
-            sys.stderr.write(Handler.error)
+            text = describe_exception(exc_info[1])
+            self.request_handler.server.errors.append(text)
+            sys.stderr.write(text)
 
     class Request(WSGIRequestHandler):
         def log_message(self, *args):
@@ -975,10 +974,10 @@ def run_wsgi_batch(spec):
             handler.request_handler = self
             handler.run(self.server.get_app())
 
-    items = []
-    for item, app in zip(spec["batch"], apps, strict=True):
-        request = item["request"]
-        server = types.SimpleNamespace(get_app=lambda app=app: app)
+    def exchange(app, request, seconds):
+        """One request over a fresh socket pair, served in a thread of its own (a request the
+        app hangs on keeps only its thread); what came back before the server closed."""
+        server = types.SimpleNamespace(get_app=lambda: app, errors=[])
         server.base_environ = {
             "SERVER_NAME": request["server_name"],
             "GATEWAY_INTERFACE": "CGI/1.1",
@@ -988,32 +987,32 @@ def run_wsgi_batch(spec):
             "SCRIPT_NAME": "",
         }
         ours, theirs = socket.socketpair()
-        Handler.error = None
 
-        def serve(conn=theirs, server=server):
+        def serve():
             try:
-                Request(conn, ("127.0.0.1", 50000), server)
+                Request(theirs, ("127.0.0.1", 50000), server)
             finally:
-                conn.close()
+                theirs.close()
 
-        thread = threading.Thread(target=serve, daemon=True)
-        seconds = deadlines.next()
-        thread.start()
-        ours.sendall(raw_request(request))
+        threading.Thread(target=serve, daemon=True).start()
         ours.settimeout(seconds)
         data = bytearray()
-        late = False
         try:
+            ours.sendall(raw_request(request))
             while chunk := ours.recv(65536):
                 data += budget.data(chunk)
         except TimeoutError:
-            late = True
-        ours.close()
-        result = late_item(seconds) if late and not data else {"error": None, "kind": None}
-        if Handler.error:
-            result.update(error=budget.text(Handler.error), kind="exception")
-        result["raw_b64"] = b64(bytes(data))
-        items.append(result)
+            return late_item(seconds)
+        finally:
+            ours.close()
+        result = {"error": None, "kind": None, "raw_b64": b64(bytes(data))}
+        if server.errors:
+            result.update(error=budget.text(server.errors[0]), kind="exception")
+        return result
+
+    items = []
+    for item, app in zip(spec["batch"], apps, strict=True):
+        items.append(exchange(app, item["request"], deadlines.next()))
     return {"error": None, "items": items, "truncated": budget.over}, None
 
 
