@@ -34,11 +34,14 @@ def run_batch(runtime, code, requests, *, wait=None, config=None, on_start=None)
     config = config or get_config()
     prepared = [prepare(runtime, code, text) for text, _ in requests]
     if pool.enabled():
-        # A runner host's task runs one request: each goes there on its own.
-        return [
-            pool.run(runtime, code, text, config, wait=wait, on_start=on_start, wrap=wrap)
-            for text, wrap in requests
-        ]
+        # A runner host's task runs one request: each goes there on its own, counted once.
+        results = []
+        for text, wrap in requests:
+            results.append(
+                pool.run(runtime, code, text, config, wait=wait, on_start=on_start, wrap=wrap)
+            )
+            on_start = None
+        return results
     results = [p if isinstance(p, RunResult) else None for p in prepared]
     todo = [i for i, p in enumerate(prepared) if not isinstance(p, RunResult)]
     if not todo:
