@@ -36,7 +36,10 @@ def run_batch(runtime, code, requests, *, wait=None, config=None, on_start=None)
     if pool.enabled():
         # A runner host's task runs one request: each goes there on its own, counted once.
         results = []
-        for text, wrap in requests:
+        for ready, (text, wrap) in zip(prepared, requests, strict=True):
+            if isinstance(ready, RunResult):
+                results.append(ready)  # refused before running
+                continue
             results.append(
                 pool.run(runtime, code, text, config, wait=wait, on_start=on_start, wrap=wrap)
             )
