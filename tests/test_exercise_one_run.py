@@ -7,7 +7,7 @@ import json
 import pytest
 
 from timeline.exercise_checks import run_checks
-from timeline.runner import batch
+from timeline.runner import service
 from timeline.runner.batch import build_results, client_read, parse_batch, run_batch
 from timeline.runner.report import Interference
 from timeline.runner.result import Outcome
@@ -57,15 +57,15 @@ HANGS_ON_SLOW = {
 
 @pytest.fixture
 def counted_runs(monkeypatch):
-    """Every sandbox started for a batch, counted."""
+    """Every sandbox started, counted (the one place a run of this host starts one)."""
     starts = []
-    real = batch.run_in_sandbox
+    real = service.run_in_sandbox
 
     def counting(*args, **kwargs):
         starts.append(args[1])
         return real(*args, **kwargs)
 
-    monkeypatch.setattr(batch, "run_in_sandbox", counting)
+    monkeypatch.setattr(service, "run_in_sandbox", counting)
     return starts
 
 

@@ -18,9 +18,7 @@ from . import pool
 from .config import get_config
 from .report import Interference, is_base64, parse_report, read_message, within_cap
 from .result import Outcome, RunResult, decide, show_output
-from .sandbox import INSTALL_HINT, SandboxUnavailable, run_in_sandbox
-from .service import prepare
-from .slots import Busy, NoFreeSlot, run_slot
+from .service import prepare, sandbox_run, wrap_for_harness
 
 # The share of the run's time limit the requests may spend (counted from the harness's start):
 # the rest is for the interpreter to start and to end, so one hung request is reported as such
@@ -51,27 +49,13 @@ def run_batch(runtime, code, requests, *, wait=None, config=None, on_start=None)
         return results
     batch = []
     for i in todo:
-        spec, _ = prepared[i]
-        wrap = requests[i][1]
-        item = {"request": spec["request"]}
-        if wrap is not None:
-            item["wrap"] = dict(wrap, headers=[tuple(pair) for pair in wrap["headers"]])
+        item = {"request": prepared[i][0]["request"]}
+        if requests[i][1] is not None:
+            item["wrap"] = wrap_for_harness(requests[i][1])
         batch.append(item)
     spec = {"runtime": runtime, "code": code, "batch": batch}
     spec["batch_seconds"] = config.timeout * REQUEST_SHARE
-    if not config.bwrap:
-        raise SandboxUnavailable(INSTALL_HINT)
-    wait = config.slot_wait if wait is None else wait
-    try:
-        with run_slot(config.state_dir / "slots", config.max_concurrent, wait):
-            if on_start is not None:
-                on_start()
-            raw = run_in_sandbox(config, spec, b"")
-    except NoFreeSlot:
-        raise Busy(2, "Every sandbox is busy. Try again in a moment.") from None
-    if not raw.started:
-        message = raw.stderr.decode("utf-8", "replace").strip()
-        raise SandboxUnavailable(f"The sandbox could not start: {message}")
+    raw = sandbox_run(spec, b"", wait=wait, config=config, on_start=on_start)
     methods = [item["request"]["method"] for item in batch]
     for i, result in zip(todo, build_results(runtime, raw, config, methods), strict=True):
         results[i] = result
