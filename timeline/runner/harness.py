@@ -912,25 +912,14 @@ def late_item(seconds):
     return {"error": None, "late": True, "kind": None, "seconds": round(seconds, 2)}
 
 
-def raw_request(request):
-    """The request as a client writes it on the wire."""
-    target = request["path"] + ("?" + request["query"] if request["query"] else "")
-    version = "" if request["protocol"] == "HTTP/0.9" else " " + request["protocol"]
-    lines = [f"{request['method']} {target}{version}"]
-    lines += [f"{name}: {value}" for name, value in request["headers"]]
-    body = request_body(request)
-    names = {name.lower() for name, _ in request["headers"]}
-    if body and "content-length" not in names:
-        lines.append(f"Content-Length: {len(body)}")
-    return ("\r\n".join(lines) + "\r\n\r\n").encode("latin-1") + body
-
-
 def run_wsgi_batch(spec):
-    """wsgiref, with wsgiref.validate on, serves the app on one end of a socket pair; the other
-    end sends each request and reads what comes back until the server closes."""
+    """wsgiref's handler, with wsgiref.validate on, serves each request (its environ made as for
+    a single run) and writes the answer into one end of a socket pair, as a server writes to its
+    client; the other end reads what came before the server closed. (wsgiref.simple_server's
+    own request parsing is left out: it imports http.server, most of a run's time.)"""
     import socket
     import threading
-    from wsgiref.simple_server import ServerHandler, WSGIRequestHandler
+    from wsgiref.handlers import SimpleHandler
     from wsgiref.validate import validator
 
     os.dup2(2, 1)
@@ -951,7 +940,14 @@ def run_wsgi_batch(spec):
         sys.stderr.write(text)
         return dict(report, items=[], truncated=budget.over), SystemExit(1)
 
-    class Handler(ServerHandler):
+    class Handler(SimpleHandler):
+        os_environ = {}  # the request's environ only, not the harness's process environment
+        server_software = "historyweb-sandbox"
+
+        def __init__(self, stdout, environ, errors):
+            super().__init__(environ["wsgi.input"], stdout, sys.stderr, environ, False, False)
+            self.errors = errors
+
         def client_is_modern(self):
             """Every answer has a status line, even to an HTTP/0.9 request: the era's servers
             refuse those with a status the learner can read."""
@@ -959,38 +955,21 @@ def run_wsgi_batch(spec):
 
         def log_exception(self, exc_info):
             text = describe_exception(exc_info[1])
-            self.request_handler.server.errors.append(text)
+            self.errors.append(text)
             sys.stderr.write(text)
 
-    class Request(WSGIRequestHandler):
-        def log_message(self, *args):
-            """No access log: what the program prints is the learner's to read."""
-
-        def handle(self):
-            self.raw_requestline = self.rfile.readline(65537)
-            if not self.parse_request():
-                return
-            handler = Handler(self.rfile, self.wfile, sys.stderr, self.get_environ())
-            handler.request_handler = self
-            handler.run(self.server.get_app())
-
     def exchange(app, request, seconds):
-        """One request over a fresh socket pair, served in a thread of its own (a request the
-        app hangs on keeps only its thread); what came back before the server closed."""
-        server = types.SimpleNamespace(get_app=lambda: app, errors=[])
-        server.base_environ = {
-            "SERVER_NAME": request["server_name"],
-            "GATEWAY_INTERFACE": "CGI/1.1",
-            "SERVER_PORT": str(request["server_port"]),
-            "REMOTE_HOST": "",
-            "CONTENT_LENGTH": "",
-            "SCRIPT_NAME": "",
-        }
+        """One request, served in a thread of its own (a request the app hangs on keeps only
+        its thread); what the server wrote before it closed."""
+        environ = wsgi_environ(request)
+        view = environ_view(environ)
+        errors = []
         ours, theirs = socket.socketpair()
 
         def serve():
             try:
-                Request(theirs, ("127.0.0.1", 50000), server)
+                with theirs.makefile("wb") as stdout:
+                    Handler(stdout, environ, errors).run(app)
             finally:
                 theirs.close()
 
@@ -998,16 +977,15 @@ def run_wsgi_batch(spec):
         ours.settimeout(seconds)
         data = bytearray()
         try:
-            ours.sendall(raw_request(request))
             while chunk := ours.recv(65536):
                 data += budget.data(chunk)
         except TimeoutError:
-            return late_item(seconds)
+            return dict(late_item(seconds), environ=view)
         finally:
             ours.close()
-        result = {"error": None, "kind": None, "raw_b64": b64(bytes(data))}
-        if server.errors:
-            result.update(error=budget.text(server.errors[0]), kind="exception")
+        result = {"error": None, "kind": None, "raw_b64": b64(bytes(data)), "environ": view}
+        if errors:
+            result.update(error=budget.text(errors[0]), kind="exception")
         return result
 
     items = []
