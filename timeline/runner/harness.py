@@ -1,4 +1,5 @@
-"""Runs one sample inside the sandbox and reports what happened.
+"""Runs one sample inside the sandbox and reports what happened; or, for an exercise's checks, a
+batch of requests against one instance of the app (run_*_batch, below).
 
 This file is executed by the sandbox's interpreter, never imported by Django: standard library only.
 
