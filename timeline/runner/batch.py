@@ -17,7 +17,7 @@ from dataclasses import replace
 from . import pool
 from .config import get_config
 from .report import Interference, is_base64, parse_report, read_message, within_cap
-from .result import Outcome, RunResult, decide, show_output
+from .result import Outcome, RunResult, decide, show_output, started_result
 from .service import prepare, sandbox_run, wrap_for_harness
 
 # The share of the run's time limit the requests may spend (counted from the harness's start):
@@ -172,14 +172,8 @@ def build_results(runtime, raw, config, methods):
         outcome, error = Outcome.INTERFERENCE, "The program interfered with the runner."
     results = []
     for number in range(count):
-        result = RunResult(
-            runtime=runtime,
-            ok=False,
-            duration_ms=raw.duration_ms,
-            peak_memory_bytes=raw.peak_memory_bytes,
-            memory_limit_bytes=config.memory_bytes,
-            log=raw.stderr.decode("utf-8", "backslashreplace"),
-        )
+        result = started_result(runtime, raw, config)
+        result.log = raw.stderr.decode("utf-8", "backslashreplace")
         if outcome != Outcome.OK or number >= len(items):
             result.outcome, result.error = outcome, error
             result.output = result.log if runtime == "python" else ""
@@ -214,7 +208,6 @@ def answer(result, raw, item, method):
         report.update({k: item[k] for k in ("status", "headers", "body_b64") if k in item})
     raw_item = replace(raw, stdout=item["raw"]) if result.runtime == "cgi" else raw
     problem = show_output(result, result.runtime, raw_item, report)
-    result.log = raw.stderr.decode("utf-8", "backslashreplace")
     if sent is not None:
         result.body_length = sent  # what the server sent, beside what a client read
     text = (item.get("error") or "").rstrip()
