@@ -156,3 +156,18 @@ def test_a_report_with_more_or_fewer_answers_than_requests_is_interference(setti
     assert [r.outcome for r in results] == [Outcome.INTERFERENCE] * 2
     good = build_results("wsgi", raw_run(dict(report, items=[item])), get_config(), ["GET"])
     assert (good[0].outcome, good[0].body, good[0].status) == (Outcome.OK, "hi", "200 OK")
+
+
+def test_the_meter_counts_the_one_runs_sandbox_time_once(monkeypatch):
+    """Three answers from one run of 1 s are 1 s of sandbox time, not 3 s."""
+    from timeline import check_limit
+    from timeline.runner.result import RunResult
+
+    def one_run(runtime, code, requests, on_start=None):
+        return [RunResult(runtime, True, duration_ms=1000.0) for _ in requests]
+
+    monkeypatch.setattr(check_limit, "run_batch", one_run)
+    meter = check_limit.CheckMeter("someone")
+    meter.run("wsgi", "code", [(HELLO, None)] * 3)
+    assert (meter.runs, meter.seconds) == (1, 1.0)
+    assert check_limit.units_for(meter.seconds) == 0
