@@ -7,8 +7,11 @@ Prints medians, measured in the same run, of:
     allocated, bwrap held on --block-fd until the sandbox is moved in, the cgroup removed): the
     sandbox overhead, and what each part of it costs;
   - a full run per runtime (sandbox + harness + sample), from the Django process;
-  - a cached run (an unedited sample answered from the shared file cache), in server time.
-Budgets: sandbox overhead at most 10 ms over the bare interpreter; cached under 5 ms.
+  - a cached run (an unedited sample answered from the shared file cache), in server time;
+  - an exercise submission of 3 checks (one sandbox run, runner/batch.py) beside a cold run of
+    the same runtime, interleaved, and their ratio.
+Budgets: sandbox overhead at most 10 ms over the bare interpreter; cached under 5 ms; a
+3-check submission at most 1.5 times a cold run.
 The bare and sandboxed commands are interleaved so that load on a shared machine hits both alike.
 BENCH_REPEAT (default 15) sets the number of runs per figure; BENCH_REPEAT=2 is a quick check.
 
@@ -57,6 +60,7 @@ from django.core.cache import cache  # noqa: E402
 from run_samples import SAMPLES  # noqa: E402  (bench/, on sys.path as the script's folder)
 
 from timeline.runner import bwrap, identity, sandbox, seccomp  # noqa: E402
+from timeline.runner.batch import run_batch  # noqa: E402
 from timeline.runner.config import get_config  # noqa: E402
 from timeline.runner.service import run_cached, run_code  # noqa: E402
 
@@ -169,6 +173,37 @@ def main():
         cached = median_ms(lambda: run_cached(runtime, code, request), REPEAT * 4)  # noqa: B023
         mark = "" if cached < 5 else "  (OVER the 5 ms budget)"
         print(f"{label:<20}{cold:9.1f} ms{cold_min:9.1f} ms{cached:9.2f} ms{mark}")
+    submissions()
+
+
+CHECKS = 3
+SUBMISSION_BUDGET = 1.5
+
+
+def submissions():
+    """p50 of a 3-check submission (one run, three requests) vs p50 of a cold run, interleaved
+    so that load on a shared machine hits both alike."""
+    print()
+    print(f"{CHECKS}-check submission (one sandbox run) vs a cold run of the same runtime:")
+    print(f"{'runtime':<20}{'submission p50':>16}{'cold p50':>12}{'ratio':>9}")
+    for label, (runtime, code, request) in SAMPLES.items():
+        if runtime == "python":
+            continue  # a script answers no requests: no exercise checks one
+        requests = [(request, None)] * CHECKS
+        answers = run_batch(runtime, code, requests)
+        if not all(answer.ok for answer in answers):
+            print(f"{label:<20} failed: {(answers[0].error or 'not ok').splitlines()[-1]}")
+            continue
+        batch, cold = [], []
+        for _ in range(max(5, REPEAT // 2)):
+            batch.append(median_ms(lambda: run_batch(runtime, code, requests), 1))  # noqa: B023
+            cold.append(median_ms(lambda: run_code(runtime, code, request), 1))  # noqa: B023
+        ratio = statistics.median(batch) / statistics.median(cold)
+        mark = "within" if ratio <= SUBMISSION_BUDGET else "OVER"
+        print(
+            f"{label:<20}{statistics.median(batch):13.1f} ms{statistics.median(cold):9.1f} ms"
+            f"{ratio:8.2f}x  ({mark} the {SUBMISSION_BUDGET:g}x budget)"
+        )
 
 
 def parts(config, held):

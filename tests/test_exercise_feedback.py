@@ -5,6 +5,7 @@ import pytest
 from django.urls import reverse
 
 from timeline import exercise_checks
+from timeline.exercise_checks import one_by_one
 from timeline.exercise_feedback import exception_summary, printed_text
 from timeline.runner.result import Outcome, RunResult
 
@@ -74,8 +75,10 @@ def runs(monkeypatch, settings):
     def fake_run(runtime, code, request_text, on_start=None):
         return results.pop(0) if len(results) > 1 else results[0]
 
-    monkeypatch.setattr(exercise_checks, "run_code", fake_run)
-    monkeypatch.setattr("timeline.check_limit.run_code", fake_run)  # the view's metered run
+    monkeypatch.setattr(exercise_checks, "run_batch", one_by_one(fake_run))
+    monkeypatch.setattr(
+        "timeline.check_limit.run_batch", one_by_one(fake_run)
+    )  # the view's metered run
     settings.RUNNER_CHECK_RATE_LIMIT = 10_000  # these tests check many answers in a minute
     return results
 

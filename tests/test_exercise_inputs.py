@@ -10,7 +10,7 @@ from django.core.management import call_command
 from django.urls import reverse
 
 from timeline import check_limit, check_values, exercise_checks
-from timeline.exercise_checks import drawn, run_checks
+from timeline.exercise_checks import drawn, one_by_one, run_checks
 from timeline.models import Exercise, ExerciseCheck
 from timeline.runner.result import RunResult
 from timeline.runner.service import Busy
@@ -54,8 +54,8 @@ def echo_run(sent):
 def test_each_submission_draws_fresh_values_and_expects_the_answer_made_from_them():
     exercise = greeting_exercise()
     sent = []
-    first = run_checks(exercise, "mine", run=echo_run(sent))
-    second = run_checks(exercise, "mine", run=echo_run(sent))
+    first = run_checks(exercise, "mine", run=one_by_one(echo_run(sent)))
+    second = run_checks(exercise, "mine", run=one_by_one(echo_run(sent)))
     assert first[0] and second[0]
     (one, _), (two, _) = sent
     assert one != two and one.startswith("GET /greet?name=")
@@ -66,14 +66,14 @@ def test_each_submission_draws_fresh_values_and_expects_the_answer_made_from_the
 
 def test_an_answer_that_greets_the_name_it_saw_fails_the_next_submission():
     exercise = greeting_exercise()
-    _, (shown,) = run_checks(exercise, "mine", run=echo_run([]))
+    _, (shown,) = run_checks(exercise, "mine", run=one_by_one(echo_run([])))
     seen = unquote(shown.sent.split("=", 1)[1].split()[0])
 
     def hard_coded(runtime, code, request_text, on_start=None):
         headers = [["Content-Type", "text/plain"]]
         return RunResult("cgi", True, status="200 OK", headers=headers, body=f"Hello, {seen}!\n")
 
-    passed, (outcome,) = run_checks(exercise, "mine", run=hard_coded)
+    passed, (outcome,) = run_checks(exercise, "mine", run=one_by_one(hard_coded))
     assert not passed and outcome.sent != shown.sent
     assert outcome.message.startswith(f"The body was “Hello, {seen}!”, not exactly “Hello, ")
 
@@ -153,7 +153,7 @@ def test_a_middleware_that_loses_the_inner_answer_fails_on_that_rule(answer, mes
             runtime, True, status=status, raw_status=status, headers=kept_headers, body=kept_body
         )
 
-    passed, (outcome,) = run_checks(exercise, "code", run=run)
+    passed, (outcome,) = run_checks(exercise, "code", run=one_by_one(run))
     assert not passed and message in outcome.message, outcome.message
     (wrap,) = wraps
     assert wrap["factory"] == "middleware" and wrap["status"] == "201 Created"
@@ -342,10 +342,10 @@ def test_checks_count_sandbox_seconds_as_well_as_submissions(
     """A submission costs one unit, and one more per 1.5 s of sandbox time past the first: a
     15 s app spends the whole minute's ten."""
     exercise = greeting_exercise(values="", request="GET /greet HTTP/1.0\n", name="x")
-    monkeypatch.setattr(check_limit, "run_code", timed_run(seconds))
+    monkeypatch.setattr(check_limit, "run_batch", one_by_one(timed_run(seconds)))
     url = check_url(exercise)
     answers = [client.post(url, {"code": "x"}, content_type="application/json")]
-    monkeypatch.setattr(check_limit, "run_code", timed_run(0.1))
+    monkeypatch.setattr(check_limit, "run_batch", one_by_one(timed_run(0.1)))
     for _ in range(further):
         answers.append(client.post(url, {"code": "x"}, content_type="application/json"))
     assert [answer.status_code for answer in answers] == [200] * (further + 1)
@@ -363,9 +363,9 @@ def test_a_refused_check_costs_nothing_and_edited_runs_are_a_limit_apart(limited
     def busy(*args, **kwargs):
         raise Busy(2, "Every sandbox is busy.")
 
-    monkeypatch.setattr(check_limit, "run_code", busy)
+    monkeypatch.setattr(check_limit, "run_batch", one_by_one(busy))
     with pytest.raises(Busy):
-        meter.run("cgi", "x", "", on_start=meter.start)
+        meter.run("cgi", "x", [("", None)], on_start=meter.start)
     meter.settle()
     limited.RUNNER_CHECK_RATE_LIMIT = 1
     check_limit.CheckMeter("someone").start()  # the busy one was not counted

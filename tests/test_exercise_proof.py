@@ -8,6 +8,7 @@ from django.core.management import CommandError, call_command
 from django.test import Client
 
 from timeline import exercise_checks
+from timeline.exercise_checks import one_by_one
 from timeline.exercise_proof import proof_problems
 from timeline.models import Exercise, ExerciseCheck, ExerciseWrongAnswer
 from timeline.response_rules import protocol_problems
@@ -38,7 +39,7 @@ def runs(monkeypatch):
     def fake_run(runtime, code, request_text, on_start=None, **extra):
         return answers[code.rstrip("\n")]
 
-    monkeypatch.setattr(exercise_checks, "run_code", fake_run)
+    monkeypatch.setattr(exercise_checks, "run_batch", one_by_one(fake_run))
     return answers
 
 

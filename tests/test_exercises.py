@@ -8,7 +8,7 @@ from django.test import Client
 from django.urls import reverse
 
 from timeline import check_limit, exercise_checks
-from timeline.exercise_checks import compare, run_checks
+from timeline.exercise_checks import compare, one_by_one, run_checks
 from timeline.models import Exercise, ExerciseCheck
 from timeline.runner.request import parse_request
 from timeline.runner.result import Outcome, RunResult, status_line
@@ -114,22 +114,24 @@ def test_no_response_fails_with_the_runners_message():
     )
 
 
-def test_run_checks_counts_once_and_stops_after_a_check_with_no_response():
+def test_run_checks_sends_every_check_in_one_run_and_counts_once():
     exercise = make_exercise(checks=3)
     calls, started = [], []
 
-    def fake_run(runtime, code, request_text, on_start=None):
-        calls.append((runtime, code, request_text))
-        if on_start:
-            on_start()
-        return RunResult(runtime=runtime, ok=False, error="Stopped after 5 s.")
+    def fake_batch(runtime, code, requests, on_start=None):
+        calls.append((runtime, code, requests))
+        on_start()
+        answers = [RunResult(runtime=runtime, ok=False, error="Stopped after 5 s.")]
+        return answers + [response() for _ in requests[1:]]
 
     passed, outcomes = run_checks(
-        exercise, "mine\n", on_start=lambda: started.append(1), run=fake_run
+        exercise, "mine\n", on_start=lambda: started.append(1), run=fake_batch
     )
     assert not passed and started == [1]
-    assert calls == [("cgi", "mine\n", GREET)]
-    assert [o.message for o in outcomes[1:]] == ["Not run: the previous check got no response."] * 2
+    assert calls == [("cgi", "mine\n", [(GREET, None)] * 3)]
+    # A request that got no answer fails alone: the others are judged on their own answers.
+    assert [o.passed for o in outcomes] == [False, True, True]
+    assert outcomes[0].message == "Stopped after 5 s."
 
 
 def test_a_request_exercise_sends_the_learners_request_to_its_own_app():
@@ -140,7 +142,7 @@ def test_a_request_exercise_sends_the_learners_request_to_its_own_app():
         seen.append((runtime, code, request_text))
         return response()
 
-    passed, outcomes = run_checks(exercise, "GET / HTTP/1.0\n\n", run=fake_run)
+    passed, outcomes = run_checks(exercise, "GET / HTTP/1.0\n\n", run=one_by_one(fake_run))
     assert passed and outcomes[0].sent == "GET / HTTP/1.0\n\n"
     assert seen == [("wsgi", "def application(): ...\n", "GET / HTTP/1.0\n\n")]
 
@@ -426,16 +428,18 @@ def test_a_typed_request_without_the_empty_line_is_not_sent():
     assert not passed and runs == []
     assert outcomes[0].message == exercise_checks.INCOMPLETE_REQUEST
     typed = "GET /index.html HTTP/1.0\r\nAccept: text/html\r\n\r\n"
-    assert run_checks(exercise, typed, run=fake_run)[0] and len(runs) == 1
+    assert run_checks(exercise, typed, run=one_by_one(fake_run))[0] and len(runs) == 1
     # HTTP/0.9's request is its one line: sent as it is, for the server to refuse.
-    run_checks(exercise, "GET /index.html\n", run=fake_run)
+    run_checks(exercise, "GET /index.html\n", run=one_by_one(fake_run))
     assert len(runs) == 2 and parse_request(runs[1][2])["protocol"] == "HTTP/0.9"
 
 
 @pytest.mark.parametrize("year, protocol", [(1996, "HTTP/1.0"), (1997, "HTTP/1.1")])
 def test_the_server_answers_with_the_version_of_its_era(year, protocol):
     exercise = request_exercise(year)
-    _, outcomes = run_checks(exercise, "GET / HTTP/1.0\n\n", run=lambda *a, **k: response())
+    _, outcomes = run_checks(
+        exercise, "GET / HTTP/1.0\n\n", run=one_by_one(lambda *a, **k: response())
+    )
     assert outcomes[0].got.startswith(f"{protocol} 200 OK\n")
 
 
@@ -512,7 +516,7 @@ def passing_run(monkeypatch, settings, tmp_path):
             on_start()
         return response() if "yes" in code else response(body="nope\n")
 
-    monkeypatch.setattr(check_limit, "run_code", fake_run)
+    monkeypatch.setattr(check_limit, "run_batch", one_by_one(fake_run))
     return runs
 
 
@@ -622,7 +626,7 @@ def test_busy_and_missing_sandbox_answer_429_and_503(client, monkeypatch):
     def busy(*args, **kwargs):
         raise Busy(7, "Every sandbox is busy.")
 
-    monkeypatch.setattr(check_limit, "run_code", busy)
+    monkeypatch.setattr(check_limit, "run_batch", one_by_one(busy))
     answer = client.post(check_url(exercise), {"code": "x"}, content_type="application/json")
     assert (answer.status_code, answer["Retry-After"]) == (429, "7")
     assert answer.json()["error"] == "Every sandbox is busy."
@@ -630,7 +634,7 @@ def test_busy_and_missing_sandbox_answer_429_and_503(client, monkeypatch):
     def missing(*args, **kwargs):
         raise SandboxUnavailable("Install bubblewrap.")
 
-    monkeypatch.setattr(check_limit, "run_code", missing)
+    monkeypatch.setattr(check_limit, "run_batch", one_by_one(missing))
     answer = client.post(check_url(exercise), {"code": "x"})
     assert answer.status_code == 503 and "Install bubblewrap." in answer.content.decode()
 

@@ -1,7 +1,7 @@
-"""Checking an exercise: each hidden check runs the learner's app in the sandbox with one request
-(or, in a request exercise, sends the learner's request to the exercise's app) and compares the
-response with what the check expects. Runs go through the runner like any sample run: the same
-sandbox, limits, slots and rate limit.
+"""Checking an exercise: the hidden checks' requests are sent to the learner's app (or, in a
+request exercise, the learner's request to the exercise's app), all in one sandbox run, and each
+response is compared with what its check expects. The run goes through the runner like a sample
+run: the same sandbox, limits and slots, and the checks' own rate limit.
 
 Before a check's own assertions, the response must keep HTTP's rules (response_rules.py): a
 response a real client would misread fails on the rule it breaks, whatever the check asks."""
@@ -23,8 +23,8 @@ from .response_rules import (
     protocol_problems,
     status_code,
 )
+from .runner.batch import run_batch
 from .runner.result import Outcome, raw_response, status_line
-from .runner.service import run_code
 from .text import normalize_newlines, normalize_text
 
 # HTTP/1.1 (RFC 2068) was published in January 1997: a server of an earlier era answers HTTP/1.0.
@@ -227,16 +227,31 @@ def incomplete_request(text):
     return "" if "\n\n" in text else INCOMPLETE_REQUEST
 
 
+def one_by_one(run):
+    """A batch runner made of a single-run function (run_code's signature): one run per request.
+    For a runner that only runs one request at a time, and for tests that stand in for it."""
+
+    def batch(runtime, code, requests, *, on_start=None):
+        results = []
+        for request_text, wrap in requests:
+            extra = {"wrap": wrap} if wrap else {}
+            results.append(run(runtime, code, request_text, on_start=on_start, **extra))
+            on_start = None
+        return results
+
+    return batch
+
+
 def run_checks(exercise, code, *, on_start=None, run=None):
     """Run every check of `exercise` against the learner's text; (all passed, outcomes).
 
-    `on_start` runs once, as the first run starts (the rate limit counts a submission once).
-    After a check gets no response at all the rest are not run: a program that hangs holds a
-    sandbox for one time limit, not one per check. Raises the runner's Busy and
-    SandboxUnavailable."""
-    run = run or run_code
+    All checks go in one sandbox run against one instance of the app (runner/batch.py): `run`
+    takes (runtime, code, [(request text, wrap)], on_start=) and gives a result per request.
+    `on_start` runs once, as the run starts (the rate limit counts a submission once). A
+    request the app does not answer in its share of the time fails alone. Raises the runner's
+    Busy and SandboxUnavailable."""
+    run = run or run_batch
     outcomes = []
-    stop_reason = ""
     if exercise.kind == Exercise.Kind.REQUEST and incomplete_request(code):
         # Nothing is sent: a server that has not seen the end of the headers has not answered.
         for number, check in enumerate(exercise.checks.all()):
@@ -246,23 +261,15 @@ def run_checks(exercise, code, *, on_start=None, run=None):
             outcomes.append(CheckOutcome(check.name, False, message, code, expectation(check)))
         return False, outcomes
     protocol = server_protocol(exercise)
-    for check in map(drawn, exercise.checks.all()):
-        if exercise.kind == Exercise.Kind.REQUEST:
-            app, request_text = exercise.target, code
-        else:
-            app, request_text = code, check.request
-        if stop_reason:
-            outcomes.append(
-                CheckOutcome(check.name, False, stop_reason, request_text, expectation(check))
-            )
-            continue
-        wrap = wrap_spec(check)
-        extra = {"wrap": wrap} if wrap else {}
-        result = run(exercise.runtime, app, request_text, on_start=on_start, **extra)
-        on_start = None
-        outcome = compare(check, result, request_text, protocol)
-        outcomes.append(outcome)
-        if not result.status:
-            stop_reason = "Not run: the previous check got no response."
-    passed = bool(outcomes) and all(outcome.passed for outcome in outcomes)
+    checks = list(map(drawn, exercise.checks.all()))
+    if not checks:
+        return False, []
+    if exercise.kind == Exercise.Kind.REQUEST:
+        app, requests = exercise.target, [(code, None) for _ in checks]
+    else:
+        app, requests = code, [(check.request, wrap_spec(check)) for check in checks]
+    results = run(exercise.runtime, app, requests, on_start=on_start)
+    for check, (request_text, _), result in zip(checks, requests, results, strict=True):
+        outcomes.append(compare(check, result, request_text, protocol))
+    passed = all(outcome.passed for outcome in outcomes)
     return passed, outcomes

@@ -1,4 +1,5 @@
-"""Runs one sample inside the sandbox and reports what happened.
+"""Runs one sample inside the sandbox and reports what happened; or, for an exercise's checks, a
+batch of requests against one instance of the app (run_*_batch, below).
 
 This file is executed by the sandbox's interpreter, never imported by Django: standard library only.
 
@@ -48,6 +49,7 @@ PR_SET_DUMPABLE = 4
 # The report's frame in the shared memory: its length in ASCII digits and a newline, then it.
 HEADER = 16
 WORKER = {"pid": 0}
+START = {"clock": 0.0}  # when the harness began: a batch's requests share the time after it
 # What the report carries besides the program's bytes: field names, the environ or scope (made
 # from the request, which the host caps), the harness's own notes.
 REPORT_OVERHEAD = 1024 * 1024
@@ -70,6 +72,9 @@ class SampleError(Exception):
 
 
 def main():
+    import time
+
+    START["clock"] = time.monotonic()
     spec_path, result_fd = sys.argv[1], int(sys.argv[2])
     with open(spec_path, "rb") as f:
         spec = marshal.load(f)
@@ -153,7 +158,8 @@ def worker(spec, channel):
     # No faulthandler: as under `python sample.py`, it is off unless the program turns it on
     # (a segfault is still told, by the signal the supervisor sees).
     write_source(spec["code"])
-    report, ending = RUNNERS[spec["runtime"]](spec)
+    runners = BATCH_RUNNERS if "batch" in spec else RUNNERS
+    report, ending = runners[spec["runtime"]](spec)
     if os.getpid() == WORKER["pid"]:
         # Replace anything the user's code wrote into the report's memory before; what it writes
         # after (a thread, an atexit handler) makes the report invalid, which the host sees.
@@ -734,15 +740,22 @@ class AsgiRun:
         try:
             asyncio.run(self.drive())
         except BaseException as exc:  # noqa: BLE001 - reported as a 500, like a server would
-            report, text = failure(exc, self.budget, scope=self.scope_view, events=self.events)
-            sys.stderr.write(text)
-            if self.status is None:
-                report.update(server_error(last_line(text), self.budget))
-            else:
-                report.update(status=self.status, headers=self.headers)
-                report["body_b64"] = self.body.report()
-            report["truncated"] = self.budget.over
-            return report
+            return self.failed(exc)
+        return self.result()
+
+    def failed(self, exc):
+        """The report of a request the app failed: a 500 unless the response had started."""
+        report, text = failure(exc, self.budget, scope=self.scope_view, events=self.events)
+        sys.stderr.write(text)
+        if self.status is None:
+            report.update(server_error(last_line(text), self.budget))
+        else:
+            report.update(status=self.status, headers=self.headers)
+            report["body_b64"] = self.body.report()
+        report["truncated"] = self.budget.over
+        return report
+
+    def result(self):
         return {
             "error": None,
             "status": self.status,
@@ -879,6 +892,246 @@ def as_server(serve):
         return report, (SystemExit(1) if report.get("error") else None)
 
     return run
+
+
+# -- a batch: every check of a submission against one instance of the app -------------------------
+# The host draws the requests and sends them in the spec (`batch`); the app is loaded once and
+# each request is answered in turn, within its share of the time left (`batch_seconds`), so an
+# app that hangs on one request still leaves the others answered. Each item of the report is
+# what the host reads for one request: for WSGI the raw bytes a server sent back (the host reads
+# them as http.client would), for ASGI the driver's messages, for CGI the script's stdout.
+
+
+class Deadlines:
+    """Each request's share of the time left: what remains of the batch's seconds (counted from
+    the harness's start, so loading the app spends them too), split over the requests to go."""
+
+    def __init__(self, seconds, count):
+        import time
+
+        self.clock = time.monotonic
+        self.end = START["clock"] + seconds
+        self.left = count
+
+    def next(self):
+        share = max(0.05, (self.end - self.clock()) / max(1, self.left))
+        self.left -= 1
+        return share
+
+
+def late_item(seconds):
+    return {"error": None, "late": True, "kind": None, "seconds": round(seconds, 2)}
+
+
+def run_wsgi_batch(spec):
+    """wsgiref's handler, with wsgiref.validate on, serves each request (its environ made as for
+    a single run) and writes the answer into one end of a socket pair, as a server writes to its
+    client; the other end reads what came before the server closed. (wsgiref.simple_server's
+    own request parsing is left out: it imports http.server, most of a run's time.)"""
+    import socket
+    import threading
+    from wsgiref.handlers import SimpleHandler
+    from wsgiref.validate import validator
+
+    os.dup2(2, 1)
+    budget = output_budget(spec)
+    deadlines = Deadlines(spec["batch_seconds"], len(spec["batch"]))
+    try:
+        module = load(spec, APP_MODULE)
+        plain = None
+        apps = []
+        for item in spec["batch"]:
+            if item.get("wrap"):
+                apps.append(validator(wrapped_app(module, item["wrap"])))
+            else:
+                plain = plain or validator(find_app(module, ["application", "app"], True))
+                apps.append(plain)
+    except BaseException as exc:  # noqa: BLE001 - the app never loaded: every request fails
+        report, text = failure(exc, budget)
+        sys.stderr.write(text)
+        return dict(report, items=[], truncated=budget.over), SystemExit(1)
+
+    class Handler(SimpleHandler):
+        os_environ = {}  # the request's environ only, not the harness's process environment
+        server_software = "historyweb-sandbox"
+
+        def __init__(self, stdout, environ, errors):
+            super().__init__(environ["wsgi.input"], stdout, sys.stderr, environ, False, False)
+            self.errors = errors
+
+        def client_is_modern(self):
+            """Every answer has a status line, even to an HTTP/0.9 request: the era's servers
+            refuse those with a status the learner can read."""
+            return True
+
+        def log_exception(self, exc_info):
+            text = describe_exception(exc_info[1])
+            self.errors.append(text)
+            sys.stderr.write(text)
+
+    def exchange(app, request, seconds):
+        """One request, served in a thread of its own (a request the app hangs on keeps only
+        its thread); what the server wrote before it closed."""
+        environ = wsgi_environ(request)
+        view = environ_view(environ)
+        errors = []
+        ours, theirs = socket.socketpair()
+
+        def serve():
+            try:
+                with theirs.makefile("wb") as stdout:
+                    Handler(stdout, environ, errors).run(app)
+            finally:
+                theirs.close()
+
+        threading.Thread(target=serve, daemon=True).start()
+        ours.settimeout(seconds)
+        data = bytearray()
+        try:
+            while chunk := ours.recv(65536):
+                data += budget.data(chunk)
+        except TimeoutError:
+            return dict(late_item(seconds), environ=view)
+        finally:
+            ours.close()
+        result = {"error": None, "kind": None, "raw_b64": b64(bytes(data)), "environ": view}
+        if errors:
+            result.update(error=budget.text(errors[0]), kind="exception")
+        return result
+
+    items = []
+    for item, app in zip(spec["batch"], apps, strict=True):
+        items.append(exchange(app, item["request"], deadlines.next()))
+    return {"error": None, "items": items, "truncated": budget.over}, None
+
+
+def run_asgi_batch(spec):
+    """One ASGI app, one lifespan, one http scope per request, each in its own time."""
+    import asyncio
+
+    os.dup2(2, 1)
+    budget = output_budget(spec)
+    items = []
+
+    async def drive():
+        module = load(spec, APP_MODULE)
+        app = find_app(module, ["app", "application"])
+        state = {}
+        lifespan = Lifespan(app, state, lambda *a: None)
+        started = await lifespan.step("startup")
+        deadlines = Deadlines(spec["batch_seconds"], len(spec["batch"]))
+        try:
+            for item in spec["batch"]:
+                run = AsgiRun(dict(spec, request=item["request"]))
+                run.budget = run.body.budget = budget
+                seconds = deadlines.next()
+                try:
+                    await asyncio.wait_for(run.http(app, state), seconds)
+                    report = run.result()
+                except TimeoutError:
+                    report = dict(run.result(), **late_item(seconds))
+                except Exception as exc:  # noqa: BLE001 - a 500 for this request only
+                    report = run.failed(exc)
+                items.append(report)
+        finally:
+            if started and not lifespan.task.done():
+                await lifespan.step("shutdown")
+            if not lifespan.task.done():
+                lifespan.task.cancel()
+
+    try:
+        asyncio.run(drive())
+    except BaseException as exc:  # noqa: BLE001 - the app never loaded or lifespan failed
+        report, text = failure(exc, budget)
+        sys.stderr.write(text)
+        return dict(report, items=items, truncated=budget.over), SystemExit(1)
+    return {"error": None, "items": items, "truncated": budget.over}, None
+
+
+def run_cgi_batch(spec):
+    """A CGI script is a process per request (RFC 3875): one child each, its stdout read back."""
+    import select
+    import signal
+    import time
+
+    budget = output_budget(spec)
+    deadlines = Deadlines(spec["batch_seconds"], len(spec["batch"]))
+    items = []
+    for item in spec["batch"]:
+        request = item["request"]
+        body_read, body_write = os.pipe()
+        out_read, out_write = os.pipe()
+        error_read, error_write = os.pipe()
+        pid = os.fork()
+        if pid == 0:
+            for fd in (body_write, out_read, error_read):
+                os.close(fd)
+            os.dup2(out_write, 1)
+            os.dup2(body_read, 0)
+            environ = cgi_environ(request)
+            for key in list(os.environ):
+                if key not in ("PATH", "LANG", "HOME"):
+                    del os.environ[key]
+            os.environ.update(environ)
+            report, ending = run_main(dict(spec, request=request), output_budget(spec))
+            os.write(error_write, (report.get("error") or "").encode("utf-8", "replace")[:65536])
+            sys.stdout.flush()
+            sys.stderr.flush()
+            os._exit(exit_code_of(ending))
+        for fd in (body_read, out_write, error_write):
+            os.close(fd)
+        try:
+            os.write(body_write, request_body(request))
+        except OSError:
+            pass
+        os.close(body_write)
+        seconds = deadlines.next()
+        end = time.monotonic() + seconds
+        data = bytearray()
+        late = False
+        while True:
+            wait = end - time.monotonic()
+            ready = select.select([out_read], [], [], max(0, wait))[0] if wait > 0 else []
+            if not ready:
+                late = True
+                os.kill(pid, signal.SIGKILL)
+                break
+            chunk = os.read(out_read, 65536)
+            if not chunk:
+                break
+            data += budget.data(chunk)
+        os.close(out_read)
+        _, status = os.waitpid(pid, 0)
+        error = read_all(error_read).decode("utf-8", "replace")
+        code = os.waitstatus_to_exitcode(status)
+        result = late_item(seconds) if late else {"error": None, "kind": None}
+        if code and not late:
+            text = error or f"The script exited with status {code}."
+            result.update(error=budget.text(text), kind="exception" if error else "exit")
+        result.update(stdout_b64=b64(bytes(data)), environ=cgi_environ(request))
+        items.append(result)
+    return {"error": None, "items": items, "truncated": budget.over}, None
+
+
+def read_all(fd):
+    data = bytearray()
+    while chunk := os.read(fd, 65536):
+        data += chunk
+    os.close(fd)
+    return bytes(data)
+
+
+def exit_code_of(ending):
+    """The exit status `raise ending` would give, as CPython computes it (an interrupt is 1)."""
+    if not isinstance(ending, SystemExit) or ending.code is None:
+        return 1 if ending is not None else 0
+    if isinstance(ending.code, int):
+        return ending.code & 0xFF
+    sys.stderr.write(f"{ending.code}\n")
+    return 1
+
+
+BATCH_RUNNERS = {"wsgi": run_wsgi_batch, "asgi": run_asgi_batch, "cgi": run_cgi_batch}
 
 
 # The runtimes this harness drives; timeline.runner.runtimes lists the same names (a test

@@ -206,15 +206,20 @@ def signal_message(number):
 # -- the outcome, decided, and the output filled in -----------------------------------------------
 
 
-def build_result(runtime, raw, config):
-    """Combine the streams and the harness's message into a RunResult."""
-    result = RunResult(
+def started_result(runtime, raw, config):
+    """A run's result before its outcome is decided: what the host measured of it."""
+    return RunResult(
         runtime=runtime,
         ok=False,
         duration_ms=raw.duration_ms,
         peak_memory_bytes=raw.peak_memory_bytes,
         memory_limit_bytes=config.memory_bytes,
     )
+
+
+def build_result(runtime, raw, config):
+    """Combine the streams and the harness's message into a RunResult."""
+    result = started_result(runtime, raw, config)
     message = read_message(raw.report)
     report, problem, unread = {}, "", False
     if message is not None:

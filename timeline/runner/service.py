@@ -117,7 +117,19 @@ def run_here(runtime, prepared, *, wait=None, config, on_start=None, wrap=None):
     task (tasks.py)."""
     spec, body = prepared
     if wrap is not None:
-        spec["wrap"] = dict(wrap, headers=[tuple(pair) for pair in wrap["headers"]])
+        spec["wrap"] = wrap_for_harness(wrap)
+    raw = sandbox_run(spec, body, wait=wait, config=config, on_start=on_start)
+    return build_result(runtime, raw, config)
+
+
+def wrap_for_harness(wrap):
+    """A middleware check's inner app as the harness takes it: headers as (name, value) tuples."""
+    return dict(wrap, headers=[tuple(pair) for pair in wrap["headers"]])
+
+
+def sandbox_run(spec, body, *, wait=None, config, on_start=None):
+    """The harness run on `spec` in a sandbox slot of this host; the RawRun. Raises Busy and
+    SandboxUnavailable."""
     if not config.bwrap:
         raise SandboxUnavailable(INSTALL_HINT)
     wait = config.slot_wait if wait is None else wait
@@ -134,7 +146,7 @@ def run_here(runtime, prepared, *, wait=None, config, on_start=None, wrap=None):
         # Never decided from stderr's text, which a program that did run writes as it likes.
         message = raw.stderr.decode("utf-8", "replace").strip()
         raise SandboxUnavailable(f"The sandbox could not start: {message}")
-    return build_result(runtime, raw, config)
+    return raw
 
 
 def run_cached(runtime, code, request_text=""):
