@@ -1,4 +1,6 @@
 import contextlib
+import time
+import types
 
 import pytest
 from django.core.cache import caches
@@ -203,3 +205,14 @@ def pytest_sessionfinish(session, exitstatus):
 
     if in_ci() and SKIPPED_REPORTS and exitstatus == pytest.ExitCode.OK:
         session.exitstatus = pytest.ExitCode.TESTS_FAILED
+
+
+@pytest.fixture
+def one_rate_window(monkeypatch):
+    """The throttle's clock held at the start of a window: its windows are fixed (every 60 s by
+    default), so a slow test that crossed a window's end would see its counts start again."""
+    from historyweb import throttle
+
+    now = time.time()
+    held = now - now % 3600 + 1  # one second into a window of any length that divides an hour
+    monkeypatch.setattr(throttle, "time", types.SimpleNamespace(time=lambda: held))

@@ -323,7 +323,7 @@ def timed_run(seconds):
 
 
 @pytest.fixture
-def limited(settings, tmp_path):
+def limited(settings, tmp_path, one_rate_window):
     settings.RUNNER_STATE_DIR = str(tmp_path)
     settings.RUNNER_CHECK_RATE_LIMIT = 10
     settings.RUNNER_CHECK_SECONDS = 1.5

@@ -142,7 +142,9 @@ def test_a_try_needs_a_csrf_token_and_a_post(runs, exercise):
     assert strict.get(try_url(exercise)).status_code == 405
 
 
-def test_tries_count_against_the_run_limit_not_the_check_limit(client, runs, exercise, settings):
+def test_tries_count_against_the_run_limit_not_the_check_limit(
+    client, runs, exercise, settings, one_rate_window
+):
     for _ in range(3):
         assert try_json(client, exercise, code="# a\n").status_code == 200
     refused = try_json(client, exercise, code="# a\n")

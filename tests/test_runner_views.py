@@ -115,7 +115,9 @@ def test_csrf_is_enforced(sandbox, sample):
     assert form.post(url, {"code": CGI}).status_code == 403
 
 
-def test_too_many_edited_runs_get_429_with_retry_after(sandbox, settings, client, sample):
+def test_too_many_edited_runs_get_429_with_retry_after(
+    sandbox, settings, client, sample, one_rate_window
+):
     settings.RUNNER_RATE_LIMIT = 1
     url = reverse("timeline:sample-run", args=[sample.pk])
     edited = CGI.replace("Hello", "Hi")
@@ -260,7 +262,7 @@ def test_a_huge_body_is_refused_before_it_is_read(client, sample):
     assert response.status_code == 413
 
 
-def test_a_run_that_never_starts_is_not_counted(sandbox, settings, client, sample):
+def test_a_run_that_never_starts_is_not_counted(sandbox, settings, client, sample, one_rate_window):
     """A bad request text is answered without running and without counting; a real run counts."""
     settings.RUNNER_RATE_LIMIT = 1
     url = reverse("timeline:sample-run", args=[sample.pk])
