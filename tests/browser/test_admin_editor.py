@@ -186,8 +186,8 @@ def test_an_exercises_code_is_in_the_code_editor_and_wrong_answers_move(
     live_server, page, django_user_model
 ):
     """Starter, solution and wrong answers follow the exercise's language (python, then http
-    when the editor types it); a check's request is HTTP; a wrong answer moves by keyboard
-    and Save keeps it."""
+    when the editor types it); a check's request is HTTP; the statement has a markdown preview,
+    a check's body none; a wrong answer moves by keyboard and Save keeps it."""
     exercise = make_exercise(make_era(), checks=1, target="def app():\n    pass\n")
     for order, title in [(1, "first"), (2, "second")]:
         ExerciseWrongAnswer.objects.create(
@@ -212,6 +212,10 @@ def test_an_exercises_code_is_in_the_code_editor_and_wrong_answers_move(
     assert page.locator("textarea[name='starter']").get_attribute("data-language") == "http"
     assert page.locator("textarea[name='target']").get_attribute("data-language") == "python"
     page.fill("input[name=language]", "python")
+    # The statement is markdown (a preview); a check's body is literal text (none).
+    attached = "t => t.dataset.previewAttached || ''"
+    assert page.locator("textarea[name=statement]").evaluate(attached) == "1"
+    assert page.locator("textarea[name='checks-0-body']").evaluate(attached) == ""
     page.locator("#wrong_answers-0 .reorder-down").focus()
     page.keyboard.press("Enter")
     assert page.input_value("#id_wrong_answers-0-order") == "2"
