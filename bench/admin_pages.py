@@ -3,11 +3,12 @@ on a change page, the same at any size).
 
     .venv/bin/python bench/admin_pages.py [--eras 30 500] [--repeat 3]
 
-Every list and change page, the WSGI era's history, compare and revert pages (after two saves
-of its form) and the export preview. Runs in-process on a throwaway in-memory database: the
-fixtures (30 eras), then generated eras of the same shape (tests/factories.generate_eras) up to
-each size. Prints one line per page: queries and the median time of --repeat GETs. Revert
-restores the era's rows one by one, so its count follows that era's size, not the others'.
+Every list and change page, the WSGI era's and the wsgi-router exercise's history, compare and
+revert pages (after two saves of each form) and the export preview. Runs in-process on a
+throwaway in-memory database: the fixtures (30 eras), then generated eras of the same shape
+(tests/factories.generate_eras), each with an exercise (generate_exercises), up to each size.
+Prints one line per page: queries and the median time of --repeat GETs. Revert restores the
+object's rows one by one, so its count follows that object's size, not the others'.
 No budget is enforced here; the query counts are asserted in tests/test_admin_queries.py.
 """
 
@@ -22,10 +23,12 @@ def pages():
     from django.contrib import admin
     from django.urls import reverse
 
-    from timeline.models import Era
+    from timeline.models import Era, Exercise
 
     wsgi = Era.objects.get(slug="wsgi")
+    exercise = Exercise.objects.get(slug=EXERCISE)
     objects = {
+        "exercise": exercise,
         "era": wsgi,
         "slide": wsgi.slides.first(),
         "codesample": wsgi.samples.first(),
@@ -39,32 +42,43 @@ def pages():
             obj = objects[name]
             yield f"{name} change", reverse(f"admin:{app}_{name}_change", args=[obj.pk])
     yield from revision_pages(wsgi)
-
-
-def revision_pages(era):
-    """The era's history, two revisions compared, the older one's revert form, and the
-    export preview (which reads every era)."""
-    from django.urls import reverse
-    from reversion.models import Version
-
-    newer, older = Version.objects.get_for_object(era)[:2]
-    yield "era history", reverse("admin:timeline_era_history", args=[era.pk])
-    compare = reverse("admin:timeline_era_compare", args=[era.pk])
-    yield "era compare", f"{compare}?older={older.pk}&newer={newer.pk}"
-    yield "era revert", reverse("admin:timeline_era_revision", args=[era.pk, older.pk])
+    yield from revision_pages(exercise)
     yield "export preview", reverse("admin:timeline_era_export_fixtures")
 
 
+# The exercise whose pages are measured (one of the fixtures', of the WSGI era).
+EXERCISE = "wsgi-router"
+
+
+def revision_pages(obj):
+    """The object's history, two revisions compared and the older one's revert form."""
+    from django.urls import reverse
+    from reversion.models import Version
+
+    name = obj._meta.model_name
+    newer, older = Version.objects.get_for_object(obj)[:2]
+    yield f"{name} history", reverse(f"admin:timeline_{name}_history", args=[obj.pk])
+    compare = reverse(f"admin:timeline_{name}_compare", args=[obj.pk])
+    yield f"{name} compare", f"{compare}?older={older.pk}&newer={newer.pk}"
+    yield f"{name} revert", reverse(f"admin:timeline_{name}_revision", args=[obj.pk, older.pk])
+
+
 def save_twice(client):
-    """Two saves of the WSGI era's form as loaded: two revisions to compare and revert to."""
+    """Two saves of the WSGI era's and of the exercise's form as loaded: two revisions of each
+    to compare and revert to."""
     from django.urls import reverse
 
     from tests.form_post import post_form
-    from timeline.models import Era
+    from timeline.models import Era, Exercise
 
-    url = reverse("admin:timeline_era_change", args=[Era.objects.get(slug="wsgi").pk])
-    for _ in range(2):
-        assert post_form(client, url, "era_form").status_code == 302
+    forms = [
+        ("era", Era.objects.get(slug="wsgi").pk),
+        ("exercise", Exercise.objects.get(slug=EXERCISE).pk),
+    ]
+    for name, pk in forms:
+        url = reverse(f"admin:timeline_{name}_change", args=[pk])
+        for _ in range(2):
+            assert post_form(client, url, f"{name}_form").status_code == 302
 
 
 def measure(client, url, repeat):
@@ -97,7 +111,7 @@ def main():
     from django.contrib.auth import get_user_model
     from django.test import Client
 
-    from tests.factories import generate_eras
+    from tests.factories import generate_eras, generate_exercises
     from timeline.models import Era
 
     user = get_user_model().objects.create_superuser("bench", "b@example.org", "pw")
@@ -109,7 +123,7 @@ def main():
     for size in sorted(args.eras):
         missing = size - Era.objects.count()
         if missing > 0:
-            generate_eras(missing)
+            generate_exercises(generate_eras(missing))
         for label, url in pages():
             rows.setdefault(label, []).append(measure(client, url, args.repeat))
     for label, figures in rows.items():

@@ -7,6 +7,7 @@ from timeline.models import (
     Era,
     Exercise,
     ExerciseCheck,
+    ExerciseWrongAnswer,
     Reference,
     Slide,
     Talk,
@@ -100,6 +101,43 @@ def generate_eras(count, slides=4, samples=3, references=4):
         for o in range(1, references + 1)
     )
     return eras
+
+
+def generate_exercises(eras, checks=2, wrong_answers=1):
+    """One made-up exercise per era, with `checks` checks and `wrong_answers` wrong answers,
+    inserted in bulk (query-count tests, benches)."""
+    start = next(_counter) * 10_000
+    exercises = Exercise.objects.bulk_create(
+        Exercise(
+            era=era,
+            slug=f"gen-exercise-{start + n}",
+            title=f"Generated exercise {start + n}",
+            statement="Answer with *hello*.",
+            starter="def application(environ, start_response):\n    pass\n",
+            solution="def application(environ, start_response):\n    return [b'hello']\n",
+        )
+        for n, era in enumerate(eras)
+    )
+    ExerciseCheck.objects.bulk_create(
+        ExerciseCheck(
+            exercise=exercise,
+            order=o,
+            name=f"check {o}",
+            request="GET / HTTP/1.1\nHost: localhost\n",
+            status=200,
+            body="hello",
+        )
+        for exercise in exercises
+        for o in range(1, checks + 1)
+    )
+    ExerciseWrongAnswer.objects.bulk_create(
+        ExerciseWrongAnswer(
+            exercise=exercise, order=o, title=f"wrong {o}", rule="status", code="pass\n"
+        )
+        for exercise in exercises
+        for o in range(1, wrong_answers + 1)
+    )
+    return exercises
 
 
 def make_exercise(era, checks=1, check=None, **fields):

@@ -266,7 +266,8 @@ def test_talk_page_refuses_the_same_field(two):
 
 
 def test_exercise_checks_merge(two):
-    """Exercises keep no revisions: the notice says someone saved, and rows still merge."""
+    """Rows of an exercise merge; a clash names who saved since and links to the compare page
+    (exercises keep revisions as eras do)."""
     alice, bob = two
     exercise = make_exercise(make_era(), checks=2)
     url = reverse("admin:timeline_exercise_change", args=[exercise.pk])
@@ -280,7 +281,11 @@ def test_exercise_checks_merge(two):
         "Bob's",
     ]
     response = post_pairs(bob, url, clash)
-    assert response.status_code == 200 and "Someone saved it since" in text(response)
+    assert response.status_code == 200
+    assert "Saved since you opened it" in text(response)
+    assert "<li>alice at " in text(response) and "<li>bob at " in text(response)
+    compare = reverse("admin:timeline_exercise_compare", args=[exercise.pk])
+    assert f'href="{compare}?older=' in response.content.decode()
 
 
 def test_an_unchanged_save_from_a_fresh_page_is_not_a_conflict(admin_client_logged, era):

@@ -6,9 +6,19 @@ from django.db import connection
 from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 
-from timeline.models import CodeSample, Era, Reference, Slide, Talk, TalkEra
+from timeline.models import (
+    CodeSample,
+    Era,
+    Exercise,
+    ExerciseCheck,
+    ExerciseWrongAnswer,
+    Reference,
+    Slide,
+    Talk,
+    TalkEra,
+)
 
-from .factories import generate_eras, make_talk
+from .factories import generate_eras, generate_exercises, make_talk
 
 pytestmark = pytest.mark.django_db
 
@@ -157,5 +167,47 @@ def test_revision_and_export_pages_cost_the_same_at_30_and_500_eras(
     # Reverting restores the era's rows one by one (django-reversion): its count follows the
     # era's own rows (4 slides, 3 samples, 4 references here), never the number of eras.
     assert at_500.pop("revert") <= REVERT_BUDGET
+    over = {label: n for label, n in at_500.items() if n > CHANGE_PAGE_BUDGET}
+    assert not over, over
+
+
+def exercise_pages(client, exercise):
+    """The exercise's change page, its history and two of its revisions compared (after two
+    saves of its form)."""
+    from reversion.models import Version
+
+    from .form_post import post_form
+
+    url = reverse("admin:timeline_exercise_change", args=[exercise.pk])
+    for _ in range(2):
+        assert post_form(client, url, "exercise_form").status_code == 302
+    newer, older = Version.objects.get_for_object(exercise)[:2]
+    return {
+        "exercise change": url,
+        "exercise history": reverse("admin:timeline_exercise_history", args=[exercise.pk]),
+        "exercise compare": reverse("admin:timeline_exercise_compare", args=[exercise.pk])
+        + f"?older={older.pk}&newer={newer.pk}",
+    }
+
+
+def test_exercise_pages_cost_the_same_at_30_and_500_eras_and_exercises(admin_client_logged):
+    """The exercise's change page, history and compare do not grow with the number of eras
+    and exercises, nor with the exercise's own checks and wrong answers."""
+    eras = generate_eras(30)
+    exercise = generate_exercises(eras)[0]
+    pages = exercise_pages(admin_client_logged, exercise)
+    count_queries(admin_client_logged, pages)
+    at_30 = count_queries(admin_client_logged, pages)
+    generate_exercises(generate_eras(470) + eras, checks=3)
+    ExerciseCheck.objects.bulk_create(
+        ExerciseCheck(exercise=exercise, order=n, name=f"more {n}") for n in range(10, 20)
+    )
+    ExerciseWrongAnswer.objects.bulk_create(
+        ExerciseWrongAnswer(exercise=exercise, order=n, title=f"more {n}", rule="r", code="x")
+        for n in range(10, 20)
+    )
+    at_500 = count_queries(admin_client_logged, pages)
+    assert Era.objects.count() == 500 and Exercise.objects.count() >= 500
+    assert at_500 == at_30
     over = {label: n for label, n in at_500.items() if n > CHANGE_PAGE_BUDGET}
     assert not over, over

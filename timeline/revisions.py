@@ -1,4 +1,7 @@
-"""What a revision of an era holds (django-reversion), registered in one place.
+"""What a revision of an era or an exercise holds (django-reversion), registered in one place.
+
+A revision of an exercise holds its checks and wrong answers, so reverting it puts back the
+checks it had, in their order, and removes ones added since.
 
 A revision of an era holds its slides, samples, references and its relations both ways
 (those it states and those that name it), so reverting it also puts back the relations it
@@ -19,7 +22,17 @@ from datetime import timedelta
 import reversion
 from reversion.models import Version
 
-from .models import CodeSample, Era, EraRelation, Reference, Slide, TalkNote
+from .models import (
+    CodeSample,
+    Era,
+    EraRelation,
+    Exercise,
+    ExerciseCheck,
+    ExerciseWrongAnswer,
+    Reference,
+    Slide,
+    TalkNote,
+)
 
 ERA_FOLLOWS = ["slides", "samples", "references", "relations", "inverse_relations"]
 
@@ -32,12 +45,16 @@ FOLLOWS = {
     Reference: [],
     Slide: ["talk_notes"],
     Era: ERA_FOLLOWS,
+    ExerciseCheck: [],
+    ExerciseWrongAnswer: [],
+    Exercise: ["checks", "wrong_answers"],
 }
 
 
 def register():
-    """Register the era and what its revisions hold, before any VersionAdmin would register
-    them with follows of its own guess (the talk's admin registers Talk and TalkEra)."""
+    """Register the era, the exercise and what their revisions hold, before any VersionAdmin
+    would register them with follows of its own guess (the talk's admin registers Talk and
+    TalkEra)."""
     for model, follow in FOLLOWS.items():
         if not reversion.is_registered(model):
             reversion.register(model, follow=follow)

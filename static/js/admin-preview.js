@@ -214,13 +214,19 @@ function isSlideBody(textarea) {
   return textarea.name === "body" && document.body.classList.contains("model-slide");
 }
 
+// Markdown fields: an era's body, a slide's notes, an exercise's statement and hints. A
+// check's body is the literal text a response must hold, not markdown: no preview.
+function isMarkdown(textarea) {
+  return /(^|-)(body|notes|statement|hints)$/.test(textarea.name) && !/^checks-\d+-body$/.test(textarea.name);
+}
+
 function scan() {
   document.querySelectorAll("textarea").forEach(function (textarea) {
     if (textarea.dataset.previewAttached || textarea.name.includes("__prefix__")) return;
     if (isSlideBody(textarea)) {
       textarea.dataset.previewAttached = "1";
       attachSlide(textarea);
-    } else if (/(^|-)(body|notes)$/.test(textarea.name)) {
+    } else if (isMarkdown(textarea)) {
       textarea.dataset.previewAttached = "1";
       attachMarkdown(textarea);
     }

@@ -1,11 +1,12 @@
 """axe on the editor's admin pages: an era's change page (with relations both ways), its
-history, two revisions compared (a slide deleted, another added) and the export preview."""
+history, two revisions compared (a slide deleted, another added) and the export preview; an
+exercise's change page (code editors, checks and wrong answers), its history and compare."""
 
 import pytest
 import reversion
 from reversion.models import Version
 
-from timeline.models import Era, EraRelation
+from timeline.models import Era, EraRelation, Exercise, ExerciseCheck, ExerciseWrongAnswer
 
 from ..factories import make_slide
 from . import test_accessibility as accessibility
@@ -41,18 +42,55 @@ def edited_era():
     return era
 
 
-def admin_pages(era):
-    newer, older = Version.objects.get_for_object(era)[:2]
-    base = f"/admin/timeline/era/{era.pk}"
+def edited_exercise():
+    """An exercise of the fixtures with a wrong answer, and two revisions: a check deleted,
+    another added."""
+    exercise = Exercise.objects.order_by("pk").first()
+    if not exercise.wrong_answers.exists():
+        ExerciseWrongAnswer.objects.create(
+            exercise=exercise, order=1, title="Hard-coded", rule="status", code="pass\n"
+        )
+    keep(exercise, "Before")
+    last = exercise.checks.order_by("-order").first()
+    order = last.order
+    last.delete()
+    ExerciseCheck.objects.create(exercise=exercise, order=order, name="Added check", status=200)
+    keep(exercise, "After")
+    return exercise
+
+
+def revision_pages(obj, prefix):
+    newer, older = Version.objects.get_for_object(obj)[:2]
+    base = f"/admin/timeline/{obj._meta.model_name}/{obj.pk}"
     return {
-        "era change": f"{base}/change/",
-        "history": f"{base}/history/",
-        "compare": f"{base}/history/compare/?older={older.pk}&newer={newer.pk}",
+        f"{prefix}change": f"{base}/change/",
+        f"{prefix}history": f"{base}/history/",
+        f"{prefix}compare": f"{base}/history/compare/?older={older.pk}&newer={newer.pk}",
+    }
+
+
+def admin_pages(era):
+    pages = revision_pages(era, "")
+    return {
+        "era change": pages.pop("change"),
+        **pages,
+        **revision_pages(edited_exercise(), "exercise "),
         "export preview": "/admin/timeline/era/export-fixtures/",
     }
 
 
-@pytest.mark.parametrize("name", ["era change", "history", "compare", "export preview"])
+PAGES = [
+    "era change",
+    "history",
+    "compare",
+    "export preview",
+    "exercise change",
+    "exercise history",
+    "exercise compare",
+]
+
+
+@pytest.mark.parametrize("name", PAGES)
 def test_axe_finds_no_violation_on_the_admin_pages(
     live_server, scheme_page, axe_source, django_user_model, name
 ):

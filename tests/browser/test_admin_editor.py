@@ -3,7 +3,7 @@ and a sample's code editor and Run / Record, each loaded as an ES module."""
 
 import pytest
 
-from timeline.models import CodeSample, Era
+from timeline.models import CodeSample, Era, ExerciseWrongAnswer
 
 from ..factories import make_era, make_exercise
 from .site_pages import STAFF_USER, login, seed_history
@@ -180,3 +180,47 @@ def test_an_exercises_checks_move_by_keyboard_then_save(live_server, page, djang
     page.wait_for_url("**/admin/timeline/exercise/")
     names = list(exercise.checks.order_by("order").values_list("name", flat=True))
     assert names == ["check 2", "check 1"]
+
+
+def test_an_exercises_code_is_in_the_code_editor_and_wrong_answers_move(
+    live_server, page, django_user_model
+):
+    """Starter, solution and wrong answers follow the exercise's language (python, then http
+    when the editor types it); a check's request is HTTP; the statement has a markdown preview,
+    a check's body none; a wrong answer moves by keyboard and Save keeps it."""
+    exercise = make_exercise(make_era(), checks=1, target="def app():\n    pass\n")
+    for order, title in [(1, "first"), (2, "second")]:
+        ExerciseWrongAnswer.objects.create(
+            exercise=exercise, order=order, title=title, rule="r", code="def wrong():\n    pass\n"
+        )
+    django_user_model.objects.create_superuser(STAFF_USER[0], "ed@example.org", STAFF_USER[1])
+    login(page, live_server)
+    errors = []
+    page.on("pageerror", lambda error: errors.append(str(error)))
+    page.goto(f"{live_server.url}/admin/timeline/exercise/{exercise.pk}/change/")
+
+    def shell(name):
+        textarea = page.locator(f"textarea[name='{name}']")
+        return textarea.locator("xpath=ancestor::div[contains(@class,'code-editor-shell')]")
+
+    for name in ("starter", "solution", "target", "wrong_answers-1-code"):
+        assert shell(name).locator(".code-editor-backdrop .k").first.inner_text() == "def", name
+    assert page.locator("textarea[name='checks-0-request']").get_attribute("data-language") == (
+        "http"
+    )
+    page.fill("input[name=language]", "http")
+    assert page.locator("textarea[name='starter']").get_attribute("data-language") == "http"
+    assert page.locator("textarea[name='target']").get_attribute("data-language") == "python"
+    page.fill("input[name=language]", "python")
+    # The statement is markdown (a preview); a check's body is literal text (none).
+    attached = "t => t.dataset.previewAttached || ''"
+    assert page.locator("textarea[name=statement]").evaluate(attached) == "1"
+    assert page.locator("textarea[name='checks-0-body']").evaluate(attached) == ""
+    page.locator("#wrong_answers-0 .reorder-down").focus()
+    page.keyboard.press("Enter")
+    assert page.input_value("#id_wrong_answers-0-order") == "2"
+    page.click("input[name=_save]")
+    page.wait_for_url("**/admin/timeline/exercise/")
+    titles = list(exercise.wrong_answers.order_by("order").values_list("title", flat=True))
+    assert titles == ["second", "first"]
+    assert errors == []

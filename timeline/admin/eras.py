@@ -7,18 +7,17 @@ from django.db import models
 from django.db.models import Case, Count, Q, Value, When
 from django.urls import path
 from django.views.decorators.http import require_http_methods
-from reversion.admin import VersionAdmin
 
 from .. import revisions
-from ..models import CHRONOLOGICAL, CodeSample, Era, EraRelation, Reference, Slide
+from ..models import CHRONOLOGICAL, CodeSample, Era, EraRelation, Reference, Slide, TalkNote
 from .concurrency import EditVersionMixin
 from .content import HTTPS_URLS, SAMPLE_CODE_FIELDS
 from .formsets import OrderedInlineMixin, OrderedParentMixin
 from .media import CODE_EDITOR_MEDIA, LINKS_MEDIA, PREVIEW_MEDIA, REFERENCES_MEDIA
 from .relations import RelationFormSet
+from .revision_pages import RevisionPagesAdmin
 from .tabular import LabelledTabularInline
-from .views import admin_page, export, history, revert
-from .views.history import FirstStateMixin
+from .views import admin_page, export
 from .views.runs import record_outputs
 from .widgets import KnownAutocompleteMixin, share_choices, slide_label
 
@@ -107,7 +106,7 @@ revisions.register()
 
 
 @admin.register(Era)
-class EraAdmin(EditVersionMixin, OrderedParentMixin, FirstStateMixin, VersionAdmin):
+class EraAdmin(EditVersionMixin, OrderedParentMixin, RevisionPagesAdmin):
     list_display = ["year", "title", "kind", "slide_count", "published"]
     list_display_links = ["title"]
     list_filter = ["kind", "published"]
@@ -123,6 +122,7 @@ class EraAdmin(EditVersionMixin, OrderedParentMixin, FirstStateMixin, VersionAdm
     ]
     actions = ["run_and_record"]
     view_on_site = True
+    revision_holds = "its slides, samples and references"
     fieldsets = [
         (None, {"fields": ["title", "slug", "kind", "summary", "published"]}),
         ("Date", {"fields": ["year", "date", "date_note"]}),
@@ -176,41 +176,18 @@ class EraAdmin(EditVersionMixin, OrderedParentMixin, FirstStateMixin, VersionAdm
     def media(self):
         return super().media + PREVIEW_MEDIA + CODE_EDITOR_MEDIA + LINKS_MEDIA
 
-    object_history_template = "admin/timeline/era/object_history.html"
     change_list_template = "admin/timeline/era/change_list.html"  # reversion's, plus Export
 
     def get_urls(self):
         export_page = require_http_methods(["GET", "POST"])(admin_page(self, export.export_view))
         return [
             path("export-fixtures/", export_page, name="timeline_era_export_fixtures"),
-            path(
-                "<path:object_id>/history/compare/",
-                admin_page(self, history.compare_view),
-                name="timeline_era_compare",
-            ),
             *super().get_urls(),
         ]
 
-    def revision_view(self, request, object_id, version_id, extra_context=None):
-        parent = super().revision_view
-        return revert.revert(
-            self,
-            request,
-            object_id,
-            version_id,
-            lambda: parent(request, object_id, version_id, extra_context),
-        )
-
-    def changeform_view(self, request, object_id=None, form_url="", extra_context=None):
-        if getattr(request, "reverting_revision", None):
-            revert.repair_dangling(request.reverting_revision)
-            revert.keep_notes(getattr(request, "notes_to_keep", ()))
-        return super().changeform_view(request, object_id, form_url, extra_context)
-
-    def history_view(self, request, object_id, extra_context=None):
-        era = self.get_object(request, object_id)
-        extra = {
-            "versions": history.history_versions(era) if era else [],
-            "may_revert": self.has_change_permission(request, era),
-        }
-        return super().history_view(request, object_id, {**extra, **(extra_context or {})})
+    def rows_to_keep(self, object_id, revision):
+        """A revision saved before revisions kept talk notes holds none: reverting to it keeps
+        the notes of the era's slides rather than deleting them as added since."""
+        if revision.version_set.filter(content_type__model="talknote").exists():
+            return []
+        return list(TalkNote.objects.filter(slide__era_id=object_id))

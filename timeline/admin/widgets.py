@@ -1,4 +1,5 @@
-"""Choice lists in the admin that cost one query, however many forms show them."""
+"""Widgets of the admin: choice lists that cost one query however many forms show them, and
+the code editor's textarea."""
 
 from django import forms
 from django.contrib.admin.widgets import AutocompleteSelect
@@ -66,3 +67,15 @@ class KnownAutocompleteMixin:
                 db_field, self.admin_site, using=kwargs.get("using")
             )
         return super().formfield_for_foreignkey(db_field, request, **kwargs)
+
+
+class CodeTextarea(forms.Textarea):
+    """A textarea the admin's code editor takes over (static/js/admin-code-editor.js), in a
+    fixed `language` or in the one the form's field named `language_from` holds."""
+
+    def __init__(self, language="text", language_from=None, rows=8):
+        attrs = {"class": "vLargeTextField", "rows": rows, "spellcheck": "false"}
+        attrs["data-code-language"] = language
+        if language_from:
+            attrs["data-code-language-from"] = language_from
+        super().__init__(attrs=attrs)

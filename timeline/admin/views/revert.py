@@ -1,18 +1,19 @@
-"""Reverting an era to a revision, where django-reversion alone would fail.
+"""Reverting an era or an exercise to a revision, where django-reversion alone would fail.
 
-Reversion's revision page reverts the era and everything it follows (slides, samples,
-references, relations both ways), shows the form, and keeps the result only when the editor
-saves it. Two things stop it:
+Reversion's revision page reverts the object and everything it follows (an era's slides,
+samples, references, relations both ways; an exercise's checks and wrong answers), shows the
+form, and keeps the result only when the editor saves it. Two things stop it:
 
-- It restores rows one at a time. After a swap of two slides (or references) each row's old
-  order is held by the other, so every row fails the unique order per era and the revert
+- It restores rows one at a time. After a swap of two slides (or checks) each row's old
+  order is held by the other, so every row fails the unique order per parent and the revert
   gives up. It also mutes pre_save while it previews, so renumbering.make_room cannot help
   there. So every numbered row of the era is parked first on an order the revision does not
   use; rows the revision holds get their own order back and the others are deleted by the
   revert, so a row still parked means the revert did not happen, and the parking is undone.
 - A revision saved before revisions kept talk notes holds none, and reversion would delete
-  every current talk note of the era's slides as "added since": those are kept (`keep_notes`),
-  as they are a talk's content as much as the era's.
+  every current talk note of the era's slides as "added since": those are kept (`keep_notes`,
+  of the rows the ModelAdmin's `rows_to_keep` names), as they are a talk's content as much as
+  the era's.
 - A restored row may point at a row deleted since (a relation to an era that is gone, a
   sample's slide): the form would refuse that choice and the editor could never save, and
   the database would refuse it at commit. Such rows are treated as Django's on_delete would
@@ -53,8 +54,7 @@ def revert(model_admin, request, object_id, version_id, view):
             rows = model._default_manager.filter(**{f"{parent}_id": object_id})
             parked[model] = park(rows, rows.values_list("pk", flat=True), wanted.get(model, ()))
         request.reverting_revision = version.revision
-        if not version.revision.version_set.filter(content_type__model="talknote").exists():
-            request.notes_to_keep = list(TalkNote.objects.filter(slide__era_id=object_id))
+        request.notes_to_keep = model_admin.rows_to_keep(object_id, version.revision)
         response = view()
         if _still_parked(parked):
             transaction.set_rollback(True)

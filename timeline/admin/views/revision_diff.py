@@ -1,17 +1,38 @@
-"""Two revisions of an era compared row by row, each row matched by its identity.
+"""Two revisions of an era or an exercise compared row by row, each row matched by its identity.
 
 A revision is read as one block per row (the era, its slides, samples, references, relations,
-the talk notes of its slides): one line per field. Rows are matched by model and primary key,
-which a revert keeps, so a slide deleted and another added show as one block removed and one
-added, never as one slide renamed into the next; a row in both is diffed field by field.
+the talk notes of its slides; the exercise, its checks, its wrong answers): one line per
+field. Rows are matched by model and primary key, which a revert keeps, so a slide deleted
+and another added show as one block removed and one added, never as one slide renamed into
+the next; a row in both is diffed field by field.
 """
 
 import difflib
 
-from ...models import CodeSample, Era, EraRelation, Reference, Slide, TalkNote
+from ...models import (
+    CodeSample,
+    Era,
+    EraRelation,
+    Exercise,
+    ExerciseCheck,
+    ExerciseWrongAnswer,
+    Reference,
+    Slide,
+    TalkNote,
+)
 
 # The order an era's file lists its records in, so a comparison reads like the fixture.
-MODEL_ORDER = [Era, Slide, CodeSample, Reference, EraRelation, TalkNote]
+MODEL_ORDER = [
+    Era,
+    Slide,
+    CodeSample,
+    Reference,
+    EraRelation,
+    TalkNote,
+    Exercise,
+    ExerciseCheck,
+    ExerciseWrongAnswer,
+]
 
 
 def revision_rows(revision):
