@@ -149,15 +149,46 @@ def highlight_code(code, language, label="Code sample"):
 
     `label` names the code's region for screen readers: unique on a page, e.g. from the title.
     """
+    return sanitize(code_block(code, language), code_label=label, code_role="region")
+
+
+# A wrapped line hangs under its own first character and two columns further in
+# (static/css/site.css, .line and its indent-N classes): restarting at column 0 would read as a
+# dedent in Python. Indents past MAX_INDENT share its class.
+MAX_INDENT = 24
+
+
+def indent_of(line):
+    """The columns of leading white space of one source line (a tab as 8, CSS's tab-size)."""
+    expanded = line.expandtabs(8)
+    return min(len(expanded) - len(expanded.lstrip(" ")), MAX_INDENT)
+
+
+def highlighted_lines(code, language):
+    """Pygments HTML of `code`, one string per source line, and the source lines themselves.
+
+    Pygments closes and reopens its spans at every line end, so each line stands alone.
+    """
     try:
         lexer = get_lexer_by_name(language)
     except ClassNotFound:
         lexer = get_lexer_by_name("text")
-    return sanitize(
-        highlight(code, lexer, HtmlFormatter(cssclass="highlight", wrapcode=True)),
-        code_label=label,
-        code_role="region",
-    )
+    lexer.stripnl = False
+    html = highlight(code, lexer, HtmlFormatter(nowrap=True))
+    return html.rstrip("\n").split("\n"), code.split("\n")
+
+
+def code_block(code, language, line_range=""):
+    """The lines `line_range` (parse_line_range) of the highlighted code, each in its own
+    <span class="line indent-N">, the line's newline inside it (copied text is the code's)."""
+    lines, source = highlighted_lines(code, language)
+    first, last = parse_line_range(line_range, len(lines))
+    spans = []
+    for number in range(first, last + 1):
+        indent = indent_of(source[number - 1]) if number <= len(source) else 0
+        classes = f"line indent-{indent}" if indent else "line"
+        spans.append(f'<span class="{classes}">{lines[number - 1]}\n</span>')
+    return f'<div class="highlight"><pre><code>{"".join(spans)}</code></pre></div>'
 
 
 # ---- Code on a slide: a range of lines, and highlight steps that → walks through ----
@@ -215,23 +246,9 @@ def code_lines(code):
 
 
 def highlight_slide_lines(code, language, line_range="", label="Code sample"):
-    """The sample as a slide shows it: lines `line_range` only, each in a <span class="line">.
+    """The sample as a slide shows it: lines `line_range` only, each a `.line` (code_block).
 
     The whole code is highlighted (a range starting inside a string keeps its colours), then
-    cut: Pygments closes and reopens its spans at every line end, so each line stands alone.
-    The spans let the deck dim the lines a highlight step does not pick.
+    cut. The spans let the deck dim the lines a highlight step does not pick.
     """
-    try:
-        lexer = get_lexer_by_name(language)
-    except ClassNotFound:
-        lexer = get_lexer_by_name("text")
-    lexer.stripnl = False
-    html = highlight(code, lexer, HtmlFormatter(nowrap=True))
-    lines = html.rstrip("\n").split("\n")
-    first, last = parse_line_range(line_range, len(lines))
-    body = "\n".join(f'<span class="line">{line}</span>' for line in lines[first - 1 : last])
-    return sanitize(
-        f'<div class="highlight"><pre><code>{body}\n</code></pre></div>',
-        code_label=label,
-        code_role="region",
-    )
+    return sanitize(code_block(code, language, line_range), code_label=label, code_role="region")

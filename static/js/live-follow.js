@@ -57,11 +57,12 @@ export function follower(deck) {
     }
   }
 
-  // Code wider than the screen (a phone held upright) scrolls sideways: mark it for its cue.
+  // Code wider than the screen (a phone held upright) scrolls sideways: mark it for its cue
+  // (a sample's box, or a code block in the slide's text itself).
   const markScrollers = () =>
     requestAnimationFrame(() => {
-      for (const pre of deck.querySelectorAll(".stage .deck-slide.is-current .sample-code pre")) {
-        pre.closest(".sample-code").classList.toggle("scrolls-x", pre.scrollWidth > pre.clientWidth + 1);
+      for (const pre of deck.querySelectorAll(".stage .deck-slide.is-current :is(.sample-code, .slide-body) pre")) {
+        (pre.closest(".sample-code") || pre).classList.toggle("scrolls-x", pre.scrollWidth > pre.clientWidth + 1);
       }
     });
   window.addEventListener("resize", markScrollers);

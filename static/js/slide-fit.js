@@ -6,11 +6,13 @@ function textOverflows(inner) {
   if (inner.scrollHeight > inner.clientHeight + 1 || inner.scrollWidth > inner.clientWidth + 1) {
     return true;
   }
-  // Text running into the bottom padding, or out of its grid cell, counts as overflowing too.
+  // Text running into the bottom padding, or out of its grid cell (down, or sideways: a long
+  // inline code never breaks inside a word), counts as overflowing too.
   const limit = inner.getBoundingClientRect().bottom - parseFloat(getComputedStyle(inner).paddingBottom);
   for (const child of inner.children) {
     if (child.getBoundingClientRect().bottom > limit + 1) return true;
-    if (!child.matches(".slide-samples") && child.scrollHeight > child.clientHeight + 1) return true;
+    if (child.matches(".slide-samples")) continue;
+    if (child.scrollHeight > child.clientHeight + 1 || child.scrollWidth > child.clientWidth + 1) return true;
   }
   return false;
 }
