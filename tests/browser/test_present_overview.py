@@ -1,6 +1,7 @@
 """The overview's thumbnails and filter, and Enlarge filling the screen, in a real browser."""
 
 import os
+import re
 
 import pytest
 from playwright.sync_api import expect
@@ -29,9 +30,12 @@ def current(page):
 
 
 def shown_numbers(overview):
-    return [int(n) for n in overview.locator(".overview-item:visible [data-goto]").evaluate_all(
-        "links => links.map(l => l.dataset.goto)"
-    )]
+    return [
+        int(n)
+        for n in overview.locator(".overview-item:visible [data-goto]").evaluate_all(
+            "links => links.map(l => l.dataset.goto)"
+        )
+    ]
 
 
 def test_thumbnails_by_era_picture_the_slides_here_and_stand_in_for_the_rest(live_server, browser):
@@ -60,7 +64,9 @@ def test_thumbnails_by_era_picture_the_slides_here_and_stand_in_for_the_rest(liv
     )
     assert duplicates == []
     thumbs = overview.locator(".overview-thumb")
-    assert thumbs.evaluate_all("ts => ts.every(t => t.inert && t.getAttribute('aria-hidden') === 'true')")
+    assert thumbs.evaluate_all(
+        "ts => ts.every(t => t.inert && t.getAttribute('aria-hidden') === 'true')"
+    )
     assert overview.locator(".overview-thumb button").count() == 0
     page.context.close()
 
@@ -82,7 +88,8 @@ def test_the_filter_narrows_as_you_type_and_enter_picks(live_server, browser):
     assert overview.locator(".overview-section:visible").count() == 1
     page.keyboard.press("Enter")
     expect(overview).to_be_hidden()
-    expect(page.locator(".stage .deck-slide.is-current:not(.is-pending)")).to_contain_text("Era 2 point 6")
+    shown = page.locator(".stage .deck-slide.is-current:not(.is-pending)")
+    expect(shown).to_contain_text("Era 2 point 6")
     assert current(page) == 23
     # Opened again: the filter is empty and every slide is back. A filter matching nothing says so.
     page.keyboard.press("o")
@@ -90,7 +97,8 @@ def test_the_filter_narrows_as_you_type_and_enter_picks(live_server, browser):
     assert len(shown_numbers(overview)) == 32
     page.locator("[data-overview-filter]").fill("nothing like it")
     assert shown_numbers(overview) == []
-    assert overview.locator(".overview-status").inner_text() == "No slide matches “nothing like it”."
+    status = overview.locator(".overview-status").inner_text()
+    assert status == "No slide matches “nothing like it”."
     # A lone number finds that slide too (not 16 or 26), besides the titles holding it.
     page.locator("[data-overview-filter]").fill("6")
     assert shown_numbers(overview) == [6, 7, 15, 23, 31]
@@ -140,9 +148,7 @@ def code_sizes(page, number):
     """The slide's code font size, then Enlarge's: px, and whether the enlarged code scrolls."""
     page.goto(page.url.split("#")[0] + f"#/{number}")
     slide = page.locator(f".stage .deck-slide[data-number='{number}']")
-    page.wait_for_function(
-        f"document.querySelector(\".stage .deck-slide[data-number='{number}']\").classList.contains('is-current')"
-    )
+    expect(slide).to_have_class(re.compile(r"\bis-current\b"))
     pre = slide.locator(".sample-code pre")
     before = pre.evaluate("e => parseFloat(getComputedStyle(e).fontSize)")
     slide.get_by_role("button", name="Enlarge").click()
@@ -151,7 +157,8 @@ def code_sizes(page, number):
     big = dialog.locator("pre")
     after = big.evaluate("e => parseFloat(getComputedStyle(e).fontSize)")
     fits = big.evaluate(
-        "e => ({across: e.scrollWidth <= e.clientWidth + 1, down: e.scrollHeight <= e.clientHeight + 1})"
+        "e => ({across: e.scrollWidth <= e.clientWidth + 1,"
+        " down: e.scrollHeight <= e.clientHeight + 1})"
     )
     return before, after, fits
 
@@ -184,6 +191,6 @@ def test_enlarge_fills_the_screen_with_the_code(live_server, browser, size):
     page.get_by_role("button", name="Close").click()
     expect(dialog).to_be_hidden()
     slide_pre = page.locator(".stage .deck-slide.is-current .sample-code pre")
-    assert slide_pre.evaluate("e => parseFloat(getComputedStyle(e).fontSize)") == before  # as it was
-    print(f"enlarge at {size}: long code {before} -> {after} px")
+    restored = slide_pre.evaluate("e => parseFloat(getComputedStyle(e).fontSize)")
+    assert restored == before  # the slide as it was
     page.context.close()
