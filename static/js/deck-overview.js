@@ -8,7 +8,7 @@ import { clamp, openOverlay, wireOverlay } from "./deck-core.js";
 import { placeholder } from "./deck-slides.js";
 
 // In a copy nothing may take focus or repeat an id: the thumbnail is a picture of the slide.
-const NOT_IN_A_COPY = "button, textarea, .run-panel, .code-editor-shell";
+const NOT_IN_A_COPY = "button, textarea, .run-panel, .code-editor-shell, .sample-run, .sample-actions";
 const FOCUSABLE_IN_A_COPY = "a[href], summary, input, select, [tabindex], [contenteditable]";
 
 function element(tag, className, text) {
@@ -45,7 +45,7 @@ export function matcher(query) {
 }
 
 /** Sections of consecutive entries of one era, each with its grid of cards. */
-function build(entries, count) {
+function build(entries) {
   const sections = document.createDocumentFragment();
   const items = [];
   let grid = null;
@@ -72,8 +72,7 @@ function build(entries, count) {
     );
     const thumb = element("div", "overview-thumb");
     thumb.setAttribute("aria-hidden", "true");
-    thumb.inert = true;
-    thumb.append(placeholder(entry, count));
+    thumb.inert = true; // filled when first scrolled to (wireOverview's picture)
     item.append(thumb, link);
     grid.append(item);
     items.push({ entry, item, link, thumb, source: null });
@@ -113,20 +112,24 @@ export function wireOverview(dialog, go, entries = [], slides = []) {
 
   function picture(item) {
     const slide = slides[item.entry.number - 1];
-    if (!slide || slide === item.source || slide.classList.contains("is-pending")) return;
+    if (slide && slide === item.source) return;
+    if (!slide || slide.classList.contains("is-pending")) {
+      if (!item.thumb.firstChild) item.thumb.append(placeholder(item.entry, entries.length));
+      return;
+    }
     item.source = slide;
     item.thumb.replaceChildren(thumbnailOf(slide));
   }
 
   function make() {
-    const made = build(entries, entries.length);
+    const made = build(entries);
     items = made.items;
     body.replaceChildren(made.sections);
     const byThumb = new Map(items.map((item) => [item.thumb, item]));
     if ("IntersectionObserver" in window) {
       observer = new IntersectionObserver(
         (seen) => seen.forEach((one) => one.isIntersecting && picture(byThumb.get(one.target))),
-        { root: dialog, rootMargin: "50% 0px" },
+        { root: dialog, rootMargin: "25% 0px" },
       );
       items.forEach((item) => observer.observe(item.thumb));
     }

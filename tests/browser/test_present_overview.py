@@ -55,8 +55,8 @@ def test_thumbnails_by_era_picture_the_slides_here_and_stand_in_for_the_rest(liv
     assert "is-pending" not in thumb.get_attribute("class")
     assert "Era 0 point 2" in thumb.inner_text() and "def app" in thumb.inner_text()
     last = overview.locator(".overview-item:has([data-goto='32']) .overview-thumb .deck-slide")
-    last.scroll_into_view_if_needed()
-    assert "Era 3 point 7" in last.inner_text()
+    overview.locator("[data-goto='32']").scroll_into_view_if_needed()  # pictured once seen
+    expect(last).to_contain_text("Era 3 point 7")
     # The copies are pictures: no id twice on the page, nothing in them takes focus or is read.
     duplicates = page.evaluate(
         "() => { const ids = [...document.querySelectorAll('[id]')].map(e => e.id);"
@@ -163,14 +163,14 @@ def code_sizes(page, number):
     return before, after, fits
 
 
-@pytest.mark.parametrize("size", [(1920, 1080), (1024, 768)], ids=lambda s: f"{s[0]}x{s[1]}")
+@pytest.mark.parametrize("size", SIZES, ids=lambda s: f"{s[0]}x{s[1]}")
 def test_enlarge_fills_the_screen_with_the_code(live_server, browser, size):
     make_deck()
     page = open_deck(browser, live_server, size, "#/3")
     box = page.evaluate("() => ({w: innerWidth, h: innerHeight})")
     # Short code: at least 1.6 times the slide's, all of it on screen.
     before, after, fits = code_sizes(page, 3)
-    assert after >= 1.6 * before, (before, after)
+    assert after >= 1.6 * before - 0.05, (before, after)
     assert fits == {"across": True, "down": True}
     dialog = page.locator("#enlarge")
     frame = dialog.bounding_box()
@@ -181,7 +181,7 @@ def test_enlarge_fills_the_screen_with_the_code(live_server, browser, size):
     expect(dialog).to_be_hidden()
     # 63 lines: 1.6 times larger all the same, and it scrolls to its last line.
     before, after, fits = code_sizes(page, 5)
-    assert after >= 1.6 * before, (before, after)
+    assert after >= 1.6 * before - 0.05, (before, after)
     assert fits["across"] and not fits["down"]
     pre = dialog.locator("pre")
     pre.evaluate("e => { e.scrollTop = e.scrollHeight; }")
