@@ -11,10 +11,10 @@ import {
   slideFromHash,
   toggleFullscreen,
   toggleTheme,
-  wireEnlarge,
   wireOverlay,
-  wireOverview,
 } from "./deck-core.js";
+import { wireEnlarge } from "./deck-enlarge.js";
+import { wireOverview } from "./deck-overview.js";
 import { wireRunPanel } from "./deck-run-panel.js";
 import { backward, forward } from "./slide-steps.js";
 
@@ -267,7 +267,7 @@ function wireKeysAndOverlays(
   },
 ) {
   const help = document.getElementById("help");
-  const showOverview = wireOverview(document.getElementById("overview"), (n) => go(n), entries);
+  const showOverview = wireOverview(document.getElementById("overview"), (n) => go(n), entries, slides);
   wireOverlay(help, ["?"]);
   wireEnlarge(root, document.getElementById("enlarge"));
   const walk = (direction) => {

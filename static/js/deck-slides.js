@@ -32,8 +32,8 @@ function element(tag, className, text) {
   return made;
 }
 
-/** A stand-in for a slide not yet here: what the outline knows of it. */
-function placeholder(entry, count) {
+/** A stand-in for a slide not yet here: what the outline knows of it (the overview's too). */
+export function placeholder(entry, count) {
   const title = entry.isTitle ? " slide-title" : "";
   const slide = element("section", `deck-slide is-pending kind-${entry.kind}${title}`);
   slide.dataset.number = String(entry.number);
