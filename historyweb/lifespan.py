@@ -1,4 +1,5 @@
-"""ASGI lifespan for the site: apps register what must happen when a worker stops.
+"""ASGI lifespan for the site: apps register what must happen when a worker starts and when it
+stops.
 
 Django's ASGI handler refuses lifespan events, so the server never tells the site it stops.
 `LifespanApp` answers them and, on the way out, runs the callbacks apps registered with
@@ -10,7 +11,9 @@ kills the worker after its graceful timeout first. So at start-up `LifespanApp` 
 onto the server's own handlers of SIGTERM and SIGINT: the callbacks run as soon as the server
 is told to stop, while it waits for open responses to end, and that is what ends them.
 
-Each callback runs once, in a thread of its own (it may block), whichever comes first.
+Each stop callback runs once, in a thread of its own (it may block), whichever comes first.
+Start callbacks (`on_start`) run once, in a thread of their own, when the worker has started:
+the worker answers requests meanwhile.
 """
 
 import asyncio
@@ -23,6 +26,14 @@ log = logging.getLogger(__name__)
 STOP_SIGNALS = (signal.SIGTERM, signal.SIGINT)  # what uvicorn shuts down gracefully on
 
 _on_stop = []
+_on_start = []
+
+
+def on_start(callback):
+    """Call `callback()` once, in the background, when this process's server has started."""
+    if callback not in _on_start:
+        _on_start.append(callback)
+    return callback
 
 
 def on_stop(callback):
@@ -35,9 +46,10 @@ def on_stop(callback):
 class LifespanApp:
     """An ASGI app that answers lifespan events and hands everything else to `app`."""
 
-    def __init__(self, app, callbacks=_on_stop):
+    def __init__(self, app, callbacks=_on_stop, start_callbacks=_on_start):
         self.app = app
         self.callbacks = callbacks
+        self.start_callbacks = start_callbacks
         self.lock = threading.Lock()
         self.stopped = False
 
@@ -48,6 +60,7 @@ class LifespanApp:
             message = await receive()
             if message["type"] == "lifespan.startup":
                 self.chain_signals(asyncio.get_running_loop())
+                self.start_in_thread()
                 await send({"type": "lifespan.startup.complete"})
             elif message["type"] == "lifespan.shutdown":
                 thread = self.stop_in_thread()
@@ -68,6 +81,18 @@ class LifespanApp:
                 callback()
             except Exception:
                 log.exception("lifespan: a stop callback failed")
+
+    def start_in_thread(self):
+        def start():
+            for callback in list(self.start_callbacks):
+                try:
+                    callback()
+                except Exception:
+                    log.exception("lifespan: a start callback failed")
+
+        thread = threading.Thread(target=start, name="lifespan-start", daemon=True)
+        thread.start()
+        return thread
 
     def stop_in_thread(self):
         thread = threading.Thread(target=self.stop, name="lifespan-stop", daemon=True)

@@ -52,6 +52,34 @@ def test_lifespan_events_are_answered_and_stop_runs_once_at_shutdown():
     assert calls == ["a", "b"]
 
 
+def test_start_callbacks_run_once_in_the_background_at_startup():
+    ran, release = [], threading.Event()
+
+    def slow():
+        release.wait(5)  # startup is answered while a start callback still works
+        ran.append("slow")
+
+    app = lifespan.LifespanApp(
+        None, callbacks=[], start_callbacks=[slow, lambda: 1 / 0, lambda: ran.append("b")]
+    )
+    assert run(lifespan_events(app, ["lifespan.startup", "lifespan.shutdown"])) == [
+        "lifespan.startup.complete",
+        "lifespan.shutdown.complete",
+    ]
+    assert ran == []
+    release.set()
+    deadline = time.monotonic() + 5
+    while len(ran) < 2 and time.monotonic() < deadline:
+        time.sleep(0.01)
+    assert ran == ["slow", "b"]  # one that fails does not stop the next
+
+
+def test_the_site_sweeps_dead_workers_runs_when_it_starts():
+    from timeline.runner import leftovers
+
+    assert leftovers.sweep_at_start in application.start_callbacks
+
+
 def test_other_scopes_go_to_the_site():
     seen = []
 

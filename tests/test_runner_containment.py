@@ -8,6 +8,7 @@ and say so, except under CI (CI=true), where they fail: CI must prove the whole-
 import errno
 import platform
 import subprocess
+import tempfile
 
 import pytest
 
@@ -646,6 +647,21 @@ def test_a_worker_sweeps_on_its_first_run_then_every_minute_or_so(monkeypatch, t
     monkeypatch.setattr(leftovers, "SWEEP_EVERY", 0)
     leftovers.maybe_sweep(config, cgroups.Layout())
     assert len(swept) == 2
+
+
+def test_a_worker_sweeps_dead_workers_runs_as_it_starts(monkeypatch, tmp_path):
+    """Before any run: a worker killed mid-run left the learner's code in a work directory."""
+    monkeypatch.setattr(tempfile, "tempdir", str(tmp_path))
+    monkeypatch.setattr(leftovers, "LAST", {})
+    dead = tmp_path / f"historyweb-run-{dead_owner_tag()}-code"
+    dead.mkdir()
+    (dead / "sample.py").write_text("the learner's code")
+    mine = tmp_path / f"{leftovers.work_prefix()}code"
+    mine.mkdir()
+    found = leftovers.sweep_at_start()
+    assert found["work_dirs"] == [dead]
+    assert not dead.exists() and mine.exists()
+    assert leftovers.sweep_at_start() is None  # then no more than once a minute or so
 
 
 WORKER = """

@@ -11,10 +11,12 @@ class TimelineConfig(AppConfig):
         from . import renumbering
         from .live import channel
         from .models import CONTENT_MODELS, Era
-        from .runner import checks  # noqa: F401 - registers the runner's checks
+        from .runner import checks, leftovers  # noqa: F401 - importing checks registers them
 
         # Any change to the content makes every cached page stale.
         content_version.connect_signals(CONTENT_MODELS, relations=[Era.related.through])
         renumbering.connect_signals()
         # A stopping server ends the live streams at once (with "bye"), not after 30 minutes.
         lifespan.on_stop(channel.stop_hub)
+        # A worker killed mid-run left its run's code and cgroup: its successor removes them.
+        lifespan.on_start(leftovers.sweep_at_start)

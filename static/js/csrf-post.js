@@ -41,7 +41,9 @@ export async function postJSON(url, csrfUrl, payload, retried = false) {
   if (response.status === 403 && !retried) return postJSON(url, csrfUrl, payload, true);
   const type = response.headers.get("Content-Type") || "";
   if (!type.includes("application/json")) {
-    throw new Error(`The server answered ${response.status} without a result.`);
+    const error = new Error(`The server answered ${response.status} without a result.`);
+    error.status = response.status;
+    throw error;
   }
   return { status: response.status, data: await response.json() };
 }

@@ -190,8 +190,23 @@ export async function postRun(url, csrfUrl, payload) {
     answer.data.ran = answer.status === 200;
     return answer.data;
   } catch (error) {
-    return { ok: false, ran: false, failed: true, error: "Could not run it: " + error.message };
+    return { ok: false, ran: false, failed: true, error: cutShort(error) };
   }
+}
+
+/* Why no result came: a connection cut mid-run (the worker running it was killed or restarted,
+ * or the device went offline) or a proxy's error page says the run's server went away. */
+function cutShort(error) {
+  if (error instanceof TypeError) {
+    return (
+      "The connection was cut before your run's result came back: the server may have " +
+      "restarted, or this device is offline. Run it again."
+    );
+  }
+  if (error.status >= 502 && error.status <= 504) {
+    return `The server stopped before your run finished (${error.message}) Run it again.`;
+  }
+  return "Could not run it: " + error.message;
 }
 
 /* What the status line next to the Run button says once a run is back. */

@@ -117,13 +117,22 @@ def test_too_many_edited_runs_say_when_to_try_again(live_server, page, era, sett
 @pytest.mark.parametrize(
     "answer, message",
     [
-        (lambda route: route.abort(), "Could not run it: Failed to fetch"),
+        (
+            lambda route: route.abort("connectionreset"),
+            "The connection was cut before your run's result came back: the server may have "
+            "restarted, or this device is offline. Run it again.",
+        ),
         (
             lambda route: route.fulfill(status=502, content_type="text/html", body="<h1>Bad</h1>"),
-            "Could not run it: The server answered 502 without a result.",
+            "The server stopped before your run finished (The server answered 502 without a "
+            "result.) Run it again.",
+        ),
+        (
+            lambda route: route.fulfill(status=400, content_type="text/html", body="<h1>Bad</h1>"),
+            "Could not run it: The server answered 400 without a result.",
         ),
     ],
-    ids=["offline", "not-json"],
+    ids=["cut", "worker-gone", "not-json"],
 )
 def test_a_failed_request_says_so_and_shows_the_recorded_output(
     live_server, page, era, answer, message

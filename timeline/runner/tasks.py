@@ -17,7 +17,7 @@ from celery import signals
 from historyweb.celery import app
 from historyweb.errors import ServiceError
 
-from . import pool_stats
+from . import leftovers, pool_stats
 from .config import get_config
 from .result import RunResult
 from .sandbox import containment
@@ -94,6 +94,7 @@ def check_host(sender, instance, **kwargs):
         logger.error("This runner host takes no runs: %s", problem)
         raise SystemExit(f"This runner host takes no runs: {problem}")
     Host.name, Host.slots = sender, int(instance.concurrency or 1)
+    leftovers.sweep_at_start()  # a runner host killed mid-run left its runs behind
     threading.Thread(target=heartbeat, name="runner-heartbeat", daemon=True).start()
 
 
