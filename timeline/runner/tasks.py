@@ -3,9 +3,9 @@ before it takes any.
 
 A task carries everything a run needs (runtime, code, its requests, limits) and returns only what
 the sandbox wrote, as a plain dict: a runner host needs no database and decides no outcome. It
-runs the same sandbox run as the embedded default (batch.sandbox_job): one request, or every
-check of a submission in one run; the same cgroup, seccomp, fresh uid and slot cap, the cap now
-per host.
+makes the run the embedded default makes (batch.sandbox_job: the same spec for one request, or
+for every check of a submission in one run) in the same sandbox: cgroup, seccomp, fresh uid and
+slot cap, the cap now per host.
 """
 
 import logging
