@@ -224,10 +224,10 @@ def main():
 
     from timeline.runner import pool
     from timeline.runner.config import get_config
-    from timeline.runner.service import prepare, run_here
+    from timeline.runner.service import prepare, run_code, run_here
 
     def through_pool(runtime, code, request_text=""):
-        result = pool.run(runtime, code, request_text, get_config())
+        result = run_code(runtime, code, request_text)  # RUNNER_BROKER_URL is set: a task
         if result.outcome != "ok":
             raise RuntimeError(f"{result.outcome}: {result.error or result.output}"[:200])
         return result

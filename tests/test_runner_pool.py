@@ -17,9 +17,10 @@ import pytest
 from django.core.management import call_command
 from django.urls import reverse
 
-from tests.factories import make_era, make_sample
+from tests.factories import make_era, make_exercise, make_sample
 from tests.stores import missing
 from tests.system import ROOT
+from tests.test_exercise_one_run import COUNTING_WSGI, SHORT_LENGTH_WSGI
 
 pytestmark = pytest.mark.django_db
 
@@ -137,10 +138,16 @@ def post_run(client, sample, code):
     return client.post(url, json.dumps({"code": code}), content_type="application/json")
 
 
+def post_check(client, exercise, code):
+    url = reverse("timeline:exercise-check", args=[exercise.slug])
+    answer = client.post(url, json.dumps({"code": code}), content_type="application/json")
+    assert answer.status_code == 200, answer.content
+    return answer.json()
+
+
 def test_a_run_and_an_exercise_check_succeed_through_the_worker(
     pool, client, sample, admin_client_logged
 ):
-    from timeline.check_limit import CheckMeter
     from timeline.runner.service import run_sample
 
     response = post_run(client, sample, EDITED.format(0))
@@ -150,18 +157,27 @@ def test_a_run_and_an_exercise_check_succeed_through_the_worker(
     run_sample(sample)  # the unedited sample: run once, then from the cache without a task
     assert run_sample(sample).cached
     assert len(pool.started_runs()) == 2
-    meter = CheckMeter("learner")
-    assert meter.run("python", 'print("checked")\n').output == "checked\n"
-    assert meter.runs == 1 and meter.seconds > 0
+    # Every check of a submission in one started run, against one instance of the app, judged
+    # here from what the sandbox wrote: a wrong answer fails on the bytes a client reads.
+    exercise = make_exercise(
+        sample.era, checks=3, check={"body": "hello", "body_match": "contains"}
+    )
+    exercise.checks.filter(order=3).update(body="hello 3")  # the third request to one app
+    answer = post_check(client, exercise, COUNTING_WSGI)
+    assert answer["passed"] and len(pool.started_runs()) == 3
+    assert [check["passed"] for check in answer["checks"]] == [True] * 3
+    wrong = post_check(client, exercise, SHORT_LENGTH_WSGI.replace("Welcome!", "hello!!!"))
+    assert not wrong["passed"] and len(pool.started_runs()) == 4
+    assert "Content-Length says 3 but the body has 8 bytes" in wrong["checks"][0]["message"]
     out = io.StringIO()
     call_command("runner_status", "--inspect", stdout=out)
     lines = out.getvalue().splitlines()
     assert lines[0].startswith("Queue: 0 runs waiting; 0 refused")
     host = next(line.split() for line in lines if line.startswith("runner1@"))
-    assert host[1:3] == ["1", f"{3 / 60:.2f}"]  # one slot; three runs (one was cached)
+    assert host[1:3] == ["1", f"{4 / 60:.2f}"]  # one slot; four runs (one was cached)
     assert host[-2:] == ["0", "0"]  # none refused, none running now
     page = admin_client_logged.get("/admin/timeline/codesample/runners/").text
-    assert f'<th scope="row">{host[0]}</th><td>1</td><td>0.05</td>' in page
+    assert f'<th scope="row">{host[0]}</th><td>1</td><td>{4 / 60:.2f}</td>' in page
 
 
 def test_a_worker_killed_mid_run_is_a_503_within_the_deadline_and_never_a_second_run(
@@ -194,8 +210,9 @@ def test_a_flood_past_the_queue_budget_gets_429_with_retry_after(pool, client, s
 
     assert post_run(client, sample, EDITED.format(1)).status_code == 200  # a recent run time
     for _ in range(5):  # other learners' runs, a second each, for one slot
-        args = ["python", EDITED.format(1), "", {"timeout": 3}]
-        app.send_task(TASK, args=args, kwargs={"enqueued": time.time()}, expires=30)
+        args = ["python", EDITED.format(1), [["", None]], {"timeout": 3}]
+        kwargs = {"single": True, "enqueued": time.time()}
+        app.send_task(TASK, args=args, kwargs=kwargs, expires=30)
     response = post_run(client, sample, EDITED.format(0))
     assert response.status_code == 429
     retry = int(response["Retry-After"])

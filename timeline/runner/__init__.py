@@ -13,7 +13,7 @@
                body, environ, ASGI trace).
 - runtimes.py  the one list of runtimes (the model's choices, the runner, the views).
 - request.py   parses the raw HTTP request a sample answers.
-- pool.py      runs across machines, the web side: a Celery task per run, its deadline, the
+- pool.py      runs across machines, the web side: a Celery task per sandbox run, its deadline, the
                queue's back-pressure (429) and a lost runner (503); off without a broker.
 - tasks.py     runs across machines, the runner host's side: the task, and the start-up checks.
 - pool_stats.py what runner hosts report in the broker's Redis (expected wait, runner_status).

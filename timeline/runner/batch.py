@@ -14,11 +14,13 @@ import io
 import json
 from dataclasses import replace
 
+from historyweb.errors import ServiceError
+
 from . import pool
 from .config import get_config
 from .report import Interference, is_base64, parse_report, read_message, within_cap
 from .result import Outcome, RunResult, decide, show_output, started_result
-from .service import prepare, sandbox_run, wrap_for_harness
+from .service import prepare, sandbox_run, single_input, wrap_for_harness
 
 # The share of the run's time limit the requests may spend (counted from the harness's start):
 # the rest is for the interpreter to start and to end, so one hung request is reported as such
@@ -28,38 +30,56 @@ REQUEST_SHARE = 0.8
 
 def run_batch(runtime, code, requests, *, wait=None, config=None, on_start=None):
     """One run for many requests; a RunResult for each. `requests`: (request text, wrap or None)
-    pairs, wrap as run_code takes it. Raises Busy and SandboxUnavailable like run_code."""
+    pairs, wrap as run_code takes it. Raises Busy and SandboxUnavailable like run_code.
+
+    With a pool of runner hosts the run is one task there (pool.run), which returns what the
+    sandbox wrote; either way the results are built and judged here, from those bytes."""
     config = config or get_config()
     prepared = [prepare(runtime, code, text) for text, _ in requests]
-    if pool.enabled():
-        # A runner host's task runs one request: each goes there on its own, counted once.
-        results = []
-        for ready, (text, wrap) in zip(prepared, requests, strict=True):
-            if isinstance(ready, RunResult):
-                results.append(ready)  # refused before running
-                continue
-            results.append(
-                pool.run(runtime, code, text, config, wait=wait, on_start=on_start, wrap=wrap)
-            )
-            on_start = None
-        return results
     results = [p if isinstance(p, RunResult) else None for p in prepared]
     todo = [i for i, p in enumerate(prepared) if not isinstance(p, RunResult)]
     if not todo:
-        return results
-    batch = []
-    for i in todo:
-        item = {"request": prepared[i][0]["request"]}
-        if requests[i][1] is not None:
-            item["wrap"] = wrap_for_harness(requests[i][1])
-        batch.append(item)
-    spec = {"runtime": runtime, "code": code, "batch": batch}
-    spec["batch_seconds"] = config.timeout * REQUEST_SHARE
-    raw = sandbox_run(spec, b"", wait=wait, config=config, on_start=on_start)
-    methods = [item["request"]["method"] for item in batch]
+        return results  # every request refused before running: no run
+    sent = [requests[i] for i in todo]
+    if pool.enabled():
+        raw, config = pool.run(
+            runtime, code, sent, config, single=False, wait=wait, on_start=on_start
+        )
+    else:
+        spec = batch_spec(runtime, code, [prepared[i] for i in todo], sent, config)
+        raw = sandbox_run(spec, b"", wait=wait, config=config, on_start=on_start)
+    methods = [prepared[i][0]["request"]["method"] for i in todo]
     for i, result in zip(todo, build_results(runtime, raw, config, methods), strict=True):
         results[i] = result
     return results
+
+
+def batch_spec(runtime, code, prepared, requests, config):
+    """The harness's spec for one run of every prepared request (none of them refused)."""
+    batch = []
+    for (spec, _), (_, wrap) in zip(prepared, requests, strict=True):
+        item = {"request": spec["request"]}
+        if wrap is not None:
+            item["wrap"] = wrap_for_harness(wrap)
+        batch.append(item)
+    spec = {"runtime": runtime, "code": code, "batch": batch}
+    spec["batch_seconds"] = config.timeout * REQUEST_SHARE
+    return spec
+
+
+def sandbox_job(runtime, code, requests, *, single, wait=None, config):
+    """A runner host's task (tasks.py): the same sandbox run as here, one request (`single`, a
+    sample's) or all of them in one; the RawRun, undecided. Raises ServiceError (400) for a
+    request that cannot run, Busy and SandboxUnavailable."""
+    prepared = [prepare(runtime, code, text) for text, _ in requests]
+    refused = next((p for p in prepared if isinstance(p, RunResult)), None)
+    if refused is not None or not prepared or (single and len(prepared) != 1):
+        raise ServiceError(refused.error if refused else "No request to run.", status=400)
+    if single:
+        spec, body = single_input(prepared[0], requests[0][1])
+    else:
+        spec, body = batch_spec(runtime, code, prepared, requests, config), b""
+    return sandbox_run(spec, body, wait=wait, config=config)
 
 
 # -- the report of a batch, checked -----------------------------------------------------------

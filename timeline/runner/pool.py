@@ -1,5 +1,7 @@
-"""The web side of runs across machines: a run becomes a Celery task on the `runs` queue, taken by
-a runner host (tasks.py), and this server waits for its result within a deadline.
+"""The web side of runs across machines: a sandbox run (a sample's, or every check of a submission
+in one) becomes one Celery task on the `runs` queue, taken by a runner host (tasks.py), and this
+server waits for it within a deadline. The host returns what the sandbox wrote, nothing decided:
+this server builds the results and judges them from those bytes, as it does its own runs.
 
 - Back-pressure: when the queue's expected wait (runs ahead × recent run time / slots, from
   pool_stats) is over RUNNER_QUEUE_WAIT, the answer is 429 with that wait, before any quota counts.
@@ -12,6 +14,9 @@ Celery is imported only here, and only when a broker is configured (the embedded
 loads it).
 """
 
+import base64
+import binascii
+import dataclasses
 import math
 import time
 import uuid
@@ -20,12 +25,18 @@ from django.conf import settings
 
 from historyweb.errors import ServiceError
 
+from .sandbox import RawRun
 from .slots import Busy
 
 # Beyond the run's timeout and the queue budget: the sandbox's start and the result's way back.
 GRACE_SECONDS = 1.0
 TASK = "timeline.runner.tasks.run"
 STOPPED = "The runner stopped before your run finished. Try again."
+UNREADABLE = "The runner's answer could not be read. Try again."
+# What the web side may lower for a run; a host never runs with more than its own settings allow.
+LIMITS = ("timeout", "output_bytes", "memory_bytes")
+RAW_FIELDS = tuple(field.name for field in dataclasses.fields(RawRun))
+BYTES = ("stdout", "stderr", "report")
 
 
 def enabled():
@@ -73,29 +84,58 @@ def unreachable_is_503(call):
         ) from exc
 
 
-def run(runtime, code, request_text, config, *, wait=None, on_start=None, wrap=None):
-    """Enqueue one run and wait for its RunResult; raises Busy, RunnerStopped, ServiceError."""
+def raw_to_dict(raw):
+    """A RawRun as a task returns it (JSON): the streams and report base64, as the sandbox
+    wrote them."""
+    data = dataclasses.asdict(raw)
+    for name in BYTES:
+        data[name] = base64.b64encode(data[name]).decode("ascii")
+    return data
+
+
+def raw_from_dict(data):
+    """The RawRun a task returned; raises RunnerStopped when it is not one."""
+    try:
+        fields = {name: data[name] for name in RAW_FIELDS}
+        for name in BYTES:
+            fields[name] = base64.b64decode(fields[name], validate=True)
+        return RawRun(**fields)
+    except (KeyError, TypeError, ValueError, binascii.Error):
+        raise RunnerStopped(UNREADABLE, retry_after=1) from None
+
+
+def limited(config, limits):
+    """`config` with each limit in `limits` that is lower: what a runner host runs with, and what
+    the web side judges its run by (a host never runs with more than its own settings allow)."""
+    lowered = {
+        name: min(getattr(config, name), type(getattr(config, name))(limits[name]))
+        for name in LIMITS
+        if isinstance(limits, dict) and limits.get(name) is not None
+    }
+    return dataclasses.replace(config, **lowered)
+
+
+def run(runtime, code, requests, config, *, single, wait=None, on_start=None):
+    """Enqueue one sandbox run and wait for it: (RawRun, the limits it ran with). `requests`:
+    (request text, wrap) pairs, all of them prepared (service.prepare) without a refusal;
+    `single` is a sample's run of one request, else every request in one run (batch.py).
+    The runner host returns only what the sandbox wrote: the web side judges it, as it judges
+    its own runs. Raises Busy, RunnerStopped, ServiceError."""
     from celery.exceptions import TimeoutError as ResultTimeout
 
     from historyweb.celery import app
-
-    from .result import RunResult
 
     queue_budget = budget(wait)
     refuse_when_full(queue_budget)
     if on_start is not None:
         on_start()  # the rate limit counts a run that is let into the queue
-    limits = {
-        "timeout": config.timeout,
-        "output_bytes": config.output_bytes,
-        "memory_bytes": config.memory_bytes,
-    }
+    limits = {name: getattr(config, name) for name in LIMITS}
     now = time.time()
     pending = unreachable_is_503(
         lambda: app.send_task(
             TASK,
-            args=[runtime, code, request_text, limits],
-            kwargs={"wrap": wrap, "wait": wait, "enqueued": now},
+            args=[runtime, code, [list(pair) for pair in requests], limits],
+            kwargs={"single": single, "wait": wait, "enqueued": now},
             task_id=str(uuid.uuid4()),
             # Not started within its budget, it cannot finish in time: dropped unrun.
             expires=queue_budget,
@@ -116,4 +156,4 @@ def run(runtime, code, request_text, config, *, wait=None, on_start=None, wrap=N
         error = answer["error"]
         retry = error["retry_after"]
         raise ServiceError(error["message"], status=error["status"], retry_after=retry)
-    return RunResult.from_dict(answer["result"])
+    return raw_from_dict(answer.get("raw")), limited(config, answer.get("limits"))

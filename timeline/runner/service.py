@@ -106,20 +106,26 @@ def run_code(runtime, code, request_text="", *, wait=None, config=None, on_start
     if isinstance(prepared, RunResult):
         return prepared
     if pool.enabled():
-        return pool.run(
-            runtime, code, request_text, config, wait=wait, on_start=on_start, wrap=wrap
+        requests = [(request_text, wrap)]
+        raw, config = pool.run(
+            runtime, code, requests, config, single=True, wait=wait, on_start=on_start
         )
+        return build_result(runtime, raw, config)  # judged here, from what the sandbox wrote
     return run_here(runtime, prepared, wait=wait, config=config, on_start=on_start, wrap=wrap)
 
 
 def run_here(runtime, prepared, *, wait=None, config, on_start=None, wrap=None):
-    """Run a prepared run in this host's sandbox: the embedded default, and a runner host's
-    task (tasks.py)."""
+    """Run a prepared run in this host's sandbox: the embedded default."""
+    raw = sandbox_run(*single_input(prepared, wrap), wait=wait, config=config, on_start=on_start)
+    return build_result(runtime, raw, config)
+
+
+def single_input(prepared, wrap):
+    """The harness's spec and stdin for one prepared request, with a middleware check's wrap."""
     spec, body = prepared
     if wrap is not None:
         spec["wrap"] = wrap_for_harness(wrap)
-    raw = sandbox_run(spec, body, wait=wait, config=config, on_start=on_start)
-    return build_result(runtime, raw, config)
+    return spec, body
 
 
 def wrap_for_harness(wrap):

@@ -1,13 +1,13 @@
 """The runner hosts' side of runs across machines: the `runs` task, and the checks a worker makes
 before it takes any.
 
-A task carries everything a run needs (runtime, code, request, limits) and returns only the
-result, as a plain dict: a runner host needs no database. It runs the same in-process path as the
-embedded default (service.run_here): the same sandbox, cgroup, seccomp, fresh uid and slot cap,
-the cap now per host.
+A task carries everything a run needs (runtime, code, its requests, limits) and returns only what
+the sandbox wrote, as a plain dict: a runner host needs no database and decides no outcome. It
+makes the run the embedded default makes (batch.sandbox_job: the same spec for one request, or
+for every check of a submission in one run) in the same sandbox: cgroup, seccomp, fresh uid and
+slot cap, the cap now per host.
 """
 
-import dataclasses
 import logging
 import threading
 import time
@@ -18,16 +18,14 @@ from historyweb.celery import app
 from historyweb.errors import ServiceError
 
 from . import leftovers, pool_stats
+from .batch import sandbox_job
 from .config import get_config
-from .result import RunResult
+from .pool import LIMITS, limited, raw_to_dict
 from .sandbox import containment
-from .service import prepare, run_here
 
 logger = logging.getLogger(__name__)
 
 HEARTBEAT_SECONDS = 10
-# What the web side may lower; a host never runs with more than its own settings allow.
-LIMITS = ("timeout", "output_bytes", "memory_bytes")
 
 
 class Host:
@@ -37,31 +35,20 @@ class Host:
     slots = 1
 
 
-def limited(config, limits):
-    """The host's config, with each limit the web side sent if that is lower."""
-    lowered = {
-        name: min(getattr(config, name), type(getattr(config, name))(limits[name]))
-        for name in LIMITS
-        if limits.get(name) is not None
-    }
-    return dataclasses.replace(config, **lowered)
-
-
 @app.task(name="timeline.runner.tasks.run", max_retries=0, acks_late=False)
-def run(runtime, code, request_text, limits, wrap=None, wait=None, enqueued=None):
-    """One run, once: {"result": RunResult.to_dict()}, or {"error": {status, message,
-    retry_after}} when this host refused it."""
+def run(runtime, code, requests, limits, single=False, wait=None, enqueued=None):
+    """One sandbox run, once, for `requests` ((request text, wrap) pairs: a sample's one when
+    `single`, else a submission's checks): {"raw": what the sandbox wrote, "limits": those it ran
+    with}, or {"error": {status, message, retry_after}} when this host refused it. Nothing is
+    decided here: the web side reads the bytes (pool.run)."""
     started = time.time()
     wait_ms = max(0.0, (started - enqueued) * 1000) if enqueued else 0.0
     config = limited(get_config(), limits)
-    prepared = prepare(runtime, code, request_text)
     try:
-        if isinstance(prepared, RunResult):
-            answer = {"result": prepared.to_dict()}
-        else:
-            result = run_here(runtime, prepared, wait=wait, config=config, wrap=wrap)
-            answer = {"result": result.to_dict()}
-    except ServiceError as exc:  # no free slot here, no sandbox: the web side says so
+        raw = sandbox_job(runtime, code, requests, single=single, wait=wait, config=config)
+        ran_with = {name: getattr(config, name) for name in LIMITS}
+        answer = {"raw": raw_to_dict(raw), "limits": ran_with}
+    except ServiceError as exc:  # no free slot here, no sandbox, a request refused: say so
         answer = {"error": {"status": exc.status, "message": exc.message}}
         answer["error"]["retry_after"] = exc.retry_after
     run_ms = (time.time() - started) * 1000
