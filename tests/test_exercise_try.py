@@ -7,6 +7,7 @@ import pytest
 from django.test import Client
 from django.urls import reverse
 
+from timeline.exercise_checks import one_by_one
 from timeline.runner import service
 from timeline.runner.result import Outcome, RunResult
 
@@ -143,7 +144,7 @@ def test_a_try_needs_a_csrf_token_and_a_post(runs, exercise):
 
 
 def test_tries_count_against_the_run_limit_not_the_check_limit(
-    client, runs, exercise, settings, one_rate_window
+    client, runs, exercise, settings, one_rate_window, monkeypatch
 ):
     for _ in range(3):
         assert try_json(client, exercise, code="# a\n").status_code == 200
@@ -152,13 +153,22 @@ def test_tries_count_against_the_run_limit_not_the_check_limit(
     assert "in the last 60 s" in refused.json()["error"] and len(runs) == 3
     page = client.post(try_url(exercise), {"code": "# a\n"})
     assert page.status_code == 429 and "in the last 60 s" in page.content.decode()
-    # The check limit has its own count: a check still runs.
+    # The check limit has its own count: a check still runs (in one batch of its requests).
+    checked = []
+
+    def checking(runtime, code, request_text, *, on_start=None, wrap=None):
+        if on_start:
+            on_start()
+        checked.append(request_text)
+        return RunResult(runtime=runtime, ok=True, outcome=Outcome.OK, status="200 OK", body="")
+
+    monkeypatch.setattr("timeline.check_limit.run_batch", one_by_one(checking))
     check = client.post(
         reverse("timeline:exercise-check", args=[exercise.slug]),
         {"code": "# a\n"},
         content_type="application/json",
     )
-    assert check.status_code == 200 and len(runs) == 5
+    assert check.status_code == 200 and len(checked) == 2 and len(runs) == 3
 
 
 @pytest.mark.parametrize(
