@@ -149,8 +149,9 @@ def make_exercise(era, checks=1, check=None, **fields):
         "statement": "Answer with *hello*.",
         "runtime": "wsgi",
         "starter": "def application(environ, start_response):\n    pass\n",
+        # wsgiref.validate, which checks answers, wants a Content-Type (PEP 3333's lint)
         "solution": "def application(environ, start_response):\n"
-        "    start_response('200 OK', [])\n    return [b'hello']\n",
+        "    start_response('200 OK', [('Content-Type', 'text/plain')])\n    return [b'hello']\n",
     }
     defaults.update(fields)
     exercise = Exercise.objects.create(era=era, **defaults)

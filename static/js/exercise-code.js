@@ -80,16 +80,23 @@ export async function keepCode(article, form) {
     notice(state, "The starter code is back.", { label: "Undo", run: () => backTo(before) });
   });
 
-  form.querySelector(".run-actions").append(shareControl(() => ({ payload: { code: editor.value } })));
+  // A link carries the code, and the request typed for Try it when there is one.
+  const request = article.querySelector(".try-request");
+  const payload = () => (request ? { code: editor.value, request: request.value } : { code: editor.value });
+  form.querySelector(".run-actions").append(shareControl(() => ({ payload: payload() })));
 
   reloadOnShare();
   const own = load(slug);
   try {
-    const data = await readShared(location.hash, ["code"]);
+    const data = await readShared(location.hash, ["code", "request"]);
     if (data) {
       sharedCode = data.code;
       shared = true;
       setCode(data.code); // its input event is no edit: the code is the shared code
+      if (request && data.request !== undefined) {
+        request.value = data.request;
+        request.dispatchEvent(new Event("input", { bubbles: true }));
+      }
       mark.classList.add("shared-code");
       const mine = own !== null && own !== data.code ? own : null;
       const back = mine === null ? null : { label: "Back to my code", run: () => backTo(mine) };

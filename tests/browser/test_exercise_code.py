@@ -107,6 +107,20 @@ def test_a_share_link_carries_the_code_and_runs_nothing(live_server, context, pa
     assert posted == [] and other.locator(".exercise-results").count() == 0
 
 
+def test_a_share_link_carries_the_try_it_request_too(live_server, context, page, exercise):
+    editor = open_exercise(page, live_server, exercise)
+    editor.fill(MINE)
+    typed = "GET /hello/Grace HTTP/1.1\nHost: localhost\nX-Shared: yes\n\n"
+    page.locator(".try-request").fill(typed)
+    link = share_link(page)
+    other = context.new_page()
+    other.goto(link)
+    other.locator(".code-editor-shell.shared-code").wait_for()
+    assert other.locator("#exercise-code").input_value() == MINE
+    assert other.locator(".try-request").input_value() == typed
+    assert other.locator(".try-result").is_hidden()  # nothing ran
+
+
 def test_the_shared_code_leaves_the_learners_own_code_alone(live_server, page, exercise):
     editor = open_exercise(page, live_server, exercise)
     editor.fill(MINE)
