@@ -51,7 +51,6 @@ def test_compact_rows_fit_a_screen_move_by_keyboard_and_drag_and_save(editor, li
     assert page.locator("#slides-0 .reorder-summary").inner_text() == "2. Slide 01"
 
     page.locator("#slides-group").evaluate("group => group.scrollIntoView()")
-    page.screenshot(path="/tmp/longpage-compact-1920.png")
     page.hover("#slides-19 .reorder-handle")
     page.mouse.down()
     first = page.locator("#slides-1 h3").bounding_box()  # the top row now
@@ -161,7 +160,6 @@ def test_run_and_record_in_a_sample_row_of_the_era_page(editor, live_server):
     result = row.locator(".sample-check-result")
     result.locator(".diff").wait_for(timeout=30_000)
     assert "+HELLO" in result.inner_text() and "-stale" in result.inner_text()
-    page.screenshot(path="/tmp/longpage-run-1280.png")
     assert CodeSample.objects.get(pk=sample.pk).code == sample.code  # Run saves nothing
 
     code.evaluate("t => { t.value = t.value.replace(\"b'HELLO'\", \"b'hello'\"); }")

@@ -38,7 +38,7 @@ class SampleCheckInlineMixin:
             "Run</button>"
             '<button type="button" class="button" data-sample-check="record" data-url="{}">'
             "Record</button></div>"
-            '<p class="help">Run: the code and request as typed in this row, against its '
+            '<p class="sample-check-note">Run: the code and request as typed in this row, against its '
             "expected output. Record: the saved sample's output, into expected output.</p>"
             '<div class="sample-check-result" aria-live="polite"></div>',
             reverse("admin:timeline_codesample_run", args=[sample.pk]),
