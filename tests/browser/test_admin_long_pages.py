@@ -7,7 +7,11 @@ import pytest
 from timeline.models import CodeSample, Exercise, Slide, Talk
 
 from ..factories import make_era, make_slide
+from . import test_accessibility as accessibility
 from .site_pages import STAFF_USER, login, seed_history
+from .test_accessibility import audit, describe
+
+axe_source = accessibility.axe_source  # axe's source, as the accessibility tests load it
 
 pytestmark = pytest.mark.django_db(transaction=True)
 
@@ -17,6 +21,17 @@ def editor(live_server, page, django_user_model):
     django_user_model.objects.create_superuser(STAFF_USER[0], "ed@example.org", STAFF_USER[1])
     login(page, live_server)
     return page
+
+
+@pytest.fixture
+def axe_editor(live_server, browser, django_user_model):
+    """An editor's page that axe can be injected into (test_csp.py checks the policy)."""
+    context = browser.new_context(viewport={"width": 1280, "height": 800}, bypass_csp=True)
+    page = context.new_page()
+    django_user_model.objects.create_superuser(STAFF_USER[0], "ed@example.org", STAFF_USER[1])
+    login(page, live_server)
+    yield page
+    context.close()
 
 
 def change_url(live_server, obj):
@@ -143,14 +158,14 @@ def test_leaving_asks_only_when_a_field_really_changed(editor, live_server):
 
 
 @pytest.mark.usefixtures("sandbox")
-def test_run_and_record_in_a_sample_row_of_the_era_page(editor, live_server):
-    """Run runs the row's code as typed and diffs it against the row's expected output; Record
-    stores the saved sample's output and puts it in the row's expected output, which then
-    counts as saved (leaving does not ask)."""
+def test_run_and_record_in_a_sample_row_of_the_era_page(axe_editor, live_server, axe_source):
+    """Run runs the row's code as typed and diffs it against the row's expected output (axe
+    finds nothing, with the slides folded too); Record stores the saved sample's output and
+    puts it in the row's expected output, which then counts as saved (leaving does not ask)."""
     era = seed_history()
     sample = CodeSample.objects.get(title="Hello, WSGI")
     CodeSample.objects.filter(pk=sample.pk).update(expected_output="stale\n")
-    page = editor
+    page = axe_editor
     page.set_viewport_size({"width": 1280, "height": 800})
     page.goto(change_url(live_server, era))
     code = page.locator("#id_samples-0-code")
@@ -161,6 +176,9 @@ def test_run_and_record_in_a_sample_row_of_the_era_page(editor, live_server):
     result.locator(".diff").wait_for(timeout=30_000)
     assert "+HELLO" in result.inner_text() and "-stale" in result.inner_text()
     assert CodeSample.objects.get(pk=sample.pk).code == sample.code  # Run saves nothing
+    page.get_by_role("button", name="One line per row (to reorder): Slides").click()
+    results = audit(page, axe_source)  # with a run's result and the slides folded
+    assert results["passes"] and not results["violations"], describe(results["violations"])
 
     code.evaluate("t => { t.value = t.value.replace(\"b'HELLO'\", \"b'hello'\"); }")
     row.get_by_role("button", name="Record", exact=True).click()
