@@ -132,6 +132,7 @@ def test_leaving_asks_only_when_a_field_really_changed(editor, live_server):
     ]
     for obj in [era, *others]:  # pristine: no question on any change form
         page.goto(change_url(live_server, obj))
+        assert page.locator("script[type=module][src$='/js/admin-unsaved.js']").count() == 1
         page.locator("#content-main form").first.click(position={"x": 2, "y": 2})
         assert leave(page) == [], obj
 
