@@ -1,6 +1,8 @@
 // Reorders the rows of an admin inline (slides, samples, references, a talk's eras) by drag and drop or
 // with Move up / Move down buttons. Moving a row renumbers every row's order field 1..n in
 // the new sequence; the server saves any permutation in one POST (timeline/admin/formsets.py).
+// A stacked inline's rows (a slide with its two preview frames is taller than a screen) can
+// fold to one line each, order and title, to move many at once; the fields stay in the form.
 import { button, el } from "./dom.js";
 
 // A stacked inline's rows are its .inline-related blocks; a tabular inline's are the table's
@@ -42,6 +44,8 @@ function renumber(group) {
 function refresh(group) {
   const rows = rowsOf(group);
   rows.forEach(function (row, index) {
+    const summary = row.querySelector(".reorder-summary");
+    if (summary) summary.textContent = orderInput(row).value + ". " + labelOf(row);
     row.querySelectorAll(".reorder-up, .reorder-down").forEach(function (button) {
       const up = button.classList.contains("reorder-up");
       button.disabled = up ? index === 0 : index === rows.length - 1;
@@ -76,6 +80,8 @@ function attach(group, row) {
   down.title = "Move down";
   tools.append(handle, up, down);
   (heading || cell || row).append(tools);
+  // The row's one line in compact mode (a heading's label names the saved title only).
+  if (heading) heading.querySelector("b").after(el("span", "reorder-summary"));
 
   up.addEventListener("click", function () {
     const rows = rowsOf(group);
@@ -96,12 +102,15 @@ function attach(group, row) {
     group.dataset.dragging = row.id || "";
     group.draggedRow = row;
     row.classList.add("reorder-dragging");
+    // A preview frame under the pointer would take the dragover and drop events itself.
+    document.body.classList.add("reorder-drag-active");
     event.dataTransfer.effectAllowed = "move";
     event.dataTransfer.setData("text/plain", labelOf(row));
     if (event.dataTransfer.setDragImage) event.dataTransfer.setDragImage(row, 20, 20);
   });
   handle.addEventListener("dragend", function () {
     row.classList.remove("reorder-dragging");
+    document.body.classList.remove("reorder-drag-active");
     group.draggedRow = null;
   });
   row.addEventListener("dragover", function (event) {
@@ -117,12 +126,32 @@ function attach(group, row) {
   });
 }
 
+// Compact mode only hides the rows' fields (CSS): toggling back shows them in the new order,
+// and Save posts the order fields with the rest.
+function addCompactToggle(group, rows) {
+  const heading = group.querySelector("h2.inline-heading");
+  if (!heading || group.querySelector(".reorder-compact-toggle") || !rows[0].querySelector("h3")) return;
+  const toggle = button("One line per row (to reorder)", "reorder-compact-toggle");
+  toggle.setAttribute("aria-pressed", "false");
+  toggle.setAttribute("aria-label", "One line per row (to reorder): " + heading.textContent.trim());
+  toggle.addEventListener("click", function () {
+    const compact = group.classList.toggle("reorder-compact");
+    toggle.setAttribute("aria-pressed", String(compact));
+    const count = refresh(group).length;
+    announce(group, compact
+      ? count + " rows, one line each: drag them or use Move up and Move down."
+      : "Full rows shown, in the order set.");
+  });
+  heading.after(toggle);
+}
+
 function scan() {
   document.querySelectorAll(".inline-group").forEach(function (group) {
     const rows = rowsOf(group);
     if (!rows.length) return;
     group.classList.add("reorderable");
     rows.forEach(function (row) { attach(group, row); });
+    if (rows.length > 1) addCompactToggle(group, rows);
     const highest = Math.max(0, ...rows.map(function (row) { return Number(orderInput(row).value) || 0; }));
     let next = highest;
     rows.forEach(function (row) {

@@ -19,7 +19,7 @@ from django.utils.html import format_html, format_html_join
 from django.utils.timezone import localtime
 
 from ..edit_versions import dump, row_state, saved_since, version_at
-from .media import EDIT_VERSION_MEDIA
+from .media import EDIT_VERSION_MEDIA, UNSAVED_EDITS_MEDIA
 from .merging import EditCheck, lock_row, versioned_form, versioned_formset
 
 
@@ -81,7 +81,7 @@ class EditVersionMixin:
 
     @property
     def media(self):
-        return super().media + EDIT_VERSION_MEDIA
+        return super().media + EDIT_VERSION_MEDIA + UNSAVED_EDITS_MEDIA
 
     def edit_version_context(self, request, context, obj):
         check = getattr(request, "edit_check", None)

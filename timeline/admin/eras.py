@@ -16,6 +16,7 @@ from .formsets import OrderedInlineMixin, OrderedParentMixin
 from .media import CODE_EDITOR_MEDIA, LINKS_MEDIA, PREVIEW_MEDIA, REFERENCES_MEDIA
 from .relations import RelationFormSet
 from .revision_pages import RevisionPagesAdmin
+from .sample_checks import SampleCheckInlineMixin
 from .tabular import LabelledTabularInline
 from .views import admin_page, export
 from .views.runs import record_outputs
@@ -37,9 +38,9 @@ class SlideInline(OrderedInlineMixin, EraChildInline):
     fields = ["order", "title", "body", "fragments", "notes"]
 
 
-class CodeSampleInline(OrderedInlineMixin, EraChildInline):
+class CodeSampleInline(SampleCheckInlineMixin, OrderedInlineMixin, EraChildInline):
     model = CodeSample
-    fields = ["order", "title", "slide", *SAMPLE_CODE_FIELDS]
+    fields = ["order", "title", "slide", *SAMPLE_CODE_FIELDS, "expected_output"]
 
     def get_formset(self, request, obj=None, **kwargs):
         formset = super().get_formset(request, obj, **kwargs)

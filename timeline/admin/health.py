@@ -22,6 +22,7 @@ def change_url(finding):
 @admin.register(HealthFinding)
 class HealthReportAdmin(admin.ModelAdmin):
     actions = None
+
     def has_add_permission(self, request):
         return False
 

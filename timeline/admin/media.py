@@ -46,5 +46,8 @@ REFERENCES_MEDIA = forms.Media(css={"all": ["css/admin-references.css"]})
 # The conflict notice of a change form saved from an older version (concurrency.py).
 EDIT_VERSION_MEDIA = forms.Media(css={"all": ["css/admin-edit-conflict.css"]})
 
+# The question before leaving a change form with unsaved edits.
+UNSAVED_EDITS_MEDIA = forms.Media(js=modules("js/admin-unsaved.js"))
+
 # Links within text underlined (the era's page and its history, compare and export pages).
 LINKS_MEDIA = forms.Media(css={"all": ["css/admin-links.css"]})
