@@ -68,26 +68,21 @@ def start_redis():
 
 
 def cgroup_parent(name):
-    """A parent cgroup of this host's own, in each hierarchy runs use (v1 here; v2 in production
-    is one directory). None where cgroups cannot be made: runs then go without, as the worker
+    """A parent cgroup of this host's own, in each hierarchy runs use (v1: memory, pids, cpu;
+    v2: one directory). None where cgroups cannot be made: runs then go without, as the worker
     reports."""
+    v1 = [
+        CGROUP_ROOT / c
+        for c in ("memory", "pids", "cpu")
+        if (CGROUP_ROOT / c / "cgroup.procs").exists()
+    ]
     made = []
-    for hierarchy in ("memory", "pids", "cpu", "unified"):
-        base = CGROUP_ROOT / hierarchy
-        if (base / "cgroup.procs").exists():
-            try:
-                (base / name).mkdir(exist_ok=True)
-                made.append(base / name)
-            except OSError:
-                pass
-    if not made:
-        base = CGROUP_ROOT
-        if (base / "cgroup.controllers").exists():
-            try:
-                (base / name).mkdir(exist_ok=True)
-                made.append(base / name)
-            except OSError:
-                pass
+    for base in v1 or [CGROUP_ROOT]:
+        try:
+            (base / name).mkdir(exist_ok=True)
+            made.append(base / name)
+        except OSError:
+            pass
     return name if made else None, made
 
 
