@@ -18,7 +18,7 @@ pytestmark = pytest.mark.usefixtures("sandbox")
 def test_syntax_error_shows_the_traceback():
     result = run_code("python", "def broken(:\n    pass\n")
     assert not result.ok
-    assert 'File "sample.py", line 1' in result.error
+    assert 'File "/tmp/sample.py", line 1' in result.error
     assert "SyntaxError" in result.error
 
 

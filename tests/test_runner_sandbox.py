@@ -679,3 +679,17 @@ def test_bwrap_that_reports_no_child_could_not_start(settings, tmp_path):
     settings.RUNNER_REQUIRE_CONTAINMENT = False
     with pytest.raises(sandbox.SandboxUnavailable, match="could not start: bwrap: No permissions"):
         service.run_code("python", "print(1)\n")
+
+
+def test_a_script_is_run_by_python_itself_with_the_harness_as_its_site_customisation(
+    config, tmp_path
+):
+    command = bwrap.build_command(config, tmp_path, 5, 6, tmp_path / "hosts", script=True)
+    assert command[command.index(str(bwrap.HARNESS)) + 1] == "/runner/sitecustomize.py"
+    assert "/runner/harness.py" not in command
+    assert command[-14:] == [
+        *("--chdir", "/tmp"),
+        *("--setenv", "PYTHONPATH", "/runner"),
+        *("--setenv", "RUNNER_SPEC", "/sample/spec", "--setenv", "RUNNER_RESULT_FD", "5"),
+        *(config.python, "-s", "-B", "-u", "sample.py"),
+    ]
