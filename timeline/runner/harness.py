@@ -156,6 +156,9 @@ def start(spec_path, result_fd):
         os.close(result_fd)  # the worker has no way to the host but its report and streams
         drop_privileges(uid)
         WORKER["pid"] = os.getpid()
+        # Mapped until the process ends: what the program writes there after the report (an
+        # atexit handler, a thread) is then a report the host refuses, not a crash.
+        WORKER["channel"] = channel
         # No faulthandler: as under `python sample.py`, it is off unless the program turns it
         # on (a segfault is still told, by the signal the supervisor sees).
         write_source(spec["code"])
