@@ -151,6 +151,12 @@ PROGRAMS = {
         "import warnings\n\ndef f():\n    warnings.warn('the caller', stacklevel=2)\n\n"
         "def g():\n    warnings.warn('past the module', stacklevel=3)\n\nf()\ng()\n"
     ),
+    # Nothing left of how the harness was loaded: not in the environment, nor on sys.path.
+    "environment and path": (
+        "import os, sys\nprint([k for k in os.environ if 'PYTHON' in k or 'RUNNER' in k])\n"
+        "print(sys.path[0] == os.path.dirname(__file__), [p for p in sys.path if 'runner' in p])\n"
+        "print(sys.flags.safe_path)\n"
+    ),
     "recursion depth": (
         "def depth(n=1):\n    try:\n        return depth(n + 1)\n"
         "    except RecursionError:\n        return n\n\nprint(depth())\n"
