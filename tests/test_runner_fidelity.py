@@ -239,3 +239,17 @@ def test_a_cgi_script_exits_as_python_does():
     assert result.exit_status == 1 and not result.ok
     assert result.body == "hi\n"
     assert result.log == "bye\n"
+
+
+def test_a_cgi_script_sees_only_its_own_frames():
+    """A server starts a CGI script as `python sample.py`: its stack is its own."""
+    code = (
+        "import sys, traceback\nprint('Content-Type: text/plain')\nprint()\n"
+        "def f():\n    traceback.print_stack(file=sys.stdout)\nf()\n"
+    )
+    result = run_code("cgi", code)
+    assert result.ok, result.error
+    assert result.body == (
+        '  File "/tmp/sample.py", line 6, in <module>\n    f()\n'
+        '  File "/tmp/sample.py", line 5, in f\n    traceback.print_stack(file=sys.stdout)\n'
+    )

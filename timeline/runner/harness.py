@@ -25,9 +25,10 @@ is then imported as `sitecustomize` (start_script, below), sets everything up, f
 worker returns, so that CPython runs /tmp/sample.py as __main__ with nothing of ours on the
 stack: traceback.print_stack(), faulthandler.dump_traceback(), sys._getframe() walks,
 inspect.stack() and warnings' stacklevel see the program's frames only, and exit statuses,
-KeyboardInterrupt and the excepthook are CPython's own. An application (WSGI, ASGI), a CGI
-script and a batch are driven by this file run as the main script: below an application's
-frames are those of the server that calls it (this file), as under any real server.
+KeyboardInterrupt and the excepthook are CPython's own. A CGI script answering one request runs
+the same way, as a real server starts it. An application (WSGI, ASGI) and a batch are driven by
+this file run as the main script: below an application's frames are those of the server that
+calls it (this file), as under any real server.
 
 Invoked as: python -s -P -B -u harness.py SPEC_PATH RESULT_FD (the spec is marshal data), or, for
 a script, as python -s -B -u sample.py with PYTHONPATH=/runner (where this file is
@@ -94,7 +95,8 @@ def main():
 
 
 def start_script():
-    """The python runtime, imported as `sitecustomize` before CPython runs /tmp/sample.py: what
+    """A script (the python runtime, or a CGI script answering one request), imported as
+    `sitecustomize` before CPython runs /tmp/sample.py: what
     let it find us is removed, then the supervisor stays here and the worker returns to CPython,
     which runs the script. The report is written at exit, after the program's own atexit
     handlers (ours is registered first, so it runs last)."""
@@ -109,13 +111,17 @@ def start_script():
     # an empty module, not this file's functions.
     sys.modules["sitecustomize"] = types.ModuleType("sitecustomize")
     spec, channel = start(spec_path, result_fd)
-    os.dup2(2, 1)  # one stream, in order, as a terminal would show it
-    atexit.register(report_script, spec, channel)
+    extra = {}
+    if spec["runtime"] == "cgi":
+        extra["environ"] = cgi_request(spec)  # its stdout is the response
+    else:
+        os.dup2(2, 1)  # one stream, in order, as a terminal would show it
+    atexit.register(report_script, spec, channel, extra)
 
 
-def report_script(spec, channel):
+def report_script(spec, channel, extra):
     """The script's report: the traceback CPython printed for an uncaught exception (it keeps
-    it in sys.last_value, whichever excepthook printed it), or nothing."""
+    it in sys.last_value, whichever excepthook printed it), or nothing; and `extra`."""
     exc = getattr(sys, "last_exc", None) or getattr(sys, "last_value", None)
     report = {"error": None}
     # An uncaught KeyboardInterrupt ends the run by SIGINT, which the host reports: its text is
@@ -127,7 +133,7 @@ def report_script(spec, channel):
         budget = output_budget(spec)
         report, _ = failure(exc, budget)
         report["truncated"] = budget.over
-    write_report(report, channel)
+    write_report(dict(report, **extra), channel)
 
 
 def start(spec_path, result_fd):
@@ -480,19 +486,23 @@ def run_main(spec, budget):
 
 def run_cgi(spec):
     """RFC 3875: the request as environment variables, the body on stdin, the response on stdout."""
-    request = spec["request"]
-    environ = cgi_environ(request)
+    environ = cgi_request(spec)
+    report, ending = run_main(spec, output_budget(spec))
+    report["environ"] = environ
+    return report, ending
+
+
+def cgi_request(spec):
+    """Give this process the request as a CGI script gets it; returns its environment."""
+    environ = cgi_environ(spec["request"])
     for key in list(os.environ):
         if key not in ("PATH", "LANG", "HOME"):
             del os.environ[key]
     os.environ.update(environ)
-    body_path = spec["body_path"]
-    fd = os.open(body_path, os.O_RDONLY)
+    fd = os.open(spec["body_path"], os.O_RDONLY)
     os.dup2(fd, 0)
     os.close(fd)
-    report, ending = run_main(spec, output_budget(spec))
-    report["environ"] = environ
-    return report, ending
+    return environ
 
 
 def cgi_environ(request):

@@ -122,7 +122,7 @@ def run_in_sandbox(config, spec, body=b""):
         except OSError as exc:
             refuse_if_no_room_to_run(exc)
             raise
-        script = spec.get("runtime") == "python" and "batch" not in spec
+        script = spec.get("runtime") in ("python", "cgi") and "batch" not in spec
         return execute(config, work_dir, hosts, cgroup, held.seccomp, script=script)
 
 
