@@ -2,13 +2,11 @@
 and in the sandbox, and both must print the same (file paths normalised) and exit the same.
 
 Plain Python runs with -u and its two streams joined, because the sandbox shows one stream in the
-order it was written, as a terminal does.
+order it was written, as a terminal does. Its directory is shown as the sandbox's, /tmp.
 
-One difference remains, by design: the user's module runs inside the harness's process (a second
-interpreter would cost a start-up per run), so traceback.print_stack() and
-faulthandler.dump_traceback() also list the harness's few frames below the module, and the
-recursion limit is reached that many calls earlier.
-Tracebacks of exceptions leave the harness's frames out, as Python shows them.
+CPython runs the script itself (the harness is its sitecustomize), so no frame of the harness is on
+the stack: stack walks, dump_traceback, warnings' stacklevel and the recursion limit see what
+`python sample.py` sees.
 """
 
 import subprocess
@@ -131,6 +129,38 @@ PROGRAMS = {
     ),
     "segfault": "import ctypes\nprint('before')\nctypes.string_at(0)\n",
     "annotations": "x: int = 1\ny: 'str'\nprint(__annotations__)\n",
+    # The stack as the program sees it: its own frames, the module's at the bottom.
+    "print stack": "import traceback\n\ndef f():\n    traceback.print_stack()\n\nf()\n",
+    "extract stack": (
+        "import traceback\nprint([(f.name, f.lineno) for f in traceback.extract_stack()])\n"
+    ),
+    "frame walk": (
+        "import sys\n\ndef f():\n    frame = sys._getframe()\n    while frame:\n"
+        "        print(frame.f_code.co_name, frame.f_code.co_filename)\n"
+        "        frame = frame.f_back\n\nf()\n"
+    ),
+    "inspect stack": (
+        "import inspect\n\ndef f():\n"
+        "    print([(i.function, i.lineno, i.filename) for i in inspect.stack()])\n\nf()\n"
+    ),
+    "dump traceback": (
+        "import faulthandler, sys\n\ndef f():\n"
+        "    faulthandler.dump_traceback(sys.stdout, all_threads=False)\n\nf()\n"
+    ),
+    "warning stacklevel": (
+        "import warnings\n\ndef f():\n    warnings.warn('the caller', stacklevel=2)\n\n"
+        "def g():\n    warnings.warn('past the module', stacklevel=3)\n\nf()\ng()\n"
+    ),
+    # Nothing left of how the harness was loaded: not in the environment, nor on sys.path.
+    "environment and path": (
+        "import os, sys\nprint([k for k in os.environ if 'PYTHON' in k or 'RUNNER' in k])\n"
+        "print(sys.path[0] == os.path.dirname(__file__), [p for p in sys.path if 'runner' in p])\n"
+        "print(sys.flags.safe_path)\n"
+    ),
+    "recursion depth": (
+        "def depth(n=1):\n    try:\n        return depth(n + 1)\n"
+        "    except RecursionError:\n        return n\n\nprint(depth())\n"
+    ),
 }
 
 
@@ -150,7 +180,7 @@ def run_plain(python, code, directory):
         check=False,
     )
     output = completed.stdout.decode("utf-8", "backslashreplace")
-    return output.replace(f"{directory}/", ""), completed.returncode
+    return output.replace(f"{directory}/", "/tmp/"), completed.returncode
 
 
 @pytest.mark.parametrize("name", sorted(PROGRAMS))
@@ -209,3 +239,17 @@ def test_a_cgi_script_exits_as_python_does():
     assert result.exit_status == 1 and not result.ok
     assert result.body == "hi\n"
     assert result.log == "bye\n"
+
+
+def test_a_cgi_script_sees_only_its_own_frames():
+    """A server starts a CGI script as `python sample.py`: its stack is its own."""
+    code = (
+        "import sys, traceback\nprint('Content-Type: text/plain')\nprint()\n"
+        "def f():\n    traceback.print_stack(file=sys.stdout)\nf()\n"
+    )
+    result = run_code("cgi", code)
+    assert result.ok, result.error
+    assert result.body == (
+        '  File "/tmp/sample.py", line 6, in <module>\n    f()\n'
+        '  File "/tmp/sample.py", line 5, in f\n    traceback.print_stack(file=sys.stdout)\n'
+    )

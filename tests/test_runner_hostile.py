@@ -18,7 +18,7 @@ pytestmark = pytest.mark.usefixtures("sandbox")
 def test_syntax_error_shows_the_traceback():
     result = run_code("python", "def broken(:\n    pass\n")
     assert not result.ok
-    assert 'File "sample.py", line 1' in result.error
+    assert 'File "/tmp/sample.py", line 1' in result.error
     assert "SyntaxError" in result.error
 
 
@@ -63,21 +63,23 @@ def test_memory_limit():
 
 
 FORGED_MEMORY = r"""
-import atexit, os, sys
+import atexit, ctypes, os
 
-def harness_channel():
-    frame = sys._getframe()
-    while frame is not None:
-        if "channel" in frame.f_locals and "WORKER" in frame.f_globals:
-            return frame.f_locals["channel"]
-        frame = frame.f_back
+def report_memory():
+    # The process's one shared anonymous mapping: the harness's report.
+    with open("/proc/self/maps") as maps:
+        for line in maps:
+            fields = line.split()
+            if fields[1] == "rw-s" and "/dev/zero" in line:
+                return int(fields[0].split("-")[0], 16)
 
-channel = harness_channel()
+channel = report_memory()
 
 def forge():
-    # The harness has written the report; rewrite it to claim the memory limit.
+    # Write a report claiming the memory limit, and end before the harness writes its own.
     data = b'{"error": "Traceback ...\\nMemoryError\\n", "kind": "memory"}'
-    channel[:16 + len(data)] = b"%15d\n" % len(data) + data
+    framed = b"%15d\n" % len(data) + data
+    ctypes.memmove(channel, framed, len(framed))
     os._exit(1)
 
 atexit.register(forge)

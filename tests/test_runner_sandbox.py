@@ -179,8 +179,9 @@ def test_a_run_gets_its_limits_body_and_uid_in_a_readable_spec(
     config = get_config()
     seen = {}
 
-    def execute(config_, work_dir, hosts, cgroup=None, seccomp_program=None):
+    def execute(config_, work_dir, hosts, cgroup=None, seccomp_program=None, script=False):
         seen["spec"] = marshal.loads((work_dir / "spec").read_bytes())
+        seen["script"] = script
         seen["body"] = (work_dir / "body").read_bytes()
         seen["modes"] = [
             stat.S_IMODE(p.stat().st_mode) for p in (work_dir, work_dir / "spec", work_dir / "body")
@@ -208,6 +209,7 @@ def test_a_run_gets_its_limits_body_and_uid_in_a_readable_spec(
         },
     }
     assert seen == {
+        "script": True,  # python runs the script itself (the harness is its sitecustomize)
         "body": b"print(1)",
         "modes": [0o755, 0o644, 0o644],
         "hosts": config.state_dir / "hosts",
@@ -679,3 +681,17 @@ def test_bwrap_that_reports_no_child_could_not_start(settings, tmp_path):
     settings.RUNNER_REQUIRE_CONTAINMENT = False
     with pytest.raises(sandbox.SandboxUnavailable, match="could not start: bwrap: No permissions"):
         service.run_code("python", "print(1)\n")
+
+
+def test_a_script_is_run_by_python_itself_with_the_harness_as_its_site_customisation(
+    config, tmp_path
+):
+    command = bwrap.build_command(config, tmp_path, 5, 6, tmp_path / "hosts", script=True)
+    assert command[command.index(str(bwrap.HARNESS)) + 1] == "/runner/sitecustomize.py"
+    assert "/runner/harness.py" not in command
+    assert command[-16:] == [
+        *("--chdir", "/tmp"),
+        *("--setenv", "PYTHONPATH", "/runner"),
+        *("--setenv", "RUNNER_SPEC", "/sample/spec", "--setenv", "RUNNER_RESULT_FD", "5"),
+        *(config.python, "-s", "-B", "-u", "sample.py"),
+    ]

@@ -8,7 +8,11 @@ import threading
 from pathlib import Path
 
 HARNESS = Path(__file__).with_name("harness.py")
-SANDBOX_HARNESS = "/runner/harness.py"
+SANDBOX_RUNNER = "/runner"
+SANDBOX_HARNESS = f"{SANDBOX_RUNNER}/harness.py"
+# A script's run: the harness as the site customisation of `python sample.py` (harness.py says why).
+SANDBOX_SITE = f"{SANDBOX_RUNNER}/sitecustomize.py"
+SANDBOX_SCRIPT = "sample.py"  # as typed, in the working directory /tmp
 SANDBOX_WORK = "/sample"
 HOSTS = "127.0.0.1\tlocalhost\n::1\tlocalhost ip6-localhost ip6-loopback\n"
 SYSTEM_DIRS = ["/usr", "/bin", "/sbin", "/lib", "/lib32", "/lib64", "/libx32"]
@@ -34,9 +38,18 @@ def python_roots(python):
 
 
 def build_command(
-    config, work_dir, result_fd, info_fd, hosts_file, argv=None, seccomp_fd=None, block_fd=None
+    config,
+    work_dir,
+    result_fd,
+    info_fd,
+    hosts_file,
+    argv=None,
+    seccomp_fd=None,
+    block_fd=None,
+    script=False,
 ):
-    """The bwrap command line; `argv` replaces the harness (the benchmark runs `-c pass`)."""
+    """The bwrap command line; `argv` replaces the harness (the benchmark runs `-c pass`);
+    `script`: CPython runs the sample itself, the harness loaded as its sitecustomize."""
     command = [config.bwrap]
     if seccomp_fd is not None:
         command += ["--seccomp", str(seccomp_fd)]
@@ -80,7 +93,7 @@ def build_command(
     for root in roots:
         command += ["--ro-bind", str(root), str(root)]
     command += ["--ro-bind", str(work_dir), SANDBOX_WORK]
-    command += ["--ro-bind", str(HARNESS), SANDBOX_HARNESS]
+    command += ["--ro-bind", str(HARNESS), SANDBOX_SITE if script else SANDBOX_HARNESS]
     command += ["--proc", "/proc", "--dev", "/dev"]
     # A private, writable /dev/shm (bwrap's is root's, 0755), so multiprocessing's locks and
     # queues work; a tmpfs, counted in the run's cgroup like /tmp.
@@ -93,6 +106,13 @@ def build_command(
     command += ["--chdir", "/tmp"]
     if argv is not None:
         return command + [config.python, *argv]
+    if script:
+        # The harness takes these three out of the environment before the program starts.
+        command += ["--setenv", "PYTHONPATH", SANDBOX_RUNNER]
+        command += ["--setenv", "RUNNER_SPEC", f"{SANDBOX_WORK}/spec"]
+        command += ["--setenv", "RUNNER_RESULT_FD", str(result_fd)]
+        # No -P here: the script's directory is first on sys.path, as for `python sample.py`.
+        return command + [config.python, "-s", "-B", "-u", SANDBOX_SCRIPT]
     # -s -P rather than -I: the environment is entirely ours (--clearenv), and -I would ignore
     # PYTHONHASHSEED. No user site-packages, no script directory on sys.path, no bytecode.
     command += [config.python, "-s", "-P", "-B", "-u", SANDBOX_HARNESS]

@@ -20,7 +20,20 @@ the status line, the headers, the body, the error text and the ASGI event trace 
 budget (Budget, below), and what does not fit is cut. The host counts the same bytes again
 (report.sent_bytes) and reads no report larger than `report_cap` allows.
 
-Invoked as: python -s -P -B -u harness.py SPEC_PATH RESULT_FD (the spec is marshal data).
+A script (the python runtime) is run by CPython itself, as `python sample.py` runs it: this file
+is then imported as `sitecustomize` (start_script, below), sets everything up, forks, and in the
+worker returns, so that CPython runs /tmp/sample.py as __main__ with nothing of ours on the
+stack: traceback.print_stack(), faulthandler.dump_traceback(), sys._getframe() walks,
+inspect.stack() and warnings' stacklevel see the program's frames only, and exit statuses,
+KeyboardInterrupt and the excepthook are CPython's own. A CGI script answering one request runs
+the same way, as a real server starts it. An application (WSGI, ASGI) and a batch are driven by
+this file run as the main script: below an application's frames are those of the server that
+calls it (this file), as under any real server.
+
+Invoked as: python -s -P -B -u harness.py SPEC_PATH RESULT_FD (the spec is marshal data), or, for
+a script, as python -s -B -u sample.py with PYTHONPATH=/runner (where this file is
+sitecustomize.py) and RUNNER_SPEC, RUNNER_RESULT_FD in the environment; all three are removed
+before the program starts.
 """
 
 # Imports are few and cheap on purpose: every run pays for them. No `re` (json, base64,
@@ -41,6 +54,8 @@ from _json import encode_basestring_ascii
 # their lines, and inspect.getsource works.
 SCRIPT_DIR = "/tmp"
 FILENAME = "sample.py"
+# The name CPython gives a script it runs itself (`python sample.py` makes it absolute).
+SCRIPT_PATH = f"{SCRIPT_DIR}/{FILENAME}"
 # Apps, not scripts, are imported under this name, so `if __name__ == "__main__": app.run()`
 # does not start a server inside the sandbox.
 APP_MODULE = "sample"
@@ -72,10 +87,61 @@ class SampleError(Exception):
 
 
 def main():
+    spec, channel = start(sys.argv[1], int(sys.argv[2]))
+    # As for `python sample.py`: the script's directory first on sys.path (Python's traceback
+    # printer also looks there for a relative file name once the code has changed directory).
+    sys.path.insert(0, SCRIPT_DIR)
+    worker(spec, channel)  # ends in SystemExit; CPython finishes the process
+
+
+def start_script():
+    """A script (the python runtime, or a CGI script answering one request), imported as
+    `sitecustomize` before CPython runs /tmp/sample.py: what
+    let it find us is removed, then the supervisor stays here and the worker returns to CPython,
+    which runs the script. The report is written at exit, after the program's own atexit
+    handlers (ours is registered first, so it runs last)."""
+    import atexit
+
+    spec_path = os.environ.pop("RUNNER_SPEC")
+    result_fd = int(os.environ.pop("RUNNER_RESULT_FD"))
+    runner_dir = os.environ.pop("PYTHONPATH")
+    sys.path.remove(runner_dir)
+    sys.path_importer_cache.pop(runner_dir, None)
+    # The import system puts back whatever sys.modules holds under this name once we return:
+    # an empty module, not this file's functions.
+    sys.modules["sitecustomize"] = types.ModuleType("sitecustomize")
+    spec, channel = start(spec_path, result_fd)
+    extra = {}
+    if spec["runtime"] == "cgi":
+        extra["environ"] = cgi_request(spec)  # its stdout is the response
+    else:
+        os.dup2(2, 1)  # one stream, in order, as a terminal would show it
+    atexit.register(report_script, spec, channel, extra)
+
+
+def report_script(spec, channel, extra):
+    """The script's report: the traceback CPython printed for an uncaught exception (it keeps
+    it in sys.last_value, whichever excepthook printed it), or nothing; and `extra`."""
+    exc = getattr(sys, "last_exc", None) or getattr(sys, "last_value", None)
+    report = {"error": None}
+    # An uncaught KeyboardInterrupt ends the run by SIGINT, which the host reports: its text is
+    # not needed, and formatting it would undo that ending (importing traceback evaluates a
+    # string, and CPython forgets the interrupt once any string is evaluated).
+    if type(exc) is KeyboardInterrupt:
+        exc = None
+    if isinstance(exc, BaseException) and not isinstance(exc, SystemExit):
+        budget = output_budget(spec)
+        report, _ = failure(exc, budget)
+        report["truncated"] = budget.over
+    write_report(dict(report, **extra), channel)
+
+
+def start(spec_path, result_fd):
+    """Everything before the user's code: limits, the report's memory, the fork. Returns in
+    the worker only, with the source written and root dropped; the supervisor never returns."""
     import time
 
     START["clock"] = time.monotonic()
-    spec_path, result_fd = sys.argv[1], int(sys.argv[2])
     with open(spec_path, "rb") as f:
         spec = marshal.load(f)
     os.set_inheritable(result_fd, False)  # nothing the worker execs may inherit it either
@@ -95,8 +161,14 @@ def main():
     if pid == 0:
         os.close(result_fd)  # the worker has no way to the host but its report and streams
         drop_privileges(uid)
-        worker(spec, channel)  # ends in SystemExit; CPython finishes the process
-        return
+        WORKER["pid"] = os.getpid()
+        # Mapped until the process ends: what the program writes there after the report (an
+        # atexit handler, a thread) is then a report the host refuses, not a crash.
+        WORKER["channel"] = channel
+        # No faulthandler: as under `python sample.py`, it is off unless the program turns it
+        # on (a segfault is still told, by the signal the supervisor sees).
+        write_source(spec["code"])
+        return spec, channel
     supervise(pid, channel, result_fd, spec["limits"])
 
 
@@ -154,20 +226,9 @@ def hide_from_same_uid():
 
 
 def worker(spec, channel):
-    WORKER["pid"] = os.getpid()
-    # No faulthandler: as under `python sample.py`, it is off unless the program turns it on
-    # (a segfault is still told, by the signal the supervisor sees).
-    write_source(spec["code"])
     runners = BATCH_RUNNERS if "batch" in spec else RUNNERS
     report, ending = runners[spec["runtime"]](spec)
-    if os.getpid() == WORKER["pid"]:
-        # Replace anything the user's code wrote into the report's memory before; what it writes
-        # after (a thread, an atexit handler) makes the report invalid, which the host sees.
-        data = to_json(report).encode("ascii")
-        # A report larger than the memory sends its length alone: the supervisor passes it on
-        # as too large to read.
-        written = frame(data) if HEADER + len(data) <= len(channel) else frame(data)[:HEADER]
-        channel[: len(written)] = written
+    write_report(report, channel)
     if spec["runtime"] in ("wsgi", "asgi"):
         # A server's shutdown: threads joined, atexit run, modules torn down, but the heap of a
         # framework is not searched for cycles once more (that is a third of a Flask run's CPU).
@@ -182,6 +243,19 @@ def worker(spec, channel):
     if ending is not None:
         raise ending
     sys.exit(0)
+
+
+def write_report(report, channel):
+    """Into the report's memory, from the worker only (a child the program forked ends here
+    too). It replaces anything the user's code wrote there before; what it writes after (a
+    daemon thread) makes the report invalid, which the host sees."""
+    if os.getpid() != WORKER["pid"]:
+        return
+    data = to_json(report).encode("ascii")
+    # A report larger than the memory sends its length alone: the supervisor passes it on as
+    # too large to read.
+    written = frame(data) if HEADER + len(data) <= len(channel) else frame(data)[:HEADER]
+    channel[: len(written)] = written
 
 
 def silent_hook(kind, value, tb):
@@ -223,17 +297,13 @@ def drop_privileges(uid):
 
 
 def write_source(source):
-    path = f"{SCRIPT_DIR}/{FILENAME}"
-    fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o644)
+    fd = os.open(SCRIPT_PATH, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o644)
     try:
         data = source.encode("utf-8", "surrogatepass")
         while data:
             data = data[os.write(fd, data) :]
     finally:
         os.close(fd)
-    # As for `python sample.py`: the script's directory first on sys.path (Python's traceback
-    # printer also looks there for a relative file name once the code has changed directory).
-    sys.path.insert(0, SCRIPT_DIR)
 
 
 def b64(data):
@@ -295,7 +365,7 @@ def user_traceback(exc):
     """The traceback from the user's first frame on: the harness's own frames (and asyncio's,
     which drive an ASGI app) are left out: a syntax error has none of the user's."""
     tb = exc.__traceback__
-    while tb is not None and tb.tb_frame.f_code.co_filename != FILENAME:
+    while tb is not None and tb.tb_frame.f_code.co_filename not in (FILENAME, SCRIPT_PATH):
         tb = tb.tb_next
     return tb
 
@@ -416,19 +486,23 @@ def run_main(spec, budget):
 
 def run_cgi(spec):
     """RFC 3875: the request as environment variables, the body on stdin, the response on stdout."""
-    request = spec["request"]
-    environ = cgi_environ(request)
+    environ = cgi_request(spec)
+    report, ending = run_main(spec, output_budget(spec))
+    report["environ"] = environ
+    return report, ending
+
+
+def cgi_request(spec):
+    """Give this process the request as a CGI script gets it; returns its environment."""
+    environ = cgi_environ(spec["request"])
     for key in list(os.environ):
         if key not in ("PATH", "LANG", "HOME"):
             del os.environ[key]
     os.environ.update(environ)
-    body_path = spec["body_path"]
-    fd = os.open(body_path, os.O_RDONLY)
+    fd = os.open(spec["body_path"], os.O_RDONLY)
     os.dup2(fd, 0)
     os.close(fd)
-    report, ending = run_main(spec, output_budget(spec))
-    report["environ"] = environ
-    return report, ending
+    return environ
 
 
 def cgi_environ(request):
@@ -1146,3 +1220,11 @@ RUNNERS = {
 
 if __name__ == "__main__":
     main()
+elif __name__ == "sitecustomize":
+    try:
+        start_script()
+    except BaseException:  # noqa: BLE001 - site would print it and run the program unlimited
+        import traceback
+
+        traceback.print_exc()
+        os._exit(1)

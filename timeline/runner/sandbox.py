@@ -122,7 +122,8 @@ def run_in_sandbox(config, spec, body=b""):
         except OSError as exc:
             refuse_if_no_room_to_run(exc)
             raise
-        return execute(config, work_dir, hosts, cgroup, held.seccomp)
+        script = spec.get("runtime") in ("python", "cgi") and "batch" not in spec
+        return execute(config, work_dir, hosts, cgroup, held.seccomp, script=script)
 
 
 @contextmanager
@@ -146,7 +147,7 @@ def seccomp_pipe(program):
     return read_end
 
 
-def execute(config, work_dir, hosts, cgroup=None, seccomp_program=None):
+def execute(config, work_dir, hosts, cgroup=None, seccomp_program=None, script=False):
     result_r, result_w = os.pipe()
     info_r, info_w = os.pipe()
     passed = [result_w, info_w]
@@ -159,7 +160,14 @@ def execute(config, work_dir, hosts, cgroup=None, seccomp_program=None):
         block_r, block_w = os.pipe()
         passed.append(block_r)
     command = build_command(
-        config, work_dir, result_w, info_w, hosts, seccomp_fd=seccomp_fd, block_fd=block_r
+        config,
+        work_dir,
+        result_w,
+        info_w,
+        hosts,
+        seccomp_fd=seccomp_fd,
+        block_fd=block_r,
+        script=script,
     )
     started = time.monotonic()
     try:
