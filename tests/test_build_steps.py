@@ -73,15 +73,20 @@ def test_bullets_come_first_then_each_samples_highlights():
     assert slide_builds(slide(body), [sample("1|2|3"), sample("4|all")]) == 2 + 2 + 1
 
 
+STEPS = re.compile(r'data-number="\d+" data-title="[^"]*" data-steps="(\d+)"')
+
+
 def slide_steps(html):
-    return [int(n) for n in re.findall(r'data-number="\d+" data-title="[^"]*" data-steps="(\d+)"', html)]
+    return [int(n) for n in STEPS.findall(html)]
 
 
 @pytest.mark.django_db
 def test_the_deck_and_its_pieces_carry_each_slides_steps(client):
     era = make_era(slug="wsgi", title="WSGI", year=2003)
     built = make_slide(era, title="Built", body="- a\n    - a1\n- b\n- c", fragments=True)
-    make_sample(era, slide=built, title="Ten", code=CODE, slide_lines="3-8", slide_steps="3-4|6-8|all")
+    make_sample(
+        era, slide=built, title="Ten", code=CODE, slide_lines="3-8", slide_steps="3-4|6-8|all"
+    )
     for n in range(CHUNK_SIZE):
         make_slide(era, title=f"Plain {n}")
     make_slide(era, title="Late", body="- x\n- y", fragments=True)

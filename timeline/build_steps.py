@@ -56,7 +56,10 @@ def highlights(sample):
         groups = rendering.parse_steps(text, len(rendering.code_lines(sample.code)))
     except ValueError:
         return []  # clean() tells the editor; the slide shows its first lines unstepped
-    return [None if part == "all" else sorted(lines) for part, lines in zip(text.split("|"), groups)]
+    parts = text.split("|")
+    return [
+        None if part == "all" else sorted(lines) for part, lines in zip(parts, groups, strict=True)
+    ]
 
 
 def slide_builds(slide, samples):
