@@ -27,6 +27,7 @@ if (deck) {
   let current = 0;
   let step = 0; // the build step within the current slide, 0..its last (slide-steps.js)
   let wanted = 0; // the step asked for: a slide still on its way shows it once here
+  let wantedBy = "local"; // who asked for it (a follower must not take it for browsing away)
 
   // Edit on a slide takes the stage; leaving it lays the slide out again.
   const stageEdit = wireStageEdit(deck, { onChange: () => refit() });
@@ -62,6 +63,7 @@ if (deck) {
   }
 
   function go(n, { broadcast = true, step: k = 0, source = "local" } = {}) {
+    wantedBy = source;
     const next = clamp(Number(n) || 1, count);
     if (next === current) {
       if (k === step) return;
@@ -97,7 +99,7 @@ if (deck) {
     showStep(wanted, { broadcast: false });
     fitSlide(slides[current - 1]);
     // ← onto a slide still on its way asked for its last step: now known, the session hears it.
-    if (step !== before) deck.dispatchEvent(new CustomEvent("deck:moved", { detail: { slide: current, step, source: "local" } }));
+    if (step !== before) deck.dispatchEvent(new CustomEvent("deck:moved", { detail: { slide: current, step, source: wantedBy } }));
   }
 
   // live.js asks for moves from the remote; the speaker view in this browser follows too.
