@@ -256,12 +256,15 @@ def test_time_budget_counts_runs_and_build_steps_not_only_slides():
     assert [s.weight for s in deck.slides] == [1, 1, 1, 1, 2, 2]
     assert [(s.start_seconds, s.budget_seconds) for s in deck.sections] == [(0, 180), (180, 300)]
     assert deck.plan == [0, 60, 120, 180, 240, 360]
-    # Highlight steps ("1-4|6-9|all": two past the first) and bullets revealed one by one.
-    steps = SimpleNamespace(slide_steps="1-4|6-9|all", runnable=True)
+    # Each build adds half a slide (build_steps.py counts them): highlight steps past the
+    # first ("1-4|6-9|all": two) and each bullet revealed, nested ones coming with their parent.
+    code = "".join(f"x = {n}\n" for n in range(9))
+    steps = SimpleNamespace(slide_steps="1-4|6-9|all", slide_html="<pre>", code=code, runnable=True)
     slide = busy.slides.first()
     assert DeckSlide(number=5, era=busy, slide=slide, samples=[steps]).weight == 1 + 1 + 1
-    slide.fragments, slide.body_html = True, "<ul><li>a</li><li>b</li><li>c</li></ul>"
-    assert DeckSlide(number=5, era=busy, slide=slide, samples=[]).weight == 1 + 1
+    slide.fragments = True
+    slide.body_html = "<ul><li>a<ul><li>a1</li></ul></li><li>b</li><li>c</li></ul>"
+    assert DeckSlide(number=5, era=busy, slide=slide, samples=[]).weight == 1 + 1.5
 
 
 def test_a_talk_replaces_a_slides_notes_in_its_own_decks_only(client):

@@ -8,11 +8,13 @@ eras, one for all their slides, one for all their samples.
 """
 
 from dataclasses import dataclass, field
+from functools import cached_property
 
 from django.db.models import Prefetch
 from django.shortcuts import get_object_or_404
 from django.urls import reverse
 
+from .build_steps import slide_builds
 from .models import CodeSample, Era, Reference, Slide, Talk, TalkNote
 
 HANDOUT_SLIDES_PER_PAGE = 3
@@ -49,17 +51,19 @@ class DeckSlide:
             return self.talk_notes_html
         return "" if self.is_title else self.slide.notes_html
 
+    @cached_property
+    def builds(self):
+        """Its build steps are 0..builds (build_steps.py: counted once, here, for every view)."""
+        return slide_builds(self.slide, self.samples)
+
     @property
     def weight(self):
-        """How long the slide takes, in plain slides: each build step past the first adds half
-        a slide, each runnable sample a whole one (the run, and reading its result aloud)."""
+        """How long the slide takes, in plain slides: each build adds half a slide, each
+        runnable sample a whole one (the run, and reading its result aloud)."""
         if self.is_title:
             return 1.0
-        steps = sum(_count_steps(sample) for sample in self.samples)
-        if getattr(self.slide, "fragments", False):
-            steps += max(self.slide.body_html.count("<li") - 1, 0)
         runs = sum(1 for sample in self.samples if sample.runnable)
-        return 1.0 + 0.5 * steps + runs
+        return 1.0 + 0.5 * self.builds + runs
 
 
 @dataclass
@@ -102,12 +106,6 @@ class Deck:
     def plan(self):
         """When the plan reaches each slide, in seconds from the start (speaker view's pace)."""
         return [slide.start_seconds for slide in self.slides]
-
-
-def _count_steps(sample):
-    """Highlight steps past the first ("1-4|6-9|all" is two more)."""
-    spec = getattr(sample, "slide_steps", "") or ""
-    return spec.count("|") if spec.strip() else 0
 
 
 def talk_notes(talk, slide_pks=None):

@@ -26,8 +26,8 @@ export function readMessage(data, count) {
   if (!data || typeof data !== "object") return null;
   if (data.type === "hello") return { type: "hello" };
   if (data.type === "goto" && Number.isInteger(data.slide) && data.slide >= 1 && data.slide <= count) {
-    // A build step within the slide (slide-steps.js); the receiver clamps it to the slide's count.
-    const step = Number.isInteger(data.step) && data.step >= 1 && data.step <= 1000 ? data.step : 1;
+    // A build step within the slide, from 0 (slide-steps.js); the receiver clamps it to the slide's last.
+    const step = Number.isInteger(data.step) && data.step >= 0 && data.step <= 1000 ? data.step : 0;
     return { type: "goto", slide: data.slide, step };
   }
   return null;
@@ -37,7 +37,7 @@ export function readMessage(data, count) {
  * The deck's channel; `onGoto` runs for valid messages from other windows only. Other messages
  * go to `onOther(data)` unchecked: each feature validates its own (deck-keys, deck-run-panel).
  */
-export function openChannel(name, count, { onGoto, current, currentStep = () => 1, onOther = () => {} }) {
+export function openChannel(name, count, { onGoto, current, currentStep = () => 0, onOther = () => {} }) {
   if (!("BroadcastChannel" in window)) return { send() {}, hello() {}, post() {} };
   const channel = new BroadcastChannel(`historyweb-deck:${name}`);
   channel.addEventListener("message", (event) => {
@@ -47,7 +47,7 @@ export function openChannel(name, count, { onGoto, current, currentStep = () => 
     else onGoto(message.slide, message.step);
   });
   return {
-    send(n, step = 1) {
+    send(n, step = 0) {
       channel.postMessage({ type: "goto", slide: n, step });
     },
     hello() {

@@ -4,7 +4,6 @@
 // at a time from the same server, when the deck nears them, and (in the presenter's windows)
 // all of them soon after the first view, so the talk goes on if the server goes away.
 
-const stores = new WeakMap();
 const AHEAD = 3; // slides ahead (and half as many behind) that must be here before they are needed
 const FILL_PAUSE_MS = 30; // between two chunks of the background fill: moves come first
 
@@ -59,8 +58,7 @@ function pendingNotes(number) {
  * `container`: `slides` (and with `notes: true`, `notes`) has one element per slide, a
  * placeholder until the slide arrives. An arriving slide takes its placeholder's place wherever
  * that is (the stage, a pane), and `onArrive(numbers)` runs. `near(n)` fetches what slide n
- * and its neighbours need; `fill()` fetches every part, one after the other; `all()` resolves
- * with the slides once every part was asked for.
+ * and its neighbours need; `fill()` fetches every part, one after the other.
  */
 export function slideStore(root, container, { notes = false, onArrive = () => {} } = {}) {
   const outline = readOutline();
@@ -154,20 +152,5 @@ export function slideStore(root, container, { notes = false, onArrive = () => {}
     return filling;
   }
 
-  const store = {
-    slides,
-    notes: notesList,
-    entries,
-    near,
-    fill,
-    all: () => fill().then(() => slides),
-  };
-  stores.set(root, store);
-  return store;
-}
-
-/** Every slide of the deck window `root`, once all are here (going live counts their steps). */
-export function everySlide(root) {
-  const store = stores.get(root);
-  return store ? store.all() : Promise.resolve([...root.querySelectorAll(".stage > .deck-slide")]);
+  return { slides, notes: notesList, entries, near, fill };
 }

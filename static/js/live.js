@@ -11,11 +11,9 @@
 // The server holds the session's truth. Every move carries the sequence number of the state it
 // was based on; a stale one is refused (409) with the state now, which the sender then shows.
 import { openOverlay } from "./deck-core.js";
-import { everySlide } from "./deck-slides.js";
 import { follower } from "./live-follow.js";
 import { POST_TIMEOUT_MS, csrfToken, liveChannel, livePanel, postJson, speakerPanel } from "./live-panel.js";
 import { listen, readState } from "./live-stream.js";
-import { slideSteps } from "./slide-steps.js";
 
 const deck = document.getElementById("deck");
 const STORE_PREFIX = "historyweb-live:";
@@ -26,8 +24,9 @@ const RESULT_TEXT = 4000; // per field of a run's result sent to the session (li
 /** Where the deck is now, read from the page: present.js may have moved before we listened. */
 function shownPosition() {
   const slide = Number(deck.querySelector(".stage > .deck-slide.is-current")?.dataset.number) || 1;
-  const step = Number((deck.dataset.step || "1/1").split("/")[0]) || 1;
-  return { slide, step: step - 1 }; // build steps count from 0 here (slide-steps.js from 1)
+  // deck.dataset.step is "k/N": step k of 0..N, numbered as the server numbers them.
+  const step = Number((deck.dataset.step || "0/0").split("/")[0]) || 0;
+  return { slide, step };
 }
 
 function presenter() {
@@ -250,12 +249,9 @@ function presenter() {
     // Where the deck is now: the session starts there, not at slide 1.
     ({ slide: current, step: currentStep } = shownPosition());
     try {
-      // Each slide's build steps, so the remote can walk them and the server check them (every
-      // slide must be here to count them).
-      const slides = await everySlide(deck);
+      // The server counts each slide's build steps itself (build_steps.py).
       const { response, data } = await post(deck.dataset.liveCreate, {
         deck: deck.dataset.deckUrl,
-        steps: slides.map((slide) => slideSteps(slide).count - 1),
         slide: current,
         step: currentStep,
       });

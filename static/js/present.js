@@ -25,8 +25,9 @@ if (deck) {
   const bar = deck.querySelector(".progress-bar");
   const announcer = deck.querySelector("[data-announcer]");
   let current = 0;
-  let step = 1; // the build step within the current slide (slide-steps.js)
-  let wanted = 1; // the step asked for: a slide still on its way shows it once here
+  let step = 0; // the build step within the current slide, 0..its last (slide-steps.js)
+  let wanted = 0; // the step asked for: a slide still on its way shows it once here
+  let wantedBy = "local"; // who asked for it (a follower must not take it for browsing away)
 
   // Edit on a slide takes the stage; leaving it lays the slide out again.
   const stageEdit = wireStageEdit(deck, { onChange: () => refit() });
@@ -55,18 +56,19 @@ if (deck) {
   function showStep(k, { broadcast = true } = {}) {
     wanted = k;
     const steps = slideSteps(slides[current - 1]);
-    step = Math.min(Math.max(1, Number(k) || 1), steps.count);
+    step = Math.min(Math.max(0, Number(k) || 0), steps.last);
     steps.apply(step);
-    deck.dataset.step = `${step}/${steps.count}`;
+    deck.dataset.step = `${step}/${steps.last}`;
     if (broadcast) channel.send(current, step);
   }
 
-  function go(n, { broadcast = true, step: k = 1, source = "local" } = {}) {
+  function go(n, { broadcast = true, step: k = 0, source = "local" } = {}) {
+    wantedBy = source;
     const next = clamp(Number(n) || 1, count);
     if (next === current) {
       if (k === step) return;
       showStep(k, { broadcast });
-      deck.dispatchEvent(new CustomEvent("deck:moved", { detail: { slide: current, step: step - 1, source } }));
+      deck.dispatchEvent(new CustomEvent("deck:moved", { detail: { slide: current, step, source } }));
       return;
     }
     runPanel?.close({ broadcast: false }); // each window closes its own on the way
@@ -87,20 +89,22 @@ if (deck) {
     if (broadcast) channel.send(current, step);
     store.near(current);
     // live.js listens: a presenting deck publishes the move, a follower notes it browsed away.
-    // `step` counts from 0 here, as live.js does (slide-steps.js counts from 1).
-    deck.dispatchEvent(new CustomEvent("deck:moved", { detail: { slide: current, step: step - 1, source } }));
+    deck.dispatchEvent(new CustomEvent("deck:moved", { detail: { slide: current, step, source } }));
   }
 
   /** Slides just arrived from the server: the current one, if among them, shows its step. */
   function arrived(numbers) {
     if (!numbers.includes(current)) return;
+    const before = step;
     showStep(wanted, { broadcast: false });
     fitSlide(slides[current - 1]);
+    // ← onto a slide still on its way asked for its last step: now known, the session hears it.
+    if (step !== before) deck.dispatchEvent(new CustomEvent("deck:moved", { detail: { slide: current, step, source: wantedBy } }));
   }
 
   // live.js asks for moves from the remote; the speaker view in this browser follows too.
   deck.addEventListener("deck:goto", (event) =>
-    go(event.detail.slide, { source: "live", step: (Number(event.detail.step) || 0) + 1 }),
+    go(event.detail.slide, { source: "live", step: Number(event.detail.step) || 0 }),
   );
 
   // A window of its own, not a tab of this one: a tab would open on the projector, notes and all.

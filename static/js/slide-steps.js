@@ -1,28 +1,20 @@
 // Build steps within a slide: bullets revealed one by one (a slide with fragments) and code
-// lines highlighted group by group (a sample's highlight steps, e.g. "1-4|6-9|all"). → walks
-// the steps before the next slide; step 1 is where `#/N` opens a slide.
+// lines highlighted group by group. The server counts them (timeline/build_steps.py) and sends
+// them as data: the slide's data-steps (N, its number of builds) and each stepped sample's
+// data-highlights (its groups of line numbers, null for all). Nothing is parsed here.
+// Steps are numbered as everywhere else: 0 is the slide as it opens, N has every build shown.
 
 const cache = new WeakMap();
+// Back onto a slide still on its way: its last step, whatever it is once it arrives.
+export const LAST_STEP = 99;
 
-/** "1-4|6,8-9|all" as a list of Sets of line numbers; `all` is null (nothing dimmed). */
-export function parseSteps(text) {
-  const steps = [];
-  for (const step of String(text || "").replace(/\s+/g, "").split("|")) {
-    if (!step) continue;
-    if (step === "all") {
-      steps.push(null);
-      continue;
-    }
-    const lines = new Set();
-    for (const part of step.split(",")) {
-      const match = /^(\d{1,4})(?:-(\d{1,4}))?$/.exec(part);
-      if (!match) return [];
-      const last = Number(match[2] || match[1]);
-      for (let line = Number(match[1]); line <= last && line - Number(match[1]) < 10000; line += 1) lines.add(line);
-    }
-    steps.push(lines);
+function readHighlights(element) {
+  try {
+    const groups = JSON.parse(element.dataset.highlights || "[]");
+    return Array.isArray(groups) ? groups.map((group) => (Array.isArray(group) ? new Set(group) : null)) : [];
+  } catch {
+    return [];
   }
-  return steps;
 }
 
 function describeLines(lines) {
@@ -42,35 +34,43 @@ function shorten(text) {
   return clean.length > 60 ? `${clean.slice(0, 60)}…` : clean;
 }
 
+/** The last step of a slide: its number of builds, as the server counted them. */
+export function lastStep(slide) {
+  if (!slide) return 0;
+  if (slide.classList.contains("is-pending")) return LAST_STEP;
+  return Math.max(0, Math.min(LAST_STEP, Number(slide.dataset.steps) || 0));
+}
+
 /**
- * A slide's steps: `count` (1 when it has none), `apply(k)` to show step k, and `label(k)`,
- * what step k brings (for the speaker view).
+ * A slide's steps: `last` (0 when it has none), `apply(k)` to show step k (0..last), and
+ * `label(k)`, what step k brings (for the speaker view).
  */
 export function slideSteps(slide) {
-  if (!slide) return { count: 1, apply() {}, label: () => "" };
+  if (!slide || slide.classList.contains("is-pending")) return { last: 0, apply() {}, label: () => "" };
   if (cache.has(slide)) return cache.get(slide);
   const bullets = slide.classList.contains("has-fragments")
     ? [...slide.querySelectorAll(".slide-body > ul > li, .slide-body > ol > li")]
     : [];
-  const samples = [...slide.querySelectorAll(".slide-sample[data-steps]")]
+  const samples = [...slide.querySelectorAll(".slide-sample[data-highlights]")]
     .map((element) => {
       const first = Number(element.dataset.firstLine) || 1;
       const lines = [...element.querySelectorAll(".sample-code .line")];
       lines.forEach((line, index) => (line.dataset.line = String(first + index)));
       const title = element.querySelector(".sample-title")?.textContent.trim() || "the code";
-      return { element, lines, title, steps: parseSteps(element.dataset.steps) };
+      return { element, lines, title, steps: readHighlights(element) };
     })
     .filter((sample) => sample.lines.length && sample.steps.length);
   bullets.forEach((bullet) => bullet.classList.add("fragment"));
 
-  // Step 1 shows no bullet and each sample's first highlight; every later step adds one change.
+  // The builds in the server's order: every bullet, then each sample's later highlights.
   const changes = [
     ...bullets.map((bullet) => ({ bullet })),
     ...samples.flatMap((sample) => sample.steps.slice(1).map((_, index) => ({ sample, index: index + 1 }))),
   ];
+  const last = lastStep(slide);
 
   function apply(k) {
-    const done = changes.slice(0, Math.max(0, k - 1));
+    const done = changes.slice(0, Math.max(0, Math.min(k, last)));
     bullets.forEach((bullet) => bullet.classList.toggle("revealed", done.some((change) => change.bullet === bullet)));
     for (const sample of samples) {
       const reached = done.filter((change) => change.sample === sample).length;
@@ -87,26 +87,26 @@ export function slideSteps(slide) {
   }
 
   function label(k) {
-    const change = changes[k - 2];
+    const change = k >= 1 && k <= last ? changes[k - 1] : null;
     if (!change) return "";
     if (change.bullet) return `bullet “${shorten(change.bullet.textContent)}”`;
     return `${describeLines(change.sample.steps[change.index])} of “${change.sample.title}”`;
   }
 
-  const steps = { count: changes.length + 1, apply, label };
+  const steps = { last, apply, label };
   cache.set(slide, steps);
   return steps;
 }
 
-/** Where → goes from slide n at step k: the next step, or the next slide's first. */
+/** Where → goes from slide n at step k: the next step, or the next slide's step 0. */
 export function forward(slides, n, k) {
-  const steps = slideSteps(slides[n - 1]);
-  return k < steps.count ? [n, k + 1] : [Math.min(n + 1, slides.length), 1];
+  if (k < slideSteps(slides[n - 1]).last) return [n, k + 1];
+  return n < slides.length ? [n + 1, 0] : [n, k];
 }
 
 /** Where ← goes: the previous step, or the previous slide with all its steps shown. */
 export function backward(slides, n, k) {
-  if (k > 1) return [n, k - 1];
-  if (n <= 1) return [1, 1];
-  return [n - 1, slideSteps(slides[n - 2]).count];
+  if (k > 0) return [n, k - 1];
+  if (n <= 1) return [1, 0];
+  return [n - 1, lastStep(slides[n - 2])];
 }

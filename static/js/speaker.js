@@ -29,8 +29,8 @@ if (root) {
   const pace = root.querySelector("[data-pace]");
   const plan = readPlan(root.querySelector(".budget"), count);
   let current = 0;
-  let step = 1; // the build step within the current slide (slide-steps.js)
-  let wanted = 1; // the step asked for: a slide still on its way shows it once here
+  let step = 0; // the build step within the current slide, 0..its last (slide-steps.js)
+  let wanted = 0; // the step asked for: a slide still on its way shows it once here
   const stepOut = root.querySelector("[data-step-counter]");
   const nextStepOut = root.querySelector("[data-next-step]");
 
@@ -46,22 +46,22 @@ if (root) {
     timer: () => timerAction(timer.running ? "pause" : "start"),
   });
 
-  /** Step k of the current slide, "step k of n", and what → brings next. */
+  /** Step k of the current slide, "Step k of n" (as the remote says it), and what → brings next. */
   function showStep(k, { broadcast = true } = {}) {
     wanted = k;
     const steps = slideSteps(slides[current - 1]);
-    step = Math.min(Math.max(1, Number(k) || 1), steps.count);
+    step = Math.min(Math.max(0, Number(k) || 0), steps.last);
     steps.apply(step);
-    stepOut.hidden = steps.count === 1;
-    stepOut.textContent = `Step ${step} of ${steps.count}`;
-    const coming = step < steps.count ? steps.label(step + 1) : "";
+    stepOut.hidden = steps.last === 0;
+    stepOut.textContent = `Step ${step} of ${steps.last}`;
+    const coming = steps.label(step + 1);
     nextStepOut.hidden = !coming;
     nextStepOut.textContent = coming ? `Next step: ${coming}` : "";
     root.classList.toggle("step-pending", Boolean(coming));
     if (broadcast) channel.send(current, step);
   }
 
-  function go(n, { broadcast = true, step: k = 1 } = {}) {
+  function go(n, { broadcast = true, step: k = 0 } = {}) {
     const next = clamp(Number(n) || 1, count);
     if (next === current) {
       if (k !== step) showStep(k, { broadcast });

@@ -527,8 +527,8 @@ def test_the_remote_walks_a_slides_build_steps(live_server, pages):
     remote.get_by_text("step 0 of 3").wait_for()
     remote.get_by_role("button", name="Next").tap()
     remote.get_by_text("step 1 of 3").wait_for()
-    presenter.wait_for_function("document.getElementById('deck').dataset.step === '2/4'")
-    follower.wait_for_function("document.getElementById('deck').dataset.step === '2/4'")
+    presenter.wait_for_function("document.getElementById('deck').dataset.step === '1/3'")
+    follower.wait_for_function("document.getElementById('deck').dataset.step === '1/3'")
     # The laptop's → walks the steps too, and the remote follows.
     presenter.keyboard.press("ArrowRight")
     remote.get_by_text("step 2 of 3").wait_for()

@@ -102,3 +102,33 @@ def test_the_speaker_view_deep_linked_shows_that_slide_its_notes_and_the_next(li
     page.keyboard.press("ArrowRight")  # slide 19 has two steps
     page.keyboard.press("ArrowRight")
     expect(notes).to_contain_text("Notes 2.3")
+
+
+def test_back_onto_a_slide_still_on_its_way_lands_on_its_last_step(live_server, page):
+    """← from slide 17 onto slide 16, whose part has not come yet: once it comes, the slide
+    shows every build (its count is the server's, sent with the slide)."""
+    era = make_era(slug="long", title="Long", year=2000)
+    for s in range(1, 17):
+        body = "- one\n- two" if s == 15 else "A point."
+        make_slide(era, order=s, title=f"Point {s}", body=body, fragments=s == 15)
+    held = []
+    part = re.compile(r"/present/slides/2/$")
+
+    def hold(route):
+        held.append(route)
+
+    page.route(part, hold)
+    page.goto(f"{live_server.url}/present/#/17")
+    expect(page.locator(".stage .deck-slide.is-current:not(.is-pending)")).to_have_attribute(
+        "data-number", "17"
+    )
+    page.keyboard.press("ArrowLeft")
+    number, slide = current(page)
+    assert number == 16 and "is-pending" in slide.get_attribute("class")
+    assert held  # the part was asked for, and is held back
+    page.unroute(part, hold)  # lets the held requests go on
+    page.wait_for_function("() => document.getElementById('deck').dataset.step === '2/2'")
+    number, slide = current(page)
+    assert number == 16 and slide.locator("li.revealed").count() == 2
+    page.keyboard.press("ArrowLeft")
+    page.wait_for_function("() => document.getElementById('deck').dataset.step === '1/2'")

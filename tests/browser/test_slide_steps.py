@@ -51,7 +51,7 @@ def open_deck(page, url, hash_):
 def test_right_arrow_walks_bullets_then_highlights_then_the_next_slide(live_server, page):
     make_steps_deck()
     open_deck(page, live_server.url, "#/2")
-    # #/N opens the slide at its first step: no bullet yet, lines 3-4 lit, only lines 3-8 shown.
+    # #/N opens the slide at step 0: no bullet yet, lines 3-4 lit, only lines 3-8 shown.
     assert state(page) == {"slide": 2, "bullets": 0, "lit": lit(3, 4), "shown": 6}
     expected = [
         (2, 1, lit(3, 4)),
@@ -108,18 +108,19 @@ def test_speaker_view_shows_the_step_and_what_comes_next_and_steers_the_deck(liv
     speaker.goto(f"{live_server.url}/present/speaker/#/2")
     step = speaker.locator("[data-step-counter]")
     coming = speaker.locator("[data-next-step]")
-    assert step.inner_text() == "Step 1 of 6"
+    # Steps as the server numbers them (and the remote says): 0 is the slide as it opens.
+    assert step.inner_text() == "Step 0 of 5"
     assert coming.inner_text() == "Next step: bullet “first”"
     for _ in range(3):
         speaker.keyboard.press("ArrowRight")
-    assert step.inner_text() == "Step 4 of 6"
+    assert step.inner_text() == "Step 3 of 5"
     assert coming.inner_text() == "Next step: lines 6-8 of “Ten lines”"
-    audience.wait_for_function("() => document.getElementById('deck').dataset.step === '4/6'")
+    audience.wait_for_function("() => document.getElementById('deck').dataset.step === '3/5'")
     assert state(audience)["bullets"] == 3
     # The audience's → moves the speaker view too.
     audience.keyboard.press("ArrowRight")
     speaker.wait_for_function(
-        "() => document.querySelector('[data-step-counter]').textContent === 'Step 5 of 6'"
+        "() => document.querySelector('[data-step-counter]').textContent === 'Step 4 of 5'"
     )
     audience.keyboard.press("ArrowRight")
     audience.keyboard.press("ArrowRight")

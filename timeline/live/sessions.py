@@ -79,39 +79,22 @@ def is_closed(session, now=None):
     return session.ended_at is not None or session.touched_at < now - idle_limit()
 
 
-MAX_STEPS = 99
-
-
-def layout_of(deck, steps=None):
-    """Per slide: its build steps (0 when it has none; as the presenting deck counted them,
-    bullets and code highlights) and the samples a remote may run."""
-    steps = steps or [0] * deck.count
+def layout_of(deck):
+    """Per slide: its last build step (its steps are 0..that, build_steps.py, counted by the
+    server from the slide, never taken from a browser) and the samples a remote may run."""
     return [
         {
-            "steps": steps[index],
+            "steps": item.builds,
             "samples": [sample.pk for sample in item.samples if sample.runnable],
         }
-        for index, item in enumerate(deck.slides)
+        for item in deck.slides
     ]
 
 
-def checked_steps(steps, count):
-    """The deck's step counts as sent by the presenting deck: one whole number per slide."""
-    if steps is None:
-        return None
-    if (
-        not isinstance(steps, list)
-        or len(steps) != count
-        or not all(type(n) is int and 0 <= n <= MAX_STEPS for n in steps)  # noqa: E721
-    ):
-        raise OutOfRange(f"“steps” must list {count} whole numbers from 0 to {MAX_STEPS}.")
-    return steps
-
-
-def create(deck, kind, slug, *, slide=1, step=0, user=None, with_unpublished=False, steps=None):
+def create(deck, kind, slug, *, slide=1, step=0, user=None, with_unpublished=False):
     """A new session for `deck` that starts where the presenting deck is (slide and step,
     checked against the deck); returns (session, key). The key is not stored, only its digest."""
-    layout = layout_of(deck, steps)
+    layout = layout_of(deck)
     slide, step = checked_position(layout, slide, step)
     LiveSession.objects.filter(touched_at__lt=timezone.now() - 7 * idle_limit()).delete()
     key = secrets.token_urlsafe(KEY_BYTES)

@@ -37,7 +37,7 @@ from .json_api import json_endpoint, read_json_object
 
 KIND_BY_URL_NAME = {name: kind for kind, name in DECK_URL_NAMES.items()}
 MAX_BODY_BYTES = 4 * 1024
-MAX_DEPTH = 2  # the deck's step counts: one list inside the object
+MAX_DEPTH = 2  # flat objects; a list in a field reaches its typed check and gets its message
 RESULT_BYTES = 128 * 1024  # a run's result, each field already cut to runs.MAX_TEXT by the deck
 RESULT_DEPTH = 4  # {"result": {"headers": [[name, value]]}}
 KEY_HEADER = "X-Live-Key"
@@ -148,7 +148,7 @@ def live_create(request):
     slide and step the presenting deck shows); the follow and remote addresses out."""
     if getattr(settings, "LIVE_REQUIRE_STAFF", True) and not request.user.is_staff:
         raise ServiceError("Sign in to the admin as staff to go live.", status=403)
-    fields = {"deck": None, "steps": None, "slide": None, "step": None}
+    fields = {"deck": None, "slide": None, "step": None}
     data = read_json_object(request, fields, MAX_BODY_BYTES, MAX_DEPTH)
     path = data["deck"]
     if not isinstance(path, str) or len(path) > 300:
@@ -167,11 +167,10 @@ def live_create(request):
         raise ServiceError("That deck does not exist.", status=404) from None
     if not deck.count:
         raise ServiceError("That deck has no slides.", status=400)
-    steps = sessions.checked_steps(data["steps"], deck.count)
     slide = 1 if data["slide"] is None else data["slide"]
     step = 0 if data["step"] is None else data["step"]
     # Checked before counting: a body refused here starts nothing and costs nothing.
-    sessions.checked_position(sessions.layout_of(deck, steps), slide, step)
+    sessions.checked_position(sessions.layout_of(deck), slide, step)
     count_creation(request)
     session, key = sessions.create(
         deck,
@@ -181,7 +180,6 @@ def live_create(request):
         step=step,
         user=request.user,
         with_unpublished=request.user.is_staff,
-        steps=steps,
     )
     base, hint = public_base(request)
     urls = live_urls(session, key)
