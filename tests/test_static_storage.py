@@ -6,7 +6,7 @@ from django.test import override_settings
 
 def test_production_storage_hashes_the_deck_modules_imports(tmp_path, settings):
     """present.<hash>.js must import deck-core.<hash>.js, the file its modulepreload names (and
-    run.<hash>.js csrf-post.<hash>.js)."""
+    run.<hash>.js run-result.<hash>.js, which imports csrf-post.<hash>.js)."""
     storages = {
         **settings.STORAGES,
         "staticfiles": {"BACKEND": "historyweb.storage.StaticFilesStorage"},
@@ -17,7 +17,8 @@ def test_production_storage_hashes_the_deck_modules_imports(tmp_path, settings):
         "present": "deck-core",
         "speaker": "deck-core",
         "print-deck": "deck-core",
-        "run": "csrf-post",
+        "run": "run-result",
+        "run-result": "csrf-post",
     }
     for entry, module in shared.items():
         (hashed,) = [
