@@ -9,7 +9,7 @@ import re
 import pytest
 from django.db import connection
 
-from timeline.search import plain_text, search, words_of
+from timeline.search import plain_text, search, suggest, words_of
 from timeline.search.words import meaningful, similarity
 
 from .factories import generate_eras, make_era, make_exercise, make_sample, make_slide
@@ -177,3 +177,25 @@ def test_the_count_says_how_many_matched_when_fewer_are_shown(client, settings):
     html = client.get("/", {"q": "wombat"}).content.decode()
     assert "45 results, the best 40 shown." in html
     assert html.count('<li class="era-card search-result') == 40
+
+
+class Vocabulary:
+    """An index as _candidates reads it: its sorted words."""
+
+    def __init__(self, *words):
+        self.vocabulary = sorted(words)
+
+
+def test_did_you_mean_weighs_only_plain_words_of_a_near_length_that_share_a_trigram():
+    # "flaskxyz" is 3 letters longer than "flask", "flaskxyzw" 4; "zzzzz" shares no trigram;
+    # "flask_app" is a word of parts (its parts are words of their own) and "2003" a number.
+    index = Vocabulary("flaskxyz", "flaskxyzw", "zzzzz", "flask_app", "flasks")
+    assert suggest._candidates(index, "flask") == ["flasks", "flaskxyz"]
+    assert suggest._candidates(Vocabulary("2003", "20034"), "200") == []
+
+
+def test_did_you_mean_picks_the_most_similar_word_and_one_at_the_threshold():
+    assert similarity("flask", "flaxen") == suggest.THRESHOLD  # 3 trigrams shared of 10
+    assert suggest._nearest("flask", ["flaxen", "flasks"]) == "flasks"
+    assert suggest._nearest("flask", ["flaxen"]) == "flaxen"
+    assert suggest._nearest("flask", ["flagstaff"]) is None  # 3 of 13: below the threshold
