@@ -9,6 +9,7 @@ import re
 import pytest
 from django.db import connection
 
+import timeline.search as search_module
 from timeline.search import plain_text, search, suggest, words_of
 from timeline.search.words import meaningful, similarity
 
@@ -199,3 +200,60 @@ def test_did_you_mean_picks_the_most_similar_word_and_one_at_the_threshold():
     assert suggest._nearest("flask", ["flaxen", "flasks"]) == "flasks"
     assert suggest._nearest("flask", ["flaxen"]) == "flaxen"
     assert suggest._nearest("flask", ["flagstaff"]) is None  # 3 of 13: below the threshold
+
+
+def era_row(title, year, key):
+    return {
+        "kind": "era",
+        "pk": key,
+        "key": key,
+        "title": title,
+        "head": "",
+        "text": "",
+        "era": None,
+        "year": year,
+        "era_kind": "framework",
+        "published": True,
+    }
+
+
+def test_results_rank_by_score_then_year_then_title_kind_and_key():
+    later, earlier = era_row("A later", 2010, "later"), era_row("B earlier", 1995, "earlier")
+    page = {"kind": "page", "title": "A page", "key": "p", "era": None}
+    same = [{"kind": "sample", "title": "Hello", "key": key} for key in ("2", "1")]
+    items = [
+        (1, 1.0, page, None),
+        (1, 5.0, later, later),
+        (1, 5.0, earlier, earlier),  # the same score: the earlier era first, whatever its title
+        (1, 9.0, same[0], earlier),
+        (1, 9.0, same[1], earlier),  # the same in all but the key: by the key
+    ]
+    ordered = sorted(items, key=search_module._order)
+    assert [(row["title"], str(row["key"])) for _, _, row, _ in ordered] == [
+        ("Hello", "1"),
+        ("Hello", "2"),
+        ("B earlier", "earlier"),
+        ("A later", "later"),
+        ("A page", "p"),
+    ]
+
+
+def test_a_result_names_its_era_and_quotes_its_heading():
+    era = era_row("Flask", 2010, "flask")
+    pattern = search_module._pattern(["routing"])
+    slide = {
+        "kind": "slide",
+        "title": "Routes",
+        "key": 7,
+        "head": "Routing rules",
+        "text": "A decorator.",
+        "era": "flask",
+    }
+    result = search_module._result(slide, era, 3.0, pattern)
+    assert result.title == "Flask: Routes" and result.era is era
+    assert "Routing" in result.snippet and result.era_kind_label == ""
+    assert result.url == "/eras/flask/#slide-7"
+    headless = search_module._result({**slide, "head": None}, era, 3.0, pattern)
+    assert "None" not in headless.snippet
+    found_era = search_module._result({**era, "text": "Routing"}, era, 3.0, pattern)
+    assert found_era.title == "Flask" and found_era.era_kind_label == "Framework"
