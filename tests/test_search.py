@@ -257,3 +257,6 @@ def test_a_result_names_its_era_and_quotes_its_heading():
     assert "None" not in headless.snippet
     found_era = search_module._result({**era, "text": "Routing"}, era, 3.0, pattern)
     assert found_era.title == "Flask" and found_era.era_kind_label == "Framework"
+    kindless = {**era, "era_kind": ""}
+    unkinded = search_module._result(kindless, kindless, 3.0, pattern)
+    assert unkinded.era_kind_label == "" and unkinded.snippet == ""  # no kind, no text
