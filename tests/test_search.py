@@ -11,6 +11,7 @@ from django.db import connection
 
 import timeline.search as search_module
 from timeline.search import plain_text, search, suggest, words_of
+from timeline.search.snippets import snippet
 from timeline.search.words import meaningful, similarity
 
 from .factories import generate_eras, make_era, make_exercise, make_sample, make_slide
@@ -260,3 +261,30 @@ def test_a_result_names_its_era_and_quotes_its_heading():
     kindless = {**era, "era_kind": ""}
     unkinded = search_module._result(kindless, kindless, 3.0, pattern)
     assert unkinded.era_kind_label == "" and unkinded.snippet == ""  # no kind, no text
+
+
+def test_the_snippet_opens_on_the_window_with_the_most_distinct_words():
+    pattern = search_module._pattern(["alpha", "beta", "gamma"])
+    fill = "word " * 30  # 150 characters
+    assert str(snippet("Hello world", pattern)) == "Hello world"  # no match: from the start
+    # A match 45 or 50 characters in still shows from the start; further in, the window opens
+    # on a word at least 50 characters before it.
+    for fill_to in (44, 49):
+        near = "z " * 10 + "x" * (fill_to - 20) + " alpha"
+        assert str(snippet(near, pattern)) == near.replace("alpha", "<mark>alpha</mark>")
+    further = "z " * 10 + "x" * 40 + " alpha"
+    assert str(snippet(further, pattern)) == "… z z z z z " + "x" * 40 + " <mark>alpha</mark>"
+    # "alpha" twice is one distinct word; "beta" and "gamma", later, are two: the window is theirs.
+    text = f"{fill}alpha alpha {fill}{fill}beta gamma {fill}"
+    assert str(snippet(text, pattern)).startswith("… word word word")
+    assert "<mark>beta</mark> <mark>gamma</mark>" in str(snippet(text, pattern))
+    # Equal windows: the first. A word 150 characters on is outside a window, 149 inside.
+    twice = f"{fill}{fill}beta {fill}{fill}gamma {fill}"
+    assert "<mark>beta</mark>" in str(snippet(twice, pattern))
+    edge = f"{fill}{fill}alpha{'-' * 145}beta {fill}{fill}beta gamma"
+    assert "<mark>gamma</mark>" in str(snippet(edge, pattern))
+    inside = f"{fill}{fill}alpha{'-' * 144}beta {fill}{fill}beta gamma"
+    assert "<mark>gamma</mark>" not in str(snippet(inside, pattern))
+    # Only the first 200 matches are weighed (bounded work on a huge body).
+    many = "alpha " * 200 + "beta " + fill
+    assert str(snippet(many, pattern)).startswith("<mark>alpha</mark>")
