@@ -267,6 +267,9 @@ def test_the_snippet_opens_on_the_window_with_the_most_distinct_words():
     pattern = search_module._pattern(["alpha", "beta", "gamma"])
     fill = "word " * 30  # 150 characters
     assert str(snippet("Hello world", pattern)) == "Hello world"  # no match: from the start
+    # 200 characters fit whole; more are cut at the last space within 200, marked " …".
+    assert str(snippet("ab " * 66 + "ab", pattern)) == "ab " * 66 + "ab"
+    assert str(snippet("word " * 60, pattern)) == "word " * 39 + "word …"
     # A match 45 or 50 characters in still shows from the start; further in, the window opens
     # on a word at least 50 characters before it.
     for fill_to in (44, 49):
