@@ -182,10 +182,20 @@ def test_the_count_says_how_many_matched_when_fewer_are_shown(client, settings):
 
 
 class Vocabulary:
-    """An index as _candidates reads it: its sorted words."""
+    """An index as suggestions reads it: its sorted words."""
 
     def __init__(self, *words):
         self.vocabulary = sorted(words)
+
+    def starting_with(self, prefix):
+        return [word for word in self.vocabulary if word.startswith(prefix)]
+
+
+@pytest.mark.django_db
+def test_did_you_mean_corrects_unknown_words_from_three_letters():
+    # "gix" shares 2 of 5 trigrams with "gi" (0.4): corrected; "gi" itself is known.
+    assert suggest.suggestions(Vocabulary("gi"), ["gix"]) == ["gi"]
+    assert suggest.suggestions(Vocabulary("gix"), ["gi"]) == ["gi"]
 
 
 def test_did_you_mean_weighs_only_plain_words_of_a_near_length_that_share_a_trigram():
