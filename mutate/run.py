@@ -33,6 +33,7 @@ from collections import Counter
 from contextlib import contextmanager
 from dataclasses import dataclass, field
 from fnmatch import fnmatch
+from math import ceil
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -42,8 +43,12 @@ EQUIVALENT = HERE / "equivalent.txt"
 MUTMUT = Path(sys.executable).with_name("mutmut")
 SEPARATOR = "ǁ"  # mutmut's between a class and its method in a mutant's name
 # How mutmut's exit codes count here: a timeout or a crash of the test process is caught (the
-# suite would not pass); a mutant no selected test executes is not.
+# suite would not pass); a mutant no selected test executes is not. A timeout counts only where
+# the same tests passed in the clean run within a tenth of the limit (timeout_status).
 CAUGHT = {"killed", "timeout", "segfault", "caught by type check"}
+SLOW_TIMEOUT = "timeout, slow clean run"
+# mutmut's defaults, where pyproject.toml's [tool.mutmut] does not set them.
+TIMEOUT_DEFAULTS = {"timeout_multiplier": 15.0, "timeout_constant": 1.0}
 
 
 class GroupFailed(Exception):
@@ -110,6 +115,23 @@ def load_equivalents():
             sys.exit(f"{EQUIVALENT.name}:{number}: want `<mutant> <fingerprint>  # reason`")
         found[parts[0]] = Equivalent(parts[1], reason.strip())
     return found
+
+
+def wall_timeout(estimate, settings):
+    """mutmut's wall-clock limit on a mutant's tests, from their clean-run seconds: half the CPU
+    limit it sets, ceil((estimate + constant) * multiplier * 2)."""
+    values = {**TIMEOUT_DEFAULTS, **settings}
+    cpu_limit = ceil((estimate + values["timeout_constant"]) * values["timeout_multiplier"] * 2)
+    return cpu_limit / 2
+
+
+def timeout_status(estimate, settings):
+    """A timed-out mutant is caught (it made a test hang) only when the tests that ran it passed
+    in the clean run within a tenth of the limit; tests that already take a large share of it
+    may just have met a busy machine. No clean-run figure (None) is not fast."""
+    if estimate is None:
+        return SLOW_TIMEOUT
+    return "timeout" if estimate <= wall_timeout(estimate, settings) / 10 else SLOW_TIMEOUT
 
 
 def functions_in(path):
@@ -268,11 +290,16 @@ def run_group(group, max_children):
 
     from mutmut.stats import status_by_exit_code
 
+    settings = tomllib.loads((copy / "pyproject.toml").read_text())["tool"]["mutmut"]
     for path in sorted(group["mutate"]):
         meta = json.loads((copy / "mutants" / f"{path}.meta").read_text())
+        estimates = meta.get("estimated_durations_by_key", {})
         for name, code in sorted(meta["exit_code_by_key"].items()):
             if any(fnmatch(name, pattern) for pattern in patterns):
-                result.mutants.append(Mutant(name, path, status_by_exit_code[code]))
+                status = status_by_exit_code[code]
+                if status == "timeout":
+                    status = timeout_status(estimates.get(name), settings)
+                result.mutants.append(Mutant(name, path, status))
     for mutant in result.mutants:
         if mutant.status not in CAUGHT:
             describe(mutant, copy)

@@ -65,3 +65,19 @@ def test_every_listed_equivalent_says_why():
     entries = driver().load_equivalents()
     assert entries
     assert all(len(entry.digest) == 10 and entry.reason for entry in entries.values())
+
+
+def test_a_timeout_is_caught_only_when_the_clean_run_took_a_tenth_of_the_limit():
+    run = driver()
+    settings = {"timeout_multiplier": 4.0, "timeout_constant": 5.0}
+    # (0.5 + 5) * 4: a 22 s limit on tests that passed in half a second.
+    assert run.wall_timeout(0.5, settings) == 22.0
+    assert run.timeout_status(0.5, settings) == "timeout"
+    # 3 s of 32 is under a tenth; 4 s of 36 is over it: the machine may just have been busy.
+    assert run.timeout_status(3.0, settings) == "timeout"
+    assert run.timeout_status(4.0, settings) == run.SLOW_TIMEOUT
+    assert run.SLOW_TIMEOUT not in run.CAUGHT
+    # mutmut's own defaults (15 and 1) where pyproject.toml sets nothing.
+    assert run.wall_timeout(1.0, {}) == 30.0
+    # A mutant with no clean-run figure is not counted as caught by a timeout.
+    assert run.timeout_status(None, settings) == run.SLOW_TIMEOUT

@@ -9,7 +9,9 @@ import re
 import pytest
 from django.db import connection
 
-from timeline.search import plain_text, search, words_of
+import timeline.search as search_module
+from timeline.search import plain_text, search, suggest, words_of
+from timeline.search.snippets import snippet
 from timeline.search.words import meaningful, similarity
 
 from .factories import generate_eras, make_era, make_exercise, make_sample, make_slide
@@ -177,3 +179,125 @@ def test_the_count_says_how_many_matched_when_fewer_are_shown(client, settings):
     html = client.get("/", {"q": "wombat"}).content.decode()
     assert "45 results, the best 40 shown." in html
     assert html.count('<li class="era-card search-result') == 40
+
+
+class Vocabulary:
+    """An index as suggestions reads it: its sorted words."""
+
+    def __init__(self, *words):
+        self.vocabulary = sorted(words)
+
+    def starting_with(self, prefix):
+        return [word for word in self.vocabulary if word.startswith(prefix)]
+
+
+@pytest.mark.django_db
+def test_did_you_mean_corrects_unknown_words_from_three_letters():
+    # "gix" shares 2 of 5 trigrams with "gi" (0.4): corrected; "gi" itself is known.
+    assert suggest.suggestions(Vocabulary("gi"), ["gix"]) == ["gi"]
+    assert suggest.suggestions(Vocabulary("gix"), ["gi"]) == ["gi"]
+
+
+def test_did_you_mean_weighs_only_plain_words_of_a_near_length_that_share_a_trigram():
+    # "flaskxyz" is 3 letters longer than "flask", "flaskxyzw" 4; "zzzzz" shares no trigram;
+    # "flask_app" is a word of parts (its parts are words of their own) and "2003" a number.
+    index = Vocabulary("flaskxyz", "flaskxyzw", "zzzzz", "flask_app", "flasks")
+    assert suggest._candidates(index, "flask") == ["flasks", "flaskxyz"]
+    assert suggest._candidates(Vocabulary("2003", "20034"), "200") == []
+
+
+def test_did_you_mean_picks_the_most_similar_word_and_one_at_the_threshold():
+    assert similarity("flask", "flaxen") == suggest.THRESHOLD  # 3 trigrams shared of 10
+    assert suggest._nearest("flask", ["flaxen", "flasks"]) == "flasks"
+    assert suggest._nearest("flask", ["flaxen"]) == "flaxen"
+    assert suggest._nearest("flask", ["flagstaff"]) is None  # 3 of 13: below the threshold
+
+
+def era_row(title, year, key):
+    return {
+        "kind": "era",
+        "pk": key,
+        "key": key,
+        "title": title,
+        "head": "",
+        "text": "",
+        "era": None,
+        "year": year,
+        "era_kind": "framework",
+        "published": True,
+    }
+
+
+def test_results_rank_by_score_then_year_then_title_kind_and_key():
+    later, earlier = era_row("A later", 2010, "later"), era_row("B earlier", 1995, "earlier")
+    page = {"kind": "page", "title": "A page", "key": "p", "era": None}
+    same = [{"kind": "sample", "title": "Hello", "key": key} for key in ("2", "1")]
+    items = [
+        (1, 1.0, page, None),
+        (1, 5.0, later, later),
+        (1, 5.0, earlier, earlier),  # the same score: the earlier era first, whatever its title
+        (1, 9.0, same[0], earlier),
+        (1, 9.0, same[1], earlier),  # the same in all but the key: by the key
+    ]
+    ordered = sorted(items, key=search_module._order)
+    assert [(row["title"], str(row["key"])) for _, _, row, _ in ordered] == [
+        ("Hello", "1"),
+        ("Hello", "2"),
+        ("B earlier", "earlier"),
+        ("A later", "later"),
+        ("A page", "p"),
+    ]
+
+
+def test_a_result_names_its_era_and_quotes_its_heading():
+    era = era_row("Flask", 2010, "flask")
+    pattern = search_module._pattern(["routing"])
+    slide = {
+        "kind": "slide",
+        "title": "Routes",
+        "key": 7,
+        "head": "Routing rules",
+        "text": "A decorator.",
+        "era": "flask",
+    }
+    result = search_module._result(slide, era, 3.0, pattern)
+    assert result.title == "Flask: Routes" and result.era is era
+    assert "Routing" in result.snippet and result.era_kind_label == ""
+    assert result.url == "/eras/flask/#slide-7"
+    headless = search_module._result({**slide, "head": None}, era, 3.0, pattern)
+    assert "None" not in headless.snippet
+    found_era = search_module._result({**era, "text": "Routing"}, era, 3.0, pattern)
+    assert found_era.title == "Flask" and found_era.era_kind_label == "Framework"
+    kindless = {**era, "era_kind": ""}
+    unkinded = search_module._result(kindless, kindless, 3.0, pattern)
+    assert unkinded.era_kind_label == "" and unkinded.snippet == ""  # no kind, no text
+
+
+def test_the_snippet_opens_on_the_window_with_the_most_distinct_words():
+    pattern = search_module._pattern(["alpha", "beta", "gamma"])
+    fill = "word " * 30  # 150 characters
+    assert str(snippet("Hello world", pattern)) == "Hello world"  # no match: from the start
+    # 200 characters fit whole; more are cut at the last space within 200, marked " …".
+    assert str(snippet("ab " * 66 + "ab", pattern)) == "ab " * 66 + "ab"
+    assert str(snippet("word " * 60, pattern)) == "word " * 39 + "word …"
+    # A match 45 or 50 characters in still shows from the start; further in, the window opens
+    # on a word at least 50 characters before it.
+    for fill_to in (44, 49):
+        near = "z " * 10 + "x" * (fill_to - 20) + " alpha"
+        assert str(snippet(near, pattern)) == near.replace("alpha", "<mark>alpha</mark>")
+    further = "z " * 10 + "x" * 40 + " alpha"
+    assert str(snippet(further, pattern)) == "… z z z z z " + "x" * 40 + " <mark>alpha</mark>"
+    # "alpha" twice is one distinct word; "beta" and "gamma", later, are two: the window is theirs.
+    text = f"{fill}alpha alpha {fill}{fill}beta gamma {fill}"
+    assert str(snippet(text, pattern)).startswith("… word word word")
+    assert "<mark>beta</mark> <mark>gamma</mark>" in str(snippet(text, pattern))
+    # Equal windows: the first. A word 150 characters on is outside a window, 149 inside.
+    twice = f"{fill}{fill}beta {fill}{fill}gamma {fill}"
+    assert "<mark>beta</mark>" in str(snippet(twice, pattern))
+    edge = f"{fill}{fill}alpha{'-' * 145}beta {fill}{fill}beta gamma"
+    assert "<mark>gamma</mark>" in str(snippet(edge, pattern))
+    inside = f"{fill}{fill}alpha{'-' * 144}beta {fill}{fill}beta gamma"
+    assert "<mark>gamma</mark>" not in str(snippet(inside, pattern))
+    # Only the first 200 matches are weighed (bounded work on a huge body).
+    many = "alpha " * 200 + "beta " + fill
+    assert str(snippet(many, pattern)).startswith("<mark>alpha</mark>")
