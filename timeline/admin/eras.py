@@ -10,11 +10,12 @@ from django.views.decorators.http import require_http_methods
 from reversion.admin import VersionAdmin
 
 from .. import revisions
-from ..models import CHRONOLOGICAL, CodeSample, Era, EraRelation, Reference, Slide
+from ..models import CHRONOLOGICAL, CodeSample, Era, EraDraft, EraRelation, Reference, Slide
 from .concurrency import EditVersionMixin
 from .content import HTTPS_URLS, SAMPLE_CODE_FIELDS
+from .drafts import EraDraftMixin
 from .formsets import OrderedInlineMixin, OrderedParentMixin
-from .media import CODE_EDITOR_MEDIA, LINKS_MEDIA, PREVIEW_MEDIA, REFERENCES_MEDIA
+from .media import CODE_EDITOR_MEDIA, DRAFT_MEDIA, LINKS_MEDIA, PREVIEW_MEDIA, REFERENCES_MEDIA
 from .relations import RelationFormSet
 from .tabular import LabelledTabularInline
 from .views import admin_page, export, history, revert
@@ -107,7 +108,7 @@ revisions.register()
 
 
 @admin.register(Era)
-class EraAdmin(EditVersionMixin, OrderedParentMixin, FirstStateMixin, VersionAdmin):
+class EraAdmin(EraDraftMixin, EditVersionMixin, OrderedParentMixin, FirstStateMixin, VersionAdmin):
     list_display = ["year", "title", "kind", "slide_count", "published"]
     list_display_links = ["title"]
     list_filter = ["kind", "published"]
@@ -174,7 +175,7 @@ class EraAdmin(EditVersionMixin, OrderedParentMixin, FirstStateMixin, VersionAdm
 
     @property
     def media(self):
-        return super().media + PREVIEW_MEDIA + CODE_EDITOR_MEDIA + LINKS_MEDIA
+        return super().media + PREVIEW_MEDIA + CODE_EDITOR_MEDIA + LINKS_MEDIA + DRAFT_MEDIA
 
     object_history_template = "admin/timeline/era/object_history.html"
     change_list_template = "admin/timeline/era/change_list.html"  # reversion's, plus Export
@@ -212,5 +213,6 @@ class EraAdmin(EditVersionMixin, OrderedParentMixin, FirstStateMixin, VersionAdm
         extra = {
             "versions": history.history_versions(era) if era else [],
             "may_revert": self.has_change_permission(request, era),
+            "era_draft": EraDraft.objects.filter(era=era).select_related("author").first(),
         }
         return super().history_view(request, object_id, {**extra, **(extra_context or {})})

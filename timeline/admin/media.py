@@ -48,3 +48,6 @@ EDIT_VERSION_MEDIA = forms.Media(css={"all": ["css/admin-edit-conflict.css"]})
 
 # Links within text underlined (the era's page and its history, compare and export pages).
 LINKS_MEDIA = forms.Media(css={"all": ["css/admin-links.css"]})
+
+# The notice of an era's pending draft, with its Preview, Publish and Discard (drafts.py).
+DRAFT_MEDIA = forms.Media(css={"all": ["css/admin-draft.css"]})
