@@ -15,8 +15,9 @@ from historyweb.content_version import content_version
 from historyweb.models import ContentVersion
 from timeline.models import Era, EraDraft
 
-from .factories import make_era, make_slide
+from .factories import generate_eras, make_era, make_slide
 from .form_post import editors, opened, post_pairs, set_values
+from .test_admin_queries import count_queries
 
 pytestmark = pytest.mark.django_db
 
@@ -210,3 +211,58 @@ def test_dump_history_does_not_export_a_draft(two, era, tmp_path):
     )
     assert names and (mismatch, errors) == ([], [])
     assert DRAFT_BODY not in "".join(p.read_text() for p in tmp_path.rglob("*.json"))
+
+
+def test_the_era_pages_cost_the_same_with_a_draft_at_30_and_500_eras(admin_client_logged):
+    """The change page (with its draft banner), the form loaded from the draft and the draft's
+    previews: each as many queries at 500 eras as at 30."""
+    era = generate_eras(30)[0]
+    pairs = opened(admin_client_logged, change_url(era), "era_form", drafted({"title": "D"}))
+    assert post_pairs(admin_client_logged, change_url(era), pairs).status_code == 302
+    pages = {
+        "change": change_url(era),
+        "edit the draft": change_url(era) + "?draft=edit",
+        "preview": draft_url(era, "preview"),
+        "preview deck": draft_url(era, "preview_deck"),
+        "history": reverse("admin:timeline_era_history", args=[era.pk]),
+    }
+    count_queries(admin_client_logged, pages)  # fills the content-type and session caches
+    at_30 = count_queries(admin_client_logged, pages)
+    generate_eras(470)
+    at_500 = count_queries(admin_client_logged, pages)
+    assert Era.objects.count() == 500
+    assert at_500 == at_30
+    assert at_500["change"] <= 16, at_500
+    assert "A draft is waiting" in text(admin_client_logged.get(change_url(era)))
+
+
+def test_a_draft_from_a_form_that_does_not_hold_the_waiting_one_is_refused(two, era):
+    """Bob opened the published page, Alice then saved a draft: Bob's Save draft would replace
+    hers silently, so it is refused with his edits kept; from the form holding her draft, he
+    may save it again."""
+    alice, bob = two
+    bobs = opened(bob, change_url(era), "era_form", drafted({"title": "Bob's title"}))
+    save_draft(alice, era, {"slides-1-body": DRAFT_BODY})
+    response = post_pairs(bob, change_url(era), bobs)
+    assert response.status_code == 200
+    assert "a draft saved by alice" in text(response) and 'value="Bob&#x27;s title"' in (
+        response.content.decode()
+    )
+    assert EraDraft.objects.get().author.username == "alice"
+    url = change_url(era) + "?draft=edit"
+    pairs = opened(bob, url, "era_form", drafted({"title": "Bob's title"}))
+    assert post_pairs(bob, change_url(era), pairs).status_code == 302
+    draft = EraDraft.objects.get()
+    assert draft.author.username == "bob"
+    assert ["slides-1-body", DRAFT_BODY] in draft.data and ["title", "Bob's title"] in draft.data
+
+
+def test_the_revert_form_offers_no_save_draft(two, era):
+    """A revert page's form posts to the revert: a Save draft there would revert for real."""
+    alice, _ = two
+    pairs = opened(alice, change_url(era), "era_form", set_values({"title": "Saved once"}))
+    assert post_pairs(alice, change_url(era), pairs).status_code == 302
+    assert 'name="_save_draft"' in alice.get(change_url(era)).content.decode()
+    version = Version.objects.get_for_object(era).first()
+    page = alice.get(reverse("admin:timeline_era_revision", args=[era.pk, version.pk]))
+    assert page.status_code == 200 and 'name="_save_draft"' not in page.content.decode()

@@ -1,11 +1,12 @@
-"""axe on the editor's admin pages: an era's change page (with relations both ways), its
-history, two revisions compared (a slide deleted, another added) and the export preview."""
+"""axe on the editor's admin pages: an era's change page (with relations both ways, and with
+a pending draft), its history, two revisions compared (a slide deleted, another added) and the
+export preview."""
 
 import pytest
 import reversion
 from reversion.models import Version
 
-from timeline.models import Era, EraRelation
+from timeline.models import Era, EraDraft, EraRelation
 
 from ..factories import make_slide
 from . import test_accessibility as accessibility
@@ -46,19 +47,29 @@ def admin_pages(era):
     base = f"/admin/timeline/era/{era.pk}"
     return {
         "era change": f"{base}/change/",
+        "era change with a draft": f"{base}/change/",
+        "history with a draft": f"{base}/history/",
         "history": f"{base}/history/",
         "compare": f"{base}/history/compare/?older={older.pk}&newer={newer.pk}",
         "export preview": "/admin/timeline/era/export-fixtures/",
     }
 
 
-@pytest.mark.parametrize("name", ["era change", "history", "compare", "export preview"])
+PAGES = ["era change", "history", "compare", "export preview"]
+PAGES += ["era change with a draft", "history with a draft"]
+
+
+@pytest.mark.parametrize("name", PAGES)
 def test_axe_finds_no_violation_on_the_admin_pages(
     live_server, scheme_page, axe_source, django_user_model, name
 ):
     page, _scheme = scheme_page
-    django_user_model.objects.create_superuser(STAFF_USER[0], "ed@example.org", STAFF_USER[1])
+    user = django_user_model.objects.create_superuser(
+        STAFF_USER[0], "ed@example.org", STAFF_USER[1]
+    )
     era = edited_era()
+    if "draft" in name:
+        EraDraft.objects.create(era=era, data=[["title", "WSGI, drafted"]], author=user)
     login(page, live_server)
     page.goto(live_server.url + admin_pages(era)[name])
     results = audit(page, axe_source)

@@ -49,6 +49,11 @@ def posting(request, draft, **flags):
     return posted
 
 
+def draft_stamp(draft):
+    """Which save of the draft a form holds: a form loaded from it posts this back."""
+    return f"{draft.pk}:{draft.saved.isoformat()}"
+
+
 def draft_label(draft):
     author = draft.author.get_username() if draft.author else "someone"
     return f"{author} at {localtime(draft.saved):%Y-%m-%d %H:%M}"
@@ -66,7 +71,11 @@ class EraDraftMixin:
             return self._edit_draft(request, object_id, form_url, extra_context)
         response = super().change_view(request, object_id, form_url, extra_context)
         if request.method == "POST" and FROM_DRAFT in request.POST and response.status_code == 302:
-            EraDraft.objects.filter(era_id=unquote(object_id)).delete()
+            # Published from the form that held it; a draft saved since is someone's newer work.
+            drafts = EraDraft.objects.filter(era_id=unquote(object_id))
+            for draft in drafts:
+                if draft_stamp(draft) == request.POST[FROM_DRAFT]:
+                    draft.delete()
         return response
 
     def _trial(self, request, object_id, form_url, extra_context=None):
@@ -86,6 +95,17 @@ class EraDraftMixin:
         era = get_object_or_404(Era, pk=unquote(object_id))
         if not self.has_change_permission(request, era):
             raise PermissionDenied
+        waiting = EraDraft.objects.filter(era=era).select_related("author").first()
+        if waiting is not None and request.POST.get(FROM_DRAFT) != draft_stamp(waiting):
+            # Not a form loaded from the waiting draft (or the draft was saved again since):
+            # replacing it would lose another draft silently.
+            messages.error(
+                request,
+                f"Not saved: a draft saved by {draft_label(waiting)} is waiting, and this form "
+                "does not hold it. Your edits are still below; edit that draft, publish it or "
+                "discard it first.",
+            )
+            request.draft_loading = True
         response, saved = self._trial(request, object_id, form_url, extra_context)
         if not saved:
             return response  # the form with its errors, or the conflict, as a save shows it
@@ -97,13 +117,13 @@ class EraDraftMixin:
             "until the draft is published.",
             messages.SUCCESS,
         )
-        return redirect(self._change_url(era))
+        return redirect(f"{self._change_url(era)}?draft=edit")
 
     def _edit_draft(self, request, object_id, form_url, extra_context):
         """The change form holding the draft's values (and its errors, if it no longer saves),
         based on the version the draft was: a save from it is checked as the draft's."""
         draft = get_object_or_404(EraDraft, era_id=unquote(object_id))
-        trial = posting(request, draft, draft_loading=True, from_draft=True)
+        trial = posting(request, draft, draft_loading=True, from_draft=draft_stamp(draft))
         response, _ = self._trial(trial, object_id, form_url, extra_context)
         return response
 
@@ -133,9 +153,10 @@ class EraDraftMixin:
         return entry
 
     def render_change_form(self, request, context, add=False, change=False, form_url="", obj=None):
-        if change and obj is not None and not getattr(request, "draft_loading", False):
+        # Not on a revert page: its form reverts, whatever a draft holds.
+        if change and obj is not None and not context.get("revert"):
             context["era_draft"] = EraDraft.objects.filter(era=obj).select_related("author").first()
-        context["from_draft"] = getattr(request, "from_draft", False)
+        context["from_draft"] = getattr(request, "from_draft", None)
         return super().render_change_form(request, context, add, change, form_url, obj)
 
     def get_urls(self):
@@ -197,7 +218,9 @@ def draft_preview_view(request, object_id, model_admin):
 
 def draft_publish_view(request, object_id, model_admin):
     draft = _draft(request, object_id, model_admin, model_admin.has_change_permission)
-    response = model_admin.apply_draft(request, draft, publishing_draft=draft, from_draft=True)
+    response = model_admin.apply_draft(
+        request, draft, publishing_draft=draft, from_draft=draft_stamp(draft)
+    )
     if response.status_code == 302:
         draft.delete()
         return redirect(model_admin._change_url(draft.era))
