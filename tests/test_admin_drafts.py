@@ -119,6 +119,7 @@ def test_staff_preview_shows_the_draft_and_the_public_pages_do_not(two, era, cli
         response = alice.get(draft_url(era, name))
         assert response.status_code == 200
         assert DRAFT_BODY in text(response) and "Second body." not in text(response)
+        assert "Draft preview</strong>, saved by alice" in response.content.decode()
         assert "no-store" in response["Cache-Control"]
         # Not staff: the admin's login, never the draft.
         assert client.get(draft_url(era, name)).status_code == 302

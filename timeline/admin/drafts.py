@@ -12,6 +12,7 @@ the version the draft was based on, as a save of that page would be.
 """
 
 import copy
+import re
 
 import reversion
 from django.contrib import messages
@@ -22,6 +23,7 @@ from django.http import QueryDict
 from django.shortcuts import get_object_or_404, redirect
 from django.urls import path, reverse
 from django.utils.datastructures import MultiValueDict
+from django.utils.html import format_html
 from django.utils.timezone import localtime
 from django.views.decorators.http import require_POST
 
@@ -32,6 +34,7 @@ from ..views.present import present_era
 from .views import admin_page
 
 SAVE_DRAFT = "_save_draft"
+BODY_TAG = re.compile(r"<body\b[^>]*>")
 FROM_DRAFT = "_from_draft"  # the form was loaded from the draft: saving it publishes it
 NOT_FORM_DATA = {"csrfmiddlewaretoken", SAVE_DRAFT, FROM_DRAFT, "_save", "_continue"}
 
@@ -213,6 +216,14 @@ def draft_preview_view(request, object_id, model_admin):
         else:
             response = era_detail(view_request, slug)
         transaction.set_rollback(True)
+    notice = format_html(
+        '<p class="draft-preview-notice" role="status"><strong>Draft preview</strong>, saved by '
+        '{}: not published. <a href="{}">Back to the era in the admin</a></p>',
+        draft_label(draft),
+        model_admin._change_url(draft.era),
+    )
+    # Said on the page itself, so a screenshot of the preview is never taken for the live one.
+    response.content = BODY_TAG.sub(lambda m: m.group(0) + notice, response.content.decode(), 1)
     return keep_private(request, response, private=True)
 
 
