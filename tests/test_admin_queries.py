@@ -19,6 +19,7 @@ from timeline.models import (
 )
 
 from .factories import generate_eras, generate_exercises, make_talk
+from .form_post import form_pairs, post_pairs, set_values
 
 pytestmark = pytest.mark.django_db
 
@@ -211,3 +212,31 @@ def test_exercise_pages_cost_the_same_at_30_and_500_eras_and_exercises(admin_cli
     assert at_500 == at_30
     over = {label: n for label, n in at_500.items() if n > CHANGE_PAGE_BUDGET}
     assert not over, over
+
+
+def test_an_era_form_shown_again_with_an_error_costs_the_same_at_30_and_500_eras(
+    admin_client_logged,
+):
+    """A POST refused for bad input renders the form again: as few queries at 500 eras as at
+    30, and a sample's slide lists only its own era's slides there too."""
+    era = generate_eras(30)[0]
+    url = reverse("admin:timeline_era_change", args=[era.pk])
+    pairs = set_values({"slug": "Not A Slug"})(
+        form_pairs(admin_client_logged.get(url).content.decode(), "era_form")
+    )
+
+    def refused():
+        with CaptureQueriesContext(connection) as queries:
+            response = post_pairs(admin_client_logged, url, pairs)
+        assert response.status_code == 200 and "Please correct" in response.content.decode()
+        return len(queries), response
+
+    refused()
+    at_30, _ = refused()
+    generate_eras(470)
+    at_500, response = refused()
+    assert at_500 == at_30
+    slide_choices = response.context["inline_admin_formsets"][1].formset.forms[0].fields["slide"]
+    assert {pk for pk, _ in slide_choices.choices if pk} == set(
+        era.slides.values_list("pk", flat=True)
+    )

@@ -543,9 +543,14 @@ def test_every_content_model_invalidates_the_page_cache():
     from django.apps import apps
     from django.db.models.signals import post_save
 
-    from timeline.models import CONTENT_MODELS, HealthFinding, HealthRun, LiveSession
+    from timeline.models import CONTENT_MODELS, EraDraft, HealthFinding, HealthRun, LiveSession
 
-    state = {LiveSession, HealthRun, HealthFinding}  # kept by the site, shown on no cached page
+    state = {
+        LiveSession,
+        HealthRun,
+        HealthFinding,
+        EraDraft,
+    }  # kept by the site, shown on no cached page
     content = set(apps.get_app_config("timeline").get_models()) - state
     assert content == set(CONTENT_MODELS)
     for model in CONTENT_MODELS:

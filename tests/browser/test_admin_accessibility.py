@@ -1,12 +1,20 @@
 """axe on the editor's admin pages: an era's change page (with relations both ways), its
 history, two revisions compared (a slide deleted, another added) and the export preview; an
-exercise's change page (code editors, checks and wrong answers), its history and compare."""
+exercise's change page (code editors, checks and wrong answers), its history and compare; the
+era's change page and history with a pending draft."""
 
 import pytest
 import reversion
 from reversion.models import Version
 
-from timeline.models import Era, EraRelation, Exercise, ExerciseCheck, ExerciseWrongAnswer
+from timeline.models import (
+    Era,
+    EraDraft,
+    EraRelation,
+    Exercise,
+    ExerciseCheck,
+    ExerciseWrongAnswer,
+)
 
 from ..factories import make_slide
 from . import test_accessibility as accessibility
@@ -76,6 +84,8 @@ def admin_pages(era):
         **pages,
         **revision_pages(edited_exercise(), "exercise "),
         "export preview": "/admin/timeline/era/export-fixtures/",
+        "era change with a draft": pages["history"].replace("history/", "change/"),
+        "history with a draft": pages["history"],
     }
 
 
@@ -87,6 +97,8 @@ PAGES = [
     "exercise change",
     "exercise history",
     "exercise compare",
+    "era change with a draft",
+    "history with a draft",
 ]
 
 
@@ -95,8 +107,12 @@ def test_axe_finds_no_violation_on_the_admin_pages(
     live_server, scheme_page, axe_source, django_user_model, name
 ):
     page, _scheme = scheme_page
-    django_user_model.objects.create_superuser(STAFF_USER[0], "ed@example.org", STAFF_USER[1])
+    user = django_user_model.objects.create_superuser(
+        STAFF_USER[0], "ed@example.org", STAFF_USER[1]
+    )
     era = edited_era()
+    if "draft" in name:
+        EraDraft.objects.create(era=era, data=[["title", "WSGI, drafted"]], author=user)
     login(page, live_server)
     page.goto(live_server.url + admin_pages(era)[name])
     results = audit(page, axe_source)

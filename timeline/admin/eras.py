@@ -9,11 +9,21 @@ from django.urls import path
 from django.views.decorators.http import require_http_methods
 
 from .. import revisions
-from ..models import CHRONOLOGICAL, CodeSample, Era, EraRelation, Reference, Slide, TalkNote
+from ..models import (
+    CHRONOLOGICAL,
+    CodeSample,
+    Era,
+    EraDraft,
+    EraRelation,
+    Reference,
+    Slide,
+    TalkNote,
+)
 from .concurrency import EditVersionMixin
 from .content import HTTPS_URLS, SAMPLE_CODE_FIELDS
+from .drafts import EraDraftMixin
 from .formsets import OrderedInlineMixin, OrderedParentMixin
-from .media import CODE_EDITOR_MEDIA, LINKS_MEDIA, PREVIEW_MEDIA, REFERENCES_MEDIA
+from .media import CODE_EDITOR_MEDIA, DRAFT_MEDIA, LINKS_MEDIA, PREVIEW_MEDIA, REFERENCES_MEDIA
 from .relations import RelationFormSet
 from .revision_pages import RevisionPagesAdmin
 from .sample_checks import SampleCheckInlineMixin
@@ -107,7 +117,7 @@ revisions.register()
 
 
 @admin.register(Era)
-class EraAdmin(EditVersionMixin, OrderedParentMixin, RevisionPagesAdmin):
+class EraAdmin(EraDraftMixin, EditVersionMixin, OrderedParentMixin, RevisionPagesAdmin):
     list_display = ["year", "title", "kind", "slide_count", "published"]
     list_display_links = ["title"]
     list_filter = ["kind", "published"]
@@ -175,7 +185,7 @@ class EraAdmin(EditVersionMixin, OrderedParentMixin, RevisionPagesAdmin):
 
     @property
     def media(self):
-        return super().media + PREVIEW_MEDIA + CODE_EDITOR_MEDIA + LINKS_MEDIA
+        return super().media + PREVIEW_MEDIA + CODE_EDITOR_MEDIA + LINKS_MEDIA + DRAFT_MEDIA
 
     change_list_template = "admin/timeline/era/change_list.html"  # reversion's, plus Export
 
@@ -192,3 +202,8 @@ class EraAdmin(EditVersionMixin, OrderedParentMixin, RevisionPagesAdmin):
         if revision.version_set.filter(content_type__model="talknote").exists():
             return []
         return list(TalkNote.objects.filter(slide__era_id=object_id))
+
+    def history_view(self, request, object_id, extra_context=None):
+        draft = EraDraft.objects.filter(era_id=object_id).select_related("author").first()
+        extra = {"era_draft": draft, **(extra_context or {})}
+        return super().history_view(request, object_id, extra)

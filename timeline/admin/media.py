@@ -51,3 +51,6 @@ UNSAVED_EDITS_MEDIA = forms.Media(js=modules("js/admin-unsaved.js"))
 
 # Links within text underlined (the era's page and its history, compare and export pages).
 LINKS_MEDIA = forms.Media(css={"all": ["css/admin-links.css"]})
+
+# The notice of an era's pending draft, with its Preview, Publish and Discard (drafts.py).
+DRAFT_MEDIA = forms.Media(css={"all": ["css/admin-draft.css"]})

@@ -263,7 +263,11 @@ class VersionedFormSetMixin:
 
 def versioned_form(form_class, check, edit_object=False):
     attrs = {"edit_check": check, "edit_object": edit_object}
-    return type(form_class.__name__, (VersionedFormMixin, form_class), attrs)
+    versioned = type(form_class.__name__, (VersionedFormMixin, form_class), attrs)
+    # The metaclass made its fields afresh from the model: keep the admin's own (a sample's
+    # slide limited to its era's, with its choices read once: widgets.share_choices).
+    versioned.base_fields = form_class.base_fields
+    return versioned
 
 
 def versioned_formset(formset_class, check):

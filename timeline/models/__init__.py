@@ -5,7 +5,8 @@
 - talks.py: talks, their eras and their own speaker notes;
 - exercises.py: exercises, their hidden checks and the wrong answers they must refuse;
 - live.py: live sessions (state, not content);
-- health.py: what the last full content checks found wrong (state, not content).
+- health.py: what the last full content checks found wrong (state, not content);
+- drafts.py: an era's draft, unpublished (state, not content).
 
 Every public name is imported here, so `from timeline.models import Era` works, and migrations
 name validators as `timeline.models.validate_year`.
@@ -31,6 +32,7 @@ from .content import (
     validate_lexer_alias,
     validate_year,
 )
+from .drafts import EraDraft
 from .exercises import (
     HINT_BREAK,
     Exercise,
@@ -69,6 +71,7 @@ __all__ = [
     "CodeSample",
     "ContentModel",
     "Era",
+    "EraDraft",
     "EraPart",
     "EraQuerySet",
     "EraRelation",

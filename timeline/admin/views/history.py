@@ -66,6 +66,7 @@ class FirstStateMixin:
     """A VersionAdmin whose first save of an object also keeps the state before it."""
 
     def change_view(self, request, object_id, form_url="", extra_context=None):
-        if request.method == "POST":
+        # A draft's trial save is rolled back: no state to keep (admin/drafts.py).
+        if request.method == "POST" and not getattr(request, "draft_trial", False):
             revisions.record_first_state(self.get_object(request, object_id))
         return super().change_view(request, object_id, form_url, extra_context)
