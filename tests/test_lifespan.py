@@ -75,9 +75,9 @@ def test_start_callbacks_run_once_in_the_background_at_startup():
 
 
 def test_the_site_sweeps_dead_workers_runs_when_it_starts():
-    from timeline.runner import leftovers
+    from timeline.runner import sandbox
 
-    assert leftovers.sweep_at_start in application.start_callbacks
+    assert sandbox.sweep_at_start in application.start_callbacks
 
 
 def test_other_scopes_go_to_the_site():

@@ -658,10 +658,10 @@ def test_a_worker_sweeps_dead_workers_runs_as_it_starts(monkeypatch, tmp_path):
     (dead / "sample.py").write_text("the learner's code")
     mine = tmp_path / f"{leftovers.work_prefix()}code"
     mine.mkdir()
-    found = leftovers.sweep_at_start()
+    found = sandbox_module.sweep_at_start()
     assert found["work_dirs"] == [dead]
     assert not dead.exists() and mine.exists()
-    assert leftovers.sweep_at_start() is None  # then no more than once a minute or so
+    assert sandbox_module.sweep_at_start() is None  # then no more than once a minute or so
 
 
 WORKER = """

@@ -3,9 +3,9 @@ code, in the host's temporary directory) and its cgroup.
 
 Work directories are named `historyweb-run-<owner tag>-<random>` (owners.py), cgroups have an
 owner record (identity.py), probe cgroups carry the tag in their name. A sweep removes those
-whose owner is dead, never a live process's; it runs when a worker starts (the ASGI lifespan's
-startup, a runner host before it consumes), on its first run if it has not yet, and then at most
-every SWEEP_EVERY seconds, at the start of a run.
+whose owner is dead, never a live process's; it runs when a worker starts
+(sandbox.sweep_at_start: the ASGI lifespan's startup, a runner host before it consumes), on its
+first run if it has not yet, and then at most every SWEEP_EVERY seconds, at the start of a run.
 """
 
 import logging
@@ -67,20 +67,6 @@ def sweep(config, layout):
     found["uids"] = identity.sweep(config, layout)
     found["probes"] = cgroups.sweep_probes(layout)
     return found
-
-
-def sweep_at_start():
-    """What dead workers left, swept as this worker starts: by the time it is killed and
-    replaced, the learner's code it held is not left on the disk until some later run."""
-    from .config import get_config
-    from .sandbox import containment
-
-    try:
-        config = get_config()
-        return maybe_sweep(config, containment(config).cgroups)
-    except Exception:  # a worker that cannot sweep still serves; its first run tries again
-        log.warning("sweeping dead workers' runs at start failed", exc_info=True)
-        return None
 
 
 def maybe_sweep(config, layout):

@@ -10,6 +10,7 @@ tmpfs and shared memory, pids, CPU), a seccomp filter (seccomp.py) and a uid of 
 """
 
 import json
+import logging
 import marshal
 import os
 import selectors
@@ -25,6 +26,7 @@ from historyweb.errors import ServiceError, refuse_if_no_room_to_run
 
 from . import cgroups, leftovers, seccomp
 from .bwrap import SANDBOX_WORK, build_command, hosts_file
+from .config import get_config
 from .harness import message_cap
 from .identity import run_identity
 
@@ -33,6 +35,8 @@ INSTALL_HINT = (
     "Install it with `sudo apt-get install bubblewrap` (Debian/Ubuntu) or `sudo dnf install "
     "bubblewrap` (Fedora), then try again."
 )
+
+log = logging.getLogger(__name__)
 
 
 class SandboxUnavailable(ServiceError):
@@ -82,6 +86,17 @@ class Containment:
         if self.seccomp is None:
             found.append(self.seccomp_problem)
         return found
+
+
+def sweep_at_start():
+    """What dead workers left, swept as this worker starts: by the time it is killed and
+    replaced, the learner's code it held is not left on the disk until some later run."""
+    try:
+        config = get_config()
+        return leftovers.maybe_sweep(config, containment(config).cgroups)
+    except Exception:  # a worker that cannot sweep still serves; its first run tries again
+        log.warning("sweeping dead workers' runs at start failed", exc_info=True)
+        return None
 
 
 def containment(config):

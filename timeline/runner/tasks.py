@@ -17,11 +17,11 @@ from celery import signals
 from historyweb.celery import app
 from historyweb.errors import ServiceError
 
-from . import leftovers, pool_stats
+from . import pool_stats
 from .batch import sandbox_job
 from .config import get_config
 from .pool import LIMITS, limited, raw_to_dict
-from .sandbox import containment
+from .sandbox import containment, sweep_at_start
 
 logger = logging.getLogger(__name__)
 
@@ -81,7 +81,7 @@ def check_host(sender, instance, **kwargs):
         logger.error("This runner host takes no runs: %s", problem)
         raise SystemExit(f"This runner host takes no runs: {problem}")
     Host.name, Host.slots = sender, int(instance.concurrency or 1)
-    leftovers.sweep_at_start()  # a runner host killed mid-run left its runs behind
+    sweep_at_start()  # a runner host killed mid-run left its runs behind
     threading.Thread(target=heartbeat, name="runner-heartbeat", daemon=True).start()
 
 
