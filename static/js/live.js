@@ -14,6 +14,7 @@ import { openOverlay } from "./deck-core.js";
 import { everySlide } from "./deck-slides.js";
 import { follower } from "./live-follow.js";
 import { POST_TIMEOUT_MS, csrfToken, liveChannel, livePanel, postJson, speakerPanel } from "./live-panel.js";
+import { pointerDot, readPointer } from "./live-pointer.js";
 import { listen, readState } from "./live-stream.js";
 import { slideSteps } from "./slide-steps.js";
 
@@ -144,6 +145,12 @@ function presenter() {
     }
   }
 
+  // The speaker's pointer (the remote's finger), on the slide the projector shows.
+  const dot = pointerDot((slide) =>
+    slide === current ? deck.querySelector(`.stage > .deck-slide.is-current[data-number="${slide}"]`) : null,
+  );
+  deck.addEventListener("deck:moved", () => dot.hide());
+
   function subscribe() {
     source?.close();
     source = listen(live.urls.events, live.urls.state, count, {
@@ -155,6 +162,7 @@ function presenter() {
       onConnection(open) {
         if (open && offline) reconnected();
       },
+      onPointer: (data) => dot.show(readPointer(data, count)),
       onRun(data) {
         const sample = deck.querySelector(
           `.stage .deck-slide.is-current .sample[data-sample="${Number(data.sample)}"]`,

@@ -56,11 +56,12 @@ def farewell():
 
 
 class Forwarder:
-    """Which messages go out: newer states only, and every run."""
+    """Which messages go out: newer states only, every run, and newer pointer positions."""
 
     def __init__(self, seq):
         self.seq = seq
         self.done = False
+        self.pointer_number = 0
 
     def render(self, message):
         name, seq, data = message.get("event"), message.get("seq"), message.get("data")
@@ -79,7 +80,17 @@ class Forwarder:
             return event("state", seq, data)
         if name == "run":
             return event("run", self.seq, data)
+        if name == "pointer":
+            return self.pointer(seq, data)
         return b""
+
+    def pointer(self, number, data):
+        """The speaker's pointer (live/pointer.py): only a newer one than the last sent, and
+        with no id, so a reconnecting browser still asks from the last state it had."""
+        if number <= self.pointer_number:
+            return b""
+        self.pointer_number = number
+        return f"event: pointer\ndata: {json.dumps(data)}\n\n".encode()
 
 
 def _load(code):

@@ -1,0 +1,127 @@
+// The speaker's pointer: a dot that the projector and every follower draw where the speaker
+// points (a finger on the remote's slide). Positions are shares of the slide (0 to 1), so they
+// land on the same spot on any screen. Pointer moves are news only: the server stores nothing
+// and passes on the latest (timeline/live/pointer.py).
+
+const IDLE_MS = 2000; // no news for this long: the dot goes
+const SEND_EVERY_MS = 34; // at most ~30 moves a second leave the sender
+
+/** A pointer event's data, checked: {slide, x, y} or {slide, hidden: true}, else null. */
+export function readPointer(data, count) {
+  if (!data || typeof data !== "object") return null;
+  const { slide, x, y } = data;
+  if (!Number.isInteger(slide) || slide < 1 || slide > count) return null;
+  if (data.hidden === true) return { slide, hidden: true };
+  const share = (value) => typeof value === "number" && value >= 0 && value <= 1;
+  return share(x) && share(y) ? { slide, x, y } : null;
+}
+
+/** The dot, drawn on the element `slideOf(number)` answers (null: not shown here). */
+export function pointerDot(slideOf) {
+  let dot = null;
+  let idle = null;
+  function hide() {
+    clearTimeout(idle);
+    dot?.remove();
+  }
+  function show(pointer) {
+    const slide = pointer && !pointer.hidden ? slideOf(pointer.slide) : null;
+    if (!slide) return hide();
+    if (!dot) {
+      dot = document.createElement("div");
+      dot.className = "live-pointer";
+      dot.setAttribute("aria-hidden", "true");
+    }
+    dot.style.setProperty("--x", String(pointer.x));
+    dot.style.setProperty("--y", String(pointer.y));
+    if (dot.parentElement !== slide) slide.append(dot);
+    clearTimeout(idle);
+    idle = setTimeout(hide, IDLE_MS);
+  }
+  return { show, hide };
+}
+
+/**
+ * Sends pointer positions with `post(body)` (a promise): one request at a time, at most one
+ * every SEND_EVERY_MS, and only the latest position of those made meanwhile.
+ */
+export function pointerSender(post) {
+  let latest = null;
+  let busy = false;
+  let timer = null;
+  let last = 0;
+  async function go() {
+    timer = null;
+    if (!latest) return;
+    const body = latest;
+    latest = null;
+    busy = true;
+    last = performance.now();
+    try {
+      await post(body);
+    } catch {
+      // Lost: the next position says where the pointer is.
+    }
+    busy = false;
+    schedule();
+  }
+  function schedule() {
+    if (busy || timer || !latest) return;
+    timer = setTimeout(go, Math.max(0, last + SEND_EVERY_MS - performance.now()));
+  }
+  return {
+    move(slide, x, y) {
+      latest = { slide, x, y };
+      schedule();
+    },
+    hide(slide) {
+      latest = { slide, hidden: true };
+      schedule();
+    },
+  };
+}
+
+/**
+ * A finger (or a held mouse button) on `area` points at the slide `slideElement()` shows, which
+ * is slide number `slideNumber()`; lifting it or leaving the slide hides the pointer.
+ */
+export function trackPointer(area, slideElement, slideNumber, sender) {
+  let pressed = false;
+  let shown = false;
+  area.style.touchAction = "none"; // a drag points; it does not scroll the page
+  function at(event) {
+    const rect = slideElement()?.getBoundingClientRect();
+    if (!rect || !rect.width || !rect.height) return null;
+    const x = (event.clientX - rect.left) / rect.width;
+    const y = (event.clientY - rect.top) / rect.height;
+    return x >= 0 && x <= 1 && y >= 0 && y <= 1 ? { x, y } : null;
+  }
+  function moved(event) {
+    if (!pressed) return;
+    const position = at(event);
+    if (position) {
+      shown = true;
+      sender.move(slideNumber(), position.x, position.y);
+    } else lift();
+  }
+  function lift() {
+    if (shown) sender.hide(slideNumber());
+    shown = false;
+  }
+  area.addEventListener("pointerdown", (event) => {
+    pressed = true;
+    area.setPointerCapture?.(event.pointerId);
+    moved(event);
+  });
+  area.addEventListener("pointermove", moved);
+  for (const name of ["pointerup", "pointercancel", "lostpointercapture"]) {
+    area.addEventListener(name, () => {
+      pressed = false;
+      lift();
+    });
+  }
+  // A drag on the slide points: it is not a swipe to the next slide.
+  for (const name of ["touchstart", "touchend"]) {
+    area.addEventListener(name, (event) => event.stopPropagation(), { passive: true });
+  }
+}
