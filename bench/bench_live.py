@@ -19,9 +19,9 @@ with the control key as a remote would, one every INTERVAL seconds. Prints:
   deployment is sized for (workers x DATABASE_POOL_MAX_SIZE), whatever the number of followers.
 
 * pointer moves: then the phone's finger on the slide, POINTER_RATE moves a second for
-  POINTER_SECONDS (one request at a time, as the remote sends them): the rate sent, and from
-  each move's request to each follower's event p50 / p95. Latest wins on the server, so a
-  follower that falls behind skips positions (counted), but must get the last one.
+  POINTER_SECONDS (at most two requests on their way, as the remote sends them): the rate
+  sent, and from each move's request to each follower's event p50 / p95. Latest wins on the
+  server, so a follower that falls behind skips positions (counted), but must get the last.
 
 Each step of --followers (e.g. --followers 200,1000) opens that many followers afresh and is
 reported on its own. Budget: delivery p95 <= 300 ms, none missing; pointer moves >= 20/s,
@@ -70,6 +70,7 @@ BUDGET_P95_MS = 300
 POINTER_RATE = float(os.environ.get("BENCH_POINTER_RATE", "30"))  # the remote's throttle
 POINTER_SECONDS = float(os.environ.get("BENCH_POINTER_SECONDS", "3"))
 POINTER_MIN_RATE = 20
+POINTER_IN_FLIGHT = 2  # as live-pointer.js sends them
 BUDGET_POINTER_P95_MS = 150
 POOL_SIZE = 8  # DATABASE_POOL_MAX_SIZE: production's default (historyweb/settings/prod.py)
 BACKENDS_SQL = (
@@ -205,19 +206,38 @@ async def post_state(connection, port, code, key, cookie, token, slide, seq):
     ]
 
 
-async def point(connection, port, code, key, cookie, token, slide, rate, seconds):
+async def point(port, code, key, cookie, token, slide, rate, seconds):
     """The phone's finger on the slide: `rate` pointer moves a second for `seconds`, each at an
-    x of its own (so its arrival can be matched); answers {x: when sent}."""
+    x of its own (so its arrival can be matched), at most POINTER_IN_FLIGHT requests on their
+    way as the remote sends them; answers ({x: when sent}, seconds taken)."""
     sent = {}
     path = f"/live/{code}/pointer/"
+    free = asyncio.Queue()
+    for _ in range(POINTER_IN_FLIGHT):
+        free.put_nowait(Connection(port))
+
+    async def send(n, x):
+        connection = await free.get()
+        try:
+            data = {"slide": slide, "x": x, "y": 0.5, "sender": "bench", "n": n}
+            await post_json(connection, port, path, key, cookie, token, data)
+        finally:
+            free.put_nowait(connection)
+
+    tasks = []
     started = time.perf_counter()
     for n in range(int(rate * seconds)):
-        x = round((n + 1) / 10_000, 4)
         await asyncio.sleep(max(0.0, started + n / rate - time.perf_counter()))
+        connection = await free.get()  # the remote waits too while both are on their way
+        free.put_nowait(connection)
+        x = round((n + 1) / 10_000, 4)
         sent[x] = time.perf_counter()
-        data = {"slide": slide, "x": x, "y": 0.5}
-        await post_json(connection, port, path, key, cookie, token, data)
-    return sent, time.perf_counter() - started
+        tasks.append(asyncio.create_task(send(n, x)))
+    await asyncio.gather(*tasks)
+    wall = time.perf_counter() - started
+    while not free.empty():
+        free.get_nowait().close()
+    return sent, wall
 
 
 async def page_latencies(port, paths, stop_at=None, count=None):
@@ -286,7 +306,7 @@ async def measure(port, code, key, count, server_pid, followers_count, database_
     await asyncio.sleep(1.0)  # stragglers
     # Then the phone points at the slide the deck is on, as fast as the remote sends.
     pointer_sent, pointer_wall = await point(
-        remote, port, code, key, cookie, token, slide, POINTER_RATE, POINTER_SECONDS
+        port, code, key, cookie, token, slide, POINTER_RATE, POINTER_SECONDS
     )
     await asyncio.sleep(0.5)
     cpu = cpu_seconds(server_pid) - cpu_start

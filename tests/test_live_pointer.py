@@ -72,6 +72,13 @@ def test_without_the_control_key_nobody_points(client, talk, key):
         {"slide": 1, "hidden": True, "x": 0.5, "y": 0.5},
         {"slide": 1, "x": 0.5, "y": 0.5, "color": "red"},
         [0.5, 0.5],
+        {"slide": 1, "x": 0.5, "y": 0.5, "sender": "phone"},
+        {"slide": 1, "x": 0.5, "y": 0.5, "n": 3},
+        {"slide": 1, "x": 0.5, "y": 0.5, "sender": "a b", "n": 3},
+        {"slide": 1, "x": 0.5, "y": 0.5, "sender": "x" * 17, "n": 3},
+        {"slide": 1, "x": 0.5, "y": 0.5, "sender": "phone", "n": True},
+        {"slide": 1, "x": 0.5, "y": 0.5, "sender": "phone", "n": -1},
+        {"slide": 1, "x": 0.5, "y": 0.5, "sender": "phone", "n": 2**53},
     ],
 )
 def test_a_malformed_position_is_a_400(client, talk, body):
@@ -168,3 +175,30 @@ def test_an_older_pointer_arriving_late_is_not_sent():
     forwarder = Forwarder(0)
     assert forwarder.render({"event": "pointer", "seq": 20, "data": {"x": 1}})
     assert forwarder.render({"event": "pointer", "seq": 19, "data": {"x": 0}}) == b""
+
+
+def test_a_senders_moves_that_arrive_out_of_order_end_on_its_last():
+    """Two requests on their way from one phone: the later move may be published first."""
+    forwarder = Forwarder(0)
+    late = {"sender": "phone", "n": 8, "slide": 1, "x": 0.8, "y": 0.5}
+    early = {"sender": "phone", "n": 7, "slide": 1, "x": 0.7, "y": 0.5}
+    assert forwarder.render({"event": "pointer", "seq": 100, "data": late})
+    assert forwarder.render({"event": "pointer", "seq": 101, "data": early}) == b""
+    # Another sender's move is its own: it is passed on.
+    other = {"sender": "laptop", "n": 1, "slide": 1, "x": 0.1, "y": 0.5}
+    assert forwarder.render({"event": "pointer", "seq": 99, "data": other})
+
+
+def test_a_stream_behind_keeps_a_senders_latest_move_not_the_last_to_arrive():
+    subscriber = channel.ThreadSubscriber("c")
+    for n in (5, 4):
+        data = {"sender": "phone", "n": n}
+        subscriber.deliver({"code": "c", "event": "pointer", "seq": 10 - n, "data": data})
+    assert subscriber.get(0)["data"]["n"] == 5
+    assert subscriber.get(0) is None
+
+
+def test_the_order_of_a_senders_moves_is_passed_on(client, talk):
+    session, key, _ = talk
+    body = {"slide": 1, "x": 0.5, "y": 0.5, "sender": "phone-1", "n": 41}
+    assert point(client, session, key, body).json() == body

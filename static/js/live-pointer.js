@@ -5,6 +5,7 @@
 
 const IDLE_MS = 2000; // no news for this long: the dot goes
 const SEND_EVERY_MS = 34; // at most ~30 moves a second leave the sender
+const IN_FLIGHT = 2;
 
 /** A pointer event's data, checked: {slide, x, y} or {slide, hidden: true}, else null. */
 export function readPointer(data, count) {
@@ -42,31 +43,36 @@ export function pointerDot(slideOf) {
 }
 
 /**
- * Sends pointer positions with `post(body)` (a promise): one request at a time, at most one
- * every SEND_EVERY_MS, and only the latest position of those made meanwhile.
+ * Sends pointer positions with `post(body)` (a promise): at most one every SEND_EVERY_MS and
+ * IN_FLIGHT at a time (so a slow answer does not slow the pointer), only the latest position
+ * of those made meanwhile. Each carries this page's sender id and its count of moves: the
+ * server passes on only a higher count, so requests that overtake each other end on the last.
  */
 export function pointerSender(post) {
+  const sender = Math.random().toString(36).slice(2, 12) || "pointer";
+  let n = 0;
   let latest = null;
-  let busy = false;
+  let busy = 0;
   let timer = null;
-  let last = 0;
+  let last = -Infinity;
   async function go() {
     timer = null;
     if (!latest) return;
-    const body = latest;
+    const body = { ...latest, sender, n: (n += 1) };
     latest = null;
-    busy = true;
+    busy += 1;
     last = performance.now();
+    schedule();
     try {
       await post(body);
     } catch {
       // Lost: the next position says where the pointer is.
     }
-    busy = false;
+    busy -= 1;
     schedule();
   }
   function schedule() {
-    if (busy || timer || !latest) return;
+    if (busy >= IN_FLIGHT || timer || !latest) return;
     timer = setTimeout(go, Math.max(0, last + SEND_EVERY_MS - performance.now()));
   }
   return {

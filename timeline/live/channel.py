@@ -39,6 +39,15 @@ QUEUE_LENGTH = 64  # a stream that falls this far behind loses its oldest events
 POINTER = "pointer"  # the speaker's pointer (live/pointer.py): a stream holds only the latest
 
 
+def older(message, than):
+    """A pointer move that its own sender made before `than` (live/pointer.py's "n")."""
+    data, other = message.get("data") or {}, than.get("data") or {}
+    if not isinstance(data, dict) or not isinstance(other, dict) or "sender" not in data:
+        return False
+    same = data.get("sender") == other.get("sender")
+    return same and isinstance(data.get("n"), int) and data["n"] < (other.get("n") or 0)
+
+
 class PointerSlot:
     """The latest pointer message not yet sent on a stream. A newer one replaces it (latest
     wins), so a stream that falls behind skips pointer positions, never states or runs."""
@@ -49,7 +58,8 @@ class PointerSlot:
     def put(self, message):
         """Keep `message`; True if the stream must be woken (no pointer was waiting)."""
         waiting = self.message is not None
-        self.message = message
+        if not waiting or not older(message, self.message):
+            self.message = message
         return not waiting
 
     def take(self, item):

@@ -8,10 +8,14 @@ stream that falls behind is sent only the latest (live/channel.py keeps one per 
 """
 
 import math
+import re
 import time
 
 from . import channel
 from .sessions import Closed, OutOfRange, is_closed
+
+SENDER = re.compile(r"[A-Za-z0-9_-]{1,16}")
+MAX_N = 2**53  # what a browser counts to exactly
 
 
 class Stale(OutOfRange):
@@ -24,6 +28,19 @@ def checked_coordinate(name, value):
     if type(value) not in (int, float) or not math.isfinite(value) or not 0 <= value <= 1:
         raise OutOfRange(f"“{name}” must be a number from 0 to 1 (a share of the slide).")
     return round(float(value), 4)
+
+
+def order(sender, n):
+    """A sender's own count of its moves: {"sender", "n"}, or {} when it sends none. A sender
+    with two requests on their way may have them arrive in either order; streams pass on only
+    a higher "n" from the same sender (live/stream.py), so its last position wins."""
+    if sender is None and n is None:
+        return {}
+    if not isinstance(sender, str) or not SENDER.fullmatch(sender):
+        raise OutOfRange("“sender” must be 1 to 16 letters, digits, - or _.")
+    if type(n) is not int or not 0 <= n < MAX_N:  # noqa: E721
+        raise OutOfRange("“n” must be the sender's count of its moves, a whole number.")
+    return {"sender": sender, "n": n}
 
 
 def position(session, slide, x=None, y=None, hidden=None):
@@ -45,11 +62,11 @@ def position(session, slide, x=None, y=None, hidden=None):
     return {"slide": slide, "x": x, "y": y}
 
 
-def point(session, slide, x=None, y=None, hidden=None):
+def point(session, slide, x=None, y=None, hidden=None, sender=None, n=None):
     """Check the position and tell every follower; nothing is written to the database. The
     message's number is the server's clock in microseconds: a stream passes on only newer ones."""
     if is_closed(session):
         raise Closed(session)
-    data = position(session, slide, x, y, hidden)
+    data = order(sender, n) | position(session, slide, x, y, hidden)
     channel.hub().publish(session.code, "pointer", time.time_ns() // 1000, data)
     return data

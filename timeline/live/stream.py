@@ -32,6 +32,7 @@ from .state import state_of
 
 KEEPALIVE_SECONDS = 15  # a comment line, so proxies and phones keep the connection open
 RETRY_MS = 2000
+MAX_SENDERS = 16
 
 
 def stream_seconds():
@@ -62,6 +63,7 @@ class Forwarder:
         self.seq = seq
         self.done = False
         self.pointer_number = 0
+        self.senders = {}  # each pointer sender's last "n" sent on this stream
 
     def render(self, message):
         name, seq, data = message.get("event"), message.get("seq"), message.get("data")
@@ -85,11 +87,19 @@ class Forwarder:
         return b""
 
     def pointer(self, number, data):
-        """The speaker's pointer (live/pointer.py): only a newer one than the last sent, and
-        with no id, so a reconnecting browser still asks from the last state it had."""
-        if number <= self.pointer_number:
+        """The speaker's pointer (live/pointer.py): only a newer one than the last sent (by
+        its sender's count if it has one, else by the server's clock), and with no id, so a
+        reconnecting browser still asks from the last state it had."""
+        sender, n = data.get("sender"), data.get("n")
+        if isinstance(sender, str) and isinstance(n, int):
+            if n <= self.senders.get(sender, -1):
+                return b""
+            if len(self.senders) >= MAX_SENDERS:  # a bound on what a stream remembers
+                self.senders.clear()
+            self.senders[sender] = n
+        elif number <= self.pointer_number:
             return b""
-        self.pointer_number = number
+        self.pointer_number = max(number, self.pointer_number)
         return f"event: pointer\ndata: {json.dumps(data)}\n\n".encode()
 
 

@@ -364,7 +364,7 @@ def live_timer(request, session):
 def live_pointer(request, session):
     """{"slide", "x", "y"} (shares of the slide, 0 to 1) or {"slide", "hidden": true}: the
     speaker's pointer, shown on the projector and to followers; never stored (live/pointer.py)."""
-    fields = {"slide": None, "x": None, "y": None, "hidden": None}
+    fields = {"slide": None, "x": None, "y": None, "hidden": None, "sender": None, "n": None}
     data = read_json_object(request, fields, MAX_BODY_BYTES, 1)
     return JsonResponse(pointer.point(session, **data))
 
