@@ -1,5 +1,6 @@
 // The speaker's pointer: a dot that the projector and every follower draw where the speaker
-// points (a finger on the remote's slide). Positions are shares of the slide (0 to 1), so they
+// points (a finger on the remote's slide, the mouse over the speaker view's slide, the mouse
+// held down on the projected slide). Positions are shares of the slide (0 to 1), so they
 // land on the same spot on any screen. Pointer moves are news only: the server stores nothing
 // and passes on the latest (timeline/live/pointer.py).
 
@@ -89,12 +90,16 @@ export function pointerSender(post) {
 
 /**
  * A finger (or a held mouse button) on `area` points at the slide `slideElement()` shows, which
- * is slide number `slideNumber()`; lifting it or leaving the slide hides the pointer.
+ * is slide number `slideNumber()`; lifting it or leaving the slide hides the pointer. With
+ * `hover`, the mouse points without a button held (a window the room does not see). A press
+ * that starts on `ignore` (a button, an editor) is its own, not a pointer's. With `mouseOnly`,
+ * touches keep their own meaning (a swipe on the deck).
  */
-export function trackPointer(area, slideElement, slideNumber, sender) {
+export function trackPointer(area, slideElement, slideNumber, sender, options = {}) {
+  const { hover = false, ignore = null, mouseOnly = false } = options;
   let pressed = false;
   let shown = false;
-  area.style.touchAction = "none"; // a drag points; it does not scroll the page
+  if (!mouseOnly) area.style.touchAction = "none"; // a drag points; it does not scroll the page
   function at(event) {
     const rect = slideElement()?.getBoundingClientRect();
     if (!rect || !rect.width || !rect.height) return null;
@@ -103,7 +108,12 @@ export function trackPointer(area, slideElement, slideNumber, sender) {
     return x >= 0 && x <= 1 && y >= 0 && y <= 1 ? { x, y } : null;
   }
   function moved(event) {
-    if (!pressed) return;
+    const mouse = event.pointerType === "mouse";
+    if (pressed && mouse && !event.buttons) {
+      pressed = false; // let go outside the area
+      area.classList.remove("is-pointing");
+    }
+    if (!pressed && !(hover && mouse)) return lift();
     const position = at(event);
     if (position) {
       shown = true;
@@ -115,19 +125,38 @@ export function trackPointer(area, slideElement, slideNumber, sender) {
     shown = false;
   }
   area.addEventListener("pointerdown", (event) => {
+    if (ignore && event.target.closest?.(ignore)) return;
+    if (mouseOnly && event.pointerType !== "mouse") return;
     pressed = true;
-    area.setPointerCapture?.(event.pointerId);
+    area.classList.add("is-pointing"); // no text selected by the drag
+    // A finger keeps pointing off the area; a mouse is not captured, so the click it makes
+    // still lands where it was pressed.
+    if (event.pointerType !== "mouse") area.setPointerCapture?.(event.pointerId);
     moved(event);
   });
   area.addEventListener("pointermove", moved);
+  area.addEventListener("pointerleave", () => {
+    if (!pressed) lift();
+  });
   for (const name of ["pointerup", "pointercancel", "lostpointercapture"]) {
     area.addEventListener(name, () => {
       pressed = false;
+      area.classList.remove("is-pointing");
       lift();
     });
   }
   // A drag on the slide points: it is not a swipe to the next slide.
-  for (const name of ["touchstart", "touchend"]) {
+  for (const name of mouseOnly ? [] : ["touchstart", "touchend"]) {
     area.addEventListener(name, (event) => event.stopPropagation(), { passive: true });
   }
+}
+
+/** A sender for a deck window of the speaker's: posts with the control key of `liveOf()`
+ * (nothing while it is not live), by `postJson(url, body, headers)` with `token()`'s CSRF token. */
+export function keyedSender(liveOf, token, postJson) {
+  return pointerSender(async (body) => {
+    const live = liveOf();
+    if (!live?.urls?.pointer) return;
+    await postJson(live.urls.pointer, body, { "X-CSRFToken": await token(), "X-Live-Key": live.key });
+  });
 }

@@ -14,7 +14,7 @@ import { openOverlay } from "./deck-core.js";
 import { everySlide } from "./deck-slides.js";
 import { follower } from "./live-follow.js";
 import { POST_TIMEOUT_MS, csrfToken, liveChannel, livePanel, postJson, speakerPanel } from "./live-panel.js";
-import { pointerDot, readPointer } from "./live-pointer.js";
+import { keyedSender, pointerDot, readPointer, trackPointer } from "./live-pointer.js";
 import { listen, readState } from "./live-stream.js";
 import { slideSteps } from "./slide-steps.js";
 
@@ -150,6 +150,13 @@ function presenter() {
     slide === current ? deck.querySelector(`.stage > .deck-slide.is-current[data-number="${slide}"]`) : null,
   );
   deck.addEventListener("deck:moved", () => dot.hide());
+  // The mouse held down on the projected slide points too (not on its buttons or editors).
+  const mouse = keyedSender(() => live, async () => (token ??= await csrfToken(deck.dataset.csrfUrl)), postJson);
+  const shownSlide = () => deck.querySelector(".stage > .deck-slide.is-current");
+  trackPointer(deck.querySelector(".stage"), shownSlide, () => current, mouse, {
+    ignore: "button, a, input, textarea, select, summary, label, [contenteditable], .cm-editor, .run-panel",
+    mouseOnly: true,
+  });
 
   function subscribe() {
     source?.close();

@@ -6,7 +6,15 @@ when the finger lifts. Three browser contexts, as in test_live.py."""
 import pytest
 
 from .decks import make_deck
-from .test_live import SHOTS, go_live, open_live, pages, remote_shows, wait_for_slide  # noqa: F401
+from .test_live import (  # noqa: F401 (fixtures)
+    SHOTS,
+    go_live,
+    open_live,
+    pages,
+    remote_shows,
+    start_live,
+    wait_for_slide,
+)
 
 pytestmark = pytest.mark.django_db(transaction=True)
 
@@ -92,3 +100,40 @@ def test_a_finger_on_the_remotes_slide_points_on_the_projector_and_for_followers
     follower.wait_for_function("!document.querySelector('.live-pointer')", timeout=5000)
     touch("touchEnd")
     presenter.wait_for_function("!document.querySelector('.live-pointer')", timeout=5000)
+
+
+def test_the_mouse_points_over_the_speaker_views_slide_and_held_on_the_projector(
+    live_server, pages
+):
+    make_deck()
+    presenter = pages("presenter", viewport={"width": 1280, "height": 800})
+    presenter.goto(f"{live_server.url}/present/#/2")
+    wait_for_slide(presenter, 2)
+    speaker = start_live(presenter)
+    follow_url = presenter.locator("a[data-live-follow]").get_attribute("href")
+    presenter.keyboard.press("Escape")
+    speaker.keyboard.press("Escape")
+    follower = pages("follower", viewport={"width": 1024, "height": 768})
+    follower.goto(follow_url)
+    follower.get_by_text("Live: following the speaker.").wait_for()
+    # The speaker view (the laptop's screen, not the room's): the mouse over its slide points.
+    box = slide_box(speaker, "[data-pane='current'] .deck-slide")
+    speaker.mouse.move(box["x"] + 0.3 * box["width"], box["y"] + 0.4 * box["height"])
+    speaker.mouse.move(box["x"] + 0.35 * box["width"], box["y"] + 0.45 * box["height"])
+    wait_for_dot(follower, 0.35, 0.45)
+    wait_for_dot(presenter, 0.35, 0.45)
+    # Leaving the slide hides it.
+    speaker.mouse.move(box["x"] + box["width"] + 40, box["y"] + box["height"] + 40)
+    follower.wait_for_function("!document.querySelector('.live-pointer')", timeout=5000)
+    # The projector: a mouse only moving does not point (the room sees that window) ...
+    stage = slide_box(presenter, ".stage > .deck-slide.is-current")
+    presenter.mouse.move(stage["x"] + 0.6 * stage["width"], stage["y"] + 0.2 * stage["height"])
+    presenter.wait_for_timeout(300)
+    assert follower.locator(".live-pointer").count() == 0
+    # ... held down and dragged, it does.
+    presenter.mouse.down()
+    presenter.mouse.move(stage["x"] + 0.65 * stage["width"], stage["y"] + 0.25 * stage["height"])
+    wait_for_dot(follower, 0.65, 0.25)
+    presenter.mouse.up()
+    follower.wait_for_function("!document.querySelector('.live-pointer')", timeout=5000)
+    wait_for_slide(follower, 2)  # pointing moved nothing
