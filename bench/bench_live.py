@@ -18,8 +18,14 @@ with the control key as a remote would, one every INTERVAL seconds. Prints:
   PostgreSQL client backends seen on the database during the step, against the bound the
   deployment is sized for (workers x DATABASE_POOL_MAX_SIZE), whatever the number of followers.
 
+* pointer moves: then the phone's finger on the slide, POINTER_RATE moves a second for
+  POINTER_SECONDS (at most two requests on their way, as the remote sends them): the rate
+  sent, and from each move's request to each follower's event p50 / p95. Latest wins on the
+  server, so a follower that falls behind skips positions (counted), but must get the last.
+
 Each step of --followers (e.g. --followers 200,1000) opens that many followers afresh and is
-reported on its own. Budget: delivery p95 <= 300 ms, none missing, and with --postgres at most
+reported on its own. Budget: delivery p95 <= 300 ms, none missing; pointer moves >= 20/s,
+delivered p95 <= 150 ms, the last reaching every follower; and with --postgres at most
 workers x pool size backends. Environment: BENCH_FOLLOWERS (200,1000), BENCH_CHANGES (50),
 BENCH_INTERVAL (0.2 s), BENCH_WORKERS (cores), BENCH_REDIS_URL (use Redis pub/sub instead of the
 local sockets; the URL of a running Redis).
@@ -61,6 +67,11 @@ CHANGES = int(os.environ.get("BENCH_CHANGES", "50"))
 INTERVAL = float(os.environ.get("BENCH_INTERVAL", "0.2"))
 WORKERS = int(os.environ.get("BENCH_WORKERS", "0")) or cores()
 BUDGET_P95_MS = 300
+POINTER_RATE = float(os.environ.get("BENCH_POINTER_RATE", "30"))  # the remote's throttle
+POINTER_SECONDS = float(os.environ.get("BENCH_POINTER_SECONDS", "3"))
+POINTER_MIN_RATE = 20
+POINTER_IN_FLIGHT = 2  # as live-pointer.js sends them
+BUDGET_POINTER_P95_MS = 150
 POOL_SIZE = 8  # DATABASE_POOL_MAX_SIZE: production's default (historyweb/settings/prod.py)
 BACKENDS_SQL = (
     "SELECT count(*) FROM pg_stat_activity WHERE datname = current_database()"
@@ -119,6 +130,7 @@ class Follower:
     def __init__(self, port, path):
         self.port, self.path = port, path
         self.arrivals = {}
+        self.pointers = {}  # a pointer move's x: when it arrived
         self.ready = asyncio.Event()
         self.task = None
 
@@ -145,6 +157,10 @@ class Follower:
                 buffer += data
                 while b"\n\n" in buffer:
                     block, buffer = buffer.split(b"\n\n", 1)
+                    if block.startswith(b"event: pointer"):
+                        x = json.loads(block.split(b"data: ", 1)[1]).get("x")
+                        self.pointers[x] = now
+                        continue
                     match = re.search(rb"^id: (\d+)$", block, re.M)
                     if match and b"event: state" in block:
                         self.arrivals[int(match.group(1))] = now
@@ -161,11 +177,11 @@ async def csrf(port):
     return cookie, json.loads(decode(headers, body))["csrfToken"]
 
 
-async def post_state(connection, port, code, key, cookie, token, slide, seq):
-    """Move to `slide` from the state numbered `seq` (the remote's last); answers the new seq."""
-    body = json.dumps({"seq": seq, "slide": slide, "step": 0}).encode()
+async def post_json(connection, port, path, key, cookie, token, data):
+    """POST `data` to one of the session's controls with the control key; answers its JSON."""
+    body = json.dumps(data).encode()
     request = (
-        f"POST /live/{code}/state/ HTTP/1.1\r\nHost: {HOST}:{port}\r\n"
+        f"POST {path} HTTP/1.1\r\nHost: {HOST}:{port}\r\n"
         f"X-Forwarded-Proto: https\r\nOrigin: https://{HOST}:{port}\r\n"
         f"Content-Type: application/json\r\nContent-Length: {len(body)}\r\n"
         f"Cookie: csrftoken={cookie}\r\nX-CSRFToken: {token}\r\nX-Live-Key: {key}\r\n\r\n"
@@ -179,7 +195,49 @@ async def post_state(connection, port, code, key, cookie, token, slide, seq):
     answer = await connection.reader.readexactly(length)
     if b" 200 " not in head.split(b"\r\n", 1)[0]:
         raise RuntimeError(f"remote: {head.split(b' ', 2)[1].decode()} {answer[:200]!r}")
-    return json.loads(answer)["seq"]
+    return json.loads(answer)
+
+
+async def post_state(connection, port, code, key, cookie, token, slide, seq):
+    """Move to `slide` from the state numbered `seq` (the remote's last); answers the new seq."""
+    move = {"seq": seq, "slide": slide, "step": 0}
+    return (await post_json(connection, port, f"/live/{code}/state/", key, cookie, token, move))[
+        "seq"
+    ]
+
+
+async def point(port, code, key, cookie, token, slide, rate, seconds):
+    """The phone's finger on the slide: `rate` pointer moves a second for `seconds`, each at an
+    x of its own (so its arrival can be matched), at most POINTER_IN_FLIGHT requests on their
+    way as the remote sends them; answers ({x: when sent}, seconds taken)."""
+    sent = {}
+    path = f"/live/{code}/pointer/"
+    free = asyncio.Queue()
+    for _ in range(POINTER_IN_FLIGHT):
+        free.put_nowait(Connection(port))
+
+    async def send(n, x):
+        connection = await free.get()
+        try:
+            data = {"slide": slide, "x": x, "y": 0.5, "sender": "bench", "n": n}
+            await post_json(connection, port, path, key, cookie, token, data)
+        finally:
+            free.put_nowait(connection)
+
+    tasks = []
+    started = time.perf_counter()
+    for n in range(int(rate * seconds)):
+        await asyncio.sleep(max(0.0, started + n / rate - time.perf_counter()))
+        connection = await free.get()  # the remote waits too while both are on their way
+        free.put_nowait(connection)
+        x = round((n + 1) / 10_000, 4)
+        sent[x] = time.perf_counter()
+        tasks.append(asyncio.create_task(send(n, x)))
+    await asyncio.gather(*tasks)
+    wall = time.perf_counter() - started
+    while not free.empty():
+        free.get_nowait().close()
+    return sent, wall
 
 
 async def page_latencies(port, paths, stop_at=None, count=None):
@@ -246,6 +304,11 @@ async def measure(port, code, key, count, server_pid, followers_count, database_
         sent[seq] = started
         await asyncio.sleep(INTERVAL)
     await asyncio.sleep(1.0)  # stragglers
+    # Then the phone points at the slide the deck is on, as fast as the remote sends.
+    pointer_sent, pointer_wall = await point(
+        port, code, key, cookie, token, slide, POINTER_RATE, POINTER_SECONDS
+    )
+    await asyncio.sleep(0.5)
     cpu = cpu_seconds(server_pid) - cpu_start
     own = time.process_time() - own_start
     wall = time.time() - wall_start
@@ -267,7 +330,23 @@ async def measure(port, code, key, count, server_pid, followers_count, database_
                 missing += 1
             else:
                 delays.append(arrived - started)
+    # Latest wins: a follower behind may skip a position, so each counts only what it got.
+    pointer_delays, pointer_skipped = [], 0
+    for follower in followers:
+        for x, started in pointer_sent.items():
+            arrived = follower.pointers.get(x)
+            if arrived is None:
+                pointer_skipped += 1
+            else:
+                pointer_delays.append(arrived - started)
+    last_x = max(pointer_sent)
     return {
+        "pointer": {
+            "delays": pointer_delays,
+            "skipped": pointer_skipped,
+            "rate": len(pointer_sent) / pointer_wall,
+            "last_missing": sum(last_x not in f.pointers for f in followers),
+        },
         "delays": delays,
         "missing": missing,
         "requests": request_times,
@@ -311,9 +390,26 @@ def report(r, database):
             f"pages {label:6} ({', '.join(r['pages'])}): p50 {ms(times, 50):.1f} ms  "
             f"p95 {ms(times, 95):.1f} ms  ({len(times)} requests)"
         )
+    p = r["pointer"]
+    print(
+        f"pointer moves from the phone: {p['rate']:.1f}/s sent; delivered p50 "
+        f"{ms(p['delays'], 50):.1f} ms  p95 {ms(p['delays'], 95):.1f} ms  "
+        f"({len(p['delays'])} deliveries, {p['skipped']} skipped for a newer one, "
+        f"{p['last_missing']} followers without the last)"
+    )
     p95 = ms(d, 95)
     met = p95 <= BUDGET_P95_MS and not r["missing"]
     budget = f"delivery p95 <= {BUDGET_P95_MS} ms, none missing"
+    pointer_met = (
+        p["rate"] >= POINTER_MIN_RATE
+        and ms(p["delays"], 95) <= BUDGET_POINTER_P95_MS
+        and not p["last_missing"]
+    )
+    met = met and pointer_met
+    budget += (
+        f"; pointer >= {POINTER_MIN_RATE}/s, delivered p95 <= {BUDGET_POINTER_P95_MS} ms, "
+        "the last position reaching everyone"
+    )
     if r["backends"]:
         bound = WORKERS * POOL_SIZE
         most = max(r["backends"])

@@ -65,5 +65,6 @@ urlpatterns = [
     path("live/<str:code>/result/", live.live_result, name="live-result"),
     path("live/<str:code>/end/", live.live_end, name="live-end"),
     path("live/<str:code>/timer/", live.live_timer, name="live-timer"),
+    path("live/<str:code>/pointer/", live.live_pointer, name="live-pointer"),
     path("live/<str:code>/qr/<str:which>.svg", live.live_qr, name="live-qr"),
 ]

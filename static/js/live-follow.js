@@ -2,6 +2,7 @@
 // its tab) until its reader browses away, then offers "Back to live". present.js owns the
 // slides: it tells of moves ("deck:moved") and takes ours ("deck:goto", "deck:blank",
 // "deck:show-run").
+import { pointerDot, readPointer } from "./live-pointer.js";
 import { listen } from "./live-stream.js";
 
 export function follower(deck) {
@@ -81,7 +82,14 @@ export function follower(deck) {
   });
   back.addEventListener("click", snap);
 
+  // The speaker's pointer, on the slide shown here while it is the speaker's.
+  const dot = pointerDot((slide) =>
+    following && live && slide === live.slide ? deck.querySelector(`.stage > .deck-slide.is-current[data-number="${slide}"]`) : null,
+  );
+  deck.addEventListener("deck:moved", () => dot.hide());
+
   listen(deck.dataset.liveEvents, deck.dataset.liveState, count, {
+    onPointer: (data) => dot.show(readPointer(data, count)),
     onState(state) {
       const moved = !live || state.slide !== live.slide || state.step !== live.step;
       live = state;

@@ -3,6 +3,7 @@
 // windows make, and the speaker view's control panel (the remote's QR code and link).
 import { openOverlay, wireOverlay } from "./deck-core.js";
 import { parts } from "./dom.js";
+import { keyedSender, trackPointer } from "./live-pointer.js";
 import { listen } from "./live-stream.js";
 import { readTimer } from "./timer.js";
 
@@ -194,6 +195,15 @@ export function speakerPanel() {
       message.textContent = "The server could not be reached: the session is still live.";
     }
   });
+
+  // The mouse over the current slide here points at it on the projector and for followers.
+  const pane = deck.querySelector("[data-pane='current']");
+  if (pane) {
+    let token = null;
+    const sender = keyedSender(() => live, async () => (token ??= await csrfToken(deck.dataset.csrfUrl)), postJson);
+    const slide = () => pane.querySelector(".deck-slide");
+    trackPointer(pane, slide, () => Number(slide()?.dataset.number), sender, { hover: true });
+  }
 
   channel.post({ type: "hello" }); // a deck already live answers with its session
 }

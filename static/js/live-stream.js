@@ -40,7 +40,8 @@ function retryAfterMs(response) {
 }
 
 /**
- * The event stream: `onState(state)`, `onRun(data)`, `onConnection(open)`, and `onClosed(text)`
+ * The event stream: `onState(state)`, `onRun(data)`, `onPointer(data)` (the speaker's pointer),
+ * `onConnection(open)`, and `onClosed(text)`
  * once when the session ends. The browser reconnects by itself (sending Last-Event-ID); when it
  * gives up (the server answered an error), the state is asked for: only 404 and 410 end it, any
  * other answer or none is tried again later, each wait longer, as long as Retry-After asks.
@@ -77,7 +78,7 @@ export function listen(eventsUrl, stateUrl, count, handlers) {
   };
 }
 
-function connect(eventsUrl, stateUrl, count, { onState, onRun, onClosed, onConnection }, retry) {
+function connect(eventsUrl, stateUrl, count, { onState, onRun, onPointer, onClosed, onConnection }, retry) {
   const source = new EventSource(eventsUrl);
   source.addEventListener("open", () => onConnection?.(true));
   source.addEventListener("state", (event) => {
@@ -99,6 +100,13 @@ function connect(eventsUrl, stateUrl, count, { onState, onRun, onClosed, onConne
   source.addEventListener("run", (event) => {
     try {
       onRun?.(JSON.parse(event.data));
+    } catch {
+      // Not JSON: ignore.
+    }
+  });
+  source.addEventListener("pointer", (event) => {
+    try {
+      onPointer?.(JSON.parse(event.data));
     } catch {
       // Not JSON: ignore.
     }

@@ -13,6 +13,7 @@
 import { openOverlay } from "./deck-core.js";
 import { follower } from "./live-follow.js";
 import { POST_TIMEOUT_MS, csrfToken, liveChannel, livePanel, postJson, speakerPanel } from "./live-panel.js";
+import { keyedSender, pointerDot, readPointer, trackPointer } from "./live-pointer.js";
 import { listen, readState } from "./live-stream.js";
 
 const deck = document.getElementById("deck");
@@ -143,6 +144,19 @@ function presenter() {
     }
   }
 
+  // The speaker's pointer (the remote's finger), on the slide the projector shows.
+  const dot = pointerDot((slide) =>
+    slide === current ? deck.querySelector(`.stage > .deck-slide.is-current[data-number="${slide}"]`) : null,
+  );
+  deck.addEventListener("deck:moved", () => dot.hide());
+  // The mouse held down on the projected slide points too (not on its buttons or editors).
+  const mouse = keyedSender(() => live, async () => (token ??= await csrfToken(deck.dataset.csrfUrl)), postJson);
+  const shownSlide = () => deck.querySelector(".stage > .deck-slide.is-current");
+  trackPointer(deck.querySelector(".stage"), shownSlide, () => current, mouse, {
+    ignore: "button, a, input, textarea, select, summary, label, [contenteditable], .cm-editor, .run-panel",
+    mouseOnly: true,
+  });
+
   function subscribe() {
     source?.close();
     source = listen(live.urls.events, live.urls.state, count, {
@@ -154,6 +168,7 @@ function presenter() {
       onConnection(open) {
         if (open && offline) reconnected();
       },
+      onPointer: (data) => dot.show(readPointer(data, count)),
       onRun(data) {
         const sample = deck.querySelector(
           `.stage .deck-slide.is-current .sample[data-sample="${Number(data.sample)}"]`,

@@ -9,6 +9,7 @@
 import { applyTheme, bindSwipe, fitSlide, savedTheme } from "./deck-core.js";
 import { parts } from "./dom.js";
 import { copyOfSlide, findPanes, showNext } from "./panes.js";
+import { pointerSender, trackPointer } from "./live-pointer.js";
 import { readRun } from "./live-stream.js";
 import { renderResult } from "./run-result.js";
 import { formatClock, formatDuration, makeTimer, readTimer } from "./timer.js";
@@ -270,6 +271,10 @@ if (root) {
   const from = () => queued || aimed || state;
   const next = () => moveTo(neighbour(from(), 1));
   const prev = () => moveTo(neighbour(from(), -1));
+
+  // A finger on the slide points at it on the projector and for every follower.
+  const pointer = pointerSender((body) => send(root.dataset.pointerUrl, body));
+  trackPointer(root.querySelector(".remote-now"), () => panes.current.firstElementChild, () => state.slide, pointer);
 
   root.querySelector(".remote-pad").addEventListener("click", (event) => {
     const move = event.target.closest("[data-move]")?.dataset.move;

@@ -36,6 +36,40 @@ from .transports import make_transport
 log = logging.getLogger(__name__)
 
 QUEUE_LENGTH = 64  # a stream that falls this far behind loses its oldest events
+POINTER = "pointer"  # the speaker's pointer (live/pointer.py): a stream holds only the latest
+
+
+def older(message, than):
+    """A pointer move that its own sender made before `than` (live/pointer.py's "n")."""
+    data, other = message.get("data") or {}, than.get("data") or {}
+    if not isinstance(data, dict) or not isinstance(other, dict) or "sender" not in data:
+        return False
+    same = data.get("sender") == other.get("sender")
+    return same and isinstance(data.get("n"), int) and data["n"] < (other.get("n") or 0)
+
+
+class PointerSlot:
+    """The latest pointer message not yet sent on a stream. A newer one replaces it (latest
+    wins), so a stream that falls behind skips pointer positions, never states or runs."""
+
+    def __init__(self):
+        self.message = None
+
+    def put(self, message):
+        """Keep `message`; True if the stream must be woken (no pointer was waiting)."""
+        waiting = self.message is not None
+        if not waiting or not older(message, self.message):
+            self.message = message
+        return not waiting
+
+    def take(self, item):
+        """The item the stream gets in place of the queued mark `item`."""
+        if item is not POINTER:
+            return item
+        message, self.message = self.message, None
+        return message
+
+
 BACKOFF_FIRST, BACKOFF_MAX = 0.1, 5.0  # seconds between attempts to re-subscribe
 
 
@@ -96,9 +130,15 @@ class ThreadSubscriber:
         self.items = collections.deque(maxlen=QUEUE_LENGTH)
         self.ready = threading.Condition()
 
+        self.pointer = PointerSlot()
+
     def deliver(self, message):
         with self.ready:
-            self.items.append(message)
+            if message.get("event") == POINTER and not self.pointer.put(message):
+                return
+            if len(self.items) == QUEUE_LENGTH:  # the oldest goes: a pointer mark with its slot
+                self.pointer.take(self.items.popleft())
+            self.items.append(POINTER if message.get("event") == POINTER else message)
             self.ready.notify()
 
     def get(self, timeout):
@@ -106,7 +146,7 @@ class ThreadSubscriber:
         with self.ready:
             if not self.items:
                 self.ready.wait(timeout)
-            return self.items.popleft() if self.items else None
+            return self.pointer.take(self.items.popleft()) if self.items else None
 
 
 class AsyncSubscriber:
@@ -116,6 +156,7 @@ class AsyncSubscriber:
         self.code = code
         self.loop = asyncio.get_running_loop()
         self.queue = asyncio.Queue(maxsize=QUEUE_LENGTH)
+        self.pointer = PointerSlot()
 
     def deliver(self, message):
         # Called from the listener thread: hand over to the loop that owns the queue.
@@ -125,13 +166,17 @@ class AsyncSubscriber:
             pass
 
     def _put(self, message):
+        if message.get("event") == POINTER:
+            if not self.pointer.put(message):
+                return  # a mark is queued already: it now brings this one
+            message = POINTER
         if self.queue.full():
-            self.queue.get_nowait()
+            self.pointer.take(self.queue.get_nowait())
         self.queue.put_nowait(message)
 
     async def get(self, timeout):
         try:
-            return await asyncio.wait_for(self.queue.get(), timeout)
+            return self.pointer.take(await asyncio.wait_for(self.queue.get(), timeout))
         except TimeoutError:
             return None
 

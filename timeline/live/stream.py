@@ -32,6 +32,7 @@ from .state import state_of
 
 KEEPALIVE_SECONDS = 15  # a comment line, so proxies and phones keep the connection open
 RETRY_MS = 2000
+MAX_SENDERS = 16
 
 
 def stream_seconds():
@@ -56,11 +57,13 @@ def farewell():
 
 
 class Forwarder:
-    """Which messages go out: newer states only, and every run."""
+    """Which messages go out: newer states only, every run, and newer pointer positions."""
 
     def __init__(self, seq):
         self.seq = seq
         self.done = False
+        self.pointer_number = 0
+        self.senders = {}  # each pointer sender's last "n" sent on this stream
 
     def render(self, message):
         name, seq, data = message.get("event"), message.get("seq"), message.get("data")
@@ -79,7 +82,25 @@ class Forwarder:
             return event("state", seq, data)
         if name == "run":
             return event("run", self.seq, data)
+        if name == "pointer":
+            return self.pointer(seq, data)
         return b""
+
+    def pointer(self, number, data):
+        """The speaker's pointer (live/pointer.py): only a newer one than the last sent (by
+        its sender's count if it has one, else by the server's clock), and with no id, so a
+        reconnecting browser still asks from the last state it had."""
+        sender, n = data.get("sender"), data.get("n")
+        if isinstance(sender, str) and isinstance(n, int):
+            if n <= self.senders.get(sender, -1):
+                return b""
+            if len(self.senders) >= MAX_SENDERS:  # a bound on what a stream remembers
+                self.senders.clear()
+            self.senders[sender] = n
+        elif number <= self.pointer_number:
+            return b""
+        self.pointer_number = max(number, self.pointer_number)
+        return f"event: pointer\ndata: {json.dumps(data)}\n\n".encode()
 
 
 def _load(code):

@@ -26,7 +26,7 @@ from historyweb.page_cache import page_cached
 from historyweb.throttle import RateStoreUnavailable, client_id, hit, remaining
 
 from ..deck_pieces import load_outline
-from ..live import runs, sessions, timer
+from ..live import pointer, runs, sessions, timer
 from ..live.lan import public_base
 from ..live.qr import qr_svg
 from ..live.state import state_of, timer_of
@@ -91,6 +91,7 @@ def live_urls(session, key=None):
             "result": reverse("timeline:live-result", kwargs=code),
             "end": reverse("timeline:live-end", kwargs=code),
             "timer": reverse("timeline:live-timer", kwargs=code),
+            "pointer": reverse("timeline:live-pointer", kwargs=code),
         }
     return urls
 
@@ -355,6 +356,15 @@ def live_timer(request, session):
     data = read_json_object(request, {"action": None}, MAX_BODY_BYTES, MAX_DEPTH)
     session = timer.apply(session, data["action"])
     return JsonResponse({"seq": session.seq, **state_of(session)})
+
+
+@speaker_post
+def live_pointer(request, session):
+    """{"slide", "x", "y"} (shares of the slide, 0 to 1) or {"slide", "hidden": true}: the
+    speaker's pointer, shown on the projector and to followers; never stored (live/pointer.py)."""
+    fields = {"slide": None, "x": None, "y": None, "hidden": None, "sender": None, "n": None}
+    data = read_json_object(request, fields, MAX_BODY_BYTES, 1)
+    return JsonResponse(pointer.point(session, **data))
 
 
 @speaker_post

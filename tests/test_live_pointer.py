@@ -1,0 +1,204 @@
+"""The speaker's pointer: only the control key moves it, positions are shares of the current
+slide, nothing is stored or counted as a move, and streams carry only the latest position."""
+
+import asyncio
+import json
+import threading
+
+import pytest
+from django.db import connection
+from django.test import Client
+from django.test.utils import CaptureQueriesContext
+
+from timeline.live import channel
+from timeline.live.stream import Forwarder, thread_events
+from timeline.models import LiveSession
+
+from .test_live import control, deck_era, live, live_settings  # noqa: F401
+
+pytestmark = pytest.mark.django_db
+
+POINTER = "timeline:live-pointer"
+
+
+@pytest.fixture
+def talk(live):  # noqa: F811 (the fixture of that name)
+    return live
+
+
+def point(client, session, key, body):
+    return control(client, session, key, body, POINTER)
+
+
+def test_the_control_key_points_and_nothing_is_stored_or_bumped(client, talk):
+    session, key, _ = talk
+    with CaptureQueriesContext(connection) as queries:
+        response = point(client, session, key, {"slide": 1, "x": 0.25, "y": 1})
+    assert response.status_code == 200
+    assert response.json() == {"slide": 1, "x": 0.25, "y": 1.0}
+    # One read (the key check), no write: pointing never touches the session's row.
+    assert [q["sql"].split()[0] for q in queries.captured_queries] == ["SELECT"]
+    after = LiveSession.objects.get(pk=session.pk)
+    assert (after.seq, after.moved_seq, after.touched_at) == (
+        session.seq,
+        session.moved_seq,
+        session.touched_at,
+    )
+    # So a move based on the state before the pointer moved is not stale.
+    assert control(client, session, key, {"seq": session.seq, "slide": 2}).status_code == 200
+
+
+@pytest.mark.parametrize("key", [None, "", "wrong", "x" * 43])
+def test_without_the_control_key_nobody_points(client, talk, key):
+    session, _, _ = talk
+    assert point(client, session, key, {"slide": 1, "x": 0.5, "y": 0.5}).status_code == 403
+
+
+@pytest.mark.parametrize(
+    "body",
+    [
+        {"slide": 1, "x": -0.01, "y": 0.5},
+        {"slide": 1, "x": 0.5, "y": 1.0001},
+        {"slide": 1, "x": True, "y": 0.5},
+        {"slide": 1, "x": "0.5", "y": 0.5},
+        {"slide": 1, "x": 0.5},
+        {"slide": 1},
+        {"slide": "1", "x": 0.5, "y": 0.5},
+        {"slide": True, "x": 0.5, "y": 0.5},
+        {"x": 0.5, "y": 0.5},
+        {"slide": 1, "x": [0.5], "y": 0.5},
+        {"slide": 1, "x": {"a": 1}, "y": 0.5},
+        {"slide": 1, "hidden": False},
+        {"slide": 1, "hidden": True, "x": 0.5, "y": 0.5},
+        {"slide": 1, "x": 0.5, "y": 0.5, "color": "red"},
+        [0.5, 0.5],
+        {"slide": 1, "x": 0.5, "y": 0.5, "sender": "phone"},
+        {"slide": 1, "x": 0.5, "y": 0.5, "n": 3},
+        {"slide": 1, "x": 0.5, "y": 0.5, "sender": "a b", "n": 3},
+        {"slide": 1, "x": 0.5, "y": 0.5, "sender": "x" * 17, "n": 3},
+        {"slide": 1, "x": 0.5, "y": 0.5, "sender": "phone", "n": True},
+        {"slide": 1, "x": 0.5, "y": 0.5, "sender": "phone", "n": -1},
+        {"slide": 1, "x": 0.5, "y": 0.5, "sender": "phone", "n": 2**53},
+    ],
+)
+def test_a_malformed_position_is_a_400(client, talk, body):
+    session, key, _ = talk
+    response = point(client, session, key, body)
+    assert response.status_code == 400
+    assert response.json()["error"]
+
+
+@pytest.mark.parametrize("raw", ["1e999", "NaN", "Infinity", "-Infinity"])
+def test_numbers_that_are_not_finite_are_a_400(client, talk, raw):
+    session, key, _ = talk
+    response = client.post(
+        f"/live/{session.code}/pointer/",
+        f'{{"slide": 1, "x": {raw}, "y": 0.5}}',
+        content_type="application/json",
+        headers={"X-Live-Key": key},
+    )
+    assert response.status_code == 400
+
+
+def test_a_pointer_on_a_slide_the_deck_has_left_is_not_shown(client, talk):
+    session, key, _ = talk
+    control(client, session, key, {"slide": 2})
+    response = point(client, session, key, {"slide": 1, "x": 0.5, "y": 0.5})
+    assert response.status_code == 409
+    assert point(client, session, key, {"slide": 2, "hidden": True}).json() == {
+        "slide": 2,
+        "hidden": True,
+    }
+
+
+def test_an_ended_session_has_no_pointer(client, talk):
+    session, key, _ = talk
+    control(client, session, key, {}, "timeline:live-end")
+    assert point(client, session, key, {"slide": 1, "x": 0.5, "y": 0.5}).status_code == 410
+
+
+def blocks(chunk):
+    return [block for block in chunk.decode().split("\n\n") if block]
+
+
+@pytest.mark.django_db(transaction=True)
+def test_a_stream_carries_pointer_moves_without_an_id(talk, client):
+    session, key, _ = talk
+    stream = thread_events(session.code)
+    next(stream)  # the state now
+    threading.Timer(
+        0.2, lambda: point(Client(), session, key, {"slide": 1, "x": 0.1, "y": 0.9})
+    ).start()
+    [block] = blocks(next(stream))
+    lines = block.splitlines()
+    assert lines[0] == "event: pointer"
+    assert not any(line.startswith("id:") for line in lines)  # Last-Event-ID stays the state's
+    assert json.loads(lines[1].removeprefix("data: ")) == {"slide": 1, "x": 0.1, "y": 0.9}
+    stream.close()
+
+
+def test_a_stream_that_falls_behind_gets_only_the_latest_pointer():
+    subscriber = channel.ThreadSubscriber("c")
+    state = {"code": "c", "event": "state", "seq": 5, "data": {}}
+    for n in range(1, 4):
+        subscriber.deliver({"code": "c", "event": "pointer", "seq": n, "data": {"x": n}})
+    subscriber.deliver(state)
+    subscriber.deliver({"code": "c", "event": "pointer", "seq": 9, "data": {"x": 9}})
+    got = [subscriber.get(0) for _ in range(4)]
+    # The first mark brings the latest position; no state is lost; then nothing is left.
+    assert [m and m.get("seq") for m in got] == [9, 5, None, None]
+
+
+def test_a_full_queue_drops_old_news_but_never_loses_a_later_pointer():
+    subscriber = channel.ThreadSubscriber("c")
+    subscriber.deliver({"code": "c", "event": "pointer", "seq": 1, "data": {}})
+    for n in range(channel.QUEUE_LENGTH):
+        subscriber.deliver({"code": "c", "event": "state", "seq": 10 + n, "data": {}})
+    subscriber.deliver({"code": "c", "event": "pointer", "seq": 2, "data": {}})
+    got = [subscriber.get(0) for _ in range(channel.QUEUE_LENGTH + 1)]
+    # The first position went with the oldest news; the later one still comes.
+    assert [m["seq"] for m in got if m and m["event"] == "pointer"] == [2]
+
+
+def test_an_async_stream_that_falls_behind_gets_only_the_latest_pointer():
+    async def main():
+        subscriber = channel.AsyncSubscriber("c")
+        for n in range(1, 4):
+            subscriber._put({"code": "c", "event": "pointer", "seq": n, "data": {}})
+        subscriber._put({"code": "c", "event": "state", "seq": 7, "data": {}})
+        return [m and m["seq"] for m in [await subscriber.get(0.01) for _ in range(3)]]
+
+    assert asyncio.run(main()) == [3, 7, None]
+
+
+def test_an_older_pointer_arriving_late_is_not_sent():
+    forwarder = Forwarder(0)
+    assert forwarder.render({"event": "pointer", "seq": 20, "data": {"x": 1}})
+    assert forwarder.render({"event": "pointer", "seq": 19, "data": {"x": 0}}) == b""
+
+
+def test_a_senders_moves_that_arrive_out_of_order_end_on_its_last():
+    """Two requests on their way from one phone: the later move may be published first."""
+    forwarder = Forwarder(0)
+    late = {"sender": "phone", "n": 8, "slide": 1, "x": 0.8, "y": 0.5}
+    early = {"sender": "phone", "n": 7, "slide": 1, "x": 0.7, "y": 0.5}
+    assert forwarder.render({"event": "pointer", "seq": 100, "data": late})
+    assert forwarder.render({"event": "pointer", "seq": 101, "data": early}) == b""
+    # Another sender's move is its own: it is passed on.
+    other = {"sender": "laptop", "n": 1, "slide": 1, "x": 0.1, "y": 0.5}
+    assert forwarder.render({"event": "pointer", "seq": 99, "data": other})
+
+
+def test_a_stream_behind_keeps_a_senders_latest_move_not_the_last_to_arrive():
+    subscriber = channel.ThreadSubscriber("c")
+    for n in (5, 4):
+        data = {"sender": "phone", "n": n}
+        subscriber.deliver({"code": "c", "event": "pointer", "seq": 10 - n, "data": data})
+    assert subscriber.get(0)["data"]["n"] == 5
+    assert subscriber.get(0) is None
+
+
+def test_the_order_of_a_senders_moves_is_passed_on(client, talk):
+    session, key, _ = talk
+    body = {"slide": 1, "x": 0.5, "y": 0.5, "sender": "phone-1", "n": 41}
+    assert point(client, session, key, body).json() == body
