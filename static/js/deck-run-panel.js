@@ -2,6 +2,7 @@
 // the code stays whole and in view. run-result.js renders the result (one renderer everywhere);
 // this module only places it, closes it (Esc, Close, another slide) and mirrors it to the other
 // window (speaker view <-> audience) through the deck's channel.
+import { textRects } from "./dom.js";
 import { renderResult } from "./run-result.js";
 
 const MAX_TEXT = 256 * 1024; // the runner caps output at 64 KB; anything longer is not ours
@@ -102,10 +103,8 @@ function textLines(root, selector) {
   const boxes = [];
   for (const pre of root.querySelectorAll(selector)) {
     if (!pre.getBoundingClientRect().height) continue;
-    const range = document.createRange();
-    range.selectNodeContents(pre);
     const lines = new Map(); // a line's tokens share its top
-    for (const rect of range.getClientRects()) {
+    for (const rect of textRects(pre)) {
       if (!rect.width) continue;
       const key = Math.round(rect.top);
       lines.set(key, union([lines.get(key) || rect, rect]));

@@ -26,3 +26,16 @@ export function parts(root, selectors) {
     Object.entries(selectors).map(([name, selector]) => [name, root.querySelector(selector)]),
   );
 }
+
+/** The boxes of the text inside `root`, one per line of each text node: elements' own boxes left
+ * out (a highlighted code line is a block as wide as its pre; its text rarely is). */
+export function textRects(root) {
+  const rects = [];
+  const walker = document.createTreeWalker(root, NodeFilter.SHOW_TEXT);
+  const range = document.createRange();
+  for (let node = walker.nextNode(); node; node = walker.nextNode()) {
+    range.selectNodeContents(node);
+    rects.push(...range.getClientRects());
+  }
+  return rects;
+}

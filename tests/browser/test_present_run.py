@@ -92,10 +92,18 @@ PANEL_STATE = """([slide, index]) => {
         && title.top < box.bottom && title.bottom > box.top;
     const body = panel.querySelector('.run-panel-body');
     const ran = slide.querySelectorAll('.sample')[index];
+    // The code's text, node by node: a highlighted line is a block as wide as its pre.
+    const textRects = pre => {
+        const rects = [], range = document.createRange();
+        const walker = document.createTreeWalker(pre, NodeFilter.SHOW_TEXT);
+        for (let node = walker.nextNode(); node; node = walker.nextNode()) {
+            range.selectNodeContents(node);
+            rects.push(...range.getClientRects());
+        }
+        return rects;
+    };
     const overlaps = [...ran.querySelectorAll('.sample-code pre')].some(pre => {
-        const range = document.createRange();
-        range.selectNodeContents(pre);
-        return [...range.getClientRects()].some(line => line.width && line.left < box.right - 1
+        return textRects(pre).some(line => line.width && line.left < box.right - 1
             && line.right > box.left + 1 && line.top < box.bottom - 1 && line.bottom > box.top + 1);
     });
     return {
