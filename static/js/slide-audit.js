@@ -175,7 +175,7 @@ export function fingerprint(slide) {
   return `${a.toString(16)}-${b.toString(16)}-${text.length}`;
 }
 
-function nextHashChange(hash) {
+export function nextHashChange(hash) {
   return new Promise((resolve) => {
     if (location.hash === hash) {
       resolve();

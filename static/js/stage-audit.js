@@ -1,7 +1,7 @@
 // The slide audit's second look at a runnable slide: in edit mode (deck-edit.js) and with a run's
 // result in its panel (deck-run-panel.js), as the speaker shows them on stage. Run by
 // slide_audit.py after slide-audit.js has measured the slides as they are.
-import { LIMITS, fingerprint, px } from "./slide-audit.js";
+import { LIMITS, fingerprint, nextHashChange, px } from "./slide-audit.js";
 
 const EPSILON = 1;
 // 16:9 is 1.78: on a wide screen the panel has room beside the slide's text and must leave it whole.
@@ -168,26 +168,25 @@ export async function auditStage({ results = {}, skip = [] } = {}) {
     out.push(entry);
     if (known.has(entry.fingerprint)) continue;
     known.add(entry.fingerprint);
-    location.hash = `#/${slide.dataset.number}`;
-    await frames();
+    await nextHashChange(`#/${slide.dataset.number}`);
+    await frames(1);
     entry.edit = [];
     entry.run = [];
     for (const figure of figures) {
       // A click, as the speaker's (detail 1): the deck keeps the keys, the editor is not focused.
       const click = new MouseEvent("click", { bubbles: true, cancelable: true, detail: 1 });
       figure.querySelector(".edit-button")?.dispatchEvent(click);
-      await frames();
+      await frames(1);
       entry.edit.push(...editProblems(slide, figure));
+      // Edit, Esc and a result's panel are laid out as their events are handled: no waiting.
       figure.dispatchEvent(new CustomEvent("historyweb:stop-editing"));
-      await frames();
       const result = results[figure.dataset.sample];
       const detail = { result, recorded: "" };
       figure.dispatchEvent(new CustomEvent("historyweb:run-result", { bubbles: true, cancelable: true, detail }));
-      await frames();
+      await frames(1);
       const panel = slide.querySelector(".run-panel");
       entry.run.push(...runProblems(slide, panel));
       panel?.querySelector("[data-run-close]")?.click();
-      await frames(1);
     }
   }
   return out;
