@@ -13,7 +13,7 @@ again: era decks repeat the full deck's slides, and talks repeat a selection of 
 import mimetypes
 import os
 import threading
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
 
@@ -196,10 +196,11 @@ def static_file(path):
     return None
 
 
-def audit(decks, screens=SCREENS, print_view=True, browser=None, followers=True):
+def audit(decks, screens=SCREENS, print_view=True, browser=None, followers=True, stage=True):
     """Audit `decks` (DeckPages); returns a SlideVerdict per failing slide, deck and size.
 
-    `followers`: also as a live follower's phone (FOLLOWER). Starts Chromium unless given a
+    `followers`: also as a live follower's phone (FOLLOWER); `stage`: also Edit and a run's
+    result on each runnable slide, at each screen size. Starts Chromium unless given a
     Playwright `browser` (the tests share theirs).
     """
     path = None if browser is not None else browser_or_reason()
@@ -214,6 +215,8 @@ def audit(decks, screens=SCREENS, print_view=True, browser=None, followers=True)
     if print_view:
         runs.append((PRINT, 1280, 800, "print"))
         runs.append((HANDOUT, 1280, 800, "handout"))
+    if not stage:
+        decks = [replace(deck, results={}) for deck in decks]
     if browser is not None:
         return _audit_in(browser, decks, pages, runs)
     from playwright.sync_api import sync_playwright
