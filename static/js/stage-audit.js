@@ -121,12 +121,22 @@ function textLines(slide) {
   return boxes;
 }
 
-/** The problems of the slide with a run's result in its panel. */
-function runProblems(slide, panel) {
+/** The problems of the slide with a run's result in its panel; `editing`: run from edit mode,
+ * where the result must leave Run (and Reset) clear too. */
+function runProblems(slide, panel, { editing = false } = {}) {
   const problems = [];
-  const add = (kind, message) => problems.push({ kind, message });
-  if (!panel) return [{ kind: "run-missing", message: "no result panel was shown" }];
+  const where = editing ? "while editing, " : "";
+  const add = (kind, message) => problems.push({ kind, message: where + message });
+  if (!panel) {
+    add("run-missing", "no result panel was shown");
+    return problems;
+  }
   const box = panel.getBoundingClientRect();
+  if (editing) {
+    for (const button of slide.querySelectorAll(".is-editing .sample-actions button")) {
+      if (shown(button) && overlaps(button.getBoundingClientRect(), box)) add("run-covers", `the result covers ${describe(button)}`);
+    }
+  }
   if (!within(box, visibleArea(slide))) add("run-cut", "the result leaves the screen");
   const wide = window.innerWidth / window.innerHeight >= WIDE;
   if (!wide) {
@@ -153,9 +163,21 @@ function runProblems(slide, panel) {
   return problems;
 }
 
+/** Shows the sample's result as its Run would, measures the panel and closes it. */
+async function showResult(slide, figure, results, options) {
+  const detail = { result: results[figure.dataset.sample], recorded: "" };
+  figure.dispatchEvent(new CustomEvent("historyweb:run-result", { bubbles: true, cancelable: true, detail }));
+  await frames(1);
+  const panel = slide.querySelector(".run-panel");
+  const problems = runProblems(slide, panel, options);
+  panel?.querySelector("[data-run-close]")?.click();
+  return problems;
+}
+
 /**
  * Audits each runnable slide of the deck this module is loaded into: for each of its runnable
- * samples, Edit (then back), then a run showing `results[sample id]` (then closed). Slides whose
+ * samples, Edit, a run showing `results[sample id]` while editing, then (after Esc) on the
+ * slide as shown. Slides whose
  * fingerprint is in `skip` are not measured again. Returns `[{number, title, fingerprint, edit, run}]`.
  */
 export async function auditStage({ results = {}, skip = [] } = {}) {
@@ -178,15 +200,11 @@ export async function auditStage({ results = {}, skip = [] } = {}) {
       figure.querySelector(".edit-button")?.dispatchEvent(click);
       await frames(1);
       entry.edit.push(...editProblems(slide, figure));
-      // Edit, Esc and a result's panel are laid out as their events are handled: no waiting.
+      // Run in edit mode, then Esc and Run on the slide as shown. Edit, Esc and a result's
+      // panel are laid out as their events are handled: no waiting but a frame.
+      entry.run.push(...(await showResult(slide, figure, results, { editing: true })));
       figure.dispatchEvent(new CustomEvent("historyweb:stop-editing"));
-      const result = results[figure.dataset.sample];
-      const detail = { result, recorded: "" };
-      figure.dispatchEvent(new CustomEvent("historyweb:run-result", { bubbles: true, cancelable: true, detail }));
-      await frames(1);
-      const panel = slide.querySelector(".run-panel");
-      entry.run.push(...runProblems(slide, panel));
-      panel?.querySelector("[data-run-close]")?.click();
+      entry.run.push(...(await showResult(slide, figure, results)));
     }
   }
   return out;

@@ -77,7 +77,7 @@ def test_edit_mode_with_run_covered_and_tiny_editors_is_named(browser):
 
 def test_a_run_panel_too_small_at_4_3_or_over_the_text_at_16_9_is_named(browser):
     """Small result text fails at 4:3 only (the rule's screen); a panel laid over the slide's
-    title and text fails at both."""
+    title and text (and, in edit mode, over Run) fails at both."""
     slide = runnable_slide()
     small = audit_with(slide, browser, ".run-panel * { font-size: 9px !important; }")
     assert set(small) == {"1024x768 run"}, small
@@ -86,3 +86,5 @@ def test_a_run_panel_too_small_at_4_3_or_over_the_text_at_16_9_is_named(browser)
     covering = audit_with(slide, browser, over)
     assert {"1920x1080 run", "1024x768 run"} <= set(covering), covering
     assert "run-covers" in kinds(covering["1920x1080 run"])
+    # Run from edit mode: the result must leave Run clear as well.
+    assert "while editing, the result covers Run" in str(covering["1920x1080 run"])
