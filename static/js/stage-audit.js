@@ -1,7 +1,7 @@
 // The slide audit's second look at a runnable slide: in edit mode (deck-edit.js) and with a run's
 // result in its panel (deck-run-panel.js), as the speaker shows them on stage. Run by
 // slide_audit.py after slide-audit.js has measured the slides as they are.
-import { LIMITS, fingerprint, nextHashChange, px } from "./slide-audit.js";
+import { LIMITS, describe, fingerprint, inside, nextHashChange, overlaps, px } from "./slide-audit.js";
 
 const EPSILON = 1;
 // 16:9 is 1.78: on a wide screen the panel has room beside the slide's text and must leave it whole.
@@ -11,11 +11,6 @@ const frames = async (count = 2) => {
   for (let i = 0; i < count; i += 1) await new Promise(requestAnimationFrame);
 };
 
-function describe(element) {
-  const text = (element.textContent || "").trim().replace(/\s+/g, " ");
-  return text.length > 40 ? `${text.slice(0, 40)}…` : text;
-}
-
 /** An element as CSS names it (what to look for in the styles): "p.sample-actions". */
 function selector(element) {
   return [element.tagName.toLowerCase(), ...element.classList].join(".");
@@ -24,19 +19,6 @@ function selector(element) {
 function shown(element) {
   const rect = element.getBoundingClientRect();
   return rect.width > 0 && rect.height > 0 && getComputedStyle(element).visibility !== "hidden";
-}
-
-function within(inner, outer) {
-  return (
-    inner.left >= outer.left - EPSILON &&
-    inner.top >= outer.top - EPSILON &&
-    inner.right <= outer.right + EPSILON &&
-    inner.bottom <= outer.bottom + EPSILON
-  );
-}
-
-function overlaps(a, b) {
-  return a.left < b.right - EPSILON && b.left < a.right - EPSILON && a.top < b.bottom - EPSILON && b.top < a.bottom - EPSILON;
 }
 
 /** What the audience sees of the slide: its clip (the inner box), cut by the window. */
@@ -72,7 +54,7 @@ function titleProblems(slide, area, add) {
   for (const title of slide.querySelectorAll(".slide-heading")) {
     if (!shown(title)) continue;
     const box = title.getBoundingClientRect();
-    const cut = !within(box, area) || title.scrollWidth > title.clientWidth + EPSILON;
+    const cut = !inside(box, area) || title.scrollWidth > title.clientWidth + EPSILON;
     if (cut) add("title-cut", `the title “${describe(title)}” is cut`);
     else if (!reachable(title)) add("title-cut", `the title “${describe(title)}” is covered`);
   }
@@ -93,11 +75,11 @@ function editProblems(slide, figure) {
       const rule = `2.2% of ${window.innerHeight} px = ${codeMin.toFixed(1)} px`;
       add("edit-small", `the ${name} editor's text is ${size.toFixed(1)} px, under ${rule}`);
     }
-    if (!within(editor.getBoundingClientRect(), area)) add("edit-cut", `the ${name} editor leaves the screen`);
+    if (!inside(editor.getBoundingClientRect(), area)) add("edit-cut", `the ${name} editor leaves the screen`);
   }
   const run = figure.querySelector(".run-button");
   if (!run || !shown(run)) add("run-hidden", "Run is not shown");
-  else if (!within(run.getBoundingClientRect(), area)) add("run-hidden", "Run lies off the screen");
+  else if (!inside(run.getBoundingClientRect(), area)) add("run-hidden", "Run lies off the screen");
   else if (!reachable(run)) {
     const box = run.getBoundingClientRect();
     const over = document.elementFromPoint(box.left + box.width / 2, box.top + box.height / 2);
@@ -137,7 +119,7 @@ function runProblems(slide, panel, { editing = false } = {}) {
       if (shown(button) && overlaps(button.getBoundingClientRect(), box)) add("run-covers", `the result covers ${describe(button)}`);
     }
   }
-  if (!within(box, visibleArea(slide))) add("run-cut", "the result leaves the screen");
+  if (!inside(box, visibleArea(slide))) add("run-cut", "the result leaves the screen");
   const wide = window.innerWidth / window.innerHeight >= WIDE;
   if (!wide) {
     const least = LIMITS.code * window.innerHeight;
