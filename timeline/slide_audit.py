@@ -13,7 +13,7 @@ again: era decks repeat the full deck's slides, and talks repeat a selection of 
 import mimetypes
 import os
 import threading
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
 
@@ -29,6 +29,7 @@ from .browser import CHROMIUM_ARGS, chromium_path
 from .deck_pieces import load_outline
 from .models import Era, Slide, Talk
 from .presenter import deck_urls, single_slide_deck
+from .recorded_results import run_results
 
 # (name, width, height): the screens a talk meets, wide, small, 4:3 and the common laptop.
 SCREENS = (
@@ -77,6 +78,8 @@ class DeckPages:
     print: str
     html: dict = field(default_factory=dict)  # path -> rendered page, when not served by a view
     rows: dict = field(default_factory=dict)  # slide number -> its Slide (an era's title: Era)
+    # sample id -> a run's result (recorded_results.py): Edit and Run are audited on its slide
+    results: dict = field(default_factory=dict)
 
     @property
     def handout(self):
@@ -110,6 +113,7 @@ def deck_pages(kind, slug=None):
     pages.html[pages.audience] = deck_page(context, slides)
     pages.html[pages.follow] = deck_page(context, slides, follower=True)
     pages.rows = {item.number: item.slide or item.era for item in slides}
+    pages.results = run_results(slides)
     return pages
 
 
@@ -153,6 +157,7 @@ def slide_pages(slide, samples=None):
     for path, notes in ((pages.print, False), (pages.handout, True)):
         context = {**context, "mode": "print", "with_notes": notes, "slides": deck.slides}
         pages.html[path] = render_to_string("timeline/present/print.html", context).encode()
+    pages.results = run_results(deck.slides)
     return pages
 
 
@@ -191,10 +196,11 @@ def static_file(path):
     return None
 
 
-def audit(decks, screens=SCREENS, print_view=True, browser=None, followers=True):
+def audit(decks, screens=SCREENS, print_view=True, browser=None, followers=True, stage=True):
     """Audit `decks` (DeckPages); returns a SlideVerdict per failing slide, deck and size.
 
-    `followers`: also as a live follower's phone (FOLLOWER). Starts Chromium unless given a
+    `followers`: also as a live follower's phone (FOLLOWER); `stage`: also Edit and a run's
+    result on each runnable slide, at each screen size. Starts Chromium unless given a
     Playwright `browser` (the tests share theirs).
     """
     path = None if browser is not None else browser_or_reason()
@@ -209,6 +215,8 @@ def audit(decks, screens=SCREENS, print_view=True, browser=None, followers=True)
     if print_view:
         runs.append((PRINT, 1280, 800, "print"))
         runs.append((HANDOUT, 1280, 800, "handout"))
+    if not stage:
+        decks = [replace(deck, results={}) for deck in decks]
     if browser is not None:
         return _audit_in(browser, decks, pages, runs)
     from playwright.sync_api import sync_playwright
@@ -279,6 +287,12 @@ AUDIT_SCRIPT = """async ([module, skip, phone]) => {
     const { auditPage } = await import(module);
     return auditPage({ skip, phone });
 }"""
+# Then, on each runnable slide: Edit, and a run's result in its panel (static/js/stage-audit.js).
+STAGE_SCRIPT = """async ([module, skip, results]) => {
+    const { auditStage } = await import(module);
+    return auditStage({ skip, results });
+}"""
+EDIT, RUN = "edit", "run"
 
 
 def _audit_in(browser, decks, pages, runs):
@@ -290,10 +304,11 @@ def _audit_in(browser, decks, pages, runs):
         # Light theme and no motion: what a projector shows, without waiting on fades.
         page.emulate_media(color_scheme="light", reduced_motion="reduce")
         module = server.origin + static("js/slide-audit.js")
+        stage_module = server.origin + static("js/stage-audit.js")
         try:
             for name, width, height, mode in runs:
                 page.set_viewport_size({"width": width, "height": height})
-                measured = {}
+                measured, staged = {}, {}
                 for deck in decks:
                     address = {
                         "audience": deck.audience + "#/1",
@@ -312,8 +327,23 @@ def _audit_in(browser, decks, pages, runs):
                         if problems:
                             number, title = result["number"], result["title"]
                             verdicts.append(SlideVerdict(deck.label, number, title, name, problems))
+                    if mode == "audience" and deck.results:
+                        verdicts += _stage_verdicts(page, stage_module, deck, name, staged)
         finally:
             page.close()
+    return verdicts
+
+
+def _stage_verdicts(page, module, deck, size, staged):
+    """Edit and Run on the deck's runnable slides (on `page`, at `size`); `staged`: fingerprint ->
+    the result of a slide already measured at this size."""
+    verdicts = []
+    for result in page.evaluate(STAGE_SCRIPT, [module, list(staged), deck.results]):
+        found = staged.setdefault(result["fingerprint"], result)
+        for what in (EDIT, RUN):
+            if found.get(what):
+                number, title, label = result["number"], result["title"], f"{size} {what}"
+                verdicts.append(SlideVerdict(deck.label, number, title, label, found[what]))
     return verdicts
 
 

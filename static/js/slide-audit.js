@@ -26,7 +26,7 @@ function visible(element) {
 }
 
 /** Whether `inner` lies within `outer` (DOMRects), with a pixel of slack. */
-function inside(inner, outer) {
+export function inside(inner, outer) {
   return (
     inner.left >= outer.left - EPSILON &&
     inner.top >= outer.top - EPSILON &&
@@ -35,11 +35,11 @@ function inside(inner, outer) {
   );
 }
 
-function overlaps(a, b) {
+export function overlaps(a, b) {
   return a.left < b.right - EPSILON && b.left < a.right - EPSILON && a.top < b.bottom - EPSILON && b.top < a.bottom - EPSILON;
 }
 
-function describe(element) {
+export function describe(element) {
   const text = (element.textContent || "").trim().replace(/\s+/g, " ");
   return text.length > 40 ? `${text.slice(0, 40)}…` : text;
 }
@@ -175,7 +175,7 @@ export function fingerprint(slide) {
   return `${a.toString(16)}-${b.toString(16)}-${text.length}`;
 }
 
-function nextHashChange(hash) {
+export function nextHashChange(hash) {
   return new Promise((resolve) => {
     if (location.hash === hash) {
       resolve();

@@ -20,7 +20,11 @@ class Command(BaseCommand):
         "phone (390x844, upright), in the print view and in the handout, and names each slide "
         "whose code scrolls or is cut, whose code text is under 2.2% of the screen height (body "
         "text under 3%; on paper, code under 9 px; on the phone code under 12 px, text under "
-        "14 px, or code that scrolls with no cue), or whose content leaves the screen. Exits "
+        "14 px, or code that scrolls with no cue), or whose content leaves the screen. On every "
+        "runnable slide it also presses Edit (editors' text under 2.2%, Run off screen or "
+        "covered, the stage scrolled, the title cut) and shows a run's result made from the "
+        "recorded output (its text under 2.2% at 4:3; over a title, or over the text at 16:9). "
+        "Exits "
         "non-zero on any. Without Playwright or Chromium it says so and skips, unless --strict "
         "or CI=true, where it fails."
     )
@@ -68,6 +72,7 @@ class Command(BaseCommand):
         for verdict in verdicts:
             self.stdout.write(self.style.ERROR(f"FAIL {verdict}"))
         sizes = [name for name, _, _ in (*slide_audit.SCREENS, slide_audit.FOLLOWER)]
+        sizes.append("Edit and Run on each runnable slide at the screen sizes")
         if not no_print:
             sizes += [slide_audit.PRINT, slide_audit.HANDOUT]
         seconds = time.monotonic() - started
