@@ -201,21 +201,23 @@ function layoutIn(panel, frame, box) {
 }
 
 /**
- * The room over the code: the slide's right part, under the title and text above the code and
- * above the buttons below it.
+ * The room over the code: in the slide's right part, the tallest gap between what must stay
+ * clear there (titles, text, the controls), so the result lies over code and nothing else.
  */
 function overCode(slide, frame) {
   const margin = frame.width * 0.015;
   const left = frame.width * 0.52;
-  const middle = frame.top + frame.height / 2;
+  const clear = keepClear(slide)
+    .filter((rect) => rect.right > frame.left + left)
+    .map((rect) => ({ top: rect.top - frame.top - margin, bottom: rect.bottom - frame.top + margin }))
+    .sort((a, b) => a.top - b.top);
+  let best = { top: margin, bottom: margin };
   let top = margin;
-  let bottom = frame.height - margin;
-  for (const rect of keepClear(slide)) {
-    if (rect.right <= frame.left + left) continue;
-    if (rect.bottom < middle) top = Math.max(top, rect.bottom - frame.top + margin);
-    else if (rect.top > middle) bottom = Math.min(bottom, rect.top - frame.top - margin);
+  for (const rect of [...clear, { top: frame.height - margin, bottom: frame.height - margin }]) {
+    if (rect.top - top > best.bottom - best.top) best = { top, bottom: rect.top };
+    top = Math.max(top, rect.bottom);
   }
-  return { left, top, right: frame.width - margin, bottom };
+  return { left, top: best.top, right: frame.width - margin, bottom: best.bottom };
 }
 
 function place(panel, slide, figure) {

@@ -109,7 +109,11 @@ export function slideStore(root, container, { notes = false, onArrive = () => {}
     for (const item of [...template.content.children]) {
       if (item.matches(".deck-slide")) {
         const n = Number(item.dataset.number);
-        if (Number.isInteger(n) && swap(slides, n, item)) numbers.push(n);
+        if (Number.isInteger(n) && swap(slides, n, item)) {
+          numbers.push(n);
+          // What enhances a page's samples once (run.js: Run, Edit, Share) does these too.
+          item.dispatchEvent(new CustomEvent("historyweb:arrived", { bubbles: true }));
+        }
       } else if (notes && item.matches("[data-notes]")) {
         swap(notesList, Number(item.dataset.notes), item);
       }

@@ -190,6 +190,9 @@ function start() {
   }
 }
 
+// A deck sends its slides in parts (deck-slides.js): the samples of each part as it arrives.
+document.addEventListener("historyweb:arrived", (event) => attachAll(event.target));
+
 if (document.readyState === "loading") {
   document.addEventListener("DOMContentLoaded", start);
 } else {

@@ -1,6 +1,7 @@
 // The slide audit's second look at a runnable slide: in edit mode (deck-edit.js) and with a run's
 // result in its panel (deck-run-panel.js), as the speaker shows them on stage. Run by
 // slide_audit.py after slide-audit.js has measured the slides as they are.
+import { textRects } from "./dom.js";
 import { LIMITS, describe, fingerprint, inside, nextHashChange, overlaps, px } from "./slide-audit.js";
 
 const EPSILON = 1;
@@ -96,9 +97,8 @@ function textLines(slide) {
   const boxes = [];
   for (const block of slide.querySelectorAll(".slide-body, .slide-heading, .sample-title")) {
     if (!shown(block)) continue;
-    const range = document.createRange();
-    range.selectNodeContents(block);
-    boxes.push(...[...range.getClientRects()].filter((rect) => rect.width && rect.height).map((rect) => ({ rect, block })));
+    // Text nodes only: a range over the block would add its paragraphs' and items' own boxes.
+    boxes.push(...textRects(block).filter((rect) => rect.width && rect.height).map((rect) => ({ rect, block })));
   }
   return boxes;
 }

@@ -7,6 +7,7 @@ import pytest
 from playwright.sync_api import expect
 
 from timeline.deck_pieces import CHUNK_SIZE
+from timeline.models import CodeSample
 
 from ..factories import make_era, make_sample, make_slide
 
@@ -46,6 +47,18 @@ def test_a_deep_link_past_the_first_view_shows_that_slide_whole(live_server, pag
     assert page.locator(".stage .deck-slide:visible").count() == 1
     if SHOTS:
         page.screenshot(path=f"{SHOTS}/deep-link-{page.viewport_size['width']}.png")
+
+
+def test_a_sample_on_a_slide_past_the_first_view_runs(live_server, page, sandbox):
+    """Its Run, Edit and Share come with it: the slides of a later part are enhanced as the
+    first view's are."""
+    make_long_deck()
+    CodeSample.objects.filter(title="Code 2").update(runtime="python")  # slide 19, part 3
+    page.goto(f"{live_server.url}/present/#/19")
+    slide = page.locator(".stage .deck-slide.is-current:not(.is-pending)")
+    expect(slide.get_by_role("button", name="Edit")).to_be_visible()
+    slide.get_by_role("button", name="Run").click()
+    expect(page.locator(".run-panel .run-panel-body")).to_be_visible(timeout=20_000)
 
 
 def test_paging_on_past_the_first_view_walks_the_steps_of_each_slide(live_server, page):

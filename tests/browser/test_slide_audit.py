@@ -149,13 +149,12 @@ def test_follower_phone_code_may_scroll_only_with_a_cue(browser):
 
 
 def test_every_slide_of_the_real_content_fits(browser):
-    """The real history at 1920x1080, 1280x720, 1024x768 and in print: nothing fails.
+    """The real history at every screen size, on a follower's phone, with Edit and Run on stage
+    and in print: nothing fails.
 
     Covers /present/ and every talk. Era decks are left out here (check_slides covers them):
     an era deck shows the very same slide markup as the full deck, and a slide's layout depends
     only on its markup and the stage's size, so they cannot fail where the full deck passes.
-    The follower's phone, and Edit and Run on stage, are left out: check_slides reports the
-    slides that do not pass them yet (a run's result over a sample's title).
     """
     call_command("load_history", verbosity=0)
     decks = [
@@ -163,5 +162,5 @@ def test_every_slide_of_the_real_content_fits(browser):
         for d in slide_audit.all_decks()
         if not d.label.startswith("/present/") or d.label == "/present/"
     ]
-    verdicts = slide_audit.audit(decks, browser=browser, followers=False, stage=False)
+    verdicts = slide_audit.audit(decks, browser=browser)
     assert not verdicts, "\n".join(map(str, verdicts))
