@@ -136,9 +136,14 @@ PANEL_TEXT = """() => {
     const box = panel.getBoundingClientRect();
     const texts = [...panel.querySelectorAll('*')].filter(e => e.getClientRects().length
         && [...e.childNodes].some(n => n.nodeType === 3 && n.textContent.trim()));
-    const range = document.createRange();
-    range.selectNodeContents(slide.querySelector('.slide-body'));
-    const covered = [...range.getClientRects()].filter(r => r.width && r.left < box.right
+    // The text itself, node by node: a paragraph's box is as wide as the slide, its lines not.
+    const rects = [], range = document.createRange();
+    const walker = document.createTreeWalker(slide.querySelector('.slide-body'), NodeFilter.SHOW_TEXT);
+    for (let node = walker.nextNode(); node; node = walker.nextNode()) {
+        range.selectNodeContents(node);
+        rects.push(...range.getClientRects());
+    }
+    const covered = rects.filter(r => r.width && r.left < box.right
         && r.right > box.left && r.top < box.bottom && r.bottom > box.top);
     return {
         smallest: Math.min(...texts.map(e => parseFloat(getComputedStyle(e).fontSize))),
