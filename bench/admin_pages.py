@@ -4,7 +4,8 @@ on a change page, the same at any size).
     .venv/bin/python bench/admin_pages.py [--eras 30 500] [--repeat 3]
 
 Every list and change page, the WSGI era's and the wsgi-router exercise's history, compare and
-revert pages (after two saves of each form) and the export preview. Runs in-process on a
+revert pages (after two saves of each form), the export preview and the runner hosts page
+(the health report is the health finding list). Runs in-process on a
 throwaway in-memory database: the fixtures (30 eras), then generated eras of the same shape
 (tests/factories.generate_eras), each with an exercise (generate_exercises), up to each size.
 Prints one line per page: queries and the median time of --repeat GETs. Revert restores the
@@ -44,6 +45,7 @@ def pages():
     yield from revision_pages(wsgi)
     yield from revision_pages(exercise)
     yield "export preview", reverse("admin:timeline_era_export_fixtures")
+    yield "runner hosts", reverse("admin:timeline_codesample_runners")
 
 
 # The exercise whose pages are measured (one of the fixtures', of the WSGI era).
