@@ -138,7 +138,8 @@ PANEL_TEXT = """() => {
         && [...e.childNodes].some(n => n.nodeType === 3 && n.textContent.trim()));
     // The text itself, node by node: a paragraph's box is as wide as the slide, its lines not.
     const rects = [], range = document.createRange();
-    const walker = document.createTreeWalker(slide.querySelector('.slide-body'), NodeFilter.SHOW_TEXT);
+    const body = slide.querySelector('.slide-body');
+    const walker = document.createTreeWalker(body, NodeFilter.SHOW_TEXT);
     for (let node = walker.nextNode(); node; node = walker.nextNode()) {
         range.selectNodeContents(node);
         rects.push(...range.getClientRects());
