@@ -4,6 +4,7 @@ its limits and ids through a pipe. Fast, and within reach of `make mutate` (grou
 which cannot follow the harness into the sandbox; the real runs of test_runner_hostile.py prove
 the same inside it."""
 
+import errno
 import json
 import os
 import resource
@@ -12,6 +13,7 @@ import traceback
 
 import pytest
 
+from tests.seccomp_filter import built, load_filter
 from timeline.runner import harness
 
 pytestmark = pytest.mark.skipif(
@@ -181,3 +183,19 @@ def test_hiding_from_the_same_uid_makes_the_process_non_dumpable():
         return before, libc.prctl(3, 0, 0, 0, 0)
 
     assert in_child(steps) == [1, 0]
+
+
+def test_a_supervisor_that_cannot_hide_stops_before_any_user_code():
+    """prctl refused (here by a seccomp filter): the harness raises with the kernel's errno and
+    says what failed, rather than go on with a supervisor the worker could trace."""
+    program = built([(errno.EPERM, "prctl", None)])
+
+    def steps():
+        load_filter(program)
+        try:
+            harness.hide_from_same_uid()
+        except OSError as exc:
+            return str(exc)
+        return "no error"
+
+    assert in_child(steps) == f"[Errno {errno.EPERM}] prctl(PR_SET_DUMPABLE) failed"

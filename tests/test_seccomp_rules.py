@@ -8,7 +8,6 @@ EINVAL before it looks at the namespace flag, so they prove each flag's rule eve
 could not make that namespace anyway.
 """
 
-import ctypes
 import errno
 import platform
 import subprocess
@@ -16,7 +15,7 @@ import sys
 
 import pytest
 
-from tests.system import in_ci
+from tests.seccomp_filter import built, load_filter
 from timeline.runner import seccomp
 from timeline.runner.service import run_code
 
@@ -126,36 +125,16 @@ def answers(output):
 
 
 def filtered(program, calls):
-    """Each call's answer in a child of the host that loaded `program` (BPF) and nothing else."""
-
-    class Program(ctypes.Structure):
-        _fields_ = [("len", ctypes.c_ushort), ("filter", ctypes.c_char_p)]
-
-    def load():
-        libc = ctypes.CDLL(None, use_errno=True)
-        loaded = Program(len(program) // 8, program)
-        # PR_SET_NO_NEW_PRIVS, then PR_SET_SECCOMP with SECCOMP_MODE_FILTER
-        if libc.prctl(38, 1, 0, 0, 0) or libc.prctl(22, 2, ctypes.byref(loaded), 0, 0):
-            raise OSError(ctypes.get_errno(), "loading the filter failed")
-
+    """Each call's answer in a child of the host that loaded `program` and nothing else."""
     done = subprocess.run(
         [sys.executable, "-I", "-c", probe(calls)],
-        preexec_fn=load,
+        preexec_fn=lambda: load_filter(program),
         capture_output=True,
         text=True,
         timeout=30,
         check=True,
     )
     return answers(done.stdout)
-
-
-def built(refusals):
-    try:
-        return seccomp.build_filter(refusals)
-    except seccomp.SeccompUnavailable as exc:
-        if in_ci():
-            pytest.fail(f"{exc}; CI must prove the filter")
-        pytest.skip(str(exc))
 
 
 def promised():
