@@ -689,9 +689,9 @@ def test_a_script_is_run_by_python_itself_with_the_harness_as_its_site_customisa
     command = bwrap.build_command(config, tmp_path, 5, 6, tmp_path / "hosts", script=True)
     assert command[command.index(str(bwrap.HARNESS)) + 1] == "/runner/sitecustomize.py"
     assert "/runner/harness.py" not in command
-    assert command[-16:] == [
+    assert command[-14:] == [
         *("--chdir", "/tmp"),
         *("--setenv", "PYTHONPATH", "/runner"),
         *("--setenv", "RUNNER_SPEC", "/sample/spec", "--setenv", "RUNNER_RESULT_FD", "5"),
-        *(config.python, "-s", "-B", "-u", "sample.py"),
+        *(config.python, "-u", "sample.py"),
     ]

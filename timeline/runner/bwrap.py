@@ -111,8 +111,10 @@ def build_command(
         command += ["--setenv", "PYTHONPATH", SANDBOX_RUNNER]
         command += ["--setenv", "RUNNER_SPEC", f"{SANDBOX_WORK}/spec"]
         command += ["--setenv", "RUNNER_RESULT_FD", str(result_fd)]
-        # No -P here: the script's directory is first on sys.path, as for `python sample.py`.
-        return command + [config.python, "-s", "-B", "-u", SANDBOX_SCRIPT]
+        # The flags of `python -u sample.py` and no other: sys.flags, sys.orig_argv, the user site
+        # (HOME is the run's empty /tmp) and the bytecode an import writes are as a learner's,
+        # and a child started with sys.executable gets the same. -u: one stream, in order.
+        return command + [config.python, "-u", SANDBOX_SCRIPT]
     # -s -P rather than -I: the environment is entirely ours (--clearenv), and -I would ignore
     # PYTHONHASHSEED. No user site-packages, no script directory on sys.path, no bytecode.
     command += [config.python, "-s", "-P", "-B", "-u", SANDBOX_HARNESS]

@@ -31,10 +31,18 @@ this file run as the main script: below an application's frames are those of the
 calls it (this file), as under any real server.
 
 Invoked as: python -s -P -B -u harness.py SPEC_PATH RESULT_FD (the spec is marshal data), or, for
-a script, as python -s -B -u sample.py with PYTHONPATH=/runner (where this file is
+a script, as python -u sample.py with PYTHONPATH=/runner (where this file is
 sitecustomize.py) and RUNNER_SPEC, RUNNER_RESULT_FD in the environment; all three are removed
 before the program starts.
 """
+
+# ruff: noqa: E402
+# (The snapshot of sys.modules, PRELOADED, has to come before the harness's own imports.)
+import sys
+
+# What the interpreter had loaded before this file: a script's worker forgets every module the
+# harness added (forget_harness), so sys.modules is as `python sample.py` has it.
+PRELOADED = frozenset(sys.modules)
 
 # Imports are few and cheap on purpose: every run pays for them. No `re` (json, base64,
 # urllib.parse and traceback all pull it in): the spec arrives as marshal data written by the
@@ -45,7 +53,6 @@ import marshal
 import mmap
 import os
 import resource
-import sys
 import types
 from _json import encode_basestring_ascii
 
@@ -107,9 +114,8 @@ def start_script():
     runner_dir = os.environ.pop("PYTHONPATH")
     sys.path.remove(runner_dir)
     sys.path_importer_cache.pop(runner_dir, None)
-    # The import system puts back whatever sys.modules holds under this name once we return:
-    # an empty module, not this file's functions.
-    sys.modules["sitecustomize"] = types.ModuleType("sitecustomize")
+    # bwrap's --chdir sets it; `python sample.py` started without a shell has none.
+    os.environ.pop("PWD", None)
     spec, channel = start(spec_path, result_fd)
     extra = {}
     if spec["runtime"] == "cgi":
@@ -117,6 +123,16 @@ def start_script():
     else:
         os.dup2(2, 1)  # one stream, in order, as a terminal would show it
     atexit.register(report_script, spec, channel, extra)
+
+
+def forget_harness():
+    """In the worker, before CPython runs the script: sys.modules as `python sample.py` has it.
+    The modules this file imported are dropped (a program that imports one gets it anew), and
+    this file leaves as a missing sitecustomize does: site ignores an ImportError of that name,
+    and the import system removes the module. Its functions live on in the atexit handler."""
+    for name in set(sys.modules) - PRELOADED:
+        del sys.modules[name]
+    raise ImportError("the harness is not the program's", name="sitecustomize")
 
 
 def report_script(spec, channel, extra):
@@ -1228,3 +1244,4 @@ elif __name__ == "sitecustomize":
 
         traceback.print_exc()
         os._exit(1)
+    forget_harness()

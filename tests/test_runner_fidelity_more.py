@@ -1,0 +1,218 @@
+"""More programs that must behave in the sandbox as under `python sample.py`: what a learner can
+see of the interpreter's start-up (argv, flags, modules, environment, descriptors, signals), of
+its ending (exit statuses, atexit, finalizers, threads) and of the files and processes it makes.
+
+Run as tests/test_runner_fidelity.py runs its programs (plain Python with -u, streams joined, the
+directory shown as /tmp); where a value differs legitimately (ids, limits, the host's name) the
+program prints only what must hold in both, and object addresses (`at 0x7f...` in the messages
+Python prints for an exception in atexit or __del__) are not compared.
+
+Differences kept on purpose, each because the harness must exist:
+- `atexit._ncallbacks()` (a private function) counts the harness's handler, which writes the report
+  after the program's own handlers;
+- /proc/self/environ cannot be read (PermissionError): the worker changed its uid (as root) or
+  inherited the supervisor's non-dumpable flag, and the kernel then gives /proc/self/environ to
+  root; readable, it would show the three variables that loaded the harness, which os.environ
+  no longer has (the kernel's copy of the initial environment cannot be rewritten without
+  CAP_SYS_RESOURCE).
+"""
+
+import re
+
+import pytest
+
+from tests.test_runner_fidelity import run_plain
+from timeline.runner.config import get_config
+from timeline.runner.service import run_code
+
+pytestmark = pytest.mark.usefixtures("sandbox")
+
+PROGRAMS = {
+    "orig argv": "import sys\nprint(sys.orig_argv[1:], sys.argv)\n",
+    "proc cmdline": "print(open('/proc/self/cmdline').read().split('\\0')[1:])\n",
+    "flags": "import sys\nprint(sys.flags)\nprint(sys.dont_write_bytecode, sys._xoptions)\n",
+    "user site": (
+        "import site, sys\nprint(site.ENABLE_USER_SITE, site.getusersitepackages())\n"
+        "print(sys.path[0] + '/', sys.path[1:])\n"
+    ),
+    "modules": "import sys\nprint(sorted(sys.modules))\n",
+    "sitecustomize": (
+        "import sys\nprint('sitecustomize' in sys.modules, 'usercustomize' in sys.modules)\n"
+    ),
+    "environ": "import os\nprint(sorted(os.environ), os.path.expanduser('~/x'))\n",
+    "bytecode of an import": (
+        "import os\nwith open('helper.py', 'w') as f:\n    f.write('VALUE = 42\\n')\n"
+        "import helper\nprint(helper.VALUE, helper.__file__, os.path.exists(helper.__cached__))\n"
+        "print(sorted(os.listdir('.')))\n"
+    ),
+    "cwd": (
+        "import os\nprint(os.getcwd() == os.path.dirname(__file__), sorted(os.listdir()))\n"
+        "open('out.txt', 'w').write('kept')\nprint(open('out.txt').read())\n"
+    ),
+    "streams": (
+        "import sys\nfor s in (sys.stdin, sys.stdout, sys.stderr):\n"
+        "    print(s.name, s.encoding, s.errors, s.line_buffering, s.isatty(), s.fileno())\n"
+        "print(sys.getfilesystemencoding(), sys.getdefaultencoding())\n"
+    ),
+    "descriptors": "import os\nprint(sorted(os.listdir('/proc/self/fd')))\n",
+    "stdin kind": (
+        "import os, stat\nmode = os.fstat(0).st_mode\n"
+        "print(stat.S_ISCHR(mode), stat.S_ISFIFO(mode), os.isatty(0), repr(input.__doc__[:5]))\n"
+    ),
+    "signals": (
+        "import signal\nfor name in ('SIGINT', 'SIGPIPE', 'SIGTERM', 'SIGHUP', 'SIGCHLD',"
+        " 'SIGXFSZ', 'SIGUSR1', 'SIGALRM'):\n"
+        "    print(name, signal.getsignal(getattr(signal, name)))\n"
+        "print(signal.pthread_sigmask(signal.SIG_BLOCK, []))\n"
+    ),
+    "proc status signals": (
+        "for line in open('/proc/self/status'):\n"
+        "    if line.startswith(('SigBlk', 'SigIgn', 'SigCgt')):\n        print(line, end='')\n"
+    ),
+    "umask": "import os\nprint(oct(os.umask(0o22)))\n",
+    "nice": "import os\nprint(os.nice(0))\n",
+    "recursion limit": "import sys\nprint(sys.getrecursionlimit(), sys.getswitchinterval())\n",
+    "recursion error": "def f(n):\n    return f(n + 1)\n\nf(0)\n",
+    "tracebacklimit": (
+        "import sys\nsys.tracebacklimit = 1\ndef a():\n    b()\ndef b():\n    1 / 0\na()\n"
+    ),
+    "atexit raises": (
+        "import atexit\ndef bad():\n    raise ValueError('in atexit')\n"
+        "atexit.register(bad)\nprint('main')\n"
+    ),
+    "atexit sys.exit": "import atexit, sys\natexit.register(sys.exit, 4)\nprint('main')\n",
+    "del raises at shutdown": (
+        "class A:\n    def __del__(self):\n        raise RuntimeError('in __del__')\n"
+        "a = A()\nprint('main')\n"
+    ),
+    "unraisable hook": (
+        "import sys\nsys.unraisablehook = lambda u: print('unraisable:', u.exc_type.__name__)\n"
+        "class A:\n    def __del__(self):\n        1 / 0\nA()\nprint('after')\n"
+    ),
+    "warnings filters": (
+        "import sys, warnings\nprint(sys.warnoptions)\nfor f in warnings.filters:\n    print(f)\n"
+        "warnings.warn('old', DeprecationWarning)\n"
+    ),
+    "threading excepthook": (
+        "import threading\n"
+        "threading.excepthook = lambda a: print('hooked', a.exc_type.__name__, a.thread.name)\n"
+        "t = threading.Thread(target=lambda: 1 / 0, name='w')\nt.start()\nt.join()\n"
+    ),
+    "thread sys.exit": (
+        "import sys, threading\nt = threading.Thread(target=sys.exit, args=(3,))\n"
+        "t.start()\nt.join()\nprint('main goes on')\n"
+    ),
+    "exit builtins": (
+        "print(type(exit).__name__, exit, quit)\nprint(repr(copyright)[:20], type(help).__name__)\n"
+        "import sys\nprint(hasattr(sys, 'ps1'), hasattr(sys, 'ps2'), __debug__)\nexit(4)\n"
+    ),
+    "exit with object": "import sys\nsys.exit([1, 2])\n",
+    "help": "help(len)\n",
+    "breakpoint at eof": "breakpoint()\nprint('after')\n",
+    "sigint to self": (
+        "import os, signal\nprint('before')\nos.kill(os.getpid(), signal.SIGINT)\nprint('never')\n"
+    ),
+    "sigalrm handler": (
+        "import signal, time\nsignal.signal(signal.SIGALRM, lambda s, f: print('alarm'))\n"
+        "signal.setitimer(signal.ITIMER_REAL, 0.05)\ntime.sleep(0.3)\nprint('done')\n"
+    ),
+    "fork": (
+        "import os, sys\npid = os.fork()\nif pid == 0:\n    print('child')\n    sys.exit(7)\n"
+        "_, status = os.waitpid(pid, 0)\nprint('parent', os.waitstatus_to_exitcode(status))\n"
+    ),
+    "fork child raises": (
+        "import os\npid = os.fork()\nif pid == 0:\n    raise ValueError('in the child')\n"
+        "_, status = os.waitpid(pid, 0)\nprint('parent', os.waitstatus_to_exitcode(status))\n"
+    ),
+    "subprocess python": (
+        "import subprocess, sys\nout = subprocess.run([sys.executable, '-c',"
+        " 'import sys, os; print(sys.flags.no_user_site, sys.path[0] == \"\",'"
+        " sorted(os.environ))'],"
+        " capture_output=True, text=True)\nprint(out.stdout, out.stderr, out.returncode)\n"
+    ),
+    "os system": "import os\nprint(os.system('echo from the shell; exit 3'))\n",
+    "spawn": (
+        "import multiprocessing as mp\n\ndef square(n):\n    return n * n\n\n"
+        "if __name__ == '__main__':\n    ctx = mp.get_context('spawn')\n"
+        "    with ctx.Pool(2) as pool:\n        print(pool.map(square, range(4)))\n"
+    ),
+    "process pool": (
+        "from concurrent.futures import ProcessPoolExecutor\n\ndef cube(n):\n    return n ** 3\n\n"
+        "if __name__ == '__main__':\n    with ProcessPoolExecutor(2) as ex:\n"
+        "        print(list(ex.map(cube, range(4))))\n"
+    ),
+    "manager": (
+        "import multiprocessing as mp\n\nif __name__ == '__main__':\n"
+        "    with mp.Manager() as m:\n        d = m.dict(a=1)\n        print(dict(d))\n"
+    ),
+    "shared memory": (
+        "from multiprocessing import shared_memory\nshm = shared_memory.SharedMemory(create=True,"
+        " size=16)\nshm.buf[0] = 7\nprint(shm.buf[0])\nshm.close()\nshm.unlink()\n"
+    ),
+    "pickle main function": (
+        "import pickle\ndef f():\n    return 'called'\nprint(pickle.loads(pickle.dumps(f))())\n"
+        "print(pickle.dumps(f)[:40])\n"
+    ),
+    "asyncio debug": (
+        "import asyncio\nasync def main():\n    print(asyncio.get_running_loop().get_debug())\n"
+        "    await asyncio.sleep(0)\n    return 'ran'\nprint(asyncio.run(main(), debug=True))\n"
+    ),
+    "asyncio unawaited": (
+        "import asyncio, gc\nasync def c():\n    pass\nc()\ngc.collect()\nprint('done')\n"
+    ),
+    "locale and time": (
+        "import locale, time\nprint(locale.getpreferredencoding(), locale.getlocale())\n"
+        "print(time.tzname, time.daylight)\n"
+    ),
+    "tempdir": "import tempfile\nprint(tempfile.gettempdir())\n",
+    "resources": (
+        "import resource\nfor name in ('RLIMIT_NOFILE', 'RLIMIT_AS', 'RLIMIT_STACK'):\n"
+        "    soft, hard = resource.getrlimit(getattr(resource, name))\n"
+        "    print(name, hard == resource.RLIM_INFINITY or soft <= hard)\n"
+    ),
+    "getlogin": (
+        "import os\ntry:\n    os.getlogin()\n"
+        "except OSError as exc:\n    print(type(exc).__name__)\n"
+    ),
+    "globals order": "x = 1\nprint(list(globals()))\n",
+    "crlf and tabs": "if True:\r\n\tprint('tabs')\r\n\tprint('crlf')\r\n",
+    "bom with latin-1": "\ufeff# -*- coding: latin-1 -*-\nprint('x')\n",
+    "unterminated string": "print('hello)\n",
+    "non-utf8 name error": "print(undefined_name)\n",
+    "closed stdout": "import os\nos.close(1)\nprint('lost')\n",
+    "local socket": (
+        "import socket\nserver = socket.create_server(('127.0.0.1', 0))\n"
+        "client = socket.create_connection(server.getsockname())\nconn, _ = server.accept()\n"
+        "client.sendall(b'ping')\nprint(conn.recv(4))\nprint(socket.gethostbyname('localhost'))\n"
+    ),
+    "sqlite file": (
+        "import sqlite3\ndb = sqlite3.connect('data.db')\ndb.execute('create table t(x)')\n"
+        "db.execute('insert into t values (1)')\ndb.commit()\nprint(db.execute('select * from t')"
+        ".fetchall())\n"
+    ),
+    "main module": (
+        "import sys\nm = sys.modules['__main__']\n"
+        "print(m.__spec__, type(m.__loader__).__name__, m.__loader__.path, m.__file__)\n"
+    ),
+    "enumerate threads": (
+        "import threading\n"
+        "print([t.name for t in threading.enumerate()], threading.active_count())\n"
+    ),
+    "stack size": "import threading\nprint(threading.stack_size())\n",
+    "gc state": "import gc\nprint(gc.isenabled(), gc.get_threshold(), gc.get_freeze_count())\n",
+}
+
+
+@pytest.mark.parametrize("name", sorted(PROGRAMS))
+def test_the_sandbox_runs_it_as_python_does(name, tmp_path):
+    code = PROGRAMS[name]
+    expected_output, expected_status = run_plain(get_config().python, code, tmp_path)
+    result = run_code("python", code)
+    assert (addressless(result.output), result.exit_status) == (
+        addressless(expected_output),
+        expected_status,
+    )
+
+
+def addressless(text):
+    return re.sub(r" at 0x[0-9a-f]+", " at 0x…", text)
