@@ -170,6 +170,12 @@ PROGRAMS = {
         "    soft, hard = resource.getrlimit(getattr(resource, name))\n"
         "    print(name, hard == resource.RLIM_INFINITY or soft <= hard)\n"
     ),
+    "user name": (
+        "import getpass, pwd, os\ntry:\n    print(bool(getpass.getuser()))\n"
+        "except Exception as exc:\n    print(type(exc).__name__)\n"
+        "try:\n    print(bool(pwd.getpwuid(os.getuid()).pw_dir))\n"
+        "except Exception as exc:\n    print(type(exc).__name__)\n"
+    ),
     "getlogin": (
         "import os\ntry:\n    os.getlogin()\n"
         "except OSError as exc:\n    print(type(exc).__name__)\n"

@@ -84,6 +84,10 @@ def build_command(
     for path in SYSTEM_FILES:
         command += ["--ro-bind-try", path, path]
     command += ["--ro-bind", str(hosts_file), "/etc/hosts"]
+    # The run's own user and group by name (the host writes them with the spec, below): pwd,
+    # getpass.getuser() and `~user` work as they do for the learner's own account.
+    for name in ACCOUNT_FILES:
+        command += ["--ro-bind-try", str(Path(work_dir) / name), f"/etc/{name}"]
     roots = python_roots(config.python)
     # bwrap creates missing parents as 0700 (e.g. /root for a pyenv install); the harness reads
     # the interpreter after dropping root, so create them readable.
@@ -120,6 +124,19 @@ def build_command(
     command += [config.python, "-s", "-P", "-B", "-u", SANDBOX_HARNESS]
     command += [f"{SANDBOX_WORK}/spec", str(result_fd)]
     return command
+
+
+ACCOUNT_FILES = ("passwd", "group")
+
+
+def account_files(uid):
+    """/etc/passwd and /etc/group for a run whose code runs as `uid` (when the server is not root,
+    its own uid, kept in the run's user namespace): root and the run's user, at home in /tmp."""
+    user, group = (uid, uid) if os.geteuid() == 0 else (os.getuid(), os.getgid())
+    return {
+        "passwd": f"root:x:0:0:root:/root:/bin/sh\nsandbox:x:{user}:{group}:sandbox:/tmp:/bin/sh\n",
+        "group": f"root:x:0:\nsandbox:x:{group}:\n",
+    }
 
 
 def hosts_file(config):

@@ -25,7 +25,7 @@ from pathlib import Path
 from historyweb.errors import ServiceError, refuse_if_no_room_to_run
 
 from . import cgroups, leftovers, seccomp
-from .bwrap import SANDBOX_WORK, build_command, hosts_file
+from .bwrap import SANDBOX_WORK, account_files, build_command, hosts_file
 from .config import get_config
 from .harness import message_cap
 from .identity import run_identity
@@ -131,7 +131,9 @@ def run_in_sandbox(config, spec, body=b""):
         work_dir.chmod(0o755)  # the harness reads it after dropping to an unprivileged uid
         # marshal: the harness reads it without importing json (and with it, re).
         try:
-            for name, data in (("spec", marshal.dumps(spec)), ("body", body)):
+            files = {"spec": marshal.dumps(spec), "body": body}
+            files.update((name, text.encode()) for name, text in account_files(uid).items())
+            for name, data in files.items():
                 (work_dir / name).write_bytes(data)
                 (work_dir / name).chmod(0o644)
         except OSError as exc:
