@@ -72,6 +72,8 @@ def test_the_whole_command_as_root(config, tmp_path, monkeypatch):
         *("--perms", "0755", "--dir", "/etc", "--perms", "0755", "--dir", "/runner"),
         *system_binds(),
         *("--ro-bind", str(hosts), "/etc/hosts"),
+        *("--ro-bind-try", str(work / "passwd"), "/etc/passwd"),
+        *("--ro-bind-try", str(work / "group"), "/etc/group"),
         *interpreter_binds(config.python),
         *("--ro-bind", str(work), "/sample"),
         *("--ro-bind", str(bwrap.HARNESS), "/runner/harness.py"),
@@ -695,3 +697,15 @@ def test_a_script_is_run_by_python_itself_with_the_harness_as_its_site_customisa
         *("--setenv", "RUNNER_SPEC", "/sample/spec", "--setenv", "RUNNER_RESULT_FD", "5"),
         *(config.python, "-u", "sample.py"),
     ]
+
+
+@pytest.mark.parametrize("root", [True, False])
+def test_a_run_knows_its_user_by_name(root, monkeypatch):
+    """As root a run has a uid of its own; without root it keeps the server's (in its namespace)."""
+    monkeypatch.setattr(bwrap.os, "geteuid", lambda: 0 if root else 1000)
+    monkeypatch.setattr(bwrap.os, "getuid", lambda: 0 if root else 1000)
+    monkeypatch.setattr(bwrap.os, "getgid", lambda: 0 if root else 1001)
+    files = bwrap.account_files(61007)
+    user, group = ("61007", "61007") if root else ("1000", "1001")
+    assert files["passwd"].splitlines()[1] == f"sandbox:x:{user}:{group}:sandbox:/tmp:/bin/sh"
+    assert files["group"].splitlines()[1] == f"sandbox:x:{group}:"
