@@ -206,6 +206,114 @@ PROGRAMS = {
     ),
     "stack size": "import threading\nprint(threading.stack_size())\n",
     "gc state": "import gc\nprint(gc.isenabled(), gc.get_threshold(), gc.get_freeze_count())\n",
+    "abort": "import os\nprint('x')\nos.abort()\n",
+    "ssl store": (
+        "import ssl\nctx = ssl.create_default_context()\n"
+        "print(ctx.cert_store_stats(), ssl.get_default_verify_paths())\n"
+    ),
+    "importer cache": (
+        "import sys\n"
+        "print(sorted(k.replace(__file__.rsplit('/', 1)[0], '<dir>') for k in"
+        " sys.path_importer_cache))\n"
+    ),
+    "find sitecustomize": (
+        "import importlib.util\nprint(importlib.util.find_spec('sitecustomize'))\n"
+        "import sitecustomize\n"
+    ),
+    "closerange": "import os\nos.closerange(3, 65536)\nprint('still here')\n",
+    "file stat": (
+        "import os, stat\nst = os.stat(__file__)\n"
+        "print(oct(stat.S_IMODE(st.st_mode)), st.st_uid == os.getuid(),"
+        " os.access(__file__, os.W_OK))\n"
+    ),
+    "shell": "import subprocess\nsubprocess.run('echo $0 $HOME/ $PWD/; ls', shell=True)\n",
+    "raw bytes": "import sys\nsys.stdout.buffer.write(b'\\xff\\xfe ok\\n')\n",
+    "stdin bytes": "import sys\nprint(sys.stdin.buffer.read(), sys.stdin.readline() == '')\n",
+    "runpy": (
+        "import runpy, sys\nif __name__ == '__main__' and len(sys.argv) == 1:\n"
+        "    sys.argv.append('x')\n    g = runpy.run_path(__file__, run_name='again')\n"
+        "    print(g['__name__'])\n"
+    ),
+    "surrogate": "print('\\udc80')\n",
+    "main spec none": (
+        "import __main__, importlib\n"
+        "print(__main__.__spec__, importlib.util.find_spec('__main__') if False else '')\n"
+    ),
+    "inheritable": (
+        "import os\nprint([os.get_inheritable(fd) for fd in (0, 1, 2)], os.get_blocking(1))\n"
+    ),
+    "this": "import this\n",
+    "locale set": "import locale\nprint(locale.setlocale(locale.LC_ALL, ''))\n",
+    "os release": "import platform\nprint(platform.freedesktop_os_release().get('ID'))\n",
+    "sys.exit in finally": "import sys\ntry:\n    sys.exit(2)\nfinally:\n    print('finally')\n",
+    "thread print after main": (
+        "import threading, time\ndef w():\n    time.sleep(0.2)\n    print('late')\n"
+        "threading.Thread(target=w).start()\nraise SystemExit(5)\n"
+    ),
+    "exception in excepthook": (
+        "import sys\ndef hook(*a):\n    raise RuntimeError('hook broke')\nsys.excepthook = hook\n"
+        "1/0\n"
+    ),
+    "atexit order with exception": (
+        "import atexit, sys\n"
+        "atexit.register(lambda: print('last', sys.last_value if hasattr(sys,"
+        " 'last_value') else None))\nraise KeyError('k')\n"
+    ),
+    "last exc": (
+        "import atexit, sys\n"
+        "atexit.register(lambda: print(hasattr(sys, 'last_type'), hasattr(sys,"
+        " 'last_traceback')))\nraise ValueError(1)\n"
+    ),
+    "stderr encoding error": (
+        "import sys\nprint(sys.stderr.errors, sys.stdout.errors)\n"
+        "print('\\udcff', file=sys.stderr)\n"
+    ),
+    "home": (
+        "from pathlib import Path\n"
+        "print(str(Path.home()) + '/', Path('~').expanduser() == Path.home())\n"
+    ),
+    "env user": (
+        "import os\n"
+        "print(os.environ.get('USER'), os.environ.get('LOGNAME'),"
+        " os.environ.get('SHELL'), os.environ.get('TERM'))\n"
+    ),
+    "sys.exit from atexit after error": "import atexit, sys\natexit.register(sys.exit, 9)\n1/0\n",
+    "keyboard interrupt in thread join": (
+        "import signal, threading, os\ndef w():\n    os.kill(os.getpid(), signal.SIGINT)\n"
+        "t = threading.Thread(target=w)\nt.start()\ntry:\n    t.join()\n"
+        "    import time; time.sleep(0.5)\nexcept KeyboardInterrupt:\n    print('caught')\n"
+    ),
+    "sigterm handler": (
+        "import signal, os\nsignal.signal(signal.SIGTERM, lambda s, f: print('term'))\n"
+        "os.kill(os.getpid(), signal.SIGTERM)\nprint('after')\n"
+    ),
+    "sigpipe": (
+        "import subprocess\np = subprocess.Popen(['true'], stdin=subprocess.PIPE)\np.wait()\n"
+        "try:\n    p.stdin.write(b'x' * 100000)\n    p.stdin.flush()\n"
+        "except BrokenPipeError as e:\n    print('broken', e.errno)\n"
+    ),
+    "dev files": (
+        "import os\n"
+        "for p in ('/dev/null', '/dev/zero', '/dev/urandom', '/dev/tty',"
+        " '/dev/stdin', '/dev/stdout', '/dev/fd/1'):\n    print(p, os.path.exists(p))\n"
+    ),
+    "write dev stdout": (
+        "open('/dev/stdout', 'w').write('via dev stdout\\n')\n"
+        "open('/dev/stderr', 'w').write('via dev stderr\\n')\n"
+    ),
+    "proc self exe": (
+        "import os, sys\n"
+        "print(os.path.realpath('/proc/self/exe') == os.path.realpath(sys.executable))\n"
+    ),
+    "proc self cwd": "import os\nprint(os.readlink('/proc/self/cwd') == os.getcwd())\n",
+    "proc self fd 1": (
+        "import os\n"
+        "print(os.readlink('/proc/self/fd/1').split(':')[0], os.readlink('/proc/self/fd/0'))\n"
+    ),
+    "tty name": "import os\ntry:\n    os.ttyname(0)\nexcept OSError as e:\n    print(e.errno)\n",
+    "sys.stdout reopened": (
+        "import sys, os\nsys.stdout = open(1, 'w', closefd=False)\nprint('reopened')\n"
+    ),
 }
 
 
@@ -222,3 +330,9 @@ def test_the_sandbox_runs_it_as_python_does(name, tmp_path):
 
 def addressless(text):
     return re.sub(r" at 0x[0-9a-f]+", " at 0x…", text)
+
+
+def test_a_run_sees_the_public_certificates_and_no_private_key():
+    code = "import os\nprint(os.path.isdir('/etc/ssl/certs'), os.path.exists('/etc/ssl/private'))\n"
+    result = run_code("python", code)
+    assert result.output == "True False\n"

@@ -16,8 +16,11 @@ SANDBOX_SCRIPT = "sample.py"  # as typed, in the working directory /tmp
 SANDBOX_WORK = "/sample"
 HOSTS = "127.0.0.1\tlocalhost\n::1\tlocalhost ip6-localhost ip6-loopback\n"
 SYSTEM_DIRS = ["/usr", "/bin", "/sbin", "/lib", "/lib32", "/lib64", "/libx32"]
-# Files some libraries read at import time (mimetypes, zoneinfo, the dynamic loader's cache).
+# Files some libraries read at import time (mimetypes, zoneinfo, the dynamic loader's cache), and
+# OpenSSL's configuration and public CA certificates (ssl.create_default_context() loads them; no
+# private key: /etc/ssl/private is not bound).
 SYSTEM_FILES = ["/etc/ld.so.cache", "/etc/localtime", "/etc/mime.types", "/etc/nsswitch.conf"]
+SYSTEM_FILES += ["/etc/ssl/openssl.cnf", "/etc/ssl/certs"]
 
 
 def python_roots(python):
@@ -74,7 +77,7 @@ def build_command(
     # The tmpfs comes first: mounted after the binds it would hide a venv that lives under /tmp.
     command += ["--perms", "1777", "--size", str(config.tmp_bytes), "--tmpfs", "/tmp"]
     # Directories bwrap creates are 0700 by default; the harness drops root and must read them.
-    for directory in ("/etc", "/runner"):
+    for directory in ("/etc", "/etc/ssl", "/runner"):
         command += ["--perms", "0755", "--dir", directory]
     for directory in SYSTEM_DIRS:
         if os.path.islink(directory):

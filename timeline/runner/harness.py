@@ -307,6 +307,13 @@ def drop_privileges(uid):
     the process limit applies (root is exempt from RLIMIT_NPROC) and no capability is left."""
     if os.getuid() != 0:
         return
+    # The streams are the host's pipes, root's and 0600: `open('/dev/stdout', 'w')` reopens them
+    # by inode, which their owner may do under plain Python. The one who may is now the run.
+    for fd in (1, 2):
+        try:
+            os.fchmod(fd, 0o666)
+        except OSError:  # closed, or not ours to change (a file): left as it is
+            pass
     os.setgroups([])
     os.setgid(uid)
     os.setuid(uid)
