@@ -314,6 +314,9 @@ PROGRAMS = {
     "sys.stdout reopened": (
         "import sys, os\nsys.stdout = open(1, 'w', closefd=False)\nprint('reopened')\n"
     ),
+    # What the harness's report needs, broken by the program: nothing of the harness shows.
+    "modules cleared": "import sys\nsys.modules.clear()\nraise ValueError('x')\n",
+    "traceback patched": "import traceback\ntraceback.format_exception = None\n1 / 0\n",
 }
 
 

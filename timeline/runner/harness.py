@@ -147,8 +147,14 @@ def report_script(spec, channel, extra):
         exc = None
     if isinstance(exc, BaseException) and not isinstance(exc, SystemExit):
         budget = output_budget(spec)
-        report, _ = failure(exc, budget)
-        report["truncated"] = budget.over
+        try:
+            report, _ = failure(exc, budget)
+            report["truncated"] = budget.over
+        except Exception:  # noqa: BLE001 - the program broke what formatting needs
+            # (sys.modules cleared, traceback patched): CPython printed its traceback, the
+            # exit status tells the host, and nothing of ours may show ("Exception ignored in
+            # atexit callback" with this file's frames).
+            report = {"error": None}
     write_report(dict(report, **extra), channel)
 
 
