@@ -317,6 +317,7 @@ PROGRAMS = {
     # What the harness's report needs, broken by the program: nothing of the harness shows.
     "modules cleared": "import sys\nsys.modules.clear()\nraise ValueError('x')\n",
     "traceback patched": "import traceback\ntraceback.format_exception = None\n1 / 0\n",
+    "builtins patched": "import builtins\nbuiltins.isinstance = None\n1 / 0\n",
 }
 
 

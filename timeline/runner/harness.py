@@ -138,24 +138,28 @@ def forget_harness():
 def report_script(spec, channel, extra):
     """The script's report: the traceback CPython printed for an uncaught exception (it keeps
     it in sys.last_value, whichever excepthook printed it), or nothing; and `extra`."""
+    try:
+        write_report(dict(script_failure(spec), **extra), channel)
+    except BaseException:  # noqa: BLE001 - the program broke what the report needs
+        # (sys.modules cleared, traceback or builtins patched): CPython printed its traceback,
+        # the exit status tells the host, and nothing of ours may show ("Exception ignored in
+        # atexit callback" with this file's frames).
+        pass
+
+
+def script_failure(spec):
     exc = getattr(sys, "last_exc", None) or getattr(sys, "last_value", None)
-    report = {"error": None}
     # An uncaught KeyboardInterrupt ends the run by SIGINT, which the host reports: its text is
     # not needed, and formatting it would undo that ending (importing traceback evaluates a
     # string, and CPython forgets the interrupt once any string is evaluated).
-    if type(exc) is KeyboardInterrupt:
-        exc = None
-    if isinstance(exc, BaseException) and not isinstance(exc, SystemExit):
-        budget = output_budget(spec)
-        try:
-            report, _ = failure(exc, budget)
-            report["truncated"] = budget.over
-        except Exception:  # noqa: BLE001 - the program broke what formatting needs
-            # (sys.modules cleared, traceback patched): CPython printed its traceback, the
-            # exit status tells the host, and nothing of ours may show ("Exception ignored in
-            # atexit callback" with this file's frames).
-            report = {"error": None}
-    write_report(dict(report, **extra), channel)
+    if type(exc) is KeyboardInterrupt or isinstance(exc, SystemExit):
+        return {"error": None}
+    if not isinstance(exc, BaseException):
+        return {"error": None}
+    budget = output_budget(spec)
+    report, _ = failure(exc, budget)
+    report["truncated"] = budget.over
+    return report
 
 
 def start(spec_path, result_fd):
