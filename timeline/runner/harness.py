@@ -186,6 +186,7 @@ def start(spec_path, result_fd):
     pid = os.fork()
     if pid == 0:
         os.close(result_fd)  # the worker has no way to the host but its report and streams
+        open_streams_to(uid)
         drop_privileges(uid)
         WORKER["pid"] = os.getpid()
         # Mapped until the process ends: what the program writes there after the report (an
@@ -312,18 +313,25 @@ def apply_limits(limits):
             resource.setrlimit(which, (soft, soft))
 
 
+def open_streams_to(uid):
+    """The streams are the host's pipes, 0600 and the server's: `open('/dev/stdout', 'w')`
+    reopens one by its inode, which its owner may do under plain Python. As root the run has a
+    uid of its own, so the pipes are made openable by it (nothing outside the run can reach
+    them: a pipe has no name but /proc/<pid>/fd of a process holding it)."""
+    if os.getuid() != 0 or uid == 0:
+        return
+    for fd in (1, 2):
+        try:
+            os.fchmod(fd, 0o666)
+        except OSError:  # closed, or not ours to change: left as it is
+            pass
+
+
 def drop_privileges(uid):
     """When the host runs as root there is no user namespace: become an unprivileged user, so
     the process limit applies (root is exempt from RLIMIT_NPROC) and no capability is left."""
     if os.getuid() != 0:
         return
-    # The streams are the host's pipes, root's and 0600: `open('/dev/stdout', 'w')` reopens them
-    # by inode, which their owner may do under plain Python. The one who may is now the run.
-    for fd in (1, 2):
-        try:
-            os.fchmod(fd, 0o666)
-        except OSError:  # closed, or not ours to change (a file): left as it is
-            pass
     os.setgroups([])
     os.setgid(uid)
     os.setuid(uid)
