@@ -123,6 +123,10 @@ def start_script():
     else:
         os.dup2(2, 1)  # one stream, in order, as a terminal would show it
     atexit.register(report_script, spec, channel, extra)
+    # These two run just before it (atexit calls the last registered first), after all of the
+    # program's own: a tracer or profiler the program set sees none of the harness's calls.
+    atexit.register(sys.settrace, None)
+    atexit.register(sys.setprofile, None)
 
 
 def forget_harness():
