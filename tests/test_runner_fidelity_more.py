@@ -377,6 +377,68 @@ PROGRAMS = {
     "write after stderr closed": "import sys\nsys.stderr.close()\n1 / 0\n",
     "excepthook none": "import sys\nsys.excepthook = None\n1 / 0\n",
     "displayhook": "import sys\nprint(sys.displayhook, sys.__displayhook__ is sys.displayhook)\n",
+    "forkserver": (
+        "import multiprocessing as mp\n\ndef double(n):\n    return 2 * n\n\n"
+        "if __name__ == '__main__':\n    ctx = mp.get_context('forkserver')\n"
+        "    with ctx.Pool(2) as pool:\n        print(pool.map(double, range(4)))\n"
+    ),
+    "start method and cpus": (
+        "import multiprocessing as mp, os\n"
+        "print(mp.get_start_method(), os.cpu_count() == mp.cpu_count(),"
+        " len(os.sched_getaffinity(0)) == os.cpu_count())\n"
+    ),
+    "spawn sees main globals": (
+        "import multiprocessing as mp, sys\nVALUE = 'module level'\n\ndef show():\n"
+        "    print(__name__, VALUE, sys.argv, sys.flags.dont_write_bytecode, flush=True)\n\n"
+        "if __name__ == '__main__':\n    p = mp.get_context('spawn').Process(target=show)\n"
+        "    p.start()\n    p.join()\n    print(p.exitcode)\n"
+    ),
+    "spawn child raises": (
+        "import multiprocessing as mp\n\ndef bad():\n    raise ValueError('in the child')\n\n"
+        "if __name__ == '__main__':\n    p = mp.get_context('spawn').Process(target=bad)\n"
+        "    p.start()\n    p.join()\n    print(p.exitcode)\n"
+    ),
+    "thread pool": (
+        "from concurrent.futures import ThreadPoolExecutor\nwith ThreadPoolExecutor(4) as ex:\n"
+        "    print(list(ex.map(lambda n: n + 1, range(5))))\n"
+    ),
+    "pass fds": (
+        "import os, subprocess, sys\nr, w = os.pipe()\n"
+        "subprocess.run([sys.executable, '-c', f'import os; os.write({w}, b\"via"
+        " fd\")'], pass_fds=[w])\nos.close(w)\nprint(os.read(r, 100))\n"
+    ),
+    "pool in a function without guard": (
+        "import multiprocessing as mp\nwith mp.Pool(2) as pool:\n"
+        "    print(pool.map(abs, [-1, -2]))\n"
+    ),
+    "logging": (
+        "import logging\nlogging.warning('a warning')\nlogging.basicConfig(level=logging.INFO)\n"
+        "logging.getLogger('x').info('info')\nlogging.error('error')\n"
+    ),
+    "unclosed file warning dev mode": (
+        "import sys, warnings\nwarnings.simplefilter('default')\nf = open(__file__)\ndel f\n"
+        "print('done')\n"
+    ),
+    "resource warning at exit": (
+        "import warnings\nwarnings.simplefilter('always')\nf = open(__file__)\nprint('done')\n"
+    ),
+    "argparse": (
+        "import argparse\np = argparse.ArgumentParser(description='demo')\n"
+        "p.add_argument('--n', type=int, default=3)\nprint(p.parse_args())\np.print_help()\n"
+    ),
+    "argparse error": (
+        "import argparse\np = argparse.ArgumentParser()\np.add_argument('name')\np.parse_args()\n"
+    ),
+    "doctest": (
+        "def add(a, b):\n    '''\n    >>> add(1, 2)\n    3\n    >>> add(1, 1)\n    3\n    '''\n"
+        "    return a + b\n\nimport doctest\nprint(doctest.testmod())\n"
+    ),
+    "timeit": "import timeit\nprint(type(timeit.timeit('1+1', number=10)).__name__)\n",
+    "pdb post mortem at eof": (
+        "import pdb, sys\ntry:\n    1 / 0\nexcept ZeroDivisionError:\n    pdb.post_mortem()\n"
+        "print('after')\n"
+    ),
+    "interactive inspect": "import code\ncode.interact(banner='hello', exitmsg='bye')\n",
 }
 
 

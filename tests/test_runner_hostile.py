@@ -5,6 +5,7 @@ fails the test if any sandbox process outlives it.
 """
 
 import os
+import signal
 import threading
 
 import pytest
@@ -363,3 +364,11 @@ def test_closing_every_descriptor_keeps_the_report(runtime):
         assert result.outcome == Outcome.OK, (result.outcome, result.error, result.log)
         assert result.body == "answered" and result.status == "200 OK"
     assert "harness" not in result.error + result.log + result.output
+
+
+def test_a_program_that_sends_itself_a_limits_signal_is_not_told_it_reached_a_limit():
+    """SIGXCPU is what a CPU-time limit sends, but the run's hard limit is its soft one, so a
+    real limit ends the run by SIGKILL: a SIGXCPU is the program's own doing."""
+    result = run_code("python", "import os, signal\nos.kill(os.getpid(), signal.SIGXCPU)\n")
+    assert result.exit_status == -signal.SIGXCPU
+    assert "limit" not in result.error
