@@ -319,6 +319,10 @@ PROGRAMS = {
     "modules cleared": "import sys\nsys.modules.clear()\nraise ValueError('x')\n",
     "traceback patched": "import traceback\ntraceback.format_exception = None\n1 / 0\n",
     "builtins patched": "import builtins\nbuiltins.isinstance = None\n1 / 0\n",
+    "audit hook and an error": (
+        "import sys\ndef hook(event, args):\n    if event == 'import':\n"
+        "        print('audit', event, args[0])\nsys.addaudithook(hook)\n1 / 0\n"
+    ),
     "settrace at exit": (
         "import sys\ndef tracer(frame, event, arg):\n    if event == 'call':\n"
         "        print('call', frame.f_code.co_name)\n    return None\ndef f():\n    pass\n"
@@ -461,3 +465,11 @@ def test_a_run_sees_the_public_certificates_and_no_private_key():
     code = "import os\nprint(os.path.isdir('/etc/ssl/certs'), os.path.exists('/etc/ssl/private'))\n"
     result = run_code("python", code)
     assert result.output == "True False\n"
+
+
+@pytest.mark.parametrize("closed", ["0", "1", "0, 1, 2"])
+def test_the_error_is_reported_whichever_streams_the_program_closed(closed):
+    code = f"import os\nfor fd in ({closed},):\n    os.close(fd)\nraise ValueError('kept')\n"
+    result = run_code("python", code)
+    assert result.exit_status == 1
+    assert result.error.endswith("ValueError: kept")

@@ -161,9 +161,33 @@ def script_failure(spec):
     if not isinstance(exc, BaseException):
         return {"error": None}
     budget = output_budget(spec)
-    report, _ = failure(exc, budget)
+    report, _ = unheard(failure, exc, budget)
     report["truncated"] = budget.over
     return report
+
+
+def unheard(function, *args):
+    """function(*args) with the streams on a pipe nobody reads: an audit hook the program added
+    is called for the imports that format a traceback (traceback, linecache, re, ...), and what
+    it prints then must not show. With a stream closed by the program, as it is (a new
+    descriptor would take the closed one's number)."""
+    try:
+        os.fstat(1)
+        os.fstat(2)
+    except OSError:
+        return function(*args)
+    saved = os.dup(1), os.dup(2)
+    read_end, write_end = os.pipe()
+    os.set_blocking(write_end, False)  # a full pipe fails the hook's write, never blocks
+    try:
+        os.dup2(write_end, 1)
+        os.dup2(write_end, 2)
+        return function(*args)
+    finally:
+        os.dup2(saved[0], 1)
+        os.dup2(saved[1], 2)
+        for fd in (*saved, read_end, write_end):
+            os.close(fd)
 
 
 def start(spec_path, result_fd):
