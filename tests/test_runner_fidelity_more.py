@@ -443,6 +443,44 @@ PROGRAMS = {
         "print('after')\n"
     ),
     "interactive inspect": "import code\ncode.interact(banner='hello', exitmsg='bye')\n",
+    "setsid": "import os\nos.setsid()\nprint(os.getsid(0) == os.getpid())\n",
+    "setpgrp": "import os\nos.setpgrp()\nprint(os.getpgrp() == os.getpid())\n",
+    "killpg own": (
+        "import os, signal\nsignal.signal(signal.SIGUSR1, lambda *a: print('usr1'))\n"
+        "os.setpgrp()\nos.killpg(0, signal.SIGUSR1)\nprint('done')\n"
+    ),
+    "http server": (
+        "import http.server, threading, urllib.request\n"
+        "class Quiet(http.server.SimpleHTTPRequestHandler):\n"
+        "    def log_message(self, *args):\n        pass\n"
+        "s = http.server.HTTPServer(('127.0.0.1', 0), Quiet)\n"
+        "threading.Thread(target=s.serve_forever, daemon=True).start()\n"
+        "print(urllib.request.urlopen(f'http://127.0.0.1:{s.server_port}/sample.py').status)\n"
+        "s.shutdown()\n"
+    ),
+    "tempfile": (
+        "import tempfile, os\nwith tempfile.TemporaryDirectory() as d:\n"
+        "    print(d.startswith('/tmp/'), os.path.isdir(d))\n"
+        "with tempfile.NamedTemporaryFile() as f:\n    print(f.name.startswith('/tmp/'))\n"
+    ),
+    "walk cwd and home": (
+        "import os\nfor root, dirs, files in os.walk('.'):\n"
+        "    print(root, sorted(dirs), sorted(files))\n"
+        "print(sorted(os.listdir(os.path.expanduser('~'))))\n"
+    ),
+    "pip version": (
+        "import subprocess, sys\n"
+        "r = subprocess.run([sys.executable, '-m', 'pip', '--version'],"
+        " capture_output=True, text=True)\nprint(r.returncode, r.stdout.split()[0])\n"
+    ),
+    "zoneinfo": (
+        "from zoneinfo import ZoneInfo\nfrom datetime import datetime\n"
+        "print(datetime(2020, 6, 1, tzinfo=ZoneInfo('Europe/Paris')).utcoffset())\n"
+    ),
+    "locale by name": (
+        "import locale\ntry:\n    print(locale.setlocale(locale.LC_ALL, 'en_US.UTF-8'))\n"
+        "except locale.Error as e:\n    print(e)\n"
+    ),
 }
 
 
