@@ -15,7 +15,13 @@ Differences kept on purpose, each because the harness must exist:
   inherited the supervisor's non-dumpable flag, and the kernel then gives /proc/self/environ to
   root; readable, it would show the three variables that loaded the harness, which os.environ
   no longer has (the kernel's copy of the initial environment cannot be rewritten without
-  CAP_SYS_RESOURCE).
+  CAP_SYS_RESOURCE); the same holds for /proc/self/mem and /proc/self/auxv.
+
+And because a run is contained: the program never runs as root (os.getuid(), os.getgroups(), ports
+below 1024), its user is "sandbox", the host's name is "sandbox" (the server's own stays hidden),
+there is no network but loopback, the limits are the run's (resource.getrlimit, memory, time,
+64 KB of output), processes left running end with the run, and /proc, /dev and / hold the
+sandbox's own.
 """
 
 import re
