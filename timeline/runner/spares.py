@@ -35,6 +35,8 @@ START_WAIT = 10.0  # seconds a spare may take to be ready before it is given up
 RETRY_AFTER = 2.0  # seconds before the filler tries again after a spare failed to start
 # Tests: a run that finds no spare starts one and runs in it, so every run takes the spare path.
 START_AT_RUN = {"on": False}
+# Runs of this process served by a spare, and those that wanted one and started cold.
+COUNTS = {"spare": 0, "cold": 0}
 log = logging.getLogger(__name__)
 
 
@@ -210,7 +212,8 @@ class Pool:
         key = key_of(config, held, hosts, runtime, script)
         with self.lock:
             self.max_age = config.spare_max_age
-            self.wanted[key] = Want(count, (config, held, hosts, runtime, script))
+            if not START_AT_RUN["on"]:
+                self.wanted[key] = Want(count, (config, held, hosts, runtime, script))
             waiting = self.waiting.setdefault(key, [])
             spare = None
             while waiting and spare is None:
@@ -327,13 +330,16 @@ def run(config, held, hosts, spec, body, script):
     runtime = spec.get("runtime")
     if runtime == "cgi" and not script:
         return None  # a CGI batch is driven by the harness as the main script: no spares
-    spare = pool().take(config, held, hosts, runtime, script)
-    if spare is None:
+    if not dict(config.spares).get(runtime):
         return None
+    spare = pool().take(config, held, hosts, runtime, script)
     try:
-        return spare.run(config, spec, body)
+        raw = spare.run(config, spec, body) if spare is not None else None
     finally:
-        pool().retire(spare)
+        if spare is not None:
+            pool().retire(spare)
+    COUNTS["cold" if raw is None else "spare"] += 1
+    return raw
 
 
 def stop_all():
