@@ -29,8 +29,19 @@ from pathlib import Path
 
 from . import identity, leftovers, process
 
-# What each runtime's spares import before their run: the frameworks the samples use.
-WARM = {"wsgi": ("flask",), "asgi": ("fastapi",)}
+# What each runtime's spares import before their run: the frameworks the samples use, and the
+# modules their first request imports (anyio's streams for Starlette, idna for a Host header).
+# Imports only: nothing runs that a cold run would not have run the same way.
+WARM = {
+    "wsgi": ("flask", "encodings.idna"),
+    "asgi": (
+        "fastapi",
+        "anyio._core._sockets",
+        "anyio._core._streams",
+        "anyio.streams.stapled",
+        "queue",
+    ),
+}
 START_WAIT = 10.0  # seconds a spare may take to be ready before it is given up
 RETRY_AFTER = 2.0  # seconds before the filler tries again after a spare failed to start
 # Tests: a run that finds no spare starts one and runs in it, so every run takes the spare path.
