@@ -33,7 +33,9 @@ calls it (this file), as under any real server.
 Invoked as: python -s -P -B -u harness.py SPEC_PATH RESULT_FD (the spec is marshal data), or, for
 a script, as python -s -B -u sample.py with PYTHONPATH=/runner (where this file is
 sitecustomize.py) and RUNNER_SPEC, RUNNER_RESULT_FD in the environment; all three are removed
-before the program starts.
+before the program starts. A spare (the host's spares.py) is also given GO_FD (a last argument
+after which come the modules to import, or RUNNER_GO_FD): it imports them, then waits there for
+its run before it reads the spec (wait_for_run).
 """
 
 # Imports are few and cheap on purpose: every run pays for them. No `re` (json, base64,

@@ -6,7 +6,8 @@ environment. The per-process limits (CPU, memory, processes, file size, open fil
 the harness inside the sandbox before the user's code is loaded, so no `preexec_fn` runs in
 Django's threads. The run as a whole is held by its own cgroup (cgroups.py: memory including
 tmpfs and shared memory, pids, CPU), a seccomp filter (seccomp.py) and a uid of its own
-(identity.py).
+(identity.py). The process itself is process.py's; where RUNNER_SPARES keeps sandboxes started
+ahead of their run, a run goes to one of those (spares.py), else it starts cold.
 """
 
 import logging
