@@ -7,6 +7,7 @@ tests take the pool's own path: spares started by its thread, waiting, then disp
 import os
 import time
 from pathlib import Path
+from types import SimpleNamespace
 
 import pytest
 
@@ -238,3 +239,43 @@ def test_no_spare_is_started_where_containment_is_required_and_missing(settings,
     monkeypatch.setattr(spares, "Spare", lambda *a: pytest.fail("a spare was started"))
     with pytest.raises(sandbox.SandboxUnavailable, match="Runs are switched off"):
         sandbox.run_in_sandbox(get_config(), {"runtime": "python"})
+
+
+def test_an_exercise_submission_runs_in_a_spare(sandbox):
+    """All of a submission's requests in one run, that run in a spare: one app instance."""
+    from tests.test_exercise_one_run import COUNTING_WSGI
+    from timeline.runner.batch import run_batch
+
+    sandbox.RUNNER_SPARES = {"wsgi": 1}
+    request = "GET / HTTP/1.1\nHost: localhost\n\n"
+    before = dict(spares.COUNTS)
+    try:
+        run_batch("wsgi", COUNTING_WSGI, [(request, None)])  # cold: the pool starts filling
+        wait_for_spares("wsgi")
+        results = run_batch("wsgi", COUNTING_WSGI, [(request, None)] * 3)
+    finally:
+        spares.stop_all()
+    assert [r.ok for r in results] == [True] * 3
+    assert [r.body.split()[-1] for r in results] == ["1", "2", "3"]
+    assert served(before) == {"spare": 1, "cold": 1}
+
+
+def test_a_runner_host_turns_spares_on_and_its_worker_processes_stop_them(settings, monkeypatch):
+    from celery import signals
+
+    from historyweb import lifespan
+    from timeline.runner import tasks
+
+    del settings.RUNNER_SPARES
+    monkeypatch.setitem(runner_config.ON_RUNNER_HOST, "on", False)
+    monkeypatch.setattr(tasks, "refuse_without_containment", lambda config: "")
+    monkeypatch.setattr(tasks, "sweep_at_start", lambda: None)
+    quiet = SimpleNamespace(start=lambda: None)  # no heartbeat thread
+    monkeypatch.setattr(tasks.threading, "Thread", lambda **kwargs: quiet)
+    tasks.check_host("runner1@host", instance=SimpleNamespace(concurrency=2))
+    assert dict(get_config().spares) == HOST_SPARES
+    assert spares.stop_all in lifespan._on_stop  # the ASGI server's shutdown stops them
+    stopped = []
+    monkeypatch.setattr(spares, "stop_all", lambda: stopped.append("stopped"))
+    signals.worker_process_shutdown.send(sender=None, pid=os.getpid(), exitcode=0)
+    assert stopped == ["stopped"]
