@@ -237,12 +237,7 @@ class Pool:
             self.start_filler()
             self.lock.notify_all()
         if spare is None and START_AT_RUN["on"]:
-            try:
-                spare = Spare(config, held, hosts, runtime, script)
-            except Exception:
-                log.warning("Could not start a spare sandbox", exc_info=True)
-                return None
-            spare.wait_ready()
+            spare = self.start_one((config, held, hosts, runtime, script))
         return spare
 
     def retire(self, spare):
@@ -279,7 +274,7 @@ class Pool:
                 self.busy = True  # stop() waits for what is being closed or started
             for spare in doomed:
                 self.close_quietly(spare)
-            spare = self.start_one(*todo) if todo else None
+            spare = self.start_one(todo[1].start) if todo else None
             with self.lock:
                 self.busy = False
                 if spare is not None and todo[0] in self.wanted:
@@ -290,9 +285,10 @@ class Pool:
             if todo and spare is None:
                 time.sleep(RETRY_AFTER)
 
-    def start_one(self, key, want):
+    def start_one(self, start):
+        """A new spare (Spare's arguments), ready; None if it could not start."""
         try:
-            spare = Spare(*want.start)
+            spare = Spare(*start)
         except Exception:
             log.warning("Could not start a spare sandbox", exc_info=True)
             return None
@@ -308,6 +304,8 @@ class Pool:
 
     def stop(self, wait=START_WAIT * 2):
         """Stop every spare (and the one being started) and release what they hold."""
+        if self.pid != os.getpid():
+            return  # a forked child's atexit: its parent's spares are the parent's to stop
         with self.lock:
             self.wanted.clear()
             self.lock.wait_for(lambda: not self.busy, timeout=wait)
