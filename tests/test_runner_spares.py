@@ -5,6 +5,7 @@ tests take the pool's own path: spares started by its thread, waiting, then disp
 """
 
 import os
+import sys
 import time
 from pathlib import Path
 from types import SimpleNamespace
@@ -173,7 +174,6 @@ def test_the_runs_own_limits_hold_in_a_spare_made_under_others(pooled):
 
 
 def test_an_asgi_spare_has_fastapi_imported_before_its_run(sandbox):
-    pytest.importorskip("fastapi")
     sandbox.RUNNER_SPARES = {"asgi": 1}
     app = (
         "import sys\nLOADED = 'fastapi' in sys.modules\n"
@@ -233,6 +233,7 @@ def test_no_spare_is_started_where_containment_is_required_and_missing(settings,
         def problems(self):
             return ["no cgroup per run: test"]
 
+    settings.RUNNER_BWRAP = sys.executable  # an executable: bubblewrap "is there"
     settings.RUNNER_SPARES = 1
     settings.RUNNER_REQUIRE_CONTAINMENT = True
     monkeypatch.setattr(sandbox, "containment", lambda config: Missing())
@@ -279,3 +280,15 @@ def test_a_runner_host_turns_spares_on_and_its_worker_processes_stop_them(settin
     monkeypatch.setattr(spares, "stop_all", lambda: stopped.append("stopped"))
     signals.worker_process_shutdown.send(sender=None, pid=os.getpid(), exitcode=0)
     assert stopped == ["stopped"]
+
+
+def test_a_spare_made_for_another_sandbox_is_not_used(pooled):
+    """What is fixed at a spare's start (here its /tmp's size) must be the run's: else cold."""
+    settings, before = pooled
+    first_run()
+    settings.RUNNER_TMP_SIZE = 8 * 1024 * 1024
+    size = run_code(
+        "python", "import os\nst = os.statvfs('/tmp')\nprint(st.f_blocks * st.f_frsize)\n"
+    )
+    assert size.output == f"{8 * 1024 * 1024}\n"
+    assert served(before) == {"spare": 0, "cold": 2}
