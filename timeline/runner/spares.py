@@ -315,10 +315,6 @@ class Pool:
         for spare in spares:
             self.close_quietly(spare)
 
-    def count(self):
-        with self.lock:
-            return {key[4]: len(waiting) for key, waiting in self.waiting.items() if waiting}
-
 
 POOL = {"pool": None}
 
