@@ -151,6 +151,7 @@ def test_tries_count_against_the_run_limit_not_the_check_limit(
     refused = try_json(client, exercise, code="# a\n")
     assert refused.status_code == 429 and int(refused["Retry-After"]) >= 1
     assert "in the last 60 s" in refused.json()["error"] and len(runs) == 3
+    assert "edited samples and Try it share this limit" in refused.json()["error"]
     page = client.post(try_url(exercise), {"code": "# a\n"})
     assert page.status_code == 429 and "in the last 60 s" in page.content.decode()
     # The check limit has its own count: a check still runs (in one batch of its requests).

@@ -71,7 +71,8 @@ def test_check_rate_refuses_past_the_limit_with_when_to_come_back(settings, tmp_
     retry = busy.value.retry_after
     assert 1 <= retry <= 3601
     assert busy.value.message == (
-        f"You have run 2 edited samples in the last 3600 s. Try again in {retry} s."
+        f"You have run your own code 2 times in the last 3600 s (edited samples and Try it share "
+        f"this limit). Try again in {retry} s."
     )
     service.check_rate("f")  # another client has its own count
 

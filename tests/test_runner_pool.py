@@ -222,3 +222,46 @@ def test_a_flood_past_the_queue_budget_gets_429_with_retry_after(pool, client, s
     out = io.StringIO()
     call_command("runner_status", stdout=out)
     assert "1 refused by web servers in the last minute" in out.getvalue()
+
+
+def test_the_expected_wait_counts_runs_ahead_recent_times_and_live_slots(runner_broker, settings):
+    import redis
+
+    from historyweb.celery import RUNS_QUEUE
+    from timeline.runner import pool_stats
+
+    store = redis.Redis.from_url(runner_broker)
+    store.flushall()
+    settings.RUNNER_BROKER_URL = runner_broker
+    now = time.time()
+    pool_stats.record("a@host", 2, 1.0, 300.0, now=now)
+    pool_stats.record("b@host", 1, 1.0, 100.0, now=now)
+    pool_stats.record("gone@host", 5, 1.0, 200.0, now=now - 2 * pool_stats.SEEN_SECONDS)
+    assert pool_stats.expected_wait(now) == (0, 0.0)
+    store.rpush(RUNS_QUEUE, *[b"run"] * 6)
+    # Six ahead, 0.2 s a run (the gone host's run counts among the recent times), 3 live slots.
+    ahead, seconds = pool_stats.expected_wait(now)
+    assert ahead == 6 and seconds == pytest.approx(6 * 0.2 / 3)
+
+
+def test_a_task_shows_the_shape_of_its_run_never_the_learners_code(settings, monkeypatch):
+    from historyweb.celery import app
+    from timeline.runner import pool, pool_stats
+    from timeline.runner.config import get_config
+
+    settings.RUNNER_BROKER_URL = "redis://127.0.0.1:1/0"
+    monkeypatch.setattr(pool_stats, "expected_wait", lambda: (0, 0.0))
+    messages = []
+
+    def captured(producer, name, message, **options):
+        messages.append(message)
+        raise ConnectionError("not sent")
+
+    monkeypatch.setattr(app.amqp, "send_task_message", captured)
+    secret = "print('my secret answer')\n"
+    with pytest.raises(pool.ServiceError):
+        pool.run("python", secret, [("", None)], get_config(), single=True)
+    [message] = messages
+    shown = message.headers["argsrepr"] + message.headers["kwargsrepr"]
+    assert "secret" not in shown and "python, 26 bytes of code, 1 request" in shown
+    assert message.body[0][1] == secret  # the run itself still carries it

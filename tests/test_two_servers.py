@@ -252,7 +252,7 @@ def test_30_concurrent_edited_runs_over_both_servers_run_exactly_10_times(server
     # Each ran in a sandbox (a WSGI sample's runtime reports that print() defines no app).
     assert all(data["cached"] is False and data["duration_ms"] > 0 for data in ran)
     assert len(limited) == 30 - RATE_LIMIT
-    assert all("edited samples" in data["error"] for data in limited)
+    assert all("your own code" in data["error"] for data in limited)
 
 
 def test_a_flood_of_host_and_query_variants_evicts_nothing(servers, redis_url):
@@ -287,4 +287,4 @@ def test_a_flood_of_host_and_query_variants_evicts_nothing(servers, redis_url):
     for server in (a, b):
         assert run(server, url, token)[1]["cached"] is True
         status, data = run(server, url, token, "print('edited again')\n")
-        assert status == 429 and "edited samples" in data["error"]
+        assert status == 429 and "your own code" in data["error"]

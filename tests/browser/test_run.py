@@ -109,7 +109,7 @@ def test_too_many_edited_runs_say_when_to_try_again(live_server, page, era, sett
     figure.get_by_role("button", name="Run").click()
     result = figure.locator(".run-result")
     result.get_by_text("Try again in").wait_for()
-    assert "edited samples in the last 60 s" in result.inner_text()
+    assert "times in the last 60 s" in result.inner_text()
     assert figure.locator(".run-state").inner_text() == "Finished with an error."
     assert figure.get_by_role("button", name="Run").is_enabled()
 

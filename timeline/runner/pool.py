@@ -115,6 +115,12 @@ def limited(config, limits):
     return dataclasses.replace(config, **lowered)
 
 
+def summary(runtime, code, requests):
+    """A task's arguments as Celery shows them: their shape, never their text."""
+    count = len(requests)
+    return f"({runtime}, {len(code.encode())} bytes of code, {count} request{'s' * (count != 1)})"
+
+
 def run(runtime, code, requests, config, *, single, wait=None, on_start=None):
     """Enqueue one sandbox run and wait for it: (RawRun, the limits it ran with). `requests`:
     (request text, wrap) pairs, all of them prepared (service.prepare) without a refusal;
@@ -137,6 +143,10 @@ def run(runtime, code, requests, config, *, single, wait=None, on_start=None):
             args=[runtime, code, [list(pair) for pair in requests], limits],
             kwargs={"single": single, "wait": wait, "enqueued": now},
             task_id=str(uuid.uuid4()),
+            # What inspection and events show of a task: a summary, not the learner's code, and
+            # no repr of it to build on every run.
+            argsrepr=summary(runtime, code, requests),
+            kwargsrepr="",
             # Not started within its budget, it cannot finish in time: dropped unrun.
             expires=queue_budget,
             retry=False,

@@ -91,11 +91,18 @@ def live_hosts(now=None):
 
 
 def expected_wait(now=None):
-    """(runs ahead, seconds a new run would wait): runs ahead × recent run time / slots."""
-    ahead = queue_length()
-    times = [float(t) for t in client().lrange(RECENT, 0, -1)]
+    """(runs ahead, seconds a new run would wait): runs ahead × recent run time / slots. Asked
+    of the web side before every run, so in one round trip."""
+    now = now or time.time()
+    pipe = client().pipeline(transaction=False)
+    pipe.llen(RUNS_QUEUE)
+    pipe.lrange(RECENT, 0, -1)
+    pipe.zrangebyscore(WORKERS, now - SEEN_SECONDS, "+inf")
+    pipe.hgetall(SLOTS)
+    ahead, recent, seen_hosts, slots_of = pipe.execute()
+    times = [float(t) for t in recent]
     run_seconds = sum(times) / len(times) if times else DEFAULT_RUN_SECONDS
-    slots = sum(live_hosts(now).values()) or 1
+    slots = sum(int(slots_of.get(host) or 1) for host in seen_hosts) or 1
     return ahead, ahead * run_seconds / slots
 
 

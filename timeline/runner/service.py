@@ -219,10 +219,12 @@ def check_rate(client):
     count = count_hit(client, config)
     if count > config.rate_limit:
         retry = throttle.remaining(config.rate_window, time.time())
+        times = "once" if config.rate_limit == 1 else f"{config.rate_limit} times"
         raise Busy(
             retry,
-            f"You have run {config.rate_limit} edited samples in the last "
-            f"{config.rate_window} s. Try again in {retry} s.",
+            f"You have run your own code {times} in the last "
+            f"{config.rate_window} s (edited samples and Try it share this limit). "
+            f"Try again in {retry} s.",
         )
 
 
