@@ -202,15 +202,53 @@ def test_stopping_releases_every_spare(pooled):
     assert not (get_config().state_dir / "owners" / str(spare.uid)).exists()
 
 
-def test_what_a_killed_process_left_of_its_spares_is_swept(pooled, tmp_path):
-    """A spare of a dead owner (its tag names a process that is gone) is swept like a run."""
-    spare = first_run()[0]
-    dead_tag = "1.1"  # pid 1 did not start at tick 1: an owner that is not alive
-    dead = Path(spare.work_dir).with_name(f"{leftovers.WORK_PREFIX}{dead_tag}-spare")
-    dead.mkdir()
-    (dead / "spec").write_bytes(b"left")
-    assert dead in leftovers.sweep_work_dirs(dead.parent)
-    assert Path(spare.work_dir).exists()  # a live owner's spare is never swept
+KEEP_A_SPARE = """
+import sys, time, django
+django.setup()
+from django.conf import settings
+settings.RUNNER_STATE_DIR = sys.argv[1]
+settings.RUNNER_SPARES = {"python": 1}
+from timeline.runner import sandbox, spares
+from timeline.runner.bwrap import hosts_file
+from timeline.runner.config import get_config
+config = get_config()
+spare = spares.Spare(config, sandbox.containment(config), hosts_file(config), "python", True)
+assert spare.wait_ready()
+print(spare.work_dir, spare.uid, flush=True)
+time.sleep(60)
+"""
+
+
+def test_what_a_killed_process_left_of_its_spares_is_swept(sandbox, tmp_path):
+    """A process killed (SIGKILL: no atexit) with a spare waiting: its spare dies with it, and
+    the next sweep removes its work directory, cgroup and owner record, as for a killed run."""
+    import signal
+    import subprocess
+
+    from timeline.runner import cgroups
+
+    state = get_config().state_dir
+    child = subprocess.Popen(
+        [sys.executable, "-c", KEEP_A_SPARE, str(state)],
+        stdout=subprocess.PIPE,
+        text=True,
+        cwd=Path(__file__).resolve().parent.parent,
+    )
+    try:
+        work_dir, uid = child.stdout.readline().split()
+    finally:
+        child.send_signal(signal.SIGKILL)
+        child.wait()
+        child.stdout.close()
+    layout = cgroups.layout_for(get_config().cgroup_parent)
+    assert Path(work_dir).exists()
+    if layout.available:
+        assert (state / "owners" / uid).exists()
+    found = leftovers.sweep(get_config(), layout)
+    assert Path(work_dir) in found["work_dirs"] and not Path(work_dir).exists()
+    if layout.available:
+        assert int(uid) in found["uids"] and not (state / "owners" / uid).exists()
+        assert not any(path.exists() for path in cgroups.RunCgroup(layout, uid).dirs.values())
 
 
 def test_spares_are_off_by_default_and_on_at_a_runner_host(settings, monkeypatch):
