@@ -47,9 +47,12 @@ def build_command(
     seccomp_fd=None,
     block_fd=None,
     script=False,
+    go_fd=None,
+    warm=(),
 ):
     """The bwrap command line; `argv` replaces the harness (the benchmark runs `-c pass`);
-    `script`: CPython runs the sample itself, the harness loaded as its sitecustomize."""
+    `script`: CPython runs the sample itself, the harness loaded as its sitecustomize; `go_fd`:
+    a spare's, where the harness waits for its run (spares.py), `warm` imported before."""
     command = [config.bwrap]
     if seccomp_fd is not None:
         command += ["--seccomp", str(seccomp_fd)]
@@ -111,13 +114,15 @@ def build_command(
         command += ["--setenv", "PYTHONPATH", SANDBOX_RUNNER]
         command += ["--setenv", "RUNNER_SPEC", f"{SANDBOX_WORK}/spec"]
         command += ["--setenv", "RUNNER_RESULT_FD", str(result_fd)]
+        if go_fd is not None:
+            command += ["--setenv", "RUNNER_GO_FD", str(go_fd)]
         # No -P here: the script's directory is first on sys.path, as for `python sample.py`.
         return command + [config.python, "-s", "-B", "-u", SANDBOX_SCRIPT]
     # -s -P rather than -I: the environment is entirely ours (--clearenv), and -I would ignore
     # PYTHONHASHSEED. No user site-packages, no script directory on sys.path, no bytecode.
     command += [config.python, "-s", "-P", "-B", "-u", SANDBOX_HARNESS]
     command += [f"{SANDBOX_WORK}/spec", str(result_fd)]
-    return command
+    return command + ([str(go_fd), *warm] if go_fd is not None else [])
 
 
 def hosts_file(config):

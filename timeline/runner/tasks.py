@@ -17,7 +17,8 @@ from celery import signals
 from historyweb.celery import app
 from historyweb.errors import ServiceError
 
-from . import pool_stats
+from . import config as runner_config
+from . import pool_stats, spares
 from .batch import sandbox_job
 from .config import get_config
 from .pool import LIMITS, limited, raw_to_dict
@@ -82,7 +83,17 @@ def check_host(sender, instance, **kwargs):
         raise SystemExit(f"This runner host takes no runs: {problem}")
     Host.name, Host.slots = sender, int(instance.concurrency or 1)
     sweep_at_start()  # a runner host killed mid-run left its runs behind
+    # Spares on unless RUNNER_SPARES says otherwise: each worker process fills its own.
+    runner_config.ON_RUNNER_HOST["on"] = True
     threading.Thread(target=heartbeat, name="runner-heartbeat", daemon=True).start()
+
+
+@signals.worker_process_shutdown.connect
+@signals.worker_shutdown.connect
+def stop_spares(**kwargs):
+    """A worker process that ends stops its spares and gives back what they hold (a prefork
+    child ends without running atexit)."""
+    spares.stop_all()
 
 
 def heartbeat():
