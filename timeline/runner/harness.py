@@ -259,12 +259,8 @@ def worker(spec, channel):
     runners = BATCH_RUNNERS if "batch" in spec else RUNNERS
     report, ending = runners[spec["runtime"]](spec)
     write_report(report, channel)
-    if spec["runtime"] in ("wsgi", "asgi"):
-        # A server's shutdown: threads joined, atexit run, modules torn down, but the heap of a
-        # framework is not searched for cycles once more (that is a third of a Flask run's CPU).
-        import gc
-
-        gc.freeze()
+    if spec["runtime"] in ("wsgi", "asgi") and ending is None:
+        server_exit()
     # A child the user's code forked falls through to here too: it ends the same way.
     if isinstance(ending, KeyboardInterrupt):
         # Raised at the top, CPython ends the process by SIGINT after its usual shutdown, as
@@ -273,6 +269,24 @@ def worker(spec, channel):
     if ending is not None:
         raise ending
     sys.exit(0)
+
+
+def server_exit():
+    """An app's server ends as a server's worker does once it has answered: its threads joined
+    and atexit run (as at CPython's own exit, in that order), its streams flushed, and then out,
+    without tearing a framework's modules down object by object: tens of milliseconds with
+    FastAPI loaded, on every run's critical path, for nothing the program can see."""
+    import atexit
+    import threading
+
+    threading._shutdown()
+    atexit._run_exitfuncs()
+    for stream in (sys.stdout, sys.stderr):
+        try:
+            stream.flush()
+        except (OSError, ValueError):  # closed or broken by the program: nothing more to say
+            pass
+    os._exit(0)
 
 
 def write_report(report, channel):
