@@ -33,9 +33,12 @@ from . import identity, leftovers, process
 # modules their first request imports (anyio's streams for Starlette, idna for a Host header).
 # Imports only: nothing runs that a cold run would not have run the same way.
 WARM = {
-    "wsgi": ("flask", "encodings.idna"),
+    # wsgiref's handler and validator: how a submission's requests are served (batch runs).
+    "wsgi": ("flask", "encodings.idna", "wsgiref.handlers", "wsgiref.validate"),
     "asgi": (
         "fastapi",
+        # Where Starlette runs a plain `def` endpoint (a worker thread): 10 ms of a first request.
+        "anyio._backends._asyncio",
         "anyio._core._sockets",
         "anyio._core._streams",
         "anyio.streams.stapled",
