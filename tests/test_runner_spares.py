@@ -332,3 +332,23 @@ def test_a_spare_made_for_another_sandbox_is_not_used(pooled):
     )
     assert size.output == f"{8 * 1024 * 1024}\n"
     assert served(before) == {"spare": 0, "cold": 2}
+
+
+def test_a_runner_host_whose_uids_cannot_hold_its_spares_refuses_to_start(settings, monkeypatch):
+    """Each worker process holds a uid for its run and one per waiting spare: 16 processes with
+    the default spares (6 each) would need 112 of the 100 uids, and runs would be refused."""
+    from timeline.runner import tasks
+
+    del settings.RUNNER_SPARES
+    monkeypatch.setitem(runner_config.ON_RUNNER_HOST, "on", False)
+    monkeypatch.setattr(tasks, "refuse_without_containment", lambda config: "")
+    monkeypatch.setattr(tasks, "sweep_at_start", lambda: None)
+    quiet = SimpleNamespace(start=lambda: None)  # no heartbeat thread
+    monkeypatch.setattr(tasks.threading, "Thread", lambda **kwargs: quiet)
+    settings.RUNNER_UID_COUNT = 100
+    with pytest.raises(SystemExit, match=r"16 worker processes .* 112 uids.*RUNNER_UID_COUNT"):
+        tasks.check_host("runner1@host", instance=SimpleNamespace(concurrency=16))
+    assert not runner_config.ON_RUNNER_HOST["on"]
+    tasks.check_host("runner1@host", instance=SimpleNamespace(concurrency=14))  # 98 uids
+    settings.RUNNER_SPARES = 0  # or no spares: 16 uids
+    tasks.check_host("runner1@host", instance=SimpleNamespace(concurrency=16))
