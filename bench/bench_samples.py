@@ -8,6 +8,8 @@ Prints medians, measured in the same run, of:
     sandbox overhead, and what each part of it costs;
   - a full run per runtime (sandbox + harness + sample), from the Django process;
   - a cached run (an unedited sample answered from the shared file cache), in server time;
+  - each runtime's edited run cold and in a spare, side by side, and what a spare run still
+    spends on the containment (bench/spare_figures.py);
   - an exercise submission of 3 checks (one sandbox run, runner/batch.py) beside a cold run of
     the same runtime, interleaved, and their ratio.
 Budgets: sandbox overhead at most 10 ms over the bare interpreter; cached under 5 ms; a
@@ -58,6 +60,7 @@ django.setup()
 
 from django.core.cache import cache  # noqa: E402
 from run_samples import SAMPLES  # noqa: E402  (bench/, on sys.path as the script's folder)
+from spare_figures import side_by_side  # noqa: E402
 
 from timeline.runner import bwrap, identity, sandbox, seccomp  # noqa: E402
 from timeline.runner.batch import run_batch  # noqa: E402
@@ -173,6 +176,7 @@ def main():
         cached = median_ms(lambda: run_cached(runtime, code, request), REPEAT * 4)  # noqa: B023
         mark = "" if cached < 5 else "  (OVER the 5 ms budget)"
         print(f"{label:<20}{cold:9.1f} ms{cold_min:9.1f} ms{cached:9.2f} ms{mark}")
+    side_by_side(SAMPLES, REPEAT)
     submissions()
 
 

@@ -135,6 +135,26 @@ def sandbox(settings, tmp_path):
     assert not leftovers, f"processes left behind by a run: {leftovers}"
 
 
+@pytest.fixture(params=["cold", "spare"])
+def run_start(request, settings):
+    """Each run started cold, or in a spare (timeline/runner/spares.py) started for it: the
+    suites that use this hold both ways. With spares, every run must have taken one."""
+    from timeline.runner import spares
+
+    if request.param == "cold":
+        yield "cold"
+        return
+    settings.RUNNER_SPARES = 1
+    spares.START_AT_RUN["on"] = True
+    before = dict(spares.COUNTS)
+    try:
+        yield "spare"
+    finally:
+        spares.START_AT_RUN["on"] = False
+        spares.stop_all()
+    assert spares.COUNTS["cold"] == before["cold"], "a run started cold, not in a spare"
+
+
 @pytest.fixture(scope="session", autouse=True)
 def _sandbox_as_found():
     """Every test sees the machine as tests/system.py found it: with RUNNER_BWRAP=/nonexistent

@@ -16,7 +16,8 @@ import pytest
 from timeline.runner.config import get_config
 from timeline.runner.service import run_code
 
-pytestmark = pytest.mark.usefixtures("sandbox")
+# Each test twice: runs started cold, and each run in a spare (conftest.run_start).
+pytestmark = pytest.mark.usefixtures("sandbox", "run_start")
 
 PROGRAMS = {
     "hello": "print('Hello, Ada!')\n",

@@ -32,7 +32,7 @@ from tests.test_runner_fidelity import run_plain
 from timeline.runner.config import get_config
 from timeline.runner.service import run_code
 
-pytestmark = pytest.mark.usefixtures("sandbox")
+pytestmark = pytest.mark.usefixtures("sandbox", "run_start")
 
 PROGRAMS = {
     "orig argv": "import sys\nprint(sys.orig_argv[1:], sys.argv)\n",

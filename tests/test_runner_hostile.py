@@ -13,7 +13,8 @@ import pytest
 from timeline.runner.result import Outcome
 from timeline.runner.service import run_code
 
-pytestmark = pytest.mark.usefixtures("sandbox")
+# Each test twice: runs started cold, and each run in a spare (conftest.run_start).
+pytestmark = pytest.mark.usefixtures("sandbox", "run_start")
 
 
 def test_syntax_error_shows_the_traceback():

@@ -11,7 +11,7 @@ class TimelineConfig(AppConfig):
         from . import renumbering
         from .live import channel
         from .models import CONTENT_MODELS, Era
-        from .runner import checks, sandbox  # noqa: F401 - importing checks registers them
+        from .runner import checks, sandbox, spares  # noqa: F401 - importing checks registers them
 
         # Any change to the content makes every cached page stale.
         content_version.connect_signals(CONTENT_MODELS, relations=[Era.related.through])
@@ -20,3 +20,5 @@ class TimelineConfig(AppConfig):
         lifespan.on_stop(channel.stop_hub)
         # A worker killed mid-run left its run's code and cgroup: its successor removes them.
         lifespan.on_start(sandbox.sweep_at_start)
+        # Its spare sandboxes stopped, their cgroups, uids and work directories given back.
+        lifespan.on_stop(spares.stop_all)

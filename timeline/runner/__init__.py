@@ -3,7 +3,10 @@
 - harness.py   runs inside the sandbox (standard library only): a supervisor that alone holds the
                channel to the host, and a worker that drives a script, a CGI program, a WSGI or
                an ASGI application and ends as `python file.py` does.
-- sandbox.py   builds the bwrap command and collects the run within the time and output caps.
+- sandbox.py   a run's sandbox: its identity, work directory and containment, cold or a spare's.
+- process.py   bwrap's process: started, admitted to its cgroup, read within the time and output
+               caps, killed whole.
+- spares.py    sandboxes started ahead of their run (RUNNER_SPARES), one run each.
 - cgroups.py   a cgroup per run: the whole run's memory, processes and CPU, and stopping it.
 - seccomp.py   the seccomp filter every run gets (kernel interfaces a sample has no use for).
 - identity.py  a fresh uid per run from a rotating range, and the run's cgroup named after it.

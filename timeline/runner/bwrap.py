@@ -7,6 +7,8 @@ import sys
 import threading
 from pathlib import Path
 
+from historyweb.errors import refuse_if_no_room_to_run
+
 HARNESS = Path(__file__).with_name("harness.py")
 SANDBOX_RUNNER = "/runner"
 SANDBOX_HARNESS = f"{SANDBOX_RUNNER}/harness.py"
@@ -50,9 +52,12 @@ def build_command(
     seccomp_fd=None,
     block_fd=None,
     script=False,
+    go_fd=None,
+    warm=(),
 ):
     """The bwrap command line; `argv` replaces the harness (the benchmark runs `-c pass`);
-    `script`: CPython runs the sample itself, the harness loaded as its sitecustomize."""
+    `script`: CPython runs the sample itself, the harness loaded as its sitecustomize; `go_fd`:
+    a spare's, where the harness waits for its run (spares.py), `warm` imported before."""
     command = [config.bwrap]
     if seccomp_fd is not None:
         command += ["--seccomp", str(seccomp_fd)]
@@ -118,6 +123,8 @@ def build_command(
         command += ["--setenv", "PYTHONPATH", SANDBOX_RUNNER]
         command += ["--setenv", "RUNNER_SPEC", f"{SANDBOX_WORK}/spec"]
         command += ["--setenv", "RUNNER_RESULT_FD", str(result_fd)]
+        if go_fd is not None:
+            command += ["--setenv", "RUNNER_GO_FD", str(go_fd)]
         # The flags of `python -u sample.py` and no other: sys.flags, sys.orig_argv, the user site
         # (HOME is the run's empty /tmp) and the bytecode an import writes are as a learner's,
         # and a child started with sys.executable gets the same. -u: one stream, in order.
@@ -126,7 +133,7 @@ def build_command(
     # PYTHONHASHSEED. No user site-packages, no script directory on sys.path, no bytecode.
     command += [config.python, "-s", "-P", "-B", "-u", SANDBOX_HARNESS]
     command += [f"{SANDBOX_WORK}/spec", str(result_fd)]
-    return command
+    return command + ([str(go_fd), *warm] if go_fd is not None else [])
 
 
 ACCOUNT_FILES = ("passwd", "group")
@@ -140,6 +147,18 @@ def account_files(uid):
         "passwd": f"root:x:0:0:root:/root:/bin/sh\nsandbox:x:{user}:{group}:sandbox:/tmp:/bin/sh\n",
         "group": f"root:x:0:\nsandbox:x:{group}:\n",
     }
+
+
+def write_accounts(work_dir, uid):
+    """The account files into a work directory, before its bwrap starts (they are bound then)."""
+    try:
+        for name, text in account_files(uid).items():
+            path = Path(work_dir) / name
+            path.write_text(text)
+            path.chmod(0o644)
+    except OSError as exc:
+        refuse_if_no_room_to_run(exc)
+        raise
 
 
 def hosts_file(config):

@@ -225,29 +225,36 @@ class RunCgroup:
                 path.mkdir()
                 made.append(path)
             if self.layout.version == 2:
-                self._write("memory", "memory.max", memory_bytes)
                 self._write("memory", "memory.swap.max", 0, optional=True)
                 self._write("memory", "memory.oom.group", 1, optional=True)  # kill the whole run
-                self._write("pids", "pids.max", processes)
-                if cpus:
-                    self._write(
-                        "cpu",
-                        "cpu.max",
-                        f"{int(cpus * CPU_PERIOD_US)} {CPU_PERIOD_US}",
-                        optional=True,
-                    )
-            else:
-                self._write("memory", "memory.limit_in_bytes", memory_bytes)
-                # memsw (memory plus swap), where the kernel has it: no swapping past the limit.
-                self._write("memory", "memory.memsw.limit_in_bytes", memory_bytes, optional=True)
-                self._write("pids", "pids.max", processes)
-                if cpus and "cpu" in self.dirs:
-                    self._write("cpu", "cpu.cfs_period_us", CPU_PERIOD_US, optional=True)
-                    self._write("cpu", "cpu.cfs_quota_us", int(cpus * CPU_PERIOD_US), optional=True)
+            self.set_limits(memory_bytes, processes, cpus)
         except BaseException:
             for path in reversed(made):
                 _rmdir(path)
             raise
+
+    def set_limits(self, memory_bytes, processes, cpus):
+        """The run's memory, processes and CPU: at creation, or for a spare at its run."""
+        if self.layout.version == 2:
+            self._write("memory", "memory.max", memory_bytes)
+        else:
+            # memsw (memory plus swap), where the kernel has it: no swapping past the limit.
+            # It may never be below the memory limit, so a raise writes it first.
+            order = ["memory.limit_in_bytes", "memory.memsw.limit_in_bytes"]
+            current = self._read("memory", "memory.limit_in_bytes").strip()
+            if current.isdigit() and memory_bytes > int(current):
+                order.reverse()
+            for name in order:
+                self._write("memory", name, memory_bytes, optional="memsw" in name)
+        self._write("pids", "pids.max", processes)
+        if not cpus:
+            return
+        if self.layout.version == 2:
+            quota = f"{int(cpus * CPU_PERIOD_US)} {CPU_PERIOD_US}"
+            self._write("cpu", "cpu.max", quota, optional=True)
+        elif "cpu" in self.dirs:
+            self._write("cpu", "cpu.cfs_period_us", CPU_PERIOD_US, optional=True)
+            self._write("cpu", "cpu.cfs_quota_us", int(cpus * CPU_PERIOD_US), optional=True)
 
     def _write(self, controller, name, value, optional=False):
         path = self._dir(controller) / name

@@ -47,6 +47,26 @@ class RunnerConfig:
     require_containment: bool
     state_dir: Path
     identity_dir: Path
+    # Started sandboxes kept waiting, per runtime ((runtime, count) pairs), and how long one
+    # may wait before it is replaced (spares.py).
+    spares: tuple = ()
+    spare_max_age: float = 300.0
+
+
+# Spares where RUNNER_SPARES is not set: none in the embedded default (`make run`, tests), these
+# on a runner host (tasks.py sets ON_RUNNER_HOST as the worker starts). An ASGI spare holds
+# FastAPI imported, about 40 MB.
+HOST_SPARES = {"python": 1, "cgi": 1, "wsgi": 2, "asgi": 2}
+ON_RUNNER_HOST = {"on": False}
+
+
+def spares_setting(value):
+    """RUNNER_SPARES as (runtime, count) pairs: a number for every runtime, or a dict."""
+    if value is None:
+        value = HOST_SPARES if ON_RUNNER_HOST["on"] else 0
+    if not isinstance(value, dict):
+        value = dict.fromkeys(HOST_SPARES, int(value))
+    return tuple(sorted((str(k), max(0, int(n))) for k, n in value.items() if int(n) > 0))
 
 
 # Where a command name was found, by (name, PATH): get_config() runs on every run request, and
@@ -96,4 +116,6 @@ def get_config():
         # The machine's, not the server's: which uids runs hold, shared by every server and
         # checkout on the machine (identity.py). Used only as root.
         identity_dir=Path(get("RUNNER_IDENTITY_DIR", None) or "/run/historyweb-runner"),
+        spares=spares_setting(get("RUNNER_SPARES", None)),
+        spare_max_age=float(get("RUNNER_SPARE_MAX_AGE", 300)),
     )

@@ -17,7 +17,8 @@ from celery import signals
 from historyweb.celery import app
 from historyweb.errors import ServiceError
 
-from . import pool_stats
+from . import config as runner_config
+from . import pool_stats, spares
 from .batch import sandbox_job
 from .config import get_config
 from .pool import LIMITS, limited, raw_to_dict
@@ -72,17 +73,44 @@ def refuse_without_containment(config):
     return ""
 
 
+def too_few_uids(config, slots):
+    """Why the uid range cannot hold this host ("" when it can): each worker process holds a
+    uid for its run and one for each spare waiting, and uids are the machine's (one range for
+    every server on it), so a short range would refuse runs for want of a uid."""
+    needed = slots * (1 + sum(count for _, count in config.spares))
+    if needed <= config.uid_count:
+        return ""
+    return (
+        f"{slots} worker processes with their spares hold up to {needed} uids, more than "
+        f"RUNNER_UID_COUNT ({config.uid_count}): raise it, or lower RUNNER_SPARES or the "
+        "concurrency"
+    )
+
+
 @signals.celeryd_after_setup.connect
 def check_host(sender, instance, **kwargs):
     """Before consuming: refuse to start on a host that cannot hold runs (SystemExit ends the
     worker; Celery's signals pass it on), then report this host every HEARTBEAT_SECONDS."""
-    problem = refuse_without_containment(get_config())
+    slots = int(getattr(instance, "concurrency", None) or 1)
+    # Spares on unless RUNNER_SPARES says otherwise: each worker process fills its own.
+    runner_config.ON_RUNNER_HOST["on"] = True
+    config = get_config()
+    problem = refuse_without_containment(config) or too_few_uids(config, slots)
     if problem:
+        runner_config.ON_RUNNER_HOST["on"] = False
         logger.error("This runner host takes no runs: %s", problem)
         raise SystemExit(f"This runner host takes no runs: {problem}")
-    Host.name, Host.slots = sender, int(instance.concurrency or 1)
+    Host.name, Host.slots = sender, slots
     sweep_at_start()  # a runner host killed mid-run left its runs behind
     threading.Thread(target=heartbeat, name="runner-heartbeat", daemon=True).start()
+
+
+@signals.worker_process_shutdown.connect
+@signals.worker_shutdown.connect
+def stop_spares(**kwargs):
+    """A worker process that ends stops its spares and gives back what they hold (a prefork
+    child ends without running atexit)."""
+    spares.stop_all()
 
 
 def heartbeat():
