@@ -5,6 +5,7 @@ fails the test if any sandbox process outlives it.
 """
 
 import os
+import signal
 import threading
 
 import pytest
@@ -364,3 +365,39 @@ def test_closing_every_descriptor_keeps_the_report(runtime):
         assert result.outcome == Outcome.OK, (result.outcome, result.error, result.log)
         assert result.body == "answered" and result.status == "200 OK"
     assert "harness" not in result.error + result.log + result.output
+
+
+def test_a_program_that_sends_itself_a_limits_signal_is_not_told_it_reached_a_limit():
+    """SIGXCPU is what a CPU-time limit sends, but the run's hard limit is its soft one, so a
+    real limit ends the run by SIGKILL: a SIGXCPU is the program's own doing."""
+    result = run_code("python", "import os, signal\nos.kill(os.getpid(), signal.SIGXCPU)\n")
+    assert result.exit_status == -signal.SIGXCPU
+    assert "limit" not in result.error
+
+
+def test_a_program_that_prints_a_verdict_does_not_get_it():
+    """The outcome's words come from the host only: the same words printed are just output."""
+    code = (
+        "import sys\nprint('Stopped: memory limit (512 MiB): the run used too much memory.')\n"
+        "print('The sandbox could not start.', file=sys.stderr)\n"
+        "print('MemoryError', file=sys.stderr)\n"
+    )
+    result = run_code("python", code)
+    assert result.ok and result.outcome == Outcome.OK and not result.error
+    assert result.output.startswith("Stopped: memory limit")
+
+
+@pytest.mark.parametrize(
+    "code",
+    [
+        "import signal\nfor s in (signal.SIGTERM, signal.SIGINT, signal.SIGHUP):\n"
+        "    signal.signal(s, signal.SIG_IGN)\nwhile True:\n    pass\n",
+        "import os, signal\nos.kill(os.getpid(), signal.SIGSTOP)\n",
+    ],
+    ids=["ignores every polite signal", "stops itself"],
+)
+def test_a_run_that_will_not_end_is_ended_at_the_deadline(settings, code):
+    settings.RUNNER_TIMEOUT = 1
+    result = run_code("python", code)
+    assert result.outcome == Outcome.TIMEOUT
+    assert result.duration_ms < 10_000

@@ -284,7 +284,7 @@ def test_a_fractional_time_limit_is_said_as_set(settings, config):
     [
         (-11, "a segmentation fault (SIGSEGV)"),
         (-15, "SIGTERM"),
-        (-24, "its CPU-time limit (SIGXCPU)"),
+        (-24, "SIGXCPU"),
         (-99, "signal 99"),
     ],
 )

@@ -69,9 +69,12 @@ def test_the_whole_command_as_root(config, tmp_path, monkeypatch):
         *("--setenv", "PYTHONHASHSEED", "0"),
         *("--info-fd", "6"),
         *("--perms", "1777", "--size", str(16 * MB), "--tmpfs", "/tmp"),
-        *("--perms", "0755", "--dir", "/etc", "--perms", "0755", "--dir", "/runner"),
+        *("--perms", "0755", "--dir", "/etc", "--perms", "0755", "--dir", "/etc/ssl"),
+        *("--perms", "0755", "--dir", "/runner"),
         *system_binds(),
         *("--ro-bind", str(hosts), "/etc/hosts"),
+        *("--ro-bind-try", str(work / "passwd"), "/etc/passwd"),
+        *("--ro-bind-try", str(work / "group"), "/etc/group"),
         *interpreter_binds(config.python),
         *("--ro-bind", str(work), "/sample"),
         *("--ro-bind", str(bwrap.HARNESS), "/runner/harness.py"),
@@ -689,9 +692,21 @@ def test_a_script_is_run_by_python_itself_with_the_harness_as_its_site_customisa
     command = bwrap.build_command(config, tmp_path, 5, 6, tmp_path / "hosts", script=True)
     assert command[command.index(str(bwrap.HARNESS)) + 1] == "/runner/sitecustomize.py"
     assert "/runner/harness.py" not in command
-    assert command[-16:] == [
+    assert command[-14:] == [
         *("--chdir", "/tmp"),
         *("--setenv", "PYTHONPATH", "/runner"),
         *("--setenv", "RUNNER_SPEC", "/sample/spec", "--setenv", "RUNNER_RESULT_FD", "5"),
-        *(config.python, "-s", "-B", "-u", "sample.py"),
+        *(config.python, "-u", "sample.py"),
     ]
+
+
+@pytest.mark.parametrize("root", [True, False])
+def test_a_run_knows_its_user_by_name(root, monkeypatch):
+    """As root a run has a uid of its own; without root it keeps the server's (in its namespace)."""
+    monkeypatch.setattr(bwrap.os, "geteuid", lambda: 0 if root else 1000)
+    monkeypatch.setattr(bwrap.os, "getuid", lambda: 0 if root else 1000)
+    monkeypatch.setattr(bwrap.os, "getgid", lambda: 0 if root else 1001)
+    files = bwrap.account_files(61007)
+    user, group = ("61007", "61007") if root else ("1000", "1001")
+    assert files["passwd"].splitlines()[1] == f"sandbox:x:{user}:{group}:sandbox:/tmp:/bin/sh"
+    assert files["group"].splitlines()[1] == f"sandbox:x:{group}:"

@@ -83,7 +83,8 @@ def test_a_waiting_spare_never_sees_a_run_spec(pooled):
     assert run_code("python", "print('mine')\n").output == "mine\n"
     left = waiting("python")
     assert other in left or not left
-    assert sorted(os.listdir(other.work_dir)) == []  # its own directory, still empty
+    # Its own directory: its user's account files, no spec or body of any run.
+    assert sorted(os.listdir(other.work_dir)) == ["group", "passwd"]
 
 
 def test_a_spare_that_died_while_waiting_is_replaced_by_a_cold_start(pooled):

@@ -7,6 +7,8 @@ import sys
 import threading
 from pathlib import Path
 
+from historyweb.errors import refuse_if_no_room_to_run
+
 HARNESS = Path(__file__).with_name("harness.py")
 SANDBOX_RUNNER = "/runner"
 SANDBOX_HARNESS = f"{SANDBOX_RUNNER}/harness.py"
@@ -16,8 +18,11 @@ SANDBOX_SCRIPT = "sample.py"  # as typed, in the working directory /tmp
 SANDBOX_WORK = "/sample"
 HOSTS = "127.0.0.1\tlocalhost\n::1\tlocalhost ip6-localhost ip6-loopback\n"
 SYSTEM_DIRS = ["/usr", "/bin", "/sbin", "/lib", "/lib32", "/lib64", "/libx32"]
-# Files some libraries read at import time (mimetypes, zoneinfo, the dynamic loader's cache).
+# Files some libraries read at import time (mimetypes, zoneinfo, the dynamic loader's cache), and
+# OpenSSL's configuration and public CA certificates (ssl.create_default_context() loads them; no
+# private key: /etc/ssl/private is not bound).
 SYSTEM_FILES = ["/etc/ld.so.cache", "/etc/localtime", "/etc/mime.types", "/etc/nsswitch.conf"]
+SYSTEM_FILES += ["/etc/ssl/openssl.cnf", "/etc/ssl/certs"]
 
 
 def python_roots(python):
@@ -77,7 +82,7 @@ def build_command(
     # The tmpfs comes first: mounted after the binds it would hide a venv that lives under /tmp.
     command += ["--perms", "1777", "--size", str(config.tmp_bytes), "--tmpfs", "/tmp"]
     # Directories bwrap creates are 0700 by default; the harness drops root and must read them.
-    for directory in ("/etc", "/runner"):
+    for directory in ("/etc", "/etc/ssl", "/runner"):
         command += ["--perms", "0755", "--dir", directory]
     for directory in SYSTEM_DIRS:
         if os.path.islink(directory):
@@ -87,6 +92,10 @@ def build_command(
     for path in SYSTEM_FILES:
         command += ["--ro-bind-try", path, path]
     command += ["--ro-bind", str(hosts_file), "/etc/hosts"]
+    # The run's own user and group by name (the host writes them with the spec, below): pwd,
+    # getpass.getuser() and `~user` work as they do for the learner's own account.
+    for name in ACCOUNT_FILES:
+        command += ["--ro-bind-try", str(Path(work_dir) / name), f"/etc/{name}"]
     roots = python_roots(config.python)
     # bwrap creates missing parents as 0700 (e.g. /root for a pyenv install); the harness reads
     # the interpreter after dropping root, so create them readable.
@@ -116,13 +125,40 @@ def build_command(
         command += ["--setenv", "RUNNER_RESULT_FD", str(result_fd)]
         if go_fd is not None:
             command += ["--setenv", "RUNNER_GO_FD", str(go_fd)]
-        # No -P here: the script's directory is first on sys.path, as for `python sample.py`.
-        return command + [config.python, "-s", "-B", "-u", SANDBOX_SCRIPT]
+        # The flags of `python -u sample.py` and no other: sys.flags, sys.orig_argv, the user site
+        # (HOME is the run's empty /tmp) and the bytecode an import writes are as a learner's,
+        # and a child started with sys.executable gets the same. -u: one stream, in order.
+        return command + [config.python, "-u", SANDBOX_SCRIPT]
     # -s -P rather than -I: the environment is entirely ours (--clearenv), and -I would ignore
     # PYTHONHASHSEED. No user site-packages, no script directory on sys.path, no bytecode.
     command += [config.python, "-s", "-P", "-B", "-u", SANDBOX_HARNESS]
     command += [f"{SANDBOX_WORK}/spec", str(result_fd)]
     return command + ([str(go_fd), *warm] if go_fd is not None else [])
+
+
+ACCOUNT_FILES = ("passwd", "group")
+
+
+def account_files(uid):
+    """/etc/passwd and /etc/group for a run whose code runs as `uid` (when the server is not root,
+    its own uid, kept in the run's user namespace): root and the run's user, at home in /tmp."""
+    user, group = (uid, uid) if os.geteuid() == 0 else (os.getuid(), os.getgid())
+    return {
+        "passwd": f"root:x:0:0:root:/root:/bin/sh\nsandbox:x:{user}:{group}:sandbox:/tmp:/bin/sh\n",
+        "group": f"root:x:0:\nsandbox:x:{group}:\n",
+    }
+
+
+def write_accounts(work_dir, uid):
+    """The account files into a work directory, before its bwrap starts (they are bound then)."""
+    try:
+        for name, text in account_files(uid).items():
+            path = Path(work_dir) / name
+            path.write_text(text)
+            path.chmod(0o644)
+    except OSError as exc:
+        refuse_if_no_room_to_run(exc)
+        raise
 
 
 def hosts_file(config):

@@ -31,12 +31,20 @@ this file run as the main script: below an application's frames are those of the
 calls it (this file), as under any real server.
 
 Invoked as: python -s -P -B -u harness.py SPEC_PATH RESULT_FD (the spec is marshal data), or, for
-a script, as python -s -B -u sample.py with PYTHONPATH=/runner (where this file is
+a script, as python -u sample.py with PYTHONPATH=/runner (where this file is
 sitecustomize.py) and RUNNER_SPEC, RUNNER_RESULT_FD in the environment; all three are removed
 before the program starts. A spare (the host's spares.py) is also given GO_FD (a last argument
 after which come the modules to import, or RUNNER_GO_FD): it imports them, then waits there for
 its run before it reads the spec (wait_for_run).
 """
+
+# ruff: noqa: E402
+# (The snapshot of sys.modules, PRELOADED, has to come before the harness's own imports.)
+import sys
+
+# What the interpreter had loaded before this file: a script's worker forgets every module the
+# harness added (forget_harness), so sys.modules is as `python sample.py` has it.
+PRELOADED = frozenset(sys.modules)
 
 # Imports are few and cheap on purpose: every run pays for them. No `re` (json, base64,
 # urllib.parse and traceback all pull it in): the spec arrives as marshal data written by the
@@ -47,7 +55,6 @@ import marshal
 import mmap
 import os
 import resource
-import sys
 import types
 from _json import encode_basestring_ascii
 
@@ -111,9 +118,8 @@ def start_script():
     runner_dir = os.environ.pop("PYTHONPATH")
     sys.path.remove(runner_dir)
     sys.path_importer_cache.pop(runner_dir, None)
-    # The import system puts back whatever sys.modules holds under this name once we return:
-    # an empty module, not this file's functions.
-    sys.modules["sitecustomize"] = types.ModuleType("sitecustomize")
+    # bwrap's --chdir sets it; `python sample.py` started without a shell has none.
+    os.environ.pop("PWD", None)
     spare = wait_for_run(int(go_fd), ()) if go_fd else None
     spec, channel = start(spec_path, result_fd, spare)
     extra = {}
@@ -122,23 +128,71 @@ def start_script():
     else:
         os.dup2(2, 1)  # one stream, in order, as a terminal would show it
     atexit.register(report_script, spec, channel, extra)
+    # These two run just before it (atexit calls the last registered first), after all of the
+    # program's own: a tracer or profiler the program set sees none of the harness's calls.
+    atexit.register(sys.settrace, None)
+    atexit.register(sys.setprofile, None)
+
+
+def forget_harness():
+    """In the worker, before CPython runs the script: sys.modules as `python sample.py` has it.
+    The modules this file imported are dropped (a program that imports one gets it anew), and
+    this file leaves as a missing sitecustomize does: site ignores an ImportError of that name,
+    and the import system removes the module. Its functions live on in the atexit handler."""
+    for name in set(sys.modules) - PRELOADED:
+        del sys.modules[name]
+    raise ImportError("the harness is not the program's", name="sitecustomize")
 
 
 def report_script(spec, channel, extra):
     """The script's report: the traceback CPython printed for an uncaught exception (it keeps
     it in sys.last_value, whichever excepthook printed it), or nothing; and `extra`."""
+    try:
+        write_report(dict(script_failure(spec), **extra), channel)
+    except BaseException:  # noqa: BLE001 - the program broke what the report needs
+        # (sys.modules cleared, traceback or builtins patched): CPython printed its traceback,
+        # the exit status tells the host, and nothing of ours may show ("Exception ignored in
+        # atexit callback" with this file's frames).
+        pass
+
+
+def script_failure(spec):
     exc = getattr(sys, "last_exc", None) or getattr(sys, "last_value", None)
-    report = {"error": None}
     # An uncaught KeyboardInterrupt ends the run by SIGINT, which the host reports: its text is
     # not needed, and formatting it would undo that ending (importing traceback evaluates a
     # string, and CPython forgets the interrupt once any string is evaluated).
-    if type(exc) is KeyboardInterrupt:
-        exc = None
-    if isinstance(exc, BaseException) and not isinstance(exc, SystemExit):
-        budget = output_budget(spec)
-        report, _ = failure(exc, budget)
-        report["truncated"] = budget.over
-    write_report(dict(report, **extra), channel)
+    if type(exc) is KeyboardInterrupt or isinstance(exc, SystemExit):
+        return {"error": None}
+    if not isinstance(exc, BaseException):
+        return {"error": None}
+    budget = output_budget(spec)
+    report, _ = unheard(failure, exc, budget)
+    report["truncated"] = budget.over
+    return report
+
+
+def unheard(function, *args):
+    """function(*args) with the streams on a pipe nobody reads: an audit hook the program added
+    is called for the imports that format a traceback (traceback, linecache, re, ...), and what
+    it prints then must not show. With a stream closed by the program, as it is (a new
+    descriptor would take the closed one's number)."""
+    try:
+        os.fstat(1)
+        os.fstat(2)
+    except OSError:
+        return function(*args)
+    saved = os.dup(1), os.dup(2)
+    read_end, write_end = os.pipe()
+    os.set_blocking(write_end, False)  # a full pipe fails the hook's write, never blocks
+    try:
+        os.dup2(write_end, 1)
+        os.dup2(write_end, 2)
+        return function(*args)
+    finally:
+        os.dup2(saved[0], 1)
+        os.dup2(saved[1], 2)
+        for fd in (*saved, read_end, write_end):
+            os.close(fd)
 
 
 def wait_for_run(go_fd, warm):
@@ -190,6 +244,7 @@ def start(spec_path, result_fd, spare_cpu=None):
         os.close(result_fd)  # the worker has no way to the host but its report and streams
         if spare_cpu is not None:  # a fork's CPU count starts at 0: the run's allowance alone
             resource.setrlimit(resource.RLIMIT_CPU, (spec["limits"]["cpu_seconds"],) * 2)
+        open_streams_to(uid)
         drop_privileges(uid)
         WORKER["pid"] = os.getpid()
         # Mapped until the process ends: what the program writes there after the report (an
@@ -328,6 +383,20 @@ def apply_limits(limits):
             which = getattr(resource, name)
             soft, _ = resource.getrlimit(which)
             resource.setrlimit(which, (soft, soft))
+
+
+def open_streams_to(uid):
+    """The streams are the host's pipes, 0600 and the server's: `open('/dev/stdout', 'w')`
+    reopens one by its inode, which its owner may do under plain Python. As root the run has a
+    uid of its own, so the pipes are made openable by it (nothing outside the run can reach
+    them: a pipe has no name but /proc/<pid>/fd of a process holding it)."""
+    if os.getuid() != 0 or uid == 0:
+        return
+    for fd in (1, 2):
+        try:
+            os.fchmod(fd, 0o666)
+        except OSError:  # closed, or not ours to change: left as it is
+            pass
 
 
 def drop_privileges(uid):
@@ -1272,3 +1341,4 @@ elif __name__ == "sitecustomize":
 
         traceback.print_exc()
         os._exit(1)
+    forget_harness()

@@ -190,7 +190,9 @@ SIGNALS = {
     signal.SIGFPE: "a floating-point exception (SIGFPE)",
     signal.SIGILL: "an illegal instruction (SIGILL)",
     signal.SIGKILL: "SIGKILL",
-    signal.SIGXCPU: "its CPU-time limit (SIGXCPU)",
+    # No SIGXCPU here: the CPU-time limit's hard value is its soft one, so the kernel ends a run
+    # that reaches it by SIGKILL; a SIGXCPU can only come from the program, which is not told
+    # it reached a limit.
     signal.SIGXFSZ: "its file-size limit (SIGXFSZ)",
 }
 

@@ -18,7 +18,7 @@ from pathlib import Path
 from historyweb.errors import refuse_if_no_room_to_run
 
 from . import cgroups, leftovers, seccomp, spares
-from .bwrap import SANDBOX_WORK, hosts_file
+from .bwrap import SANDBOX_WORK, hosts_file, write_accounts
 from .config import get_config
 from .identity import run_identity
 
@@ -105,6 +105,7 @@ def run_in_sandbox(config, spec, body=b""):
     ):
         spec["uid"] = uid
         write_inputs(work_dir, spec, body)
+        write_accounts(work_dir, uid)
         return execute(config, work_dir, hosts, cgroup, held.seccomp, script=script)
 
 

@@ -28,6 +28,7 @@ import time
 from pathlib import Path
 
 from . import identity, leftovers, process
+from .bwrap import write_accounts
 
 # What each runtime's spares import before their run: the frameworks the samples use, and the
 # modules their first request imports (anyio's streams for Starlette, idna for a Host header).
@@ -84,6 +85,7 @@ class Spare:
         try:
             self.work_dir = Path(tempfile.mkdtemp(prefix=leftovers.work_prefix()))
             self.work_dir.chmod(0o755)  # read by the harness as an unprivileged uid
+            write_accounts(self.work_dir, self.uid)  # bound as bwrap starts
             self.channel, theirs = socket.socketpair()
             try:
                 self.launched = process.launch(
