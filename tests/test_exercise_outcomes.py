@@ -148,9 +148,17 @@ def test_a_middleware_check_passes_when_the_inner_answer_comes_through():
     assert passed and outcome.message == "Passed."
 
 
-def test_a_check_that_wraps_nothing_ignores_an_inner_response_the_app_did_not_send():
-    check = greeting(inner_response="201 Created\nX-Inner: a\n\ninner\n", wraps="")
-    assert compare(check, response(), GREET).passed
+def test_a_check_that_wraps_nothing_builds_no_inner_app_and_is_judged_without_one():
+    exercise = make_exercise()
+    exercise.checks.update(inner_response="201 Created\nX-Inner: a\n\ninner\n", wraps="")
+    wraps = []
+
+    def run(runtime, code, request_text, on_start=None, wrap=None):
+        wraps.append(wrap)
+        return response()
+
+    assert run_checks(exercise, "code", run=one_by_one(run))[0] is True
+    assert wraps == [None]
 
 
 # -- the expectation and the problems, in words --------------------------------------------------
@@ -211,8 +219,22 @@ def test_an_http_0_9_request_is_complete_at_its_one_line(text):
     assert incomplete_request(text) == ""
 
 
-def test_a_request_line_broken_over_lines_is_not_complete():
-    assert incomplete_request("GET\n/\n") != ""
+@pytest.mark.parametrize(
+    "text",
+    [
+        "GET\n/\n",  # a request line broken over lines
+        "X GET /\n",  # three words: an HTTP/1.x request line, whatever its method
+        "\t\nGET /\n",  # a line of blanks is not the empty line a server skips first
+    ],
+)
+def test_a_request_that_is_not_complete_waits_for_more(text):
+    assert incomplete_request(text) != ""
+
+
+def test_only_a_head_request_answers_without_its_length_compared():
+    """A method that merely ends in HEAD is not HEAD: its Content-Length is still compared."""
+    result = response(headers=[("Content-Type", "text/plain"), ("Content-Length", "3")])
+    assert "Content-Length" in compare(greeting(), result, "XHEAD / HTTP/1.0\n").message
 
 
 # -- running the checks --------------------------------------------------------------------------
@@ -369,3 +391,18 @@ def test_a_form_try_is_compared_with_the_previous_one(client, monkeypatch):
     monkeypatch.setattr("timeline.views.exercise_try.run_try", run_try)
     html = client.post(url, {"code": "x", "request": GREET, "previous": "one\n"}).content.decode()
     assert "Compare with your previous try" in html
+
+
+def test_a_form_check_that_passes_says_solved_and_keeps_the_form_posting(client, fake_run):
+    html = client.post(check_url(make_exercise()), {"code": "print('yes')"}).content.decode()
+    assert "Solved: all 1 checks passed" in html
+    assert 'name="csrfmiddlewaretoken"' in html
+
+
+def test_a_form_check_refused_is_not_checked_and_not_marked_passed(client, monkeypatch):
+    def busy(*args, **kwargs):
+        raise Busy(7, "Every sandbox is busy.")
+
+    monkeypatch.setattr(check_limit, "run_batch", one_by_one(busy))
+    html = client.post(check_url(make_exercise()), {"code": "x"}).content.decode()
+    assert "Not checked" in html and '<section class="exercise-results"' in html
