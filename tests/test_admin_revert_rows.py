@@ -8,6 +8,8 @@ import pytest
 import reversion
 from django.contrib.contenttypes.models import ContentType
 from django.core.exceptions import PermissionDenied
+from django.db import connection
+from django.test.utils import CaptureQueriesContext
 from reversion.models import Version
 
 from timeline.admin.views import revert
@@ -246,3 +248,18 @@ def test_no_notes_to_keep_is_nothing_to_do():
     revert.keep_notes([])
     revert.keep_notes(())
     assert not TalkNote.objects.exists()
+
+
+def test_repairing_costs_the_same_queries_for_any_number_of_rows(era):
+    """A query per model and foreign key, none per restored row."""
+    small = saved_revision(era, *era.slides.all())
+    for order in range(4, 10):
+        make_slide(era, order=order)
+    large = saved_revision(era, *era.slides.all())
+    queries = []
+    for version in (small, large):
+        with CaptureQueriesContext(connection) as counted:
+            revert.repair_dangling(version.revision)
+            revert._orders_in(version.revision, {Slide})
+        queries.append(len(counted.captured_queries))
+    assert queries[0] == queries[1]
