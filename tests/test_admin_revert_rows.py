@@ -112,15 +112,17 @@ def test_only_the_rows_of_the_reverted_object_are_parked(era):
 
 
 def test_parking_avoids_the_orders_the_revision_holds(era):
-    """The revision's slides held 7 and 8: a row parked there would block their return."""
-    Slide.objects.filter(era=era, order=1).update(order=7)
-    Slide.objects.filter(era=era, order=2).update(order=8)
-    version = saved_revision(era, *era.slides.all())
-    Slide.objects.filter(era=era, order=7).update(order=1)
-    Slide.objects.filter(era=era, order=8).update(order=2)
+    """The old revision's slides held 4, 5 and 6, the first free orders now: a row parked
+    there would block their return. A later revision holds other orders."""
+    for slide in era.slides.order_by("-order"):
+        Slide.objects.filter(pk=slide.pk).update(order=slide.order + 3)
+    old = saved_revision(era, *era.slides.all())
+    for slide in era.slides.order_by("order"):
+        Slide.objects.filter(pk=slide.pk).update(order=slide.order - 3)
+    saved_revision(era, *era.slides.all())
     seen = []
-    revert.revert(Admin(), SimpleNamespace(), era.pk, version.pk, lambda: seen.append(orders(era)))
-    assert not set(seen[0]) & {1, 2, 3, 7, 8}
+    revert.revert(Admin(), SimpleNamespace(), era.pk, old.pk, lambda: seen.append(orders(era)))
+    assert not set(seen[0]) & {1, 2, 3, 4, 5, 6}
 
 
 def test_the_revision_of_another_object_or_none_is_reversions_to_refuse(era):
