@@ -125,6 +125,22 @@ def test_parking_avoids_the_orders_the_revision_holds(era):
     assert not set(seen[0]) & {1, 2, 3, 4, 5, 6}
 
 
+def test_rows_of_a_kind_the_revision_does_not_hold_are_parked_too(era):
+    """The revision predates every sample: reversion deletes the sample, so it is parked
+    anywhere free, and the revert is kept."""
+    version = saved_revision(era, *era.slides.all())
+    make_sample(era, order=1)
+
+    def view():
+        CodeSample.objects.filter(era=era).delete()
+        for slide in era.slides.all():
+            Slide.objects.filter(pk=slide.pk).update(order=int(slide.title[-1:]))
+        return "form"
+
+    assert revert.revert(Admin(), SimpleNamespace(), era.pk, version.pk, view) == "form"
+    assert not CodeSample.objects.exists()
+
+
 def test_the_revision_of_another_object_or_none_is_reversions_to_refuse(era):
     other = make_era(slug="other")
     version = saved_revision(other)
