@@ -139,3 +139,25 @@ def test_no_module_is_over_400_lines():
         if lines > MAX_LINES:
             too_long[name] = lines
     assert too_long == {}
+
+
+SKIPPED_DIRS = {".git", ".venv", "node_modules", "var", "__pycache__", "mutants"}
+TEXT_SUFFIXES = {".py", ".md", ".html", ".js", ".css", ".toml", ".txt", ".json", ".cfg", ""}
+
+
+def test_no_file_keeps_a_merge_conflict():
+    """A merge resolved by hand must leave none of git's markers behind (one reached the README)."""
+    markers = ("<<<<<<< ", ">>>>>>> ", "||||||| ")
+    found = []
+    for path in ROOT.rglob("*"):
+        if SKIPPED_DIRS & set(path.relative_to(ROOT).parts) or not path.is_file():
+            continue
+        if path.suffix not in TEXT_SUFFIXES:
+            continue
+        text = path.read_text(errors="replace")
+        found += [
+            f"{path.relative_to(ROOT)}:{number}"
+            for number, line in enumerate(text.splitlines(), 1)
+            if line.startswith(markers) or line == "======="
+        ]
+    assert found == []
