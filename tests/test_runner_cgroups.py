@@ -6,8 +6,6 @@ runs that prove the limits hold."""
 
 import errno
 import os
-import subprocess
-import time
 
 import pytest
 
@@ -118,10 +116,10 @@ def test_v2_without_the_pids_controller_is_refused_with_a_reason(v2_kernel):
 def test_v2_detection_says_why_runs_cannot_be_held(v2_kernel, monkeypatch):
     parent = v2_parent(v2_kernel, "cpu memory")
     monkeypatch.setattr(cgroups, "own_cgroups", lambda: {"": "/service/app"})
-    layout = cgroups.detect()
-    assert not layout.available and layout.version == 2
-    assert layout.problem == (
-        f"cannot make cgroups under {parent}: memory and pids controllers not enabled in {parent}"
+    assert cgroups.detect() == cgroups.Layout(
+        2,
+        {},
+        f"cannot make cgroups under {parent}: memory and pids controllers not enabled in {parent}",
     )
 
 
@@ -130,5 +128,130 @@ def test_v2_detection_without_a_v2_line_uses_the_root(v2_kernel, monkeypatch):
     (v2_kernel / "cgroup.controllers").write_text("cpu memory pids\n")
     (v2_kernel / "cgroup.subtree_control").write_text("cpu memory pids\n")
     monkeypatch.setattr(cgroups, "own_cgroups", lambda: {"memory": "/x"})
-    monkeypatch.setattr(cgroups, "_probe", lambda layout: None)
+    probed = []
+    monkeypatch.setattr(cgroups, "_probe", probed.append)
     assert cgroups.detect() == cgroups.Layout(2, {"": v2_kernel})
+    assert probed == [cgroups.Layout(2, {"": v2_kernel})]
+
+
+def test_v2_detection_goes_by_the_parent_setting(v2_kernel, monkeypatch):
+    parent = v2_parent(v2_kernel, "memory pids")
+    monkeypatch.setattr(cgroups, "own_cgroups", lambda: {"": "/elsewhere/app"})
+    monkeypatch.setattr(cgroups, "_probe", lambda layout: None)
+    assert cgroups.detect("/service") == cgroups.Layout(2, {"": parent})
+
+
+def test_a_v2_probe_that_fails_says_so(v2_kernel, monkeypatch):
+    parent = v2_parent(v2_kernel, "memory pids")
+    monkeypatch.setattr(cgroups, "own_cgroups", lambda: {"": "/service/app"})
+
+    def probe(layout):
+        raise OSError(errno.EACCES, "Permission denied")
+
+    monkeypatch.setattr(cgroups, "_probe", probe)
+    problem = f"cannot make cgroups under {parent}: Permission denied"
+    assert cgroups.detect() == cgroups.Layout(2, {}, problem)
+
+
+# -- cgroup v1: a directory per hierarchy, CPU optional --------------------------------------
+
+
+@pytest.fixture
+def v1_hierarchies(tmp_path, monkeypatch):
+    """Stand-in v1 hierarchies, and a probe that fails where `refused` says."""
+    monkeypatch.setattr(cgroups, "ROOT", tmp_path)
+    monkeypatch.setattr(cgroups, "_v2_root", lambda: None)
+    refused = set()
+    probes = []
+
+    def probe(layout):
+        probes.append(layout)
+        if refused & set(layout.parents):
+            raise OSError(errno.EINVAL, "Invalid argument")
+
+    monkeypatch.setattr(cgroups, "_probe", probe)
+
+    def make(*names):
+        for name in names:
+            (tmp_path / name).mkdir()
+            (tmp_path / name / "cgroup.procs").write_text("")
+
+    return tmp_path, make, refused, probes
+
+
+def test_v1_runs_go_below_the_servers_own_cgroup_in_each_hierarchy(v1_hierarchies, monkeypatch):
+    root, make, _, probes = v1_hierarchies
+    make("memory", "pids", "cpu")
+    # cpu is not listed on a line of its own: its runs go at the hierarchy's root.
+    own = {"memory": "/Xen/a", "pids": "/Xen/b", "cpuacct": "/Xen/c"}
+    monkeypatch.setattr(cgroups, "own_cgroups", lambda: own)
+    expected = cgroups.Layout(
+        1, {"memory": root / "memory/Xen/a", "pids": root / "pids/Xen/b", "cpu": root / "cpu"}
+    )
+    assert cgroups.detect() == expected
+    assert probes == [expected]
+    parents = {name: root / name / "Xserver" for name in ("memory", "pids", "cpu")}
+    assert cgroups.detect("/Xserver") == cgroups.Layout(1, parents)
+
+
+def test_v1_without_a_cpu_hierarchy_still_holds_runs(v1_hierarchies, monkeypatch):
+    root, make, _, _ = v1_hierarchies
+    make("memory", "pids")
+    monkeypatch.setattr(cgroups, "own_cgroups", lambda: {"memory": "/", "pids": "/"})
+    assert cgroups.detect() == cgroups.Layout(1, {"memory": root / "memory", "pids": root / "pids"})
+
+
+@pytest.mark.parametrize("present", [("pids", "cpu"), ("memory", "cpu"), ("cpu",)])
+def test_v1_without_memory_or_pids_holds_no_run(v1_hierarchies, monkeypatch, present):
+    root, make, _, probes = v1_hierarchies
+    make(*present)
+    monkeypatch.setattr(cgroups, "own_cgroups", lambda: {})
+    problem = f"no writable memory and pids cgroup hierarchies under {root}"
+    assert cgroups.detect() == cgroups.Layout(1, {}, problem)
+    assert probes == []
+
+
+def test_v1_runs_do_without_a_cpu_hierarchy_that_refuses_them(v1_hierarchies, monkeypatch):
+    root, make, refused, probes = v1_hierarchies
+    make("memory", "pids", "cpu")
+    monkeypatch.setattr(cgroups, "own_cgroups", lambda: {})
+    refused.add("cpu")
+    held = cgroups.Layout(1, {"memory": root / "memory", "pids": root / "pids"})
+    assert cgroups.detect() == held
+    assert len(probes) == 2 and probes[1] == held
+    refused.add("memory")
+    problem = f"cannot make cgroups under {root / 'memory'}: Invalid argument"
+    assert cgroups.detect() == cgroups.Layout(1, {}, problem)
+
+
+def test_v1_cgroups_refused_outright_say_why(v1_hierarchies, monkeypatch):
+    root, make, refused, probes = v1_hierarchies
+    make("memory", "pids")
+    monkeypatch.setattr(cgroups, "own_cgroups", lambda: {})
+    refused.add("memory")
+    problem = f"cannot make cgroups under {root / 'memory'}: Invalid argument"
+    assert cgroups.detect() == cgroups.Layout(1, {}, problem)
+    assert len(probes) == 1
+
+
+def test_the_probe_proves_the_cpu_limit_a_run_gets(v1_root):
+    """The probe sets the limits a run sets, CPU included: under a parent whose CPU quota is
+    below one CPU the kernel refuses a run's (EINVAL), so runs go without the cpu hierarchy;
+    under a parent of exactly one CPU they keep it."""
+    if not (v1_root / "cpu" / "cgroup.procs").exists():
+        pytest.skip("no cpu hierarchy here")
+    made = []
+    try:
+        found = {}
+        for cpus in (0.5, 1):
+            name = f"historyweb-test-probe-{os.getpid()}-{cpus}"
+            for hierarchy in ("memory", "pids", "cpu"):
+                made.append(v1_root / hierarchy / name)
+                made[-1].mkdir()
+            quota = v1_root / "cpu" / name / "cpu.cfs_quota_us"
+            quota.write_text(str(int(cpus * cgroups.CPU_PERIOD_US)))
+            found[cpus] = set(cgroups.detect(f"/{name}").parents)
+        assert found == {0.5: {"memory", "pids"}, 1: {"memory", "pids", "cpu"}}
+    finally:
+        for path in made:
+            path.rmdir()
