@@ -6,11 +6,13 @@ runs that prove the limits hold."""
 
 import errno
 import os
+import time
 
 import pytest
 
 from tests.system import in_ci
-from timeline.runner import cgroups
+from tests.test_runner_containment import dead_owner_tag
+from timeline.runner import cgroups, owners
 
 MiB = 1024 * 1024
 
@@ -255,3 +257,62 @@ def test_the_probe_proves_the_cpu_limit_a_run_gets(v1_root):
     finally:
         for path in made:
             path.rmdir()
+
+
+# -- one run's cgroup ----------------------------------------------------------------------
+
+
+def stand_in(tmp_path, version=1):
+    """A RunCgroup over plain directories (its own directories not made)."""
+    names = [""] if version == 2 else ["memory", "pids"]
+    parents = {name: tmp_path / (name or "v2") for name in names}
+    for parent in parents.values():
+        parent.mkdir()
+    return cgroups.RunCgroup(cgroups.Layout(version, parents), "61000")
+
+
+def test_a_cgroup_is_stale_only_when_every_directory_it_has_is_old(tmp_path):
+    cgroup = stand_in(tmp_path)
+    assert cgroup.older_than(60)  # none at all: nothing recent
+    cgroup.dirs["pids"].mkdir()  # memory's is missing (another server's parent there)
+    assert not cgroup.older_than(60)
+    two_minutes_ago = time.time() - 120
+    os.utime(cgroup.dirs["pids"], (two_minutes_ago, two_minutes_ago))
+    assert cgroup.older_than(60)
+    cgroup.dirs["memory"].mkdir()
+    assert not cgroup.older_than(60)
+
+
+@pytest.mark.parametrize("version, name", [(1, "memory.max_usage_in_bytes"), (2, "memory.peak")])
+def test_the_peak_is_the_kernels_number_or_none(tmp_path, version, name):
+    cgroup = stand_in(tmp_path, version)
+    for path in cgroup.dirs.values():
+        path.mkdir()
+    assert cgroup.memory_peak() is None  # the file is missing (an older kernel's v2)
+    (cgroup._dir("memory") / name).write_text("max\n")
+    assert cgroup.memory_peak() is None
+    (cgroup._dir("memory") / name).write_text("123456\n")
+    assert cgroup.memory_peak() == 123456
+
+
+def test_dead_workers_probes_are_swept_past_every_one_left_alone(tmp_path):
+    """The first parent cannot be listed; of the probes, only dead workers' empty ones go: a
+    live worker's, one that cannot be removed, and what is no probe all stay."""
+    probes = tmp_path / "pids"
+    probes.mkdir()
+    layout = cgroups.Layout(1, {"memory": tmp_path / "missing", "pids": probes})
+    dead = dead_owner_tag()
+    prefix = cgroups.PREFIX + cgroups.PROBE
+    swept = [probes / f"{prefix}{dead}-1-{n}" for n in range(5)]
+    stuck = [probes / f"{prefix}{dead}-2-{n}" for n in range(5)]
+    kept = [
+        probes / f"{prefix}{owners.tag()}-1-0",
+        probes / f"{prefix}not-a-tag-1-0",
+        probes / f"{cgroups.PREFIX}61000",
+    ]
+    for path in swept + stuck + kept:
+        path.mkdir()
+    for path in stuck:
+        (path / "held").write_text("")  # rmdir: ENOTEMPTY, an error other than EBUSY
+    assert sorted(cgroups.sweep_probes(layout)) == sorted(swept)
+    assert sorted(probes.iterdir()) == sorted(stuck + kept)

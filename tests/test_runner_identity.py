@@ -9,20 +9,11 @@ import time
 
 import pytest
 
+from tests.test_runner_containment import dead_owner_tag
 from timeline.runner import cgroups, identity, owners
 from timeline.runner.config import get_config
 
 as_root = pytest.mark.skipif(os.geteuid() != 0, reason="only a server running as root gives uids")
-
-
-def dead_tag():
-    """The tag of a process that has ended (and was reaped)."""
-    process = subprocess.Popen(["sleep", "60"])
-    tag = owners.tag(process.pid)
-    process.kill()
-    process.wait()
-    assert not owners.alive(tag)
-    return tag
 
 
 @pytest.fixture
@@ -56,7 +47,7 @@ def leave_run(config, layout, uid, tag):
 
 
 def test_the_sweep_frees_dead_workers_runs_and_only_theirs(config, fake_layout):
-    dead = dead_tag()
+    dead = dead_owner_tag()
     # Several of each: the sweep must go past every record it skips, in any directory order.
     freed = [61190, 61191, 61192, 61193, 61194]
     swept = [leave_run(config, fake_layout, uid, dead) for uid in freed]
@@ -78,14 +69,14 @@ def test_the_sweep_frees_dead_workers_runs_and_only_theirs(config, fake_layout):
 def test_the_sweep_leaves_a_lease_taken_again_by_a_live_worker(config, fake_layout):
     if not identity.switches_uid():
         pytest.skip("leases are kept only where runs switch uids (as root)")
-    leave_run(config, fake_layout, 61190, dead_tag())
+    leave_run(config, fake_layout, 61190, dead_owner_tag())
     identity.lease_path(config, 61190).write_text(owners.tag())
     assert identity.sweep(config, fake_layout) == [61190]
     assert identity.lease_path(config, 61190).read_text() == owners.tag()
 
 
 def test_the_sweep_needs_cgroups_and_records(config, fake_layout):
-    cgroup = leave_run(config, fake_layout, 61190, dead_tag())
+    cgroup = leave_run(config, fake_layout, 61190, dead_owner_tag())
     assert identity.sweep(config, cgroups.Layout()) == []
     assert all(path.is_dir() for path in cgroup.dirs.values())
     assert identity.owner_record(config, 61190).exists()
