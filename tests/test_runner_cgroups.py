@@ -316,3 +316,66 @@ def test_dead_workers_probes_are_swept_past_every_one_left_alone(tmp_path):
         (path / "held").write_text("")  # rmdir: ENOTEMPTY, an error other than EBUSY
     assert sorted(cgroups.sweep_probes(layout)) == sorted(swept)
     assert sorted(probes.iterdir()) == sorted(stuck + kept)
+
+
+@pytest.fixture
+def kernel_without(monkeypatch):
+    """Files a kernel may not have (no swap accounting, no cpu.max): writing them says
+    FileNotFoundError, as in a cgroup directory the kernel made without them."""
+    missing = set()
+    real = cgroups.Path.write_text
+
+    def write_text(path, text, *args, **kwargs):
+        if path.name in missing:
+            raise FileNotFoundError(errno.ENOENT, "No such file or directory", str(path))
+        return real(path, text, *args, **kwargs)
+
+    monkeypatch.setattr(cgroups.Path, "write_text", write_text)
+    return missing
+
+
+def test_v1_limits_go_on_without_the_optional_files(tmp_path, kernel_without):
+    kernel_without.update({"memory.memsw.limit_in_bytes", "cpu.cfs_period_us"})
+    cgroup = stand_in(tmp_path)
+    cgroup.create(memory_bytes=512 * MiB, processes=34, cpus=1)
+    assert (cgroup.dirs["memory"] / "memory.limit_in_bytes").read_text() == str(512 * MiB)
+    assert (cgroup.dirs["pids"] / "pids.max").read_text() == "34"
+
+
+def test_v2_limits_go_on_without_the_optional_files(tmp_path, kernel_without):
+    kernel_without.update({"memory.swap.max", "memory.oom.group", "cpu.max"})
+    cgroup = stand_in(tmp_path, version=2)
+    cgroup.create(memory_bytes=512 * MiB, processes=34, cpus=1)
+    assert (cgroup.dirs[""] / "memory.max").read_text() == str(512 * MiB)
+    assert (cgroup.dirs[""] / "pids.max").read_text() == "34"
+
+
+def test_a_cgroup_without_a_required_limit_is_not_left_half_made(v1_root, kernel_without):
+    kernel_without.add("pids.max")
+    cgroup = cgroups.RunCgroup(cgroups.layout_for(None), f"test-half-{os.getpid()}")
+    with pytest.raises(FileNotFoundError):
+        cgroup.create(memory_bytes=512 * MiB, processes=34, cpus=1)
+    assert not any(path.exists() for path in cgroup.dirs.values())
+
+
+def test_v1_cpu_quota_only_where_there_is_a_cpu_hierarchy_and_a_share(tmp_path):
+    cgroup = stand_in(tmp_path)
+    cgroup.create(memory_bytes=512 * MiB, processes=34, cpus=0.5)
+    assert not any((path / "cpu.cfs_quota_us").exists() for path in cgroup.dirs.values())
+    (tmp_path / "cpu").mkdir()
+    layout = cgroups.Layout(1, {**cgroup.layout.parents, "cpu": tmp_path / "cpu"})
+    for cpus, quota in ((0.5, "50000"), (None, None), (0, None)):
+        with_cpu = cgroups.RunCgroup(layout, f"{cpus}")
+        with_cpu.create(memory_bytes=512 * MiB, processes=34, cpus=cpus)
+        limit = with_cpu.dirs["cpu"] / "cpu.cfs_quota_us"
+        assert (limit.read_text() if limit.exists() else None) == quota
+        if quota:
+            assert (with_cpu.dirs["cpu"] / "cpu.cfs_period_us").read_text() == "100000"
+
+
+def test_the_processes_listed_are_the_kernels(tmp_path):
+    cgroup = stand_in(tmp_path)
+    assert cgroup.pids() == []  # no cgroup.procs: nothing to list
+    cgroup.dirs["pids"].mkdir()
+    (cgroup.dirs["pids"] / "cgroup.procs").write_text("12\n345\n")
+    assert cgroup.pids() == [12, 345]

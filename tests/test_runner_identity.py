@@ -3,12 +3,15 @@ processes hold a uid, leases and the machine lock. Fast: stand-in cgroup directo
 kernel's answer is not the point, real processes where it is. No sandbox is started here;
 tests/test_runner_containment.py has the runs."""
 
+import errno
 import os
 import subprocess
 import time
+from pathlib import Path
 
 import pytest
 
+from historyweb.errors import NO_ROOM_TO_RUN, ServiceError
 from tests.test_runner_containment import dead_owner_tag
 from timeline.runner import cgroups, identity, owners
 from timeline.runner.config import get_config
@@ -137,3 +140,62 @@ def test_without_a_process_list_every_uid_counts_as_held(monkeypatch):
 def test_no_free_identity_is_a_503_with_a_moment_to_wait():
     refused = identity.NoFreeIdentity("every uid is taken")
     assert (refused.message, refused.status, refused.retry_after) == ("every uid is taken", 503, 5)
+
+
+# -- a run's cgroup and its owner record ----------------------------------------------------
+
+
+@pytest.fixture
+def fake_layout_with_cpu(fake_layout, tmp_path):
+    (tmp_path / "cpu").mkdir()
+    return cgroups.Layout(1, {**fake_layout.parents, "cpu": tmp_path / "cpu"})
+
+
+def assert_run_limits(config, cgroup):
+    memory, pids, cpu = (cgroup.dirs[name] for name in ("memory", "pids", "cpu"))
+    assert (memory / "memory.limit_in_bytes").read_text() == str(config.memory_bytes)
+    assert (pids / "pids.max").read_text() == str(config.processes + 2)
+    assert (cpu / "cpu.cfs_quota_us").read_text() == str(int(config.cpus * 100_000))
+
+
+def test_a_run_gets_its_limits_and_a_record_of_its_worker(config, fake_layout_with_cpu):
+    uid, cgroup = identity.allocate(config, fake_layout_with_cpu)
+    assert uid == 61190
+    assert_run_limits(config, cgroup)
+    assert (config.state_dir / "owners" / "61190").read_text() == owners.tag()
+
+
+def test_a_stale_cgroup_is_made_again_with_the_runs_limits(config, fake_layout_with_cpu):
+    left = cgroups.RunCgroup(fake_layout_with_cpu, "61190")
+    long_ago = time.time() - config.timeout - identity.STALE_AFTER - 5
+    for path in left.dirs.values():
+        path.mkdir()
+        os.utime(path, (long_ago, long_ago))
+    uid, cgroup = identity.allocate(config, fake_layout_with_cpu)
+    assert uid == 61190
+    assert_run_limits(config, cgroup)
+
+
+def test_a_stale_cgroup_made_again_meanwhile_keeps_its_uid_taken(config, fake_layout, monkeypatch):
+    """Removed as stale, then made again by another server before this one could: not ours."""
+    cgroup = cgroups.RunCgroup(fake_layout, "61190")
+
+    def create(*args):
+        raise FileExistsError(errno.EEXIST, "File exists")
+
+    monkeypatch.setattr(cgroup, "create", create)
+    assert identity.create(cgroup, config) is False
+
+
+def test_a_full_disk_refuses_the_run_with_a_503_that_says_so(config, monkeypatch):
+    monkeypatch.setattr(identity, "owner_record", lambda config, uid: Path("/dev/full"))
+    with pytest.raises(ServiceError) as refused:
+        identity.record_owner(config, 61190)
+    assert refused.value.status == 503 and refused.value.message == NO_ROOM_TO_RUN
+
+
+def test_a_run_released_leaves_no_record(config, fake_layout):
+    cgroup = leave_run(config, fake_layout, 61190, owners.tag())
+    assert identity.release(config, 61190, cgroup)
+    assert not identity.owner_record(config, 61190).exists()
+    assert not any(path.exists() for path in cgroup.dirs.values())
