@@ -53,7 +53,7 @@ def v2_kernel(tmp_path, monkeypatch):
 
 def v2_parent(root, available, enabled=""):
     (root / "cgroup.controllers").write_text("cpuset cpu io memory pids\n")
-    parent = root / "service"
+    parent = root / "Xservice"
     parent.mkdir()
     (parent / "cgroup.controllers").write_text(available + "\n")
     (parent / "cgroup.subtree_control").write_text(enabled + "\n")
@@ -117,7 +117,7 @@ def test_v2_without_the_pids_controller_is_refused_with_a_reason(v2_kernel):
 
 def test_v2_detection_says_why_runs_cannot_be_held(v2_kernel, monkeypatch):
     parent = v2_parent(v2_kernel, "cpu memory")
-    monkeypatch.setattr(cgroups, "own_cgroups", lambda: {"": "/service/app"})
+    monkeypatch.setattr(cgroups, "own_cgroups", lambda: {"": "/Xservice/app"})
     assert cgroups.detect() == cgroups.Layout(
         2,
         {},
@@ -140,12 +140,12 @@ def test_v2_detection_goes_by_the_parent_setting(v2_kernel, monkeypatch):
     parent = v2_parent(v2_kernel, "memory pids")
     monkeypatch.setattr(cgroups, "own_cgroups", lambda: {"": "/elsewhere/app"})
     monkeypatch.setattr(cgroups, "_probe", lambda layout: None)
-    assert cgroups.detect("/service") == cgroups.Layout(2, {"": parent})
+    assert cgroups.detect("/Xservice") == cgroups.Layout(2, {"": parent})
 
 
 def test_a_v2_probe_that_fails_says_so(v2_kernel, monkeypatch):
     parent = v2_parent(v2_kernel, "memory pids")
-    monkeypatch.setattr(cgroups, "own_cgroups", lambda: {"": "/service/app"})
+    monkeypatch.setattr(cgroups, "own_cgroups", lambda: {"": "/Xservice/app"})
 
     def probe(layout):
         raise OSError(errno.EACCES, "Permission denied")
@@ -335,9 +335,14 @@ def kernel_without(monkeypatch):
 
 
 def test_v1_limits_go_on_without_the_optional_files(tmp_path, kernel_without):
-    kernel_without.update({"memory.memsw.limit_in_bytes", "cpu.cfs_period_us"})
-    cgroup = stand_in(tmp_path)
+    kernel_without.update({"memory.memsw.limit_in_bytes", "cpu.cfs_period_us", "cpu.cfs_quota_us"})
+    (tmp_path / "cpu").mkdir()
+    parents = {name: tmp_path / name for name in ("memory", "pids", "cpu")}
+    tmp_path.joinpath("memory").mkdir()
+    tmp_path.joinpath("pids").mkdir()
+    cgroup = cgroups.RunCgroup(cgroups.Layout(1, parents), "61000")
     cgroup.create(memory_bytes=512 * MiB, processes=34, cpus=1)
+    assert cgroup.dirs["cpu"].is_dir()
     assert (cgroup.dirs["memory"] / "memory.limit_in_bytes").read_text() == str(512 * MiB)
     assert (cgroup.dirs["pids"] / "pids.max").read_text() == "34"
 

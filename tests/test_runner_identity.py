@@ -199,3 +199,16 @@ def test_a_run_released_leaves_no_record(config, fake_layout):
     assert identity.release(config, 61190, cgroup)
     assert not identity.owner_record(config, 61190).exists()
     assert not any(path.exists() for path in cgroup.dirs.values())
+
+
+# -- the machine's identity directory ------------------------------------------------------
+
+
+@as_root
+def test_the_machine_directory_is_made_private_wherever_it_is_put(config, settings, tmp_path):
+    settings.RUNNER_IDENTITY_DIR = str(tmp_path / "run" / "deep" / "historyweb-runner")
+    config = get_config()
+    assert identity.allocate(config, cgroups.Layout())[0] == 61190
+    for path in (config.identity_dir, config.identity_dir / "leases"):
+        assert path.stat().st_mode & 0o777 == 0o700
+    assert identity.lease_path(config, 61190).read_text() == owners.tag()
