@@ -99,7 +99,7 @@ def straggler():
     process = subprocess.Popen(["setpriv", "--ruid=61198", "sleep", "30"])
     try:
         deadline = time.monotonic() + 10
-        while "Uid:\t61198\t" not in open(f"/proc/{process.pid}/status").read():
+        while "Uid:\t61198\t" not in Path(f"/proc/{process.pid}/status").read_text():
             assert time.monotonic() < deadline, "the straggler never took its uid"
             time.sleep(0.01)
         yield 61198
