@@ -301,3 +301,86 @@ def test_the_snippet_opens_on_the_window_with_the_most_distinct_words():
     # Only the first 200 matches are weighed (bounded work on a huge body).
     many = "alpha " * 200 + "beta " + fill
     assert str(snippet(many, pattern)).startswith("<mark>alpha</mark>")
+
+
+@pytest.mark.django_db
+def test_staff_find_unpublished_eras_by_a_typo_and_within_a_kind_too():
+    from django.contrib.auth.models import User
+
+    staff = User(username="editor", is_staff=True)
+    make_era(title="Hidden", summary="gunicorn prefork", published=False, kind="server")
+    make_era(title="Shown", summary="gunicorn prefork", kind="framework")
+
+    def titles(query, **kwargs):
+        return [result.title for result in search(query, **kwargs).ranked]
+
+    assert titles("gunicorn") == ["Shown"]
+    assert sorted(titles("gunicorn", user=staff)) == ["Hidden", "Shown"]
+    assert sorted(titles("gunicorm", user=staff)) == ["Hidden", "Shown"]  # corrected
+    assert titles("gunicorn", user=staff, era_kind="server") == ["Hidden"]
+    assert titles("gunicorm", user=staff, era_kind="server") == ["Hidden"]
+    assert search("gunicorm", user=staff, era_kind="server").corrected
+
+
+@pytest.mark.django_db
+def test_results_keep_the_query_and_its_meaningful_words():
+    make_era(title="WSGI", summary="A gateway.")
+    found = search("What is WSGI?")
+    assert (found.query, found.words) == ("What is WSGI?", ["wsgi"])
+
+
+@pytest.mark.django_db
+def test_did_you_mean_corrects_each_word_and_shows_its_results_only_when_nothing_matched():
+    make_era(title="WSGI", summary="A gateway between a server and an app.")
+    wrong_twice = search("wsgo servr")
+    assert wrong_twice.suggestion == "wsgi server" and wrong_twice.corrected
+    half_right = search("wsgi servr")  # "wsgi" finds the era: its results stay the query's
+    assert half_right.suggestion == "wsgi server" and not half_right.corrected
+    assert [result.title for result in half_right.ranked if result.kind == "era"] == ["WSGI"]
+
+
+@pytest.mark.django_db
+def test_a_word_that_starts_an_indexed_word_is_known():
+    make_era(title="WSGI", summary="A gateway between a server and an app.")
+    assert search("serv").suggestion == ""
+
+
+@pytest.mark.django_db
+def test_a_slug_asked_for_by_name_comes_first_and_is_no_typo():
+    """The slug is no word of the page, so no word scores: the name alone ranks it, and a
+    near word of the site ("httpd") is not offered in its stead."""
+    make_era(title="HTTP/1.0", slug="http-1-0", summary="The request line, as httpd read it.")
+    found = search("http-1-0")
+    assert [result.title for result in found.ranked] == ["HTTP/1.0"]
+    assert found.suggestion == "" and not found.corrected
+
+
+@pytest.mark.django_db
+def test_a_question_naming_an_era_by_its_words_ranks_it_by_name():
+    make_era(title="mod_python", slug="mod-python", summary="Apache runs the code.")
+    make_era(title="Python", summary="mod python mod python mod python")
+    best = search("what is mod python").ranked[0]
+    assert best.title == "mod_python" and best.score >= search_module.EXACT
+
+
+def test_a_word_of_parts_is_indexed_whole_and_by_each_part():
+    from timeline.search.words import tokens
+
+    assert list(tokens("wsgi mod_wsgi HTTP/1.0")) == [
+        "wsgi",
+        "mod_wsgi",
+        "mod",
+        "wsgi",
+        "http/1.0",
+        "http",
+        "1",
+        "0",
+    ]
+
+
+def test_a_glossary_term_is_named_by_any_of_its_forms():
+    from timeline.search import glossary_results
+
+    assert [t.name for t in glossary_results("workers")] == ["worker"]
+    assert [t.name for t in glossary_results("REQUEST_METHOD")] == ["CGI variable"]
+    assert [t.name for t in glossary_results("cgi variables")] == ["CGI variable"]
