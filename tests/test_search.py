@@ -384,3 +384,15 @@ def test_a_glossary_term_is_named_by_any_of_its_forms():
     assert [t.name for t in glossary_results("workers")] == ["worker"]
     assert [t.name for t in glossary_results("REQUEST_METHOD")] == ["CGI variable"]
     assert [t.name for t in glossary_results("cgi variables")] == ["CGI variable"]
+
+
+@pytest.mark.django_db
+def test_site_pages_are_found_by_their_intro_and_no_row_by_filler():
+    era = make_era(title="WSGI", summary="A gateway.")
+    make_slide(era, body="A gateway slide.")
+    make_sample(era, code="print('gateway')\n")
+    make_exercise(era, statement="Write a gateway.")
+    found = search("telnet")  # a word of the timeline page's intro, and of no row here
+    assert [(r.kind, r.title) for r in found.ranked] == [("page", "The timeline")]
+    # Nothing added to a row's text where it has no heading, nor where template tags were cut.
+    assert search("xx").count == 0
