@@ -4,6 +4,7 @@
 .ci/run runs these on SQLite and on PostgreSQL (where "Did you mean" asks pg_trgm).
 """
 
+import math
 import re
 
 import pytest
@@ -396,3 +397,152 @@ def test_site_pages_are_found_by_their_intro_and_no_row_by_filler():
     assert [(r.kind, r.title) for r in found.ranked] == [("page", "The timeline")]
     # Nothing added to a row's text where it has no heading, nor where template tags were cut.
     assert search("xx").count == 0
+
+
+# -- ranking on a hand-built index (no database) ---------------------------------------------
+
+
+def row(kind, pk, title, text="", head="", era=None, key=None, **fields):
+    made = {"kind": kind, "pk": pk, "era": era, "key": key or pk, "title": title}
+    made.update(head=head, text=text, year=None, era_kind=None, published=None)
+    made.update(fields)
+    return made
+
+
+@pytest.fixture
+def hand_index():
+    """0: an era whose slug is an API's era (terms.py); 1: its slide; 2: its exercise; 3: an
+    unpublished era of another kind; 4: a site page. Numbers are positions in the index."""
+    from timeline.search.index import Index
+
+    api = dict(year=2003, era_kind="interface", published=True)
+    hidden = dict(year=1993, era_kind="protocol", published=False)
+    return Index(
+        [
+            row(
+                "era",
+                1,
+                "Web Server Gateway",
+                "callable callable gate environ",
+                "gateway",
+                1,
+                "wsgi",
+                **api,
+            ),
+            row("slide", 10, "Handler", "middleware gateway", era=1, key=3),
+            row("exercise", 20, "Task", "pydantic", era=1, key="task-one"),
+            row("era", 2, "Common Gateway", "gateway", era=2, key="cgi", **hidden),
+            row("page", "timeline:timeline", "The timeline", "middleware"),
+        ]
+    )
+
+
+def test_a_word_scores_by_its_best_field_its_count_and_whole_or_prefix(hand_index):
+    word_scores = search_module._word_scores
+    # "callable" twice in the era's text: weight 1 + log2(1 + 2).
+    assert word_scores(hand_index, "callable") == {0: pytest.approx(1 + math.log2(3))}
+    # "gateway": the era's title (100) beats its heading (10), twice in all; the slide's text (1).
+    # "gate" also starts "gateway": the era's own "gate" is whole (1), gateway's a prefix.
+    assert word_scores(hand_index, "gateway") == {
+        0: pytest.approx(100 + math.log2(3)),
+        1: pytest.approx(2.0),
+        3: pytest.approx(100 + math.log2(3)),
+    }
+    assert word_scores(hand_index, "gate") == {
+        0: pytest.approx(0.6 * (100 + math.log2(3))),
+        1: pytest.approx(0.6 * 2),
+        3: pytest.approx(0.6 * (100 + math.log2(3))),
+    }
+
+
+def test_a_slide_gives_its_era_half_its_score_and_an_exercise_or_a_page_none(hand_index):
+    word_scores = search_module._word_scores
+    assert word_scores(hand_index, "middleware") == {1: 2.0, 0: 1.0, 4: 2.0}
+    assert word_scores(hand_index, "pydantic") == {2: 2.0}
+
+
+def test_a_row_is_found_by_its_kinds_name_in_its_heading(hand_index):
+    assert search_module._word_scores(hand_index, "exercises") == {2: pytest.approx(11.0)}
+
+
+def test_an_api_name_ranks_the_era_that_defined_it(hand_index):
+    """start_response is WSGI's (terms.py): its era gets DEFINED on top of any match."""
+    word_scores = search_module._word_scores
+    assert word_scores(hand_index, "start_response") == {0: search_module.DEFINED}
+    assert word_scores(hand_index, "environ") == {0: search_module.DEFINED + 2.0}
+    assert word_scores(hand_index, "pydantic")[2] == 2.0  # fastapi's, and no fastapi era here
+
+
+def test_ranking_keeps_rows_holding_the_most_words_and_adds_scores(hand_index):
+    ranked = search_module._ranked
+    found, total = ranked(hand_index, "gateway middleware", ["gateway", "middleware"], True, "")
+    # The era holds both (middleware through its slide); the slide both; the other era one.
+    assert total == 2
+    assert [(r.title, r.score) for r in found] == [
+        ("Web Server Gateway", pytest.approx(100 + math.log2(3) + 1.0)),
+        ("Web Server Gateway: Handler", pytest.approx(0.6 * (2.0 + 2.0))),
+    ]
+    # A word nothing holds adds nothing: every row holds one word of two.
+    found, total = ranked(hand_index, "pydantic zzz", ["pydantic", "zzz"], True, "")
+    assert [(r.title, r.score) for r in found] == [("Web Server Gateway: Task", 0.9 * 2.0)]
+
+
+def test_ranking_leaves_out_unpublished_eras_and_other_kinds(hand_index):
+    ranked = search_module._ranked
+    visitor = ranked(hand_index, "gateway", ["gateway"], False, "")[0]
+    assert [r.title for r in visitor] == ["Web Server Gateway", "Web Server Gateway: Handler"]
+    protocol = ranked(hand_index, "gateway", ["gateway"], True, "protocol")[0]
+    assert [r.title for r in protocol] == ["Common Gateway"]
+    interface = ranked(hand_index, "middleware", ["middleware"], True, "interface")[0]
+    assert [r.title for r in interface] == ["Web Server Gateway: Handler", "Web Server Gateway"]
+
+
+@pytest.mark.parametrize(
+    "text, words",
+    [
+        ("Web Server Gateway", ["web", "server", "gateway"]),  # its title
+        ("WSGI", ["wsgi"]),  # its slug
+        ("what is web server gateway", ["web", "server", "gateway"]),  # its title's words
+    ],
+)
+def test_an_era_asked_for_by_name_comes_first_by_far(hand_index, text, words):
+    found, _ = search_module._ranked(hand_index, text, words, True, "")
+    assert found[0].title == "Web Server Gateway"
+    assert found[0].score >= search_module.EXACT
+
+
+def test_a_slide_is_not_named_by_its_title(hand_index):
+    found, _ = search_module._ranked(hand_index, "handler", ["handler"], True, "")
+    assert found[0].score < search_module.EXACT
+
+
+def test_the_words_starting_with_a_prefix_are_each_listed_once(hand_index):
+    from itertools import islice
+
+    listed = list(islice(hand_index.starting_with("gat"), 10))
+    assert listed == ["gate", "gateway"]
+    assert list(islice(hand_index.starting_with("e"), 10)) == ["environ", "eras", "exercises"]
+
+
+@pytest.mark.django_db
+def test_the_index_is_built_once_per_content_version():
+    from timeline.search import index
+
+    index.forget()
+    assert index.current() is index.current()
+
+
+def test_groups_go_best_first_and_by_source_order_on_a_tie():
+    def result(kind, score):
+        return search_module.Result(kind, kind, "/", None, "", score)
+
+    groups = search_module._grouped([result("page", 5.0), result("slide", 3.0), result("era", 3.0)])
+    assert [source.kind for source, _ in groups] == ["page", "era", "slide"]
+
+
+def test_a_match_is_marked_whatever_its_case():
+    assert "<mark>WSGI</mark>" in str(snippet("WSGI rocks", search_module._pattern(["wsgi"])))
+
+
+def test_no_text_has_no_words():
+    assert words_of("") == words_of(None) == []
