@@ -431,7 +431,7 @@ def hand_index():
             ),
             row("slide", 10, "Handler", "middleware gateway", era=1, key=3),
             row("exercise", 20, "Task", "pydantic", era=1, key="task-one"),
-            row("era", 2, "Common Gateway", "gateway", era=2, key="cgi", **hidden),
+            row("era", 2, "Common Gateway", "gateway", era=2, key="gateway-for-all", **hidden),
             row("page", "timeline:timeline", "The timeline", "middleware"),
         ]
     )
@@ -458,6 +458,12 @@ def test_a_word_scores_by_its_best_field_its_count_and_whole_or_prefix(hand_inde
 def test_a_slide_gives_its_era_half_its_score_and_an_exercise_or_a_page_none(hand_index):
     word_scores = search_module._word_scores
     assert word_scores(hand_index, "middleware") == {1: 2.0, 0: 1.0, 4: 2.0}
+    # A prefix's share can be below 1.
+    assert word_scores(hand_index, "middle") == {
+        1: pytest.approx(1.2),
+        0: pytest.approx(0.6),
+        4: pytest.approx(1.2),
+    }
     assert word_scores(hand_index, "pydantic") == {2: 2.0}
 
 
@@ -508,6 +514,22 @@ def test_ranking_leaves_out_unpublished_eras_and_other_kinds(hand_index):
 def test_an_era_asked_for_by_name_comes_first_by_far(hand_index, text, words):
     found, _ = search_module._ranked(hand_index, text, words, True, "")
     assert found[0].title == "Web Server Gateway"
+    assert found[0].score >= search_module.EXACT
+
+
+@pytest.mark.parametrize(
+    "text, words, title",
+    [
+        ("gateway for all", ["gateway", "all"], "Common Gateway"),  # a slug with a stop word
+        ("The timeline", ["timeline"], "The timeline"),  # a title with one
+        ("what is task one", ["task", "one"], "Web Server Gateway: Task"),  # a slug's words
+    ],
+)
+def test_a_name_is_its_slug_or_title_asked_for_whole_or_by_its_words(
+    hand_index, text, words, title
+):
+    found, _ = search_module._ranked(hand_index, text, words, True, "")
+    assert found[0].title == title
     assert found[0].score >= search_module.EXACT
 
 
