@@ -6,6 +6,7 @@ runs that prove the limits hold."""
 
 import errno
 import os
+import subprocess
 import time
 
 import pytest
@@ -384,3 +385,119 @@ def test_the_processes_listed_are_the_kernels(tmp_path):
     cgroup.dirs["pids"].mkdir()
     (cgroup.dirs["pids"] / "cgroup.procs").write_text("12\n345\n")
     assert cgroup.pids() == [12, 345]
+
+
+# -- killing and removing a run that still has a process -----------------------------------
+
+
+@pytest.fixture
+def held(v1_root):
+    """A real v1 run cgroup holding a sleeping process (reaped by a thread once it dies)."""
+    import threading
+
+    cgroup = cgroups.RunCgroup(cgroups.layout_for(None), f"test-held-{os.getpid()}")
+    cgroup.create(memory_bytes=64 * MiB, processes=4, cpus=1)
+    process = subprocess.Popen(["sleep", "60"])
+    try:
+        cgroup.enter(process.pid)
+        threading.Thread(target=process.wait, daemon=True).start()
+        yield cgroup, process
+    finally:
+        process.kill()
+        process.wait()
+        assert cgroup.remove(wait=5)
+
+
+def test_a_cgroup_with_a_process_is_not_removed(held):
+    cgroup, process = held
+    assert cgroup.pids() == [process.pid]
+    assert cgroup.remove(wait=0.05) is False
+    assert all(path.is_dir() for path in cgroup.dirs.values())
+
+
+def test_kill_ends_every_process_and_the_cgroup_can_go(held):
+    cgroup, process = held
+    cgroup.kill()
+    deadline = time.monotonic() + 5
+    while process.poll() is None:
+        assert time.monotonic() < deadline, "the process outlived kill()"
+        time.sleep(0.01)
+    assert process.returncode == -9
+    assert cgroup.remove(wait=2)
+
+
+def test_removal_waits_for_a_process_that_is_ending(held):
+    cgroup, process = held
+    os.kill(process.pid, 9)  # not waited for here: removal waits for it to leave
+    assert cgroup.remove(wait=2)
+
+
+def test_v2_kill_is_one_write_to_cgroup_kill(tmp_path):
+    cgroup = stand_in(tmp_path, version=2)
+    cgroup.dirs[""].mkdir()
+    (cgroup.dirs[""] / "cgroup.procs").write_text("999999999\n")  # never signalled one by one
+    cgroup.kill()
+    assert (cgroup.dirs[""] / "cgroup.kill").read_text() == "1"
+
+
+# -- where run cgroups go, found once ------------------------------------------------------
+
+
+@pytest.fixture
+def detections(monkeypatch):
+    """layout_for with a stand-in detect() that answers from a list, on a clock of our own."""
+    now = [1000.0]
+    answers, asked = [], []
+
+    def detect(parent_setting):
+        asked.append(parent_setting)
+        answer = answers.pop(0)
+        return answer() if callable(answer) else answer
+
+    monkeypatch.setattr(cgroups, "detect", detect)
+    monkeypatch.setattr(cgroups, "FOUND", {})
+    monkeypatch.setattr(cgroups, "time", type("Clock", (), {"monotonic": lambda: now[0]}))
+    return now, answers, asked
+
+
+WORKS = cgroups.Layout(1, {"memory": "/m", "pids": "/p"})
+FAILS = cgroups.Layout(1, {}, "busy")
+
+
+def test_a_working_layout_is_found_once_per_parent_setting(detections):
+    now, answers, asked = detections
+    answers += [WORKS, FAILS]
+    assert cgroups.layout_for("/a") == WORKS
+    now[0] += 3600
+    assert cgroups.layout_for("/a") == WORKS
+    assert cgroups.layout_for("/b") == FAILS
+    assert asked == ["/a", "/b"]
+
+
+def test_a_failed_detection_waits_its_pause_then_is_tried_again(detections):
+    now, answers, asked = detections
+    answers += [FAILS, FAILS, WORKS]
+    assert cgroups.layout_for("/a") == FAILS
+    now[0] += cgroups.RETRY_AFTER - 1
+    assert cgroups.layout_for("/a") == FAILS  # within the pause: not tried
+    assert len(asked) == 1
+    now[0] += 2
+    assert cgroups.layout_for("/a") == FAILS  # tried again, failed again: a new pause
+    now[0] += cgroups.RETRY_AFTER - 1
+    assert cgroups.layout_for("/a") == FAILS
+    assert len(asked) == 2
+    now[0] += 2
+    assert cgroups.layout_for("/a") == WORKS
+    assert len(asked) == 3
+
+
+def test_a_failure_found_meanwhile_never_replaces_a_working_layout(detections):
+    """Two threads detect at once: the one that failed, finishing last, keeps the other's."""
+    now, answers, _ = detections
+
+    def found_working_meanwhile():
+        cgroups.FOUND["/a"] = (WORKS, now[0])
+        return FAILS
+
+    answers.append(found_working_meanwhile)
+    assert cgroups.layout_for("/a") == WORKS

@@ -198,6 +198,7 @@ def test_a_run_released_leaves_no_record(config, fake_layout):
     cgroup = leave_run(config, fake_layout, 61190, owners.tag())
     assert identity.release(config, 61190, cgroup)
     assert not identity.owner_record(config, 61190).exists()
+    assert not identity.lease_path(config, 61190).exists()
     assert not any(path.exists() for path in cgroup.dirs.values())
 
 
@@ -212,3 +213,49 @@ def test_the_machine_directory_is_made_private_wherever_it_is_put(config, settin
     for path in (config.identity_dir, config.identity_dir / "leases"):
         assert path.stat().st_mode & 0o777 == 0o700
     assert identity.lease_path(config, 61190).read_text() == owners.tag()
+
+
+# -- leases and the counter ----------------------------------------------------------------
+
+
+def test_without_root_the_counter_is_the_servers_own(config, monkeypatch):
+    monkeypatch.setattr(identity, "switches_uid", lambda: False)
+    none = cgroups.Layout()
+    assert [identity.allocate(config, none)[0] for _ in range(3)] == [61190, 61191, 61192]
+    assert not config.identity_dir.exists()  # no machine-wide state without root
+
+
+@as_root
+def test_as_root_the_counter_is_the_machines(config, tmp_path):
+    """Two servers (their own state) share the machine's counter: after the first's run ends,
+    the second takes the next uid, not the first of the range again."""
+    import dataclasses
+
+    other = dataclasses.replace(config, state_dir=tmp_path / "other")
+    none = cgroups.Layout()
+    uid, _ = identity.allocate(config, none)
+    assert identity.release(config, uid, None)
+    assert identity.allocate(other, none)[0] == uid + 1
+
+
+@as_root
+def test_a_lease_ends_with_its_run_or_says_the_run_left_processes(config):
+    identity.machine_dir(config)
+    lease = identity.lease_path(config, 61190)
+    lease.write_text(owners.tag())
+    identity.end_lease(config, 61190, owners.tag(), gone=False)
+    assert lease.read_text() == f"{owners.tag()} left"
+    assert not lease.with_name("61190.tmp").exists()
+    identity.end_lease(config, 61190, "1.2", gone=True)  # not its lease: left alone
+    assert lease.read_text() == f"{owners.tag()} left"
+    identity.end_lease(config, 61190, owners.tag(), gone=True)
+    assert not lease.exists()
+
+
+@as_root
+def test_a_dead_workers_run_that_left_processes_is_swept_with_its_lease(config, fake_layout):
+    dead = dead_owner_tag()
+    leave_run(config, fake_layout, 61190, dead)
+    identity.lease_path(config, 61190).write_text(f"{dead} left")
+    assert identity.sweep(config, fake_layout) == [61190]
+    assert not identity.lease_path(config, 61190).exists()
