@@ -218,11 +218,38 @@ def test_the_machine_directory_is_made_private_wherever_it_is_put(config, settin
 # -- leases and the counter ----------------------------------------------------------------
 
 
-def test_without_root_the_counter_is_the_servers_own(config, monkeypatch):
+def test_without_root_the_counter_is_the_servers_own_and_wraps(config, settings, monkeypatch):
     monkeypatch.setattr(identity, "switches_uid", lambda: False)
+    settings.RUNNER_UID_COUNT = 3
+    config = get_config()
     none = cgroups.Layout()
-    assert [identity.allocate(config, none)[0] for _ in range(3)] == [61190, 61191, 61192]
+    assert identity.allocate(config, none) == (61190, None)
+    assert [identity.allocate(config, none)[0] for _ in range(3)] == [61191, 61192, 61190]
     assert not config.identity_dir.exists()  # no machine-wide state without root
+
+
+def test_an_unreadable_counter_starts_the_range_again(config, monkeypatch):
+    monkeypatch.setattr(identity, "switches_uid", lambda: False)
+    config.state_dir.mkdir(parents=True)
+    (config.state_dir / "identity").write_bytes(b"\xff\xfe61195")
+    assert identity.allocate(config, cgroups.Layout())[0] == 61190
+
+
+def test_a_uid_whose_cgroup_is_there_is_skipped(config, settings, fake_layout, monkeypatch):
+    monkeypatch.setattr(identity, "switches_uid", lambda: False)
+    settings.RUNNER_UID_COUNT = 4
+    config = get_config()
+    for path in cgroups.RunCgroup(fake_layout, "61191").dirs.values():
+        path.mkdir()  # a run of another server's, just made
+    assert identity.allocate(config, fake_layout)[0] == 61190
+    assert identity.allocate(config, fake_layout)[0] == 61192
+    assert identity.allocate(config, fake_layout)[0] == 61193
+    with pytest.raises(identity.NoFreeIdentity) as refused:
+        identity.allocate(config, fake_layout)
+    assert refused.value.message == (
+        "Every sandbox is in use: all 4 run identities (uids) belong to runs that have not "
+        "ended. Try again in 5 s."
+    )
 
 
 @as_root
@@ -259,3 +286,20 @@ def test_a_dead_workers_run_that_left_processes_is_swept_with_its_lease(config, 
     identity.lease_path(config, 61190).write_text(f"{dead} left")
     assert identity.sweep(config, fake_layout) == [61190]
     assert not identity.lease_path(config, 61190).exists()
+
+
+@as_root
+def test_a_lease_that_cannot_be_taken_leaves_no_cgroup_or_record(config):
+    layout = cgroups.layout_for(None)
+    if not layout.available:
+        pytest.skip(f"no cgroups here: {layout.problem}")
+
+    def take_lease(config, uid):
+        raise OSError(errno.ENOSPC, "No space left on device")
+
+    with pytest.MonkeyPatch.context() as patch:
+        patch.setattr(identity, "take_lease", take_lease)
+        with pytest.raises(OSError, match="No space left"):
+            identity.allocate(config, layout)
+    assert not identity.owner_record(config, 61190).exists()
+    assert not any(p.exists() for p in cgroups.RunCgroup(layout, "61190").dirs.values())
