@@ -455,6 +455,14 @@ def test_a_word_scores_by_its_best_field_its_count_and_whole_or_prefix(hand_inde
     }
 
 
+def test_a_word_scores_by_the_best_of_the_words_it_starts():
+    """ "gate" whole in the title beats "gateway", a prefix in the text, listed after it."""
+    from timeline.search.index import Index
+
+    index = Index([row("era", 1, "Gate", "gateway", era=1, year=2000, published=True)])
+    assert search_module._word_scores(index, "gate") == {0: pytest.approx(100 + 1)}
+
+
 def test_a_slide_gives_its_era_half_its_score_and_an_exercise_or_a_page_none(hand_index):
     word_scores = search_module._word_scores
     assert word_scores(hand_index, "middleware") == {1: 2.0, 0: 1.0, 4: 2.0}
