@@ -11,6 +11,7 @@ import time
 
 import pytest
 
+from tests import cgroup_leftovers
 from tests.system import in_ci
 from tests.test_runner_containment import dead_owner_tag
 from timeline.runner import cgroups, owners
@@ -27,7 +28,9 @@ def v1_root():
         if in_ci() and not layout.available:
             pytest.fail(message + "; CI must run the cgroup tests.")
         pytest.skip(message)
-    return cgroups.ROOT
+    cgroup_leftovers.clear(layout)
+    yield cgroups.ROOT
+    cgroup_leftovers.clear(layout)
 
 
 @pytest.fixture
@@ -408,7 +411,6 @@ def held(v1_root):
     finally:
         process.kill()
         process.wait()
-        assert cgroup.remove(wait=5)
 
 
 def test_a_cgroup_with_a_process_is_not_removed(held):

@@ -12,6 +12,7 @@ from pathlib import Path
 import pytest
 
 from historyweb.errors import NO_ROOM_TO_RUN, ServiceError
+from tests import cgroup_leftovers
 from tests.test_runner_containment import dead_owner_tag
 from timeline.runner import cgroups, identity, owners
 from timeline.runner.config import get_config
@@ -293,6 +294,7 @@ def test_a_lease_that_cannot_be_taken_leaves_no_cgroup_or_record(config):
     layout = cgroups.layout_for(None)
     if not layout.available:
         pytest.skip(f"no cgroups here: {layout.problem}")
+    cgroup_leftovers.clear(layout)
 
     def take_lease(config, uid):
         raise OSError(errno.ENOSPC, "No space left on device")
@@ -302,4 +304,6 @@ def test_a_lease_that_cannot_be_taken_leaves_no_cgroup_or_record(config):
         with pytest.raises(OSError, match="No space left"):
             identity.allocate(config, layout)
     assert not identity.owner_record(config, 61190).exists()
-    assert not any(p.exists() for p in cgroups.RunCgroup(layout, "61190").dirs.values())
+    left = any(p.exists() for p in cgroups.RunCgroup(layout, "61190").dirs.values())
+    cgroup_leftovers.clear(layout)
+    assert not left
