@@ -214,6 +214,10 @@ def test_the_machine_directory_is_made_private_wherever_it_is_put(config, settin
     for path in (config.identity_dir, config.identity_dir / "leases"):
         assert path.stat().st_mode & 0o777 == 0o700
     assert identity.lease_path(config, 61190).read_text() == owners.tag()
+    # Others may read and enter it (as /run's own 0755 ones), only not write.
+    config.identity_dir.chmod(0o755)
+    identity.CHECKED.clear()  # (as by the next process: each checks once)
+    assert identity.allocate(config, cgroups.Layout())[0] == 61191
 
 
 # -- leases and the counter ----------------------------------------------------------------
