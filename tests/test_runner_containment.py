@@ -12,6 +12,7 @@ import tempfile
 
 import pytest
 
+from tests import cgroup_leftovers
 from tests.system import in_ci
 from timeline.runner import cgroups, identity, leftovers, owners, seccomp
 from timeline.runner import sandbox as sandbox_module
@@ -25,7 +26,7 @@ MiB = 1024 * 1024
 
 
 @pytest.fixture
-def layout(settings):
+def layout(settings, tmp_path):
     found = cgroups.layout_for(None)
     if not found.available:
         message = f"cgroups are not writable here, so whole-run limits are off: {found.problem}"
@@ -34,7 +35,13 @@ def layout(settings):
         pytest.skip(message)
     # Room to reach the memory limit on a loaded machine; a run ends as soon as it does.
     settings.RUNNER_TIMEOUT = 10
-    return found
+    # Leases and the uid counter of the test's own: a broken build (or a mutant under `make
+    # mutate`) must not write the machine's, which every server here reads. The cgroups, named
+    # after the uids in hierarchies the servers share, still keep runs' uids apart.
+    settings.RUNNER_IDENTITY_DIR = str(tmp_path / "machine")
+    cgroup_leftovers.clear(found)  # what an earlier test (or mutant) left must not fail this one
+    yield found
+    cgroup_leftovers.clear(found)
 
 
 def raw_run(code):

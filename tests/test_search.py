@@ -4,6 +4,7 @@
 .ci/run runs these on SQLite and on PostgreSQL (where "Did you mean" asks pg_trgm).
 """
 
+import math
 import re
 
 import pytest
@@ -301,3 +302,277 @@ def test_the_snippet_opens_on_the_window_with_the_most_distinct_words():
     # Only the first 200 matches are weighed (bounded work on a huge body).
     many = "alpha " * 200 + "beta " + fill
     assert str(snippet(many, pattern)).startswith("<mark>alpha</mark>")
+
+
+@pytest.mark.django_db
+def test_staff_find_unpublished_eras_by_a_typo_and_within_a_kind_too():
+    from django.contrib.auth.models import User
+
+    staff = User(username="editor", is_staff=True)
+    make_era(title="Hidden", summary="gunicorn prefork", published=False, kind="server")
+    make_era(title="Shown", summary="gunicorn prefork", kind="framework")
+
+    def titles(query, **kwargs):
+        return [result.title for result in search(query, **kwargs).ranked]
+
+    assert titles("gunicorn") == ["Shown"]
+    assert sorted(titles("gunicorn", user=staff)) == ["Hidden", "Shown"]
+    assert sorted(titles("gunicorm", user=staff)) == ["Hidden", "Shown"]  # corrected
+    assert titles("gunicorn", user=staff, era_kind="server") == ["Hidden"]
+    assert titles("gunicorm", user=staff, era_kind="server") == ["Hidden"]
+    assert search("gunicorm", user=staff, era_kind="server").corrected
+
+
+@pytest.mark.django_db
+def test_results_keep_the_query_and_its_meaningful_words():
+    make_era(title="WSGI", summary="A gateway.")
+    found = search("What is WSGI?")
+    assert (found.query, found.words) == ("What is WSGI?", ["wsgi"])
+
+
+@pytest.mark.django_db
+def test_did_you_mean_corrects_each_word_and_shows_its_results_only_when_nothing_matched():
+    make_era(title="WSGI", summary="A gateway between a server and an app.")
+    wrong_twice = search("wsgo servr")
+    assert wrong_twice.suggestion == "wsgi server" and wrong_twice.corrected
+    half_right = search("wsgi servr")  # "wsgi" finds the era: its results stay the query's
+    assert half_right.suggestion == "wsgi server" and not half_right.corrected
+    assert [result.title for result in half_right.ranked if result.kind == "era"] == ["WSGI"]
+
+
+@pytest.mark.django_db
+def test_a_word_that_starts_an_indexed_word_is_known():
+    make_era(title="WSGI", summary="A gateway between a server and an app.")
+    assert search("serv").suggestion == ""
+
+
+@pytest.mark.django_db
+def test_a_slug_asked_for_by_name_comes_first_and_is_no_typo():
+    """The slug is no word of the page, so no word scores: the name alone ranks it, and a
+    near word of the site ("httpd") is not offered in its stead."""
+    make_era(title="HTTP/1.0", slug="http-1-0", summary="The request line, as httpd read it.")
+    found = search("http-1-0")
+    assert [result.title for result in found.ranked] == ["HTTP/1.0"]
+    assert found.suggestion == "" and not found.corrected
+
+
+@pytest.mark.django_db
+def test_a_question_naming_an_era_by_its_words_ranks_it_by_name():
+    make_era(title="mod_python", slug="mod-python", summary="Apache runs the code.")
+    make_era(title="Python", summary="mod python mod python mod python")
+    best = search("what is mod python").ranked[0]
+    assert best.title == "mod_python" and best.score >= search_module.EXACT
+
+
+def test_a_word_of_parts_is_indexed_whole_and_by_each_part():
+    from timeline.search.words import tokens
+
+    assert list(tokens("wsgi mod_wsgi HTTP/1.0")) == [
+        "wsgi",
+        "mod_wsgi",
+        "mod",
+        "wsgi",
+        "http/1.0",
+        "http",
+        "1",
+        "0",
+    ]
+
+
+def test_a_glossary_term_is_named_by_any_of_its_forms():
+    from timeline.search import glossary_results
+
+    assert [t.name for t in glossary_results("workers")] == ["worker"]
+    assert [t.name for t in glossary_results("REQUEST_METHOD")] == ["CGI variable"]
+    assert [t.name for t in glossary_results("cgi variables")] == ["CGI variable"]
+
+
+@pytest.mark.django_db
+def test_site_pages_are_found_by_their_intro_and_no_row_by_filler():
+    era = make_era(title="WSGI", summary="A gateway.")
+    make_slide(era, body="A gateway slide.")
+    make_sample(era, code="print('gateway')\n")
+    make_exercise(era, statement="Write a gateway.")
+    found = search("telnet")  # a word of the timeline page's intro, and of no row here
+    assert [(r.kind, r.title) for r in found.ranked] == [("page", "The timeline")]
+    # Nothing added to a row's text where it has no heading, nor where template tags were cut.
+    assert search("xx").count == 0
+
+
+# -- ranking on a hand-built index (no database) ---------------------------------------------
+
+
+def row(kind, pk, title, text="", head="", era=None, key=None, **fields):
+    made = {"kind": kind, "pk": pk, "era": era, "key": key or pk, "title": title}
+    made.update(head=head, text=text, year=None, era_kind=None, published=None)
+    made.update(fields)
+    return made
+
+
+@pytest.fixture
+def hand_index():
+    """0: an era whose slug is an API's era (terms.py); 1: its slide; 2: its exercise; 3: an
+    unpublished era of another kind; 4: a site page. Numbers are positions in the index."""
+    from timeline.search.index import Index
+
+    api = dict(year=2003, era_kind="interface", published=True)
+    hidden = dict(year=1993, era_kind="protocol", published=False)
+    return Index(
+        [
+            row(
+                "era",
+                1,
+                "Web Server Gateway",
+                "callable callable gate environ",
+                "gateway",
+                1,
+                "wsgi",
+                **api,
+            ),
+            row("slide", 10, "Handler", "middleware gateway", era=1, key=3),
+            row("exercise", 20, "Task", "pydantic", era=1, key="task-one"),
+            row("era", 2, "Common Gateway", "gateway", era=2, key="gateway-for-all", **hidden),
+            row("page", "timeline:timeline", "The timeline", "middleware"),
+        ]
+    )
+
+
+def test_a_word_scores_by_its_best_field_its_count_and_whole_or_prefix(hand_index):
+    word_scores = search_module._word_scores
+    # "callable" twice in the era's text: weight 1 + log2(1 + 2).
+    assert word_scores(hand_index, "callable") == {0: pytest.approx(1 + math.log2(3))}
+    # "gateway": the era's title (100) beats its heading (10), twice in all; the slide's text (1).
+    # "gate" also starts "gateway": the era's own "gate" is whole (1), gateway's a prefix.
+    assert word_scores(hand_index, "gateway") == {
+        0: pytest.approx(100 + math.log2(3)),
+        1: pytest.approx(2.0),
+        3: pytest.approx(100 + math.log2(3)),
+    }
+    assert word_scores(hand_index, "gate") == {
+        0: pytest.approx(0.6 * (100 + math.log2(3))),
+        1: pytest.approx(0.6 * 2),
+        3: pytest.approx(0.6 * (100 + math.log2(3))),
+    }
+
+
+def test_a_word_scores_by_the_best_of_the_words_it_starts():
+    """ "gate" whole in the title beats "gateway", a prefix in the text, listed after it."""
+    from timeline.search.index import Index
+
+    index = Index([row("era", 1, "Gate", "gateway", era=1, year=2000, published=True)])
+    assert search_module._word_scores(index, "gate") == {0: pytest.approx(100 + 1)}
+
+
+def test_a_slide_gives_its_era_half_its_score_and_an_exercise_or_a_page_none(hand_index):
+    word_scores = search_module._word_scores
+    assert word_scores(hand_index, "middleware") == {1: 2.0, 0: 1.0, 4: 2.0}
+    # A prefix's share can be below 1.
+    assert word_scores(hand_index, "middle") == {
+        1: pytest.approx(1.2),
+        0: pytest.approx(0.6),
+        4: pytest.approx(1.2),
+    }
+    assert word_scores(hand_index, "pydantic") == {2: 2.0}
+
+
+def test_a_row_is_found_by_its_kinds_name_in_its_heading(hand_index):
+    assert search_module._word_scores(hand_index, "exercises") == {2: pytest.approx(11.0)}
+
+
+def test_an_api_name_ranks_the_era_that_defined_it(hand_index):
+    """start_response is WSGI's (terms.py): its era gets DEFINED on top of any match."""
+    word_scores = search_module._word_scores
+    assert word_scores(hand_index, "start_response") == {0: search_module.DEFINED}
+    assert word_scores(hand_index, "environ") == {0: search_module.DEFINED + 2.0}
+    assert word_scores(hand_index, "pydantic")[2] == 2.0  # fastapi's, and no fastapi era here
+
+
+def test_ranking_keeps_rows_holding_the_most_words_and_adds_scores(hand_index):
+    ranked = search_module._ranked
+    found, total = ranked(hand_index, "gateway middleware", ["gateway", "middleware"], True, "")
+    # The era holds both (middleware through its slide); the slide both; the other era one.
+    assert total == 2
+    assert [(r.title, r.score) for r in found] == [
+        ("Web Server Gateway", pytest.approx(100 + math.log2(3) + 1.0)),
+        ("Web Server Gateway: Handler", pytest.approx(0.6 * (2.0 + 2.0))),
+    ]
+    # A word nothing holds adds nothing: every row holds one word of two.
+    found, total = ranked(hand_index, "pydantic zzz", ["pydantic", "zzz"], True, "")
+    assert [(r.title, r.score) for r in found] == [("Web Server Gateway: Task", 0.9 * 2.0)]
+
+
+def test_ranking_leaves_out_unpublished_eras_and_other_kinds(hand_index):
+    ranked = search_module._ranked
+    visitor = ranked(hand_index, "gateway", ["gateway"], False, "")[0]
+    assert [r.title for r in visitor] == ["Web Server Gateway", "Web Server Gateway: Handler"]
+    protocol = ranked(hand_index, "gateway", ["gateway"], True, "protocol")[0]
+    assert [r.title for r in protocol] == ["Common Gateway"]
+    interface = ranked(hand_index, "middleware", ["middleware"], True, "interface")[0]
+    assert [r.title for r in interface] == ["Web Server Gateway: Handler", "Web Server Gateway"]
+
+
+@pytest.mark.parametrize(
+    "text, words",
+    [
+        ("Web Server Gateway", ["web", "server", "gateway"]),  # its title
+        ("WSGI", ["wsgi"]),  # its slug
+        ("what is web server gateway", ["web", "server", "gateway"]),  # its title's words
+    ],
+)
+def test_an_era_asked_for_by_name_comes_first_by_far(hand_index, text, words):
+    found, _ = search_module._ranked(hand_index, text, words, True, "")
+    assert found[0].title == "Web Server Gateway"
+    assert found[0].score >= search_module.EXACT
+
+
+@pytest.mark.parametrize(
+    "text, words, title",
+    [
+        ("gateway for all", ["gateway", "all"], "Common Gateway"),  # a slug with a stop word
+        ("The timeline", ["timeline"], "The timeline"),  # a title with one
+        ("what is task one", ["task", "one"], "Web Server Gateway: Task"),  # a slug's words
+    ],
+)
+def test_a_name_is_its_slug_or_title_asked_for_whole_or_by_its_words(
+    hand_index, text, words, title
+):
+    found, _ = search_module._ranked(hand_index, text, words, True, "")
+    assert found[0].title == title
+    assert found[0].score >= search_module.EXACT
+
+
+def test_a_slide_is_not_named_by_its_title(hand_index):
+    found, _ = search_module._ranked(hand_index, "handler", ["handler"], True, "")
+    assert found[0].score < search_module.EXACT
+
+
+def test_the_words_starting_with_a_prefix_are_each_listed_once(hand_index):
+    from itertools import islice
+
+    listed = list(islice(hand_index.starting_with("gat"), 10))
+    assert listed == ["gate", "gateway"]
+    assert list(islice(hand_index.starting_with("e"), 10)) == ["environ", "eras", "exercises"]
+
+
+@pytest.mark.django_db
+def test_the_index_is_built_once_per_content_version():
+    from timeline.search import index
+
+    index.forget()
+    assert index.current() is index.current()
+
+
+def test_groups_go_best_first_and_by_source_order_on_a_tie():
+    def result(kind, score):
+        return search_module.Result(kind, kind, "/", None, "", score)
+
+    groups = search_module._grouped([result("page", 5.0), result("slide", 3.0), result("era", 3.0)])
+    assert [source.kind for source, _ in groups] == ["page", "era", "slide"]
+
+
+def test_a_match_is_marked_whatever_its_case():
+    assert "<mark>WSGI</mark>" in str(snippet("WSGI rocks", search_module._pattern(["wsgi"])))
+
+
+def test_no_text_has_no_words():
+    assert words_of("") == words_of(None) == []
