@@ -302,18 +302,27 @@ def test_an_exercise_submission_runs_in_a_spare(sandbox):
     assert served(before) == {"spare": 1, "cold": 1}
 
 
-def test_a_runner_host_turns_spares_on_and_its_worker_processes_stop_them(settings, monkeypatch):
-    from celery import signals
-
-    from historyweb import lifespan
+@pytest.fixture
+def host_start(settings, monkeypatch):
+    """A runner host's start (tasks.check_host) on a host that can hold runs, RUNNER_SPARES
+    unset, with no sweep and no heartbeat thread."""
     from timeline.runner import tasks
 
     del settings.RUNNER_SPARES
     monkeypatch.setitem(runner_config.ON_RUNNER_HOST, "on", False)
     monkeypatch.setattr(tasks, "refuse_without_containment", lambda config: "")
     monkeypatch.setattr(tasks, "sweep_at_start", lambda: None)
-    quiet = SimpleNamespace(start=lambda: None)  # no heartbeat thread
+    quiet = SimpleNamespace(start=lambda: None)
     monkeypatch.setattr(tasks.threading, "Thread", lambda **kwargs: quiet)
+    return tasks
+
+
+def test_a_runner_host_turns_spares_on_and_its_worker_processes_stop_them(host_start, monkeypatch):
+    from celery import signals
+
+    from historyweb import lifespan
+
+    tasks = host_start
     tasks.check_host("runner1@host", instance=SimpleNamespace(concurrency=2))
     assert dict(get_config().spares) == HOST_SPARES
     assert spares.stop_all in lifespan._on_stop  # the ASGI server's shutdown stops them
@@ -335,17 +344,10 @@ def test_a_spare_made_for_another_sandbox_is_not_used(pooled):
     assert served(before) == {"spare": 0, "cold": 2}
 
 
-def test_a_runner_host_whose_uids_cannot_hold_its_spares_refuses_to_start(settings, monkeypatch):
+def test_a_runner_host_whose_uids_cannot_hold_its_spares_refuses_to_start(host_start, settings):
     """Each worker process holds a uid for its run and one per waiting spare: 16 processes with
     the default spares (6 each) would need 112 of the 100 uids, and runs would be refused."""
-    from timeline.runner import tasks
-
-    del settings.RUNNER_SPARES
-    monkeypatch.setitem(runner_config.ON_RUNNER_HOST, "on", False)
-    monkeypatch.setattr(tasks, "refuse_without_containment", lambda config: "")
-    monkeypatch.setattr(tasks, "sweep_at_start", lambda: None)
-    quiet = SimpleNamespace(start=lambda: None)  # no heartbeat thread
-    monkeypatch.setattr(tasks.threading, "Thread", lambda **kwargs: quiet)
+    tasks = host_start
     settings.RUNNER_UID_COUNT = 100
     with pytest.raises(SystemExit, match=r"16 worker processes .* 112 uids.*RUNNER_UID_COUNT"):
         tasks.check_host("runner1@host", instance=SimpleNamespace(concurrency=16))
