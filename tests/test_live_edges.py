@@ -255,3 +255,25 @@ def test_header_names_and_values_are_cut_to_their_own_limits(client, on_sample):
     html = html["run"]["html"]
     assert name in html and name + "n" not in html
     assert value in html and value + "v" not in html
+
+
+def shown_summary(client, on_sample, **result):
+    session, key, sample = on_sample
+    body = {"sample": sample, "result": result}
+    response = control(client, session, key, body, RESULT)
+    if response.status_code != 200:
+        return response.status_code
+    html = response.json()["run"]["html"]
+    return html.split('<p class="run-meta">', 1)[1].split("</p>", 1)[0]
+
+
+def test_the_duration_and_cache_reported_are_shown_within_their_bounds(client, on_sample):
+    assert shown_summary(client, on_sample, ok=True) == "Ran in 0 ms."
+    assert shown_summary(client, on_sample, ok=False, duration_ms=12.4) == (
+        "Did not finish cleanly in 12 ms."
+    )
+    assert shown_summary(client, on_sample, ok=True, duration_ms=9_999_999, cached=True) == (
+        "Ran in 9999999 ms (cached)."
+    )
+    assert shown_summary(client, on_sample, ok=True, cached="yes") == "Ran in 0 ms."
+    assert shown_summary(client, on_sample, ok=True, duration_ms=10**7) == 400
