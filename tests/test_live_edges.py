@@ -10,7 +10,7 @@ from django.urls import reverse
 from django.utils import timezone
 
 from timeline.live import runs, sessions, timer
-from timeline.live.runs import CUT, MAX_TEXT
+from timeline.live.runs import CUT, MAX_HTML, MAX_TEXT
 from timeline.live.stream import thread_events
 from timeline.models import LiveSession
 
@@ -277,3 +277,27 @@ def test_the_duration_and_cache_reported_are_shown_within_their_bounds(client, o
     )
     assert shown_summary(client, on_sample, ok=True, cached="yes") == "Ran in 0 ms."
     assert shown_summary(client, on_sample, ok=True, duration_ms=10**7) == 400
+
+
+def test_a_result_of_exactly_the_html_limit_is_kept_whole():
+    fields = ("output", "error", "status", "body", "log")
+    report = {"ok": True, **{name: '"' * 1500 for name in fields}}
+    pad = MAX_HTML - len(runs.shown_run(1, 1, report)["html"])
+    assert 0 < pad and 1500 + pad <= MAX_TEXT  # one plain character is one in the HTML
+    report["output"] += "a" * pad
+    html = runs.shown_run(1, 1, report)["html"]
+    assert len(html) == MAX_HTML and CUT.strip() not in html
+
+
+def test_markup_too_long_once_escaped_is_cut_by_halves():
+    quotes = '"' * MAX_TEXT  # six characters each once escaped
+    report = {"ok": True, "output": quotes, "error": quotes, "log": quotes}
+    html = runs.shown_run(1, 1, report)["html"]
+    half = "&quot;" * (MAX_TEXT // 2)
+    assert half + CUT in html and half + "&quot;" not in html
+
+
+def test_a_run_shown_has_no_tab_chosen_yet(client, on_sample):
+    session, key, sample = on_sample
+    body = {"sample": sample, "result": {"ok": True}}
+    assert control(client, session, key, body, RESULT).json()["run"]["tab"] == ""
