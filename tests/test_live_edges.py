@@ -54,6 +54,11 @@ def test_a_refused_control_says_exactly_why(client, on_sample):
         error(control(client, session, key, {"sample": sample + 1}, RUN), 400)
         == "That sample is not on the current slide."
     )
+    elsewhere = {"sample": sample + 1, "result": {"ok": True}}
+    assert (
+        error(control(client, session, key, elsewhere, RESULT), 400)
+        == "That sample is not on the current slide."
+    )
     assert (
         error(control(client, session, key, {"tab": "Raw"}, RESULT), 400)
         == "No run is shown on the projector."
