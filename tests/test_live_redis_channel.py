@@ -17,6 +17,16 @@ from .test_redis_faults import restartable_redis
 @pytest.fixture
 def redis_url():
     with store_or_skip(restartable_redis()) as process:
+        # Its socket file exists a moment before it accepts connections.
+        deadline = time.monotonic() + 10
+        while True:
+            try:
+                with redis.Redis.from_url(process.url) as client:
+                    client.ping()
+                break
+            except redis.ConnectionError:
+                assert time.monotonic() < deadline, "redis-server never answered"
+                time.sleep(0.02)
         yield process.url
 
 
