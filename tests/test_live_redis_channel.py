@@ -51,6 +51,15 @@ def test_a_message_published_reaches_every_subscriber_and_quiet_is_none(redis_ur
         other.close()
 
 
+def test_a_transport_subscribed_to_nothing_says_so_instead_of_waiting(listening):
+    """redis-py's get_message() on a PubSub subscribed to nothing returns None, like a quiet
+    channel, for ever: the root of lost live events."""
+    listening.pubsub.unsubscribe()
+    listening.pubsub.get_message(timeout=1)  # the server's confirmation
+    with pytest.raises(transports.ChannelDown, match="not subscribed"):
+        listening.receive(0.1)
+
+
 def test_a_connection_made_again_under_the_subscription_is_not_listening(listening):
     """Messages published while it was being re-made were missed: the hub must replay."""
     connection = listening.pubsub.connection
