@@ -8,6 +8,7 @@ import pytest
 from django.test import Client
 
 from timeline.live import channel
+from timeline.live import stream as stream_module
 from timeline.live.stream import async_events, thread_events
 
 from .test_live import control, deck_era, go_live, live, live_settings, read_events  # noqa: F401
@@ -27,8 +28,10 @@ def slides(chunks):
     return [data["slide"] for chunk in chunks for _, _, data in read_events(chunk)]
 
 
-def test_every_thread_stream_of_a_worker_gets_each_move(client, followed):
+def test_every_thread_stream_of_a_worker_gets_each_move(client, followed, monkeypatch):
     session, key, _ = followed
+    # A stream that missed a move gets a keep-alive instead, in a second, not fifteen.
+    monkeypatch.setattr(stream_module, "KEEPALIVE_SECONDS", 1)
     other = go_live(client).json()["code"]
     streams = [thread_events(session.code) for _ in range(FOLLOWERS)]
     bystander = thread_events(other)
