@@ -78,15 +78,28 @@ def test_farewells_spread_the_reconnections_over_a_quarter_to_all_of_retry():
     assert RETRY_MS - 100 < max(delays) <= RETRY_MS
 
 
-def test_a_stream_ends_after_half_an_hour_and_not_before(live, monkeypatch, settings):
-    del settings.LIVE_STREAM_SECONDS
+@pytest.fixture
+def clocked(live, monkeypatch):
+    """A stream on the session, on a clock the test moves; past its state and first keep-alive
+    (its half hour starts once the state is sent)."""
     session, _, _ = live
     clock = [1000.0]
     monkeypatch.setattr(stream_module, "time", types.SimpleNamespace(monotonic=lambda: clock[0]))
     monkeypatch.setattr(stream_module, "KEEPALIVE_SECONDS", 0.01)
-    events = thread_events(session.code)
-    next(events)
-    assert next(events) == b": keep-alive\n\n"  # (the clock starts once the state is sent)
+
+    def started():
+        events = thread_events(session.code)
+        next(events)
+        assert next(events) == b": keep-alive\n\n"
+        return events
+
+    return clock, started
+
+
+def test_a_stream_ends_after_half_an_hour_and_not_before(clocked, settings):
+    del settings.LIVE_STREAM_SECONDS
+    clock, started = clocked
+    events = started()
     clock[0] += 30 * 60 - 1
     assert next(events) == b": keep-alive\n\n"
     clock[0] += 2
@@ -94,15 +107,10 @@ def test_a_stream_ends_after_half_an_hour_and_not_before(live, monkeypatch, sett
         next(events)
 
 
-def test_a_stream_can_be_made_to_last_less(live, monkeypatch, settings):
+def test_a_stream_can_be_made_to_last_less(clocked, settings):
     settings.LIVE_STREAM_SECONDS = 5
-    session, _, _ = live
-    clock = [1000.0]
-    monkeypatch.setattr(stream_module, "time", types.SimpleNamespace(monotonic=lambda: clock[0]))
-    monkeypatch.setattr(stream_module, "KEEPALIVE_SECONDS", 0.01)
-    events = thread_events(session.code)
-    next(events)
-    next(events)
+    clock, started = clocked
+    events = started()
     clock[0] += 6
     with pytest.raises(StopIteration):
         next(events)
