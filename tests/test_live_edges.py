@@ -15,7 +15,15 @@ from timeline.live.stream import thread_events
 from timeline.models import LiveSession
 
 from .factories import make_era, make_slide
-from .test_live import control, deck_era, go_live, live, live_settings, read_events  # noqa: F401
+from .test_live import (  # noqa: F401
+    built_era,
+    control,
+    deck_era,
+    go_live,
+    live,
+    live_settings,
+    read_events,
+)
 
 pytestmark = pytest.mark.django_db
 
@@ -306,3 +314,34 @@ def test_a_run_shown_has_no_tab_chosen_yet(client, on_sample):
     session, key, sample = on_sample
     body = {"sample": sample, "result": {"ok": True}}
     assert control(client, session, key, body, RESULT).json()["run"]["tab"] == ""
+
+
+# ---- Moves --------------------------------------------------------------------------------------
+
+
+def test_a_malformed_move_says_which_field_is_wrong(client, live):
+    session, key, _ = live
+    assert (
+        error(control(client, session, key, {"seq": "0", "slide": 2}), 400)
+        == "“seq” must be the sequence number of the state this move was based on."
+    )
+    assert (
+        error(control(client, session, key, {"blackout": "White"}), 400)
+        == '“blackout” must be true, false or "white".'
+    )
+
+
+def test_a_sequence_number_past_the_sessions_is_stale_not_malformed(client, live):
+    session, key, _ = live
+    assert control(client, session, key, {"seq": 127, "slide": 2}).status_code == 409
+    assert control(client, session, key, {"seq": 2**62, "slide": 2}).status_code == 409
+
+
+def test_a_step_or_a_blackout_alone_leaves_the_rest_where_it_is(client, built_era):
+    data = go_live(client).json()
+    session, key = LiveSession.objects.get(code=data["code"]), data["key"]
+    control(client, session, key, {"slide": 2})
+    moved = control(client, session, key, {"step": 1}).json()
+    assert (moved["slide"], moved["step"]) == (2, 1)
+    dark = control(client, session, key, {"blackout": True}).json()
+    assert (dark["slide"], dark["step"], dark["blackout"]) == (2, 1, True)
