@@ -156,8 +156,9 @@ def test_what_arrives_after_the_session_ended_is_refused_as_ended(client, on_sam
         assert refused.value.message == "This live session has ended: the speaker closed it."
     ended = LiveSession.objects.get(pk=session.pk)
     assert ended.last_run is None and ended.timer_started_at is None
-    with pytest.raises(sessions.Closed, match="ended"):
-        sessions.run(ended, sample)
+    for late in (lambda: sessions.run(ended, sample), lambda: sessions.change(ended, seq=2)):
+        with pytest.raises(sessions.Closed, match="ended"):
+            late()
 
 
 def test_what_arrives_after_the_session_is_gone_or_moved_on_is_refused(client, on_sample):
