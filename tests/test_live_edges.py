@@ -346,3 +346,38 @@ def test_a_step_or_a_blackout_alone_leaves_the_rest_where_it_is(client, built_er
     assert (moved["slide"], moved["step"]) == (2, 1)
     dark = control(client, session, key, {"blackout": True}).json()
     assert (dark["slide"], dark["step"], dark["blackout"]) == (2, 1, True)
+
+
+# ---- Addresses and the control key --------------------------------------------------------------
+
+
+def test_going_live_answers_every_address_a_device_needs(client, deck_era):
+    data = go_live(client).json()
+    base, query = f"/live/{data['code']}/", f"?key={data['key']}"
+    assert data["urls"] == {
+        "follow": base,
+        "events": base + "events/",
+        "state": base + "state/",
+        "slides": base + "slides/",
+        "follow_qr": base + "qr/follow.svg",
+        "remote": base + "remote/" + query,
+        "remote_qr": base + "qr/remote.svg" + query,
+        "run": base + "run/",
+        "result": base + "result/",
+        "end": base + "end/",
+        "timer": base + "timer/",
+        "pointer": base + "pointer/",
+    }
+    # The follow page's deck asks for its parts at the slides address plus a chunk number.
+    assert client.get(data["urls"]["slides"] + "1/").status_code == 200
+
+
+@pytest.mark.parametrize("name", ["timeline:live-state", RUN, END])
+def test_a_control_says_whether_the_session_or_the_key_is_wrong(client, live, name):
+    session, key, _ = live
+    gone = LiveSession(code="no-such-session", pk=session.pk)
+    assert error(control(client, gone, key, {}, name), 404) == "No live session has this address."
+    assert (
+        error(control(client, session, "x" * 43, {}, name), 403)
+        == "This is not the control key of this live session."
+    )
