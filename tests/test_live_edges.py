@@ -381,3 +381,12 @@ def test_a_control_says_whether_the_session_or_the_key_is_wrong(client, live, na
         error(control(client, session, "x" * 43, {}, name), 403)
         == "This is not the control key of this live session."
     )
+
+
+def test_the_creation_limit_counts_over_an_hour_or_the_window_set(client, deck_era, settings):
+    settings.LIVE_CREATE_LIMIT = 1
+    go_live(client)
+    assert 0 < int(go_live(client)["Retry-After"]) <= 3600
+    settings.LIVE_CREATE_WINDOW = 60
+    go_live(client)
+    assert 0 < int(go_live(client)["Retry-After"]) <= 60
