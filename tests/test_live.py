@@ -210,6 +210,26 @@ def test_production_needs_a_staff_login_to_go_live(client, admin_client_logged, 
     assert go_live(admin_client_logged).status_code == 201
 
 
+def test_a_signed_in_account_that_is_not_staff_cannot_go_live(
+    client, django_user_model, deck_era, settings
+):
+    settings.LIVE_REQUIRE_STAFF = True
+    django_user_model.objects.create_user("reader", password="pw", is_staff=False)
+    assert client.login(username="reader", password="pw")
+    refused = go_live(client)
+    assert refused.status_code == 403
+    assert "staff" in refused.json()["error"]
+    assert not LiveSession.objects.exists()
+
+
+def test_sessions_show_unpublished_eras_only_when_staff_went_live(
+    client, admin_client_logged, deck_era
+):
+    assert LiveSession.objects.get(code=go_live(client).json()["code"]).with_unpublished is False
+    staff = go_live(admin_client_logged).json()["code"]
+    assert LiveSession.objects.get(code=staff).with_unpublished is True
+
+
 def test_going_live_needs_a_csrf_token(deck_era):
     strict = Client(enforce_csrf_checks=True)
     assert go_live(strict).status_code == 403

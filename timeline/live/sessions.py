@@ -31,7 +31,6 @@ class Closed(ServiceError):
     status = 410
 
     def __init__(self, session):
-        self.session = session
         if session.ended_at is not None:
             message = "This live session has ended: the speaker closed it."
         else:

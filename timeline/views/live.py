@@ -147,8 +147,7 @@ def speaker_post(view):
 def live_create(request):
     """JSON {"deck": "<a deck's address>", "slide": n, "step": k} in (the session starts on the
     slide and step the presenting deck shows); the follow and remote addresses out."""
-    if getattr(settings, "LIVE_REQUIRE_STAFF", True) and not request.user.is_staff:
-        raise ServiceError("Sign in to the admin as staff to go live.", status=403)
+    check_may_go_live(request.user)
     fields = {"deck": None, "slide": None, "step": None}
     data = read_json_object(request, fields, MAX_BODY_BYTES, MAX_DEPTH)
     path = data["deck"]
@@ -196,6 +195,12 @@ def live_create(request):
         },
         status=201,
     )
+
+
+def check_may_go_live(user):
+    """Staff only (a signed-in account is not enough), unless LIVE_REQUIRE_STAFF is off."""
+    if getattr(settings, "LIVE_REQUIRE_STAFF", True) and not user.is_staff:
+        raise ServiceError("Sign in to the admin as staff to go live.", status=403)
 
 
 def count_creation(request):

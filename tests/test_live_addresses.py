@@ -1,0 +1,40 @@
+"""What the links and QR codes of a live session are made of (timeline/live/lan.py, qr.py)."""
+
+import re
+
+import pytest
+import segno
+
+from timeline.live import lan
+from timeline.live.qr import qr_svg
+
+
+@pytest.mark.parametrize(
+    ("bind", "serves"),
+    [
+        ("0.0.0.0", True),
+        ("::", True),
+        ("192.168.1.20", True),
+        ("laptop.local", True),
+        ("127.0.0.1", False),
+        ("localhost", False),
+        ("[::1]", False),
+        ("", False),
+    ],
+)
+def test_the_lan_is_served_when_bound_to_every_interface_or_a_lan_address(settings, bind, serves):
+    settings.LIVE_BIND_HOST = bind
+    assert lan.serves_lan() is serves
+
+
+def test_a_qr_code_is_black_on_white_with_a_quiet_zone_and_scales_to_its_box():
+    url = "http://192.168.1.20:8000/live/abcdefghijk/remote/?key=" + "k" * 43
+    svg = qr_svg(url, "Remote control").decode()
+    assert svg.startswith('<svg xmlns="http://www.w3.org/2000/svg" viewBox="0 0 ')
+    assert 'class="qr"' in svg and "<title>Remote control</title>" in svg
+    assert "width=" not in svg and "height=" not in svg
+    size = int(re.search(r'viewBox="0 0 (\d+) \1"', svg)[1])
+    # Error correction M or better, and two modules of white around the code.
+    assert size == segno.make(url, error="m").symbol_size(border=2)[0]
+    assert f'<path fill="#fff" d="M0 0h{size}v{size}h-{size}z"/>' in svg
+    assert '<path stroke="#000" d="M2 2.5h7' in svg

@@ -1,0 +1,137 @@
+"""The hub when its channel fails (timeline/live/channel.py), on the local sockets: what it does
+while it cannot subscribe, how it comes back, and what a failed publish does. The same hub on
+a real Redis is in test_live_redis_outage.py (slower: a redis-server per test)."""
+
+import time
+
+import pytest
+
+from timeline.live import channel, transports
+
+
+class Flaky(transports.SocketTransport):
+    """Local sockets that refuse the first `refusals` subscriptions, drop the subscription when
+    told to (`drop`), and fail every publish while `broken`."""
+
+    def __init__(self, directory, refusals=0):
+        super().__init__(directory)
+        self.refusals = refusals
+        self.opens = 0
+        self.drop = False
+        self.broken = False
+
+    def open(self):
+        self.opens += 1
+        if self.refusals:
+            self.refusals -= 1
+            raise ConnectionRefusedError("the channel is down")
+        super().open()
+
+    def receive(self, timeout):
+        if self.drop:
+            self.drop = False
+            raise transports.ChannelDown("dropped")
+        return super().receive(timeout)
+
+    def publish(self, raw):
+        if self.broken:
+            raise ConnectionRefusedError("the channel is down")
+        super().publish(raw)
+
+
+@pytest.fixture
+def quick(settings):
+    settings.LIVE_FALLBACK_SECONDS = 0.05
+    settings.LIVE_RESYNC_SECONDS = 3600  # no re-read for quiet: only the fallback and the replay
+    return settings
+
+
+def wait_for(condition, timeout=5):
+    deadline = time.monotonic() + timeout
+    while not condition():
+        assert time.monotonic() < deadline
+        time.sleep(0.01)
+
+
+def test_a_hub_that_cannot_subscribe_re_reads_the_database_and_keeps_trying(tmp_path, quick):
+    transport = Flaky(tmp_path / "s", refusals=10**6)
+    states = {"abc": (1, {"slide": 2})}
+    hub = channel.Hub(transport, resync=lambda codes: {c: states[c] for c in codes})
+    subscriber = channel.ThreadSubscriber("abc")
+    try:
+        hub.subscribe(subscriber)
+        # Down: the move comes from the database, and again each time it changes.
+        assert subscriber.get(2)["seq"] == 1
+        assert hub.down
+        states["abc"] = (2, {"slide": 3})
+        assert subscriber.get(2)["data"] == {"slide": 3}
+        assert hub.down and 2 <= transport.opens < 10  # tried again, backing off
+        transport.refusals = 0
+        wait_for(lambda: not hub.down)
+        # Push again: this message is in no database.
+        channel.Hub(transports.SocketTransport(tmp_path / "s")).publish("abc", "run", 2, {})
+        assert subscriber.get(2)["event"] == "run"
+        assert subscriber.get(0.2) is None  # and nothing was sent twice
+    finally:
+        hub.stop()
+
+
+def test_a_dropped_subscription_is_made_again_and_what_was_missed_replayed(tmp_path, quick):
+    transport = Flaky(tmp_path / "s")
+    states = {"abc": (1, {"slide": 1})}
+    hub = channel.Hub(transport, resync=lambda codes: states)
+    subscriber = channel.ThreadSubscriber("abc")
+    try:
+        hub.subscribe(subscriber)
+        states["abc"] = (3, {"slide": 4})  # moved while the news was lost
+        transport.drop = True
+        hub.publish("abc", "state", 2, {"slide": 3})  # the last message before the drop
+        assert subscriber.get(2)["seq"] == 2
+        assert subscriber.get(5) == {
+            "code": "abc",
+            "event": "state",
+            "seq": 3,
+            "data": {"slide": 4},
+        }
+        wait_for(lambda: transport.opens == 2 and not hub.down)
+        hub.publish("abc", "state", 4, {"slide": 5})  # and by push again
+        assert subscriber.get(2)["seq"] == 4
+    finally:
+        hub.stop()
+
+
+def test_a_stopping_hub_ends_its_attempts_at_once(tmp_path, quick):
+    transport = Flaky(tmp_path / "s", refusals=10**6)
+    hub = channel.Hub(transport, resync=lambda codes: {})
+    hub.subscribe(channel.ThreadSubscriber("abc"))
+    wait_for(lambda: transport.opens >= 3)
+    started = time.monotonic()
+    hub.stop()
+    hub.thread.join(2)
+    assert not hub.thread.is_alive() and time.monotonic() - started < 2
+    assert transport.sock is None  # nothing left open behind the stop
+
+
+def test_a_run_the_channel_cannot_carry_is_refused_and_a_move_reaches_this_workers_streams(
+    tmp_path,
+):
+    transport = Flaky(tmp_path / "s")
+    hub = channel.Hub(transport)
+    subscriber = channel.ThreadSubscriber("abc")
+    try:
+        hub.subscribe(subscriber)
+        transport.broken = True
+        with pytest.raises(channel.NotDelivered) as refused:
+            hub.publish("abc", "run", 1, {"sample": 7, "slide": 1})
+        assert refused.value.status == 503 and refused.value.retry_after == 2
+        assert "the presenting deck was not told" in refused.value.message
+        assert subscriber.get(0.1) is None
+        hub.publish("abc", "state", 2, {"slide": 2})  # in the database already: no error
+        assert subscriber.get(1) == {
+            "code": "abc",
+            "event": "state",
+            "seq": 2,
+            "data": {"slide": 2},
+        }
+    finally:
+        hub.stop()
