@@ -125,13 +125,31 @@ def wall_timeout(estimate, settings):
     return cpu_limit / 2
 
 
-def timeout_status(estimate, settings):
+def timeout_status(estimate, settings, whole=None):
     """A timed-out mutant is caught (it made a test hang) only when the tests that ran it passed
     in the clean run within a tenth of the limit; tests that already take a large share of it
-    may just have met a busy machine. No clean-run figure (None) is not fast."""
+    may just have met a busy machine. mutmut sets the limit from `estimate`, its clean-run
+    seconds of the tests' calls alone; `whole` is the same tests' whole time, fixtures included
+    (fastest_first.py), which is what must fit. No clean-run figure (None) is not fast."""
     if estimate is None:
         return SLOW_TIMEOUT
-    return "timeout" if estimate <= wall_timeout(estimate, settings) / 10 else SLOW_TIMEOUT
+    taken = estimate if whole is None else max(estimate, whole)
+    return "timeout" if taken <= wall_timeout(estimate, settings) / 10 else SLOW_TIMEOUT
+
+
+def whole_estimates(mutants_dir):
+    """{function: whole clean-run seconds of the tests that ran it}, from mutmut's stats and
+    fastest_first.py's whole times; a function with a test never timed whole has none."""
+    try:
+        stats = json.loads((mutants_dir / "mutmut-stats.json").read_text())
+        whole = json.loads((mutants_dir / "mutate-whole-durations.json").read_text())
+    except (OSError, ValueError):
+        return {}
+    found = {}
+    for function, tests in stats.get("tests_by_mangled_function_name", {}).items():
+        if tests and all(test in whole for test in tests):
+            found[function] = sum(whole[test] for test in tests)
+    return found
 
 
 def functions_in(path):
@@ -291,6 +309,7 @@ def run_group(group, max_children):
     from mutmut.stats import status_by_exit_code
 
     settings = tomllib.loads((copy / "pyproject.toml").read_text())["tool"]["mutmut"]
+    wholes = whole_estimates(copy / "mutants")
     for path in sorted(group["mutate"]):
         meta = json.loads((copy / "mutants" / f"{path}.meta").read_text())
         estimates = meta.get("estimated_durations_by_key", {})
@@ -298,7 +317,8 @@ def run_group(group, max_children):
             if any(fnmatch(name, pattern) for pattern in patterns):
                 status = status_by_exit_code[code]
                 if status == "timeout":
-                    status = timeout_status(estimates.get(name), settings)
+                    whole = wholes.get(name.partition("__mutmut_")[0])
+                    status = timeout_status(estimates.get(name), settings, whole)
                 result.mutants.append(Mutant(name, path, status))
     for mutant in result.mutants:
         if mutant.status not in CAUGHT:

@@ -2,8 +2,11 @@
 function would silently drop its mutants, and a renamed test its proof."""
 
 import importlib.util
+import json
+import sys
 import tomllib
 from pathlib import Path
+from types import SimpleNamespace
 
 import pytest
 
@@ -81,3 +84,41 @@ def test_a_timeout_is_caught_only_when_the_clean_run_took_a_tenth_of_the_limit()
     assert run.wall_timeout(1.0, {}) == 30.0
     # A mutant with no clean-run figure is not counted as caught by a timeout.
     assert run.timeout_status(None, settings) == run.SLOW_TIMEOUT
+
+
+def test_a_timeout_counts_the_tests_whole_time_not_their_calls_alone(tmp_path):
+    """mutmut times a test's call alone; a test whose fixtures take 20 s is no fast test."""
+    run = driver()
+    settings = {"timeout_multiplier": 4.0, "timeout_constant": 5.0}
+    assert run.timeout_status(0.5, settings, whole=2.0) == "timeout"  # 2 s of a 22 s limit
+    assert run.timeout_status(0.5, settings, whole=20.0) == run.SLOW_TIMEOUT
+    mutants = tmp_path / "mutants"
+    mutants.mkdir()
+    tests = {"m.x_f": ["t::a", "t::b"], "m.x_g": ["t::a", "t::untimed"], "m.x_h": []}
+    (mutants / "mutmut-stats.json").write_text(
+        json.dumps({"tests_by_mangled_function_name": tests, "duration_by_test": {"t::a": 0.1}})
+    )
+    (mutants / "mutate-whole-durations.json").write_text(json.dumps({"t::a": 1.5, "t::b": 2.0}))
+    # A function with a test never timed whole, or with no test, has no figure.
+    assert run.whole_estimates(mutants) == {"m.x_f": 3.5}
+    assert run.whole_estimates(tmp_path) == {}
+
+
+def test_the_clean_run_writes_each_tests_whole_time(tmp_path, monkeypatch):
+    sys.path.insert(0, str(ROOT / "mutate"))
+    try:
+        import fastest_first
+    finally:
+        sys.path.remove(str(ROOT / "mutate"))
+    monkeypatch.chdir(tmp_path)
+    (tmp_path / fastest_first.WHOLE).write_text(json.dumps({"t::earlier": 9.0}))
+    monkeypatch.setenv("MUTANT_UNDER_TEST", "a_mutant")  # a mutant's run times nothing
+    fastest_first.pytest_runtest_logreport(SimpleNamespace(nodeid="t::a", duration=5.0))
+    monkeypatch.setenv("MUTANT_UNDER_TEST", "stats")
+    for phase_seconds in (1.0, 0.25, 0.5):  # set-up, call, tear-down
+        fastest_first.pytest_runtest_logreport(
+            SimpleNamespace(nodeid="t::a", duration=phase_seconds)
+        )
+    fastest_first.pytest_sessionfinish(None)
+    written = json.loads((tmp_path / fastest_first.WHOLE).read_text())
+    assert written == {"t::earlier": 9.0, "t::a": 1.75}
