@@ -68,8 +68,8 @@ def test_a_spare_serves_one_run_two_runs_share_no_uid_and_no_tmp(pooled):
     wait_for_spares("python")
     two = run_code("python", UID_AND_TMP)
     assert one.ok and two.ok, (one.error, two.error)
-    uid_one, tmp_one, found_one = one.output.split(" ", 2)
-    uid_two, tmp_two, found_two = two.output.split(" ", 2)
+    (uid_one, _), (uid_two, rest) = (run.output.split(" ", 1) for run in (one, two))
+    tmp_two, found_two = rest.rsplit(" ", 1)  # /tmp's listing may hold spaces: ['a', 'b']
     assert uid_one != uid_two
     assert "left-by-run-1" not in tmp_two and found_two.strip() == "False"
     assert served(before) == {"spare": 2, "cold": 1}
