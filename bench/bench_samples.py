@@ -154,9 +154,12 @@ def main():
     # Per pair: each contained run minus the bare run just before it, the fairest under load.
     paired = statistics.median(f - b for f, b in zip(full_times, bare_times, strict=True))
     verdict = "within" if min(overhead, best, paired) <= 10 else "OVER"
+    # Cold, the whole overhead is on the run's critical path; a run in a spare pays only its
+    # dispatch there (printed with the spares below), which is where the budget now applies.
     print(
         f"{'sandbox overhead (a run vs bare)':<36}{overhead:6.1f} ms{best:7.1f} ms"
-        f"   paired median {paired:.1f} ms  ({verdict} the 10 ms budget)"
+        f"   paired median {paired:.1f} ms  (cold: {verdict} the 10 ms budget;"
+        " in a spare it is off the critical path)"
     )
     parts(config, held)
     print()
