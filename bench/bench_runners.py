@@ -4,12 +4,14 @@ Each "host" is a Celery worker process of its own (`celery -A historyweb worker 
 to one core with its own cgroup parent, var directory and slot cap (1: one per core it is given);
 a redis-server of the bench's own is the broker. This process is the web side: it enqueues
 through timeline.runner.pool exactly as a web server does, from many threads at once. On one
-machine the web side and the broker share the hosts' cores, where a deployment gives them
-machines of their own: they run at nice 19, so that they take what the hosts leave idle rather
-than a share of the hosts' cores (the figure is the hosts' capacity, not the machine's).
+machine the web side shares the hosts' cores, where a deployment gives it machines of its own:
+it runs at nice 19, so that it takes what the hosts leave idle rather than a share of the hosts'
+cores, and keeps enough runs queued that no host waits for it (the figure is the hosts' capacity,
+not the machine's). The broker keeps its priority: the hosts wait on it for every run.
 
 Prints, for one and for two hosts:
-  - edited runs per second: distinct python runs (never cached) kept queued for BENCH_SECONDS;
+  - edited runs per second: distinct python runs (never cached) kept queued, in BENCH_ROUNDS
+    windows of BENCH_SECONDS with one host and with two in turn, the median of each;
   - 300 simulated learners, each submitting an edited run every 30 s (spread evenly), for
     BENCH_LEARNER_SECONDS: p50 and p95 end to end, and how many went unanswered past their
     deadline (the run's timeout + the queue budget + grace);
@@ -36,16 +38,19 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
-SECONDS = float(os.environ.get("BENCH_SECONDS", "15"))
+SECONDS = float(os.environ.get("BENCH_SECONDS", "8"))  # one window of the runs per second
+ROUNDS = int(os.environ.get("BENCH_ROUNDS", "3"))  # windows of each, in turn
+SETTLE_SECONDS = 1.0  # after a host is told to start or stop consuming
 LEARNERS = int(os.environ.get("BENCH_LEARNERS", "300"))
 LEARNER_PERIOD = 30.0
 LEARNER_SECONDS = float(os.environ.get("BENCH_LEARNER_SECONDS", "30"))
 REPEAT = int(os.environ.get("BENCH_REPEAT", "15"))
 CGROUP_ROOT = Path("/sys/fs/cgroup")
 TMP = Path(tempfile.mkdtemp(prefix="historyweb-bench-runners-"))
-# The web side (this process) and the broker stand in for machines of their own: here they share
-# the hosts' cores, so they run at the lowest priority and take only what the hosts leave.
-LOWEST_PRIORITY = ["nice", "-n", "19"]
+# The web side (this process) stands in for machines of its own: here it shares the hosts' cores,
+# so it runs at the lowest priority and takes only what the hosts leave. Not the broker: the
+# hosts wait on it for every run.
+QUEUED_PER_SLOT = 4
 signal.signal(signal.SIGTERM, lambda signum, frame: sys.exit(128 + signum))
 
 
@@ -60,7 +65,7 @@ def start_redis():
         sys.exit("redis-server is not installed: apt-get install redis-server")
     port = free_port()
     process = subprocess.Popen(
-        [*LOWEST_PRIORITY, "redis-server", "--port", str(port), "--bind", "127.0.0.1", "--save", ""]
+        ["redis-server", "--port", str(port), "--bind", "127.0.0.1", "--save", ""]
         + ["--appendonly", "no", "--dir", str(TMP)],
         stdout=subprocess.DEVNULL,
         start_new_session=True,
@@ -153,7 +158,9 @@ def edited(n):
 
 
 def runs_per_second(run, slots):
-    """Edited runs kept queued (2 per slot, and one more) for SECONDS: completed per second."""
+    """Edited runs kept queued (QUEUED_PER_SLOT per slot, and one more) for SECONDS: completed per
+    second. Enough are queued that a host never waits for the next while the web side, at the
+    lowest priority, answers the last."""
     done, errors = [], []
     stop_at = time.monotonic() + SECONDS
     counter = iter(range(10**9))
@@ -167,7 +174,7 @@ def runs_per_second(run, slots):
                 errors.append(exc)
 
     started = time.monotonic()
-    threads = [threading.Thread(target=client) for _ in range(2 * slots + 1)]
+    threads = [threading.Thread(target=client) for _ in range(QUEUED_PER_SLOT * slots + 1)]
     for thread in threads:
         thread.start()
     for thread in threads:
@@ -226,6 +233,7 @@ def main():
     from django.conf import settings
     from run_samples import SAMPLES
 
+    from historyweb.celery import RUNS_QUEUE, app
     from timeline.runner import pool
     from timeline.runner.config import get_config
     from timeline.runner.service import prepare, run_code, run_here
@@ -244,44 +252,64 @@ def main():
     cores = os.sched_getaffinity(0)
     print(
         f"machine: {len(cores)} cores, load {os.getloadavg()[0]:.2f}; {LEARNERS} learners;"
-        " web side and broker at nice 19, each host at 0 on a core of its own"
+        " web side at nice 19, broker and each host at 0, each host on a core of its own"
     )
     figures = {}
     hosts = []
     try:
+        for index in range(2):
+            hosts.append(Host(index + 1, sorted(cores)[index % len(cores)], broker))
+        for host in hosts:
+            host.wait_ready()
+
+        def hosts_taking(count):
+            """Only the first `count` hosts consume the runs queue; one told to stop finishes
+            the runs it holds."""
+            for host in hosts[1:]:
+                node = [f"{host.name}@{socket.gethostname()}"]
+                if count > 1:
+                    app.control.add_consumer(RUNS_QUEUE, destination=node, reply=True)
+                else:
+                    app.control.cancel_consumer(RUNS_QUEUE, destination=node, reply=True)
+            time.sleep(SETTLE_SECONDS)
+
+        hosts_taking(1)
+        through_pool("python", edited(-1))  # each side connected before the clock starts
+        cold = {}
+        for label, (runtime, code, request_text) in SAMPLES.items():
+            times = []
+            for n in range(max(3, REPEAT // 3)):
+                started = time.perf_counter()
+                through_pool(runtime, code + f"\n# {n}-{time.monotonic_ns()}\n", request_text)
+                times.append((time.perf_counter() - started) * 1000)
+            cold[label] = statistics.median(times)
+        local_ms, pooled_ms = interleaved(
+            lambda: in_process("python", edited(0)),
+            lambda: through_pool("python", edited(0)),
+        )
+        # One host, then two, in turn: a load that comes and goes on a shared machine then
+        # weighs on both figures alike.
+        rates, errors = {1: [], 2: []}, []
+        for _ in range(ROUNDS):
+            for count in (1, 2):
+                hosts_taking(count)
+                rate, failed = runs_per_second(through_pool, count)
+                rates[count].append(rate)
+                errors += failed
         for count in (1, 2):
-            while len(hosts) < count:
-                core = sorted(cores)[len(hosts) % len(cores)]
-                hosts.append(Host(len(hosts) + 1, core, broker))
-            for host in hosts:
-                host.wait_ready()
-            through_pool("python", edited(-1))  # each side connected before the clock starts
-            rate, errors = runs_per_second(through_pool, count)
-            figures[count] = rate
+            hosts_taking(count)
+            figures[count] = statistics.median(rates[count])
             latencies, failed, late = learners(through_pool, deadline)
             print(
-                f"{count} worker{'s' if count > 1 else ''}: {rate:.1f} edited runs/s"
-                f" ({len(errors)} errors); learners: p50 {percentile(latencies, 50):.0f} ms,"
+                f"{count} worker{'s' if count > 1 else ''}: {figures[count]:.1f} edited runs/s"
+                f" (median of {ROUNDS}: {', '.join(f'{r:.1f}' for r in rates[count])});"
+                f" learners: p50 {percentile(latencies, 50):.0f} ms,"
                 f" p95 {percentile(latencies, 95):.0f} ms, {len(failed)} errors,"
                 f" {late} past the {deadline:.1f} s deadline"
             )
-            for error in sorted(set(map(str, errors + failed)))[:5]:
-                print(f"  error: {error}")
-            if count == 1:
-                cold = {}
-                for label, (runtime, code, request_text) in SAMPLES.items():
-                    times = []
-                    for n in range(max(3, REPEAT // 3)):
-                        started = time.perf_counter()
-                        through_pool(
-                            runtime, code + f"\n# {n}-{time.monotonic_ns()}\n", request_text
-                        )
-                        times.append((time.perf_counter() - started) * 1000)
-                    cold[label] = statistics.median(times)
-                local_ms, pooled_ms = interleaved(
-                    lambda: in_process("python", edited(0)),
-                    lambda: through_pool("python", edited(0)),
-                )
+            errors += failed
+        for error in sorted(set(map(str, errors)))[:5]:
+            print(f"  error: {error}")
         settings.RUNNER_BROKER_URL = ""
     finally:
         for host in hosts:
