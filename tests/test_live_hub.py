@@ -124,7 +124,10 @@ def test_a_run_the_channel_cannot_carry_is_refused_and_a_move_reaches_this_worke
         with pytest.raises(channel.NotDelivered) as refused:
             hub.publish("abc", "run", 1, {"sample": 7, "slide": 1})
         assert refused.value.status == 503 and refused.value.retry_after == 2
-        assert "the presenting deck was not told" in refused.value.message
+        assert refused.value.message == (
+            "Not run: the live channel is down, so the presenting deck was not told. "
+            "Try again in a few seconds."
+        )
         assert subscriber.get(0.1) is None
         hub.publish("abc", "state", 2, {"slide": 2})  # in the database already: no error
         assert subscriber.get(1) == {
