@@ -2,6 +2,8 @@
 while it cannot subscribe, how it comes back, and what a failed publish does. The same hub on
 a real Redis is in test_live_redis_outage.py (slower: a redis-server per test)."""
 
+import os
+import socket
 import time
 
 import pytest
@@ -138,3 +140,23 @@ def test_a_run_the_channel_cannot_carry_is_refused_and_a_move_reaches_this_worke
         }
     finally:
         hub.stop()
+
+
+def test_local_sockets_are_the_owners_alone_and_each_process_has_its_own(tmp_path):
+    directory = tmp_path / "var" / "live"  # its parent made too
+    first, second = (transports.SocketTransport(directory) for _ in range(2))
+    first.open()
+    second.open()  # the directory exists already: that is fine
+    try:
+        assert directory.stat().st_mode & 0o777 == 0o700
+        assert first.path != second.path and first.path.parent == directory
+        assert first.path.name.startswith(f"{os.getpid()}-") and first.path.suffix == ".sock"
+        assert first.path.stat().st_mode & 0o777 == 0o600
+        assert first.sock.type == socket.SOCK_DGRAM and first.sock.family == socket.AF_UNIX
+        transports.SocketTransport(directory).publish(b"news")
+        assert first.receive(1) == second.receive(1) == b"news"
+        assert first.receive(0.05) is None
+    finally:
+        first.close()
+        second.close()
+    assert not first.path.exists() and first.sock is None
