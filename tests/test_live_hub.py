@@ -160,3 +160,10 @@ def test_local_sockets_are_the_owners_alone_and_each_process_has_its_own(tmp_pat
         first.close()
         second.close()
     assert not first.path.exists() and first.sock is None
+
+
+def test_the_re_read_intervals_are_the_settings_and_default_to_five_and_one_second(settings):
+    settings.LIVE_RESYNC_SECONDS, settings.LIVE_FALLBACK_SECONDS = 7.5, 0.25
+    assert (channel.resync_seconds(), channel.fallback_seconds()) == (7.5, 0.25)
+    del settings.LIVE_RESYNC_SECONDS, settings.LIVE_FALLBACK_SECONDS
+    assert (channel.resync_seconds(), channel.fallback_seconds()) == (5.0, 1.0)
