@@ -167,3 +167,18 @@ def test_the_re_read_intervals_are_the_settings_and_default_to_five_and_one_seco
     assert (channel.resync_seconds(), channel.fallback_seconds()) == (7.5, 0.25)
     del settings.LIVE_RESYNC_SECONDS, settings.LIVE_FALLBACK_SECONDS
     assert (channel.resync_seconds(), channel.fallback_seconds()) == (5.0, 1.0)
+
+
+def test_while_down_the_database_is_re_read_at_the_fallback_rate_not_faster(tmp_path, quick):
+    quick.LIVE_FALLBACK_SECONDS = 0.1
+    reads = []
+    hub = channel.Hub(
+        Flaky(tmp_path / "s", refusals=10**6), resync=lambda codes: reads.append(1) or {}
+    )
+    hub.subscribe(channel.ThreadSubscriber("abc"))
+    try:
+        time.sleep(1.2)
+        # About a dozen: neither a busy loop on the database nor a second's wait between reads.
+        assert 5 <= len(reads) <= 30
+    finally:
+        hub.stop()
