@@ -2,9 +2,12 @@
 while it cannot subscribe, how it comes back, and what a failed publish does. The same hub on
 a real Redis is in test_live_redis_outage.py (slower: a redis-server per test)."""
 
+import hashlib
 import os
 import socket
+import tempfile
 import time
+from pathlib import Path
 
 import pytest
 
@@ -182,3 +185,21 @@ def test_while_down_the_database_is_re_read_at_the_fallback_rate_not_faster(tmp_
         assert 5 <= len(reads) <= 30
     finally:
         hub.stop()
+
+
+def test_the_socket_directory_is_the_setting_or_var_live_and_short_enough_for_af_unix(
+    settings, tmp_path
+):
+    settings.LIVE_SOCKET_DIR = str(tmp_path / "s")
+    assert transports.socket_directory() == tmp_path / "s"
+    settings.LIVE_SOCKET_DIR = None
+    settings.VAR_DIR = tmp_path
+    assert transports.socket_directory() == tmp_path / "live"
+    deep = "/" + "d" * 65  # with "/live", 71 characters: too long once a socket is named in it
+    settings.VAR_DIR = deep
+    short = transports.socket_directory()
+    digest = hashlib.sha256(f"{deep}/live".encode()).hexdigest()[:12]
+    assert short == Path(tempfile.gettempdir()) / f"historyweb-live-{digest}"
+    settings.VAR_DIR = "/" + "d" * 64  # 70 characters: kept as it is
+    assert transports.socket_directory() == Path("/" + "d" * 64) / "live"
+    assert not isinstance(transports.make_transport(), transports.RedisTransport)
