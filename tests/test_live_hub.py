@@ -192,7 +192,7 @@ def test_the_socket_directory_is_the_setting_or_var_live_and_short_enough_for_af
 ):
     settings.LIVE_SOCKET_DIR = str(tmp_path / "s")
     assert transports.socket_directory() == tmp_path / "s"
-    settings.LIVE_SOCKET_DIR = None
+    del settings.LIVE_SOCKET_DIR  # unset, as in settings/base.py
     settings.VAR_DIR = tmp_path
     assert transports.socket_directory() == tmp_path / "live"
     deep = "/" + "d" * 65  # with "/live", 71 characters: too long once a socket is named in it
