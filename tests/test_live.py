@@ -16,6 +16,7 @@ from django.urls import reverse
 from django.utils import timezone
 
 from timeline.live import channel, sessions, transports
+from timeline.live.state import state_of
 from timeline.live.stream import async_events, thread_events
 from timeline.models import LiveSession
 
@@ -453,6 +454,19 @@ def test_steps_are_accepted_up_to_the_slides_build_steps(client, live):
     session.save()
     assert control(client, session, key, {"slide": 2, "step": 2}).status_code == 200
     assert control(client, session, key, {"slide": 2, "step": 3}).status_code == 400
+
+
+def test_the_state_carries_the_build_steps_of_the_slide_it_is_on(client, live):
+    session, key, _ = live
+    session.layout = [{"steps": 3}, {"steps": 2}, {"steps": 0}]
+    session.save()
+    assert control(client, session, key, {"slide": 2}).json()["steps"] == 2
+    session.refresh_from_db()
+    assert state_of(session)["steps"] == 2
+    session.slide = 1
+    assert state_of(session)["steps"] == 3
+    session.layout = []  # a deck whose slides are not known: no steps
+    assert state_of(session)["steps"] == 0
 
 
 def test_a_huge_body_is_refused(client, live):
