@@ -163,6 +163,10 @@ def test_local_sockets_are_the_owners_alone_and_each_process_has_its_own(tmp_pat
         first.close()
         second.close()
     assert not first.path.exists() and first.sock is None
+    # A publisher before any listener makes the directory as a listener would.
+    fresh = tmp_path / "other" / "live"
+    transports.SocketTransport(fresh).publish(b"to nobody")
+    assert fresh.stat().st_mode & 0o777 == 0o700 and not list(fresh.iterdir())
 
 
 def test_the_re_read_intervals_are_the_settings_and_default_to_five_and_one_second(settings):
