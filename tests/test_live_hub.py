@@ -207,3 +207,18 @@ def test_the_socket_directory_is_the_setting_or_var_live_and_short_enough_for_af
     settings.VAR_DIR = "/" + "d" * 64  # 70 characters: kept as it is
     assert transports.socket_directory() == Path("/" + "d" * 64) / "live"
     assert not isinstance(transports.make_transport(), transports.RedisTransport)
+
+
+def test_a_listener_that_is_behind_costs_a_message_never_a_blocked_publisher(tmp_path, caplog):
+    behind = transports.SocketTransport(tmp_path / "s")
+    behind.open()  # and never reads
+    try:
+        publisher = transports.SocketTransport(tmp_path / "s")
+        for _ in range(100_000):
+            publisher.publish(b"x" * 1024)
+            if "is full, dropped a message" in caplog.text:
+                break
+        assert f"live: socket {behind.path.name} is full, dropped a message" in caplog.text
+        assert behind.path.exists()  # still its listener's
+    finally:
+        behind.close()
