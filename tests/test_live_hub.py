@@ -222,3 +222,17 @@ def test_a_listener_that_is_behind_costs_a_message_never_a_blocked_publisher(tmp
         assert behind.path.exists()  # still its listener's
     finally:
         behind.close()
+
+
+def test_a_listener_gone_between_the_listing_and_the_send_is_no_error(tmp_path, monkeypatch):
+    transport = transports.SocketTransport(tmp_path / "s")
+    listener = transports.SocketTransport(tmp_path / "s")
+    listener.open()
+    gone = tmp_path / "s" / "1-closed.sock"  # listed, then closed by its process
+    listed = [gone, listener.path]
+    monkeypatch.setattr(type(gone), "glob", lambda self, pattern: iter(listed))
+    try:
+        transport.publish(b"news")
+        assert listener.receive(1) == b"news"
+    finally:
+        listener.close()
