@@ -236,3 +236,21 @@ def test_a_listener_gone_between_the_listing_and_the_send_is_no_error(tmp_path, 
         assert listener.receive(1) == b"news"
     finally:
         listener.close()
+
+
+def test_a_listener_whose_socket_file_was_tidied_away_still_closes(tmp_path):
+    listener = transports.SocketTransport(tmp_path / "s")
+    listener.open()
+    listener.path.unlink()
+    listener.close()
+    assert listener.sock is None
+
+
+def test_the_channels_redis_client_waits_seconds_at_most_and_retries_nothing():
+    """No redis-server needed: the client's settings are what bounds a publish or a connect
+    to an address that never answers (test_live_redis_channel.py proves the publish)."""
+    client = transports.pubsub_client("redis://127.0.0.1:1/0")
+    kwargs = client.connection_pool.connection_kwargs
+    assert (kwargs["socket_connect_timeout"], kwargs["socket_timeout"]) == (2, 2)
+    assert kwargs["health_check_interval"] == 10
+    assert kwargs["retry"].get_retries() == 0
