@@ -16,7 +16,7 @@ from django.urls import reverse
 from django.utils import timezone
 
 from timeline.live import channel, sessions, transports
-from timeline.live.state import state_of
+from timeline.live.state import current_states, state_of
 from timeline.live.stream import async_events, thread_events
 from timeline.models import LiveSession
 
@@ -829,6 +829,13 @@ def test_a_stopping_server_ends_an_async_stream_with_bye_within_a_second(live):
         farewell, took = pool.submit(asyncio.run, scenario()).result(timeout=20)
     assert b"event: bye\n" in farewell and took < 1
     assert channel.hub().listening() == 0
+
+
+def test_the_process_hub_catches_up_from_the_database_on_this_installations_channel(tmp_path):
+    hub = channel.hub()
+    assert hub is channel.hub()  # one per process
+    assert hub.resync is current_states
+    assert hub.transport.directory == tmp_path / "live"
 
 
 def test_a_stream_opened_as_the_server_stops_ends_at_once(live):
