@@ -254,3 +254,14 @@ def test_the_channels_redis_client_waits_seconds_at_most_and_retries_nothing():
     assert (kwargs["socket_connect_timeout"], kwargs["socket_timeout"]) == (2, 2)
     assert kwargs["health_check_interval"] == 10
     assert kwargs["retry"].get_retries() == 0
+
+
+def test_the_channel_is_redis_exactly_when_redis_url_is_set(settings, tmp_path):
+    settings.REDIS_URL = "redis://127.0.0.1:1/0"  # nothing is connected yet
+    made = transports.make_transport()
+    assert isinstance(made, transports.RedisTransport) and made.url == settings.REDIS_URL
+    settings.REDIS_URL, settings.LIVE_SOCKET_DIR = "", str(tmp_path)
+    made = transports.make_transport()
+    assert isinstance(made, transports.SocketTransport) and made.directory == tmp_path
+    del settings.REDIS_URL
+    assert isinstance(transports.make_transport(), transports.SocketTransport)
