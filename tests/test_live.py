@@ -16,6 +16,7 @@ from django.urls import reverse
 from django.utils import timezone
 
 from timeline.live import channel, sessions, transports
+from timeline.live.state import current_states, state_of
 from timeline.live.stream import async_events, thread_events
 from timeline.models import LiveSession
 
@@ -455,6 +456,19 @@ def test_steps_are_accepted_up_to_the_slides_build_steps(client, live):
     assert control(client, session, key, {"slide": 2, "step": 3}).status_code == 400
 
 
+def test_the_state_carries_the_build_steps_of_the_slide_it_is_on(client, live):
+    session, key, _ = live
+    session.layout = [{"steps": 3}, {"steps": 2}, {"steps": 0}]
+    session.save()
+    assert control(client, session, key, {"slide": 2}).json()["steps"] == 2
+    session.refresh_from_db()
+    assert state_of(session)["steps"] == 2
+    session.slide = 1
+    assert state_of(session)["steps"] == 3
+    session.layout = []  # a deck whose slides are not known: no steps
+    assert state_of(session)["steps"] == 0
+
+
 def test_a_huge_body_is_refused(client, live):
     session, key, _ = live
     response = control(client, session, key, {"slide": 1, "pad": "x" * 10_000})
@@ -815,6 +829,13 @@ def test_a_stopping_server_ends_an_async_stream_with_bye_within_a_second(live):
         farewell, took = pool.submit(asyncio.run, scenario()).result(timeout=20)
     assert b"event: bye\n" in farewell and took < 1
     assert channel.hub().listening() == 0
+
+
+def test_the_process_hub_catches_up_from_the_database_on_this_installations_channel(tmp_path):
+    hub = channel.hub()
+    assert hub is channel.hub()  # one per process
+    assert hub.resync is current_states
+    assert hub.transport.directory == tmp_path / "live"
 
 
 def test_a_stream_opened_as_the_server_stops_ends_at_once(live):

@@ -2,7 +2,12 @@
 while it cannot subscribe, how it comes back, and what a failed publish does. The same hub on
 a real Redis is in test_live_redis_outage.py (slower: a redis-server per test)."""
 
+import hashlib
+import os
+import socket
+import tempfile
 import time
+from pathlib import Path
 
 import pytest
 
@@ -124,7 +129,10 @@ def test_a_run_the_channel_cannot_carry_is_refused_and_a_move_reaches_this_worke
         with pytest.raises(channel.NotDelivered) as refused:
             hub.publish("abc", "run", 1, {"sample": 7, "slide": 1})
         assert refused.value.status == 503 and refused.value.retry_after == 2
-        assert "the presenting deck was not told" in refused.value.message
+        assert refused.value.message == (
+            "Not run: the live channel is down, so the presenting deck was not told. "
+            "Try again in a few seconds."
+        )
         assert subscriber.get(0.1) is None
         hub.publish("abc", "state", 2, {"slide": 2})  # in the database already: no error
         assert subscriber.get(1) == {
@@ -135,3 +143,126 @@ def test_a_run_the_channel_cannot_carry_is_refused_and_a_move_reaches_this_worke
         }
     finally:
         hub.stop()
+
+
+def test_local_sockets_are_the_owners_alone_and_each_process_has_its_own(tmp_path):
+    directory = tmp_path / "var" / "live"  # its parent made too
+    first, second = (transports.SocketTransport(directory) for _ in range(2))
+    first.open()
+    second.open()  # the directory exists already: that is fine
+    try:
+        assert directory.stat().st_mode & 0o777 == 0o700
+        assert first.path != second.path and first.path.parent == directory
+        assert first.path.name.startswith(f"{os.getpid()}-") and first.path.suffix == ".sock"
+        assert first.path.stat().st_mode & 0o777 == 0o600
+        assert first.sock.type == socket.SOCK_DGRAM and first.sock.family == socket.AF_UNIX
+        transports.SocketTransport(directory).publish(b"news")
+        assert first.receive(1) == second.receive(1) == b"news"
+        assert first.receive(0.05) is None
+    finally:
+        first.close()
+        second.close()
+    assert not first.path.exists() and first.sock is None
+    # A publisher before any listener makes the directory as a listener would.
+    fresh = tmp_path / "other" / "live"
+    transports.SocketTransport(fresh).publish(b"to nobody")
+    assert fresh.stat().st_mode & 0o777 == 0o700 and not list(fresh.iterdir())
+
+
+def test_the_re_read_intervals_are_the_settings_and_default_to_five_and_one_second(settings):
+    settings.LIVE_RESYNC_SECONDS, settings.LIVE_FALLBACK_SECONDS = 7.5, 0.25
+    assert (channel.resync_seconds(), channel.fallback_seconds()) == (7.5, 0.25)
+    del settings.LIVE_RESYNC_SECONDS, settings.LIVE_FALLBACK_SECONDS
+    assert (channel.resync_seconds(), channel.fallback_seconds()) == (5.0, 1.0)
+
+
+def test_while_down_the_database_is_re_read_at_the_fallback_rate_not_faster(tmp_path, quick):
+    quick.LIVE_FALLBACK_SECONDS = 0.1
+    reads = []
+    hub = channel.Hub(
+        Flaky(tmp_path / "s", refusals=10**6), resync=lambda codes: reads.append(1) or {}
+    )
+    hub.subscribe(channel.ThreadSubscriber("abc"))
+    try:
+        time.sleep(1.2)
+        # About a dozen: neither a busy loop on the database nor a second's wait between reads.
+        assert 5 <= len(reads) <= 30
+    finally:
+        hub.stop()
+
+
+def test_the_socket_directory_is_the_setting_or_var_live_and_short_enough_for_af_unix(
+    settings, tmp_path
+):
+    settings.LIVE_SOCKET_DIR = str(tmp_path / "s")
+    assert transports.socket_directory() == tmp_path / "s"
+    del settings.LIVE_SOCKET_DIR  # unset, as in settings/base.py
+    settings.VAR_DIR = tmp_path
+    assert transports.socket_directory() == tmp_path / "live"
+    deep = "/" + "d" * 65  # with "/live", 71 characters: too long once a socket is named in it
+    settings.VAR_DIR = deep
+    short = transports.socket_directory()
+    digest = hashlib.sha256(f"{deep}/live".encode()).hexdigest()[:12]
+    assert short == Path(tempfile.gettempdir()) / f"historyweb-live-{digest}"
+    settings.VAR_DIR = "/" + "d" * 64  # 70 characters: kept as it is
+    assert transports.socket_directory() == Path("/" + "d" * 64) / "live"
+    assert not isinstance(transports.make_transport(), transports.RedisTransport)
+
+
+def test_a_listener_that_is_behind_costs_a_message_never_a_blocked_publisher(tmp_path, caplog):
+    behind = transports.SocketTransport(tmp_path / "s")
+    behind.open()  # and never reads
+    try:
+        publisher = transports.SocketTransport(tmp_path / "s")
+        for _ in range(100_000):
+            publisher.publish(b"x" * 1024)
+            if caplog.records:
+                break
+        warning = f"live: socket {behind.path.name} is full, dropped a message"
+        assert [record.getMessage() for record in caplog.records] == [warning]
+        assert behind.path.exists()  # still its listener's
+    finally:
+        behind.close()
+
+
+def test_a_listener_gone_between_the_listing_and_the_send_is_no_error(tmp_path, monkeypatch):
+    transport = transports.SocketTransport(tmp_path / "s")
+    listener = transports.SocketTransport(tmp_path / "s")
+    listener.open()
+    gone = tmp_path / "s" / "1-closed.sock"  # listed, then closed by its process
+    listed = [gone, listener.path]
+    monkeypatch.setattr(type(gone), "glob", lambda self, pattern: iter(listed))
+    try:
+        transport.publish(b"news")
+        assert listener.receive(1) == b"news"
+    finally:
+        listener.close()
+
+
+def test_a_listener_whose_socket_file_was_tidied_away_still_closes(tmp_path):
+    listener = transports.SocketTransport(tmp_path / "s")
+    listener.open()
+    listener.path.unlink()
+    listener.close()
+    assert listener.sock is None
+
+
+def test_the_channels_redis_client_waits_seconds_at_most_and_retries_nothing():
+    """No redis-server needed: the client's settings are what bounds a publish or a connect
+    to an address that never answers (test_live_redis_channel.py proves the publish)."""
+    client = transports.pubsub_client("redis://127.0.0.1:1/0")
+    kwargs = client.connection_pool.connection_kwargs
+    assert (kwargs["socket_connect_timeout"], kwargs["socket_timeout"]) == (2, 2)
+    assert kwargs["health_check_interval"] == 10
+    assert kwargs["retry"].get_retries() == 0
+
+
+def test_the_channel_is_redis_exactly_when_redis_url_is_set(settings, tmp_path):
+    settings.REDIS_URL = "redis://127.0.0.1:1/0"  # nothing is connected yet
+    made = transports.make_transport()
+    assert isinstance(made, transports.RedisTransport) and made.url == settings.REDIS_URL
+    settings.REDIS_URL, settings.LIVE_SOCKET_DIR = "", str(tmp_path)
+    made = transports.make_transport()
+    assert isinstance(made, transports.SocketTransport) and made.directory == tmp_path
+    del settings.REDIS_URL
+    assert isinstance(transports.make_transport(), transports.SocketTransport)

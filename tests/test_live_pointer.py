@@ -202,3 +202,31 @@ def test_the_order_of_a_senders_moves_is_passed_on(client, talk):
     session, key, _ = talk
     body = {"slide": 1, "x": 0.5, "y": 0.5, "sender": "phone-1", "n": 41}
     assert point(client, session, key, body).json() == body
+
+
+@pytest.mark.parametrize(
+    "waiting, arriving",
+    [
+        ({"n": 2}, {"n": 1}),  # no sender: no order to keep, the latest wins
+        ([1], {"sender": "a", "n": 1}),  # news not shaped as a move is never an order
+        ({"sender": "b", "n": 5}, {"sender": "a", "n": 1}),  # another sender's count
+        ({"sender": "a", "n": 2}, {"sender": "a", "n": 5}),  # the same sender's later move
+        ({"sender": "a", "n": 3}, {"sender": "a", "n": 3}),  # the same move again
+        ({"sender": "a"}, {"sender": "a", "n": 0}),  # nothing to compare with
+        ({"sender": "a", "n": 2}, {"sender": "a", "n": "1"}),  # a count that is no number
+    ],
+)
+def test_a_waiting_pointer_gives_way_unless_the_new_one_is_its_senders_earlier_move(
+    waiting, arriving
+):
+    slot = channel.PointerSlot()
+    slot.put({"event": "pointer", "data": waiting})
+    assert not slot.put({"event": "pointer", "data": arriving})  # a mark is queued already
+    assert slot.take(channel.POINTER)["data"] == arriving
+
+
+def test_a_senders_earlier_move_does_not_replace_its_waiting_later_one():
+    slot = channel.PointerSlot()
+    assert slot.put({"event": "pointer", "data": {"sender": "a", "n": 2}})
+    slot.put({"event": "pointer", "data": {"sender": "a", "n": 1}})
+    assert slot.take(channel.POINTER)["data"] == {"sender": "a", "n": 2}

@@ -6,6 +6,7 @@ from datetime import timedelta
 import pytest
 from django.utils import timezone
 
+from timeline.live.state import elapsed_ms
 from timeline.live.stream import thread_events
 from timeline.models import LiveSession
 
@@ -103,3 +104,11 @@ def test_a_device_connecting_later_is_told_the_time_so_far(client, talk):
     [(name, seq, data)] = read_events(next(thread_events(session.code)))
     assert (name, seq, data["timer"]["running"]) == ("state", 1, True)
     assert 125_000 <= data["timer"]["elapsed_ms"] < 130_000
+
+
+def test_a_timer_read_at_its_start_or_before_it_adds_nothing_to_what_was_banked():
+    started = timezone.now()
+    session = LiveSession(timer_banked_ms=1500, timer_started_at=started)
+    assert elapsed_ms(session, now=started) == 1500
+    assert elapsed_ms(session, now=started - timedelta(seconds=2)) == 1500  # a clock stepped back
+    assert elapsed_ms(session, now=started + timedelta(seconds=10, milliseconds=250)) == 11750
