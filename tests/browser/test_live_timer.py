@@ -31,6 +31,7 @@ def test_the_speaker_view_and_the_remote_show_one_timer(live_server, pages):  # 
 
     speaker.bring_to_front()
     speaker.keyboard.press("Escape")  # the live panel
+    expect(speaker.locator("#live-panel")).to_be_hidden()
     speaker.keyboard.press("c")
     expect(speaker.get_by_role("button", name="Pause")).to_be_visible()
     remote.wait_for_selector("[data-timer].is-running")
