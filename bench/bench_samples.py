@@ -62,7 +62,7 @@ from django.core.cache import cache  # noqa: E402
 from run_samples import SAMPLES  # noqa: E402  (bench/, on sys.path as the script's folder)
 from spare_figures import side_by_side  # noqa: E402
 
-from timeline.runner import bwrap, identity, sandbox, seccomp  # noqa: E402
+from timeline.runner import bwrap, identity, process, sandbox, seccomp  # noqa: E402
 from timeline.runner.batch import run_batch  # noqa: E402
 from timeline.runner.config import get_config  # noqa: E402
 from timeline.runner.service import run_cached, run_code  # noqa: E402
@@ -95,25 +95,25 @@ def main():
         hosts = bwrap.hosts_file(config)
 
         def boxed(with_seccomp=False, cgroup=None):
-            fd = sandbox.seccomp_pipe(held.seccomp) if with_seccomp and held.seccomp else None
+            fd = process.seccomp_pipe(held.seccomp) if with_seccomp and held.seccomp else None
             info_r, info_w = os.pipe()
             block_r, block_w = os.pipe() if cgroup is not None else (None, None)
             command = bwrap.build_command(
                 config, Path(work), 0, info_w, hosts, ["-I", "-c", "pass"], fd, block_r
             )
             passed = [f for f in (fd, info_w, block_r) if f is not None]
-            process = subprocess.Popen(command, stdin=subprocess.DEVNULL, pass_fds=passed)
+            sandboxed = subprocess.Popen(command, stdin=subprocess.DEVNULL, pass_fds=passed)
             for f in passed:
                 os.close(f)
             info = b""
-            while not sandbox.child_pid(info):
+            while not process.child_pid(info):
                 info += os.read(info_r, 4096)
             os.close(info_r)
             if cgroup is not None:  # as a run does: move the sandbox in, then let it go on
-                cgroup.enter(sandbox.child_pid(info))
+                cgroup.enter(process.child_pid(info))
                 os.write(block_w, b"go")
                 os.close(block_w)
-            assert process.wait() == 0
+            assert sandboxed.wait() == 0
 
         def contained():
             if not held.cgroups.available:
@@ -241,7 +241,7 @@ def parts(config, held):
                 sleeper.wait()
             cgroup.remove()
         print(f"  moving the sandbox into its cgroup      {statistics.median(entering):6.2f} ms")
-    pipe = [median_ms(lambda: os.close(sandbox.seccomp_pipe(held.seccomp)), 1) for _ in range(50)]
+    pipe = [median_ms(lambda: os.close(process.seccomp_pipe(held.seccomp)), 1) for _ in range(50)]
     print(f"  seccomp filter into a pipe for bwrap    {statistics.median(pipe):6.2f} ms")
 
 

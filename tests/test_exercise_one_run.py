@@ -9,9 +9,9 @@ import pytest
 from timeline.exercise_checks import run_checks
 from timeline.runner import service
 from timeline.runner.batch import build_results, client_read, parse_batch, run_batch
+from timeline.runner.process import RawRun
 from timeline.runner.report import Interference
 from timeline.runner.result import Outcome
-from timeline.runner.sandbox import RawRun
 
 from . import factories
 from .factories import make_era

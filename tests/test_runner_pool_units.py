@@ -12,8 +12,8 @@ from django.urls import reverse
 
 from timeline.runner import batch, checks, pool, pool_stats, service, tasks
 from timeline.runner.config import get_config
+from timeline.runner.process import RawRun
 from timeline.runner.result import Outcome, RunResult
-from timeline.runner.sandbox import RawRun
 
 from .factories import make_era, make_exercise
 

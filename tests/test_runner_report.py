@@ -10,9 +10,9 @@ from timeline.runner import harness, runtimes
 from timeline.runner import result as result_module
 from timeline.runner.config import get_config
 from timeline.runner.harness import report_cap
+from timeline.runner.process import RawRun
 from timeline.runner.report import sent_bytes
 from timeline.runner.result import Outcome, build_result
-from timeline.runner.sandbox import RawRun
 from timeline.runner.service import run_code
 
 # Finds the worker's report (shared memory the harness holds) the way hostile code would: up

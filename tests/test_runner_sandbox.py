@@ -15,11 +15,11 @@ from pathlib import Path
 
 import pytest
 
-from timeline.runner import bwrap, cgroups, sandbox, seccomp, service
+from timeline.runner import bwrap, cgroups, process, sandbox, seccomp, service
 from timeline.runner.config import KB, MB, cores, get_config
 from timeline.runner.harness import message_cap
+from timeline.runner.process import RawRun
 from timeline.runner.report import read_message
-from timeline.runner.sandbox import RawRun
 
 
 @pytest.fixture
@@ -491,7 +491,7 @@ def test_a_bwrap_that_cannot_be_executed_leaves_no_descriptor_open(settings, tmp
     unrunnable_bwrap(settings, tmp_path)
     open_before = sorted(os.listdir("/proc/self/fd"))
     with pytest.raises(sandbox.SandboxUnavailable):
-        sandbox.execute(get_config(), tmp_path, tmp_path / "hosts", cgroup, b"\0" * 8)
+        process.execute(get_config(), tmp_path, tmp_path / "hosts", cgroup, b"\0" * 8)
     assert sorted(os.listdir("/proc/self/fd")) == open_before
 
 
@@ -500,14 +500,14 @@ def test_drain_takes_what_is_left_up_to_the_cap():
     os.set_blocking(read_end, False)
     try:
         buffer = bytearray(b"ab")
-        sandbox.drain(read_end, buffer, 10)  # nothing written yet: returns at once
+        process.drain(read_end, buffer, 10)  # nothing written yet: returns at once
         assert buffer == b"ab"
         os.write(write_end, b"x" * 100)
-        sandbox.drain(read_end, buffer, 10)
+        process.drain(read_end, buffer, 10)
         assert buffer == b"ab" + b"x" * 8
         os.close(write_end)
         buffer = bytearray()
-        sandbox.drain(read_end, buffer, 1000)  # what went past the cap was read and dropped
+        process.drain(read_end, buffer, 1000)  # what went past the cap was read and dropped
         assert buffer == b""
     finally:
         os.close(read_end)
@@ -522,7 +522,7 @@ def test_a_stuck_sandbox_is_killed_by_its_init_then_its_group():
     bwrap, init = sleeper(), sleeper()
     info = json.dumps({"child-pid": init.pid}).encode()
     started = time.monotonic()
-    sandbox.kill_sandbox(bwrap, info)
+    process.kill_sandbox(bwrap, info)
     assert init.wait(timeout=5) == -signal.SIGKILL
     assert bwrap.wait(timeout=5) == -signal.SIGKILL
     assert time.monotonic() - started < 3  # one second's grace for bwrap, not more
@@ -530,7 +530,7 @@ def test_a_stuck_sandbox_is_killed_by_its_init_then_its_group():
 
 def test_without_the_inits_pid_the_group_is_killed():
     bwrap = sleeper()
-    sandbox.kill_sandbox(bwrap, b"{incomplete")
+    process.kill_sandbox(bwrap, b"{incomplete")
     assert bwrap.wait(timeout=5) == -signal.SIGKILL
 
 
@@ -542,7 +542,7 @@ def test_the_runs_cgroup_is_killed_too():
             killed.append(True)
 
     bwrap = sleeper()
-    sandbox.kill_sandbox(bwrap, b"", Cgroup())
+    process.kill_sandbox(bwrap, b"", Cgroup())
     assert bwrap.wait(timeout=5) == -signal.SIGKILL and killed == [True]
 
 
@@ -571,7 +571,7 @@ def test_the_supervisors_message_is_read_up_to_its_cap_and_no_further(settings, 
         "while data:\n    data = data[os.write(int(argv[-1]), data):]\n"
     )
     config, hosts = fake_bwrap(settings, tmp_path, script)
-    raw = sandbox.execute(config, tmp_path, hosts)
+    raw = process.execute(config, tmp_path, hosts)
     assert len(raw.report) == cap
     message = read_message(raw.report)
     assert (message is not None) == (over == 0)
@@ -610,7 +610,7 @@ def test_a_bwrap_that_closes_its_pipes_but_keeps_running_is_stopped_at_the_deadl
     cgroup = StandInCgroup() if held else None
     config, hosts = fake_bwrap(settings, tmp_path, "os.closerange(0, 4096)\ntime.sleep(30)\n", 1)
     started = time.monotonic()
-    raw = sandbox.execute(config, tmp_path, hosts, cgroup)
+    raw = process.execute(config, tmp_path, hosts, cgroup)
     assert (raw.timed_out, raw.returncode) == (True, -signal.SIGKILL)
     assert time.monotonic() - started < 10  # not the 30 s it would sleep
     if cgroup is not None:
@@ -621,7 +621,7 @@ def test_a_bwrap_that_closes_its_pipes_but_keeps_running_is_stopped_at_the_deadl
 def test_output_up_to_the_cap_is_whole(settings, tmp_path, size, cut):
     settings.RUNNER_OUTPUT_LIMIT = 64 * KB
     config, hosts = fake_bwrap(settings, tmp_path, f"sys.stdout.write('x' * {size})\n")
-    raw = sandbox.execute(config, tmp_path, hosts)
+    raw = process.execute(config, tmp_path, hosts)
     assert (len(raw.stdout), raw.overflowed) == (64 * KB, cut)
 
 
@@ -639,7 +639,7 @@ def test_a_sandbox_that_cannot_enter_its_cgroup_never_starts(settings, tmp_path)
     cgroup = StandInCgroup(enter_error=PermissionError(13, "Permission denied"))
     started = time.monotonic()
     with pytest.raises(sandbox.SandboxUnavailable) as info:
-        sandbox.execute(config, tmp_path, hosts, cgroup)
+        process.execute(config, tmp_path, hosts, cgroup)
     assert str(info.value) == ("The run could not enter its cgroup: [Errno 13] Permission denied")
     assert time.monotonic() - started < 4  # refused at once, not at the deadline
     assert cgroup.killed == 1
@@ -650,7 +650,7 @@ def test_a_memory_limit_hit_is_reported_when_another_limit_stopped_the_run(setti
     settings.RUNNER_OUTPUT_LIMIT = 64 * KB
     config, hosts = fake_bwrap(settings, tmp_path, "sys.stdout.write('x' * 200000)\n")
     cgroup = StandInCgroup(limit_hit=True)
-    raw = sandbox.execute(config, tmp_path, hosts, cgroup)
+    raw = process.execute(config, tmp_path, hosts, cgroup)
     assert (raw.overflowed, raw.memory_exceeded, raw.peak_memory_bytes) == (True, True, 1234)
 
 

@@ -25,7 +25,7 @@ from django.conf import settings
 
 from historyweb.errors import ServiceError
 
-from .sandbox import RawRun
+from .process import RawRun
 from .slots import Busy
 
 # Beyond the run's timeout and the queue budget: the sandbox's start and the result's way back.

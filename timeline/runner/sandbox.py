@@ -21,20 +21,7 @@ from . import cgroups, leftovers, seccomp, spares
 from .bwrap import SANDBOX_WORK, hosts_file, write_accounts
 from .config import get_config
 from .identity import run_identity
-
-# What callers and tests reach through this module: the run's process lives in process.py.
-from .process import (  # noqa: F401
-    INSTALL_HINT,
-    RawRun,
-    SandboxUnavailable,
-    child_pid,
-    drain,
-    execute,
-    kill_by_init,
-    kill_sandbox,
-    seccomp_pipe,
-    write_inputs,
-)
+from .process import INSTALL_HINT, SandboxUnavailable, execute, write_inputs
 
 log = logging.getLogger(__name__)
 
