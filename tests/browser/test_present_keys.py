@@ -1,6 +1,7 @@
 """Clicker and keyboard conventions: blank screens, F5, an Esc that only ever closes."""
 
 import pytest
+from playwright.sync_api import expect
 
 from .decks import make_deck
 
@@ -62,7 +63,7 @@ def test_esc_never_opens_the_overview_and_o_does(live_server, page):
     page.keyboard.press("o")
     assert page.locator("#overview").is_visible()
     page.keyboard.press("Escape")  # and it closes the overlay it did not open
-    assert page.locator("#overview").is_hidden()
+    expect(page.locator("#overview")).to_be_hidden()
 
 
 def test_f5_starts_full_screen_instead_of_reloading(live_server, page):

@@ -139,7 +139,7 @@ def test_help_lists_the_keys_and_traps_focus(live_server, page):
         page.keyboard.press("Tab")
         assert page.evaluate("!!document.activeElement.closest('#help')")
     page.keyboard.press("Escape")
-    assert help_dialog.is_hidden()
+    expect(help_dialog).to_be_hidden()
     page.keyboard.press("ArrowRight")
     assert current(page) == 2
 
@@ -198,7 +198,7 @@ def test_long_code_is_never_cut_off(live_server, page):
     assert "the very last line" in dialog.inner_text()
     assert dialog.locator("h2").inner_text() == "Long app"
     page.keyboard.press("Escape")
-    assert dialog.is_hidden()
+    expect(dialog).to_be_hidden()
     # Short code keeps its full size and needs no scrolling.
     open_deck(page, live_server, "#/3")
     short = page.locator(".deck-slide.is-current .sample-code pre")

@@ -257,7 +257,7 @@ def test_the_speaker_views_keys_and_overlays_are_the_decks(live_server, context)
     help_dialog = speaker.locator("#help")
     assert help_dialog.is_visible()
     speaker.keyboard.press("Escape")
-    assert help_dialog.is_hidden()
+    expect(help_dialog).to_be_hidden()
     speaker.get_by_role("button", name="Keyboard help").click()
     assert help_dialog.is_visible()
     speaker.keyboard.press("Escape")
@@ -277,7 +277,7 @@ def test_the_speaker_views_keys_and_overlays_are_the_decks(live_server, context)
     assert speaker.evaluate("window.claimed") == {"s": True, "l": True}
     speaker.get_by_text("No audience window answered").wait_for()
     speaker.keyboard.press("Escape")
-    assert speaker.locator("#live-panel").is_hidden()
+    expect(speaker.locator("#live-panel")).to_be_hidden()
     assert context.pages == [speaker]
     assert speaker_slide(speaker) == 2
 
