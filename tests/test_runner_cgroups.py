@@ -73,9 +73,31 @@ def test_a_layout_describes_its_places_and_how_a_run_moves_in(monkeypatch):
     monkeypatch.setattr(cgroups, "favors_dynmods", lambda: True)
     assert layout.describe() == "cgroup v1: /m/x, /p/x (moving a run in: favordynmods)"
     monkeypatch.setattr(cgroups, "favors_dynmods", lambda: False)
+    monkeypatch.setattr(cgroups, "rcu_expedited", lambda: False)
     assert layout.describe() == (
         "cgroup v1: /m/x, /p/x (moving a run in: without favordynmods: a grace period)"
     )
+    monkeypatch.setattr(cgroups, "rcu_expedited", lambda: True)
+    assert layout.describe() == (
+        "cgroup v1: /m/x, /p/x (moving a run in: an expedited grace period (rcu_expedited))"
+    )
+    monkeypatch.setattr(cgroups, "favors_dynmods", lambda: True)
+    assert layout.describe() == "cgroup v1: /m/x, /p/x (moving a run in: favordynmods)"
+
+
+def test_rcu_expedited_is_a_count_above_zero(tmp_path):
+    knob = tmp_path / "rcu_expedited"
+    assert not cgroups.rcu_expedited(knob)  # no such file: an older or other kernel
+    for text, on in (
+        ("0\n", False),
+        ("1\n", True),
+        ("2\n", True),
+        ("-1\n", False),
+        ("²\n", False),
+        ("", False),
+    ):
+        knob.write_text(text)
+        assert cgroups.rcu_expedited(knob) is on, text
 
 
 def test_favordynmods_is_read_from_a_mount_line_of_four_fields():

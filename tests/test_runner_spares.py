@@ -4,6 +4,7 @@ The hostile and fidelity suites run with every run in a spare too (conftest.run_
 tests take the pool's own path: spares started by its thread, waiting, then dispatched to.
 """
 
+import logging
 import os
 import sys
 import time
@@ -16,6 +17,7 @@ from timeline.runner import config as runner_config
 from timeline.runner import leftovers, spares
 from timeline.runner.config import HOST_SPARES, get_config, spares_setting
 from timeline.runner.result import Outcome
+from timeline.runner.sandbox import containment
 from timeline.runner.service import run_code
 
 UID_AND_TMP = (
@@ -317,13 +319,19 @@ def host_start(settings, monkeypatch):
     return tasks
 
 
-def test_a_runner_host_turns_spares_on_and_its_worker_processes_stop_them(host_start, monkeypatch):
+def test_a_runner_host_turns_spares_on_and_its_worker_processes_stop_them(
+    host_start, monkeypatch, caplog
+):
     from celery import signals
 
     from historyweb import lifespan
 
     tasks = host_start
-    tasks.check_host("runner1@host", instance=SimpleNamespace(concurrency=2))
+    with caplog.at_level(logging.INFO, logger=tasks.logger.name):
+        tasks.check_host("runner1@host", instance=SimpleNamespace(concurrency=2))
+    # It tells where its runs' cgroups go and what moving a run in waits for.
+    said = [r.getMessage() for r in caplog.records if r.getMessage().startswith("Runs on")]
+    assert said == [f"Runs on this host: {containment(get_config()).cgroups.describe()}"]
     assert dict(get_config().spares) == HOST_SPARES
     assert spares.stop_all in lifespan._on_stop  # the ASGI server's shutdown stops them
     stopped = []

@@ -100,6 +100,8 @@ def check_host(sender, instance, **kwargs):
         runner_config.ON_RUNNER_HOST["on"] = False
         logger.error("This runner host takes no runs: %s", problem)
         raise SystemExit(f"This runner host takes no runs: {problem}")
+    # Where its runs' cgroups go and what moving a run in waits for (README: favordynmods).
+    logger.info("Runs on this host: %s", containment(config).cgroups.describe())
     Host.name, Host.slots = sender, slots
     sweep_at_start()  # a runner host killed mid-run left its runs behind
     threading.Thread(target=heartbeat, name="runner-heartbeat", daemon=True).start()
