@@ -154,18 +154,19 @@ def whole_estimates(mutants_dir):
     return found
 
 
+FUNCTIONS = (ast.FunctionDef, ast.AsyncFunctionDef)  # mutmut mutates coroutines too
+
+
 def functions_in(path):
     """Every function and method of a file, as "name" or "Class.method"."""
     tree = ast.parse((ROOT / path).read_text())
     names = []
     for node in tree.body:
-        if isinstance(node, ast.FunctionDef):
+        if isinstance(node, FUNCTIONS):
             names.append(node.name)
         elif isinstance(node, ast.ClassDef):
             names += [
-                f"{node.name}.{item.name}"
-                for item in node.body
-                if isinstance(item, ast.FunctionDef)
+                f"{node.name}.{item.name}" for item in node.body if isinstance(item, FUNCTIONS)
             ]
     return names
 
@@ -256,11 +257,11 @@ def first_line(source, mangled):
     for node in ast.walk(ast.parse(source)):
         if owner and isinstance(node, ast.ClassDef) and node.name == owner:
             for item in node.body:
-                if isinstance(item, ast.FunctionDef) and item.name == name:
+                if isinstance(item, FUNCTIONS) and item.name == name:
                     return min([item.lineno] + [d.lineno for d in item.decorator_list])
         if not owner and isinstance(node, ast.Module):
             for item in node.body:
-                if isinstance(item, ast.FunctionDef) and item.name == name:
+                if isinstance(item, FUNCTIONS) and item.name == name:
                     return min([item.lineno] + [d.lineno for d in item.decorator_list])
     return 0
 

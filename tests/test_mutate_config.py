@@ -137,3 +137,9 @@ def test_only_cuts_a_group_down_to_the_modules_and_functions_named():
     assert restrict(mutate, ["b.py", "b.py::f"]) == {"b.py": ["f", "g"]}
     with pytest.raises(KeyError):
         restrict(mutate, ["d.py"])
+
+
+def test_every_function_includes_coroutines_and_async_generators():
+    functions = driver().functions_in("timeline/live/stream.py")
+    assert {"read_session", "async_events", "Forwarder.render"} <= set(functions)
+    assert "AsyncSubscriber.get" in driver().functions_in("timeline/live/channel.py")
