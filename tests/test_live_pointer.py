@@ -9,8 +9,10 @@ import pytest
 from django.db import connection
 from django.test import Client
 from django.test.utils import CaptureQueriesContext
+from django.utils import timezone
 
-from timeline.live import channel
+from timeline.live import channel, pointer
+from timeline.live.sessions import Closed
 from timeline.live.stream import Forwarder, thread_events
 from timeline.models import LiveSession
 
@@ -88,6 +90,49 @@ def test_a_malformed_position_is_a_400(client, talk, body):
     assert response.json()["error"]
 
 
+COORDINATE = "“{}” must be a number from 0 to 1 (a share of the slide)."
+WHERE = "Say where the pointer is: “x” and “y”, each from 0 to 1."
+NO_N = "“n” must be the sender's count of its moves, a whole number."
+
+
+@pytest.mark.parametrize(
+    "body, error",
+    [
+        ({"slide": 1, "x": 1.5, "y": 0.5}, COORDINATE.format("x")),
+        ({"slide": 1, "x": 0.5, "y": -1}, COORDINATE.format("y")),
+        ({"slide": 1, "x": 0.5}, WHERE),
+        ({"slide": 1, "y": 0.5}, WHERE),
+        ({"slide": "1", "x": 0.5, "y": 0.5}, "“slide” must be the number of the slide pointed at."),
+        (
+            {"slide": 1, "hidden": False},
+            "“hidden” must be true (the pointer leaves the slide) or absent.",
+        ),
+        ({"slide": 1, "hidden": True, "x": 0.5}, "A hidden pointer has no “x” or “y”."),
+        ({"slide": 1, "hidden": True, "y": 0.5}, "A hidden pointer has no “x” or “y”."),
+        (
+            {"slide": 1, "x": 0.5, "y": 0.5, "sender": "a b", "n": 3},
+            "“sender” must be 1 to 16 letters, digits, - or _.",
+        ),
+        ({"slide": 1, "x": 0.5, "y": 0.5, "sender": "phone", "n": -1}, NO_N),
+    ],
+)
+def test_a_malformed_position_says_which_field_and_what_it_must_be(client, talk, body, error):
+    session, key, _ = talk
+    assert point(client, session, key, body).json() == {"error": error}
+
+
+def test_the_edges_of_the_slide_and_a_first_move_are_positions(client, talk):
+    session, key, _ = talk
+    body = {"slide": 1, "x": 0, "y": 1, "sender": "phone", "n": 0}
+    assert point(client, session, key, body).json() == {**body, "x": 0.0, "y": 1.0}
+
+
+def test_a_position_is_kept_to_four_decimals(client, talk):
+    session, key, _ = talk
+    response = point(client, session, key, {"slide": 1, "x": 0.123456, "y": 0.5}).json()
+    assert response == {"slide": 1, "x": 0.1235, "y": 0.5}
+
+
 @pytest.mark.parametrize("raw", ["1e999", "NaN", "Infinity", "-Infinity"])
 def test_numbers_that_are_not_finite_are_a_400(client, talk, raw):
     session, key, _ = talk
@@ -105,6 +150,7 @@ def test_a_pointer_on_a_slide_the_deck_has_left_is_not_shown(client, talk):
     control(client, session, key, {"slide": 2})
     response = point(client, session, key, {"slide": 1, "x": 0.5, "y": 0.5})
     assert response.status_code == 409
+    assert response.json() == {"error": "Not shown: the deck is on slide 2, not 1."}
     assert point(client, session, key, {"slide": 2, "hidden": True}).json() == {
         "slide": 2,
         "hidden": True,
@@ -114,7 +160,17 @@ def test_a_pointer_on_a_slide_the_deck_has_left_is_not_shown(client, talk):
 def test_an_ended_session_has_no_pointer(client, talk):
     session, key, _ = talk
     control(client, session, key, {}, "timeline:live-end")
-    assert point(client, session, key, {"slide": 1, "x": 0.5, "y": 0.5}).status_code == 410
+    response = point(client, session, key, {"slide": 1, "x": 0.5, "y": 0.5})
+    assert response.status_code == 410
+    assert response.json()["error"] == "This live session has ended: the speaker closed it."
+
+
+def test_pointing_at_a_session_that_ended_after_its_key_was_checked_says_it_ended(talk):
+    session, _, _ = talk
+    LiveSession.objects.filter(pk=session.pk).update(ended_at=timezone.now())
+    session.refresh_from_db()
+    with pytest.raises(Closed, match="^This live session has ended: the speaker closed it.$"):
+        pointer.point(session, 1, 0.5, 0.5)
 
 
 def blocks(chunk):
