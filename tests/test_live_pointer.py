@@ -13,7 +13,7 @@ from django.utils import timezone
 
 from timeline.live import channel, pointer
 from timeline.live.sessions import Closed
-from timeline.live.stream import Forwarder, thread_events
+from timeline.live.stream import MAX_SENDERS, Forwarder, thread_events
 from timeline.models import LiveSession
 
 from .test_live import control, deck_era, live, live_settings  # noqa: F401
@@ -243,6 +243,37 @@ def test_a_senders_moves_that_arrive_out_of_order_end_on_its_last():
     # Another sender's move is its own: it is passed on.
     other = {"sender": "laptop", "n": 1, "slide": 1, "x": 0.1, "y": 0.5}
     assert forwarder.render({"event": "pointer", "seq": 99, "data": other})
+
+
+def moved(seq, data):
+    return {"event": "pointer", "seq": seq, "data": data}
+
+
+def test_the_same_pointer_message_twice_is_sent_once():
+    forwarder = Forwarder(0)
+    assert forwarder.render(moved(20, {"x": 1}))
+    assert forwarder.render(moved(20, {"x": 1})) == b""
+    assert forwarder.render(moved(30, {"sender": "a", "n": 3}))
+    assert forwarder.render(moved(31, {"sender": "a", "n": 3})) == b""
+
+
+@pytest.mark.parametrize("data", [{"n": 5}, {"sender": "phone"}, {"sender": 7, "n": 5}])
+def test_only_a_sender_with_a_count_is_ordered_by_it(data):
+    """Without both, a move is ordered by the server's clock: an older one is not sent."""
+    forwarder = Forwarder(0)
+    assert forwarder.render(moved(20, {"n": 1}))
+    assert forwarder.render(moved(19, data)) == b""
+
+
+def test_a_stream_remembers_sixteen_senders_then_starts_again():
+    forwarder = Forwarder(0)
+    for number in range(MAX_SENDERS):
+        assert forwarder.render(moved(number, {"sender": f"s{number}", "n": 4}))
+    # Still sixteen: the first sender's move again is known and not sent.
+    assert forwarder.render(moved(50, {"sender": "s0", "n": 4})) == b""
+    # A seventeenth sender: what the stream remembered is let go, so the same move goes out.
+    assert forwarder.render(moved(51, {"sender": "s16", "n": 1}))
+    assert forwarder.render(moved(52, {"sender": "s0", "n": 4}))
 
 
 def test_a_stream_behind_keeps_a_senders_latest_move_not_the_last_to_arrive():
