@@ -9,7 +9,7 @@ from concurrent.futures import ThreadPoolExecutor
 from datetime import timedelta
 
 import pytest
-from asgiref.sync import ThreadSensitiveContext, sync_to_async
+from asgiref.sync import SyncToAsync, ThreadSensitiveContext, sync_to_async
 from django.db import connections
 from django.test import Client
 from django.urls import reverse
@@ -764,9 +764,11 @@ def test_an_open_async_stream_lets_go_of_the_requests_thread(live, client):
     session, _, _ = live
 
     async def scenario():
-        async with ThreadSensitiveContext():
+        async with ThreadSensitiveContext() as context:
             # As Django's request_started signal does: the request's own thread now exists.
             ident = await sync_to_async(threading.get_ident)()
+            # Held here too, so the thread must be stopped, not just forgotten (collected).
+            held = SyncToAsync.context_to_thread_executor[context]
             stream = async_events(session.code)
             await anext(stream)
             deadline = time.monotonic() + 5
@@ -774,6 +776,7 @@ def test_an_open_async_stream_lets_go_of_the_requests_thread(live, client):
                 assert time.monotonic() < deadline, "the request's thread is still alive"
                 await asyncio.sleep(0.02)
             await stream.aclose()
+            del held
             # What runs after the stream (the response's close) gets a thread again.
             assert await sync_to_async(lambda: 42)() == 42
 
