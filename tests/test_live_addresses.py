@@ -28,6 +28,27 @@ def test_the_lan_is_served_when_bound_to_every_interface_or_a_lan_address(settin
     assert lan.serves_lan() is serves
 
 
+@pytest.mark.parametrize(
+    ("host", "loopback"),
+    [
+        ("localhost", True),
+        ("LocalHost", True),
+        ("ip6-localhost", True),
+        ("127.0.0.2", True),
+        ("[::1]", True),
+        ("::1", True),
+        ("192.168.1.20", False),
+        ("laptop.local", False),
+        # Only an address exactly: nothing around it is stripped but IPv6's brackets.
+        ("X127.0.0.1", False),
+        ("127.0.0.1X", False),
+        (" 127.0.0.1", False),
+    ],
+)
+def test_a_loopback_host_is_a_loopback_name_or_address(host, loopback):
+    assert lan.is_loopback(host) is loopback
+
+
 def test_a_qr_code_is_black_on_white_with_a_quiet_zone_and_scales_to_its_box():
     url = "http://192.168.1.20:8000/live/abcdefghijk/remote/?key=" + "k" * 43
     svg = qr_svg(url, "Remote control").decode()
