@@ -6,9 +6,12 @@ import types
 import warnings
 
 import pytest
+from django.utils import timezone
 
+from timeline.live import channel
 from timeline.live import stream as stream_module
 from timeline.live.stream import RETRY_MS, Forwarder, farewell, thread_events
+from timeline.models import LiveSession
 
 from .test_live import deck_era, live, live_settings  # noqa: F401
 
@@ -115,6 +118,15 @@ def test_a_stream_can_be_made_to_last_less(clocked, settings):
     settings.LIVE_STREAM_SECONDS = 5
     clock, started = clocked
     events = started()
-    clock[0] += 6
+    clock[0] += 5  # its time is up at the deadline itself
     with pytest.raises(StopIteration):
         next(events)
+
+
+def test_a_stream_of_an_unknown_or_ended_session_sends_nothing(live):
+    """The view refuses both first; a session ended in between still opens no stream."""
+    session, _, _ = live
+    assert list(thread_events("nosuchcode0")) == []
+    LiveSession.objects.filter(pk=session.pk).update(ended_at=timezone.now())
+    assert list(thread_events(session.code)) == []
+    assert channel.hub().listening() == 0
