@@ -946,3 +946,21 @@ def test_an_idle_stream_sends_keepalives(live, monkeypatch):
     assert next(events) == b": keep-alive\n\n"
     assert time.monotonic() - started < 2
     events.close()
+
+
+@pytest.mark.django_db(transaction=True)
+def test_an_idle_async_stream_sends_keepalives(live, monkeypatch):
+    from timeline.live import stream as stream_module
+
+    session, _, _ = live
+    monkeypatch.setattr(stream_module, "KEEPALIVE_SECONDS", 0.05)
+
+    async def scenario():
+        stream = async_events(session.code)
+        await anext(stream)
+        quiet = await asyncio.wait_for(anext(stream), 5)
+        await stream.aclose()
+        return quiet
+
+    with ThreadPoolExecutor(1) as pool:
+        assert pool.submit(asyncio.run, scenario()).result(timeout=20) == b": keep-alive\n\n"
