@@ -118,7 +118,7 @@ def test_a_stopping_hub_ends_its_attempts_at_once(tmp_path, quick):
 
 
 def test_a_run_the_channel_cannot_carry_is_refused_and_a_move_reaches_this_workers_streams(
-    tmp_path,
+    tmp_path, caplog
 ):
     transport = Flaky(tmp_path / "s")
     hub = channel.Hub(transport)
@@ -134,6 +134,7 @@ def test_a_run_the_channel_cannot_carry_is_refused_and_a_move_reaches_this_worke
             "Try again in a few seconds."
         )
         assert subscriber.get(0.1) is None
+        assert "live: publishing failed (the channel is down)" in caplog.messages
         hub.publish("abc", "state", 2, {"slide": 2})  # in the database already: no error
         assert subscriber.get(1) == {
             "code": "abc",
