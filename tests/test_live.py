@@ -530,6 +530,13 @@ def test_the_key_is_compared_in_constant_time(monkeypatch, live):
     assert len(calls) == 2
 
 
+@pytest.mark.parametrize("wrong", [None, "", b"key", 7, ["key"]])
+def test_a_key_that_is_not_text_or_is_empty_matches_nothing(live, wrong):
+    session, key, _ = live
+    assert sessions.key_matches(session, wrong) is False
+    assert sessions.key_matches(session, key.encode()) is False
+
+
 def test_a_run_must_be_a_sample_of_the_current_slide(client, live, deck_era):
     session, key, _ = live
     pk = deck_era.samples.get().pk
@@ -606,6 +613,13 @@ def test_a_session_idle_for_a_day_has_expired_and_says_so(client, live):
         "error": "This live session has expired: it was idle for more than a day.",
         "ended": True,
     }
+
+
+def test_a_session_closes_once_idle_for_more_than_the_limit_not_at_it(live):
+    session, _, _ = live
+    limit = sessions.idle_limit()
+    assert not sessions.is_closed(session, now=session.touched_at + limit)
+    assert sessions.is_closed(session, now=session.touched_at + limit + timedelta(microseconds=1))
 
 
 def test_a_session_moved_within_the_day_stays_open(client, live):
