@@ -247,8 +247,25 @@ def test_going_live_needs_a_csrf_token(deck_era):
 def test_going_live_is_rate_limited(client, deck_era, settings):
     settings.LIVE_CREATE_LIMIT = 2
     assert [go_live(client).status_code for _ in range(3)] == [201, 201, 429]
-    assert int(go_live(client)["Retry-After"]) >= 1
+    refused = go_live(client)
+    retry = int(refused["Retry-After"])
+    assert retry >= 1
+    assert refused.json()["error"] == f"Too many live sessions started. Try again in {retry} s."
     assert LiveSession.objects.count() == 2
+
+
+def test_going_live_is_not_stopped_by_a_rate_store_that_fails(
+    client, deck_era, settings, monkeypatch
+):
+    """Fail open: a speaker about to present is not stopped by a cache outage."""
+    from historyweb import throttle
+
+    def broken(*args, **kwargs):
+        raise OSError("the cache is down")
+
+    monkeypatch.setattr(throttle, "_count", broken)
+    settings.LIVE_CREATE_LIMIT = 1
+    assert [go_live(client).status_code for _ in range(2)] == [201, 201]
 
 
 @pytest.mark.parametrize(
