@@ -82,6 +82,8 @@ def test_going_live_answers_the_follow_and_remote_addresses(client, deck_era):
     assert data["follow_url"] == f"http://testserver/live/{session.code}/"
     assert data["remote_url"] == f"http://testserver/live/{session.code}/remote/?key={data['key']}"
     assert len(data["key"]) >= 43  # 32 bytes of secrets.token_urlsafe
+    assert len(session.code) == 11  # 8 bytes: short enough for the QR code
+    assert session.created_by is None  # nobody signed in
     # Only the key's digest is kept.
     assert data["key"] not in session.key_digest and len(session.key_digest) == 64
     assert (session.deck_kind, session.deck_slug, session.slide_count) == ("era", "wsgi", 3)
@@ -229,6 +231,18 @@ def test_sessions_show_unpublished_eras_only_when_staff_went_live(
     assert LiveSession.objects.get(code=go_live(client).json()["code"]).with_unpublished is False
     staff = go_live(admin_client_logged).json()["code"]
     assert LiveSession.objects.get(code=staff).with_unpublished is True
+    assert LiveSession.objects.get(code=staff).created_by.is_staff
+
+
+def test_going_live_clears_sessions_idle_for_over_a_week(client, deck_era):
+    old, recent = (LiveSession.objects.get(code=go_live(client).json()["code"]) for _ in range(2))
+    week_ago = timezone.now() - 7 * sessions.idle_limit()
+    hour = timedelta(hours=1)
+    LiveSession.objects.filter(pk=old.pk).update(touched_at=week_ago - hour)
+    LiveSession.objects.filter(pk=recent.pk).update(touched_at=week_ago + hour)
+    go_live(client)
+    assert not LiveSession.objects.filter(pk=old.pk).exists()
+    assert LiveSession.objects.filter(pk=recent.pk).exists()
 
 
 def test_going_live_needs_a_csrf_token(deck_era):
@@ -264,7 +278,7 @@ def test_going_live_is_not_stopped_by_a_rate_store_that_fails(
         raise OSError("the cache is down")
 
     monkeypatch.setattr(throttle, "_count", broken)
-    settings.LIVE_CREATE_LIMIT = 1
+    settings.LIVE_CREATE_LIMIT = 0  # any count at all would refuse: none is taken
     assert [go_live(client).status_code for _ in range(2)] == [201, 201]
 
 
