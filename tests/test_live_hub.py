@@ -81,7 +81,23 @@ def test_a_hub_that_cannot_subscribe_re_reads_the_database_and_keeps_trying(tmp_
         hub.stop()
 
 
-def test_a_dropped_subscription_is_made_again_and_what_was_missed_replayed(tmp_path, quick):
+def test_a_quiet_channel_re_reads_the_database_at_each_interval(tmp_path, settings):
+    """News lost while the channel seemed fine: the database is re-read whenever it is quiet."""
+    settings.LIVE_RESYNC_SECONDS = 0.05
+    states = {"abc": (1, {"slide": 2})}
+    hub = channel.Hub(transports.SocketTransport(tmp_path / "s"), resync=lambda codes: states)
+    subscriber = channel.ThreadSubscriber("abc")
+    try:
+        hub.subscribe(subscriber)
+        assert subscriber.get(2)["seq"] == 1
+        states["abc"] = (2, {"slide": 3})
+        assert subscriber.get(2)["data"] == {"slide": 3}
+        assert not hub.down
+    finally:
+        hub.stop()
+
+
+def test_a_dropped_subscription_is_made_again_and_what_was_missed_replayed(tmp_path, quick, caplog):
     transport = Flaky(tmp_path / "s")
     states = {"abc": (1, {"slide": 1})}
     hub = channel.Hub(transport, resync=lambda codes: states)
@@ -99,6 +115,7 @@ def test_a_dropped_subscription_is_made_again_and_what_was_missed_replayed(tmp_p
             "data": {"slide": 4},
         }
         wait_for(lambda: transport.opens == 2 and not hub.down)
+        assert "live: the channel is down (dropped); re-subscribing" in caplog.messages
         hub.publish("abc", "state", 4, {"slide": 5})  # and by push again
         assert subscriber.get(2)["seq"] == 4
     finally:
