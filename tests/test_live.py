@@ -561,8 +561,8 @@ def test_the_key_is_compared_in_constant_time(monkeypatch, live):
     assert len(calls) == 2
 
 
-@pytest.mark.parametrize("wrong", [None, "", b"key", 7, ["key"]])
-def test_a_key_that_is_not_text_or_is_empty_matches_nothing(live, wrong):
+@pytest.mark.parametrize("wrong", [None, "", b"key", 7, ["key"], "\ud800"])
+def test_a_key_that_is_not_text_or_is_empty_or_not_unicode_matches_nothing(live, wrong):
     session, key, _ = live
     assert sessions.key_matches(session, wrong) is False
     assert sessions.key_matches(session, key.encode()) is False
@@ -644,6 +644,11 @@ def test_a_session_idle_for_a_day_has_expired_and_says_so(client, live):
         "error": "This live session has expired: it was idle for more than a day.",
         "ended": True,
     }
+
+
+def test_the_idle_limit_is_the_setting(settings):
+    settings.LIVE_IDLE_SECONDS = 90
+    assert sessions.idle_limit() == timedelta(seconds=90)
 
 
 def test_a_session_closes_once_idle_for_more_than_the_limit_not_at_it(live):
