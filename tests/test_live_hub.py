@@ -6,6 +6,7 @@ import hashlib
 import os
 import socket
 import tempfile
+import threading
 import time
 from pathlib import Path
 
@@ -79,6 +80,22 @@ def test_a_hub_that_cannot_subscribe_re_reads_the_database_and_keeps_trying(tmp_
         assert subscriber.get(0.2) is None  # and nothing was sent twice
     finally:
         hub.stop()
+
+
+def test_one_listener_thread_a_hub_and_none_once_it_stopped(tmp_path):
+    hub = channel.Hub(transports.SocketTransport(tmp_path / "s"))
+    try:
+        for code in ("abc", "abc", "def"):
+            hub.subscribe(channel.ThreadSubscriber(code))
+        named = [t for t in threading.enumerate() if t.name == "live-hub"]
+        assert named == [hub.thread]
+    finally:
+        hub.stop()
+    listener = hub.thread
+    late = channel.ThreadSubscriber("abc")
+    hub.subscribe(late)  # a stream opened as the process stops: told to go, nothing started
+    assert late.get(0) == {"code": "abc", "event": "bye"}
+    assert hub.thread is listener
 
 
 def test_a_quiet_channel_re_reads_the_database_at_each_interval(tmp_path, settings):
