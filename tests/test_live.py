@@ -200,6 +200,12 @@ def test_going_live_refuses_a_slide_or_step_the_deck_does_not_have(client, built
     assert not LiveSession.objects.exists()
 
 
+def test_the_whole_history_deck_goes_live_with_no_slug(client, deck_era):
+    assert go_live(client, "/present/").status_code == 201
+    session = LiveSession.objects.get()
+    assert (session.deck_kind, session.deck_slug) == ("full", "")
+
+
 def test_an_empty_deck_cannot_go_live(client):
     response = go_live(client, "/present/")
     assert response.status_code == 400

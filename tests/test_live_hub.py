@@ -98,6 +98,22 @@ def test_one_listener_thread_a_hub_and_none_once_it_stopped(tmp_path):
     assert hub.thread is listener
 
 
+def test_a_stopping_hub_waits_for_its_streams_to_close_polling_briefly(tmp_path, monkeypatch):
+    hub = channel.Hub(transports.SocketTransport(tmp_path / "s"))
+    subscriber = channel.ThreadSubscriber("abc")
+    hub.subscribe(subscriber)
+    naps = []
+
+    def nap(seconds):  # the stream reads its bye and closes while the hub waits
+        naps.append(seconds)
+        hub.unsubscribe(subscriber)
+
+    monkeypatch.setattr(channel.time, "sleep", nap)
+    hub.stop(wait=5)
+    assert len(naps) == 1 and 0 < naps[0] <= 0.05
+    assert subscriber.get(0) == {"code": "abc", "event": "bye"}
+
+
 def test_a_quiet_channel_re_reads_the_database_at_each_interval(tmp_path, settings):
     """News lost while the channel seemed fine: the database is re-read whenever it is quiet."""
     settings.LIVE_RESYNC_SECONDS = 0.05
