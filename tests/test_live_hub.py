@@ -6,7 +6,6 @@ import hashlib
 import os
 import socket
 import tempfile
-import threading
 import time
 from pathlib import Path
 
@@ -85,10 +84,11 @@ def test_a_hub_that_cannot_subscribe_re_reads_the_database_and_keeps_trying(tmp_
 def test_one_listener_thread_a_hub_and_none_once_it_stopped(tmp_path):
     hub = channel.Hub(transports.SocketTransport(tmp_path / "s"))
     try:
-        for code in ("abc", "abc", "def"):
+        hub.subscribe(channel.ThreadSubscriber("abc"))
+        first = hub.thread
+        for code in ("abc", "def"):
             hub.subscribe(channel.ThreadSubscriber(code))
-        named = [t for t in threading.enumerate() if t.name == "live-hub"]
-        assert named == [hub.thread]
+        assert hub.thread is first and first.name == "live-hub" and first.is_alive()
     finally:
         hub.stop()
     listener = hub.thread
