@@ -14,6 +14,8 @@ when a module scores below the groups' target.
     .venv/bin/python mutate/run.py                 # every group
     .venv/bin/python mutate/run.py runner-result   # some groups
     .venv/bin/python mutate/run.py --keep ...      # keep the copies (mutmut browse/show there)
+    .venv/bin/python mutate/run.py --only timeline/live/qr.py live   # some of a group's modules
+    .venv/bin/python mutate/run.py --only timeline/live/channel.py::Hub.publish live
 """
 
 import argparse
@@ -152,18 +154,19 @@ def whole_estimates(mutants_dir):
     return found
 
 
+FUNCTIONS = (ast.FunctionDef, ast.AsyncFunctionDef)  # mutmut mutates coroutines too
+
+
 def functions_in(path):
     """Every function and method of a file, as "name" or "Class.method"."""
     tree = ast.parse((ROOT / path).read_text())
     names = []
     for node in tree.body:
-        if isinstance(node, ast.FunctionDef):
+        if isinstance(node, FUNCTIONS):
             names.append(node.name)
         elif isinstance(node, ast.ClassDef):
             names += [
-                f"{node.name}.{item.name}"
-                for item in node.body
-                if isinstance(item, ast.FunctionDef)
+                f"{node.name}.{item.name}" for item in node.body if isinstance(item, FUNCTIONS)
             ]
     return names
 
@@ -187,6 +190,22 @@ def mutant_patterns(mutate):
             mangled = f"x{SEPARATOR}{owner}{SEPARATOR}{name}" if owner else f"x_{name}"
             patterns.append(f"{module}.{mangled}__mutmut_*")
     return patterns
+
+
+def restrict(mutate, only):
+    """A group's {path: functions} cut down to `--only` entries, each "path" (its functions as
+    the group lists them) or "path::function" (that function alone, repeatable)."""
+    if not only:
+        return mutate
+    whole = {entry for entry in only if "::" not in entry}
+    kept = {path: list(mutate[path]) for path in mutate if path in whole}
+    for entry in only:
+        path, _, function = entry.partition("::")
+        if path not in mutate:
+            raise KeyError(path)
+        if function and path not in whole:
+            kept.setdefault(path, []).append(function)
+    return kept
 
 
 def project_files():
@@ -238,11 +257,11 @@ def first_line(source, mangled):
     for node in ast.walk(ast.parse(source)):
         if owner and isinstance(node, ast.ClassDef) and node.name == owner:
             for item in node.body:
-                if isinstance(item, ast.FunctionDef) and item.name == name:
+                if isinstance(item, FUNCTIONS) and item.name == name:
                     return min([item.lineno] + [d.lineno for d in item.decorator_list])
         if not owner and isinstance(node, ast.Module):
             for item in node.body:
-                if isinstance(item, ast.FunctionDef) and item.name == name:
+                if isinstance(item, FUNCTIONS) and item.name == name:
                     return min([item.lineno] + [d.lineno for d in item.decorator_list])
     return 0
 
@@ -404,10 +423,23 @@ def main():
     parser.add_argument("groups", nargs="*", metavar="GROUP", help=", ".join(groups))
     parser.add_argument("--keep", action="store_true", help="keep each group's copy")
     parser.add_argument("--max-children", type=int, default=os.cpu_count() or 1)
+    parser.add_argument(
+        "--only",
+        action="append",
+        metavar="PATH[::FUNCTION]",
+        help="mutate only this module (or function) of the groups named; repeatable",
+    )
     args = parser.parse_args()
     unknown = sorted(set(args.groups) - set(groups))
     if unknown:
         parser.error(f"no group {unknown[0]!r}; the groups: {', '.join(groups)}")
+    if args.only and not args.groups:
+        parser.error("--only needs the group it restricts")
+    for name in args.groups:
+        try:
+            groups[name] = {**groups[name], "mutate": restrict(groups[name]["mutate"], args.only)}
+        except KeyError as exc:
+            parser.error(f"group {name!r} does not mutate {exc.args[0]}")
     equivalents = load_equivalents()
     started = time.monotonic()
     results, failed = [], []

@@ -9,7 +9,7 @@ from concurrent.futures import ThreadPoolExecutor
 from datetime import timedelta
 
 import pytest
-from asgiref.sync import ThreadSensitiveContext, sync_to_async
+from asgiref.sync import SyncToAsync, ThreadSensitiveContext, sync_to_async
 from django.db import connections
 from django.test import Client
 from django.urls import reverse
@@ -82,6 +82,8 @@ def test_going_live_answers_the_follow_and_remote_addresses(client, deck_era):
     assert data["follow_url"] == f"http://testserver/live/{session.code}/"
     assert data["remote_url"] == f"http://testserver/live/{session.code}/remote/?key={data['key']}"
     assert len(data["key"]) >= 43  # 32 bytes of secrets.token_urlsafe
+    assert len(session.code) == 11  # 8 bytes: short enough for the QR code
+    assert session.created_by is None  # nobody signed in
     # Only the key's digest is kept.
     assert data["key"] not in session.key_digest and len(session.key_digest) == 64
     assert (session.deck_kind, session.deck_slug, session.slide_count) == ("era", "wsgi", 3)
@@ -198,6 +200,12 @@ def test_going_live_refuses_a_slide_or_step_the_deck_does_not_have(client, built
     assert not LiveSession.objects.exists()
 
 
+def test_the_whole_history_deck_goes_live_with_no_slug(client, deck_era):
+    assert go_live(client, "/present/").status_code == 201
+    session = LiveSession.objects.get()
+    assert (session.deck_kind, session.deck_slug) == ("full", "")
+
+
 def test_an_empty_deck_cannot_go_live(client):
     response = go_live(client, "/present/")
     assert response.status_code == 400
@@ -207,7 +215,7 @@ def test_production_needs_a_staff_login_to_go_live(client, admin_client_logged, 
     settings.LIVE_REQUIRE_STAFF = True
     refused = go_live(client)
     assert refused.status_code == 403
-    assert "staff" in refused.json()["error"]
+    assert refused.json()["error"] == "Sign in to the admin as staff to go live."
     assert go_live(admin_client_logged).status_code == 201
 
 
@@ -229,6 +237,18 @@ def test_sessions_show_unpublished_eras_only_when_staff_went_live(
     assert LiveSession.objects.get(code=go_live(client).json()["code"]).with_unpublished is False
     staff = go_live(admin_client_logged).json()["code"]
     assert LiveSession.objects.get(code=staff).with_unpublished is True
+    assert LiveSession.objects.get(code=staff).created_by.is_staff
+
+
+def test_going_live_clears_sessions_idle_for_over_a_week(client, deck_era):
+    old, recent = (LiveSession.objects.get(code=go_live(client).json()["code"]) for _ in range(2))
+    week_ago = timezone.now() - 7 * sessions.idle_limit()
+    hour = timedelta(hours=1)
+    LiveSession.objects.filter(pk=old.pk).update(touched_at=week_ago - hour)
+    LiveSession.objects.filter(pk=recent.pk).update(touched_at=week_ago + hour)
+    go_live(client)
+    assert not LiveSession.objects.filter(pk=old.pk).exists()
+    assert LiveSession.objects.filter(pk=recent.pk).exists()
 
 
 def test_going_live_needs_a_csrf_token(deck_era):
@@ -247,8 +267,25 @@ def test_going_live_needs_a_csrf_token(deck_era):
 def test_going_live_is_rate_limited(client, deck_era, settings):
     settings.LIVE_CREATE_LIMIT = 2
     assert [go_live(client).status_code for _ in range(3)] == [201, 201, 429]
-    assert int(go_live(client)["Retry-After"]) >= 1
+    refused = go_live(client)
+    retry = int(refused["Retry-After"])
+    assert retry >= 1
+    assert refused.json()["error"] == f"Too many live sessions started. Try again in {retry} s."
     assert LiveSession.objects.count() == 2
+
+
+def test_going_live_is_not_stopped_by_a_rate_store_that_fails(
+    client, deck_era, settings, monkeypatch
+):
+    """Fail open: a speaker about to present is not stopped by a cache outage."""
+    from historyweb import throttle
+
+    def broken(*args, **kwargs):
+        raise OSError("the cache is down")
+
+    monkeypatch.setattr(throttle, "_count", broken)
+    settings.LIVE_CREATE_LIMIT = 0  # any count at all would refuse: none is taken
+    assert [go_live(client).status_code for _ in range(2)] == [201, 201]
 
 
 @pytest.mark.parametrize(
@@ -530,6 +567,13 @@ def test_the_key_is_compared_in_constant_time(monkeypatch, live):
     assert len(calls) == 2
 
 
+@pytest.mark.parametrize("wrong", [None, "", b"key", 7, ["key"], "\ud800"])
+def test_a_key_that_is_not_text_or_is_empty_or_not_unicode_matches_nothing(live, wrong):
+    session, key, _ = live
+    assert sessions.key_matches(session, wrong) is False
+    assert sessions.key_matches(session, key.encode()) is False
+
+
 def test_a_run_must_be_a_sample_of_the_current_slide(client, live, deck_era):
     session, key, _ = live
     pk = deck_era.samples.get().pk
@@ -606,6 +650,18 @@ def test_a_session_idle_for_a_day_has_expired_and_says_so(client, live):
         "error": "This live session has expired: it was idle for more than a day.",
         "ended": True,
     }
+
+
+def test_the_idle_limit_is_the_setting(settings):
+    settings.LIVE_IDLE_SECONDS = 90
+    assert sessions.idle_limit() == timedelta(seconds=90)
+
+
+def test_a_session_closes_once_idle_for_more_than_the_limit_not_at_it(live):
+    session, _, _ = live
+    limit = sessions.idle_limit()
+    assert not sessions.is_closed(session, now=session.touched_at + limit)
+    assert sessions.is_closed(session, now=session.touched_at + limit + timedelta(microseconds=1))
 
 
 def test_a_session_moved_within_the_day_stays_open(client, live):
@@ -764,9 +820,11 @@ def test_an_open_async_stream_lets_go_of_the_requests_thread(live, client):
     session, _, _ = live
 
     async def scenario():
-        async with ThreadSensitiveContext():
+        async with ThreadSensitiveContext() as context:
             # As Django's request_started signal does: the request's own thread now exists.
             ident = await sync_to_async(threading.get_ident)()
+            # Held here too, so the thread must be stopped, not just forgotten (collected).
+            held = SyncToAsync.context_to_thread_executor[context]
             stream = async_events(session.code)
             await anext(stream)
             deadline = time.monotonic() + 5
@@ -774,6 +832,7 @@ def test_an_open_async_stream_lets_go_of_the_requests_thread(live, client):
                 assert time.monotonic() < deadline, "the request's thread is still alive"
                 await asyncio.sleep(0.02)
             await stream.aclose()
+            del held
             # What runs after the stream (the response's close) gets a thread again.
             assert await sync_to_async(lambda: 42)() == 42
 
@@ -943,3 +1002,21 @@ def test_an_idle_stream_sends_keepalives(live, monkeypatch):
     assert next(events) == b": keep-alive\n\n"
     assert time.monotonic() - started < 2
     events.close()
+
+
+@pytest.mark.django_db(transaction=True)
+def test_an_idle_async_stream_sends_keepalives(live, monkeypatch):
+    from timeline.live import stream as stream_module
+
+    session, _, _ = live
+    monkeypatch.setattr(stream_module, "KEEPALIVE_SECONDS", 0.05)
+
+    async def scenario():
+        stream = async_events(session.code)
+        await anext(stream)
+        quiet = await asyncio.wait_for(anext(stream), 5)
+        await stream.aclose()
+        return quiet
+
+    with ThreadPoolExecutor(1) as pool:
+        assert pool.submit(asyncio.run, scenario()).result(timeout=20) == b": keep-alive\n\n"

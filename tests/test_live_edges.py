@@ -161,6 +161,26 @@ def test_what_arrives_after_the_session_ended_is_refused_as_ended(client, on_sam
             late()
 
 
+def test_a_move_read_open_but_made_after_the_end_is_refused_and_moves_nothing(client, live):
+    """The end bumps the sequence number but not the moved one, so the move's "seq" still
+    matches: only the ended check in the same UPDATE refuses it."""
+    session, _, _ = live
+    read_open = LiveSession.objects.get(pk=session.pk)
+    sessions.end(LiveSession.objects.get(pk=session.pk))
+    with pytest.raises(sessions.Closed) as refused:
+        sessions.change(read_open, seq=read_open.seq, slide=2)
+    assert refused.value.message == "This live session has ended: the speaker closed it."
+    assert LiveSession.objects.get(pk=session.pk).slide == 1
+
+
+def test_a_move_moves_its_own_session_only(client, live):
+    session, _, _ = live
+    other = LiveSession.objects.get(code=go_live(client).json()["code"])
+    sessions.change(session, seq=0, slide=2)
+    other.refresh_from_db()
+    assert (other.slide, other.seq, other.moved_seq) == (1, 0, 0)
+
+
 def test_what_arrives_after_the_session_is_gone_or_moved_on_is_refused(client, on_sample):
     session, key, sample = on_sample
     read_on_two = LiveSession.objects.get(pk=session.pk)

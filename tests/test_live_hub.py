@@ -81,7 +81,56 @@ def test_a_hub_that_cannot_subscribe_re_reads_the_database_and_keeps_trying(tmp_
         hub.stop()
 
 
-def test_a_dropped_subscription_is_made_again_and_what_was_missed_replayed(tmp_path, quick):
+def test_one_listener_thread_a_hub_and_none_once_it_stopped(tmp_path):
+    hub = channel.Hub(transports.SocketTransport(tmp_path / "s"))
+    try:
+        hub.subscribe(channel.ThreadSubscriber("abc"))
+        first = hub.thread
+        for code in ("abc", "def"):
+            hub.subscribe(channel.ThreadSubscriber(code))
+        assert hub.thread is first and first.name == "live-hub" and first.is_alive()
+    finally:
+        hub.stop()
+    listener = hub.thread
+    late = channel.ThreadSubscriber("abc")
+    hub.subscribe(late)  # a stream opened as the process stops: told to go, nothing started
+    assert late.get(0) == {"code": "abc", "event": "bye"}
+    assert hub.thread is listener
+
+
+def test_a_stopping_hub_waits_for_its_streams_to_close_polling_briefly(tmp_path, monkeypatch):
+    hub = channel.Hub(transports.SocketTransport(tmp_path / "s"))
+    subscriber = channel.ThreadSubscriber("abc")
+    hub.subscribe(subscriber)
+    naps = []
+
+    def nap(seconds):  # the stream reads its bye and closes while the hub waits
+        naps.append(seconds)
+        hub.unsubscribe(subscriber)
+
+    monkeypatch.setattr(channel.time, "sleep", nap)
+    hub.stop(wait=5)
+    assert len(naps) == 1 and 0 < naps[0] <= 0.05
+    assert subscriber.get(0) == {"code": "abc", "event": "bye"}
+
+
+def test_a_quiet_channel_re_reads_the_database_at_each_interval(tmp_path, settings):
+    """News lost while the channel seemed fine: the database is re-read whenever it is quiet."""
+    settings.LIVE_RESYNC_SECONDS = 0.05
+    states = {"abc": (1, {"slide": 2})}
+    hub = channel.Hub(transports.SocketTransport(tmp_path / "s"), resync=lambda codes: states)
+    subscriber = channel.ThreadSubscriber("abc")
+    try:
+        hub.subscribe(subscriber)
+        assert subscriber.get(2)["seq"] == 1
+        states["abc"] = (2, {"slide": 3})
+        assert subscriber.get(2)["data"] == {"slide": 3}
+        assert not hub.down
+    finally:
+        hub.stop()
+
+
+def test_a_dropped_subscription_is_made_again_and_what_was_missed_replayed(tmp_path, quick, caplog):
     transport = Flaky(tmp_path / "s")
     states = {"abc": (1, {"slide": 1})}
     hub = channel.Hub(transport, resync=lambda codes: states)
@@ -99,6 +148,7 @@ def test_a_dropped_subscription_is_made_again_and_what_was_missed_replayed(tmp_p
             "data": {"slide": 4},
         }
         wait_for(lambda: transport.opens == 2 and not hub.down)
+        assert "live: the channel is down (dropped); re-subscribing" in caplog.messages
         hub.publish("abc", "state", 4, {"slide": 5})  # and by push again
         assert subscriber.get(2)["seq"] == 4
     finally:
@@ -118,7 +168,7 @@ def test_a_stopping_hub_ends_its_attempts_at_once(tmp_path, quick):
 
 
 def test_a_run_the_channel_cannot_carry_is_refused_and_a_move_reaches_this_workers_streams(
-    tmp_path,
+    tmp_path, caplog
 ):
     transport = Flaky(tmp_path / "s")
     hub = channel.Hub(transport)
@@ -134,6 +184,7 @@ def test_a_run_the_channel_cannot_carry_is_refused_and_a_move_reaches_this_worke
             "Try again in a few seconds."
         )
         assert subscriber.get(0.1) is None
+        assert "live: publishing failed (the channel is down)" in caplog.messages
         hub.publish("abc", "state", 2, {"slide": 2})  # in the database already: no error
         assert subscriber.get(1) == {
             "code": "abc",

@@ -9,9 +9,11 @@ import pytest
 from django.db import connection
 from django.test import Client
 from django.test.utils import CaptureQueriesContext
+from django.utils import timezone
 
-from timeline.live import channel
-from timeline.live.stream import Forwarder, thread_events
+from timeline.live import channel, pointer
+from timeline.live.sessions import Closed
+from timeline.live.stream import MAX_SENDERS, Forwarder, thread_events
 from timeline.models import LiveSession
 
 from .test_live import control, deck_era, live, live_settings  # noqa: F401
@@ -88,6 +90,49 @@ def test_a_malformed_position_is_a_400(client, talk, body):
     assert response.json()["error"]
 
 
+COORDINATE = "“{}” must be a number from 0 to 1 (a share of the slide)."
+WHERE = "Say where the pointer is: “x” and “y”, each from 0 to 1."
+NO_N = "“n” must be the sender's count of its moves, a whole number."
+
+
+@pytest.mark.parametrize(
+    "body, error",
+    [
+        ({"slide": 1, "x": 1.5, "y": 0.5}, COORDINATE.format("x")),
+        ({"slide": 1, "x": 0.5, "y": -1}, COORDINATE.format("y")),
+        ({"slide": 1, "x": 0.5}, WHERE),
+        ({"slide": 1, "y": 0.5}, WHERE),
+        ({"slide": "1", "x": 0.5, "y": 0.5}, "“slide” must be the number of the slide pointed at."),
+        (
+            {"slide": 1, "hidden": False},
+            "“hidden” must be true (the pointer leaves the slide) or absent.",
+        ),
+        ({"slide": 1, "hidden": True, "x": 0.5}, "A hidden pointer has no “x” or “y”."),
+        ({"slide": 1, "hidden": True, "y": 0.5}, "A hidden pointer has no “x” or “y”."),
+        (
+            {"slide": 1, "x": 0.5, "y": 0.5, "sender": "a b", "n": 3},
+            "“sender” must be 1 to 16 letters, digits, - or _.",
+        ),
+        ({"slide": 1, "x": 0.5, "y": 0.5, "sender": "phone", "n": -1}, NO_N),
+    ],
+)
+def test_a_malformed_position_says_which_field_and_what_it_must_be(client, talk, body, error):
+    session, key, _ = talk
+    assert point(client, session, key, body).json() == {"error": error}
+
+
+def test_the_edges_of_the_slide_and_a_first_move_are_positions(client, talk):
+    session, key, _ = talk
+    body = {"slide": 1, "x": 0, "y": 1, "sender": "phone", "n": 0}
+    assert point(client, session, key, body).json() == {**body, "x": 0.0, "y": 1.0}
+
+
+def test_a_position_is_kept_to_four_decimals(client, talk):
+    session, key, _ = talk
+    response = point(client, session, key, {"slide": 1, "x": 0.123456, "y": 0.5}).json()
+    assert response == {"slide": 1, "x": 0.1235, "y": 0.5}
+
+
 @pytest.mark.parametrize("raw", ["1e999", "NaN", "Infinity", "-Infinity"])
 def test_numbers_that_are_not_finite_are_a_400(client, talk, raw):
     session, key, _ = talk
@@ -105,6 +150,7 @@ def test_a_pointer_on_a_slide_the_deck_has_left_is_not_shown(client, talk):
     control(client, session, key, {"slide": 2})
     response = point(client, session, key, {"slide": 1, "x": 0.5, "y": 0.5})
     assert response.status_code == 409
+    assert response.json() == {"error": "Not shown: the deck is on slide 2, not 1."}
     assert point(client, session, key, {"slide": 2, "hidden": True}).json() == {
         "slide": 2,
         "hidden": True,
@@ -114,7 +160,17 @@ def test_a_pointer_on_a_slide_the_deck_has_left_is_not_shown(client, talk):
 def test_an_ended_session_has_no_pointer(client, talk):
     session, key, _ = talk
     control(client, session, key, {}, "timeline:live-end")
-    assert point(client, session, key, {"slide": 1, "x": 0.5, "y": 0.5}).status_code == 410
+    response = point(client, session, key, {"slide": 1, "x": 0.5, "y": 0.5})
+    assert response.status_code == 410
+    assert response.json()["error"] == "This live session has ended: the speaker closed it."
+
+
+def test_pointing_at_a_session_that_ended_after_its_key_was_checked_says_it_ended(talk):
+    session, _, _ = talk
+    LiveSession.objects.filter(pk=session.pk).update(ended_at=timezone.now())
+    session.refresh_from_db()
+    with pytest.raises(Closed, match="^This live session has ended: the speaker closed it.$"):
+        pointer.point(session, 1, 0.5, 0.5)
 
 
 def blocks(chunk):
@@ -187,6 +243,37 @@ def test_a_senders_moves_that_arrive_out_of_order_end_on_its_last():
     # Another sender's move is its own: it is passed on.
     other = {"sender": "laptop", "n": 1, "slide": 1, "x": 0.1, "y": 0.5}
     assert forwarder.render({"event": "pointer", "seq": 99, "data": other})
+
+
+def moved(seq, data):
+    return {"event": "pointer", "seq": seq, "data": data}
+
+
+def test_the_same_pointer_message_twice_is_sent_once():
+    forwarder = Forwarder(0)
+    assert forwarder.render(moved(20, {"x": 1}))
+    assert forwarder.render(moved(20, {"x": 1})) == b""
+    assert forwarder.render(moved(30, {"sender": "a", "n": 3}))
+    assert forwarder.render(moved(31, {"sender": "a", "n": 3})) == b""
+
+
+@pytest.mark.parametrize("data", [{"n": 5}, {"sender": "phone"}, {"sender": 7, "n": 5}])
+def test_only_a_sender_with_a_count_is_ordered_by_it(data):
+    """Without both, a move is ordered by the server's clock: an older one is not sent."""
+    forwarder = Forwarder(0)
+    assert forwarder.render(moved(20, {"n": 1}))
+    assert forwarder.render(moved(19, data)) == b""
+
+
+def test_a_stream_remembers_sixteen_senders_then_starts_again():
+    forwarder = Forwarder(0)
+    for number in range(MAX_SENDERS):
+        assert forwarder.render(moved(number, {"sender": f"s{number}", "n": 4}))
+    # Still sixteen: the first sender's move again is known and not sent.
+    assert forwarder.render(moved(50, {"sender": "s0", "n": 4})) == b""
+    # A seventeenth sender: what the stream remembered is let go, so the same move goes out.
+    assert forwarder.render(moved(51, {"sender": "s16", "n": 1}))
+    assert forwarder.render(moved(52, {"sender": "s0", "n": 4}))
 
 
 def test_a_stream_behind_keeps_a_senders_latest_move_not_the_last_to_arrive():

@@ -122,3 +122,24 @@ def test_the_clean_run_writes_each_tests_whole_time(tmp_path, monkeypatch):
     fastest_first.pytest_sessionfinish(None)
     written = json.loads((tmp_path / fastest_first.WHOLE).read_text())
     assert written == {"t::earlier": 9.0, "t::a": 1.75}
+
+
+def test_only_cuts_a_group_down_to_the_modules_and_functions_named():
+    restrict = driver().restrict
+    mutate = {"a.py": ["*"], "b.py": ["f", "g"], "c.py": ["*", "!h"]}
+    assert restrict(mutate, None) == mutate
+    assert restrict(mutate, ["c.py"]) == {"c.py": ["*", "!h"]}
+    assert restrict(mutate, ["a.py::Hub.run", "a.py::x", "b.py"]) == {
+        "a.py": ["Hub.run", "x"],
+        "b.py": ["f", "g"],
+    }
+    # The whole module named as well as one of its functions: the whole module.
+    assert restrict(mutate, ["b.py", "b.py::f"]) == {"b.py": ["f", "g"]}
+    with pytest.raises(KeyError):
+        restrict(mutate, ["d.py"])
+
+
+def test_every_function_includes_coroutines_and_async_generators():
+    functions = driver().functions_in("timeline/live/stream.py")
+    assert {"read_session", "async_events", "Forwarder.render"} <= set(functions)
+    assert "AsyncSubscriber.get" in driver().functions_in("timeline/live/channel.py")

@@ -36,8 +36,9 @@ def public_base(request):
     cannot reach it. Only a loopback host is ever replaced, and only by a LAN address."""
     host = request.get_host()
     base = f"{request.scheme}://{host}"
-    name, _, port = host.rpartition(":") if not host.endswith("]") else (host, "", "")
-    if not name:  # no port in the Host header
+    if ":" in host and not host.endswith("]"):
+        name, _, port = host.rpartition(":")
+    else:  # no port in the Host header (an IPv6 address's colons are inside its brackets)
         name, port = host, request.get_port()
     if not is_loopback(name):
         return base, ""
