@@ -13,7 +13,9 @@ the hosts wait on it for every run.
 
 Prints, for one and for two hosts:
   - edited runs per second: distinct python runs (never cached) kept queued, in BENCH_ROUNDS
-    windows of BENCH_SECONDS with one host and with two in turn, the median of each;
+    windows of BENCH_SECONDS with one host and with two in turn, the median of each, and how
+    many of the machine's cores were busy meanwhile (web side, broker and kernel included: a
+    ratio under 2 where one host already keeps more than its own core busy is the machine's);
   - 300 simulated learners, each submitting an edited run every 30 s (spread evenly), for
     BENCH_LEARNER_SECONDS: p50 and p95 end to end, and how many went unanswered past their
     deadline (the run's timeout + the queue budget + grace);
@@ -181,6 +183,13 @@ def edited(n):
     return f"print('Hello, Ada!')  # {os.getpid()}-{n}-{time.monotonic_ns()}\n"
 
 
+def busy_cores():
+    """CPU seconds the whole machine has spent busy (not idle, not waiting on I/O) so far."""
+    fields = Path("/proc/stat").read_text().split("\n", 1)[0].split()[1:]
+    ticks = [int(f) for f in fields]
+    return (sum(ticks[:8]) - ticks[3] - ticks[4]) / os.sysconf("SC_CLK_TCK")
+
+
 def runs_per_second(run, slots):
     """Edited runs kept queued (QUEUED_PER_SLOT per slot, and one more) for SECONDS: completed per
     second. Enough are queued that a host never waits for the next while the web side, at the
@@ -197,14 +206,14 @@ def runs_per_second(run, slots):
             except Exception as exc:
                 errors.append(exc)
 
-    started = time.monotonic()
+    started, busy = time.monotonic(), busy_cores()
     threads = [threading.Thread(target=client) for _ in range(QUEUED_PER_SLOT * slots + 1)]
     for thread in threads:
         thread.start()
     for thread in threads:
         thread.join()
     elapsed = time.monotonic() - started
-    return len(done) / elapsed, errors
+    return len(done) / elapsed, (busy_cores() - busy) / elapsed, errors
 
 
 def learners(run, deadline):
@@ -314,12 +323,13 @@ def main():
         )
         # One host, then two, in turn: a load that comes and goes on a shared machine then
         # weighs on both figures alike.
-        rates, errors = {1: [], 2: []}, []
+        rates, busy, errors = {1: [], 2: []}, {1: [], 2: []}, []
         for _ in range(ROUNDS):
             for count in (1, 2):
                 hosts_taking(count)
-                rate, failed = runs_per_second(through_pool, count)
+                rate, cores_busy, failed = runs_per_second(through_pool, count)
                 rates[count].append(rate)
+                busy[count].append(cores_busy)
                 errors += failed
         for count in (1, 2):
             hosts_taking(count)
@@ -328,6 +338,7 @@ def main():
             print(
                 f"{count} worker{'s' if count > 1 else ''}: {figures[count]:.1f} edited runs/s"
                 f" (median of {ROUNDS}: {', '.join(f'{r:.1f}' for r in rates[count])});"
+                f" machine busy {statistics.median(busy[count]):.2f} of {len(cores)} cores;"
                 f" learners: p50 {percentile(latencies, 50):.0f} ms,"
                 f" p95 {percentile(latencies, 95):.0f} ms, {len(failed)} errors,"
                 f" {late} past the {deadline:.1f} s deadline"
