@@ -25,7 +25,7 @@ BOASTER = (
 
 
 @pytest.fixture
-def runs(monkeypatch, settings, tmp_path):
+def runs(monkeypatch, settings, tmp_path, one_rate_window):
     """Every run that reaches the sandbox, answered by a fake sandbox that echoes the request's
     path; what the runner refuses before (code too long, a request it cannot parse) and the
     run limit (on_start, in a fresh store) are the real ones."""

@@ -107,7 +107,7 @@ def test_a_cached_result_is_served_even_without_bwrap(sandbox, settings, sample,
     assert result.cached and result.ok
 
 
-def test_edited_runs_are_rate_limited_per_client(sandbox, settings, sample):
+def test_edited_runs_are_rate_limited_per_client(sandbox, settings, sample, one_rate_window):
     settings.RUNNER_RATE_LIMIT = 2
     edited = WSGI.replace("hi", "ho")
     service.run_sample(sample, code=edited, client="10.0.0.1")
@@ -275,7 +275,7 @@ def test_os_exit_ends_a_script_as_python_would_and_an_app_before_it_answered(san
     assert "ended the process before the application answered" in app.error
 
 
-def test_runs_refused_as_busy_cost_no_quota(sandbox, settings, sample):
+def test_runs_refused_as_busy_cost_no_quota(sandbox, settings, sample, one_rate_window):
     """The limit counts runs that start: a run turned away because every slot is taken is free."""
     settings.RUNNER_RATE_LIMIT = 1
     settings.RUNNER_MAX_CONCURRENT = 1
