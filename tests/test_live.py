@@ -264,7 +264,7 @@ def test_going_live_needs_a_csrf_token(deck_era):
     assert response.status_code == 201
 
 
-def test_going_live_is_rate_limited(client, deck_era, settings):
+def test_going_live_is_rate_limited(client, deck_era, settings, one_rate_window):
     settings.LIVE_CREATE_LIMIT = 2
     assert [go_live(client).status_code for _ in range(3)] == [201, 201, 429]
     refused = go_live(client)
@@ -303,7 +303,9 @@ def test_going_live_is_not_stopped_by_a_rate_store_that_fails(
         '{"deck": "/present/wsgi/", "slide": 2, "step": 1}',  # slide 2 has no build steps
     ],
 )
-def test_a_refused_body_is_not_counted_against_the_creation_limit(client, deck_era, settings, body):
+def test_a_refused_body_is_not_counted_against_the_creation_limit(
+    client, deck_era, settings, body, one_rate_window
+):
     """Validate, then count: a body refused for what it holds started nothing."""
     settings.LIVE_CREATE_LIMIT = 1
     url = reverse("timeline:live-create")

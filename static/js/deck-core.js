@@ -183,6 +183,8 @@ export function wireOverlay(dialog, toggleKeys) {
     if (event.target === dialog) dialog.close();
   });
   dialog.addEventListener("keydown", (event) => {
+    // Focus can stay a moment in a dialog just closed: its keys are the deck's again.
+    if (!dialog.open) return;
     if (event.key === "Tab") {
       // A modal dialog lets Tab escape to the browser's toolbar; keep it cycling inside.
       const focusable = [...dialog.querySelectorAll(FOCUSABLE)].filter((e) => e.offsetParent);

@@ -168,7 +168,7 @@ export function wireOverview(dialog, go, entries = [], slides = []) {
   });
   body.addEventListener("keydown", (event) => {
     const index = shown.indexOf(event.target);
-    if (index < 0) return;
+    if (index < 0 || !dialog.open) return; // focus left behind in a closed overview
     const key = event.key;
     let target = null;
     if (key === "ArrowRight" || key === "ArrowLeft") {
@@ -191,6 +191,7 @@ export function wireOverview(dialog, go, entries = [], slides = []) {
     dialog.scrollTop = 0; // the first matches, under the filter
   });
   filter?.addEventListener("keydown", (event) => {
+    if (!dialog.open) return;
     if (event.key === "Enter") {
       event.preventDefault();
       pick(shown[0]);
