@@ -9,6 +9,8 @@ from pathlib import Path
 
 from historyweb.errors import refuse_if_no_room_to_run
 
+from . import bytecode
+
 HARNESS = Path(__file__).with_name("harness.py")
 SANDBOX_RUNNER = "/runner"
 SANDBOX_HARNESS = f"{SANDBOX_RUNNER}/harness.py"
@@ -54,10 +56,12 @@ def build_command(
     script=False,
     go_fd=None,
     warm=(),
+    bytecode=None,
 ):
     """The bwrap command line; `argv` replaces the harness (the benchmark runs `-c pass`);
     `script`: CPython runs the sample itself, the harness loaded as its sitecustomize; `go_fd`:
-    a spare's, where the harness waits for its run (spares.py), `warm` imported before."""
+    a spare's, where the harness waits for its run (spares.py), `warm` imported before;
+    `bytecode`: the harness compiled (harness_bytecode), bound beside its source and used."""
     command = [config.bwrap]
     if seccomp_fd is not None:
         command += ["--seccomp", str(seccomp_fd)]
@@ -106,6 +110,14 @@ def build_command(
         command += ["--ro-bind", str(root), str(root)]
     command += ["--ro-bind", str(work_dir), SANDBOX_WORK]
     command += ["--ro-bind", str(HARNESS), SANDBOX_SITE if script else SANDBOX_HARNESS]
+    main = SANDBOX_HARNESS
+    if bytecode and script:
+        cached = f"{SANDBOX_RUNNER}/__pycache__"
+        command += ["--perms", "0755", "--dir", cached]
+        command += ["--ro-bind", str(bytecode.site), f"{cached}/{bytecode.cached_name}"]
+    elif bytecode:
+        main = f"{SANDBOX_HARNESS}c"
+        command += ["--ro-bind", str(bytecode.harness), main]
     command += ["--proc", "/proc", "--dev", "/dev"]
     # A private, writable /dev/shm (bwrap's is root's, 0755), so multiprocessing's locks and
     # queues work; a tmpfs, counted in the run's cgroup like /tmp.
@@ -131,9 +143,14 @@ def build_command(
         return command + [config.python, "-u", SANDBOX_SCRIPT]
     # -s -P rather than -I: the environment is entirely ours (--clearenv), and -I would ignore
     # PYTHONHASHSEED. No user site-packages, no script directory on sys.path, no bytecode.
-    command += [config.python, "-s", "-P", "-B", "-u", SANDBOX_HARNESS]
+    command += [config.python, "-s", "-P", "-B", "-u", main]
     command += [f"{SANDBOX_WORK}/spec", str(result_fd)]
     return command + ([str(go_fd), *warm] if go_fd is not None else [])
+
+
+def harness_bytecode(config):
+    """The harness compiled for the sandbox's interpreter (bytecode.py), or None."""
+    return bytecode.compiled(config, HARNESS, SANDBOX_HARNESS, SANDBOX_SITE)
 
 
 ACCOUNT_FILES = ("passwd", "group")

@@ -16,7 +16,7 @@ from dataclasses import dataclass
 
 from historyweb.errors import ServiceError, refuse_if_no_room_to_run
 
-from .bwrap import build_command
+from .bwrap import build_command, harness_bytecode
 from .harness import message_cap
 
 INSTALL_HINT = (
@@ -119,6 +119,7 @@ def launch(config, work_dir, hosts, cgroup=None, seccomp_program=None, script=Fa
         seccomp_fd=seccomp_fd,
         block_fd=block_r,
         script=script,
+        bytecode=harness_bytecode(config),
         **spare,
     )
     try:
