@@ -27,6 +27,7 @@ The last two lines are in the form the issue fixes:
 """
 
 import os
+import resource
 import shutil
 import signal
 import socket
@@ -37,6 +38,7 @@ import tempfile
 import threading
 import time
 from concurrent.futures import ThreadPoolExecutor
+from dataclasses import dataclass
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -183,6 +185,23 @@ def edited(n):
     return f"print('Hello, Ada!')  # {os.getpid()}-{n}-{time.monotonic_ns()}\n"
 
 
+@dataclass
+class Spent:
+    """CPU seconds spent in one window, by the whole machine, the web side and the broker."""
+
+    runs: int
+    machine: float
+    web: float
+    broker: float
+
+    def per_run(self):
+        """Milliseconds of CPU per run: web side, broker, and the rest (hosts, their sandboxes, the
+        kernel)."""
+        runs = max(1, self.runs)
+        rest = self.machine - self.web - self.broker
+        return tuple(seconds * 1000 / runs for seconds in (self.web, self.broker, rest))
+
+
 def busy_cores():
     """CPU seconds the whole machine has spent busy (not idle, not waiting on I/O) so far."""
     fields = Path("/proc/stat").read_text().split("\n", 1)[0].split()[1:]
@@ -190,9 +209,19 @@ def busy_cores():
     return (sum(ticks[:8]) - ticks[3] - ticks[4]) / os.sysconf("SC_CLK_TCK")
 
 
-def runs_per_second(run, slots):
+def cpu_seconds(pid=None):
+    """CPU seconds (user and system) spent so far by this process, all its threads, or by `pid`."""
+    if pid is None:
+        usage = resource.getrusage(resource.RUSAGE_SELF)
+        return usage.ru_utime + usage.ru_stime
+    fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
+    return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
+
+
+def runs_per_second(run, slots, broker_pid):
     """Edited runs kept queued (QUEUED_PER_SLOT per slot, and one more) for SECONDS: completed per
-    second. Enough are queued that a host never waits for the next while the web side, at the
+    second, how many cores the machine kept busy, and the CPU seconds the web side and the broker
+    spent. Enough are queued that a host never waits for the next while the web side, at the
     lowest priority, answers the last."""
     done, errors = [], []
     stop_at = time.monotonic() + SECONDS
@@ -207,13 +236,20 @@ def runs_per_second(run, slots):
                 errors.append(exc)
 
     started, busy = time.monotonic(), busy_cores()
+    web, broker = cpu_seconds(), cpu_seconds(broker_pid)
     threads = [threading.Thread(target=client) for _ in range(QUEUED_PER_SLOT * slots + 1)]
     for thread in threads:
         thread.start()
     for thread in threads:
         thread.join()
     elapsed = time.monotonic() - started
-    return len(done) / elapsed, (busy_cores() - busy) / elapsed, errors
+    spent = Spent(
+        runs=len(done),
+        machine=busy_cores() - busy,
+        web=cpu_seconds() - web,
+        broker=cpu_seconds(broker_pid) - broker,
+    )
+    return len(done) / elapsed, spent.machine / elapsed, spent, errors
 
 
 def learners(run, deadline):
@@ -242,6 +278,21 @@ def learners(run, deadline):
     with ThreadPoolExecutor(max_workers=64) as executor:
         list(executor.map(submit, range(submissions)))
     return latencies, errors, late
+
+
+def cpu_per_run(windows):
+    """The CPU each run cost, over all the windows: where a second host's runs go slower."""
+    total = Spent(
+        runs=sum(w.runs for w in windows),
+        machine=sum(w.machine for w in windows),
+        web=sum(w.web for w in windows),
+        broker=sum(w.broker for w in windows),
+    )
+    web, broker, rest = total.per_run()
+    return (
+        f"CPU per run: web side {web:.1f} ms, broker {broker:.1f} ms,"
+        f" hosts and kernel {rest:.1f} ms"
+    )
 
 
 def interleaved(first, second, repeat=REPEAT):
@@ -323,13 +374,16 @@ def main():
         )
         # One host, then two, in turn: a load that comes and goes on a shared machine then
         # weighs on both figures alike.
-        rates, busy, errors = {1: [], 2: []}, {1: [], 2: []}, []
+        rates, busy, spent, errors = {1: [], 2: []}, {1: [], 2: []}, {1: [], 2: []}, []
         for _ in range(ROUNDS):
             for count in (1, 2):
                 hosts_taking(count)
-                rate, cores_busy, failed = runs_per_second(through_pool, count)
+                rate, cores_busy, window, failed = runs_per_second(
+                    through_pool, count, redis_process.pid
+                )
                 rates[count].append(rate)
                 busy[count].append(cores_busy)
+                spent[count].append(window)
                 errors += failed
         for count in (1, 2):
             hosts_taking(count)
@@ -338,7 +392,8 @@ def main():
             print(
                 f"{count} worker{'s' if count > 1 else ''}: {figures[count]:.1f} edited runs/s"
                 f" (median of {ROUNDS}: {', '.join(f'{r:.1f}' for r in rates[count])});"
-                f" machine busy {statistics.median(busy[count]):.2f} of {len(cores)} cores;"
+                f" machine busy {statistics.median(busy[count]):.2f} of {len(cores)} cores"
+                f" ({cpu_per_run(spent[count])});"
                 f" learners: p50 {percentile(latencies, 50):.0f} ms,"
                 f" p95 {percentile(latencies, 95):.0f} ms, {len(failed)} errors,"
                 f" {late} past the {deadline:.1f} s deadline"

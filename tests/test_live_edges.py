@@ -403,7 +403,9 @@ def test_a_control_says_whether_the_session_or_the_key_is_wrong(client, live, na
     )
 
 
-def test_the_creation_limit_counts_over_an_hour_or_the_window_set(client, deck_era, settings, one_rate_window):
+def test_the_creation_limit_counts_over_an_hour_or_the_window_set(
+    client, deck_era, settings, one_rate_window
+):
     settings.LIVE_CREATE_LIMIT = 1
     go_live(client)
     assert 0 < int(go_live(client)["Retry-After"]) <= 3600

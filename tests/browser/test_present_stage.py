@@ -221,7 +221,9 @@ def test_clicker_keys_close_an_overlay_and_act(live_server, page, overlay):
         ("overview", "ArrowRight", ".overview-body [data-goto]"),
     ],
 )
-def test_focus_left_in_a_closed_overlay_does_not_swallow_the_decks_keys(live_server, page, overlay, key, inside):
+def test_focus_left_in_a_closed_overlay_does_not_swallow_the_decks_keys(
+    live_server, page, overlay, key, inside
+):
     """Chromium may move focus out of a closed dialog a moment late; a clicker's next key,
     reaching the element still focused in it, is the deck's, not the closed overlay's."""
     make_deck()
@@ -235,7 +237,8 @@ def test_focus_left_in_a_closed_overlay_does_not_swallow_the_decks_keys(live_ser
             const dialog = document.getElementById(id);
             const left = dialog.querySelector(inside);
             dialog.close();
-            left.dispatchEvent(new KeyboardEvent("keydown", {key, bubbles: true, cancelable: true}));
+            const init = {key, bubbles: true, cancelable: true};
+            left.dispatchEvent(new KeyboardEvent("keydown", init));
         }""",
         [overlay, inside, key],
     )
