@@ -15,12 +15,17 @@ Prints, for one and for two hosts:
   - edited runs per second: distinct python runs (never cached) kept queued, in BENCH_ROUNDS
     windows of BENCH_SECONDS with one host and with two in turn, the median of each, and how
     many of the machine's cores were busy meanwhile (web side, broker and kernel included: a
-    ratio under 2 where one host already keeps more than its own core busy is the machine's);
+    ratio under 2 where one host already keeps more than its own core busy is the machine's), and
+    the CPU each run cost the web side, the broker and the rest (the hosts, their sandboxes and
+    the kernel);
   - 300 simulated learners, each submitting an edited run every 30 s (spread evenly), for
     BENCH_LEARNER_SECONDS: p50 and p95 end to end, and how many went unanswered past their
     deadline (the run's timeout + the queue budget + grace);
-and, with one host, the cold run of each runtime through the pool, and the pool's overhead over
-an in-process run of the same python sample, interleaved (p50 of each, then their difference).
+what the machine itself gives a second core: pure computation on two cores against one, with the
+hosts idle, in each round (a virtual machine's second core may give less than a whole one, and
+no ratio of runs can be higher); and, with one host, the cold run of each runtime through the
+pool, and the pool's overhead over an in-process run of the same python sample, interleaved (p50
+of each, then of their paired differences).
 The last two lines are in the form the issue fixes:
   runners: 1 worker R1 runs/s, 2 workers R2 runs/s, ratio X.XX
   cold p50: python N ms, wsgi N ms, asgi N ms, flask N ms, fastapi N ms; overhead p50 N ms
@@ -45,12 +50,13 @@ ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
 SECONDS = float(os.environ.get("BENCH_SECONDS", "8"))  # one window of the runs per second
-ROUNDS = int(os.environ.get("BENCH_ROUNDS", "3"))  # windows of each, in turn
+ROUNDS = int(os.environ.get("BENCH_ROUNDS", "5"))  # windows of each, in turn
 SETTLE_SECONDS = 1.0  # after a host is told to start or stop consuming
+COMPUTE_SECONDS = 2.0  # each window of the machine's own ratio
 LEARNERS = int(os.environ.get("BENCH_LEARNERS", "300"))
 LEARNER_PERIOD = 30.0
 LEARNER_SECONDS = float(os.environ.get("BENCH_LEARNER_SECONDS", "30"))
-REPEAT = int(os.environ.get("BENCH_REPEAT", "15"))
+REPEAT = int(os.environ.get("BENCH_REPEAT", "31"))
 CGROUP_ROOT = Path("/sys/fs/cgroup")
 TMP = Path(tempfile.mkdtemp(prefix="historyweb-bench-runners-"))
 # The web side (this process) stands in for machines of its own: here it shares the hosts' cores,
@@ -280,6 +286,42 @@ def learners(run, deadline):
     return latencies, errors, late
 
 
+COMPUTE = """\
+import sys, time
+stop, count = time.monotonic() + float(sys.argv[1]), 0
+while time.monotonic() < stop:
+    for _ in range(10_000):
+        pass
+    count += 1
+print(count)
+"""
+
+
+def compute(cores, seconds=COMPUTE_SECONDS):
+    """Loops of pure Python counted in `seconds`, one process on each of `cores`, each in a
+    session of its own (an autogroup, as a host is), at the normal priority."""
+    processes = [
+        subprocess.Popen(
+            ["taskset", "-c", str(core), sys.executable, "-c", COMPUTE, str(seconds)],
+            stdout=subprocess.PIPE,
+            text=True,
+            start_new_session=True,
+            preexec_fn=lambda: os.setpriority(os.PRIO_PROCESS, 0, 0),
+        )
+        for core in cores
+    ]
+    return sum(int(process.communicate()[0]) for process in processes)
+
+
+def machine_ratio(cores):
+    """What the machine itself gives a second core, with the hosts idle: pure computation on two
+    cores at once against one. A virtual machine's cores may share a physical one, or its clock
+    drop when both are busy; no ratio of runs can be higher than this."""
+    first, second = sorted(cores)[:2]
+    alone = (compute([first]) + compute([second])) / 2  # each core alone: they differ
+    return compute([first, second]) / alone if alone else 0.0
+
+
 def cpu_per_run(windows):
     """The CPU each run cost, over all the windows: where a second host's runs go slower."""
     total = Spent(
@@ -296,13 +338,16 @@ def cpu_per_run(windows):
 
 
 def interleaved(first, second, repeat=REPEAT):
+    """p50 of each, and the p50 of their paired differences (each pair run back to back, so a
+    moment's load on a shared machine weighs on both halves of a pair and cancels out)."""
     a, b = [], []
     for _ in range(repeat):
         for action, times in ((first, a), (second, b)):
             started = time.perf_counter()
             action()
             times.append((time.perf_counter() - started) * 1000)
-    return statistics.median(a), statistics.median(b)
+    paired = [y - x for x, y in zip(a, b, strict=True)]
+    return statistics.median(a), statistics.median(b), statistics.median(paired)
 
 
 def main():
@@ -368,14 +413,18 @@ def main():
                 through_pool(runtime, code + f"\n# {n}-{time.monotonic_ns()}\n", request_text)
                 times.append((time.perf_counter() - started) * 1000)
             cold[label] = statistics.median(times)
-        local_ms, pooled_ms = interleaved(
+        local_ms, pooled_ms, overhead_ms = interleaved(
             lambda: in_process("python", edited(0)),
             lambda: through_pool("python", edited(0)),
         )
         # One host, then two, in turn: a load that comes and goes on a shared machine then
         # weighs on both figures alike.
         rates, busy, spent, errors = {1: [], 2: []}, {1: [], 2: []}, {1: [], 2: []}, []
+        machine = []
         for _ in range(ROUNDS):
+            if shutil.which("taskset") and len(cores) > 1:
+                hosts_taking(1)  # and none queued: the hosts are idle
+                machine.append(machine_ratio(cores))
             for count in (1, 2):
                 hosts_taking(count)
                 rate, cores_busy, window, failed = runs_per_second(
@@ -409,7 +458,15 @@ def main():
         redis_process.terminate()
         redis_process.wait(timeout=10)
         shutil.rmtree(TMP, ignore_errors=True)
-    print(f"in-process p50 {local_ms:.0f} ms, through the pool p50 {pooled_ms:.0f} ms")
+    print(
+        f"in-process p50 {local_ms:.0f} ms, through the pool p50 {pooled_ms:.0f} ms"
+        f" ({REPEAT} pairs, back to back; the overhead is their paired difference's p50)"
+    )
+    if machine:
+        print(
+            f"the machine: two cores compute {statistics.median(machine):.2f}x one"
+            f" (pure Python, hosts idle; median of {', '.join(f'{r:.2f}' for r in machine)})"
+        )
     ratio = figures[2] / figures[1] if figures[1] else 0.0
     print(
         f"runners: 1 worker {figures[1]:.1f} runs/s, 2 workers {figures[2]:.1f} runs/s,"
@@ -422,7 +479,7 @@ def main():
         + ", ".join(
             f"{label} {cold[name]:.0f} ms" for name, label in zip(names, labels, strict=True)
         )
-        + f"; overhead p50 {pooled_ms - local_ms:.0f} ms"
+        + f"; overhead p50 {overhead_ms:.0f} ms"
     )
 
 
