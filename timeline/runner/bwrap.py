@@ -9,7 +9,7 @@ from pathlib import Path
 
 from historyweb.errors import refuse_if_no_room_to_run
 
-from . import bytecode
+from .bytecode import compiled
 
 HARNESS = Path(__file__).with_name("harness.py")
 SANDBOX_RUNNER = "/runner"
@@ -150,7 +150,7 @@ def build_command(
 
 def harness_bytecode(config):
     """The harness compiled for the sandbox's interpreter (bytecode.py), or None."""
-    return bytecode.compiled(config, HARNESS, SANDBOX_HARNESS, SANDBOX_SITE)
+    return compiled(config, HARNESS, SANDBOX_HARNESS, SANDBOX_SITE)
 
 
 ACCOUNT_FILES = ("passwd", "group")

@@ -11,6 +11,7 @@ holds the source's digest, and a changed harness gets new files. Where they cann
 interpreter fails, no room), runs compile the source as before.
 """
 
+import functools
 import hashlib
 import os
 import subprocess
@@ -36,18 +37,27 @@ class Bytecode:
     site: Path  # sitecustomize's, for /runner/__pycache__/<cached_name>
     cached_name: str  # sitecustomize.<cache tag>.pyc
 
+    def present(self):
+        return self.harness.exists() and self.site.exists()
+
+
+@functools.cache
+def digest(source):
+    """The source's digest, read once per process: it names the files, and keys cached results
+    (service.cache_key)."""
+    return hashlib.sha256(source.read_bytes()).hexdigest()[:16]
+
 
 def compiled(config, source, harness_path, site_path):
     """The harness's bytecode for `config.python`, made on first use; None where it cannot be."""
-    digest = hashlib.sha256(source.read_bytes()).hexdigest()[:16]
-    key = (config.python, str(config.state_dir), digest)
+    key = (config.python, str(config.state_dir), digest(source))
     made = _made.get(key)
-    if made and made.harness.exists() and made.site.exists():
+    if made and made.present():
         return made
     with _lock:
         made = _made.get(key)
-        if not (made and made.harness.exists() and made.site.exists()):
-            made = _made[key] = make(config, source, digest, harness_path, site_path)
+        if not (made and made.present()):
+            made = _made[key] = make(config, source, digest(source), harness_path, site_path)
     return made
 
 
@@ -77,7 +87,7 @@ def make(config, source, digest, harness_path, site_path):
         except OSError:
             pass  # another server put the same files there first
         made = Bytecode(folder / "harness.pyc", folder / "site.pyc", f"sitecustomize.{tag}.pyc")
-        return made if made.harness.exists() and made.site.exists() else None
+        return made if made.present() else None
     except (OSError, subprocess.SubprocessError):
         return None
     finally:

@@ -17,6 +17,7 @@ from historyweb.errors import DISK_FULL, ServiceError
 from ..text import normalize_text
 from . import pool
 from .bwrap import HARNESS
+from .bytecode import digest
 from .config import get_config
 from .request import RequestError, parse_request
 from .result import RunResult, build_result
@@ -62,9 +63,8 @@ def packages_digest(python):
     return hashlib.sha256("\n".join(names).encode()).hexdigest()[:16]
 
 
-@functools.lru_cache(maxsize=1)
 def harness_digest():
-    return hashlib.sha256(HARNESS.read_bytes()).hexdigest()[:16]
+    return digest(HARNESS)
 
 
 def cache_key(runtime, code, request_text, config=None):
