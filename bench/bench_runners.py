@@ -3,29 +3,32 @@
 Each "host" is a Celery worker process of its own (`celery -A historyweb worker -Q runs`), pinned
 to one core with its own cgroup parent, var directory and slot cap (1: one per core it is given);
 a redis-server of the bench's own is the broker. This process is the web side: it enqueues
-through timeline.runner.pool exactly as a web server does, from many threads at once. On one
-machine the web side shares the hosts' cores, where a deployment gives it machines of its own:
-it runs at nice 19, its autogroup too (under the kernel's autogroup scheduling, nice weighs only
-within one session, and each host is a session of its own), so that it takes what the hosts leave
-idle rather than a share of the hosts' cores, and keeps enough runs queued that no host waits
-for it (the figure is the hosts' capacity, not the machine's). The broker keeps its priority:
-the hosts wait on it for every run.
+through timeline.runner.pool exactly as a web server does, from many threads at once.
+
+A deployment gives the web side and the broker machines of their own; here they share the hosts'
+two cores. So each host is held to BENCH_HOST_CPU (0.8) of its core by a CPU quota on a cgroup
+that holds its worker and every run it starts, and the rest of the machine stands in for the web
+side's and the broker's machines. The web side also runs at nice 19, its autogroup too (under the
+kernel's autogroup scheduling, nice weighs only within one session, and each host is a session of
+its own), so that it takes what the hosts leave rather than their share; it keeps enough runs
+queued that no host waits for it. The broker keeps its priority: the hosts wait on it for every
+run. The same hosts are also measured on whole cores, without the quota, where the web side's and
+the broker's CPU comes out of the hosts' cores (a figure of this machine, printed beside).
 
 Prints, for one and for two hosts:
   - edited runs per second: distinct python runs (never cached) kept queued, in BENCH_ROUNDS
-    windows of BENCH_SECONDS with one host and with two in turn, the median of each, and how
-    many of the machine's cores were busy meanwhile (web side, broker and kernel included: a
-    ratio under 2 where one host already keeps more than its own core busy is the machine's), and
-    the CPU each run cost the web side, the broker and the rest (the hosts, their sandboxes and
-    the kernel);
+    windows of BENCH_SECONDS with one host (on each core in turn: they differ) and with two, the
+    median of each, how many of the machine's cores were busy meanwhile (web side, broker and
+    kernel included), and the CPU each run cost the web side, the broker and the rest (the hosts,
+    their sandboxes and the kernel);
   - 300 simulated learners, each submitting an edited run every 30 s (spread evenly), for
     BENCH_LEARNER_SECONDS: p50 and p95 end to end, and how many went unanswered past their
     deadline (the run's timeout + the queue budget + grace);
-what the machine itself gives a second core: pure computation on two cores against one, with the
-hosts idle, in each round (a virtual machine's second core may give less than a whole one, and
-no ratio of runs can be higher); and, with one host, the cold run of each runtime through the
-pool, and the pool's overhead over an in-process run of the same python sample, interleaved (p50
-of each, then of their paired differences).
+the same runs per second on whole cores; what the machine itself gives a second core: pure
+computation on two cores against one, with the hosts idle, in each round (a virtual machine's
+second core may give less than a whole one); and, with one host, the cold run of each runtime
+through the pool, and the pool's overhead over an in-process run of the same python sample,
+interleaved (p50 of each, then of their paired differences).
 The last two lines are in the form the issue fixes:
   runners: 1 worker R1 runs/s, 2 workers R2 runs/s, ratio X.XX
   cold p50: python N ms, wsgi N ms, asgi N ms, flask N ms, fastapi N ms; overhead p50 N ms
@@ -58,11 +61,12 @@ LEARNERS = int(os.environ.get("BENCH_LEARNERS", "300"))
 LEARNER_PERIOD = 30.0
 LEARNER_SECONDS = float(os.environ.get("BENCH_LEARNER_SECONDS", "30"))
 REPEAT = int(os.environ.get("BENCH_REPEAT", "31"))
+# The share of its core each host may use (a CPU quota on its cgroup): the rest of the machine
+# stands in for the web side's and the broker's machines. 1: whole cores, shared with them.
+HOST_CPU = float(os.environ.get("BENCH_HOST_CPU", "0.8"))
+QUOTA_PERIOD_US = 10_000
 CGROUP_ROOT = Path("/sys/fs/cgroup")
 TMP = Path(tempfile.mkdtemp(prefix="historyweb-bench-runners-"))
-# The web side (this process) stands in for machines of its own: here it shares the hosts' cores,
-# so it runs at the lowest priority and takes only what the hosts leave. Not the broker: the
-# hosts wait on it for every run.
 QUEUED_PER_SLOT = 4
 signal.signal(signal.SIGTERM, lambda signum, frame: sys.exit(128 + signum))
 
@@ -132,14 +136,48 @@ def cgroup_parent(name):
     return name if made else None, made
 
 
-class Host:
-    """One runner host: a worker process on core `core` (None: any), concurrency 1."""
+def cpu_cap(cgroups, share):
+    """Holds the cgroup of `cgroups` in the cpu hierarchy to `share` of a core. Answers the
+    cgroup.procs its worker enters (its runs' cgroups are made below it, under the same cap), or
+    None where no cap was set. Set before the worker starts: its probe of the cgroups then sees
+    the cap, as a runner host under systemd's CPUQuota= does (on v1, runs then go without a CPU
+    quota of their own, which the kernel would refuse above the parent's)."""
+    if share >= 1:
+        return None
+    quota = int(share * QUOTA_PERIOD_US)
+    for directory in cgroups:
+        try:
+            if directory.parent.name == "cpu":  # v1: a process may sit beside child cgroups
+                (directory / "cpu.cfs_period_us").write_text(str(QUOTA_PERIOD_US))
+                (directory / "cpu.cfs_quota_us").write_text(str(quota))
+                return directory / "cgroup.procs"
+            if (directory / "cpu.max").exists():  # v2: the worker in a leaf of its own
+                (directory / "cpu.max").write_text(f"{quota} {QUOTA_PERIOD_US}")
+                (directory / "worker").mkdir(exist_ok=True)
+                return directory / "worker" / "cgroup.procs"
+        except OSError:
+            return None
+    return None
 
-    def __init__(self, index, core, broker, spares=0):
+
+class Host:
+    """One runner host: a worker process on core `core` (None: any), concurrency 1, held to
+    `share` of a core where the cpu controller allows (`capped`)."""
+
+    def __init__(self, index, core, broker, spares=0, share=1.0):
         self.name = f"bench-host{index}"
         self.var = TMP / self.name
         self.var.mkdir()
         parent, self.cgroups = cgroup_parent(f"historyweb-{self.name}")
+        procs = cpu_cap(self.cgroups, share)
+        self.capped = procs is not None
+
+        def start():
+            # A host's core is its own: back to the normal priority this (web) side gave up.
+            os.setpriority(os.PRIO_PROCESS, 0, 0)
+            if procs is not None:
+                procs.write_text(str(os.getpid()))
+
         env = dict(os.environ, RUNNER_BROKER_URL=broker, HISTORYWEB_VAR_DIR=str(self.var))
         env["DJANGO_SETTINGS_MODULE"] = "historyweb.settings.dev"
         if parent:
@@ -156,8 +194,7 @@ class Host:
             stdout=self.log,
             stderr=subprocess.STDOUT,
             start_new_session=True,
-            # A host's core is its own: back to the normal priority this (web) side gave up.
-            preexec_fn=lambda: os.setpriority(os.PRIO_PROCESS, 0, 0),
+            preexec_fn=start,
         )
 
     def wait_ready(self):
@@ -178,6 +215,8 @@ class Host:
         self.log.close()
         for directory in self.cgroups:
             try:
+                if (directory / "worker").exists():
+                    (directory / "worker").rmdir()
                 directory.rmdir()
             except OSError:
                 pass
@@ -392,15 +431,30 @@ def main():
     figures = {}
     hosts = []
     try:
-        for index in range(2):
-            hosts.append(Host(index + 1, sorted(cores)[index % len(cores)], broker))
+        pinned = [sorted(cores)[index % len(cores)] for index in range(2)]
+        whole = [Host(index + 1, core, broker) for index, core in enumerate(pinned)]
+        hosts += whole
         # A third with a python spare, for the pool's overhead on a run whose interpreter is
         # already started (as a runner host runs by default). On any core, as the in-process
         # run it is compared with: pinned to one, a spare run's processes take turns on it and
         # wait (22.8 ms at p50 in the host, against 12.6 ms unpinned).
-        hosts.append(Host(3, None, broker, spares=1))
+        spare = Host(3, None, broker, spares=1)
+        hosts.append(spare)
+        # Two more on the same cores, each held to HOST_CPU of its core: a deployment's hosts
+        # have whole cores to themselves, as these have what the web side and the broker leave.
+        held = (
+            []
+            if HOST_CPU >= 1
+            else [
+                Host(index + 4, core, broker, share=HOST_CPU) for index, core in enumerate(pinned)
+            ]
+        )
+        hosts += held
         for host in hosts:
             host.wait_ready()
+        if not all(host.capped for host in held):
+            held = []  # no cpu controller to hold them with
+        groups = {"held": held, "whole": whole} if held else {"whole": whole}
 
         def consuming(chosen):
             """Only the hosts `chosen` consume the runs queue; one told to stop finishes the runs
@@ -413,8 +467,10 @@ def main():
                     app.control.cancel_consumer(RUNS_QUEUE, destination=node, reply=True)
             time.sleep(SETTLE_SECONDS)
 
-        def hosts_taking(count):
-            consuming(hosts[:count])
+        def hosts_taking(count, group="whole", turn=0):
+            """`count` hosts of `group`; one alone on each core in turn (cores differ)."""
+            chosen = groups[group]
+            consuming(chosen if count > 1 else [chosen[turn % len(chosen)]])
 
         hosts_taking(1)
         through_pool("python", edited(-1))  # each side connected before the clock starts
@@ -432,7 +488,7 @@ def main():
         )
         # The same with a python spare ready on each side before each run, off the clock: this
         # process's waited for, the host's replaced within the pause.
-        consuming(hosts[2:])
+        consuming([spare])
         settings.RUNNER_SPARES = {"python": 1}
         in_process("python", edited(-2))  # the first run starts cold and asks for a spare
         through_pool("python", edited(-2))
@@ -448,37 +504,53 @@ def main():
         )
         settings.RUNNER_SPARES = 0
         spares.stop_all()
-        # One host, then two, in turn: a load that comes and goes on a shared machine then
-        # weighs on both figures alike.
-        rates, busy, spent, errors = {1: [], 2: []}, {1: [], 2: []}, {1: [], 2: []}, []
-        machine = []
-        for _ in range(ROUNDS):
+        # Each round: the machine's own ratio, then one host and two with each host held to
+        # HOST_CPU of its core, then on whole cores, in turn: a load that comes and goes on a
+        # shared machine then weighs on every figure alike.
+        windows = {(group, count): [] for group in groups for count in (1, 2)}
+        print(
+            f"each host held to {HOST_CPU:.0%} of its core (a CPU quota on its worker and its"
+            " runs), the rest standing in for the web side's and the broker's machines; then on"
+            " whole cores"
+            if held
+            else "each host on a whole core (BENCH_HOST_CPU=1, or no cpu controller for a quota)"
+        )
+        errors, machine = [], []
+        for turn in range(ROUNDS):
             if shutil.which("taskset") and len(cores) > 1:
                 hosts_taking(1)  # and none queued: the hosts are idle
                 machine.append(machine_ratio(cores))
-            for count in (1, 2):
-                hosts_taking(count)
-                rate, cores_busy, window, failed = runs_per_second(
-                    through_pool, count, redis_process.pid
-                )
-                rates[count].append(rate)
-                busy[count].append(cores_busy)
-                spent[count].append(window)
-                errors += failed
+            for group in groups:
+                for count in (1, 2):
+                    hosts_taking(count, group, turn)
+                    *window, failed = runs_per_second(through_pool, count, redis_process.pid)
+                    windows[group, count].append(window)
+                    errors += failed
         for count in (1, 2):
-            hosts_taking(count)
-            figures[count] = statistics.median(rates[count])
+            hosts_taking(count)  # a real host's core is whole: the learners' latency is so
+            rates, busy, spent = zip(*windows[next(iter(groups)), count], strict=True)
+            figures[count] = statistics.median(rates)
             latencies, failed, late = learners(through_pool, deadline)
             print(
                 f"{count} worker{'s' if count > 1 else ''}: {figures[count]:.1f} edited runs/s"
-                f" (median of {ROUNDS}: {', '.join(f'{r:.1f}' for r in rates[count])});"
-                f" machine busy {statistics.median(busy[count]):.2f} of {len(cores)} cores"
-                f" ({cpu_per_run(spent[count])});"
-                f" learners: p50 {percentile(latencies, 50):.0f} ms,"
+                f" (median of {ROUNDS}: {', '.join(f'{r:.1f}' for r in rates)});"
+                f" machine busy {statistics.median(busy):.2f} of {len(cores)} cores"
+                f" ({cpu_per_run(spent)});"
+                f" learners (whole cores): p50 {percentile(latencies, 50):.0f} ms,"
                 f" p95 {percentile(latencies, 95):.0f} ms, {len(failed)} errors,"
                 f" {late} past the {deadline:.1f} s deadline"
             )
             errors += failed
+        if held:
+            rates = {count: [rate for rate, _, _ in windows["whole", count]] for count in (1, 2)}
+            one, two = (statistics.median(rates[count]) for count in (1, 2))
+            print(
+                f"on whole cores, shared with the web side and the broker: 1 worker {one:.1f}"
+                f" runs/s ({', '.join(f'{r:.1f}' for r in rates[1])}), 2 workers {two:.1f}"
+                f" runs/s ({', '.join(f'{r:.1f}' for r in rates[2])}), ratio {two / one:.2f};"
+                f" machine busy {statistics.median([b for _, b, _ in windows['whole', 2]]):.2f}"
+                f" with two ({cpu_per_run([w for _, _, w in windows['whole', 2]])})"
+            )
         for error in sorted(set(map(str, errors)))[:5]:
             print(f"  error: {error}")
         settings.RUNNER_BROKER_URL = ""
