@@ -1,8 +1,10 @@
 """The harness compiled once, by the sandbox's interpreter, and used by every run (bytecode.py)."""
 
 import dataclasses
+import os
 import shutil
 import subprocess
+import threading
 
 import pytest
 
@@ -48,7 +50,10 @@ def test_both_files_are_the_sandbox_interpreters_unchecked_bytecode_named_for_th
     assert made.cached_name == f"sitecustomize.{tag}.pyc"
     assert made.harness.parent.parent == config.state_dir / "bytecode"
     assert [p.name for p in made.harness.parent.parent.iterdir()] == [made.harness.parent.name]
-    assert oct(made.harness.stat().st_mode & 0o777) == "0o644"  # the run's own uid reads it
+    # The run's own uid reads them.
+    assert oct(made.harness.stat().st_mode & 0o777) == "0o644"
+    assert oct(made.site.stat().st_mode & 0o777) == "0o644"
+    assert oct(made.harness.parent.stat().st_mode & 0o777) == "0o755"
 
 
 def test_it_is_made_once_and_made_again_when_its_files_are_gone(config, monkeypatch):
@@ -61,6 +66,79 @@ def test_it_is_made_once_and_made_again_when_its_files_are_gone(config, monkeypa
     shutil.rmtree(made.harness.parent)
     again = bwrap.harness_bytecode(config)
     assert len(calls) == 1 and again.harness.exists() and again.site.exists()
+
+
+def test_one_file_gone_is_enough_to_make_both_again(config, monkeypatch):
+    made = bwrap.harness_bytecode(config)
+    calls = []
+    real = bytecode.make
+    monkeypatch.setattr(bytecode, "make", lambda *a: calls.append(a) or real(*a))
+    made.site.unlink()
+    again = bwrap.harness_bytecode(config)
+    assert len(calls) == 1 and again.present()
+
+
+def test_each_state_directory_has_files_of_its_own(config, tmp_path):
+    other = dataclasses.replace(config, state_dir=tmp_path / "other")
+    first, second = bwrap.harness_bytecode(config), bwrap.harness_bytecode(other)
+    assert first.harness.is_relative_to(config.state_dir)
+    assert second.harness.is_relative_to(other.state_dir) and second.present()
+
+
+def test_a_folder_left_half_made_by_a_crash_is_made_over(config):
+    """The same process and thread once died mid-make: its building folder is still there."""
+    digest = bytecode.digest(bwrap.HARNESS)
+    base = config.state_dir / "bytecode"
+    building = base / f"{digest}.{os.getpid()}.{threading.get_ident()}"
+    building.mkdir(parents=True)
+    (building / "harness.pyc").write_bytes(b"half")
+    made = bwrap.harness_bytecode(config)
+    assert made.present() and made.harness.read_bytes() != b"half"
+    assert [p.name for p in base.iterdir()] == [made.harness.parent.name]
+
+
+def interpreter(tmp_path, config, script):
+    """A stand-in for the sandbox's interpreter: `script` (sh) around the real one ($REAL)."""
+    path = tmp_path / "python"
+    path.write_text(f"#!/bin/sh\nREAL={config.python}\n{script}\n")
+    path.chmod(0o755)
+    return dataclasses.replace(config, python=str(path))
+
+
+@pytest.mark.parametrize(
+    "script",
+    [
+        '"$REAL" "$@" >/dev/null; exit 1',  # it made the files, then failed
+        '"$REAL" "$@" >/dev/null; echo',  # no cache tag
+        '"$REAL" "$@" >/dev/null; echo "$("$REAL" -c "import sys; print(sys.implementation.cache_tag)")/x"',  # noqa: E501
+    ],
+    ids=["failed", "no tag", "a tag with a slash"],
+)
+def test_an_interpreter_that_fails_or_names_no_plain_tag_gets_no_bytecode(config, tmp_path, script):
+    bwrap.harness_bytecode(config)  # the right folder exists: a tag with a slash would nest in it
+    bytecode._made.clear()
+    assert bwrap.harness_bytecode(interpreter(tmp_path, config, script)) is None
+    assert len(list((config.state_dir / "bytecode").iterdir())) == 1
+    assert [p.name for p in bwrap.harness_bytecode(config).harness.parent.iterdir()] == [
+        "harness.pyc",
+        "site.pyc",
+    ]
+
+
+def test_an_interpreter_that_hangs_is_given_up(config, tmp_path, monkeypatch):
+    monkeypatch.setattr(bytecode, "COMPILE_SECONDS", 0.5)
+    hangs = interpreter(tmp_path, config, 'sleep 20; exec "$REAL" "$@"')
+    assert bwrap.harness_bytecode(hangs) is None
+
+
+def test_the_interpreter_compiles_in_isolation_from_the_environment(config, tmp_path, monkeypatch):
+    """PYTHONPATH, PYTHONSTARTUP and the user's site are not read: a module of the same name on
+    PYTHONPATH is not the one that compiles."""
+    shadow = tmp_path / "shadow"
+    shadow.mkdir()
+    (shadow / "py_compile.py").write_text("raise SystemExit(3)\n")
+    monkeypatch.setenv("PYTHONPATH", str(shadow))
+    assert bwrap.harness_bytecode(config).present()
 
 
 def test_a_changed_harness_gets_files_of_its_own(config, tmp_path):

@@ -27,6 +27,7 @@ for name, dfile in zip(pairs[::2], pairs[1::2]):
                        invalidation_mode=py_compile.PycInvalidationMode.UNCHECKED_HASH)
 print(sys.implementation.cache_tag)
 """
+COMPILE_SECONDS = 30  # a harness compiles in well under a second
 _made = {}
 _lock = threading.Lock()
 
@@ -74,24 +75,32 @@ def make(config, source, digest, harness_path, site_path):
             + ["harness.pyc", harness_path, "site.pyc", site_path],
             capture_output=True,
             text=True,
-            timeout=30,
+            timeout=COMPILE_SECONDS,
         )
         tag = done.stdout.strip()
-        if done.returncode or not tag or "/" in tag or tag.startswith("."):
+        if done.returncode or not tag or "/" in tag:  # the tag names a folder in `base`
             return None
         for path in (building, *building.iterdir()):
             path.chmod(0o755 if path.is_dir() else 0o644)  # read by the run's own uid
         folder = base / f"{digest}-{tag}"
+        made = Bytecode(folder / "harness.pyc", folder / "site.pyc", f"sitecustomize.{tag}.pyc")
         try:
             building.rename(folder)
-        except OSError:
-            pass  # another server put the same files there first
-        made = Bytecode(folder / "harness.pyc", folder / "site.pyc", f"sitecustomize.{tag}.pyc")
-        return made if made.present() else None
+        except OSError:  # another server put the same files there first, or a file is gone
+            if not made.present():
+                stale = building.with_name(building.name + ".stale")
+                folder.rename(stale)
+                remove(stale)
+                building.rename(folder)
+        return made  # both files: ours, or another server's that were whole
     except (OSError, subprocess.SubprocessError):
         return None
     finally:
-        if building.exists():
-            for path in building.iterdir():
-                path.unlink(missing_ok=True)
-            building.rmdir()
+        remove(building)
+
+
+def remove(folder):
+    if folder.exists():
+        for path in folder.iterdir():
+            path.unlink(missing_ok=True)
+        folder.rmdir()
