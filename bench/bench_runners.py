@@ -222,6 +222,10 @@ class Host:
                 pass
 
 
+def listed(values, places=1):
+    return ", ".join(f"{value:.{places}f}" for value in values)
+
+
 def percentile(values, pct):
     ordered = sorted(values)
     return ordered[min(len(ordered) - 1, max(0, round(pct / 100 * len(ordered)) - 1))]
@@ -455,6 +459,7 @@ def main():
         if not all(host.capped for host in held):
             held = []  # no cpu controller to hold them with
         groups = {"held": held, "whole": whole} if held else {"whole": whole}
+        headline = next(iter(groups))  # the figures the issue's lines report
 
         def consuming(chosen):
             """Only the hosts `chosen` consume the runs queue; one told to stop finishes the runs
@@ -527,13 +532,13 @@ def main():
                     windows[group, count].append(window)
                     errors += failed
         for count in (1, 2):
-            hosts_taking(count)  # a real host's core is whole: the learners' latency is so
-            rates, busy, spent = zip(*windows[next(iter(groups)), count], strict=True)
+            hosts_taking(count)  # learners on whole cores, as a deployment's hosts have them
+            rates, busy, spent = zip(*windows[headline, count], strict=True)
             figures[count] = statistics.median(rates)
             latencies, failed, late = learners(through_pool, deadline)
             print(
                 f"{count} worker{'s' if count > 1 else ''}: {figures[count]:.1f} edited runs/s"
-                f" (median of {ROUNDS}: {', '.join(f'{r:.1f}' for r in rates)});"
+                f" (median of {ROUNDS}: {listed(rates)});"
                 f" machine busy {statistics.median(busy):.2f} of {len(cores)} cores"
                 f" ({cpu_per_run(spent)});"
                 f" learners (whole cores): p50 {percentile(latencies, 50):.0f} ms,"
@@ -546,8 +551,8 @@ def main():
             one, two = (statistics.median(rates[count]) for count in (1, 2))
             print(
                 f"on whole cores, shared with the web side and the broker: 1 worker {one:.1f}"
-                f" runs/s ({', '.join(f'{r:.1f}' for r in rates[1])}), 2 workers {two:.1f}"
-                f" runs/s ({', '.join(f'{r:.1f}' for r in rates[2])}), ratio {two / one:.2f};"
+                f" runs/s ({listed(rates[1])}), 2 workers {two:.1f}"
+                f" runs/s ({listed(rates[2])}), ratio {two / one:.2f};"
                 f" machine busy {statistics.median([b for _, b, _ in windows['whole', 2]]):.2f}"
                 f" with two ({cpu_per_run([w for _, _, w in windows['whole', 2]])})"
             )
@@ -573,7 +578,7 @@ def main():
     if machine:
         print(
             f"the machine: two cores compute {statistics.median(machine):.2f}x one"
-            f" (pure Python, hosts idle; median of {', '.join(f'{r:.2f}' for r in machine)})"
+            f" (pure Python, hosts idle; median of {listed(machine, 2)})"
         )
     ratio = figures[2] / figures[1] if figures[1] else 0.0
     print(

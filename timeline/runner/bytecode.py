@@ -14,6 +14,7 @@ interpreter fails, no room), runs compile the source as before.
 import functools
 import hashlib
 import os
+import shutil
 import subprocess
 import threading
 from dataclasses import dataclass
@@ -101,6 +102,4 @@ def make(config, source, digest, harness_path, site_path):
 
 def remove(folder):
     if folder.exists():
-        for path in folder.iterdir():
-            path.unlink(missing_ok=True)
-        folder.rmdir()
+        shutil.rmtree(folder)
